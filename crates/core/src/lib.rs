@@ -1,0 +1,40 @@
+//! The scheduling engine of Sked.
+//!
+//! Pure domain logic: given hosts' schedules, their busy time and an event type's rules, it
+//! answers which slots are bookable, whether a requested start can be booked, and which host gets
+//! a booking. No I/O, no async, no clock: "now" is always passed in.
+//!
+//! Instants are Unix seconds (`i64`) inside the engine, because slot computation compares and
+//! adds millions of them; [`jiff`] does every calendar and zone conversion at the edges.
+//!
+//! The rules implemented here are the "Slots" section of the HTTP contract (`API.md`):
+//! - [`schedule`]: weekly hours and date overrides become windows of instants (rule 1);
+//! - [`busy`]: bookings' blocked intervals, blocks and external busy time, merged (rule 3);
+//! - [`recurrence`]: RRULE blocks expanded in the host's zone (the only module that sees chrono);
+//! - [`slots`]: candidates per window, notice and horizon, daily limits, teams (rules 2–7);
+//! - [`search`]: `earliest`, `nearest` alternatives and checking one requested start;
+//! - [`assign`]: which free host gets a booking.
+
+#![forbid(unsafe_code)]
+
+pub mod assign;
+pub mod busy;
+pub mod error;
+pub mod interval;
+pub mod local;
+pub mod recurrence;
+pub mod rules;
+pub mod schedule;
+pub mod search;
+pub mod slots;
+
+pub use assign::{Assignment, Choice, HostStats};
+pub use busy::BusyTimeline;
+pub use error::FieldError;
+pub use interval::Interval;
+pub use local::{LocalDater, LocalTime};
+pub use recurrence::RecurrenceRule;
+pub use rules::EventRules;
+pub use schedule::{DayHours, DayInterval, Schedule};
+pub use search::{Rejection, check_start, earliest, nearest};
+pub use slots::{HostInput, Slot, SlotQuery, SlotSet, compute_slots};
