@@ -14,12 +14,17 @@
 //! - [`slots`]: candidates per window, notice and horizon, daily limits, teams (rules 2–7);
 //! - [`search`]: `earliest`, `nearest` alternatives and checking one requested start;
 //! - [`assign`]: which free host gets a booking.
+//!
+//! Beside the engine: typed [`ids`], bookings' vocabulary ([`booking`]) and the [`clock`] trait.
 
 #![forbid(unsafe_code)]
 
 pub mod assign;
+pub mod booking;
 pub mod busy;
+pub mod clock;
 pub mod error;
+pub mod ids;
 pub mod interval;
 pub mod local;
 pub mod recurrence;
@@ -30,6 +35,7 @@ pub mod slots;
 
 pub use assign::{Assignment, Choice, HostStats};
 pub use busy::BusyTimeline;
+pub use clock::{Clock, ManualClock};
 pub use error::FieldError;
 pub use interval::Interval;
 pub use local::{LocalDater, LocalTime};

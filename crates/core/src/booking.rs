@@ -1,0 +1,98 @@
+//! Bookings' vocabulary: status, source, confirmation codes.
+
+use rand::Rng;
+
+/// Where a booking stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BookingStatus {
+    /// Holds its time.
+    Confirmed,
+    /// Released its time.
+    Cancelled,
+}
+
+impl BookingStatus {
+    /// API name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "confirmed" => Some(Self::Confirmed),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// Who made a booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BookingSource {
+    /// Another program over the API.
+    Api,
+    /// The booking widget or page.
+    Widget,
+    /// A voice agent during a call.
+    Voice,
+}
+
+impl BookingSource {
+    /// API name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Widget => "widget",
+            Self::Voice => "voice",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(Self::Api),
+            "widget" => Some(Self::Widget),
+            "voice" => Some(Self::Voice),
+            _ => None,
+        }
+    }
+}
+
+/// Characters of confirmation codes: digits and capitals without look-alikes (no 0/O, 1/I/L,
+/// 5/S, 2/Z, 8/B, U/V), so a code read over the phone is heard and typed right.
+pub const CODE_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTWXY";
+
+/// Length of new confirmation codes. 23^6 ≈ 148 million codes per tenant; a clash is retried
+/// with a fresh code, and after a few clashes codes grow to 7 and 8 characters.
+pub const CODE_LEN: usize = 6;
+
+/// A fresh confirmation code of `len` characters (6–8).
+pub fn confirmation_code(rng: &mut impl Rng, len: usize) -> String {
+    let len = len.clamp(6, 8);
+    (0..len).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+}
+
+/// Normalises a code typed or spoken by a person: upper case, spaces and dashes removed.
+pub fn normalize_code(input: &str) -> String {
+    input.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_use_the_alphabet() {
+        let mut rng = rand::rng();
+        for len in [6, 7, 8] {
+            let c = confirmation_code(&mut rng, len);
+            assert_eq!(c.len(), len);
+            assert!(c.bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        }
+        assert_eq!(normalize_code("k7m-2q 9x"), "K7M2Q9X");
+    }
+}

@@ -1,0 +1,256 @@
+//! Durable background work.
+//!
+//! Jobs are rows of the store's `jobs` table, usually written in the same transaction as the
+//! change that calls for them (the outbox). A [`Worker`] leases due jobs for a while, runs the
+//! [`Handler`] registered for each job's kind, and settles each one: done, queued again after a
+//! backoff, or dead after its last attempt. Leases make several workers, in several processes,
+//! safe: a job is held by one worker at a time, and a worker that dies simply lets its lease run
+//! out. No transaction is held open while a handler talks to the outside.
+
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sked_core::Clock;
+use sked_core::ids::{JobId, TenantId};
+use sked_store::{DynStore, Job, NewJob, StoreResult};
+use tokio::sync::{Notify, watch};
+
+/// How a job attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Try again after the usual backoff.
+    #[error("{0}")]
+    Retry(String),
+    /// Try again at this instant (Unix seconds), e.g. when a service said `Retry-After`.
+    #[error("{1} (retry at {0})")]
+    RetryAt(i64, String),
+    /// Trying again cannot help: dead-letter now.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// Runs jobs of one kind.
+#[async_trait]
+pub trait Handler: Send + Sync {
+    /// Does the job's work. Must be safe to run more than once for one job: a worker can die
+    /// after the work is done but before the job is marked done.
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
+}
+
+/// Retry delays: `base × 2^(attempt−1)`, capped, with ±20 % jitter taken from the job id (so two
+/// jobs failing together spread out, and one job's schedule is the same every run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// Delay after the first failure, in seconds.
+    pub base_secs: i64,
+    /// Longest delay, in seconds.
+    pub max_secs: i64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { base_secs: 30, max_secs: 6 * 3_600 }
+    }
+}
+
+impl Backoff {
+    /// Seconds to wait after failed attempt number `attempt` (1-based) of job `id`.
+    pub fn delay(&self, attempt: i64, id: JobId) -> i64 {
+        let exp = attempt.clamp(1, 30) - 1;
+        let raw = self.base_secs.saturating_mul(1_i64 << exp).min(self.max_secs);
+        // Jitter in [-20 %, +20 %], from the random bits of the UUIDv7.
+        let bits = (id.0.as_u128() & 0xffff) as i64;
+        let jitter = raw * (bits % 41 - 20) / 100;
+        (raw + jitter).max(1)
+    }
+}
+
+/// Settings of a worker.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Name written into leases (unique per process).
+    pub id: String,
+    /// How long a lease lasts; a handler that takes longer may see its job run twice.
+    pub lease_secs: i64,
+    /// Most jobs leased at once.
+    pub batch: i64,
+    /// How often to look for due jobs when nothing wakes the worker.
+    pub poll: Duration,
+    /// Retry delays.
+    pub backoff: Backoff,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            id: format!("worker-{}", std::process::id()),
+            lease_secs: 300,
+            batch: 16,
+            poll: Duration::from_secs(1),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// Leases and runs jobs.
+pub struct Worker {
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+    config: WorkerConfig,
+    handlers: HashMap<String, Arc<dyn Handler>>,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("config", &self.config).field("kinds", &self.handlers.keys()).finish()
+    }
+}
+
+/// What one pass of the worker did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Jobs run.
+    pub ran: usize,
+    /// Of which succeeded.
+    pub done: usize,
+    /// Of which were queued again.
+    pub retried: usize,
+    /// Of which died.
+    pub dead: usize,
+}
+
+impl Worker {
+    /// A worker with no handlers yet.
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, config: WorkerConfig) -> Self {
+        Self { store, clock, config, handlers: HashMap::new(), wake: Arc::new(Notify::new()) }
+    }
+
+    /// Registers the handler of a kind.
+    pub fn register(&mut self, kind: &str, handler: Arc<dyn Handler>) {
+        self.handlers.insert(kind.to_owned(), handler);
+    }
+
+    /// A handle that wakes the worker at once (call it after enqueueing).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Leases due jobs once and runs them.
+    pub async fn run_once(&self) -> StoreResult<Pass> {
+        let now = self.clock.now_second();
+        let jobs =
+            self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
+        let mut pass = Pass::default();
+        for job in jobs {
+            pass.ran += 1;
+            let outcome = match self.handlers.get(&job.kind) {
+                _ if job.attempts > job.max_attempts => {
+                    Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
+                }
+                Some(h) => h.run(&job).await,
+                None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
+            };
+            let now = self.clock.now_second();
+            let result = match outcome {
+                Ok(()) => {
+                    pass.done += 1;
+                    self.store.complete_job(job.id, &self.config.id, now).await
+                }
+                Err(e) => {
+                    let retry_at = match &e {
+                        JobError::Permanent(_) => None,
+                        _ if job.attempts >= job.max_attempts => None,
+                        JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
+                        JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
+                    };
+                    if retry_at.is_some() {
+                        pass.retried += 1;
+                        tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
+                    } else {
+                        pass.dead += 1;
+                        tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job dead-lettered");
+                    }
+                    self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await
+                }
+            };
+            let outcome = if result.is_err() { "lost_lease" } else { "settled" };
+            metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
+                .increment(1);
+            if let Err(e) = result {
+                // Another worker took the job over after our lease ran out; its attempt counts.
+                tracing::warn!(job = %job.id, error = %e, "could not settle job");
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Runs passes until one finds nothing due (for tests and for draining).
+    pub async fn run_until_idle(&self) -> StoreResult<Pass> {
+        let mut total = Pass::default();
+        loop {
+            let p = self.run_once().await?;
+            if p.ran == 0 {
+                return Ok(total);
+            }
+            total.ran += p.ran;
+            total.done += p.done;
+            total.retried += p.retried;
+            total.dead += p.dead;
+        }
+    }
+
+    /// Runs until `stop` turns true: a pass, then a wait for the poll interval or a wake-up.
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match self.run_once().await {
+                Ok(p) if p.ran > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "job worker pass failed"),
+            }
+            tokio::select! {
+                _ = stop.changed() => {}
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.config.poll) => {}
+            }
+        }
+    }
+}
+
+/// A job to enqueue now: `kind` with a JSON payload, five attempts.
+pub fn new_job(tenant: Option<TenantId>, kind: &str, payload: &impl serde::Serialize, now: i64) -> NewJob {
+    NewJob {
+        id: JobId::new(),
+        tenant_id: tenant,
+        kind: kind.to_owned(),
+        payload: serde_json::to_string(payload).unwrap_or_else(|_| "null".into()),
+        run_at: now,
+        max_attempts: 5,
+        created_at: now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_bounded_jitter() {
+        let b = Backoff { base_secs: 30, max_secs: 600 };
+        for _ in 0..50 {
+            let id = JobId::new();
+            for (attempt, nominal) in [(1, 30), (2, 60), (3, 120), (4, 240), (5, 480), (6, 600), (40, 600)] {
+                let d = b.delay(attempt, id);
+                assert!(d >= nominal * 8 / 10 && d <= nominal * 12 / 10, "attempt {attempt}: {d}");
+                assert_eq!(d, b.delay(attempt, id), "same job, same delay");
+            }
+        }
+    }
+}

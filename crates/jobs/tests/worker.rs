@@ -1,0 +1,155 @@
+//! The worker against both stores, with time from a manual clock.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use sked_core::{Clock, ManualClock};
+use sked_jobs::{Backoff, Handler, JobError, Worker, WorkerConfig, new_job};
+use sked_store::{DynStore, Job};
+use sked_test_utils::on_each_store;
+
+/// Fails its first `fail` runs with the given error, then succeeds; counts runs.
+struct Flaky {
+    fail: usize,
+    runs: AtomicUsize,
+    error: fn(usize) -> JobError,
+}
+
+#[async_trait]
+impl Handler for Flaky {
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
+        let n = self.runs.fetch_add(1, Ordering::SeqCst);
+        if n < self.fail { Err((self.error)(n)) } else { Ok(()) }
+    }
+}
+
+fn flaky(fail: usize, error: fn(usize) -> JobError) -> Arc<Flaky> {
+    Arc::new(Flaky { fail, runs: AtomicUsize::new(0), error })
+}
+
+fn setup(store: &DynStore, id: &str) -> (Arc<ManualClock>, Worker) {
+    let clock = Arc::new(ManualClock::new("2026-06-01T12:00:00Z".parse::<Timestamp>().unwrap()));
+    let config = WorkerConfig {
+        id: id.into(),
+        lease_secs: 60,
+        batch: 10,
+        backoff: Backoff { base_secs: 30, max_secs: 600 },
+        ..Default::default()
+    };
+    (clock.clone(), Worker::new(store.clone(), clock, config))
+}
+
+#[tokio::test]
+async fn failed_jobs_retry_after_the_backoff_then_succeed() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        let h = flaky(2, |n| JobError::Retry(format!("try {n}")));
+        worker.register("demo", h.clone());
+        let job = new_job(None, "demo", &serde_json::json!({"x": 1}), clock.now_second());
+        store.enqueue(&job).await.unwrap();
+
+        let p = worker.run_until_idle().await.unwrap();
+        assert_eq!((p.ran, p.retried), (1, 1));
+        let j = store.job(job.id).await.unwrap();
+        assert_eq!((j.status.as_str(), j.attempts, j.last_error.as_deref()), ("queued", 1, Some("try 0")));
+        let wait = j.run_at - clock.now_second();
+        assert!((24..=36).contains(&wait), "first retry after about 30 s, got {wait}");
+        // Not due yet: nothing runs.
+        clock.advance(SignedDuration::from_secs(wait - 1));
+        assert_eq!(worker.run_until_idle().await.unwrap().ran, 0);
+        clock.advance(SignedDuration::from_secs(1));
+        assert_eq!(worker.run_until_idle().await.unwrap().retried, 1);
+        let j = store.job(job.id).await.unwrap();
+        let wait = j.run_at - clock.now_second();
+        assert!((48..=72).contains(&wait), "second retry after about 60 s, got {wait}");
+        clock.advance(SignedDuration::from_secs(wait));
+        assert_eq!(worker.run_until_idle().await.unwrap().done, 1);
+        let j = store.job(job.id).await.unwrap();
+        assert_eq!((j.status.as_str(), j.attempts), ("done", 3));
+        assert_eq!(h.runs.load(Ordering::SeqCst), 3);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_die_after_their_last_attempt_or_at_once_when_permanent() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        worker.register("always", flaky(usize::MAX, |_| JobError::Retry("down".into())));
+        worker.register("fatal", flaky(usize::MAX, |_| JobError::Permanent("bad payload".into())));
+        let always = new_job(None, "always", &(), clock.now_second());
+        let fatal = new_job(None, "fatal", &(), clock.now_second());
+        store.enqueue(&always).await.unwrap();
+        store.enqueue(&fatal).await.unwrap();
+        for _ in 0..10 {
+            worker.run_until_idle().await.unwrap();
+            clock.advance(SignedDuration::from_hours(1));
+        }
+        let a = store.job(always.id).await.unwrap();
+        assert_eq!((a.status.as_str(), a.attempts), ("dead", 5));
+        let f = store.job(fatal.id).await.unwrap();
+        assert_eq!(
+            (f.status.as_str(), f.attempts, f.last_error.as_deref()),
+            ("dead", 1, Some("bad payload"))
+        );
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retry_at_is_honoured_and_unknown_kinds_wait() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        // The service asked us to come back in 15 minutes.
+        const AT: i64 = 1_780_316_100;
+        assert_eq!(AT, clock.now_second() + 900);
+        worker.register(
+            "limited",
+            Arc::new(Flaky {
+                fail: 1,
+                runs: AtomicUsize::new(0),
+                error: |_| JobError::RetryAt(AT, "429".into()),
+            }),
+        );
+        let limited = new_job(None, "limited", &(), clock.now_second());
+        let unknown = new_job(None, "from.the.future", &(), clock.now_second());
+        store.enqueue(&limited).await.unwrap();
+        store.enqueue(&unknown).await.unwrap();
+        worker.run_until_idle().await.unwrap();
+        assert_eq!(store.job(limited.id).await.unwrap().run_at, AT);
+        let u = store.job(unknown.id).await.unwrap();
+        assert_eq!(u.status, "queued");
+        assert!(u.last_error.unwrap().contains("no handler"));
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_workers_run_each_job_once() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let counter = flaky(0, |_| JobError::Retry(String::new()));
+        let (clock, mut w1) = setup(&store, "w1");
+        let (_, mut w2) = setup(&store, "w2");
+        w1.register("demo", counter.clone());
+        w2.register("demo", counter.clone());
+        for _ in 0..60 {
+            store.enqueue(&new_job(None, "demo", &(), clock.now_second())).await.unwrap();
+        }
+        let (a, b) = tokio::join!(w1.run_until_idle(), w2.run_until_idle());
+        assert_eq!(a.unwrap().done + b.unwrap().done, 60);
+        assert_eq!(counter.runs.load(Ordering::SeqCst), 60);
+        db
+    })
+    .await;
+}

@@ -1,0 +1,282 @@
+//! Records as stored. Instants are Unix seconds; JSON columns are kept as text and interpreted
+//! by the layer that owns their shape.
+
+use sked_core::ids::{ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId};
+use sqlx::FromRow;
+
+/// A tenant.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Tenant {
+    /// Id.
+    pub id: TenantId,
+    /// Display name.
+    pub name: String,
+    /// Creation instant.
+    pub created_at: i64,
+}
+
+/// An API key, without its secret (only the SHA-256 of a key is stored).
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct ApiKey {
+    /// Id.
+    pub id: ApiKeyId,
+    /// Tenant the key acts for.
+    pub tenant_id: TenantId,
+    /// A label.
+    pub name: String,
+    /// The key's first characters, to recognise it in lists.
+    pub prefix: String,
+    /// Creation instant.
+    pub created_at: i64,
+    /// When it stopped working.
+    pub revoked_at: Option<i64>,
+}
+
+/// A schedule; `weekly` and `overrides` are JSON in the API's shape.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Schedule {
+    pub id: ScheduleId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub time_zone: String,
+    pub weekly: String,
+    pub overrides: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A host.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Host {
+    pub id: HostId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub time_zone: String,
+    pub schedule_id: Option<ScheduleId>,
+    pub priority: i64,
+    pub weight: i64,
+    pub active: bool,
+    /// Bumped with every change to the host's availability (its own fields, its schedule, its
+    /// bookings and blocks), in the same transaction; caches compare it.
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An event type.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct EventType {
+    pub id: EventTypeId,
+    pub tenant_id: TenantId,
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub duration_minutes: i64,
+    pub slot_interval_minutes: Option<i64>,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub min_notice_minutes: i64,
+    pub max_days_ahead: i64,
+    pub daily_limit: Option<i64>,
+    pub assignment: String,
+    pub location: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Hosts in their configured order (the order ties are broken in).
+    #[sqlx(skip)]
+    pub host_ids: Vec<HostId>,
+}
+
+/// An internal busy block, possibly recurring.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Block {
+    pub id: BlockId,
+    pub tenant_id: TenantId,
+    pub host_id: HostId,
+    pub title: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub rrule: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A booking.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Booking {
+    pub id: BookingId,
+    pub tenant_id: TenantId,
+    pub uid: String,
+    pub confirmation_code: String,
+    pub status: String,
+    pub event_type_id: EventTypeId,
+    pub host_id: HostId,
+    pub start_at: i64,
+    pub end_at: i64,
+    /// The event type's buffers when the booking was made: its blocked interval keeps them.
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub attendee_name: String,
+    pub attendee_email: Option<String>,
+    pub attendee_phone: Option<String>,
+    pub attendee_time_zone: Option<String>,
+    pub notes: Option<String>,
+    /// JSON object.
+    pub metadata: String,
+    pub source: String,
+    pub external_ref: Option<String>,
+    /// Grows with each reschedule (the ICS SEQUENCE).
+    pub sequence: i64,
+    pub cancel_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Every host the booking occupies, `host_id` first.
+    #[sqlx(try_from = "String")]
+    pub host_ids: HostIds,
+}
+
+/// Hosts a booking occupies, stored as a JSON array beside the booking.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct HostIds(pub Vec<HostId>);
+
+impl HostIds {
+    /// As stored.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+impl TryFrom<String> for HostIds {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&s)
+    }
+}
+
+impl std::ops::Deref for HostIds {
+    type Target = [HostId];
+    fn deref(&self) -> &[HostId] {
+        &self.0
+    }
+}
+
+impl Booking {
+    /// `[start - buffer_before, end + buffer_after)`.
+    pub fn blocked(&self) -> sked_core::Interval {
+        sked_core::busy::blocked_interval(
+            self.start_at,
+            self.end_at,
+            self.buffer_before_minutes.clamp(0, i64::from(u32::MAX)) as u32,
+            self.buffer_after_minutes.clamp(0, i64::from(u32::MAX)) as u32,
+        )
+    }
+}
+
+/// One change to a booking.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct HistoryEntry {
+    pub id: uuid::Uuid,
+    pub booking_id: BookingId,
+    pub tenant_id: TenantId,
+    pub at: i64,
+    /// Who: `api_key:<id>`, `operator`, `system`, `google`, ...
+    pub actor: String,
+    /// `created`, `rescheduled`, `cancelled`.
+    pub action: String,
+    /// JSON snapshot of the changed fields before (absent for `created`).
+    pub before: Option<String>,
+    /// JSON snapshot after.
+    pub after: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A durable background job.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Job {
+    pub id: JobId,
+    pub tenant_id: Option<TenantId>,
+    /// What to do (`booking.event`, `webhook.deliver`, ...).
+    pub kind: String,
+    /// JSON.
+    pub payload: String,
+    /// `queued`, `running`, `done` or `dead`.
+    pub status: String,
+    /// Attempts started so far.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// Not before this instant.
+    pub run_at: i64,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A job to enqueue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    pub id: JobId,
+    pub tenant_id: Option<TenantId>,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: i64,
+    pub max_attempts: i64,
+    pub created_at: i64,
+}
+
+/// A stored answer to an idempotent request.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct IdempotentResponse {
+    pub tenant_id: TenantId,
+    pub key: String,
+    /// SHA-256 of the request (method, path, body), to spot a key reused with another body.
+    pub request_hash: Vec<u8>,
+    pub status: i64,
+    pub response: String,
+    pub created_at: i64,
+}
+
+/// A confirmed booking's occupancy of one host, as availability needs it.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Occupancy {
+    pub booking_id: BookingId,
+    pub host_id: HostId,
+    pub event_type_id: EventTypeId,
+    pub start_at: i64,
+    pub blocked_start: i64,
+    pub blocked_end: i64,
+}
+
+/// Everything availability of one event type depends on, for one range.
+#[derive(Clone, Debug, Default)]
+pub struct AvailabilityData {
+    pub event_type: Option<EventType>,
+    /// The event type's active hosts, in its order.
+    pub hosts: Vec<Host>,
+    /// Their schedules (each once).
+    pub schedules: Vec<Schedule>,
+    /// Confirmed bookings' occupancy of those hosts overlapping the range.
+    pub occupancy: Vec<Occupancy>,
+    /// Their blocks: one-off ones overlapping the range, and every recurring one.
+    pub blocks: Vec<Block>,
+}
+
+/// The versions that availability of an event type was computed from: the event type's, then
+/// each host's in order. Equal versions mean equal inputs.
+pub type Versions = Vec<i64>;
+
+/// Assignment statistics of one host for one event type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromRow)]
+pub struct HostLoad {
+    /// Confirmed bookings of the event type assigned to the host.
+    pub assigned: i64,
+    /// Creation instant of the last one.
+    pub last_assigned_at: Option<i64>,
+    /// Confirmed bookings (any event type) starting in the given week.
+    pub week_load: i64,
+}

@@ -1,0 +1,116 @@
+//! What differs between SQLite and PostgreSQL: how a write transaction starts, how jobs are
+//! leased, how an overlap is reported, and the migrations.
+
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Database, Pool, Postgres, Sqlite, Transaction};
+
+use crate::Backend;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The backend-specific part of the SQL store.
+pub trait Dialect: Database {
+    /// Which backend this is.
+    const BACKEND: Backend;
+    /// What follows the inner `SELECT ... LIMIT` of the job lease statement.
+    const LEASE_LOCK: &'static str;
+
+    /// Applies pending migrations.
+    fn migrate(pool: &Pool<Self>) -> impl Future<Output = Result<(), MigrateError>> + Send;
+
+    /// Starts a transaction that will write. SQLite takes the write lock at once, so the checks
+    /// inside it see every earlier commit and no later one can interleave.
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send;
+
+    /// True when the error is the exclusion constraint refusing overlapping occupancy.
+    fn is_overlap(err: &sqlx::Error) -> bool;
+
+    /// Rows a statement changed.
+    fn rows_affected(result: &Self::QueryResult) -> u64;
+}
+
+impl Dialect for Sqlite {
+    const BACKEND: Backend = Backend::Sqlite;
+    // One writer at a time: the UPDATE's own write lock is enough.
+    const LEASE_LOCK: &'static str = "";
+
+    fn migrate(pool: &Pool<Self>) -> impl Future<Output = Result<(), MigrateError>> + Send {
+        SQLITE_MIGRATIONS.run(pool)
+    }
+
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send {
+        pool.begin_with("BEGIN IMMEDIATE")
+    }
+
+    fn is_overlap(_: &sqlx::Error) -> bool {
+        false
+    }
+
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+impl Dialect for Postgres {
+    const BACKEND: Backend = Backend::Postgres;
+    // Concurrent workers skip each other's rows instead of waiting on them.
+    const LEASE_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
+
+    fn migrate(pool: &Pool<Self>) -> impl Future<Output = Result<(), MigrateError>> + Send {
+        POSTGRES_MIGRATIONS.run(pool)
+    }
+
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send {
+        pool.begin()
+    }
+
+    fn is_overlap(err: &sqlx::Error) -> bool {
+        // 23P01: exclusion_violation.
+        err.as_database_error().and_then(|e| e.code()).is_some_and(|c| c == "23P01")
+    }
+
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+}
+
+/// Opens (creating if needed) a SQLite database file: WAL, `synchronous = FULL` so a commit is
+/// on disk before the call returns, foreign keys on, and writers waiting up to 10 s for the lock.
+pub async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<Pool<Sqlite>, sqlx::Error> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "memory");
+    SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await
+}
+
+/// Connects to PostgreSQL.
+pub async fn postgres_pool(url: &str, max_connections: u32) -> Result<Pool<Postgres>, sqlx::Error> {
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+}

@@ -1,0 +1,249 @@
+//! Every statement of the store, written once for both databases: `$N` placeholders (which
+//! SQLite also reads by number), portable SQL, and booleans and ids bound as values.
+
+// Settings and tenants.
+pub const SETTING: &str = "SELECT value FROM settings WHERE name = $1";
+pub const INIT_SETTING: &str =
+    "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+pub const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)";
+pub const TENANT: &str = "SELECT id, name, created_at FROM tenants WHERE id = $1";
+pub const LIST_TENANTS: &str =
+    "SELECT id, name, created_at FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
+
+// API keys.
+const KEY_COLS: &str = "id, tenant_id, name, prefix, created_at, revoked_at";
+pub const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+pub const API_KEY_BY_HASH: &str =
+    const_format::concatcp!("SELECT ", KEY_COLS, " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL");
+pub const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
+pub const API_KEY: &str = const_format::concatcp!("SELECT ", KEY_COLS, " FROM api_keys WHERE id = $1");
+pub const LIST_API_KEYS: &str =
+    const_format::concatcp!("SELECT ", KEY_COLS, " FROM api_keys WHERE tenant_id = $1 ORDER BY id");
+
+// Schedules.
+const SCHEDULE_COLS: &str = "id, tenant_id, name, time_zone, weekly, overrides, created_at, updated_at";
+pub const INSERT_SCHEDULE: &str = "INSERT INTO schedules (id, tenant_id, name, time_zone, weekly, overrides, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub const UPDATE_SCHEDULE: &str = "UPDATE schedules SET name = $3, time_zone = $4, weekly = $5, overrides = $6, \
+     updated_at = $7 WHERE id = $1 AND tenant_id = $2";
+pub const BUMP_SCHEDULE_HOSTS: &str =
+    "UPDATE hosts SET version = version + 1 WHERE schedule_id = $1 AND tenant_id = $2";
+pub const SCHEDULE: &str =
+    const_format::concatcp!("SELECT ", SCHEDULE_COLS, " FROM schedules WHERE id = $1 AND tenant_id = $2");
+pub const LIST_SCHEDULES: &str = const_format::concatcp!(
+    "SELECT ",
+    SCHEDULE_COLS,
+    " FROM schedules WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+);
+pub const DELETE_SCHEDULE: &str = "DELETE FROM schedules WHERE id = $1 AND tenant_id = $2";
+pub const SCHEDULE_IN_USE: &str = "SELECT COUNT(*) FROM hosts WHERE schedule_id = $1 AND tenant_id = $2";
+
+// Hosts.
+const HOST_COLS: &str = "id, tenant_id, name, email, phone, time_zone, schedule_id, priority, weight, active, \
+     version, created_at, updated_at";
+pub const INSERT_HOST: &str = "INSERT INTO hosts (id, tenant_id, name, email, phone, time_zone, schedule_id, \
+     priority, weight, active, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)";
+pub const UPDATE_HOST: &str = "UPDATE hosts SET name = $3, email = $4, phone = $5, time_zone = $6, \
+     schedule_id = $7, priority = $8, weight = $9, active = $10, version = version + 1, updated_at = $11 \
+     WHERE id = $1 AND tenant_id = $2";
+pub const HOST: &str =
+    const_format::concatcp!("SELECT ", HOST_COLS, " FROM hosts WHERE id = $1 AND tenant_id = $2");
+pub const LIST_HOSTS: &str = const_format::concatcp!(
+    "SELECT ",
+    HOST_COLS,
+    " FROM hosts WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+);
+pub const DELETE_HOST: &str = "DELETE FROM hosts WHERE id = $1 AND tenant_id = $2";
+pub const HOST_IN_USE: &str = "SELECT (SELECT COUNT(*) FROM event_type_hosts WHERE host_id = $1) \
+     + (SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1)";
+pub const BUMP_HOST: &str = "UPDATE hosts SET version = version + 1 WHERE id = $1 AND tenant_id = $2";
+
+// Event types.
+const EVENT_TYPE_COLS: &str = "id, tenant_id, slug, title, description, duration_minutes, slot_interval_minutes, \
+     buffer_before_minutes, buffer_after_minutes, min_notice_minutes, max_days_ahead, daily_limit, assignment, \
+     location, version, created_at, updated_at";
+pub const INSERT_EVENT_TYPE: &str = "INSERT INTO event_types (id, tenant_id, slug, title, description, \
+     duration_minutes, slot_interval_minutes, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, \
+     max_days_ahead, daily_limit, assignment, location, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)";
+pub const UPDATE_EVENT_TYPE: &str = "UPDATE event_types SET slug = $3, title = $4, description = $5, \
+     duration_minutes = $6, slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
+     min_notice_minutes = $10, max_days_ahead = $11, daily_limit = $12, assignment = $13, location = $14, \
+     version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
+pub const EVENT_TYPE: &str =
+    const_format::concatcp!("SELECT ", EVENT_TYPE_COLS, " FROM event_types WHERE id = $1 AND tenant_id = $2");
+pub const LIST_EVENT_TYPES: &str = const_format::concatcp!(
+    "SELECT ",
+    EVENT_TYPE_COLS,
+    " FROM event_types WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+);
+pub const DELETE_EVENT_TYPE: &str = "DELETE FROM event_types WHERE id = $1 AND tenant_id = $2";
+pub const EVENT_TYPE_IN_USE: &str =
+    "SELECT COUNT(*) FROM bookings WHERE event_type_id = $1 AND tenant_id = $2";
+pub const EVENT_TYPE_HOSTS: &str =
+    "SELECT host_id FROM event_type_hosts WHERE event_type_id = $1 ORDER BY position";
+/// Hosts of every event type on a page (same page predicate as `LIST_EVENT_TYPES`).
+pub const PAGE_EVENT_TYPE_HOSTS: &str = "SELECT eh.event_type_id, eh.host_id FROM event_type_hosts eh \
+     JOIN event_types e ON e.id = eh.event_type_id \
+     WHERE e.tenant_id = $1 AND ($2 IS NULL OR e.id > $2) ORDER BY eh.event_type_id, eh.position";
+pub const INSERT_EVENT_TYPE_HOST: &str =
+    "INSERT INTO event_type_hosts (event_type_id, host_id, position) VALUES ($1, $2, $3)";
+pub const CLEAR_EVENT_TYPE_HOSTS: &str = "DELETE FROM event_type_hosts WHERE event_type_id = $1";
+pub const TENANT_HOST_COUNT: &str = "SELECT COUNT(*) FROM hosts WHERE id = $1 AND tenant_id = $2";
+
+// Blocks.
+const BLOCK_COLS: &str = "id, tenant_id, host_id, title, start_at, end_at, rrule, created_at, updated_at";
+pub const INSERT_BLOCK: &str = "INSERT INTO blocks (id, tenant_id, host_id, title, start_at, end_at, rrule, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+pub const UPDATE_BLOCK: &str = "UPDATE blocks SET title = $4, start_at = $5, end_at = $6, rrule = $7, \
+     updated_at = $8 WHERE id = $1 AND tenant_id = $2 AND host_id = $3";
+pub const BLOCK: &str = const_format::concatcp!(
+    "SELECT ",
+    BLOCK_COLS,
+    " FROM blocks WHERE id = $1 AND tenant_id = $2 AND host_id = $3"
+);
+pub const LIST_BLOCKS: &str = const_format::concatcp!(
+    "SELECT ",
+    BLOCK_COLS,
+    " FROM blocks WHERE tenant_id = $1 AND host_id = $2 AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+);
+pub const DELETE_BLOCK: &str = "DELETE FROM blocks WHERE id = $1 AND tenant_id = $2 AND host_id = $3";
+
+// Availability.
+/// The event type's version (position 0), then each host's in order.
+pub const VERSIONS: &str = "SELECT 0 AS k, version FROM event_types WHERE id = $1 AND tenant_id = $2 \
+     UNION ALL SELECT eh.position + 1 AS k, h.version FROM event_type_hosts eh JOIN hosts h ON h.id = eh.host_id \
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 ORDER BY k";
+pub const EVENT_TYPE_ACTIVE_HOSTS: &str = const_format::concatcp!(
+    "SELECT h.",
+    "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, h.weight, h.active, \
+     h.version, h.created_at, h.updated_at",
+    " FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3 ORDER BY eh.position"
+);
+pub const EVENT_TYPE_SCHEDULES: &str = const_format::concatcp!(
+    "SELECT ",
+    SCHEDULE_COLS,
+    " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT h.schedule_id FROM hosts h \
+     JOIN event_type_hosts eh ON eh.host_id = h.id WHERE eh.event_type_id = $1)"
+);
+/// Blocked intervals are at most a week plus two week-long buffers, so the lower bound on
+/// `blocked_start` keeps the scan to the index range near the query.
+pub const MAX_BLOCKED_SPAN: i64 = 22 * 86_400;
+pub const EVENT_TYPE_OCCUPANCY: &str = "SELECT bh.booking_id, bh.host_id, b.event_type_id, b.start_at, \
+     bh.blocked_start, bh.blocked_end FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
+     WHERE bh.host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
+     AND bh.tenant_id = $2 AND bh.active = $3 AND bh.blocked_start < $5 AND bh.blocked_end > $4 \
+     AND bh.blocked_start > $6 ORDER BY bh.blocked_start";
+pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
+    "SELECT ",
+    BLOCK_COLS,
+    " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
+     AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) ORDER BY start_at"
+);
+pub const HOST_OCCUPANCY: &str = "SELECT bh.booking_id, bh.host_id, b.event_type_id, b.start_at, \
+     bh.blocked_start, bh.blocked_end FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
+     WHERE bh.host_id = $1 AND bh.tenant_id = $2 AND bh.active = $3 AND bh.blocked_start < $5 \
+     AND bh.blocked_end > $4 AND bh.blocked_start > $6 ORDER BY bh.blocked_start";
+pub const HOST_BLOCKS: &str = const_format::concatcp!(
+    "SELECT ",
+    BLOCK_COLS,
+    " FROM blocks WHERE host_id = $1 AND tenant_id = $2 AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) \
+     ORDER BY start_at"
+);
+pub const HOST_LOAD: &str = "SELECT \
+     (SELECT COUNT(*) FROM bookings WHERE tenant_id = $1 AND event_type_id = $2 AND host_id = $3 AND status = 'confirmed') AS assigned, \
+     (SELECT MAX(created_at) FROM bookings WHERE tenant_id = $1 AND event_type_id = $2 AND host_id = $3 AND status = 'confirmed') AS last_assigned_at, \
+     (SELECT COUNT(*) FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id WHERE bh.host_id = $3 \
+      AND bh.active = $6 AND b.start_at >= $4 AND b.start_at < $5) AS week_load";
+
+// Bookings.
+const BOOKING_COLS: &str = "id, tenant_id, uid, confirmation_code, status, event_type_id, host_id, start_at, \
+     end_at, buffer_before_minutes, buffer_after_minutes, attendee_name, attendee_email, attendee_phone, \
+     attendee_time_zone, notes, metadata, source, external_ref, host_ids, sequence, cancel_reason, created_at, \
+     updated_at";
+pub const INSERT_BOOKING: &str = const_format::concatcp!(
+    "INSERT INTO bookings (",
+    BOOKING_COLS,
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+     $22, $23, $24)"
+);
+pub const MOVE_BOOKING: &str = "UPDATE bookings SET host_id = $3, start_at = $4, end_at = $5, host_ids = $6, \
+     sequence = $7, updated_at = $8 WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed' AND sequence = $7 - 1";
+pub const CANCEL_BOOKING: &str = "UPDATE bookings SET status = 'cancelled', cancel_reason = $3, updated_at = $4 \
+     WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed'";
+pub const BOOKING: &str =
+    const_format::concatcp!("SELECT ", BOOKING_COLS, " FROM bookings WHERE id = $1 AND tenant_id = $2");
+pub const BOOKING_BY_CODE: &str = const_format::concatcp!(
+    "SELECT ",
+    BOOKING_COLS,
+    " FROM bookings WHERE confirmation_code = $1 AND tenant_id = $2"
+);
+pub const LIST_BOOKINGS: &str = const_format::concatcp!(
+    "SELECT ",
+    BOOKING_COLS,
+    " FROM bookings b WHERE tenant_id = $1 \
+     AND ($2 IS NULL OR end_at > $2) AND ($3 IS NULL OR start_at < $3) \
+     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM booking_hosts bh WHERE bh.booking_id = b.id AND bh.host_id = $4)) \
+     AND ($5 IS NULL OR status = $5) AND ($6 IS NULL OR event_type_id = $6) \
+     AND ($7 IS NULL OR LOWER(attendee_name) LIKE $7 ESCAPE '\\' \
+          OR LOWER(COALESCE(attendee_email, '')) LIKE $7 ESCAPE '\\' \
+          OR COALESCE(attendee_phone, '') LIKE $8 ESCAPE '\\' OR confirmation_code LIKE $9 ESCAPE '\\') \
+     AND ($10 IS NULL OR start_at > $10 OR (start_at = $10 AND id > $11)) \
+     ORDER BY start_at, id LIMIT $12"
+);
+pub const INSERT_OCCUPANCY: &str = "INSERT INTO booking_hosts (booking_id, host_id, tenant_id, position, active, \
+     blocked_start, blocked_end) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub const DELETE_OCCUPANCY: &str = "DELETE FROM booking_hosts WHERE booking_id = $1";
+pub const RELEASE_OCCUPANCY: &str = "UPDATE booking_hosts SET active = $2 WHERE booking_id = $1";
+pub const OCCUPANCY_HOSTS: &str = "SELECT host_id FROM booking_hosts WHERE booking_id = $1";
+pub const OVERLAPS: &str = "SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1 AND active = $2 \
+     AND booking_id <> $3 AND blocked_start < $5 AND blocked_end > $4 AND blocked_start > $6";
+pub const DAY_COUNT: &str = "SELECT COUNT(*) FROM bookings b JOIN booking_hosts bh ON bh.booking_id = b.id \
+     WHERE bh.host_id = $1 AND bh.active = $2 AND b.event_type_id = $3 AND b.start_at >= $4 AND b.start_at < $5 \
+     AND b.id <> $6";
+const HISTORY_COLS: &str = "id, booking_id, tenant_id, at, actor, action, before, after, reason";
+pub const INSERT_HISTORY: &str = const_format::concatcp!(
+    "INSERT INTO booking_history (",
+    HISTORY_COLS,
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+);
+pub const HISTORY: &str = const_format::concatcp!(
+    "SELECT ",
+    HISTORY_COLS,
+    " FROM booking_history WHERE booking_id = $1 AND tenant_id = $2 ORDER BY at, id"
+);
+pub const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, \
+     response, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const IDEMPOTENCY: &str = "SELECT tenant_id, key, request_hash, status, response, created_at \
+     FROM idempotency_keys WHERE tenant_id = $1 AND key = $2";
+pub const PURGE_IDEMPOTENCY: &str = "DELETE FROM idempotency_keys WHERE created_at < $1";
+
+// Jobs.
+pub const JOB_COLS: &str = "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, locked_by, \
+     locked_until, last_error, created_at, updated_at";
+pub const INSERT_JOB: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, \
+     run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)";
+/// The lease statement, completed by each dialect's row-locking clause for the inner select.
+pub const LEASE_HEAD: &str = "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+     attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM jobs \
+     WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until <= $3) \
+     ORDER BY run_at, id LIMIT $4";
+pub const LEASE_TAIL: &str = const_format::concatcp!(") RETURNING ", JOB_COLS);
+pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, \
+     updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN 'dead' ELSE 'queued' END, \
+     run_at = COALESCE($5, run_at), last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $3 \
+     WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+pub const LIST_JOBS: &str = const_format::concatcp!(
+    "SELECT ",
+    JOB_COLS,
+    " FROM jobs WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR id < $3) \
+     ORDER BY id DESC LIMIT $4"
+);
+pub const JOB: &str = const_format::concatcp!("SELECT ", JOB_COLS, " FROM jobs WHERE id = $1");
+/// Counts of unfinished and dead jobs (done ones are not counted: they only grow).
+pub const JOB_COUNTS: &str = "SELECT status, COUNT(*) FROM jobs WHERE status IN ('queued', 'running', 'dead') \
+     GROUP BY status ORDER BY status";

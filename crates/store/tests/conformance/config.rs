@@ -1,0 +1,248 @@
+//! Tenants, keys, schedules, hosts, event types, blocks: CRUD, scoping and versions.
+
+use sked_core::Interval;
+use sked_core::ids::*;
+use sked_store::*;
+use sked_test_utils::on_each_store;
+
+use crate::fixtures::*;
+
+#[tokio::test]
+async fn tenants_keys_and_settings() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        s.ping().await.unwrap();
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        assert_eq!(s.tenant(t.id).await.unwrap(), t);
+        assert!(matches!(s.tenant(TenantId::new()).await, Err(StoreError::NotFound)));
+        let key = ApiKey {
+            id: ApiKeyId::new(),
+            tenant_id: t.id,
+            name: "ci".into(),
+            prefix: "sk_ab".into(),
+            created_at: T0,
+            revoked_at: None,
+        };
+        s.insert_api_key(&key, &[7u8; 32]).await.unwrap();
+        assert_eq!(s.api_key_by_hash(&[7u8; 32]).await.unwrap(), Some(key.clone()));
+        assert!(matches!(
+            s.insert_api_key(&ApiKey { id: ApiKeyId::new(), ..key.clone() }, &[7u8; 32]).await,
+            Err(StoreError::Duplicate("api_key"))
+        ));
+        let revoked = s.revoke_api_key(key.id, T0 + 5).await.unwrap();
+        assert_eq!(revoked.revoked_at, Some(T0 + 5));
+        // Revoking twice keeps the first instant.
+        assert_eq!(s.revoke_api_key(key.id, T0 + 9).await.unwrap().revoked_at, Some(T0 + 5));
+        assert_eq!(s.api_key_by_hash(&[7u8; 32]).await.unwrap(), None);
+        assert_eq!(s.list_api_keys(t.id).await.unwrap().len(), 1);
+        assert!(s.init_setting("operator_key_hash", "abc").await.unwrap());
+        assert!(!s.init_setting("operator_key_hash", "def").await.unwrap());
+        assert_eq!(s.setting("operator_key_hash").await.unwrap().as_deref(), Some("abc"));
+        assert_eq!(s.list_tenants(page(10)).await.unwrap(), vec![t]);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_tenants_records_are_not_found() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let nf = |r: StoreResult<()>| assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+        assert!(matches!(s.schedule(w.other, w.schedule.id).await, Err(StoreError::NotFound)));
+        assert!(matches!(s.host(w.other, w.hosts[0].id).await, Err(StoreError::NotFound)));
+        assert!(matches!(s.event_type(w.other, w.event_type.id).await, Err(StoreError::NotFound)));
+        assert!(matches!(s.availability_versions(w.other, w.event_type.id).await, Err(StoreError::NotFound)));
+        assert!(s.list_hosts(w.other, page(50)).await.unwrap().is_empty());
+        assert!(s.list_schedules(w.other, page(50)).await.unwrap().is_empty());
+        assert!(s.list_event_types(w.other, page(50)).await.unwrap().is_empty());
+        nf(s.update_host(&Host { tenant_id: w.other, ..w.hosts[0].clone() }).await);
+        nf(s.update_schedule(&Schedule { tenant_id: w.other, ..w.schedule.clone() }).await);
+        nf(s.update_event_type(&EventType { tenant_id: w.other, ..w.event_type.clone() }).await);
+        nf(s.delete_host(w.other, w.hosts[0].id).await);
+        nf(s.delete_schedule(w.other, w.schedule.id).await);
+        nf(s.delete_event_type(w.other, w.event_type.id).await);
+        // An event type may not name another tenant's host.
+        let foreign = host(w.other, None, "Eve");
+        s.insert_host(&foreign).await.unwrap();
+        nf(s.insert_event_type(&event_type(w.tenant, &[foreign.id], "x")).await);
+        // Blocks and bookings.
+        let block = Block {
+            id: BlockId::new(),
+            tenant_id: w.tenant,
+            host_id: w.hosts[0].id,
+            title: "Lunch".into(),
+            start_at: T0,
+            end_at: T0 + 3_600,
+            rrule: None,
+            created_at: T0,
+            updated_at: T0,
+        };
+        s.insert_block(&block).await.unwrap();
+        assert!(matches!(s.block(w.other, w.hosts[0].id, block.id).await, Err(StoreError::NotFound)));
+        nf(s.delete_block(w.other, w.hosts[0].id, block.id).await);
+        nf(s.insert_block(&Block { id: BlockId::new(), tenant_id: w.other, ..block.clone() }).await);
+        let b = booking(&w, &[w.hosts[0].id], T0, "AAAAAA");
+        s.create_booking(&write(b.clone(), "created")).await.unwrap();
+        assert!(matches!(s.booking(w.other, b.id).await, Err(StoreError::NotFound)));
+        assert!(matches!(s.booking_by_code(w.other, "AAAAAA").await, Err(StoreError::NotFound)));
+        assert!(s.booking_history(w.other, b.id).await.unwrap().is_empty());
+        assert!(
+            s.list_bookings(w.other, &BookingFilter { limit: 50, ..Default::default() })
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(s.list_jobs(w.other, None, page(50)).await.unwrap().is_empty());
+        let (occ, blocks) =
+            s.host_busy(w.other, w.hosts[0].id, Interval::new(T0 - 86_400, T0 + 86_400)).await.unwrap();
+        assert!(occ.is_empty() && blocks.is_empty());
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn crud_round_trips_and_pages() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let mut h = s.host(w.tenant, w.hosts[0].id).await.unwrap();
+        assert_eq!(h, w.hosts[0]);
+        h.name = "Ann B.".into();
+        h.phone = Some("+15550001111".into());
+        h.active = false;
+        h.priority = 5;
+        s.update_host(&h).await.unwrap();
+        let got = s.host(w.tenant, h.id).await.unwrap();
+        assert_eq!(
+            (got.name.as_str(), got.phone.as_deref(), got.active, got.priority, got.version),
+            ("Ann B.", Some("+15550001111"), false, 5, 2)
+        );
+        // Pages follow id order and continue after the cursor.
+        let first = s.list_hosts(w.tenant, page(1)).await.unwrap();
+        let second = s.list_hosts(w.tenant, Page { limit: 1, after: Some(first[0].id.0) }).await.unwrap();
+        assert_eq!((first[0].id, second[0].id), (w.hosts[0].id, w.hosts[1].id));
+        assert!(
+            s.list_hosts(w.tenant, Page { limit: 1, after: Some(second[0].id.0) }).await.unwrap().is_empty()
+        );
+        // Event types keep their hosts in order and their slug unique.
+        let e = s.event_type(w.tenant, w.event_type.id).await.unwrap();
+        assert_eq!(e.host_ids, vec![w.hosts[0].id, w.hosts[1].id]);
+        let dup = event_type(w.tenant, &[], "consult");
+        assert!(matches!(s.insert_event_type(&dup).await, Err(StoreError::Duplicate("slug"))));
+        let mut e2 = e.clone();
+        e2.host_ids = vec![w.hosts[1].id];
+        e2.daily_limit = Some(4);
+        s.update_event_type(&e2).await.unwrap();
+        let got = s.event_type(w.tenant, e.id).await.unwrap();
+        assert_eq!((got.host_ids.clone(), got.daily_limit, got.version), (vec![w.hosts[1].id], Some(4), 2));
+        let listed = s.list_event_types(w.tenant, page(10)).await.unwrap();
+        assert_eq!(listed, vec![got]);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn versions_move_with_every_change_to_availability() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let v =
+            |s: DynStore| async move { s.availability_versions(w.tenant, w.event_type.id).await.unwrap() };
+        let v0 = v(s.clone()).await;
+        assert_eq!(v0.len(), 3);
+        s.update_schedule(&Schedule { name: "New".into(), ..w.schedule.clone() }).await.unwrap();
+        let v1 = v(s.clone()).await;
+        assert!(v1[1] > v0[1] && v1[2] > v0[2], "a schedule change moves its hosts");
+        let block = Block {
+            id: BlockId::new(),
+            tenant_id: w.tenant,
+            host_id: w.hosts[1].id,
+            title: "x".into(),
+            start_at: T0,
+            end_at: T0 + 60,
+            rrule: Some("FREQ=DAILY".into()),
+            created_at: T0,
+            updated_at: T0,
+        };
+        s.insert_block(&block).await.unwrap();
+        let v2 = v(s.clone()).await;
+        assert!(v2[2] > v1[2] && v2[1] == v1[1]);
+        s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "BBBBBB"), "created")).await.unwrap();
+        let v3 = v(s.clone()).await;
+        assert!(v3[1] > v2[1] && v3[2] == v2[2]);
+        s.update_event_type(&EventType { title: "Renamed".into(), ..w.event_type.clone() }).await.unwrap();
+        assert!(v(s.clone()).await[0] > v3[0]);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn records_in_use_are_not_deleted() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        assert!(matches!(s.delete_schedule(w.tenant, w.schedule.id).await, Err(StoreError::InUse(_))));
+        assert!(matches!(s.delete_host(w.tenant, w.hosts[0].id).await, Err(StoreError::InUse(_))));
+        s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "CCCCCC"), "created")).await.unwrap();
+        assert!(matches!(s.delete_event_type(w.tenant, w.event_type.id).await, Err(StoreError::InUse(_))));
+        let lone = host(w.tenant, None, "Cy");
+        s.insert_host(&lone).await.unwrap();
+        s.delete_host(w.tenant, lone.id).await.unwrap();
+        assert!(matches!(s.host(w.tenant, lone.id).await, Err(StoreError::NotFound)));
+        let unused = event_type(w.tenant, &[w.hosts[1].id], "unused");
+        s.insert_event_type(&unused).await.unwrap();
+        s.delete_event_type(w.tenant, unused.id).await.unwrap();
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn availability_reads_only_what_the_range_needs() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let (a, b) = (w.hosts[0].id, w.hosts[1].id);
+        for (i, start) in [T0, T0 + 86_400, T0 + 40 * 86_400].into_iter().enumerate() {
+            s.create_booking(&write(booking(&w, &[a], start, &format!("DDDDD{i}")), "created"))
+                .await
+                .unwrap();
+        }
+        let recurring = Block {
+            id: BlockId::new(),
+            tenant_id: w.tenant,
+            host_id: b,
+            title: "Standup".into(),
+            start_at: T0 - 90 * 86_400,
+            end_at: T0 - 90 * 86_400 + 900,
+            rrule: Some("FREQ=DAILY".into()),
+            created_at: T0,
+            updated_at: T0,
+        };
+        let old = Block { id: BlockId::new(), rrule: None, ..recurring.clone() };
+        s.insert_block(&recurring).await.unwrap();
+        s.insert_block(&old).await.unwrap();
+        let data = s
+            .availability(w.tenant, w.event_type.id, Interval::new(T0 - 3_600, T0 + 2 * 86_400))
+            .await
+            .unwrap();
+        assert_eq!(data.event_type.as_ref().map(|e| e.id), Some(w.event_type.id));
+        assert_eq!(data.hosts.iter().map(|h| h.id).collect::<Vec<_>>(), vec![a, b]);
+        assert_eq!(data.schedules.len(), 1);
+        assert_eq!(data.occupancy.len(), 2, "the booking 40 days out is outside the range");
+        assert_eq!(data.occupancy[0].blocked_end, T0 + 1_800 + 600);
+        assert_eq!(data.blocks.iter().map(|b| b.id).collect::<Vec<_>>(), vec![recurring.id]);
+        // Inactive hosts are left out.
+        s.update_host(&Host { active: false, ..w.hosts[1].clone() }).await.unwrap();
+        let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 60)).await.unwrap();
+        assert_eq!(data.hosts.len(), 1);
+        db
+    })
+    .await;
+}

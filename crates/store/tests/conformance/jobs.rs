@@ -1,0 +1,90 @@
+//! The job table: leases, retries, dead letters, and several workers at once.
+
+use std::collections::HashSet;
+
+use sked_core::ids::*;
+use sked_store::*;
+use sked_test_utils::on_each_store;
+
+use crate::fixtures::*;
+
+#[tokio::test]
+async fn leases_complete_retry_and_die() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        let due = job(Some(t.id), "demo", T0);
+        let later = job(Some(t.id), "demo", T0 + 100);
+        s.enqueue(&due).await.unwrap();
+        s.enqueue(&later).await.unwrap();
+        let got = s.lease_jobs("w1", T0, 30, 10).await.unwrap();
+        assert_eq!(got.iter().map(|j| j.id).collect::<Vec<_>>(), vec![due.id]);
+        assert_eq!(
+            (got[0].attempts, got[0].status.as_str(), got[0].locked_until),
+            (1, "running", Some(T0 + 30))
+        );
+        // Leased jobs are not handed out again while the lease lasts.
+        assert!(s.lease_jobs("w2", T0 + 10, 30, 10).await.unwrap().is_empty());
+        // Only the holder can settle it.
+        assert!(matches!(s.complete_job(due.id, "w2", T0 + 11).await, Err(StoreError::Stale)));
+        s.fail_job(due.id, "w1", T0 + 12, "boom", Some(T0 + 60)).await.unwrap();
+        let j = s.job(due.id).await.unwrap();
+        assert_eq!((j.status.as_str(), j.run_at, j.last_error.as_deref()), ("queued", T0 + 60, Some("boom")));
+        // A lease that runs out (a crashed worker) is taken over.
+        let again = s.lease_jobs("w1", T0 + 60, 30, 1).await.unwrap();
+        assert_eq!(again[0].attempts, 2);
+        let taken = s.lease_jobs("w2", T0 + 100, 30, 10).await.unwrap();
+        assert_eq!(
+            taken.iter().map(|j| j.id).collect::<HashSet<_>>(),
+            [due.id, later.id].into_iter().collect()
+        );
+        assert!(matches!(s.complete_job(due.id, "w1", T0 + 101).await, Err(StoreError::Stale)));
+        s.complete_job(later.id, "w2", T0 + 101).await.unwrap();
+        s.fail_job(due.id, "w2", T0 + 102, "gave up", None).await.unwrap();
+        assert_eq!(s.job(due.id).await.unwrap().status, "dead");
+        let dead = s.list_jobs(t.id, Some("dead"), page(10)).await.unwrap();
+        assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), vec![due.id]);
+        assert_eq!(s.list_jobs(t.id, None, page(10)).await.unwrap().len(), 2);
+        let counts = s.job_counts().await.unwrap();
+        assert_eq!(counts, vec![("dead".to_string(), 1)]);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_workers_never_share_a_job() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        for i in 0..200 {
+            s.enqueue(&NewJob { id: JobId::new(), ..job(None, "demo", T0 + i % 7) }).await.unwrap();
+        }
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let mut mine = Vec::new();
+                    loop {
+                        let got = s.lease_jobs(&format!("w{w}"), T0 + 10, 60, 7).await.unwrap();
+                        if got.is_empty() {
+                            break mine;
+                        }
+                        for j in got {
+                            s.complete_job(j.id, &format!("w{w}"), T0 + 10).await.unwrap();
+                            mine.push(j.id);
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.unwrap());
+        }
+        let unique: HashSet<_> = all.iter().collect();
+        assert_eq!((all.len(), unique.len()), (200, 200));
+        db
+    })
+    .await;
+}

@@ -1,0 +1,9 @@
+//! The store conformance suite: every test runs on a fresh SQLite database and, when
+//! `SKED_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database.
+
+#![allow(clippy::unwrap_used)]
+
+mod bookings;
+mod config;
+mod fixtures;
+mod jobs;
