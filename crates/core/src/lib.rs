@@ -23,6 +23,7 @@ pub mod assign;
 pub mod booking;
 pub mod busy;
 pub mod clock;
+pub mod contact;
 pub mod error;
 pub mod ids;
 pub mod interval;

@@ -64,6 +64,11 @@ impl TestDb {
         sked_store::connect(&self.url).await.unwrap()
     }
 
+    /// A handle that can drop this database later (after the `TestDb` itself was moved away).
+    pub fn dropper(&self) -> Dropper {
+        Dropper(self.admin.clone())
+    }
+
     /// Drops the database (PostgreSQL; SQLite files go with the temporary directory).
     pub async fn drop_db(self) {
         if let Some((admin, name)) = &self.admin
@@ -72,6 +77,17 @@ impl TestDb {
             let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
             let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await;
         }
+    }
+}
+
+/// Drops a PostgreSQL test database (does nothing for SQLite).
+#[derive(Debug, Clone)]
+pub struct Dropper(Option<(String, String)>);
+
+impl Dropper {
+    /// Drops the database.
+    pub async fn drop_db(self) {
+        TestDb { url: String::new(), backend: Backend::Postgres, _dir: None, admin: self.0 }.drop_db().await;
     }
 }
 

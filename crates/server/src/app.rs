@@ -1,0 +1,236 @@
+//! Building and running the server: routes, middleware, the job worker and upkeep.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sked_core::Clock;
+use sked_jobs::{Worker, WorkerConfig};
+use sked_store::DynStore;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::{KeyCache, Limiter};
+use crate::availability::AvailabilityCache;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::events::{BOOKING_EVENT, BookingEvents};
+use crate::idempotency::RETENTION_SECS;
+use crate::state::{AppState, Inner};
+use crate::{
+    blocks, bookings, bootstrap, event_types, hosts, jobs_api, ops, schedules, slots, telemetry, tenants,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sked", description = "Scheduling and booking server: slots, bookings, hosts and their calendars."),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("API key").build(),
+            ),
+        );
+    }
+}
+
+/// Every route, with its OpenAPI description.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(tenants::router())
+        .merge(hosts::router())
+        .merge(schedules::router())
+        .merge(event_types::router())
+        .merge(blocks::router())
+        .merge(slots::router())
+        .merge(bookings::router())
+        .merge(jobs_api::router())
+        .merge(ops::router())
+}
+
+/// The OpenAPI document of the server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+/// A server ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    worker: Arc<Worker>,
+    /// The operator key when it was generated on this start (to print once).
+    pub new_operator_key: Option<String>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("addr", &self.listener.local_addr().ok()).finish()
+    }
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one) and assembles the app over a migrated store.
+    pub async fn build(settings: Settings, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let (operator_key_hash, new_operator_key) = bootstrap::operator_key(&store, &settings).await?;
+        let mut worker = Worker::new(
+            store.clone(),
+            clock.clone(),
+            WorkerConfig {
+                id: format!("sked-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+                ..Default::default()
+            },
+        );
+        worker.register(BOOKING_EVENT, Arc::new(BookingEvents::default()));
+        let state = AppState::new(Inner {
+            availability: AvailabilityCache::new(store.clone()),
+            store,
+            clock,
+            keys: KeyCache::default(),
+            limiter: Limiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
+            operator_key_hash,
+            metrics: telemetry::metrics(),
+            wake_worker: worker.waker(),
+            settings: settings.clone(),
+        });
+        let listener = TcpListener::bind(&settings.listen).await?;
+        let router = router(state.clone(), settings.body_limit_bytes);
+        Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> String {
+        self.listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// The job worker (tests drive it with `run_until_idle`).
+    pub fn worker(&self) -> Arc<Worker> {
+        self.worker.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish, stops the worker
+    /// and returns.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut background = Vec::new();
+        if self.state.settings.run_worker {
+            background.push(tokio::spawn(self.worker.clone().run(stop_rx.clone())));
+        }
+        background.push(tokio::spawn(upkeep(self.state.clone(), stop_rx.clone())));
+        if let Some(addr) = self.state.settings.metrics_listen.clone() {
+            let metrics = Router::new()
+                .route("/metrics", axum::routing::get(ops::metrics))
+                .with_state(self.state.clone());
+            let listener = TcpListener::bind(&addr).await?;
+            let mut stop = stop_rx.clone();
+            background.push(tokio::spawn(async move {
+                let _ = axum::serve(listener, metrics)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.changed().await;
+                    })
+                    .await;
+            }));
+        }
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        let _ = stop_tx.send(true);
+        for task in background {
+            let _ = task.await;
+        }
+        Ok(())
+    }
+}
+
+fn router(state: AppState, body_limit: usize) -> Router {
+    let (router, openapi) = api().split_for_parts();
+    let openapi = Arc::new(openapi);
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .route(
+            "/v1/openapi.json",
+            axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
+        .fallback(|| async { ApiError::not_found("route").into_response() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::Client {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                code: "method_not_allowed",
+                detail: "this route does not take that method".into(),
+            }
+            .into_response()
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(ops::record))
+        .layer(CatchPanicLayer::custom(|_| -> Response {
+            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|r| r.header_value().to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Periodic chores: metric upkeep, the job queue depth gauge, forgetting old idempotency keys.
+async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tick.tick() => {}
+        }
+        state.metrics.run_upkeep();
+        if let Ok(counts) = state.store.job_counts().await {
+            for status in ["queued", "running", "dead"] {
+                let c = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, c)| *c);
+                metrics::gauge!("sked_jobs", "status" => status).set(c as f64);
+            }
+        }
+        if n.is_multiple_of(360) {
+            let before = state.clock.now_second() - RETENTION_SECS;
+            if let Err(e) = state.store.purge_idempotency(before).await {
+                tracing::warn!(error = %e, "could not purge idempotency keys");
+            }
+            state.limiter.shrink();
+        }
+        n += 1;
+    }
+}

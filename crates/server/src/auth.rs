@@ -1,0 +1,184 @@
+//! API keys and who a request acts for.
+//!
+//! Tenant keys are `sk_` plus 32 random characters; only their SHA-256 is stored. The operator
+//! key manages tenants. Every authenticated request also passes the per-key rate limiter.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use sked_core::ids::{ApiKeyId, TenantId};
+use sked_store::ApiKey;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A new secret key with a prefix (`sk_` for tenant keys, `op_` for the operator key).
+pub fn generate_key(prefix: &str) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let body: String = (0..32).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
+    format!("{prefix}{body}")
+}
+
+/// SHA-256 of a key.
+pub fn hash_key(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Who is calling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A tenant's API key.
+    Key { tenant: TenantId, key: ApiKeyId },
+    /// The operator.
+    Operator,
+}
+
+impl Caller {
+    /// How history records this caller.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Key { key, .. } => format!("api_key:{key}"),
+            Self::Operator => "operator".into(),
+        }
+    }
+}
+
+/// A request authenticated with a tenant key.
+#[derive(Clone, Copy, Debug)]
+pub struct TenantAuth {
+    /// The tenant it acts for.
+    pub tenant: TenantId,
+    /// The caller, for history.
+    pub caller: Caller,
+}
+
+/// A request authenticated with the operator key.
+#[derive(Clone, Copy, Debug)]
+pub struct OperatorAuth;
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send an API key as `Authorization: Bearer <key>`"))?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <key>`"))
+}
+
+impl FromRequestParts<AppState> for TenantAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = bearer(parts)?;
+        let hash = hash_key(key);
+        let found = match state.keys.get(&hash) {
+            Some(k) => k,
+            None => {
+                let k = state
+                    .store
+                    .api_key_by_hash(&hash)
+                    .await
+                    .map_err(|e| ApiError::Internal(e.into()))?
+                    .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+                state.keys.put(hash, k.clone());
+                k
+            }
+        };
+        state.limiter.check(found.id.0.as_u128())?;
+        Ok(TenantAuth {
+            tenant: found.tenant_id,
+            caller: Caller::Key { tenant: found.tenant_id, key: found.id },
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for OperatorAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = bearer(parts)?;
+        if !constant_time_eq(&hash_key(key), &state.operator_key_hash) {
+            return Err(ApiError::unauthorized("this endpoint needs the operator key"));
+        }
+        state.limiter.check(0)?;
+        Ok(OperatorAuth)
+    }
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Recently seen keys, so a busy key costs no database read per request. Entries live 30 s;
+/// revoking a key through this server drops its entry at once, and a revocation made elsewhere
+/// (another process, the CLI) takes effect within 30 s.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    entries: RwLock<HashMap<[u8; 32], (ApiKey, Instant)>>,
+}
+
+const KEY_TTL: Duration = Duration::from_secs(30);
+
+impl KeyCache {
+    fn get(&self, hash: &[u8; 32]) -> Option<ApiKey> {
+        let map = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        map.get(hash).filter(|(_, at)| at.elapsed() < KEY_TTL).map(|(k, _)| k.clone())
+    }
+
+    fn put(&self, hash: [u8; 32], key: ApiKey) {
+        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (_, at)| at.elapsed() < KEY_TTL);
+        }
+        map.insert(hash, (key, Instant::now()));
+    }
+
+    /// Forgets a key (after revoking it).
+    pub fn forget(&self, id: ApiKeyId) {
+        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, (k, _)| k.id != id);
+    }
+}
+
+/// Per-key request limits (a token bucket per key).
+#[derive(Debug, Clone)]
+pub struct Limiter(Option<Arc<DefaultKeyedRateLimiter<u128>>>);
+
+impl Limiter {
+    /// `per_second` on average with bursts of `burst`; 0 turns limiting off.
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        let Some(rate) = NonZeroU32::new(per_second) else { return Self(None) };
+        let burst = NonZeroU32::new(burst.max(per_second)).unwrap_or(rate);
+        Self(Some(Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)))))
+    }
+
+    /// Forgets keys whose buckets are full again (governor never drops keys by itself).
+    pub fn shrink(&self) {
+        if let Some(l) = &self.0 {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
+    fn check(&self, key: u128) -> Result<(), ApiError> {
+        let Some(limiter) = &self.0 else { return Ok(()) };
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until
+                .wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            ApiError::RateLimited { retry_after: wait.as_secs_f64().ceil().max(1.0) as u64 }
+        })
+    }
+}

@@ -1,0 +1,278 @@
+//! Availability snapshots: the engine's inputs for one event type, built from the store and
+//! reused while nothing they depend on has changed.
+//!
+//! A snapshot covers the whole bookable horizon (a day either side), so slots, checks and the
+//! nearest alternatives all read from it. Before each use the store's versions are read (one
+//! small query): the store bumps them in the same transaction as every change to a host's
+//! availability or to the event type, so a snapshot is reused exactly when it is still true,
+//! whichever server process made the change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use jiff::tz::TimeZone;
+use sked_core::assign::Assignment;
+use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
+use sked_core::interval::{DAY, HOUR};
+use sked_core::rules::RulesSpec;
+use sked_core::schedule::Schedule as CoreSchedule;
+use sked_core::{BusyTimeline, EventRules, HostInput, Interval, RecurrenceRule};
+use sked_store::{DynStore, EventType, Host, Occupancy, StoreError, Versions};
+
+use crate::error::ApiError;
+use crate::schedules::parse_stored_schedule;
+
+/// The engine's inputs for one event type over its bookable horizon.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Versions it was built from.
+    pub versions: Versions,
+    /// Instants it holds busy time for.
+    pub loaded: Interval,
+    /// The event type.
+    pub event_type: EventType,
+    /// Its validated rules.
+    pub rules: EventRules,
+    /// Its assignment strategy.
+    pub assignment: Assignment,
+    /// Its active hosts, in its order.
+    pub hosts: Vec<Host>,
+    schedules: Vec<CoreSchedule>,
+    host_schedule: Vec<usize>,
+    occupancy: Vec<Occupancy>,
+    block_spans: Vec<Vec<Interval>>,
+    busy: Vec<BusyTimeline>,
+    booked: Vec<Vec<i64>>,
+}
+
+impl Snapshot {
+    /// The engine inputs, one per host.
+    pub fn inputs(&self) -> Vec<HostInput<'_>> {
+        (0..self.hosts.len())
+            .map(|i| HostInput {
+                schedule: &self.schedules[self.host_schedule[i]],
+                busy: &self.busy[i],
+                booked_starts: &self.booked[i],
+            })
+            .collect()
+    }
+
+    /// The same snapshot as if `booking` did not exist (a booking being moved does not block
+    /// itself).
+    pub fn without(&self, booking: BookingId) -> Snapshot {
+        let occupancy: Vec<Occupancy> =
+            self.occupancy.iter().filter(|o| o.booking_id != booking).cloned().collect();
+        let (busy, booked) = busy_per_host(&self.hosts, &self.event_type, &occupancy, &self.block_spans);
+        Snapshot {
+            versions: self.versions.clone(),
+            loaded: self.loaded,
+            event_type: self.event_type.clone(),
+            rules: self.rules,
+            assignment: self.assignment,
+            hosts: self.hosts.clone(),
+            schedules: self.schedules.clone(),
+            host_schedule: self.host_schedule.clone(),
+            occupancy,
+            block_spans: self.block_spans.clone(),
+            busy,
+            booked,
+        }
+    }
+
+    /// Index of an active host of the event type.
+    pub fn host_index(&self, id: HostId) -> Option<usize> {
+        self.hosts.iter().position(|h| h.id == id)
+    }
+
+    /// The zone of a host's schedule.
+    pub fn host_zone(&self, idx: usize) -> &TimeZone {
+        self.schedules[self.host_schedule[idx]].time_zone()
+    }
+
+    /// The zone answers are grouped in by default: the first host's schedule zone.
+    pub fn default_zone(&self) -> TimeZone {
+        if self.hosts.is_empty() { TimeZone::UTC } else { self.host_zone(0).clone() }
+    }
+}
+
+/// The event type's rules, validated (stored values were validated on write; a failure here is a
+/// bug, reported as such).
+pub fn rules_of(e: &EventType) -> Result<(EventRules, Assignment), ApiError> {
+    let assignment = Assignment::parse(&e.assignment).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("stored assignment `{}` is unknown", e.assignment))
+    })?;
+    let num = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let spec = RulesSpec {
+        duration_minutes: num(e.duration_minutes),
+        slot_interval_minutes: e.slot_interval_minutes.map(num),
+        buffer_before_minutes: num(e.buffer_before_minutes),
+        buffer_after_minutes: num(e.buffer_after_minutes),
+        min_notice_minutes: num(e.min_notice_minutes),
+        max_days_ahead: num(e.max_days_ahead),
+        daily_limit: e.daily_limit.map(num),
+        collective: assignment == Assignment::Collective,
+    };
+    let rules = spec
+        .validate()
+        .map_err(|f| ApiError::Internal(anyhow::anyhow!("stored event type is invalid: {f}")))?;
+    Ok((rules, assignment))
+}
+
+/// Snapshots by event type.
+#[derive(Debug)]
+pub struct AvailabilityCache {
+    store: DynStore,
+    entries: Mutex<HashMap<(TenantId, EventTypeId), Arc<Snapshot>>>,
+}
+
+/// Most snapshots kept; past this the cache starts over (each is rebuilt on its next use).
+const MAX_ENTRIES: usize = 20_000;
+
+impl AvailabilityCache {
+    /// An empty cache over `store`.
+    pub fn new(store: DynStore) -> Self {
+        Self { store, entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// The current snapshot of an event type at `now`.
+    pub async fn get(
+        &self,
+        tenant: TenantId,
+        event_type: EventTypeId,
+        now: i64,
+    ) -> Result<Arc<Snapshot>, ApiError> {
+        let versions = self
+            .store
+            .availability_versions(tenant, event_type)
+            .await
+            .map_err(|e| ApiError::store("event type", e))?;
+        let key = (tenant, event_type);
+        let cached = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        if let Some(s) = cached
+            && s.versions == versions
+            && covers(&s, now)
+        {
+            return Ok(s);
+        }
+        let snapshot = Arc::new(self.load(tenant, event_type, versions, now).await?);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, snapshot.clone());
+        Ok(snapshot)
+    }
+
+    async fn load(
+        &self,
+        tenant: TenantId,
+        id: EventTypeId,
+        versions: Versions,
+        now: i64,
+    ) -> Result<Snapshot, ApiError> {
+        // The probe for the rules needs the event type; `availability` returns it with the rest.
+        let first = self.store.event_type(tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
+        let (rules, _) = rules_of(&first)?;
+        let loaded = load_range(&rules, now);
+        let data = self.store.availability(tenant, id, loaded).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("event type"),
+            other => ApiError::Internal(other.into()),
+        })?;
+        let event_type = data.event_type.ok_or_else(|| ApiError::not_found("event type"))?;
+        let (rules, assignment) = rules_of(&event_type)?;
+        let mut schedules = Vec::new();
+        let mut host_schedule = Vec::with_capacity(data.hosts.len());
+        for h in &data.hosts {
+            let parsed = h
+                .schedule_id
+                .and_then(|sid| data.schedules.iter().find(|s| s.id == sid))
+                .and_then(|s| parse_stored_schedule(s).ok());
+            let schedule = parsed.unwrap_or_else(|| {
+                // No schedule: never open, in the host's own zone.
+                let tz = TimeZone::get(&h.time_zone).unwrap_or(TimeZone::UTC);
+                CoreSchedule::every_day(tz, Default::default())
+            });
+            host_schedule.push(schedules.len());
+            schedules.push(schedule);
+        }
+        let block_spans: Vec<Vec<Interval>> = data
+            .hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let tz = schedules[host_schedule[i]].time_zone().clone();
+                let zone = TimeZone::get(&h.time_zone).unwrap_or(tz);
+                data.blocks
+                    .iter()
+                    .filter(|b| b.host_id == h.id)
+                    .flat_map(|b| block_occurrences(b, &zone, loaded))
+                    .collect()
+            })
+            .collect();
+        let (busy, booked) = busy_per_host(&data.hosts, &event_type, &data.occupancy, &block_spans);
+        Ok(Snapshot {
+            versions,
+            loaded,
+            event_type,
+            rules,
+            assignment,
+            hosts: data.hosts,
+            schedules,
+            host_schedule,
+            occupancy: data.occupancy,
+            block_spans,
+            busy,
+            booked,
+        })
+    }
+}
+
+/// A block's intervals in `range`: itself, or its occurrences when it recurs (in the host's zone).
+pub fn block_occurrences(b: &sked_store::Block, zone: &TimeZone, range: Interval) -> Vec<Interval> {
+    match b.rrule.as_deref().map(RecurrenceRule::parse) {
+        None => {
+            let iv = Interval::new(b.start_at, b.end_at);
+            if iv.overlaps(&range) { vec![iv] } else { vec![] }
+        }
+        Some(Ok(rule)) => rule.occurrences(zone, b.start_at, b.end_at, range).unwrap_or_default(),
+        Some(Err(e)) => {
+            tracing::error!(block = %b.id, error = %e, "stored RRULE does not parse; block ignored");
+            vec![]
+        }
+    }
+}
+
+fn busy_per_host(
+    hosts: &[Host],
+    event_type: &EventType,
+    occupancy: &[Occupancy],
+    block_spans: &[Vec<Interval>],
+) -> (Vec<BusyTimeline>, Vec<Vec<i64>>) {
+    hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let mine = occupancy.iter().filter(|o| o.host_id == h.id);
+            let busy = BusyTimeline::from_intervals(
+                mine.clone()
+                    .map(|o| Interval::new(o.blocked_start, o.blocked_end))
+                    .chain(block_spans[i].iter().copied()),
+            );
+            let booked = mine.filter(|o| o.event_type_id == event_type.id).map(|o| o.start_at).collect();
+            (busy, booked)
+        })
+        .unzip()
+}
+
+/// What a snapshot taken at `now` must hold: every blocked interval a bookable start can have,
+/// with a day of slack either side so it stays good for a while. Rounded to the hour.
+fn load_range(rules: &EventRules, now: i64) -> Interval {
+    let start = now - DAY - rules.buffer_before;
+    let end = now + rules.horizon + rules.duration + rules.buffer_after + 2 * DAY;
+    Interval::new(start.div_euclid(HOUR) * HOUR, (end.div_euclid(HOUR) + 1) * HOUR)
+}
+
+fn covers(s: &Snapshot, now: i64) -> bool {
+    let r = &s.rules;
+    s.loaded.start <= now - r.buffer_before && s.loaded.end >= now + r.horizon + r.duration + r.buffer_after
+}

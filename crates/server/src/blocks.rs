@@ -1,0 +1,304 @@
+//! `/v1/hosts/{id}/blocks` (internal busy time, possibly recurring) and
+//! `/v1/hosts/{id}/busy` (everything that blocks a host, merged).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use sked_core::ids::{BlockId, HostId};
+use sked_core::{BusyTimeline, FieldError, Interval, RecurrenceRule};
+use sked_store::Block;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::availability::block_occurrences;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{ListQuery, Paged};
+use crate::patch::{apply, nullable};
+use crate::state::AppState;
+use crate::time::{parse_instant, rfc3339};
+
+/// Longest range `busy` answers for.
+pub const MAX_RANGE_DAYS: i64 = 62;
+
+/// A block of internal busy time.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BlockView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: BlockId,
+    #[schema(value_type = String, format = Uuid)]
+    pub host_id: HostId,
+    pub title: String,
+    /// First occurrence's start.
+    pub start: String,
+    /// First occurrence's end.
+    pub end: String,
+    /// RFC 5545 RRULE, expanded in the host's zone.
+    #[schema(example = "FREQ=WEEKLY;BYDAY=MO,WE")]
+    pub rrule: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Creates a block.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBlock {
+    #[serde(default = "default_title")]
+    pub title: String,
+    pub start: String,
+    pub end: String,
+    pub rrule: Option<String>,
+}
+
+fn default_title() -> String {
+    "Busy".into()
+}
+
+/// Changes a block.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBlock {
+    pub title: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub rrule: Option<Option<String>>,
+}
+
+/// Path of a host's block.
+#[derive(Debug, Deserialize)]
+struct BlockPath {
+    id: HostId,
+    block_id: BlockId,
+}
+
+fn view(b: Block) -> BlockView {
+    BlockView {
+        id: b.id,
+        host_id: b.host_id,
+        title: b.title,
+        start: rfc3339(b.start_at),
+        end: rfc3339(b.end_at),
+        rrule: b.rrule,
+        created_at: rfc3339(b.created_at),
+        updated_at: rfc3339(b.updated_at),
+    }
+}
+
+/// Checks title, times and rule; every invalid field is reported.
+fn validate(
+    title: &str,
+    start: &str,
+    end: &str,
+    rrule: Option<&str>,
+) -> Result<(i64, i64, Option<String>), ApiError> {
+    let mut errors = Vec::new();
+    if title.trim().is_empty() || title.chars().count() > 200 {
+        errors.push(FieldError::new("title", "must be 1 to 200 characters"));
+    }
+    let s = parse_instant("start", start).map_err(|e| errors.push(e)).ok();
+    let e = parse_instant("end", end).map_err(|e| errors.push(e)).ok();
+    if let (Some(s), Some(e)) = (s, e) {
+        if e <= s {
+            errors.push(FieldError::new("end", "must be after start"));
+        } else if e.as_second() - s.as_second() > 366 * 86_400 {
+            errors.push(FieldError::new("end", "a block lasts at most a year; use rrule to repeat it"));
+        }
+    }
+    let rule = match rrule {
+        Some(r) => match RecurrenceRule::parse(r) {
+            Ok(rule) => Some(rule.as_str().to_owned()),
+            Err(m) => {
+                errors.push(FieldError::new("rrule", m));
+                None
+            }
+        },
+        None => None,
+    };
+    match (s, e) {
+        (Some(s), Some(e)) if errors.is_empty() => Ok((s.as_second(), e.as_second(), rule)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(busy))
+}
+
+/// Add a block to a host.
+#[utoipa::path(post, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = String, Path)),
+    request_body = CreateBlock,
+    responses((status = 201, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(host): ApiPath<HostId>,
+    ApiJson(b): ApiJson<CreateBlock>,
+) -> ApiResult<(StatusCode, Json<BlockView>)> {
+    state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
+    let (start_at, end_at, rrule) = validate(&b.title, &b.start, &b.end, b.rrule.as_deref())?;
+    let now = state.clock.now_second();
+    let block = Block {
+        id: BlockId::new(),
+        tenant_id: auth.tenant,
+        host_id: host,
+        title: b.title.trim().to_owned(),
+        start_at,
+        end_at,
+        rrule,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.insert_block(&block).await.map_err(|e| ApiError::store("host", e))?;
+    Ok((StatusCode::CREATED, Json(view(block))))
+}
+
+/// List a host's blocks.
+#[utoipa::path(get, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = String, Path), ListQuery),
+    responses((status = 200, body = Paged<BlockView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(host): ApiPath<HostId>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<BlockView>>> {
+    state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
+    let page = q.page()?;
+    let rows =
+        state.store.list_blocks(auth.tenant, host, page).await.map_err(|e| ApiError::store("block", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |b| b.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(view).collect(), next_cursor: next }))
+}
+
+/// Get a block.
+#[utoipa::path(get, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
+    params(("id" = String, Path), ("block_id" = String, Path)),
+    responses((status = 200, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(p): ApiPath<BlockPath>,
+) -> ApiResult<Json<BlockView>> {
+    let b =
+        state.store.block(auth.tenant, p.id, p.block_id).await.map_err(|e| ApiError::store("block", e))?;
+    Ok(Json(view(b)))
+}
+
+/// Change a block.
+#[utoipa::path(patch, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
+    params(("id" = String, Path), ("block_id" = String, Path)), request_body = UpdateBlock,
+    responses((status = 200, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(p): ApiPath<BlockPath>,
+    ApiJson(b): ApiJson<UpdateBlock>,
+) -> ApiResult<Json<BlockView>> {
+    let old =
+        state.store.block(auth.tenant, p.id, p.block_id).await.map_err(|e| ApiError::store("block", e))?;
+    let title = b.title.unwrap_or(old.title.clone());
+    let start = b.start.unwrap_or_else(|| rfc3339(old.start_at));
+    let end = b.end.unwrap_or_else(|| rfc3339(old.end_at));
+    let rrule = apply(b.rrule, old.rrule.clone());
+    let (start_at, end_at, rrule) = validate(&title, &start, &end, rrule.as_deref())?;
+    let block = Block {
+        title: title.trim().to_owned(),
+        start_at,
+        end_at,
+        rrule,
+        updated_at: state.clock.now_second(),
+        ..old
+    };
+    state.store.update_block(&block).await.map_err(|e| ApiError::store("block", e))?;
+    Ok(Json(view(block)))
+}
+
+/// Delete a block.
+#[utoipa::path(delete, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
+    params(("id" = String, Path), ("block_id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn delete(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(p): ApiPath<BlockPath>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_block(auth.tenant, p.id, p.block_id).await.map_err(|e| ApiError::store("block", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Range of a busy query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BusyQuery {
+    /// Start, RFC 3339.
+    pub from: String,
+    /// End (exclusive), RFC 3339; at most 62 days after `from`.
+    pub to: String,
+}
+
+/// One busy interval.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BusyInterval {
+    pub start: String,
+    pub end: String,
+    /// `booking`, `block`, or a calendar connection id.
+    pub source: String,
+}
+
+/// A host's busy time.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BusyView {
+    pub data: Vec<BusyInterval>,
+}
+
+/// Everything that blocks a host in a range: bookings (with their buffers) and blocks, each
+/// source merged, all sorted by start.
+#[utoipa::path(get, path = "/v1/hosts/{id}/busy", tag = "blocks", params(("id" = String, Path), BusyQuery),
+    responses((status = 200, body = BusyView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn busy(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(host): ApiPath<HostId>,
+    ApiQuery(q): ApiQuery<BusyQuery>,
+) -> ApiResult<Json<BusyView>> {
+    let from = parse_instant("from", &q.from)?.as_second();
+    let to = parse_instant("to", &q.to)?.as_second();
+    if to <= from {
+        return Err(ApiError::field("to", "must be after from"));
+    }
+    if to - from > MAX_RANGE_DAYS * 86_400 {
+        return Err(ApiError::field("to", format!("must be at most {MAX_RANGE_DAYS} days after from")));
+    }
+    let h = state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
+    let range = Interval::new(from, to);
+    let (occupancy, blocks) =
+        state.store.host_busy(auth.tenant, host, range).await.map_err(|e| ApiError::store("host", e))?;
+    let zone = TimeZone::get(&h.time_zone).unwrap_or(TimeZone::UTC);
+    let bookings =
+        BusyTimeline::from_intervals(occupancy.iter().map(|o| Interval::new(o.blocked_start, o.blocked_end)));
+    let blocked =
+        BusyTimeline::from_intervals(blocks.iter().flat_map(|b| block_occurrences(b, &zone, range)));
+    let mut data: Vec<(Interval, &str)> = bookings
+        .within(range)
+        .map(|i| (i, "booking"))
+        .chain(blocked.within(range).map(|i| (i, "block")))
+        .collect();
+    data.sort_by_key(|(i, s)| (i.start, i.end, *s));
+    Ok(Json(BusyView {
+        data: data
+            .into_iter()
+            .map(|(i, s)| BusyInterval { start: rfc3339(i.start), end: rfc3339(i.end), source: s.into() })
+            .collect(),
+    }))
+}

@@ -1,0 +1,140 @@
+//! First-start setup: the operator key, the secret key, and the demo tenant.
+
+use std::io::Write;
+use std::path::Path;
+
+use rand::Rng;
+use sked_core::ids::{EventTypeId, HostId, ScheduleId, TenantId};
+use sked_store::{DynStore, EventType, Host, Schedule};
+
+use crate::auth::{generate_key, hash_key};
+use crate::config::{Secret, Settings};
+use crate::tenants::create_tenant;
+
+const OPERATOR_HASH: &str = "operator_key_hash";
+
+/// The operator key's hash, and the key itself when it was just generated (to print once).
+pub async fn operator_key(
+    store: &DynStore,
+    settings: &Settings,
+) -> anyhow::Result<([u8; 32], Option<String>)> {
+    if let Some(Secret(k)) = &settings.operator_key {
+        anyhow::ensure!(k.len() >= 16, "SKED_OPERATOR_KEY must be at least 16 characters");
+        return Ok((hash_key(k), None));
+    }
+    if let Some(h) = store.setting(OPERATOR_HASH).await? {
+        return Ok((decode_hash(&h)?, None));
+    }
+    let key = generate_key("op_");
+    if store.init_setting(OPERATOR_HASH, &hex::encode(hash_key(&key))).await? {
+        return Ok((hash_key(&key), Some(key)));
+    }
+    // Another process got there first: use its key.
+    let h = store.setting(OPERATOR_HASH).await?.unwrap_or_default();
+    Ok((decode_hash(&h)?, None))
+}
+
+fn decode_hash(h: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(h)?;
+    bytes.try_into().map_err(|_| anyhow::anyhow!("stored operator key hash is malformed"))
+}
+
+/// The key that encrypts tokens at rest: `SKED_SECRET_KEY`, or a key kept in `secret.key` beside
+/// the SQLite file (created on first start, readable only by its owner). PostgreSQL deployments
+/// must set `SKED_SECRET_KEY`, so the key never sits in the database it protects.
+pub fn secret_key(settings: &Settings) -> anyhow::Result<Option<Secret>> {
+    if let Some(s) = &settings.secret_key {
+        return Ok(Some(s.clone()));
+    }
+    if settings.sqlite_path().is_none() {
+        tracing::warn!("SKED_SECRET_KEY is not set; calendar connections will be unavailable");
+        return Ok(None);
+    }
+    let path = settings.data_dir().join("secret.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(Some(Secret(existing.trim().to_owned())));
+    }
+    std::fs::create_dir_all(settings.data_dir())?;
+    let key: [u8; 32] = rand::rng().random();
+    write_private(&path, &hex::encode(key))?;
+    Ok(Some(Secret(hex::encode(key))))
+}
+
+/// Writes a file only its owner can read.
+pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+/// What `demo` made.
+#[derive(Debug)]
+pub struct Demo {
+    pub tenant: TenantId,
+    pub api_key: String,
+    pub event_type: EventTypeId,
+    pub hosts: Vec<HostId>,
+}
+
+/// A demo tenant: two hosts working weekdays 09:00–12:00 and 13:00–17:00 New York time, and a
+/// 30-minute round-robin consultation with a 10-minute buffer after.
+pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
+    let (tenant, api_key) = create_tenant(store, "Demo Clinic", now).await?;
+    let day = r#"[{"start":"09:00","end":"12:00"},{"start":"13:00","end":"17:00"}]"#;
+    let schedule = Schedule {
+        id: ScheduleId::new(),
+        tenant_id: tenant.id,
+        name: "Office hours".into(),
+        time_zone: "America/New_York".into(),
+        weekly: format!(r#"{{"mon":{day},"tue":{day},"wed":{day},"thu":{day},"fri":{day}}}"#),
+        overrides: "[]".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_schedule(&schedule).await?;
+    let mut hosts = Vec::new();
+    for (name, email) in [("Dana Lee", "dana@demo.test"), ("Sam Ortiz", "sam@demo.test")] {
+        let h = Host {
+            id: HostId::new(),
+            tenant_id: tenant.id,
+            name: name.into(),
+            email: Some(email.into()),
+            phone: None,
+            time_zone: "America/New_York".into(),
+            schedule_id: Some(schedule.id),
+            priority: 0,
+            weight: 100,
+            active: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        store.insert_host(&h).await?;
+        hosts.push(h.id);
+    }
+    let e = EventType {
+        id: EventTypeId::new(),
+        tenant_id: tenant.id,
+        slug: "consultation".into(),
+        title: "Consultation".into(),
+        description: Some("A 30-minute first consultation.".into()),
+        duration_minutes: 30,
+        slot_interval_minutes: None,
+        buffer_before_minutes: 0,
+        buffer_after_minutes: 10,
+        min_notice_minutes: 60,
+        max_days_ahead: 60,
+        daily_limit: None,
+        assignment: "round_robin".into(),
+        location: Some("Phone call".into()),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        host_ids: hosts.clone(),
+    };
+    store.insert_event_type(&e).await?;
+    Ok(Demo { tenant: tenant.id, api_key, event_type: e.id, hosts })
+}

@@ -1,0 +1,101 @@
+//! Settings: a TOML file (`--config`) and `SKED_*` environment variables, the environment
+//! winning (API.md, "Running it").
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A secret string: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything the server can be told.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Key for `/v1/tenants`; generated and printed once when absent.
+    pub operator_key: Option<Secret>,
+    /// Encrypts tokens at rest; generated beside the SQLite file when absent.
+    pub secret_key: Option<Secret>,
+    /// The server's public base URL (links in emails and OAuth redirects).
+    pub public_url: Option<String>,
+    /// Requests per second each API key may make on average (0 turns limiting off).
+    pub rate_limit_per_second: u32,
+    /// Requests a key may make in a burst.
+    pub rate_limit_burst: u32,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// `json` (default) or `pretty` logs.
+    pub log_format: String,
+    /// Serve `/metrics` on this address instead of the main one.
+    pub metrics_listen: Option<String>,
+    /// Run the background job worker in this process.
+    pub run_worker: bool,
+    /// Most database connections.
+    pub db_max_connections: Option<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://./sked-data/sked.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            operator_key: None,
+            secret_key: None,
+            public_url: None,
+            rate_limit_per_second: 100,
+            rate_limit_burst: 200,
+            body_limit_bytes: 1 << 20,
+            log_format: "json".into(),
+            metrics_listen: None,
+            run_worker: true,
+            db_max_connections: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file (if any), then `SKED_*` variables.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                anyhow::bail!("config file {} does not exist", path.display());
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        Ok(fig.merge(Env::prefixed("SKED_")).extract()?)
+    }
+
+    /// The SQLite file, when the store is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.database_url.strip_prefix("sqlite://").map(PathBuf::from)
+    }
+
+    /// Where files the server keeps for itself go: beside the SQLite file, or `./sked-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.sqlite_path()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("./sked-data"))
+    }
+
+    /// The base URL clients reach the server at.
+    pub fn base_url(&self, bound: &str) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+}

@@ -1,0 +1,339 @@
+//! `/v1/event-types`: bookable services and their slot rules.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use sked_core::FieldError;
+use sked_core::assign::Assignment;
+use sked_core::ids::{EventTypeId, HostId, TenantId};
+use sked_core::rules::RulesSpec;
+use sked_store::{EventType, StoreError};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{ListQuery, Paged};
+use crate::patch::{apply, nullable};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// An event type.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EventTypeView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: EventTypeId,
+    /// Unique per tenant: lowercase letters, digits and dashes.
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub duration_minutes: i64,
+    /// Step between candidate starts (the duration unless set).
+    pub slot_interval_minutes: i64,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub min_notice_minutes: i64,
+    pub max_days_ahead: i64,
+    /// Most confirmed bookings per host per local day; `null` is no limit.
+    pub daily_limit: Option<i64>,
+    #[schema(value_type = Vec<String>)]
+    pub host_ids: Vec<HostId>,
+    /// `round_robin`, `least_busy`, `priority`, `specific` or `collective`.
+    pub assignment: String,
+    pub location: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Creates an event type.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEventType {
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub duration_minutes: u32,
+    pub slot_interval_minutes: Option<u32>,
+    #[serde(default)]
+    pub buffer_before_minutes: u32,
+    #[serde(default)]
+    pub buffer_after_minutes: u32,
+    #[serde(default)]
+    pub min_notice_minutes: u32,
+    #[serde(default = "default_days")]
+    pub max_days_ahead: u32,
+    pub daily_limit: Option<u32>,
+    #[schema(value_type = Vec<String>)]
+    pub host_ids: Vec<String>,
+    #[serde(default = "default_assignment")]
+    pub assignment: String,
+    pub location: Option<String>,
+}
+
+fn default_days() -> u32 {
+    60
+}
+
+fn default_assignment() -> String {
+    "round_robin".into()
+}
+
+/// Changes an event type; absent fields stay, `null` clears a nullable one.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEventType {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub duration_minutes: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub slot_interval_minutes: Option<Option<u32>>,
+    pub buffer_before_minutes: Option<u32>,
+    pub buffer_after_minutes: Option<u32>,
+    pub min_notice_minutes: Option<u32>,
+    pub max_days_ahead: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub daily_limit: Option<Option<u32>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub host_ids: Option<Vec<String>>,
+    pub assignment: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+}
+
+/// The fields of an event type before validation.
+struct Draft {
+    slug: String,
+    title: String,
+    description: Option<String>,
+    spec: RulesSpec,
+    host_ids: Vec<String>,
+    assignment: String,
+    location: Option<String>,
+}
+
+/// Validates a draft; every invalid field is reported. Hosts must be distinct hosts of the tenant.
+async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(Vec<HostId>, Assignment)> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let slug_ok = (1..=64).contains(&d.slug.len())
+        && d.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !d.slug.starts_with('-');
+    if !slug_ok {
+        errors.push(FieldError::new("slug", "must be 1 to 64 lowercase letters, digits and dashes"));
+    }
+    if d.title.trim().is_empty() || d.title.chars().count() > 200 {
+        errors.push(FieldError::new("title", "must be 1 to 200 characters"));
+    }
+    if d.description.as_ref().is_some_and(|s| s.chars().count() > 5_000) {
+        errors.push(FieldError::new("description", "must be at most 5000 characters"));
+    }
+    if d.location.as_ref().is_some_and(|s| s.chars().count() > 500) {
+        errors.push(FieldError::new("location", "must be at most 500 characters"));
+    }
+    let assignment = Assignment::parse(&d.assignment);
+    if assignment.is_none() {
+        errors.push(FieldError::new(
+            "assignment",
+            "must be one of round_robin, least_busy, priority, specific, collective",
+        ));
+    }
+    let spec = RulesSpec { collective: assignment == Some(Assignment::Collective), ..d.spec };
+    if let Err(e) = spec.validate() {
+        errors.push(e);
+    }
+    let mut hosts = Vec::new();
+    if d.host_ids.is_empty() {
+        errors.push(FieldError::new("host_ids", "must name at least one host"));
+    }
+    for (i, text) in d.host_ids.iter().enumerate() {
+        let field = format!("host_ids[{i}]");
+        match text.parse::<HostId>() {
+            Err(_) => errors.push(FieldError::new(field, "is not an id")),
+            Ok(id) if hosts.contains(&id) => errors.push(FieldError::new(field, "is listed twice")),
+            Ok(id) => match state.store.host(tenant, id).await {
+                Ok(_) => hosts.push(id),
+                Err(StoreError::NotFound) => errors.push(FieldError::new(field, "no such host")),
+                Err(e) => return Err(ApiError::Internal(e.into())),
+            },
+        }
+    }
+    match assignment {
+        Some(a) if errors.is_empty() => Ok((hosts, a)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+fn view(e: EventType) -> EventTypeView {
+    EventTypeView {
+        id: e.id,
+        slug: e.slug,
+        title: e.title,
+        description: e.description,
+        duration_minutes: e.duration_minutes,
+        slot_interval_minutes: e.slot_interval_minutes.unwrap_or(e.duration_minutes),
+        buffer_before_minutes: e.buffer_before_minutes,
+        buffer_after_minutes: e.buffer_after_minutes,
+        min_notice_minutes: e.min_notice_minutes,
+        max_days_ahead: e.max_days_ahead,
+        daily_limit: e.daily_limit,
+        host_ids: e.host_ids,
+        assignment: e.assignment,
+        location: e.location,
+        created_at: rfc3339(e.created_at),
+        updated_at: rfc3339(e.updated_at),
+    }
+}
+
+fn record(
+    id: EventTypeId,
+    tenant: TenantId,
+    d: Draft,
+    hosts: Vec<HostId>,
+    now: i64,
+    created: i64,
+) -> EventType {
+    EventType {
+        id,
+        tenant_id: tenant,
+        slug: d.slug,
+        title: d.title.trim().to_owned(),
+        description: d.description,
+        duration_minutes: i64::from(d.spec.duration_minutes),
+        slot_interval_minutes: d.spec.slot_interval_minutes.map(i64::from),
+        buffer_before_minutes: i64::from(d.spec.buffer_before_minutes),
+        buffer_after_minutes: i64::from(d.spec.buffer_after_minutes),
+        min_notice_minutes: i64::from(d.spec.min_notice_minutes),
+        max_days_ahead: i64::from(d.spec.max_days_ahead),
+        daily_limit: d.spec.daily_limit.map(i64::from),
+        assignment: d.assignment,
+        location: d.location,
+        version: 1,
+        created_at: created,
+        updated_at: now,
+        host_ids: hosts,
+    }
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create, list)).routes(routes!(get, update, delete))
+}
+
+/// Create an event type.
+#[utoipa::path(post, path = "/v1/event-types", tag = "event-types", request_body = CreateEventType,
+    responses((status = 201, body = EventTypeView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiJson(b): ApiJson<CreateEventType>,
+) -> ApiResult<(StatusCode, Json<EventTypeView>)> {
+    let draft = Draft {
+        slug: b.slug,
+        title: b.title,
+        description: b.description,
+        spec: RulesSpec {
+            duration_minutes: b.duration_minutes,
+            slot_interval_minutes: b.slot_interval_minutes,
+            buffer_before_minutes: b.buffer_before_minutes,
+            buffer_after_minutes: b.buffer_after_minutes,
+            min_notice_minutes: b.min_notice_minutes,
+            max_days_ahead: b.max_days_ahead,
+            daily_limit: b.daily_limit,
+            collective: false,
+        },
+        host_ids: b.host_ids,
+        assignment: b.assignment,
+        location: b.location,
+    };
+    let (hosts, _) = validate(&state, auth.tenant, &draft).await?;
+    let now = state.clock.now_second();
+    let e = record(EventTypeId::new(), auth.tenant, draft, hosts, now, now);
+    state.store.insert_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
+    Ok((StatusCode::CREATED, Json(view(e))))
+}
+
+/// List event types.
+#[utoipa::path(get, path = "/v1/event-types", tag = "event-types", params(ListQuery),
+    responses((status = 200, body = Paged<EventTypeView>)))]
+async fn list(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<EventTypeView>>> {
+    let page = q.page()?;
+    let rows = state
+        .store
+        .list_event_types(auth.tenant, page)
+        .await
+        .map_err(|e| ApiError::store("event type", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |e| e.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(view).collect(), next_cursor: next }))
+}
+
+/// Get an event type.
+#[utoipa::path(get, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+    responses((status = 200, body = EventTypeView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<EventTypeId>,
+) -> ApiResult<Json<EventTypeView>> {
+    let e = state.store.event_type(auth.tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
+    Ok(Json(view(e)))
+}
+
+/// Change an event type.
+#[utoipa::path(patch, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+    request_body = UpdateEventType,
+    responses((status = 200, body = EventTypeView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<EventTypeId>,
+    ApiJson(b): ApiJson<UpdateEventType>,
+) -> ApiResult<Json<EventTypeView>> {
+    let old = state.store.event_type(auth.tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
+    let num = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let draft = Draft {
+        slug: b.slug.unwrap_or(old.slug.clone()),
+        title: b.title.unwrap_or(old.title.clone()),
+        description: apply(b.description, old.description.clone()),
+        spec: RulesSpec {
+            duration_minutes: b.duration_minutes.unwrap_or(num(old.duration_minutes)),
+            slot_interval_minutes: apply(b.slot_interval_minutes, old.slot_interval_minutes.map(num)),
+            buffer_before_minutes: b.buffer_before_minutes.unwrap_or(num(old.buffer_before_minutes)),
+            buffer_after_minutes: b.buffer_after_minutes.unwrap_or(num(old.buffer_after_minutes)),
+            min_notice_minutes: b.min_notice_minutes.unwrap_or(num(old.min_notice_minutes)),
+            max_days_ahead: b.max_days_ahead.unwrap_or(num(old.max_days_ahead)),
+            daily_limit: apply(b.daily_limit, old.daily_limit.map(num)),
+            collective: false,
+        },
+        host_ids: b.host_ids.unwrap_or_else(|| old.host_ids.iter().map(ToString::to_string).collect()),
+        assignment: b.assignment.unwrap_or(old.assignment.clone()),
+        location: apply(b.location, old.location.clone()),
+    };
+    let (hosts, _) = validate(&state, auth.tenant, &draft).await?;
+    let e = record(id, auth.tenant, draft, hosts, state.clock.now_second(), old.created_at);
+    state.store.update_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
+    Ok(Json(view(e)))
+}
+
+/// Delete an event type that has no bookings.
+#[utoipa::path(delete, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn delete(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<EventTypeId>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_event_type(auth.tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,253 @@
+//! `/v1/hosts`: the people who can be booked.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use sked_core::FieldError;
+use sked_core::contact::{Email, Phone};
+use sked_core::ids::{HostId, ScheduleId, TenantId};
+use sked_core::local::parse_zone;
+use sked_store::{Host, StoreError};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{ListQuery, Paged};
+use crate::patch::{apply, nullable};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// A host.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct HostView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: HostId,
+    pub name: String,
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    /// IANA zone of the host (recurring blocks are expanded in it).
+    pub time_zone: String,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub schedule_id: Option<ScheduleId>,
+    /// Higher is preferred by `priority` assignment.
+    pub priority: i64,
+    /// Share of round-robin bookings (default 100).
+    pub weight: i64,
+    /// Inactive hosts are offered no slots.
+    pub active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Creates a host.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateHost {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub time_zone: String,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub schedule_id: Option<String>,
+    #[serde(default)]
+    pub priority: i64,
+    #[serde(default = "default_weight")]
+    pub weight: i64,
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+fn default_weight() -> i64 {
+    100
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Changes a host; absent fields stay, `null` clears a nullable one.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateHost {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub schedule_id: Option<Option<String>>,
+    pub priority: Option<i64>,
+    pub weight: Option<i64>,
+    pub active: Option<bool>,
+}
+
+fn view(h: Host) -> HostView {
+    HostView {
+        id: h.id,
+        name: h.name,
+        email: h.email,
+        phone: h.phone,
+        time_zone: h.time_zone,
+        schedule_id: h.schedule_id,
+        priority: h.priority,
+        weight: h.weight,
+        active: h.active,
+        created_at: rfc3339(h.created_at),
+        updated_at: rfc3339(h.updated_at),
+    }
+}
+
+/// Validates a host's fields in place (normalising email and phone), checking its schedule
+/// belongs to the tenant; every invalid field is reported.
+async fn validate(state: &AppState, tenant: TenantId, h: &mut Host, schedule: Option<&str>) -> ApiResult<()> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if h.name.trim().is_empty() || h.name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    h.name = h.name.trim().to_owned();
+    if let Some(e) = &h.email {
+        match Email::parse(e) {
+            Ok(e) => h.email = Some(e.to_string()),
+            Err(m) => errors.push(FieldError::new("email", m)),
+        }
+    }
+    if let Some(p) = &h.phone {
+        match Phone::parse(p) {
+            Ok(p) => h.phone = Some(p.to_string()),
+            Err(m) => errors.push(FieldError::new("phone", m)),
+        }
+    }
+    if let Err(e) = parse_zone("time_zone", &h.time_zone) {
+        errors.push(e);
+    }
+    if !(0..=1_000_000).contains(&h.weight) {
+        errors.push(FieldError::new("weight", "must be between 0 and 1000000"));
+    }
+    if !(-1_000_000..=1_000_000).contains(&h.priority) {
+        errors.push(FieldError::new("priority", "must be between -1000000 and 1000000"));
+    }
+    if let Some(text) = schedule {
+        match text.parse::<ScheduleId>() {
+            Ok(id) => match state.store.schedule(tenant, id).await {
+                Ok(_) => h.schedule_id = Some(id),
+                Err(StoreError::NotFound) => errors.push(FieldError::new("schedule_id", "no such schedule")),
+                Err(e) => return Err(ApiError::Internal(e.into())),
+            },
+            Err(_) => errors.push(FieldError::new("schedule_id", "is not an id")),
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create, list)).routes(routes!(get, update, delete))
+}
+
+/// Create a host.
+#[utoipa::path(post, path = "/v1/hosts", tag = "hosts", request_body = CreateHost,
+    responses((status = 201, body = HostView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiJson(body): ApiJson<CreateHost>,
+) -> ApiResult<(StatusCode, Json<HostView>)> {
+    let now = state.clock.now_second();
+    let mut h = Host {
+        id: HostId::new(),
+        tenant_id: auth.tenant,
+        name: body.name,
+        email: body.email,
+        phone: body.phone,
+        time_zone: body.time_zone,
+        schedule_id: None,
+        priority: body.priority,
+        weight: body.weight,
+        active: body.active,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    validate(&state, auth.tenant, &mut h, body.schedule_id.as_deref()).await?;
+    state.store.insert_host(&h).await.map_err(|e| ApiError::store("host", e))?;
+    Ok((StatusCode::CREATED, Json(view(h))))
+}
+
+/// List hosts.
+#[utoipa::path(get, path = "/v1/hosts", tag = "hosts", params(ListQuery),
+    responses((status = 200, body = Paged<HostView>)))]
+async fn list(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<HostView>>> {
+    let page = q.page()?;
+    let rows = state.store.list_hosts(auth.tenant, page).await.map_err(|e| ApiError::store("host", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |h| h.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(view).collect(), next_cursor: next }))
+}
+
+/// Get a host.
+#[utoipa::path(get, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = String, Path)),
+    responses((status = 200, body = HostView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<HostId>,
+) -> ApiResult<Json<HostView>> {
+    let h = state.store.host(auth.tenant, id).await.map_err(|e| ApiError::store("host", e))?;
+    Ok(Json(view(h)))
+}
+
+/// Change a host.
+#[utoipa::path(patch, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = String, Path)), request_body = UpdateHost,
+    responses((status = 200, body = HostView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<HostId>,
+    ApiJson(body): ApiJson<UpdateHost>,
+) -> ApiResult<Json<HostView>> {
+    let old = state.store.host(auth.tenant, id).await.map_err(|e| ApiError::store("host", e))?;
+    let schedule_text = body.schedule_id.clone();
+    let mut h = Host {
+        name: body.name.unwrap_or(old.name.clone()),
+        email: apply(body.email, old.email.clone()),
+        phone: apply(body.phone, old.phone.clone()),
+        time_zone: body.time_zone.unwrap_or(old.time_zone.clone()),
+        schedule_id: match &schedule_text {
+            Some(None) => None,
+            _ => old.schedule_id,
+        },
+        priority: body.priority.unwrap_or(old.priority),
+        weight: body.weight.unwrap_or(old.weight),
+        active: body.active.unwrap_or(old.active),
+        updated_at: state.clock.now_second(),
+        ..old
+    };
+    validate(&state, auth.tenant, &mut h, schedule_text.flatten().as_deref()).await?;
+    state.store.update_host(&h).await.map_err(|e| ApiError::store("host", e))?;
+    h.version += 1;
+    Ok(Json(view(h)))
+}
+
+/// Delete a host that has no bookings and belongs to no event type.
+#[utoipa::path(delete, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn delete(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<HostId>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_host(auth.tenant, id).await.map_err(|e| ApiError::store("host", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}

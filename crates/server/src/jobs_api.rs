@@ -1,0 +1,90 @@
+//! `GET /v1/jobs`: a tenant's background jobs (booking events and, later, deliveries).
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use sked_core::ids::JobId;
+use sked_store::Job;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiQuery;
+use crate::pagination::{ListQuery, Paged};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// A background job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: JobId,
+    pub kind: String,
+    /// `queued`, `running`, `done` or `dead`.
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// Not before this instant.
+    pub run_at: String,
+    pub last_error: Option<String>,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Filters of the job list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct JobQuery {
+    /// `queued`, `running`, `done` or `dead`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn view(j: Job) -> JobView {
+    JobView {
+        id: j.id,
+        kind: j.kind,
+        status: j.status,
+        attempts: j.attempts,
+        max_attempts: j.max_attempts,
+        run_at: rfc3339(j.run_at),
+        last_error: j.last_error,
+        payload: serde_json::from_str(&j.payload).unwrap_or(serde_json::Value::Null),
+        created_at: rfc3339(j.created_at),
+        updated_at: rfc3339(j.updated_at),
+    }
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
+}
+
+/// The tenant's jobs, newest first.
+#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", params(JobQuery),
+    responses((status = 200, body = Paged<JobView>), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn list(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiQuery(q): ApiQuery<JobQuery>,
+) -> ApiResult<Json<Paged<JobView>>> {
+    if let Some(s) = &q.status
+        && !["queued", "running", "done", "dead"].contains(&s.as_str())
+    {
+        return Err(ApiError::field("status", "must be queued, running, done or dead"));
+    }
+    let page = ListQuery { limit: q.limit, cursor: q.cursor }.page()?;
+    let rows = state
+        .store
+        .list_jobs(auth.tenant, q.status.as_deref(), page)
+        .await
+        .map_err(|e| ApiError::store("job", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |j| j.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(view).collect(), next_cursor: next }))
+}

@@ -1,0 +1,48 @@
+//! Sked's HTTP server: the JSON API of `API.md`, operations endpoints, and the `sked` command.
+//!
+//! Data flows one way: a handler parses and authorizes, the engine (`sked-core`) decides, the
+//! store persists (with jobs enqueued in the same transaction), and the job worker talks to the
+//! outside. One module per resource, each with its own `router()`.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod auth;
+pub mod availability;
+pub mod blocks;
+pub mod booking_flow;
+pub mod bookings;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod event_types;
+pub mod events;
+pub mod extract;
+pub mod hosts;
+pub mod ics;
+pub mod idempotency;
+pub mod jobs_api;
+pub mod ops;
+pub mod pagination;
+pub mod patch;
+pub mod schedules;
+pub mod slots;
+pub mod state;
+pub mod telemetry;
+pub mod tenants;
+pub mod time;
+
+pub use app::Application;
+pub use config::Settings;
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl sked_core::Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The one place the wall clock is read.
+    fn now(&self) -> jiff::Timestamp {
+        jiff::Timestamp::now()
+    }
+}

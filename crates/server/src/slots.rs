@@ -1,0 +1,145 @@
+//! `GET /v1/event-types/{id}/slots` (API.md, Slots).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use sked_core::ids::{EventTypeId, HostId};
+use sked_core::local::parse_zone;
+use sked_core::{FieldError, Interval, SlotQuery, SlotSet, compute_slots};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::availability::Snapshot;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+use crate::time::{parse_instant_or_date, rfc3339};
+
+/// Longest slot query.
+pub const MAX_DAYS: i64 = 62;
+
+/// A slot query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SlotsQuery {
+    /// Start: an RFC 3339 instant, or a date read in `time_zone`.
+    pub from: String,
+    /// End (exclusive): an instant or a date; at most 62 days after `from`.
+    pub to: String,
+    /// Zone the answer groups dates in (default: the first host's schedule zone).
+    pub time_zone: Option<String>,
+    /// Only this host's slots.
+    pub host_id: Option<String>,
+}
+
+/// A bookable slot.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SlotView {
+    pub start: String,
+    pub end: String,
+    /// Free hosts (every host for collective event types).
+    #[schema(value_type = Vec<String>)]
+    pub host_ids: Vec<HostId>,
+}
+
+/// Slots grouped by local date.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SlotsView {
+    #[schema(value_type = String, format = Uuid)]
+    pub event_type_id: EventTypeId,
+    pub time_zone: String,
+    pub duration_minutes: i64,
+    /// Dates with at least one slot, sorted (exactly the keys of `slots_by_date`).
+    pub available_dates: Vec<String>,
+    pub slots_by_date: BTreeMap<String, Vec<SlotView>>,
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(slots))
+}
+
+/// The slots views of a slot set, grouped in `tz`.
+pub fn slot_views(
+    snap: &Snapshot,
+    set: &SlotSet,
+    tz: &TimeZone,
+) -> (Vec<String>, BTreeMap<String, Vec<SlotView>>) {
+    let mut by_date = BTreeMap::new();
+    for (date, idx) in set.group_by_date(tz) {
+        let slots = idx.into_iter().filter_map(|i| set.get(i)).map(|s| slot_view(snap, s)).collect();
+        by_date.insert(date.to_string(), slots);
+    }
+    (by_date.keys().cloned().collect(), by_date)
+}
+
+/// One slot as the API shows it.
+pub fn slot_view(snap: &Snapshot, s: sked_core::Slot<'_>) -> SlotView {
+    SlotView {
+        start: rfc3339(s.start),
+        end: rfc3339(s.end),
+        host_ids: s.hosts.iter().map(|&h| snap.hosts[h as usize].id).collect(),
+    }
+}
+
+/// Bookable slots of an event type.
+#[utoipa::path(get, path = "/v1/event-types/{id}/slots", tag = "slots", params(("id" = String, Path), SlotsQuery),
+    responses((status = 200, body = SlotsView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn slots(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<EventTypeId>,
+    ApiQuery(q): ApiQuery<SlotsQuery>,
+) -> ApiResult<Json<SlotsView>> {
+    let now = state.clock.now_second();
+    let snap = state.availability.get(auth.tenant, id, now).await?;
+    let tz = match &q.time_zone {
+        Some(name) => parse_zone("time_zone", name)?,
+        None => snap.default_zone(),
+    };
+    let mut errors = Vec::new();
+    let from = parse_instant_or_date("from", &q.from, &tz).map_err(|e| errors.push(e)).ok();
+    let to = parse_instant_or_date("to", &q.to, &tz).map_err(|e| errors.push(e)).ok();
+    let only_host = match q.host_id.as_deref().map(|h| h.parse::<HostId>()) {
+        None => None,
+        Some(Ok(h)) => match snap.host_index(h) {
+            Some(i) => Some(i),
+            None => {
+                errors.push(FieldError::new("host_id", "is not an active host of this event type"));
+                None
+            }
+        },
+        Some(Err(_)) => {
+            errors.push(FieldError::new("host_id", "is not an id"));
+            None
+        }
+    };
+    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(errors)) };
+    let (from, to) = (from.as_second(), to.as_second());
+    if to <= from {
+        errors.push(FieldError::new("to", "must be after from"));
+    } else if to - from > MAX_DAYS * 86_400 + 7_200 {
+        // Two hours of slack: 62 local days can be 62 days and an hour of elapsed time.
+        errors.push(FieldError::new("to", format!("must be at most {MAX_DAYS} days after from")));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let inputs = snap.inputs();
+    let set =
+        compute_slots(&snap.rules, &inputs, &SlotQuery { range: Interval::new(from, to), now, only_host });
+    let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
+    Ok(Json(SlotsView {
+        event_type_id: id,
+        time_zone: tz.iana_name().unwrap_or("UTC").to_owned(),
+        duration_minutes: snap.event_type.duration_minutes,
+        available_dates,
+        slots_by_date,
+    }))
+}

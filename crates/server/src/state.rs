@@ -1,0 +1,54 @@
+//! What every handler can reach.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use sked_core::Clock;
+use sked_store::DynStore;
+use tokio::sync::Notify;
+
+use crate::auth::{KeyCache, Limiter};
+use crate::availability::AvailabilityCache;
+use crate::config::Settings;
+
+/// Shared state of the server (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Inner {
+    /// Persistence.
+    pub store: DynStore,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Settings the server started with.
+    pub settings: Settings,
+    /// Availability snapshots.
+    pub availability: AvailabilityCache,
+    /// Recently seen API keys.
+    pub keys: KeyCache,
+    /// Per-key request limits.
+    pub limiter: Limiter,
+    /// SHA-256 of the operator key.
+    pub operator_key_hash: [u8; 32],
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+    /// Wakes the job worker after enqueueing.
+    pub wake_worker: Arc<Notify>,
+}
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,189 @@
+//! `/v1/tenants` and their API keys: operator only.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use sked_core::ids::{ApiKeyId, TenantId};
+use sked_store::{ApiKey, DynStore, Tenant};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{OperatorAuth, generate_key, hash_key};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{ListQuery, Paged};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// Creates a tenant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTenant {
+    pub name: String,
+}
+
+/// A tenant; `api_key` only in the answer that created it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: TenantId,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    pub created_at: String,
+}
+
+/// Creates an API key.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKey {
+    pub name: Option<String>,
+}
+
+/// An API key; `key` only in the answer that created it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ApiKeyId,
+    #[schema(value_type = String, format = Uuid)]
+    pub tenant_id: TenantId,
+    pub name: String,
+    /// The first characters of the key.
+    pub prefix: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+fn key_view(k: ApiKey, secret: Option<String>) -> KeyView {
+    KeyView {
+        id: k.id,
+        tenant_id: k.tenant_id,
+        name: k.name,
+        prefix: k.prefix,
+        key: secret,
+        created_at: rfc3339(k.created_at),
+        revoked_at: k.revoked_at.map(rfc3339),
+    }
+}
+
+/// Creates a tenant and its first key (used by the API and the CLI).
+pub async fn create_tenant(store: &DynStore, name: &str, now: i64) -> anyhow::Result<(Tenant, String)> {
+    let tenant = Tenant { id: TenantId::new(), name: name.trim().to_owned(), created_at: now };
+    store.insert_tenant(&tenant).await?;
+    let (_, secret) = create_key(store, tenant.id, "default", now).await?;
+    Ok((tenant, secret))
+}
+
+/// Creates an API key; the secret is returned once and never stored.
+pub async fn create_key(
+    store: &DynStore,
+    tenant: TenantId,
+    name: &str,
+    now: i64,
+) -> anyhow::Result<(ApiKey, String)> {
+    let secret = generate_key("sk_");
+    let key = ApiKey {
+        id: ApiKeyId::new(),
+        tenant_id: tenant,
+        name: name.to_owned(),
+        prefix: secret.chars().take(8).collect(),
+        created_at: now,
+        revoked_at: None,
+    };
+    store.insert_api_key(&key, &hash_key(&secret)).await?;
+    Ok((key, secret))
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(create_api_key, list_keys))
+        .routes(routes!(revoke_key))
+}
+
+/// Create a tenant (operator key). The answer carries the tenant's API key, shown only once.
+#[utoipa::path(post, path = "/v1/tenants", tag = "tenants", request_body = CreateTenant,
+    responses((status = 201, body = TenantView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    ApiJson(b): ApiJson<CreateTenant>,
+) -> ApiResult<(StatusCode, Json<TenantView>)> {
+    if b.name.trim().is_empty() || b.name.chars().count() > 200 {
+        return Err(ApiError::field("name", "must be 1 to 200 characters"));
+    }
+    let (t, key) = create_tenant(&state.store, &b.name, state.clock.now_second()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TenantView { id: t.id, name: t.name, api_key: Some(key), created_at: rfc3339(t.created_at) }),
+    ))
+}
+
+/// List tenants (operator key).
+#[utoipa::path(get, path = "/v1/tenants", tag = "tenants", params(ListQuery),
+    responses((status = 200, body = Paged<TenantView>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<TenantView>>> {
+    let page = q.page()?;
+    let rows = state.store.list_tenants(page).await.map_err(|e| ApiError::store("tenant", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |t| t.id.0);
+    let data = rows
+        .into_iter()
+        .map(|t| TenantView { id: t.id, name: t.name, api_key: None, created_at: rfc3339(t.created_at) })
+        .collect();
+    Ok(Json(Paged { data, next_cursor: next }))
+}
+
+/// Create another API key for a tenant (operator key). The key is shown only once.
+#[utoipa::path(post, path = "/v1/tenants/{id}/api-keys", tag = "tenants", params(("id" = String, Path)),
+    request_body = CreateKey,
+    responses((status = 201, body = KeyView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn create_api_key(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    ApiPath(id): ApiPath<TenantId>,
+    ApiJson(b): ApiJson<CreateKey>,
+) -> ApiResult<(StatusCode, Json<KeyView>)> {
+    state.store.tenant(id).await.map_err(|e| ApiError::store("tenant", e))?;
+    let name = b.name.unwrap_or_else(|| "api".into());
+    let (key, secret) = create_key(&state.store, id, &name, state.clock.now_second()).await?;
+    Ok((StatusCode::CREATED, Json(key_view(key, Some(secret)))))
+}
+
+/// A tenant's API keys (operator key).
+#[utoipa::path(get, path = "/v1/tenants/{id}/api-keys", tag = "tenants", params(("id" = String, Path)),
+    responses((status = 200, body = Paged<KeyView>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_keys(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    ApiPath(id): ApiPath<TenantId>,
+) -> ApiResult<Json<Paged<KeyView>>> {
+    state.store.tenant(id).await.map_err(|e| ApiError::store("tenant", e))?;
+    let keys = state.store.list_api_keys(id).await.map_err(|e| ApiError::store("tenant", e))?;
+    Ok(Json(Paged { data: keys.into_iter().map(|k| key_view(k, None)).collect(), next_cursor: None }))
+}
+
+/// Revoke an API key (operator key); it stops working at once on this server.
+#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", tag = "tenants", params(("id" = String, Path)),
+    responses((status = 200, body = KeyView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn revoke_key(
+    State(state): State<AppState>,
+    _: OperatorAuth,
+    ApiPath(id): ApiPath<ApiKeyId>,
+) -> ApiResult<Json<KeyView>> {
+    let key = state
+        .store
+        .revoke_api_key(id, state.clock.now_second())
+        .await
+        .map_err(|e| ApiError::store("API key", e))?;
+    state.keys.forget(id);
+    Ok(Json(key_view(key, None)))
+}

@@ -1,0 +1,234 @@
+//! A real server per test, on each store, with time from a manual clock.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sked_core::ManualClock;
+use sked_jobs::Worker;
+use sked_server::config::Secret;
+use sked_server::{Application, Settings};
+use sked_store::{Backend, DynStore};
+use sked_test_utils::TestDb;
+
+/// Monday 2 March 2026, 12:00 UTC (07:00 in New York).
+pub const NOW: &str = "2026-03-02T12:00:00Z";
+pub const OPERATOR_KEY: &str = "op_test_operator_key_0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub store: DynStore,
+    pub worker: Arc<Worker>,
+    /// The tenant key of tenant "Acme".
+    pub key: String,
+    pub backend: Backend,
+    db: Option<TestDb>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// A JSON answer.
+#[derive(Debug, Clone)]
+pub struct Res {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Res {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+            .collect()
+    }
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.body)).to_owned()
+    }
+}
+
+pub fn settings(db: &TestDb) -> Settings {
+    Settings {
+        database_url: db.url.clone(),
+        listen: "127.0.0.1:0".into(),
+        operator_key: Some(Secret(OPERATOR_KEY.into())),
+        run_worker: false,
+        rate_limit_per_second: 0,
+        ..Settings::default()
+    }
+}
+
+impl TestApp {
+    pub async fn start(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut s = settings(&db);
+        tweak(&mut s);
+        let store = db.store().await;
+        let clock = Arc::new(ManualClock::new(NOW.parse::<Timestamp>().unwrap()));
+        let app = Application::build(s, store.clone(), clock.clone()).await.unwrap();
+        let base = format!("http://{}", app.address());
+        let worker = app.worker();
+        let server = tokio::spawn(async move {
+            app.run_until_stopped(std::future::pending()).await.unwrap();
+        });
+        let mut t = TestApp {
+            base,
+            client: reqwest::Client::new(),
+            clock,
+            store,
+            worker,
+            key: String::new(),
+            backend: db.backend,
+            db: Some(db),
+            server,
+        };
+        t.key = t.new_tenant("Acme").await;
+        t
+    }
+
+    /// Creates a tenant with the operator key; returns its API key.
+    pub async fn new_tenant(&self, name: &str) -> String {
+        let r = self.call_with("POST", "/v1/tenants", Some(json!({"name": name})), OPERATOR_KEY, &[]).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["api_key"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        key: &str,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut req =
+            self.client.request(method.parse().unwrap(), format!("{}{path}", self.base)).bearer_auth(key);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Res { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str) -> Res {
+        self.call_with("GET", path, None, &self.key, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Res {
+        self.call_with("POST", path, Some(body), &self.key, &[]).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> Res {
+        self.call_with("PATCH", path, Some(body), &self.key, &[]).await
+    }
+    pub async fn delete(&self, path: &str) -> Res {
+        self.call_with("DELETE", path, None, &self.key, &[]).await
+    }
+
+    /// Runs every due background job.
+    pub async fn run_pending_jobs(&self) -> sked_jobs::Pass {
+        self.worker.run_until_idle().await.unwrap()
+    }
+
+    pub fn set_now(&self, at: &str) {
+        self.clock.set(at.parse().unwrap());
+    }
+
+    async fn stop(mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        if let Some(db) = self.db.take() {
+            db.drop_db().await;
+        }
+    }
+}
+
+/// Runs `test` against a fresh server on each store (PostgreSQL when configured).
+pub async fn on_each_store<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    on_each_store_with(|_| {}, test).await;
+}
+
+/// As [`on_each_store`], with settings changed first.
+pub async fn on_each_store_with<F, Fut>(tweak: fn(&mut Settings), test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await else { continue };
+        let dropper = db.dropper();
+        let app = TestApp::start(db, tweak).await;
+        match AssertUnwindSafe(test(app)).catch_unwind().await {
+            Ok(app) => app.stop().await,
+            Err(panic) => {
+                dropper.drop_db().await;
+                eprintln!("failed on {backend:?}");
+                std::panic::resume_unwind(panic);
+            }
+        }
+    }
+}
+
+/// The usual world: a weekday schedule (09:00–12:00 and 13:00–17:00 New York), two hosts, and a
+/// 30-minute round-robin event type with a 10-minute buffer after.
+pub struct World {
+    pub schedule: String,
+    pub hosts: Vec<String>,
+    pub event_type: String,
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let day = json!([{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]);
+    let s = app
+        .post(
+            "/v1/schedules",
+            json!({"name": "Office", "time_zone": "America/New_York",
+            "weekly": {"mon": day, "tue": day, "wed": day, "thu": day, "fri": day}}),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
+    let mut hosts = vec![];
+    for name in ["Ann", "Bob"] {
+        let h = app
+            .post(
+                "/v1/hosts",
+                json!({"name": name, "email": format!("{}@acme.test", name.to_lowercase()),
+                "time_zone": "America/New_York", "schedule_id": s.id()}),
+            )
+            .await;
+        assert_eq!(h.status, StatusCode::CREATED, "{}", h.body);
+        hosts.push(h.id());
+    }
+    let e = app
+        .post(
+            "/v1/event-types",
+            json!({"slug": "consult", "title": "Consultation", "duration_minutes": 30,
+            "buffer_after_minutes": 10, "host_ids": hosts, "assignment": "round_robin"}),
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
+    World { schedule: s.id(), hosts, event_type: e.id() }
+}
+
+/// A booking request body.
+pub fn booking(event_type: &str, start: &str, name: &str) -> Value {
+    json!({"event_type_id": event_type, "start": start, "attendee": {"name": name, "email": "guest@example.test"}})
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of the server through HTTP, on both stores.
+
+#![allow(clippy::unwrap_used)]
+
+mod bookings;
+mod helpers;
+mod ops;
+mod process;
+mod resources;
+mod slots;
+mod storm;

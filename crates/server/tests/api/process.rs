@@ -1,0 +1,170 @@
+//! The `sked` binary as a user runs it: serving, stopping on SIGTERM, the CLI.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::OPERATOR_KEY;
+
+pub const SKED: &str = env!("CARGO_BIN_EXE_sked");
+
+/// A running `sked serve`.
+pub struct Server {
+    pub base: String,
+    child: Child,
+    pub output: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl Server {
+    /// Starts `sked serve` on a free port and waits until it listens.
+    pub async fn start(database_url: &str) -> Server {
+        Self::start_in(None, database_url, &["serve"]).await
+    }
+
+    pub async fn start_in(dir: Option<&Path>, database_url: &str, args: &[&str]) -> Server {
+        let mut cmd = Command::new(SKED);
+        if let Some(d) = dir {
+            cmd.current_dir(d);
+        }
+        cmd.args(args);
+        if !database_url.is_empty() {
+            cmd.env("SKED_DATABASE_URL", database_url).env("SKED_OPERATOR_KEY", OPERATOR_KEY);
+        }
+        let mut child = cmd
+            .env("SKED_LISTEN", "127.0.0.1:0")
+            .env("SKED_RATE_LIMIT_PER_SECOND", "0")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let (tx, output) = tokio::sync::mpsc::unbounded_channel();
+        let base = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                let _ = tx.send(line.clone());
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    return rest.split_whitespace().next().unwrap().to_owned();
+                }
+            }
+            panic!("sked exited before listening")
+        })
+        .await
+        .expect("sked did not start listening within 30 s");
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let _ = tx.send(line);
+            }
+        });
+        Server { base, child, output }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().unwrap();
+        let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("sked did not stop within 20 s")
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.terminate().await;
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(SKED)
+        .current_dir(dir)
+        .args(args)
+        .env("SKED_DATABASE_URL", "sqlite://./cli.db")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "sked {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn after<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.split(label).nth(1))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let mut s = Server::start(&url).await;
+    let r = reqwest::get(format!("{}/healthz", s.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let status = s.terminate().await;
+    assert!(status.success(), "exit status {status:?}");
+    let mut out = vec![];
+    while let Ok(line) = s.output.try_recv() {
+        out.push(line);
+    }
+    assert!(out.iter().any(|l| l.contains("Sked stopped.")), "{out:?}");
+    assert!(reqwest::get(format!("{}/healthz", s.base)).await.is_err(), "the port is closed");
+}
+
+#[tokio::test]
+async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // No arguments and no settings: SQLite in ./sked-data, a demo tenant, an operator key.
+    let mut first = Server::start_in(Some(dir.path()), "", &[]).await;
+    let mut lines = vec![];
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Ok(l) = first.output.try_recv() {
+        lines.push(l);
+    }
+    let text = lines.join("\n");
+    assert!(dir.path().join("sked-data/sked.db").exists());
+    let key = after(&text, "API key:").to_owned();
+    assert!(text.contains("operator key (shown once"), "{text}");
+    assert!(text.contains("curl -s -X POST"), "{text}");
+    // The printed curl lines work.
+    let slots_line = text.lines().find(|l| l.contains("/slots?")).unwrap();
+    let url = slots_line.split('"').nth(1).unwrap();
+    let r: serde_json::Value =
+        reqwest::Client::new().get(url).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+    assert!(r["available_dates"].is_array(), "{r}");
+    first.terminate().await;
+    let mut second = Server::start_in(Some(dir.path()), "", &[]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut again = vec![];
+    while let Ok(l) = second.output.try_recv() {
+        again.push(l);
+    }
+    let again = again.join("\n");
+    assert_eq!(after(&again, "API key:"), key, "the same demo key every start");
+    assert!(!again.contains("operator key (shown once"), "the operator key is shown only once");
+    second.terminate().await;
+}
+
+#[test]
+fn the_cli_manages_tenants_and_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["migrate"]).contains("migrations applied"));
+    let out = run(dir.path(), &["tenant", "create", "Acme Brokers"]);
+    let tenant = after(&out, "tenant:").to_owned();
+    assert!(after(&out, "api key (shown once):").starts_with("sk_"));
+    let out = run(dir.path(), &["key", "create", "--tenant", &tenant, "--name", "crm"]);
+    let key_id = after(&out, "key id:").to_owned();
+    let out = run(dir.path(), &["key", "revoke", &key_id]);
+    assert!(out.contains("revoked key"));
+    let out = run(dir.path(), &["demo"]);
+    assert!(out.contains("API key: sk_") && out.contains("/v1/bookings"), "{out}");
+    let bad = std::process::Command::new(SKED)
+        .current_dir(dir.path())
+        .args(["key", "revoke", "not-an-id"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
