@@ -80,6 +80,9 @@ pub struct WorkerConfig {
     pub batch: i64,
     /// How often to look for due jobs when nothing wakes the worker.
     pub poll: Duration,
+    /// After a wake-up, wait this long for more jobs before leasing, so a burst of work is
+    /// leased and settled in a few transactions rather than two per job.
+    pub gather: Duration,
     /// Retry delays.
     pub backoff: Backoff,
 }
@@ -89,8 +92,9 @@ impl Default for WorkerConfig {
         Self {
             id: format!("worker-{}", std::process::id()),
             lease_secs: 300,
-            batch: 16,
+            batch: 64,
             poll: Duration::from_secs(1),
+            gather: Duration::from_millis(20),
             backoff: Backoff::default(),
         }
     }
@@ -146,6 +150,7 @@ impl Worker {
         let jobs =
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
         let mut pass = Pass::default();
+        let mut done = Vec::new();
         for job in jobs {
             pass.ran += 1;
             let outcome = match self.handlers.get(&job.kind) {
@@ -158,8 +163,12 @@ impl Worker {
             let now = self.clock.now_second();
             let result = match outcome {
                 Ok(()) => {
+                    // Settled together below: one transaction for the pass.
                     pass.done += 1;
-                    self.store.complete_job(job.id, &self.config.id, now).await
+                    done.push(job.id);
+                    metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => "done")
+                        .increment(1);
+                    continue;
                 }
                 Err(e) => {
                     let retry_at = match &e {
@@ -178,13 +187,17 @@ impl Worker {
                     self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await
                 }
             };
-            let outcome = if result.is_err() { "lost_lease" } else { "settled" };
+            let outcome = if result.is_err() { "lost_lease" } else { "failed" };
             metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
                 .increment(1);
             if let Err(e) = result {
                 // Another worker took the job over after our lease ran out; its attempt counts.
                 tracing::warn!(job = %job.id, error = %e, "could not settle job");
             }
+        }
+        let settled = self.store.complete_jobs(&done, &self.config.id, self.clock.now_second()).await?;
+        if settled < done.len() as u64 {
+            tracing::warn!(lost = done.len() as u64 - settled, "jobs finished after their lease ran out");
         }
         Ok(pass)
     }
@@ -211,13 +224,14 @@ impl Worker {
                 return;
             }
             match self.run_once().await {
-                Ok(p) if p.ran > 0 => continue,
+                // A full batch: more may be due.
+                Ok(p) if p.ran as i64 >= self.config.batch => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "job worker pass failed"),
             }
             tokio::select! {
                 _ = stop.changed() => {}
-                _ = self.wake.notified() => {}
+                _ = self.wake.notified() => tokio::time::sleep(self.config.gather).await,
                 _ = tokio::time::sleep(self.config.poll) => {}
             }
         }

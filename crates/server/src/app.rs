@@ -13,9 +13,10 @@ use sked_jobs::{Worker, WorkerConfig};
 use sked_store::DynStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -196,26 +197,35 @@ fn router(state: AppState, body_limit: usize) -> Router {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|r| r.header_value().to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-        }))
+                .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req.extensions().get::<RequestId>().and_then(|r| r.header_value().to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                // One line per request, with status and latency, inside the request's span.
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }
 
-/// Periodic chores: metric upkeep, the job queue depth gauge, forgetting old idempotency keys.
+/// Periodic chores: store housekeeping every second; every ten, metric upkeep and the job
+/// queue depth gauge; every hour, forgetting old idempotency keys.
 async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n: u64 = 0;
     loop {
         tokio::select! {
             _ = stop.changed() => return,
             _ = tick.tick() => {}
+        }
+        if let Err(e) = state.store.maintain().await {
+            tracing::warn!(error = %e, "store housekeeping failed");
+        }
+        n += 1;
+        if !n.is_multiple_of(10) {
+            continue;
         }
         state.metrics.run_upkeep();
         if let Ok(counts) = state.store.job_counts().await {
@@ -224,13 +234,12 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
                 metrics::gauge!("sked_jobs", "status" => status).set(c as f64);
             }
         }
-        if n.is_multiple_of(360) {
+        if n.is_multiple_of(3_600) {
             let before = state.clock.now_second() - RETENTION_SECS;
             if let Err(e) = state.store.purge_idempotency(before).await {
                 tracing::warn!(error = %e, "could not purge idempotency keys");
             }
             state.limiter.shrink();
         }
-        n += 1;
     }
 }

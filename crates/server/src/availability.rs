@@ -148,13 +148,21 @@ impl AvailabilityCache {
             .map_err(|e| ApiError::store("event type", e))?;
         let key = (tenant, event_type);
         let cached = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
-        if let Some(s) = cached
+        if let Some(s) = &cached
             && s.versions == versions
-            && covers(&s, now)
+            && covers(s, now)
         {
-            return Ok(s);
+            return Ok(s.clone());
         }
-        let snapshot = Arc::new(self.load(tenant, event_type, versions, now).await?);
+        // The horizon is the event type's; the last snapshot's is the best guess, and a longer
+        // one shows after loading and is loaded again.
+        let guess = cached.map_or(60 * DAY, |s| s.rules.horizon);
+        let mut snapshot = self.load(tenant, event_type, versions.clone(), load_range(now, guess)).await?;
+        if !covers(&snapshot, now) {
+            let horizon = snapshot.rules.horizon;
+            snapshot = self.load(tenant, event_type, versions, load_range(now, horizon)).await?;
+        }
+        let snapshot = Arc::new(snapshot);
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -163,23 +171,37 @@ impl AvailabilityCache {
         Ok(snapshot)
     }
 
+    /// A fresh, uncached snapshot of the instants near `at` only: enough to check and book a
+    /// start there (its blocked interval and its local days), and cheap however full the
+    /// calendar is. Writes use this; alternatives far away come from [`get`](Self::get).
+    pub async fn near(
+        &self,
+        tenant: TenantId,
+        event_type: EventTypeId,
+        at: i64,
+    ) -> Result<Snapshot, ApiError> {
+        // The local days around `at` in any zone (for daily limits) lie within 26 hours of it.
+        self.load(tenant, event_type, Vec::new(), Interval::new(at - 26 * HOUR, at + 26 * HOUR)).await
+    }
+
     async fn load(
         &self,
         tenant: TenantId,
         id: EventTypeId,
         versions: Versions,
-        now: i64,
+        loaded: Interval,
     ) -> Result<Snapshot, ApiError> {
-        // The probe for the rules needs the event type; `availability` returns it with the rest.
-        let first = self.store.event_type(tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
-        let (rules, _) = rules_of(&first)?;
-        let loaded = load_range(&rules, now);
         let data = self.store.availability(tenant, id, loaded).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found("event type"),
             other => ApiError::Internal(other.into()),
         })?;
         let event_type = data.event_type.ok_or_else(|| ApiError::not_found("event type"))?;
         let (rules, assignment) = rules_of(&event_type)?;
+        // Blocks matter wherever a candidate's blocked interval can reach.
+        let reach = Interval::new(
+            loaded.start - rules.buffer_before,
+            loaded.end + rules.duration + rules.buffer_after,
+        );
         let mut schedules = Vec::new();
         let mut host_schedule = Vec::with_capacity(data.hosts.len());
         for h in &data.hosts {
@@ -205,7 +227,7 @@ impl AvailabilityCache {
                 data.blocks
                     .iter()
                     .filter(|b| b.host_id == h.id)
-                    .flat_map(|b| block_occurrences(b, &zone, loaded))
+                    .flat_map(|b| block_occurrences(b, &zone, reach))
                     .collect()
             })
             .collect();
@@ -266,13 +288,12 @@ fn busy_per_host(
 
 /// What a snapshot taken at `now` must hold: every blocked interval a bookable start can have,
 /// with a day of slack either side so it stays good for a while. Rounded to the hour.
-fn load_range(rules: &EventRules, now: i64) -> Interval {
-    let start = now - DAY - rules.buffer_before;
-    let end = now + rules.horizon + rules.duration + rules.buffer_after + 2 * DAY;
+fn load_range(now: i64, horizon: i64) -> Interval {
+    let start = now - DAY;
+    let end = now + horizon + 2 * DAY;
     Interval::new(start.div_euclid(HOUR) * HOUR, (end.div_euclid(HOUR) + 1) * HOUR)
 }
 
 fn covers(s: &Snapshot, now: i64) -> bool {
-    let r = &s.rules;
-    s.loaded.start <= now - r.buffer_before && s.loaded.end >= now + r.horizon + r.duration + r.buffer_after
+    s.loaded.start <= now && s.loaded.end >= now + s.rules.horizon
 }

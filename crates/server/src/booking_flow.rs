@@ -58,9 +58,9 @@ pub async fn create(
 ) -> ApiResult<Written> {
     for attempt in 0..ATTEMPTS {
         let now = state.clock.now_second();
-        let snap = state.availability.get(auth.tenant, req.event_type_id, now).await?;
+        let snap = state.availability.near(auth.tenant, req.event_type_id, req.start).await?;
         let only = named_host(&snap, req.host_id)?;
-        let hosts = pick_hosts(state, &snap, now, req.start, only, None).await?;
+        let hosts = pick_hosts(state, auth, &snap, now, req.start, only, None).await?;
         let e = &snap.event_type;
         let booking_id = BookingId::new();
         let booking = Booking {
@@ -108,7 +108,7 @@ pub async fn create(
             Err(e) => return Err(ApiError::Internal(e.into())),
         }
     }
-    taken(state, auth, req.event_type_id, req.start, req.host_id).await
+    taken(state, auth, req.event_type_id, req.start, req.host_id, None).await
 }
 
 /// Moves a confirmed booking to `start`, keeping its id, uid and code. The booking's own time
@@ -129,9 +129,9 @@ pub async fn reschedule(
         if old.status != BookingStatus::Confirmed.as_str() {
             return Err(ApiError::conflict("the booking is cancelled; book a new time instead"));
         }
-        let snap = state.availability.get(auth.tenant, old.event_type_id, now).await?.without(old.id);
+        let snap = state.availability.near(auth.tenant, old.event_type_id, start).await?.without(old.id);
         let only = named_host(&snap, host_id)?;
-        let hosts = pick_hosts(state, &snap, now, start, only, Some(&old.host_ids)).await?;
+        let hosts = pick_hosts(state, auth, &snap, now, start, only, Some(&old)).await?;
         let before = view(old.clone())?;
         let moved = Booking {
             start_at: start,
@@ -170,7 +170,7 @@ pub async fn reschedule(
         }
     }
     let old = state.store.booking(auth.tenant, id).await.map_err(|e| ApiError::store("booking", e))?;
-    taken(state, auth, old.event_type_id, start, host_id).await
+    taken(state, auth, old.event_type_id, start, host_id, Some(id)).await
 }
 
 /// Cancels a booking, freeing its time at once. Cancelling a cancelled booking answers it as it
@@ -240,15 +240,24 @@ fn named_host(snap: &Snapshot, host: Option<HostId>) -> ApiResult<Option<usize>>
 /// hosts a rescheduled booking has now, preferred when free.
 async fn pick_hosts(
     state: &AppState,
+    auth: &TenantAuth,
     snap: &Snapshot,
     now: i64,
     start: i64,
     only: Option<usize>,
-    keep: Option<&[HostId]>,
+    moving: Option<&Booking>,
 ) -> ApiResult<Vec<HostId>> {
     let inputs = snap.inputs();
-    let free = check_start(&snap.rules, &inputs, now, start, only)
-        .map_err(|r| rejection(snap, now, start, only, r))?;
+    let free = match check_start(&snap.rules, &inputs, now, start, only) {
+        Ok(free) => free,
+        Err(r) => {
+            let alts =
+                alternatives(state, auth.tenant, snap.event_type.id, now, start, only, moving.map(|b| b.id))
+                    .await?;
+            return Err(rejection(&snap.rules, r, alts));
+        }
+    };
+    let keep = moving.map(|b| b.host_ids.0.as_slice());
     let ids = |idx: &[u32]| idx.iter().map(|&i| snap.hosts[i as usize].id).collect::<Vec<_>>();
     if snap.rules.collective {
         return Ok(ids(&free));
@@ -262,7 +271,7 @@ async fn pick_hosts(
     if free.len() == 1 {
         return Ok(ids(&free));
     }
-    let week = local_week(&snap.default_zone(), start);
+    let week = (snap.assignment == Assignment::LeastBusy).then(|| local_week(&snap.default_zone(), start));
     let all: Vec<HostId> = snap.hosts.iter().map(|h| h.id).collect();
     let loads = state
         .store
@@ -288,16 +297,33 @@ async fn pick_hosts(
     }
 }
 
-/// Up to three free starts nearest `start`, as the API shows slots.
-pub fn alternatives(snap: &Snapshot, now: i64, start: i64, only: Option<usize>) -> Value {
+/// Up to three free starts nearest `start`, as the API shows slots. They can be far away, so
+/// they come from the full (cached) snapshot, without the booking being moved if any.
+async fn alternatives(
+    state: &AppState,
+    tenant: sked_core::ids::TenantId,
+    event_type: EventTypeId,
+    now: i64,
+    start: i64,
+    only: Option<usize>,
+    moving: Option<BookingId>,
+) -> ApiResult<Value> {
+    let full = state.availability.get(tenant, event_type, now).await?;
+    let excluded;
+    let snap = match moving {
+        Some(id) => {
+            excluded = full.without(id);
+            &excluded
+        }
+        None => &*full,
+    };
     let inputs = snap.inputs();
     let set = nearest(&snap.rules, &inputs, now, start, 3, only);
-    Value::Array(set.iter().map(|s| json!(slot_view(snap, s))).collect())
+    Ok(Value::Array(set.iter().map(|s| json!(slot_view(snap, s))).collect()))
 }
 
 /// The answer for a start the engine refused.
-fn rejection(snap: &Snapshot, now: i64, start: i64, only: Option<usize>, r: Rejection) -> ApiError {
-    let rules = &snap.rules;
+fn rejection(rules: &sked_core::EventRules, r: Rejection, alternatives: Value) -> ApiError {
     let (status, code, detail) = match r {
         Rejection::TooSoon { earliest } => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -334,7 +360,7 @@ fn rejection(snap: &Snapshot, now: i64, start: i64, only: Option<usize>, r: Reje
         Rejection::Unavailable => (StatusCode::CONFLICT, "slot_unavailable", "that time is taken".to_owned()),
     };
     metrics::counter!("sked_bookings_total", "outcome" => code).increment(1);
-    ApiError::Unbookable { status, code, detail, alternatives: alternatives(snap, now, start, only) }
+    ApiError::Unbookable { status, code, detail, alternatives }
 }
 
 /// The 409 after every attempt found the start taken.
@@ -344,17 +370,13 @@ async fn taken(
     et: EventTypeId,
     start: i64,
     host: Option<HostId>,
+    moving: Option<BookingId>,
 ) -> ApiResult<Written> {
     let now = state.clock.now_second();
     let snap = state.availability.get(auth.tenant, et, now).await?;
     let only = host.and_then(|h| snap.host_index(h));
-    metrics::counter!("sked_bookings_total", "outcome" => "slot_unavailable").increment(1);
-    Err(ApiError::Unbookable {
-        status: StatusCode::CONFLICT,
-        code: "slot_unavailable",
-        detail: "that time is taken".into(),
-        alternatives: alternatives(&snap, now, start, only),
-    })
+    let alternatives = alternatives(state, auth.tenant, et, now, start, only, moving).await?;
+    Err(rejection(&snap.rules, Rejection::Unavailable, alternatives))
 }
 
 /// A concurrent request with the same key committed first; the caller replays its answer.

@@ -109,6 +109,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
             weight: 100,
             active: true,
             version: 1,
+            max_span: 0,
             created_at: now,
             updated_at: now,
         };

@@ -127,7 +127,7 @@ pub async fn run() -> anyhow::Result<()> {
 
 async fn serve(settings: Settings, clock: Arc<dyn Clock>, demo: bool) -> anyhow::Result<()> {
     telemetry::init_logs(&settings.log_format);
-    let store = sked_store::connect(&settings.database_url).await?;
+    let store = sked_store::connect_with(&settings.database_url, settings.db_max_connections).await?;
     bootstrap::secret_key(&settings)?;
     let demo = if demo { Some(ensure_demo(&settings, &store, clock.now_second()).await?) } else { None };
     let app = Application::build(settings.clone(), store.clone(), clock.clone()).await?;

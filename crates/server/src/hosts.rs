@@ -174,6 +174,7 @@ async fn create(
         weight: body.weight,
         active: body.active,
         version: 1,
+        max_span: 0,
         created_at: now,
         updated_at: now,
     };

@@ -21,7 +21,7 @@ use sked_core::Interval;
 use sked_core::ids::{ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId};
 
 pub use model::*;
-pub use sql::{connect, connect_postgres, connect_sqlite};
+pub use sql::{connect, connect_postgres, connect_sqlite, connect_with};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +127,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn ping(&self) -> StoreResult<()>;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
+    /// Housekeeping to run every second or so, off the request path (SQLite: a WAL checkpoint).
+    async fn maintain(&self) -> StoreResult<()>;
 
     // Settings and tenants.
     /// A setting.
@@ -202,7 +204,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The versions availability of an event type depends on (see [`Versions`]).
     async fn availability_versions(&self, tenant: TenantId, event_type: EventTypeId)
     -> StoreResult<Versions>;
-    /// Everything availability of an event type over `range` depends on.
+    /// Everything availability of an event type depends on for candidate starts in `range`:
+    /// occupancy and blocks are read for `range` widened by the event type's own buffers and
+    /// duration, which is where those candidates' blocked intervals can reach.
     async fn availability(
         &self,
         tenant: TenantId,
@@ -216,13 +220,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         host: HostId,
         range: Interval,
     ) -> StoreResult<(Vec<Occupancy>, Vec<Block>)>;
-    /// Assignment statistics of `hosts` for `event_type`, with week loads counted in `week`.
+    /// Assignment statistics of `hosts` for `event_type`, with week loads counted in `week` when
+    /// given (only `least_busy` needs them).
     async fn host_loads(
         &self,
         tenant: TenantId,
         event_type: EventTypeId,
         hosts: &[HostId],
-        week: Interval,
+        week: Option<Interval>,
     ) -> StoreResult<Vec<HostLoad>>;
 
     // Bookings.
@@ -260,6 +265,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>>;
     /// Marks a leased job done.
     async fn complete_job(&self, id: JobId, worker: &str, now: i64) -> StoreResult<()>;
+    /// Marks leased jobs done in one transaction; answers how many were still held by `worker`.
+    async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64>;
     /// Records a failed attempt: queued again at `retry_at`, or dead when `retry_at` is `None`.
     async fn fail_job(
         &self,

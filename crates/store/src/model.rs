@@ -61,6 +61,9 @@ pub struct Host {
     /// Bumped with every change to the host's availability (its own fields, its schedule, its
     /// bookings and blocks), in the same transaction; caches compare it.
     pub version: i64,
+    /// The longest blocked interval any of its bookings had (seconds): how far back an overlap
+    /// query for this host must look.
+    pub max_span: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -255,6 +258,7 @@ pub struct Occupancy {
 /// Everything availability of one event type depends on, for one range.
 #[derive(Clone, Debug, Default)]
 pub struct AvailabilityData {
+    /// The event type (its `host_ids` are the active ones).
     pub event_type: Option<EventType>,
     /// The event type's active hosts, in its order.
     pub hosts: Vec<Host>,

@@ -115,6 +115,46 @@ async fn sigterm_stops_the_server_cleanly() {
 }
 
 #[tokio::test]
+async fn requests_are_logged_as_json_lines_with_their_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(SKED)
+        .args(["serve"])
+        .env("SKED_DATABASE_URL", format!("sqlite://{}", dir.path().join("l.db").display()))
+        .env("SKED_OPERATOR_KEY", OPERATOR_KEY)
+        .env("SKED_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            base = rest.split_whitespace().next().unwrap().to_owned();
+            break;
+        }
+    }
+    let client = reqwest::Client::new();
+    client.get(format!("{base}/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let logged = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && v["span"]["request_id"] == "abc-123"
+            {
+                return v;
+            }
+        }
+        panic!("no log line for the request")
+    })
+    .await
+    .unwrap();
+    assert_eq!((logged["level"].as_str(), logged["status"].as_i64()), (Some("INFO"), Some(200)));
+    assert!(!logged["latency"].is_null(), "{logged}");
+    assert_eq!(logged["span"]["path"], "/healthz");
+}
+
+#[tokio::test]
 async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
     let dir = tempfile::tempdir().unwrap();
     // No arguments and no settings: SQLite in ./sked-data, a demo tenant, an operator key.

@@ -37,6 +37,9 @@ pub trait Dialect: Database {
 
     /// Rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
+
+    /// Periodic housekeeping that should not run on the write path.
+    fn maintain(pool: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 impl Dialect for Sqlite {
@@ -60,6 +63,11 @@ impl Dialect for Sqlite {
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
+    }
+
+    async fn maintain(pool: &Pool<Self>) -> Result<(), sqlx::Error> {
+        // PASSIVE never waits for readers or the writer.
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(pool).await.map(|_| ())
     }
 }
 
@@ -86,6 +94,10 @@ impl Dialect for Postgres {
     fn rows_affected(result: &Self::QueryResult) -> u64 {
         result.rows_affected()
     }
+
+    fn maintain(_: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::Error>> + Send {
+        std::future::ready(Ok(()))
+    }
 }
 
 /// Opens (creating if needed) a SQLite database file: WAL, `synchronous = FULL` so a commit is
@@ -101,7 +113,11 @@ pub async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<Pool<Sqlit
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("temp_store", "memory");
+        .pragma("temp_store", "memory")
+        // Checkpoints copy the WAL into the database and fsync it: tens of milliseconds that
+        // would stall whichever commit triggered one. The server checkpoints every second off
+        // the write path (`Store::maintain`); this larger threshold is only a backstop.
+        .pragma("wal_autocheckpoint", "10000");
     SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await
 }
 

@@ -25,10 +25,16 @@ use crate::{
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
 pub async fn connect(url: &str) -> StoreResult<DynStore> {
+    connect_with(url, None).await
+}
+
+/// Connects with at most `max_connections` (default 8 readers for SQLite, 16 for PostgreSQL),
+/// and migrates.
+pub async fn connect_with(url: &str, max_connections: Option<u32>) -> StoreResult<DynStore> {
     let store = if let Some(path) = url.strip_prefix("sqlite://") {
-        connect_sqlite(Path::new(path), 8).await?
+        connect_sqlite(Path::new(path), max_connections.unwrap_or(8)).await?
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        connect_postgres(url, 16).await?
+        connect_postgres(url, max_connections.unwrap_or(16)).await?
     } else {
         return Err(StoreError::Database(sqlx::Error::Configuration(
             format!("database URL must start with sqlite:// or postgres://, got `{url}`").into(),
@@ -38,22 +44,28 @@ pub async fn connect(url: &str) -> StoreResult<DynStore> {
     Ok(store)
 }
 
-/// Opens a SQLite store (not migrated).
+/// Opens a SQLite store (not migrated): readers share `max_connections` connections, and every
+/// write goes through one more, so writers queue in order instead of sleeping in SQLite's busy
+/// handler.
 pub async fn connect_sqlite(path: &Path, max_connections: u32) -> StoreResult<DynStore> {
+    let writer = dialect::sqlite_pool(path, 1).await?;
     let pool = dialect::sqlite_pool(path, max_connections).await?;
-    Ok(Arc::new(SqlStore { pool }))
+    Ok(Arc::new(SqlStore { pool, writer }))
 }
 
 /// Opens a PostgreSQL store (not migrated).
 pub async fn connect_postgres(url: &str, max_connections: u32) -> StoreResult<DynStore> {
     let pool = dialect::postgres_pool(url, max_connections).await?;
-    Ok(Arc::new(SqlStore { pool }))
+    Ok(Arc::new(SqlStore { writer: pool.clone(), pool }))
 }
 
 /// The store over one database.
 #[derive(Debug)]
 pub struct SqlStore<DB: Dialect> {
+    /// Reads.
     pool: Pool<DB>,
+    /// Writes (one connection on SQLite; the same pool on PostgreSQL).
+    writer: Pool<DB>,
 }
 
 /// Maps database errors to what callers act on.
@@ -122,12 +134,16 @@ where
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err::<DB>)?;
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await.map_err(map_err::<DB>)?;
         Ok(())
     }
 
+    async fn maintain(&self) -> StoreResult<()> {
+        DB::maintain(&self.pool).await.map_err(map_err::<DB>)
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
-        Ok(DB::migrate(&self.pool).await?)
+        Ok(DB::migrate(&self.writer).await?)
     }
 
     async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
@@ -140,7 +156,7 @@ where
         let r = sqlx::query(q::INIT_SETTING)
             .bind(name)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         Ok(DB::rows_affected(&r) == 1)
@@ -151,7 +167,7 @@ where
             .bind(t.id.0)
             .bind(t.name.as_str())
             .bind(t.created_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         Ok(())
@@ -178,7 +194,7 @@ where
             .bind(k.prefix.as_str())
             .bind(hash)
             .bind(k.created_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         Ok(())
@@ -192,7 +208,7 @@ where
         sqlx::query(q::REVOKE_API_KEY)
             .bind(id.0)
             .bind(at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         found(sqlx::query_as(q::API_KEY).bind(id.0).fetch_optional(&self.pool).await.map_err(map_err::<DB>)?)
@@ -212,14 +228,14 @@ where
             .bind(s.overrides.as_str())
             .bind(s.created_at)
             .bind(s.updated_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         Ok(())
     }
 
     async fn update_schedule(&self, s: &Schedule) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let r = sqlx::query(q::UPDATE_SCHEDULE)
             .bind(s.id.0)
             .bind(s.tenant_id.0)
@@ -265,7 +281,7 @@ where
     }
 
     async fn delete_schedule(&self, tenant: TenantId, id: ScheduleId) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let (users,): (i64,) = sqlx::query_as(q::SCHEDULE_IN_USE)
             .bind(id.0)
             .bind(tenant.0)
@@ -301,7 +317,7 @@ where
             .bind(h.active)
             .bind(h.created_at)
             .bind(h.updated_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         Ok(())
@@ -320,7 +336,7 @@ where
             .bind(h.weight)
             .bind(h.active)
             .bind(h.updated_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         if DB::rows_affected(&r) == 0 {
@@ -351,7 +367,7 @@ where
     }
 
     async fn delete_host(&self, tenant: TenantId, id: HostId) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         // Checked first so a host of another tenant is "not found", never "in use".
         let exists: Option<Host> = sqlx::query_as(q::HOST)
             .bind(id.0)
@@ -377,7 +393,7 @@ where
     }
 
     async fn insert_event_type(&self, e: &EventType) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         sqlx::query(q::INSERT_EVENT_TYPE)
             .bind(e.id.0)
             .bind(e.tenant_id.0)
@@ -420,7 +436,7 @@ where
     }
 
     async fn update_event_type(&self, e: &EventType) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let r = sqlx::query(q::UPDATE_EVENT_TYPE)
             .bind(e.id.0)
             .bind(e.tenant_id.0)
@@ -504,7 +520,7 @@ where
     }
 
     async fn delete_event_type(&self, tenant: TenantId, id: EventTypeId) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let (n,): (i64,) = sqlx::query_as(q::EVENT_TYPE_IN_USE)
             .bind(id.0)
             .bind(tenant.0)
@@ -527,7 +543,7 @@ where
     }
 
     async fn insert_block(&self, b: &Block) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let r = sqlx::query(q::BUMP_HOST)
             .bind(b.host_id.0)
             .bind(b.tenant_id.0)
@@ -554,7 +570,7 @@ where
     }
 
     async fn update_block(&self, b: &Block) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let r = sqlx::query(q::UPDATE_BLOCK)
             .bind(b.id.0)
             .bind(b.tenant_id.0)
@@ -603,7 +619,7 @@ where
     }
 
     async fn delete_block(&self, tenant: TenantId, host: HostId, id: BlockId) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let r = sqlx::query(q::DELETE_BLOCK)
             .bind(id.0)
             .bind(tenant.0)
@@ -646,7 +662,19 @@ where
         event_type: EventTypeId,
         range: Interval,
     ) -> StoreResult<AvailabilityData> {
-        let et = self.event_type(tenant, event_type).await?;
+        // The event type without its host list: the active hosts are read below, in order.
+        let et: EventType = found(
+            sqlx::query_as(q::EVENT_TYPE)
+                .bind(event_type.0)
+                .bind(tenant.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )?;
+        let range = Interval::new(
+            range.start - et.buffer_before_minutes * 60,
+            range.end + et.duration_minutes * 60 + et.buffer_after_minutes * 60,
+        );
         let hosts: Vec<Host> = sqlx::query_as(q::EVENT_TYPE_ACTIVE_HOSTS)
             .bind(event_type.0)
             .bind(tenant.0)
@@ -660,13 +688,14 @@ where
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
+        let reach = hosts.iter().map(|h| h.max_span).max().unwrap_or(0);
         let occupancy: Vec<Occupancy> = sqlx::query_as(q::EVENT_TYPE_OCCUPANCY)
             .bind(event_type.0)
             .bind(tenant.0)
             .bind(true)
             .bind(range.start)
             .bind(range.end)
-            .bind(range.start - q::MAX_BLOCKED_SPAN)
+            .bind(range.start - reach - 1)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
@@ -678,6 +707,7 @@ where
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
+        let et = EventType { host_ids: hosts.iter().map(|h| h.id).collect(), ..et };
         Ok(AvailabilityData { event_type: Some(et), hosts, schedules, occupancy, blocks })
     }
 
@@ -687,13 +717,20 @@ where
         host: HostId,
         range: Interval,
     ) -> StoreResult<(Vec<Occupancy>, Vec<Block>)> {
+        let reach: Option<(i64,)> = sqlx::query_as(q::HOST_SPAN)
+            .bind(host.0)
+            .bind(tenant.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err::<DB>)?;
+        let reach = reach.map_or(0, |(r,)| r);
         let occupancy: Vec<Occupancy> = sqlx::query_as(q::HOST_OCCUPANCY)
             .bind(host.0)
             .bind(tenant.0)
             .bind(true)
             .bind(range.start)
             .bind(range.end)
-            .bind(range.start - q::MAX_BLOCKED_SPAN)
+            .bind(range.start - reach - 1)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
@@ -713,28 +750,41 @@ where
         tenant: TenantId,
         event_type: EventTypeId,
         hosts: &[HostId],
-        week: Interval,
+        week: Option<Interval>,
     ) -> StoreResult<Vec<HostLoad>> {
-        let mut out = Vec::with_capacity(hosts.len());
-        for h in hosts {
-            let load: HostLoad = sqlx::query_as(q::HOST_LOAD)
-                .bind(tenant.0)
+        let stats: Vec<(Uuid, i64, Option<i64>)> = sqlx::query_as(q::ASSIGNMENTS)
+            .bind(tenant.0)
+            .bind(event_type.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)?;
+        let weeks: Vec<(Uuid, i64)> = match week {
+            Some(w) => sqlx::query_as(q::WEEK_LOADS)
                 .bind(event_type.0)
-                .bind(h.0)
-                .bind(week.start)
-                .bind(week.end)
+                .bind(tenant.0)
                 .bind(true)
-                .fetch_one(&self.pool)
+                .bind(w.start)
+                .bind(w.end)
+                .bind(w.start - q::MAX_BLOCKED_SPAN)
+                .fetch_all(&self.pool)
                 .await
-                .map_err(map_err::<DB>)?;
-            out.push(load);
-        }
-        Ok(out)
+                .map_err(map_err::<DB>)?,
+            None => Vec::new(),
+        };
+        Ok(hosts
+            .iter()
+            .map(|h| {
+                let (assigned, last_assigned_at) =
+                    stats.iter().find(|s| s.0 == h.0).map_or((0, None), |s| (s.1, s.2));
+                let week_load = weeks.iter().find(|w| w.0 == h.0).map_or(0, |w| w.1);
+                HostLoad { assigned, last_assigned_at, week_load }
+            })
+            .collect())
     }
 
     async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
         let b = &w.booking;
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
         sqlx::query(q::INSERT_BOOKING)
             .bind(b.id.0)
@@ -765,12 +815,13 @@ where
             .await
             .map_err(map_err::<DB>)?;
         Self::insert_occupancy(&mut tx, b).await?;
+        Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.created_at)).await?;
         Self::finish_write(tx, w).await
     }
 
     async fn reschedule_booking(&self, w: &BookingWrite) -> StoreResult<()> {
         let b = &w.booking;
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
             .bind(b.id.0)
             .fetch_all(&mut *tx)
@@ -779,6 +830,12 @@ where
         let mut touched: Vec<HostId> = old.into_iter().map(|(h,)| HostId(h)).collect();
         touched.extend(b.host_ids.iter().copied());
         Self::bump_and_check(&mut tx, w, &touched).await?;
+        let previous: Option<(Uuid,)> = sqlx::query_as(q::BOOKING_HOST)
+            .bind(b.id.0)
+            .bind(b.tenant_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err::<DB>)?;
         let r = sqlx::query(q::MOVE_BOOKING)
             .bind(b.id.0)
             .bind(b.tenant_id.0)
@@ -796,12 +853,18 @@ where
         }
         sqlx::query(q::DELETE_OCCUPANCY).bind(b.id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
         Self::insert_occupancy(&mut tx, b).await?;
+        if let Some((was,)) = previous
+            && was != b.host_id.0
+        {
+            Self::count_assignment(&mut tx, b, HostId(was), -1, None).await?;
+            Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.updated_at)).await?;
+        }
         Self::finish_write(tx, w).await
     }
 
     async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()> {
         let b = &w.booking;
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let r = sqlx::query(q::CANCEL_BOOKING)
             .bind(b.id.0)
             .bind(b.tenant_id.0)
@@ -827,6 +890,7 @@ where
                 .await
                 .map_err(map_err::<DB>)?;
         }
+        Self::count_assignment(&mut tx, b, b.host_id, -1, None).await?;
         Self::finish_write(tx, w).await
     }
 
@@ -903,21 +967,21 @@ where
     async fn purge_idempotency(&self, before: i64) -> StoreResult<u64> {
         let r = sqlx::query(q::PURGE_IDEMPOTENCY)
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         Ok(DB::rows_affected(&r))
     }
 
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         Self::insert_job(&mut tx, job).await?;
         tx.commit().await.map_err(map_err::<DB>)
     }
 
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
         let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
-        let mut tx = DB::begin_write(&self.pool).await.map_err(map_err::<DB>)?;
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(worker)
             .bind(now + lease_secs)
@@ -935,13 +999,33 @@ where
             .bind(id.0)
             .bind(worker)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         if DB::rows_affected(&r) == 0 {
             return Err(StoreError::Stale);
         }
         Ok(())
+    }
+
+    async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+        let mut done = 0;
+        for id in ids {
+            let r = sqlx::query(q::COMPLETE_JOB)
+                .bind(id.0)
+                .bind(worker)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            done += DB::rows_affected(&r);
+        }
+        tx.commit().await.map_err(map_err::<DB>)?;
+        Ok(done)
     }
 
     async fn fail_job(
@@ -958,7 +1042,7 @@ where
             .bind(now)
             .bind(error)
             .bind(retry_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(map_err::<DB>)?;
         if DB::rows_affected(&r) == 0 {
@@ -1041,17 +1125,23 @@ where
         let mut hosts = touched.to_vec();
         hosts.sort_unstable();
         hosts.dedup();
+        let mut spans = Vec::with_capacity(hosts.len());
+        let own = b.blocked().len();
         for h in &hosts {
-            let r = sqlx::query(q::BUMP_HOST)
+            // The host's reach grows with this booking in the same statement; the answer is a
+            // safe bound for the overlap check (it can only be larger than the old one).
+            let grows = if b.host_ids.contains(h) { own } else { 0 };
+            let span: Option<(i64,)> = sqlx::query_as(q::BUMP_HOST_SPAN)
                 .bind(h.0)
                 .bind(b.tenant_id.0)
-                .execute(&mut **tx)
+                .bind(grows)
+                .fetch_optional(&mut **tx)
                 .await
                 .map_err(map_err::<DB>)?;
-            if DB::rows_affected(&r) == 0 {
-                return Err(StoreError::NotFound);
-            }
+            spans.push((*h, found(span)?.0));
         }
+        let span_of =
+            |h: &HostId| spans.iter().find(|(x, _)| x == h).map_or(q::MAX_BLOCKED_SPAN, |(_, s)| *s);
         let blocked = b.blocked();
         for h in b.host_ids.iter() {
             let (n,): (i64,) = sqlx::query_as(q::OVERLAPS)
@@ -1060,7 +1150,7 @@ where
                 .bind(b.id.0)
                 .bind(blocked.start)
                 .bind(blocked.end)
-                .bind(blocked.start - q::MAX_BLOCKED_SPAN)
+                .bind(blocked.start - span_of(h))
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -1077,6 +1167,7 @@ where
                     .bind(day.start)
                     .bind(day.end)
                     .bind(b.id.0)
+                    .bind(day.start - span_of(h) - 1)
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(map_err::<DB>)?;
@@ -1101,10 +1192,32 @@ where
                 .bind(active)
                 .bind(blocked.start)
                 .bind(blocked.end)
+                .bind(b.event_type_id.0)
+                .bind(b.start_at)
                 .execute(&mut **tx)
                 .await
                 .map_err(map_err::<DB>)?;
         }
+        Ok(())
+    }
+
+    /// Moves a host's round-robin count for the booking's event type by `delta`.
+    async fn count_assignment(
+        tx: &mut sqlx::Transaction<'static, DB>,
+        b: &Booking,
+        host: HostId,
+        delta: i64,
+        at: Option<i64>,
+    ) -> StoreResult<()> {
+        sqlx::query(q::COUNT_ASSIGNMENT)
+            .bind(b.event_type_id.0)
+            .bind(host.0)
+            .bind(b.tenant_id.0)
+            .bind(delta)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err::<DB>)?;
         Ok(())
     }
 

@@ -41,7 +41,7 @@ pub const SCHEDULE_IN_USE: &str = "SELECT COUNT(*) FROM hosts WHERE schedule_id 
 
 // Hosts.
 const HOST_COLS: &str = "id, tenant_id, name, email, phone, time_zone, schedule_id, priority, weight, active, \
-     version, created_at, updated_at";
+     version, max_span, created_at, updated_at";
 pub const INSERT_HOST: &str = "INSERT INTO hosts (id, tenant_id, name, email, phone, time_zone, schedule_id, \
      priority, weight, active, version, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)";
@@ -59,6 +59,11 @@ pub const DELETE_HOST: &str = "DELETE FROM hosts WHERE id = $1 AND tenant_id = $
 pub const HOST_IN_USE: &str = "SELECT (SELECT COUNT(*) FROM event_type_hosts WHERE host_id = $1) \
      + (SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1)";
 pub const BUMP_HOST: &str = "UPDATE hosts SET version = version + 1 WHERE id = $1 AND tenant_id = $2";
+/// Bumps a host's version (locking its row), grows its reach to at least `$3`, and answers how
+/// far back its bookings can reach.
+pub const BUMP_HOST_SPAN: &str = "UPDATE hosts SET version = version + 1, \
+     max_span = CASE WHEN max_span < $3 THEN $3 ELSE max_span END WHERE id = $1 AND tenant_id = $2 RETURNING max_span";
+pub const HOST_SPAN: &str = "SELECT max_span FROM hosts WHERE id = $1 AND tenant_id = $2";
 
 // Event types.
 const EVENT_TYPE_COLS: &str = "id, tenant_id, slug, title, description, duration_minutes, slot_interval_minutes, \
@@ -119,7 +124,7 @@ pub const VERSIONS: &str = "SELECT 0 AS k, version FROM event_types WHERE id = $
 pub const EVENT_TYPE_ACTIVE_HOSTS: &str = const_format::concatcp!(
     "SELECT h.",
     "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, h.weight, h.active, \
-     h.version, h.created_at, h.updated_at",
+     h.version, h.max_span, h.created_at, h.updated_at",
     " FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3 ORDER BY eh.position"
 );
@@ -129,35 +134,48 @@ pub const EVENT_TYPE_SCHEDULES: &str = const_format::concatcp!(
     " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT h.schedule_id FROM hosts h \
      JOIN event_type_hosts eh ON eh.host_id = h.id WHERE eh.event_type_id = $1)"
 );
-/// Blocked intervals are at most a week plus two week-long buffers, so the lower bound on
-/// `blocked_start` keeps the scan to the index range near the query.
+/// Blocked intervals are at most a week plus two week-long buffers: the bound for queries that
+/// do not know a host's own longest one.
 pub const MAX_BLOCKED_SPAN: i64 = 22 * 86_400;
-pub const EVENT_TYPE_OCCUPANCY: &str = "SELECT bh.booking_id, bh.host_id, b.event_type_id, b.start_at, \
-     bh.blocked_start, bh.blocked_end FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
-     WHERE bh.host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
-     AND bh.tenant_id = $2 AND bh.active = $3 AND bh.blocked_start < $5 AND bh.blocked_end > $4 \
-     AND bh.blocked_start > $6 ORDER BY bh.blocked_start";
+/// Occupancy overlapping `[$4, $5)`. `$6` is `$4` minus the longest blocked interval of these
+/// hosts, so the index range scanned ends there rather than at the dawn of time.
+pub const EVENT_TYPE_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
+     blocked_end FROM booking_hosts \
+     WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
+     AND tenant_id = $2 AND active = $3 AND blocked_start < $5 AND blocked_end > $4 \
+     AND blocked_start > $6 ORDER BY blocked_start";
 pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
     "SELECT ",
     BLOCK_COLS,
     " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
      AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) ORDER BY start_at"
 );
-pub const HOST_OCCUPANCY: &str = "SELECT bh.booking_id, bh.host_id, b.event_type_id, b.start_at, \
-     bh.blocked_start, bh.blocked_end FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id \
-     WHERE bh.host_id = $1 AND bh.tenant_id = $2 AND bh.active = $3 AND bh.blocked_start < $5 \
-     AND bh.blocked_end > $4 AND bh.blocked_start > $6 ORDER BY bh.blocked_start";
+pub const HOST_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
+     blocked_end FROM booking_hosts WHERE host_id = $1 AND tenant_id = $2 AND active = $3 \
+     AND blocked_start < $5 AND blocked_end > $4 AND blocked_start > $6 ORDER BY blocked_start";
 pub const HOST_BLOCKS: &str = const_format::concatcp!(
     "SELECT ",
     BLOCK_COLS,
     " FROM blocks WHERE host_id = $1 AND tenant_id = $2 AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) \
      ORDER BY start_at"
 );
-pub const HOST_LOAD: &str = "SELECT \
-     (SELECT COUNT(*) FROM bookings WHERE tenant_id = $1 AND event_type_id = $2 AND host_id = $3 AND status = 'confirmed') AS assigned, \
-     (SELECT MAX(created_at) FROM bookings WHERE tenant_id = $1 AND event_type_id = $2 AND host_id = $3 AND status = 'confirmed') AS last_assigned_at, \
-     (SELECT COUNT(*) FROM booking_hosts bh JOIN bookings b ON b.id = bh.booking_id WHERE bh.host_id = $3 \
-      AND bh.active = $6 AND b.start_at >= $4 AND b.start_at < $5) AS week_load";
+/// Round-robin statistics of every host of an event type.
+pub const ASSIGNMENTS: &str = "SELECT host_id, assigned, last_assigned_at FROM assignment_stats \
+     WHERE tenant_id = $1 AND event_type_id = $2";
+/// Confirmed bookings (any event type) starting in `[$4, $5)` per host of an event type.
+pub const WEEK_LOADS: &str = "SELECT host_id, COUNT(*) FROM booking_hosts \
+     WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) AND tenant_id = $2 \
+     AND active = $3 AND blocked_start > $6 AND blocked_start < $5 AND start_at >= $4 AND start_at < $5 \
+     GROUP BY host_id";
+/// Adds `$4` to a host's round-robin count for an event type, moving its last assignment to
+/// `$5` when that is later.
+pub const COUNT_ASSIGNMENT: &str = "INSERT INTO assignment_stats (event_type_id, host_id, tenant_id, assigned, \
+     last_assigned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_type_id, host_id) DO UPDATE SET \
+     assigned = assignment_stats.assigned + excluded.assigned, last_assigned_at = CASE \
+     WHEN excluded.last_assigned_at IS NULL THEN assignment_stats.last_assigned_at \
+     WHEN assignment_stats.last_assigned_at IS NULL OR excluded.last_assigned_at > assignment_stats.last_assigned_at \
+     THEN excluded.last_assigned_at ELSE assignment_stats.last_assigned_at END";
+pub const BOOKING_HOST: &str = "SELECT host_id FROM bookings WHERE id = $1 AND tenant_id = $2";
 
 // Bookings.
 const BOOKING_COLS: &str = "id, tenant_id, uid, confirmation_code, status, event_type_id, host_id, start_at, \
@@ -195,15 +213,17 @@ pub const LIST_BOOKINGS: &str = const_format::concatcp!(
      ORDER BY start_at, id LIMIT $12"
 );
 pub const INSERT_OCCUPANCY: &str = "INSERT INTO booking_hosts (booking_id, host_id, tenant_id, position, active, \
-     blocked_start, blocked_end) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     blocked_start, blocked_end, event_type_id, start_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const DELETE_OCCUPANCY: &str = "DELETE FROM booking_hosts WHERE booking_id = $1";
 pub const RELEASE_OCCUPANCY: &str = "UPDATE booking_hosts SET active = $2 WHERE booking_id = $1";
 pub const OCCUPANCY_HOSTS: &str = "SELECT host_id FROM booking_hosts WHERE booking_id = $1";
 pub const OVERLAPS: &str = "SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1 AND active = $2 \
      AND booking_id <> $3 AND blocked_start < $5 AND blocked_end > $4 AND blocked_start > $6";
-pub const DAY_COUNT: &str = "SELECT COUNT(*) FROM bookings b JOIN booking_hosts bh ON bh.booking_id = b.id \
-     WHERE bh.host_id = $1 AND bh.active = $2 AND b.event_type_id = $3 AND b.start_at >= $4 AND b.start_at < $5 \
-     AND b.id <> $6";
+/// Confirmed bookings of an event type starting on a day (`$7` bounds the index scan as `$6`
+/// does in `OVERLAPS`).
+pub const DAY_COUNT: &str = "SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1 AND active = $2 \
+     AND event_type_id = $3 AND start_at >= $4 AND start_at < $5 AND booking_id <> $6 \
+     AND blocked_start > $7 AND blocked_start < $5";
 const HISTORY_COLS: &str = "id, booking_id, tenant_id, at, actor, action, before, after, reason";
 pub const INSERT_HISTORY: &str = const_format::concatcp!(
     "INSERT INTO booking_history (",

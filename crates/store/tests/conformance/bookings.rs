@@ -317,12 +317,47 @@ async fn host_loads_count_assignments_and_the_week() {
         s.create_booking(&write(booking(&w, &[a], T0, "LLLLL0"), "created")).await.unwrap();
         s.create_booking(&write(late, "created")).await.unwrap();
         s.create_booking(&write(booking(&w, &[b], T0 + 30 * 86_400, "LLLLL2"), "created")).await.unwrap();
-        let loads = s
-            .host_loads(w.tenant, w.event_type.id, &[a, b], Interval::new(T0 - 86_400, T0 + 6 * 86_400))
-            .await
-            .unwrap();
+        let week = Interval::new(T0 - 86_400, T0 + 6 * 86_400);
+        let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
         assert_eq!(loads[0], HostLoad { assigned: 2, last_assigned_at: Some(T0 + 50), week_load: 2 });
         assert_eq!(loads[1], HostLoad { assigned: 1, last_assigned_at: Some(T0), week_load: 0 });
+        // Moving a booking to the other host moves the count; cancelling takes it away.
+        let mut moved = s.booking_by_code(w.tenant, "LLLLL0").await.unwrap();
+        moved.host_id = b;
+        moved.host_ids = HostIds(vec![b]);
+        moved.sequence = 1;
+        moved.updated_at = T0 + 99;
+        s.reschedule_booking(&write(moved.clone(), "rescheduled")).await.unwrap();
+        let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
+        assert_eq!((loads[0].assigned, loads[1].assigned, loads[1].last_assigned_at), (1, 2, Some(T0 + 99)));
+        assert_eq!((loads[0].week_load, loads[1].week_load), (1, 1));
+        moved.status = "cancelled".into();
+        s.cancel_booking(&write(moved, "cancelled")).await.unwrap();
+        let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
+        assert_eq!((loads[0].assigned, loads[1].assigned, loads[1].week_load), (1, 1, 0));
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn long_bookings_are_seen_from_deep_inside_them() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let a = w.hosts[0].id;
+        // A 20-hour booking; queries and checks 18 hours into it must still see it.
+        let mut long = booking(&w, &[a], T0, "MMMMM1");
+        long.end_at = T0 + 20 * 3_600;
+        s.create_booking(&write(long.clone(), "created")).await.unwrap();
+        assert_eq!(s.host(w.tenant, a).await.unwrap().max_span, 20 * 3_600 + 600);
+        let inside = booking(&w, &[a], T0 + 18 * 3_600, "MMMMM2");
+        assert!(matches!(s.create_booking(&write(inside, "created")).await, Err(StoreError::SlotTaken)));
+        let probe = Interval::new(T0 + 18 * 3_600, T0 + 19 * 3_600);
+        let data = s.availability(w.tenant, w.event_type.id, probe).await.unwrap();
+        assert_eq!(data.occupancy.iter().map(|o| o.booking_id).collect::<Vec<_>>(), vec![long.id]);
+        let (occ, _) = s.host_busy(w.tenant, a, probe).await.unwrap();
+        assert_eq!(occ.len(), 1);
         db
     })
     .await;

@@ -43,6 +43,7 @@ pub fn host(tenant: TenantId, schedule: Option<ScheduleId>, name: &str) -> Host 
         weight: 100,
         active: true,
         version: 1,
+        max_span: 0,
         created_at: T0,
         updated_at: T0,
     }
