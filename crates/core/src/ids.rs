@@ -68,6 +68,8 @@ id_type! {
     BlockId,
     /// A booking.
     BookingId,
-    /// A background job.
+        /// A background job.
     JobId,
+    /// A voice agent's configuration.
+    VoiceAgentId,
 }

@@ -36,6 +36,29 @@ enum Cmd {
         #[arg(long)]
         now: jiff::Timestamp,
     },
+    /// Drive the Retell endpoint of a voice agent with signed tool calls.
+    Voice {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        agent: String,
+        /// The agent's Retell key (signs the requests).
+        #[arg(long)]
+        secret: String,
+        /// `check_availability` or `book_appointment`.
+        #[arg(long)]
+        tool: String,
+        /// First start for bookings (each call books the next 15-minute start).
+        #[arg(long)]
+        first: Option<jiff::Timestamp>,
+        #[arg(long, default_value_t = 2_000)]
+        count: u64,
+        #[arg(short, long, default_value_t = 50)]
+        concurrency: usize,
+        /// Each caller pauses this long between tool calls (a person talking); 0 sends back to back.
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
+    },
     /// Create bookings on distinct free starts.
     Book {
         #[arg(long)]
@@ -65,6 +88,9 @@ enum Cmd {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Seed { base, operator_key, now } => seed(&base, &operator_key, now).await,
+        Cmd::Voice { base, agent, secret, tool, first, count, concurrency, think_ms } => {
+            voice(&base, &agent, &secret, &tool, first, count, concurrency, think_ms).await
+        }
         Cmd::Book { base, key, event_type, first, step, count, concurrency, rate } => {
             let target = Target { base, key, event_type, first, step };
             match rate {
@@ -163,11 +189,16 @@ async fn seed(base: &str, operator_key: &str, now: jiff::Timestamp) -> anyhow::R
         "duration_minutes": 15, "host_ids": busy_hosts, "assignment": "round_robin", "max_days_ahead": 365}),
     )
     .await?;
+    let agent = post(&c, format!("{base}/v1/voice-agents"), &key, json!({"platform": "retell",
+        "event_type_ids": [id(&slots)?, id(&booking)?], "time_zone": "America/Chicago", "secret": VOICE_SECRET})).await?;
     let out = json!({"api_key": key, "slots_event_type": id(&slots)?, "booking_event_type": id(&booking)?,
-        "first_start": ts(start_day + 2 * 86_400)});
+        "first_start": ts(start_day + 2 * 86_400), "voice_agent": id(&agent)?, "voice_secret": VOICE_SECRET});
     println!("{out}");
     Ok(())
 }
+
+/// The Retell key of the seeded voice agent.
+const VOICE_SECRET: &str = "bench_retell_webhook_key_0123456789";
 
 fn ts(s: i64) -> String {
     jiff::Timestamp::from_second(s).map(|t| t.to_string()).unwrap_or_default()
@@ -182,54 +213,91 @@ async fn book(
     count: u64,
     concurrency: usize,
 ) -> anyhow::Result<()> {
+    let t = Arc::new(Target {
+        base: base.to_owned(),
+        key: key.to_owned(),
+        event_type: event_type.to_owned(),
+        first,
+        step,
+    });
     let c = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let run = closed_loop(count, concurrency, 0, move |i| {
+        let req = t.request(&c, i);
+        async move {
+            let r = req.send().await?;
+            let created = r.status().as_u16() == 201;
+            let _ = r.bytes().await?;
+            Ok(created)
+        }
+    })
+    .await?;
+    let created = count - run.unexpected;
+    println!(
+        "{}",
+        json!({
+            "requests": count, "created": created, "other_statuses": run.unexpected, "seconds": run.seconds,
+            "per_second": created as f64 / run.seconds,
+            "p50_ms": run.ms(0.50), "p90_ms": run.ms(0.90), "p99_ms": run.ms(0.99), "max_ms": run.hist.max() as f64 / 1000.0,
+        })
+    );
+    Ok(())
+}
+
+/// What a closed-loop run measured.
+struct Run {
+    hist: hdrhistogram::Histogram<u64>,
+    unexpected: u64,
+    seconds: f64,
+}
+
+impl Run {
+    fn ms(&self, q: f64) -> f64 {
+        self.hist.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+/// Sends requests `0..count` back to back on `concurrency` connections; `send(i)` answers
+/// whether request `i` got the expected answer.
+async fn closed_loop<F, Fut>(count: u64, concurrency: usize, think_ms: u64, send: F) -> anyhow::Result<Run>
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<bool>> + Send,
+{
+    let send = Arc::new(send);
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut workers = vec![];
-    for _ in 0..concurrency {
-        let (c, next, base, key, et) =
-            (c.clone(), next.clone(), base.to_owned(), key.to_owned(), event_type.to_owned());
+    for worker in 0..concurrency {
+        let (send, next) = (send.clone(), next.clone());
+        // Callers who pause between requests do not all start at once: spread them over a pause.
+        let stagger = Duration::from_millis(think_ms * worker as u64 / concurrency.max(1) as u64);
         workers.push(tokio::spawn(async move {
+            tokio::time::sleep(stagger).await;
             let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-            let mut statuses: Vec<u16> = vec![];
+            let mut unexpected = 0u64;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= count {
-                    return anyhow::Ok((hist, statuses));
+                    return anyhow::Ok((hist, unexpected));
                 }
-                let start = ts(first.as_second() + i as i64 * step * 60);
-                let body = json!({"event_type_id": et, "start": start, "attendee": {"name": format!("Load {i}"), "email": "load@example.test"}});
                 let t = Instant::now();
-                let r = c.post(format!("{base}/v1/bookings")).bearer_auth(&key).json(&body).send().await?;
-                let status = r.status().as_u16();
-                let _ = r.bytes().await?;
+                let ok = send(i).await?;
                 hist.record(t.elapsed().as_micros().max(1) as u64)?;
-                statuses.push(status);
+                unexpected += u64::from(!ok);
+                if think_ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(think_ms)).await;
+                }
             }
         }));
     }
     let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let mut statuses = vec![];
+    let mut unexpected = 0;
     for w in workers {
-        let (h, s) = w.await??;
+        let (h, u) = w.await??;
         hist.add(h)?;
-        statuses.extend(s);
+        unexpected += u;
     }
-    let secs = started.elapsed().as_secs_f64().max(Duration::from_millis(1).as_secs_f64());
-    let ok = statuses.iter().filter(|&&s| s == 201).count();
-    let out = json!({
-        "requests": statuses.len(),
-        "created": ok,
-        "other_statuses": statuses.iter().filter(|&&s| s != 201).count(),
-        "seconds": secs,
-        "per_second": ok as f64 / secs,
-        "p50_ms": hist.value_at_quantile(0.50) as f64 / 1000.0,
-        "p90_ms": hist.value_at_quantile(0.90) as f64 / 1000.0,
-        "p99_ms": hist.value_at_quantile(0.99) as f64 / 1000.0,
-        "max_ms": hist.max() as f64 / 1000.0,
-    });
-    println!("{out}");
-    Ok(())
+    Ok(Run { hist, unexpected, seconds: started.elapsed().as_secs_f64().max(0.001) })
 }
 
 struct Target {
@@ -287,5 +355,70 @@ async fn book_open_loop(t: &Target, count: u64, rate: u64) -> anyhow::Result<()>
         "max_ms": hist.max() as f64 / 1000.0,
     });
     println!("{out}");
+    Ok(())
+}
+
+/// `v=<ms>,d=<hex HMAC-SHA256(key, body ‖ ms)>`, as Retell signs.
+fn retell_signature(secret: &str, body: &[u8], ms: i64) -> anyhow::Result<String> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())?;
+    mac.update(body);
+    mac.update(ms.to_string().as_bytes());
+    Ok(format!("v={ms},d={}", hex::encode(mac.finalize().into_bytes())))
+}
+
+async fn voice(
+    base: &str,
+    agent: &str,
+    secret: &str,
+    tool: &str,
+    first: Option<jiff::Timestamp>,
+    count: u64,
+    concurrency: usize,
+    think_ms: u64,
+) -> anyhow::Result<()> {
+    const PHRASES: [&str; 5] = [
+        "tomorrow afternoon",
+        "next tuesday at 10",
+        "friday morning",
+        "any time next week",
+        "the 15th around 2",
+    ];
+    let c = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let (url, secret, name) = (format!("{base}/v1/voice/retell/{agent}"), secret.to_owned(), tool.to_owned());
+    let run = closed_loop(count, concurrency, think_ms, move |i| {
+        let args = match name.as_str() {
+            "book_appointment" => {
+                let start = first.map(|f| ts(f.as_second() + i as i64 * 900)).unwrap_or_default();
+                json!({"start": start, "name": format!("Caller {i}"), "event_type": "quick"})
+            }
+            _ => json!({"when": PHRASES[(i % PHRASES.len() as u64) as usize]}),
+        };
+        let body = json!({"name": name, "args": args, "call": {"call_id": format!("bench_{i}"), "from_number": "+15551230000"}});
+        let (c, url, secret, booking) = (c.clone(), url.clone(), secret.clone(), name == "book_appointment");
+        async move {
+            let body = serde_json::to_vec(&body)?;
+            #[allow(clippy::disallowed_methods)] // Signatures carry the real time.
+            let now = jiff::Timestamp::now().as_millisecond();
+            let r = c
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-retell-signature", retell_signature(&secret, &body, now)?)
+                .body(body)
+                .send()
+                .await?;
+            let ok = r.status().is_success();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            Ok(ok && (!booking || v["data"]["booked"] == json!(true)))
+        }
+    })
+    .await?;
+    println!(
+        "{}",
+        json!({
+        "tool": tool, "think_ms": think_ms, "requests": count, "unexpected": run.unexpected, "per_second": count as f64 / run.seconds,
+            "p50_ms": run.ms(0.50), "p99_ms": run.ms(0.99), "max_ms": run.hist.max() as f64 / 1000.0,
+        })
+    );
     Ok(())
 }

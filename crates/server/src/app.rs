@@ -27,6 +27,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{BOOKING_EVENT, BookingEvents};
 use crate::idempotency::RETENTION_SECS;
+use crate::secrets::Sealer;
 use crate::state::{AppState, Inner};
 use crate::{
     blocks, bookings, bootstrap, event_types, hosts, jobs_api, ops, schedules, slots, telemetry, tenants,
@@ -65,6 +66,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(slots::router())
         .merge(bookings::router())
         .merge(jobs_api::router())
+        .merge(crate::voice::router())
+        .merge(crate::time_api::router())
         .merge(ops::router())
 }
 
@@ -102,6 +105,12 @@ impl Application {
             },
         );
         worker.register(BOOKING_EVENT, Arc::new(BookingEvents::default()));
+        let sealer = match bootstrap::secret_key(&settings)? {
+            Some(key) => Some(Sealer::new(&key.0, &[]).map_err(|e| anyhow::anyhow!("SKED_SECRET_KEY: {e}"))?),
+            None => None,
+        };
+        let listener = TcpListener::bind(&settings.listen).await?;
+        let base_url = settings.base_url(&listener.local_addr()?.to_string());
         let state = AppState::new(Inner {
             availability: AvailabilityCache::new(store.clone()),
             store,
@@ -111,9 +120,10 @@ impl Application {
             operator_key_hash,
             metrics: telemetry::metrics(),
             wake_worker: worker.waker(),
+            sealer,
+            base_url,
             settings: settings.clone(),
         });
-        let listener = TcpListener::bind(&settings.listen).await?;
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })
     }

@@ -27,6 +27,11 @@ pub fn generate_key(prefix: &str) -> String {
     format!("{prefix}{body}")
 }
 
+/// A short stable fingerprint of some text (first 16 hex digits of its SHA-256).
+pub fn short_hash(text: &str) -> String {
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+}
+
 /// SHA-256 of a key.
 pub fn hash_key(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
@@ -39,6 +44,8 @@ pub enum Caller {
     Key { tenant: TenantId, key: ApiKeyId },
     /// The operator.
     Operator,
+    /// A voice agent, on a call.
+    Voice { agent: sked_core::ids::VoiceAgentId },
 }
 
 impl Caller {
@@ -47,6 +54,7 @@ impl Caller {
         match self {
             Self::Key { key, .. } => format!("api_key:{key}"),
             Self::Operator => "operator".into(),
+            Self::Voice { agent } => format!("voice_agent:{agent}"),
         }
     }
 }
@@ -173,7 +181,8 @@ impl Limiter {
         }
     }
 
-    fn check(&self, key: u128) -> Result<(), ApiError> {
+    /// Spends one request of `key`'s bucket, or says how long to wait.
+    pub fn check(&self, key: u128) -> Result<(), ApiError> {
         let Some(limiter) = &self.0 else { return Ok(()) };
         limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until

@@ -15,7 +15,7 @@ use sked_core::booking::{BookingStatus, CODE_LEN, confirmation_code};
 use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_core::local::{date_of, start_of_day};
 use sked_core::{Interval, Rejection, check_start, nearest};
-use sked_store::{Booking, BookingWrite, DailyLimit, HistoryEntry, HostIds, StoreError};
+use sked_store::{Booking, BookingWrite, DailyLimit, HistoryEntry, Ids, StoreError};
 
 use crate::auth::TenantAuth;
 use crate::availability::Snapshot;
@@ -87,7 +87,7 @@ pub async fn create(
             cancel_reason: None,
             created_at: now,
             updated_at: now,
-            host_ids: HostIds(hosts),
+            host_ids: Ids(hosts),
         };
         let w = written(booking.clone())?;
         let write = BookingWrite {
@@ -137,7 +137,7 @@ pub async fn reschedule(
             start_at: start,
             end_at: start + snap.rules.duration,
             host_id: hosts[0],
-            host_ids: HostIds(hosts),
+            host_ids: Ids(hosts),
             sequence: old.sequence + 1,
             updated_at: now,
             ..old

@@ -38,7 +38,7 @@ pub struct Attendee {
 }
 
 /// A booking.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct BookingView {
     #[schema(value_type = String, format = Uuid)]
     pub id: BookingId,
@@ -148,6 +148,8 @@ pub struct BookingQuery {
     /// Text in the attendee's name, email or phone, or the confirmation code.
     pub q: Option<String>,
     pub event_type_id: Option<String>,
+    /// The caller's own reference (a voice booking's call id).
+    pub external_ref: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -342,6 +344,7 @@ async fn list(
         status: q.status.clone(),
         event_type_id,
         q: q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        external_ref: q.external_ref.clone(),
         after,
         limit,
     };

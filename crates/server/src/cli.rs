@@ -47,6 +47,17 @@ pub enum Command {
     },
     /// Create a demo tenant (two hosts, a schedule, an event type) and print curl lines.
     Demo,
+    /// Show what a caller's phrase means: `sked when "next tuesday afternoon" --tz America/New_York`.
+    When {
+        /// The phrase.
+        text: String,
+        /// The business's zone.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+        /// The moment it was said (RFC 3339; default now).
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+    },
 }
 
 /// Tenant commands.
@@ -114,6 +125,12 @@ pub async fn run() -> anyhow::Result<()> {
                 "revoked key {} of tenant {} (running servers stop accepting it within 30 s)",
                 k.id, k.tenant_id
             );
+            Ok(())
+        }
+        Some(Command::When { text, tz, now }) => {
+            let zone = sked_core::local::parse_zone("tz", &tz).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let u = crate::time_api::understand(&text, &zone, now.unwrap_or_else(|| clock.now()));
+            println!("{}", serde_json::to_string_pretty(&u)?);
             Ok(())
         }
         Some(Command::Demo) => {

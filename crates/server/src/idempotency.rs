@@ -50,19 +50,27 @@ impl IdempotencyKey {
     /// The stored answer to this key, if any: replayed when the request matches, refused when
     /// it does not.
     pub async fn replay(&self, state: &AppState, tenant: TenantId) -> Result<Option<Response>, ApiError> {
+        Ok(self.stored(state, tenant).await?.map(|s| stored_response(&s)))
+    }
+
+    /// The stored answer to this key if the request matches it (a mismatch is refused).
+    pub async fn stored(
+        &self,
+        state: &AppState,
+        tenant: TenantId,
+    ) -> Result<Option<IdempotentResponse>, ApiError> {
         let stored = state
             .store
             .idempotent_response(tenant, &self.key)
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
         match stored {
-            None => Ok(None),
             Some(s) if s.request_hash != self.hash => Err(ApiError::Client {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "idempotency_mismatch",
                 detail: "this Idempotency-Key was used with a different request".into(),
             }),
-            Some(s) => Ok(Some(stored_response(&s))),
+            other => Ok(other),
         }
     }
 

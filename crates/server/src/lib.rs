@@ -27,11 +27,14 @@ pub mod ops;
 pub mod pagination;
 pub mod patch;
 pub mod schedules;
+pub mod secrets;
 pub mod slots;
 pub mod state;
 pub mod telemetry;
 pub mod tenants;
 pub mod time;
+pub mod time_api;
+pub mod voice;
 
 pub use app::Application;
 pub use config::Settings;

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use crate::auth::{KeyCache, Limiter};
 use crate::availability::AvailabilityCache;
 use crate::config::Settings;
+use crate::secrets::Sealer;
 
 /// Shared state of the server (cheap to clone).
 #[derive(Clone, Debug)]
@@ -37,6 +38,10 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Wakes the job worker after enqueueing.
     pub wake_worker: Arc<Notify>,
+    /// Seals secrets at rest (`None` when no secret key is configured).
+    pub sealer: Option<Sealer>,
+    /// The base URL clients reach this server at (links, tool URLs).
+    pub base_url: String,
 }
 
 impl AppState {

@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sked_core::Interval;
-use sked_core::ids::{ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId};
+use sked_core::ids::{
+    ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId, VoiceAgentId,
+};
 
 pub use model::*;
 pub use sql::{connect, connect_postgres, connect_sqlite, connect_with};
@@ -86,6 +88,8 @@ pub struct BookingFilter {
     pub event_type_id: Option<EventTypeId>,
     /// Matching text in the attendee's name, email or phone, or the confirmation code.
     pub q: Option<String>,
+    /// With this `external_ref` (voice bookings carry their call id there).
+    pub external_ref: Option<String>,
     /// After this (start, id), exclusive.
     pub after: Option<(i64, BookingId)>,
     /// Most bookings to return.
@@ -245,6 +249,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn booking_by_code(&self, tenant: TenantId, code: &str) -> StoreResult<Booking>;
     /// Bookings matching a filter.
     async fn list_bookings(&self, tenant: TenantId, filter: &BookingFilter) -> StoreResult<Vec<Booking>>;
+    /// Appends an entry to a booking's history (events about a booking that are not changes to
+    /// it, such as a call's report).
+    async fn add_history(&self, entry: &HistoryEntry) -> StoreResult<()>;
     /// A booking's changes, oldest first.
     async fn booking_history(&self, tenant: TenantId, id: BookingId) -> StoreResult<Vec<HistoryEntry>>;
     /// The stored response for an idempotency key.
@@ -255,6 +262,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Option<IdempotentResponse>>;
     /// Forgets idempotency keys created before `before`; returns how many.
     async fn purge_idempotency(&self, before: i64) -> StoreResult<u64>;
+
+    // Voice.
+    /// Creates a voice agent.
+    async fn insert_voice_agent(&self, a: &VoiceAgent) -> StoreResult<()>;
+    /// Replaces a voice agent's fields.
+    async fn update_voice_agent(&self, a: &VoiceAgent) -> StoreResult<()>;
+    /// A voice agent of a tenant.
+    async fn voice_agent(&self, tenant: TenantId, id: VoiceAgentId) -> StoreResult<VoiceAgent>;
+    /// A voice agent by id alone: platform requests carry no API key, they prove themselves
+    /// with the agent's secret, and the agent names the tenant.
+    async fn find_voice_agent(&self, id: VoiceAgentId) -> StoreResult<VoiceAgent>;
+    /// A page of a tenant's voice agents.
+    async fn list_voice_agents(&self, tenant: TenantId, page: Page) -> StoreResult<Vec<VoiceAgent>>;
+    /// Deletes a voice agent.
+    async fn delete_voice_agent(&self, tenant: TenantId, id: VoiceAgentId) -> StoreResult<()>;
+    /// Records what a platform reported about a call: the caller's number is kept once known,
+    /// and an event and report replace the previous ones.
+    async fn note_voice_call(&self, call: &VoiceCall) -> StoreResult<VoiceCall>;
+    /// A call of a voice agent.
+    async fn voice_call(
+        &self,
+        tenant: TenantId,
+        agent: VoiceAgentId,
+        call_id: &str,
+    ) -> StoreResult<VoiceCall>;
 
     // Jobs.
     /// Enqueues a job on its own.

@@ -1,7 +1,9 @@
 //! Records as stored. Instants are Unix seconds; JSON columns are kept as text and interpreted
 //! by the layer that owns their shape.
 
-use sked_core::ids::{ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId};
+use sked_core::ids::{
+    ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId, VoiceAgentId,
+};
 use sqlx::FromRow;
 
 /// A tenant.
@@ -141,28 +143,31 @@ pub struct Booking {
     pub host_ids: HostIds,
 }
 
-/// Hosts a booking occupies, stored as a JSON array beside the booking.
+/// A list of ids stored as a JSON array in one column.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct HostIds(pub Vec<HostId>);
+pub struct Ids<T>(pub Vec<T>);
 
-impl HostIds {
+/// Hosts a booking occupies.
+pub type HostIds = Ids<HostId>;
+
+impl<T: serde::Serialize> Ids<T> {
     /// As stored.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.0).unwrap_or_else(|_| "[]".into())
     }
 }
 
-impl TryFrom<String> for HostIds {
+impl<T: serde::de::DeserializeOwned> TryFrom<String> for Ids<T> {
     type Error = serde_json::Error;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         serde_json::from_str(&s)
     }
 }
 
-impl std::ops::Deref for HostIds {
-    type Target = [HostId];
-    fn deref(&self) -> &[HostId] {
+impl<T> std::ops::Deref for Ids<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
         &self.0
     }
 }
@@ -283,4 +288,50 @@ pub struct HostLoad {
     pub last_assigned_at: Option<i64>,
     /// Confirmed bookings (any event type) starting in the given week.
     pub week_load: i64,
+}
+
+/// A voice agent (a Retell or Vapi agent answering a business's phone) and how Sked answers it.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct VoiceAgent {
+    pub id: VoiceAgentId,
+    pub tenant_id: TenantId,
+    /// `retell` or `vapi`.
+    pub platform: String,
+    /// The agent's id on the platform (Retell `agent_id`, Vapi assistant id).
+    pub platform_agent_id: Option<String>,
+    /// Event types the agent may book.
+    #[sqlx(try_from = "String")]
+    pub event_type_ids: Ids<EventTypeId>,
+    /// The one used when the caller names none.
+    pub default_event_type_id: EventTypeId,
+    /// The business's zone: phrases are read and times spoken in it.
+    pub time_zone: String,
+    /// The platform secret, sealed (Retell API key for signatures, Vapi secret or HMAC key).
+    pub secret: String,
+    /// Header that carries the Vapi secret (default `x-vapi-secret`).
+    pub auth_header: Option<String>,
+    /// Most times read out in one answer.
+    pub max_options_spoken: i64,
+    /// `12h` or `24h`.
+    pub clock: String,
+    /// Spoken language (`en`).
+    pub language: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a voice platform reported about one call (its post-call events). Bookings made during
+/// the call carry the call id in `external_ref`.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct VoiceCall {
+    pub voice_agent_id: VoiceAgentId,
+    pub call_id: String,
+    pub tenant_id: TenantId,
+    pub from_number: Option<String>,
+    /// The last post-call event (`call_ended`, `call_analyzed`, `end-of-call-report`).
+    pub last_event: Option<String>,
+    /// What the platform reported about the call (JSON: summary, sentiment, duration, ...).
+    pub report: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }

@@ -9,3 +9,4 @@ mod process;
 mod resources;
 mod slots;
 mod storm;
+mod voice;

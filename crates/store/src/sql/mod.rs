@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sked_core::Interval;
-use sked_core::ids::{ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId};
+use sked_core::ids::{
+    ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId, VoiceAgentId,
+};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use uuid::Uuid;
 
@@ -20,7 +22,7 @@ use self::queries as q;
 use crate::{
     ApiKey, AvailabilityData, Backend, Block, Booking, BookingFilter, BookingWrite, DynStore, EventType,
     HistoryEntry, Host, HostLoad, IdempotentResponse, Job, NewJob, Occupancy, Page, Schedule, Store,
-    StoreError, StoreResult, Tenant, Versions,
+    StoreError, StoreResult, Tenant, Versions, VoiceAgent, VoiceCall,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -128,6 +130,8 @@ where
     for<'r> IdempotentResponse: FromRow<'r, DB::Row>,
     for<'r> Occupancy: FromRow<'r, DB::Row>,
     for<'r> HostLoad: FromRow<'r, DB::Row>,
+    for<'r> VoiceAgent: FromRow<'r, DB::Row>,
+    for<'r> VoiceCall: FromRow<'r, DB::Row>,
 {
     fn backend(&self) -> Backend {
         DB::BACKEND
@@ -937,9 +941,172 @@ where
             .bind(f.after.map(|a| a.0))
             .bind(f.after.map(|a| (a.1).0))
             .bind(f.limit)
+            .bind(f.external_ref.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)
+    }
+
+    async fn add_history(&self, h: &HistoryEntry) -> StoreResult<()> {
+        Self::insert_history(&self.writer, h).await
+    }
+
+    async fn insert_voice_agent(&self, a: &VoiceAgent) -> StoreResult<()> {
+        sqlx::query(q::INSERT_VOICE_AGENT)
+            .bind(a.id.0)
+            .bind(a.tenant_id.0)
+            .bind(a.platform.as_str())
+            .bind(a.platform_agent_id.as_deref())
+            .bind(a.event_type_ids.to_json())
+            .bind(a.default_event_type_id.0)
+            .bind(a.time_zone.as_str())
+            .bind(a.secret.as_str())
+            .bind(a.auth_header.as_deref())
+            .bind(a.max_options_spoken)
+            .bind(a.clock.as_str())
+            .bind(a.language.as_str())
+            .bind(a.created_at)
+            .bind(a.updated_at)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err::<DB>)?;
+        Ok(())
+    }
+
+    async fn update_voice_agent(&self, a: &VoiceAgent) -> StoreResult<()> {
+        let r = sqlx::query(q::UPDATE_VOICE_AGENT)
+            .bind(a.id.0)
+            .bind(a.tenant_id.0)
+            .bind(a.platform.as_str())
+            .bind(a.platform_agent_id.as_deref())
+            .bind(a.event_type_ids.to_json())
+            .bind(a.default_event_type_id.0)
+            .bind(a.time_zone.as_str())
+            .bind(a.secret.as_str())
+            .bind(a.auth_header.as_deref())
+            .bind(a.max_options_spoken)
+            .bind(a.clock.as_str())
+            .bind(a.language.as_str())
+            .bind(a.updated_at)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err::<DB>)?;
+        if DB::rows_affected(&r) == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn voice_agent(&self, tenant: TenantId, id: VoiceAgentId) -> StoreResult<VoiceAgent> {
+        found(
+            sqlx::query_as(q::VOICE_AGENT)
+                .bind(id.0)
+                .bind(tenant.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )
+    }
+
+    async fn find_voice_agent(&self, id: VoiceAgentId) -> StoreResult<VoiceAgent> {
+        found(
+            sqlx::query_as(q::FIND_VOICE_AGENT)
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )
+    }
+
+    async fn list_voice_agents(&self, tenant: TenantId, page: Page) -> StoreResult<Vec<VoiceAgent>> {
+        sqlx::query_as(q::LIST_VOICE_AGENTS)
+            .bind(tenant.0)
+            .bind(page.after)
+            .bind(page.limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)
+    }
+
+    async fn delete_voice_agent(&self, tenant: TenantId, id: VoiceAgentId) -> StoreResult<()> {
+        let r = sqlx::query(q::DELETE_VOICE_AGENT)
+            .bind(id.0)
+            .bind(tenant.0)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err::<DB>)?;
+        if DB::rows_affected(&r) == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn note_voice_call(&self, c: &VoiceCall) -> StoreResult<VoiceCall> {
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+        let old: Option<VoiceCall> = sqlx::query_as(q::VOICE_CALL)
+            .bind(c.voice_agent_id.0)
+            .bind(c.call_id.as_str())
+            .bind(c.tenant_id.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err::<DB>)?;
+        let merged = match old {
+            None => {
+                sqlx::query(q::INSERT_VOICE_CALL)
+                    .bind(c.voice_agent_id.0)
+                    .bind(c.call_id.as_str())
+                    .bind(c.tenant_id.0)
+                    .bind(c.from_number.as_deref())
+                    .bind(c.last_event.as_deref())
+                    .bind(c.report.as_deref())
+                    .bind(c.created_at)
+                    .bind(c.updated_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                c.clone()
+            }
+            Some(old) => {
+                let merged = VoiceCall {
+                    from_number: old.from_number.clone().or_else(|| c.from_number.clone()),
+                    last_event: c.last_event.clone().or(old.last_event.clone()),
+                    report: c.report.clone().or(old.report.clone()),
+                    updated_at: c.updated_at,
+                    ..old
+                };
+                sqlx::query(q::UPDATE_VOICE_CALL)
+                    .bind(merged.voice_agent_id.0)
+                    .bind(merged.call_id.as_str())
+                    .bind(merged.tenant_id.0)
+                    .bind(merged.from_number.as_deref())
+                    .bind(merged.last_event.as_deref())
+                    .bind(merged.report.as_deref())
+                    .bind(merged.updated_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                merged
+            }
+        };
+        tx.commit().await.map_err(map_err::<DB>)?;
+        Ok(merged)
+    }
+
+    async fn voice_call(
+        &self,
+        tenant: TenantId,
+        agent: VoiceAgentId,
+        call_id: &str,
+    ) -> StoreResult<VoiceCall> {
+        found(
+            sqlx::query_as(q::VOICE_CALL)
+                .bind(agent.0)
+                .bind(call_id)
+                .bind(tenant.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )
     }
 
     async fn booking_history(&self, tenant: TenantId, id: BookingId) -> StoreResult<Vec<HistoryEntry>> {
@@ -1201,6 +1368,23 @@ where
         Ok(())
     }
 
+    async fn insert_history<'e, E: Executor<'e, Database = DB>>(e: E, h: &HistoryEntry) -> StoreResult<()> {
+        sqlx::query(q::INSERT_HISTORY)
+            .bind(h.id)
+            .bind(h.booking_id.0)
+            .bind(h.tenant_id.0)
+            .bind(h.at)
+            .bind(h.actor.as_str())
+            .bind(h.action.as_str())
+            .bind(h.before.as_deref())
+            .bind(h.after.as_deref())
+            .bind(h.reason.as_deref())
+            .execute(e)
+            .await
+            .map_err(map_err::<DB>)?;
+        Ok(())
+    }
+
     /// Moves a host's round-robin count for the booking's event type by `delta`.
     async fn count_assignment(
         tx: &mut sqlx::Transaction<'static, DB>,
@@ -1223,20 +1407,7 @@ where
 
     /// Writes the history entry, the outbox jobs and the idempotency record, and commits.
     async fn finish_write(mut tx: sqlx::Transaction<'static, DB>, w: &BookingWrite) -> StoreResult<()> {
-        let h = &w.history;
-        sqlx::query(q::INSERT_HISTORY)
-            .bind(h.id)
-            .bind(h.booking_id.0)
-            .bind(h.tenant_id.0)
-            .bind(h.at)
-            .bind(h.actor.as_str())
-            .bind(h.action.as_str())
-            .bind(h.before.as_deref())
-            .bind(h.after.as_deref())
-            .bind(h.reason.as_deref())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
+        Self::insert_history(&mut *tx, &w.history).await?;
         for job in &w.jobs {
             Self::insert_job(&mut tx, job).await?;
         }

@@ -209,7 +209,8 @@ pub const LIST_BOOKINGS: &str = const_format::concatcp!(
      AND ($7 IS NULL OR LOWER(attendee_name) LIKE $7 ESCAPE '\\' \
           OR LOWER(COALESCE(attendee_email, '')) LIKE $7 ESCAPE '\\' \
           OR COALESCE(attendee_phone, '') LIKE $8 ESCAPE '\\' OR confirmation_code LIKE $9 ESCAPE '\\') \
-     AND ($10 IS NULL OR start_at > $10 OR (start_at = $10 AND id > $11)) \
+          AND ($10 IS NULL OR start_at > $10 OR (start_at = $10 AND id > $11)) \
+     AND ($13 IS NULL OR external_ref = $13) \
      ORDER BY start_at, id LIMIT $12"
 );
 pub const INSERT_OCCUPANCY: &str = "INSERT INTO booking_hosts (booking_id, host_id, tenant_id, position, active, \
@@ -267,3 +268,42 @@ pub const JOB: &str = const_format::concatcp!("SELECT ", JOB_COLS, " FROM jobs W
 /// Counts of unfinished and dead jobs (done ones are not counted: they only grow).
 pub const JOB_COUNTS: &str = "SELECT status, COUNT(*) FROM jobs WHERE status IN ('queued', 'running', 'dead') \
      GROUP BY status ORDER BY status";
+
+// Voice.
+const VOICE_AGENT_COLS: &str = "id, tenant_id, platform, platform_agent_id, event_type_ids, default_event_type_id, \
+     time_zone, secret, auth_header, max_options_spoken, clock, language, created_at, updated_at";
+pub const INSERT_VOICE_AGENT: &str = const_format::concatcp!(
+    "INSERT INTO voice_agents (",
+    VOICE_AGENT_COLS,
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+);
+pub const UPDATE_VOICE_AGENT: &str = "UPDATE voice_agents SET platform = $3, platform_agent_id = $4, \
+     event_type_ids = $5, default_event_type_id = $6, time_zone = $7, secret = $8, auth_header = $9, \
+     max_options_spoken = $10, clock = $11, language = $12, updated_at = $13 WHERE id = $1 AND tenant_id = $2";
+pub const VOICE_AGENT: &str = const_format::concatcp!(
+    "SELECT ",
+    VOICE_AGENT_COLS,
+    " FROM voice_agents WHERE id = $1 AND tenant_id = $2"
+);
+pub const FIND_VOICE_AGENT: &str =
+    const_format::concatcp!("SELECT ", VOICE_AGENT_COLS, " FROM voice_agents WHERE id = $1");
+pub const LIST_VOICE_AGENTS: &str = const_format::concatcp!(
+    "SELECT ",
+    VOICE_AGENT_COLS,
+    " FROM voice_agents WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+);
+pub const DELETE_VOICE_AGENT: &str = "DELETE FROM voice_agents WHERE id = $1 AND tenant_id = $2";
+const VOICE_CALL_COLS: &str =
+    "voice_agent_id, call_id, tenant_id, from_number, last_event, report, created_at, updated_at";
+pub const VOICE_CALL: &str = const_format::concatcp!(
+    "SELECT ",
+    VOICE_CALL_COLS,
+    " FROM voice_calls WHERE voice_agent_id = $1 AND call_id = $2 AND tenant_id = $3"
+);
+pub const INSERT_VOICE_CALL: &str = const_format::concatcp!(
+    "INSERT INTO voice_calls (",
+    VOICE_CALL_COLS,
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+);
+pub const UPDATE_VOICE_CALL: &str = "UPDATE voice_calls SET from_number = $4, last_event = $5, report = $6, \
+     updated_at = $7 WHERE voice_agent_id = $1 AND call_id = $2 AND tenant_id = $3";

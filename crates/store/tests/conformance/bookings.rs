@@ -110,7 +110,7 @@ async fn cancelling_frees_the_time_and_rescheduling_moves_it() {
             Err(StoreError::SlotTaken)
         ));
         onto.host_id = w.hosts[1].id;
-        onto.host_ids = HostIds(vec![w.hosts[1].id]);
+        onto.host_ids = Ids(vec![w.hosts[1].id]);
         s.reschedule_booking(&write(onto, "rescheduled")).await.unwrap();
         // Cancel frees the time at once; a second cancel is stale.
         let mut cancelled = s.booking(w.tenant, b.id).await.unwrap();
@@ -324,7 +324,7 @@ async fn host_loads_count_assignments_and_the_week() {
         // Moving a booking to the other host moves the count; cancelling takes it away.
         let mut moved = s.booking_by_code(w.tenant, "LLLLL0").await.unwrap();
         moved.host_id = b;
-        moved.host_ids = HostIds(vec![b]);
+        moved.host_ids = Ids(vec![b]);
         moved.sequence = 1;
         moved.updated_at = T0 + 99;
         s.reschedule_booking(&write(moved.clone(), "rescheduled")).await.unwrap();

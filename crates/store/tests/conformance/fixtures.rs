@@ -114,7 +114,7 @@ pub fn booking(w: &World, hosts: &[HostId], start: i64, code: &str) -> Booking {
         cancel_reason: None,
         created_at: T0,
         updated_at: T0,
-        host_ids: HostIds(hosts.to_vec()),
+        host_ids: Ids(hosts.to_vec()),
     }
 }
 

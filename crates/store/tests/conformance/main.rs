@@ -7,3 +7,4 @@ mod bookings;
 mod config;
 mod fixtures;
 mod jobs;
+mod voice;

@@ -1,0 +1,133 @@
+//! Secrets at rest: AES-256-GCM with a key-id byte.
+//!
+//! A sealed value is `base64url(key_id ‖ nonce[12] ‖ ciphertext+tag)`. The key id is the first
+//! byte of the SHA-256 of the key, so a value says which key sealed it and keys can be rotated:
+//! the current key seals, every known key opens.
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, Generate, KeyInit};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// Why a value could not be sealed or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The key is not 32 bytes of hex.
+    #[error("the secret key must be 64 hex characters (32 bytes)")]
+    BadKey,
+    /// No known key has this value's key id.
+    #[error("sealed with an unknown key (id {0})")]
+    UnknownKey(u8),
+    /// The value is damaged or was not sealed by us.
+    #[error("the sealed value is damaged")]
+    Damaged,
+}
+
+/// Seals and opens secrets.
+#[derive(Clone)]
+pub struct Sealer {
+    /// `(id, cipher)`, the current key first.
+    keys: Vec<(u8, Aes256Gcm)>,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("key_ids", &self.keys.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Sealer {
+    /// A sealer whose current key is `current` (hex), also opening values of `older` keys.
+    pub fn new(current: &str, older: &[&str]) -> Result<Self, SealError> {
+        let keys = std::iter::once(current)
+            .chain(older.iter().copied())
+            .map(|hex_key| {
+                let bytes = hex::decode(hex_key.trim()).map_err(|_| SealError::BadKey)?;
+                if bytes.len() != 32 {
+                    return Err(SealError::BadKey);
+                }
+                let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| SealError::BadKey)?;
+                Ok((Sha256::digest(&bytes)[0], cipher))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { keys })
+    }
+
+    /// Id of the current key.
+    pub fn current_id(&self) -> u8 {
+        self.keys[0].0
+    }
+
+    /// Seals `plaintext` with the current key.
+    pub fn seal(&self, plaintext: &str) -> Result<String, SealError> {
+        let (id, cipher) = &self.keys[0];
+        let nonce = aes_gcm::Nonce::generate();
+        let ciphertext = cipher.encrypt(&nonce, plaintext.as_bytes()).map_err(|_| SealError::Damaged)?;
+        let mut out = Vec::with_capacity(1 + nonce.len() + ciphertext.len());
+        out.push(*id);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        Ok(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// Opens a sealed value.
+    pub fn open(&self, sealed: &str) -> Result<String, SealError> {
+        let raw = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| SealError::Damaged)?;
+        if raw.len() < 1 + 12 + 16 {
+            return Err(SealError::Damaged);
+        }
+        let (id, rest) = (raw[0], &raw[1..]);
+        let (_, cipher) = self.keys.iter().find(|(k, _)| *k == id).ok_or(SealError::UnknownKey(id))?;
+        let nonce = aes_gcm::Nonce::try_from(&rest[..12]).map_err(|_| SealError::Damaged)?;
+        let plain = cipher.decrypt(&nonce, &rest[12..]).map_err(|_| SealError::Damaged)?;
+        String::from_utf8(plain).map_err(|_| SealError::Damaged)
+    }
+
+    /// The key id a sealed value was sealed with.
+    pub fn key_id(sealed: &str) -> Option<u8> {
+        URL_SAFE_NO_PAD.decode(sealed).ok().and_then(|raw| raw.first().copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K1: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const K2: &str = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
+
+    #[test]
+    fn seals_and_opens_and_never_repeats_itself() {
+        let s = Sealer::new(K1, &[]).unwrap();
+        let a = s.seal("retell-api-key").unwrap();
+        let b = s.seal("retell-api-key").unwrap();
+        assert_ne!(a, b, "a fresh nonce every time");
+        assert!(!a.contains("retell"));
+        assert_eq!(s.open(&a).unwrap(), "retell-api-key");
+        assert_eq!(Sealer::key_id(&a), Some(s.current_id()));
+    }
+
+    #[test]
+    fn rotation_opens_old_values_and_seals_with_the_new_key() {
+        let old = Sealer::new(K1, &[]).unwrap();
+        let sealed = old.seal("token").unwrap();
+        let new = Sealer::new(K2, &[K1]).unwrap();
+        assert_eq!(new.open(&sealed).unwrap(), "token");
+        assert_ne!(Sealer::key_id(&new.seal("t").unwrap()), Sealer::key_id(&sealed));
+        assert!(matches!(Sealer::new(K2, &[]).unwrap().open(&sealed), Err(SealError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn tampering_and_bad_keys_are_refused() {
+        let s = Sealer::new(K1, &[]).unwrap();
+        let mut sealed = s.seal("token").unwrap().into_bytes();
+        let last = sealed.len() - 1;
+        sealed[last] = if sealed[last] == b'A' { b'B' } else { b'A' };
+        assert!(s.open(&String::from_utf8(sealed).unwrap()).is_err());
+        assert!(s.open("not base64 !").is_err());
+        assert!(Sealer::new("abcd", &[]).is_err());
+    }
+}

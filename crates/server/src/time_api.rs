@@ -1,0 +1,92 @@
+//! `POST /v1/time/understand`: what a caller's phrase means, as the voice tools read it.
+
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sked_core::local::parse_zone;
+use sked_when::{Context, Mention};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::error::{ApiResult, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::time::parse_instant;
+
+/// A phrase to understand.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnderstandRequest {
+    /// What the caller said.
+    #[schema(example = "next tuesday afternoon")]
+    pub text: String,
+    /// The business's zone.
+    #[schema(example = "America/New_York")]
+    pub time_zone: String,
+    /// The moment it was said (default: now).
+    pub now: Option<String>,
+}
+
+/// One time found in the phrase.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MentionView {
+    /// The words it came from.
+    pub text: String,
+    /// `exact` (a moment: `end == start`), `date` (a whole local day) or `window`.
+    pub kind: String,
+    pub start: String,
+    pub end: String,
+}
+
+/// What the phrase means.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Understanding {
+    /// What the caller means (the last mention after a correction), or `null`.
+    pub best: Option<MentionView>,
+    /// Every time mentioned, in order.
+    pub matches: Vec<MentionView>,
+}
+
+/// The API's view of a mention.
+pub fn mention_view(m: Mention) -> MentionView {
+    MentionView {
+        text: m.text,
+        kind: m.kind.as_str().to_owned(),
+        start: m.start.to_string(),
+        end: m.end.to_string(),
+    }
+}
+
+/// Understands a phrase at `now` in `zone`.
+pub fn understand(text: &str, zone: &jiff::tz::TimeZone, now: jiff::Timestamp) -> Understanding {
+    let u = sked_when::understand(text, &Context::new(now, zone.clone()));
+    Understanding {
+        best: u.best.map(mention_view),
+        matches: u.matches.into_iter().map(mention_view).collect(),
+    }
+}
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(understand_phrase))
+}
+
+/// Turn a caller's phrase ("tomorrow after lunch") into instants in a zone.
+#[utoipa::path(post, path = "/v1/time/understand", tag = "voice", request_body = UnderstandRequest,
+    responses((status = 200, body = Understanding), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn understand_phrase(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    _: TenantAuth,
+    ApiJson(b): ApiJson<UnderstandRequest>,
+) -> ApiResult<Json<Understanding>> {
+    let tz = parse_zone("time_zone", &b.time_zone)?;
+    let now = match &b.now {
+        Some(n) => parse_instant("now", n)?,
+        None => state.clock.now(),
+    };
+    if b.text.len() > 2_000 {
+        return Err(crate::error::ApiError::field("text", "must be at most 2000 characters"));
+    }
+    Ok(Json(understand(&b.text, &tz, now)))
+}

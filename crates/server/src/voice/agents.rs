@@ -1,0 +1,388 @@
+//! `/v1/voice-agents`: which voice agent answers for which event types, in which zone, and how
+//! its platform proves itself.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sked_core::FieldError;
+use sked_core::ids::{EventTypeId, VoiceAgentId};
+use sked_core::local::parse_zone;
+use sked_store::{Ids, StoreError, VoiceAgent};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{ListQuery, Paged};
+use crate::patch::{apply, nullable};
+use crate::state::AppState;
+use crate::time::rfc3339;
+use crate::voice::tools::definitions;
+
+/// A voice agent.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct VoiceAgentView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: VoiceAgentId,
+    /// `retell` or `vapi`.
+    pub platform: String,
+    /// The agent's id on the platform.
+    pub platform_agent_id: Option<String>,
+    #[schema(value_type = Vec<String>)]
+    pub event_type_ids: Vec<EventTypeId>,
+    #[schema(value_type = String, format = Uuid)]
+    pub default_event_type_id: EventTypeId,
+    /// The business's zone: phrases are read and times spoken in it.
+    pub time_zone: String,
+    /// Whether a secret is set (the secret itself is never shown).
+    pub has_secret: bool,
+    /// Vapi: the header carrying the secret (default `x-vapi-secret`).
+    pub auth_header: Option<String>,
+    pub max_options_spoken: i64,
+    /// `12h` or `24h`.
+    pub clock: String,
+    pub language: String,
+    /// Where the platform sends its requests.
+    pub url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Creates a voice agent.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateVoiceAgent {
+    pub platform: String,
+    pub platform_agent_id: Option<String>,
+    #[schema(value_type = Vec<String>)]
+    pub event_type_ids: Vec<String>,
+    /// Defaults to the first event type.
+    #[schema(value_type = Option<String>)]
+    pub default_event_type_id: Option<String>,
+    pub time_zone: String,
+    /// Retell: the API key that signs webhooks. Vapi: the shared secret (or HMAC key). Write-only.
+    pub secret: String,
+    pub auth_header: Option<String>,
+    pub max_options_spoken: Option<i64>,
+    pub clock: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Changes a voice agent; absent fields stay.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVoiceAgent {
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub platform_agent_id: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub event_type_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<String>)]
+    pub default_event_type_id: Option<String>,
+    pub time_zone: Option<String>,
+    pub secret: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub auth_header: Option<Option<String>>,
+    pub max_options_spoken: Option<i64>,
+    pub clock: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Tool definitions to paste into the platform.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ToolsView {
+    pub platform: String,
+    #[schema(value_type = Vec<Object>)]
+    pub tools: Vec<Value>,
+}
+
+/// The URL a platform calls for an agent.
+pub fn agent_url(state: &AppState, a: &VoiceAgent) -> String {
+    format!("{}/v1/voice/{}/{}", state.base_url, a.platform, a.id)
+}
+
+fn view(state: &AppState, a: VoiceAgent) -> VoiceAgentView {
+    VoiceAgentView {
+        url: agent_url(state, &a),
+        id: a.id,
+        platform: a.platform,
+        platform_agent_id: a.platform_agent_id,
+        event_type_ids: a.event_type_ids.0,
+        default_event_type_id: a.default_event_type_id,
+        time_zone: a.time_zone,
+        has_secret: !a.secret.is_empty(),
+        auth_header: a.auth_header,
+        max_options_spoken: a.max_options_spoken,
+        clock: a.clock,
+        language: a.language,
+        created_at: rfc3339(a.created_at),
+        updated_at: rfc3339(a.updated_at),
+    }
+}
+
+/// The fields of a voice agent to validate.
+struct Draft {
+    platform: String,
+    event_type_ids: Vec<String>,
+    default_event_type_id: Option<String>,
+    time_zone: String,
+    secret: Option<String>,
+    auth_header: Option<String>,
+    max_options_spoken: i64,
+    clock: String,
+    language: String,
+}
+
+async fn validate(
+    state: &AppState,
+    auth: &TenantAuth,
+    d: &Draft,
+) -> ApiResult<(Vec<EventTypeId>, EventTypeId, Option<String>)> {
+    let mut errors = Vec::new();
+    if !["retell", "vapi"].contains(&d.platform.as_str()) {
+        errors.push(FieldError::new("platform", "must be retell or vapi"));
+    }
+    if let Err(e) = parse_zone("time_zone", &d.time_zone) {
+        errors.push(e);
+    }
+    if !(1..=6).contains(&d.max_options_spoken) {
+        errors.push(FieldError::new("max_options_spoken", "must be between 1 and 6"));
+    }
+    if !["12h", "24h"].contains(&d.clock.as_str()) {
+        errors.push(FieldError::new("clock", "must be 12h or 24h"));
+    }
+    if d.language != "en" {
+        errors.push(FieldError::new("language", "only en is spoken for now"));
+    }
+    if d.secret.as_ref().is_some_and(|s| s.len() < 8 || s.len() > 512) {
+        errors.push(FieldError::new("secret", "must be 8 to 512 characters"));
+    }
+    if d.auth_header
+        .as_ref()
+        .is_some_and(|h| h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        errors.push(FieldError::new("auth_header", "must be a header name"));
+    }
+    let mut ids = Vec::new();
+    if d.event_type_ids.is_empty() {
+        errors.push(FieldError::new("event_type_ids", "must name at least one event type"));
+    }
+    for (i, text) in d.event_type_ids.iter().enumerate() {
+        match text.parse::<EventTypeId>() {
+            Err(_) => errors.push(FieldError::new(format!("event_type_ids[{i}]"), "is not an id")),
+            Ok(id) => match state.store.event_type(auth.tenant, id).await {
+                Ok(_) if !ids.contains(&id) => ids.push(id),
+                Ok(_) => errors.push(FieldError::new(format!("event_type_ids[{i}]"), "is listed twice")),
+                Err(StoreError::NotFound) => {
+                    errors.push(FieldError::new(format!("event_type_ids[{i}]"), "no such event type"))
+                }
+                Err(e) => return Err(ApiError::Internal(e.into())),
+            },
+        }
+    }
+    let default = match d.default_event_type_id.as_deref().map(str::parse::<EventTypeId>) {
+        None => ids.first().copied(),
+        Some(Ok(id)) if ids.contains(&id) => Some(id),
+        Some(_) => {
+            errors.push(FieldError::new("default_event_type_id", "must be one of event_type_ids"));
+            None
+        }
+    };
+    let sealed = match &d.secret {
+        Some(s) => Some(
+            state
+                .sealer
+                .as_ref()
+                .ok_or_else(|| ApiError::Client {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "secret_key_missing",
+                    detail: "set SKED_SECRET_KEY so secrets can be stored encrypted".into(),
+                })?
+                .seal(s)
+                .map_err(|e| ApiError::Internal(e.into()))?,
+        ),
+        None => None,
+    };
+    match default {
+        Some(default) if errors.is_empty() => Ok((ids, default, sealed)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(tools))
+}
+
+/// Connect a voice agent.
+#[utoipa::path(post, path = "/v1/voice-agents", tag = "voice", request_body = CreateVoiceAgent,
+    responses((status = 201, body = VoiceAgentView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiJson(b): ApiJson<CreateVoiceAgent>,
+) -> ApiResult<(StatusCode, Json<VoiceAgentView>)> {
+    let d = Draft {
+        platform: b.platform,
+        event_type_ids: b.event_type_ids,
+        default_event_type_id: b.default_event_type_id,
+        time_zone: b.time_zone,
+        secret: Some(b.secret),
+        auth_header: b.auth_header,
+        max_options_spoken: b.max_options_spoken.unwrap_or(3),
+        clock: b.clock.unwrap_or_else(|| "12h".into()),
+        language: b.language.unwrap_or_else(|| "en".into()),
+    };
+    let (ids, default, sealed) = validate(&state, &auth, &d).await?;
+    let now = state.clock.now_second();
+    let a = VoiceAgent {
+        id: VoiceAgentId::new(),
+        tenant_id: auth.tenant,
+        platform: d.platform,
+        platform_agent_id: b.platform_agent_id,
+        event_type_ids: Ids(ids),
+        default_event_type_id: default,
+        time_zone: d.time_zone,
+        secret: sealed.unwrap_or_default(),
+        auth_header: d.auth_header,
+        max_options_spoken: d.max_options_spoken,
+        clock: d.clock,
+        language: d.language,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.insert_voice_agent(&a).await.map_err(|e| ApiError::store("voice agent", e))?;
+    Ok((StatusCode::CREATED, Json(view(&state, a))))
+}
+
+/// List voice agents.
+#[utoipa::path(get, path = "/v1/voice-agents", tag = "voice", params(ListQuery),
+    responses((status = 200, body = Paged<VoiceAgentView>)))]
+async fn list(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<VoiceAgentView>>> {
+    let page = q.page()?;
+    let rows = state
+        .store
+        .list_voice_agents(auth.tenant, page)
+        .await
+        .map_err(|e| ApiError::store("voice agent", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |a| a.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(|a| view(&state, a)).collect(), next_cursor: next }))
+}
+
+/// Get a voice agent.
+#[utoipa::path(get, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)),
+    responses((status = 200, body = VoiceAgentView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<VoiceAgentId>,
+) -> ApiResult<Json<VoiceAgentView>> {
+    let a = state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
+    Ok(Json(view(&state, a)))
+}
+
+/// Change a voice agent (send `secret` to replace it).
+#[utoipa::path(patch, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)), request_body = UpdateVoiceAgent,
+    responses((status = 200, body = VoiceAgentView), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<VoiceAgentId>,
+    ApiJson(b): ApiJson<UpdateVoiceAgent>,
+) -> ApiResult<Json<VoiceAgentView>> {
+    let old =
+        state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
+    let d = Draft {
+        platform: old.platform.clone(),
+        event_type_ids: b
+            .event_type_ids
+            .unwrap_or_else(|| old.event_type_ids.iter().map(ToString::to_string).collect()),
+        default_event_type_id: Some(
+            b.default_event_type_id.unwrap_or_else(|| old.default_event_type_id.to_string()),
+        ),
+        time_zone: b.time_zone.unwrap_or(old.time_zone.clone()),
+        secret: b.secret,
+        auth_header: apply(b.auth_header, old.auth_header.clone()),
+        max_options_spoken: b.max_options_spoken.unwrap_or(old.max_options_spoken),
+        clock: b.clock.unwrap_or(old.clock.clone()),
+        language: b.language.unwrap_or(old.language.clone()),
+    };
+    let (ids, default, sealed) = validate(&state, &auth, &d).await?;
+    let a = VoiceAgent {
+        platform_agent_id: apply(b.platform_agent_id, old.platform_agent_id.clone()),
+        event_type_ids: Ids(ids),
+        default_event_type_id: default,
+        time_zone: d.time_zone,
+        secret: sealed.unwrap_or(old.secret.clone()),
+        auth_header: d.auth_header,
+        max_options_spoken: d.max_options_spoken,
+        clock: d.clock,
+        language: d.language,
+        updated_at: state.clock.now_second(),
+        ..old
+    };
+    state.store.update_voice_agent(&a).await.map_err(|e| ApiError::store("voice agent", e))?;
+    Ok(Json(view(&state, a)))
+}
+
+/// Disconnect a voice agent.
+#[utoipa::path(delete, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn delete(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<VoiceAgentId>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The agent's tool definitions, ready to paste into Retell (custom functions) or Vapi
+/// (function tools).
+#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = String, Path)),
+    responses((status = 200, body = ToolsView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn tools(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<VoiceAgentId>,
+) -> ApiResult<Json<ToolsView>> {
+    let a = state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
+    let url = agent_url(&state, &a);
+    let tools = definitions()
+        .into_iter()
+        .map(|(name, description, parameters)| match a.platform.as_str() {
+            "retell" => json!({
+                "type": "custom",
+                "name": name,
+                "description": description,
+                "url": format!("{url}/{name}"),
+                "method": "POST",
+                "speak_during_execution": true,
+                "speak_after_execution": true,
+                "execution_message_description": "Tell the caller you are checking the calendar.",
+                "timeout_ms": 10_000,
+                "parameters": parameters,
+            }),
+            _ => json!({
+                "type": "function",
+                "async": false,
+                "function": {"name": name, "description": description, "parameters": parameters},
+                "server": {"url": url, "timeoutSeconds": 20},
+            }),
+        })
+        .collect();
+    Ok(Json(ToolsView { platform: a.platform, tools }))
+}

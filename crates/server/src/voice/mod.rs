@@ -1,0 +1,256 @@
+//! Voice agents on the phone: the agent configuration resource, the tool endpoints Retell and
+//! Vapi call during a call, and their post-call events.
+//!
+//! - `POST /v1/voice/retell/{agent}` (and `/{agent}/{tool}` for Retell's args-only payloads):
+//!   custom-function calls `{name, args, call}`, and call events `{event, call}`, signed with
+//!   `X-Retell-Signature`.
+//! - `POST /v1/voice/vapi/{agent}`: server messages; `tool-calls` are answered
+//!   `{"results": [{"toolCallId", "name", "result"}]}`, `end-of-call-report` is stored.
+//!
+//! Requests are verified before anything is read from them; a bad or missing signature is a
+//! 401 and nothing happens.
+
+pub mod agents;
+pub mod platform;
+pub mod speech;
+pub mod tools;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sked_core::ids::VoiceAgentId;
+use sked_store::{HistoryEntry, VoiceAgent, VoiceCall};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Caller, TenantAuth};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiPath, parse_json};
+use crate::state::AppState;
+use platform::{CallInfo, RetellRequest, VapiRequest};
+use speech::Voice;
+use tools::Ctx;
+
+/// Routes of voice agents and their platforms.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(agents::router())
+        .routes(routes!(retell))
+        .routes(routes!(retell_tool))
+        .routes(routes!(vapi))
+}
+
+#[derive(Debug, Deserialize)]
+struct ToolPath {
+    id: VoiceAgentId,
+    tool: String,
+}
+
+/// The agent a platform request is for, with its platform checked and its secret opened.
+async fn agent(state: &AppState, id: VoiceAgentId, platform: &str) -> ApiResult<(VoiceAgent, String)> {
+    let a = state.store.find_voice_agent(id).await.map_err(|e| ApiError::store("voice agent", e))?;
+    if a.platform != platform {
+        return Err(ApiError::not_found("voice agent"));
+    }
+    state.limiter.check(a.id.0.as_u128())?;
+    let secret = state
+        .sealer
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("SKED_SECRET_KEY is not set")))?
+        .open(&a.secret)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((a, secret))
+}
+
+fn context<'a>(
+    state: &'a AppState,
+    a: &'a VoiceAgent,
+    platform: &'static str,
+    info: &'a CallInfo,
+) -> Ctx<'a> {
+    let tz = TimeZone::get(&a.time_zone).unwrap_or(TimeZone::UTC);
+    let caller_tz = info.caller_zone.as_deref().and_then(|z| TimeZone::get(z).ok());
+    Ctx {
+        state,
+        agent: a,
+        platform,
+        info,
+        voice: Voice {
+            tz,
+            caller_tz,
+            clock_24h: a.clock == "24h",
+            max_options: usize::try_from(a.max_options_spoken).unwrap_or(3).clamp(1, 6),
+            now: state.clock.now_second(),
+        },
+        auth: TenantAuth { tenant: a.tenant_id, caller: Caller::Voice { agent: a.id } },
+    }
+}
+
+/// Retell: a custom-function call (`{name, args, call}`) or a call event (`{event, call}`).
+#[utoipa::path(post, path = "/v1/voice/retell/{id}", tag = "voice", security(()), params(("id" = String, Path),
+    ("X-Retell-Signature" = String, Header, description = "v=<unix ms>,d=<hex HMAC-SHA256(API key, body ‖ ms)>")),
+    request_body(content = Object, description = "A Retell custom-function call or call event"),
+    responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
+        (status = 204, description = "A call event was stored"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn retell(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<VoiceAgentId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    retell_call(&state, id, None, &headers, &body).await
+}
+
+/// Retell, one function per URL (for tools sending their arguments alone).
+#[utoipa::path(post, path = "/v1/voice/retell/{id}/{tool}", tag = "voice", security(()),
+    params(("id" = String, Path), ("tool" = String, Path), ("X-Retell-Signature" = String, Header)),
+    request_body(content = Object, description = "The function's arguments, or {name, args, call}"),
+    responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn retell_tool(
+    State(state): State<AppState>,
+    ApiPath(p): ApiPath<ToolPath>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    retell_call(&state, p.id, Some(&p.tool), &headers, &body).await
+}
+
+async fn retell_call(
+    state: &AppState,
+    id: VoiceAgentId,
+    tool: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<Response> {
+    let (a, secret) = agent(state, id, "retell").await?;
+    let sig = headers.get("x-retell-signature").and_then(|v| v.to_str().ok());
+    let now_ms = state.clock.now().as_millisecond();
+    platform::verify_retell(&secret, sig, body, now_ms).map_err(ApiError::unauthorized)?;
+    let json: Value = if body.is_empty() { json!({}) } else { parse_json(body)? };
+    match platform::parse_retell(&json, tool).map_err(|m| bad_request("malformed_request", m))? {
+        RetellRequest::Tool { call, info } => {
+            let ctx = context(state, &a, "retell", &info);
+            let answer = tools::run(&ctx, &call)
+                .await
+                .ok_or_else(|| bad_request("unknown_tool", format!("`{}` is not a Sked tool", call.name)))?;
+            metrics::counter!("sked_voice_tool_calls_total", "platform" => "retell", "tool" => call.name.clone()).increment(1);
+            Ok(Json(json!({"result": answer.speech, "data": answer.data})).into_response())
+        }
+        RetellRequest::Event { event, info, call } => {
+            let report = json!({
+                "call_analysis": call.get("call_analysis"),
+                "disconnection_reason": call.get("disconnection_reason"),
+                "duration_ms": call.get("duration_ms"),
+                "recording_url": call.get("recording_url"),
+                "end_timestamp": call.get("end_timestamp"),
+            });
+            if matches!(event.as_str(), "call_ended" | "call_analyzed") {
+                store_report(state, &a, &info, &event, report).await?;
+            }
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+    }
+}
+
+/// Vapi: server messages. Tool calls are answered; an end-of-call report is stored; other
+/// messages are acknowledged.
+#[utoipa::path(post, path = "/v1/voice/vapi/{id}", tag = "voice", security(()), params(("id" = String, Path)),
+    request_body(content = Object, description = "A Vapi server message ({\"message\": {...}})"),
+    responses((status = 200, description = "{\"results\": [{toolCallId, name, result}]} for tool-calls", body = Object),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn vapi(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<VoiceAgentId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let (a, secret) = agent(&state, id, "vapi").await?;
+    let header = a.auth_header.as_deref().unwrap_or("x-vapi-secret").to_ascii_lowercase();
+    let now_ms = state.clock.now().as_millisecond();
+    platform::verify_vapi(&secret, &header, &headers, &body, now_ms).map_err(ApiError::unauthorized)?;
+    let json: Value = parse_json(&body)?;
+    match platform::parse_vapi(&json).map_err(|m| bad_request("malformed_request", m))? {
+        VapiRequest::ToolCalls { calls, info } => {
+            let ctx = context(&state, &a, "vapi", &info);
+            let mut results = Vec::with_capacity(calls.len());
+            for call in &calls {
+                metrics::counter!("sked_voice_tool_calls_total", "platform" => "vapi", "tool" => call.name.clone()).increment(1);
+                let id = call.id.clone().unwrap_or_default();
+                results.push(match tools::run(&ctx, call).await {
+                    // Vapi wants one line of text per result.
+                    Some(answer) => json!({"toolCallId": id, "name": call.name, "result": answer.speech.replace('\n', " "), "metadata": answer.data}),
+                    None => json!({"toolCallId": id, "name": call.name, "error": format!("{} is not a Sked tool", call.name)}),
+                });
+            }
+            Ok(Json(json!({"results": results})).into_response())
+        }
+        VapiRequest::EndOfCall { info, report } => {
+            let report = json!({
+                "ended_reason": report.get("endedReason"),
+                "analysis": report.get("analysis"),
+                "recording_url": report["artifact"].get("recordingUrl"),
+                "duration_seconds": report.get("durationSeconds"),
+            });
+            store_report(&state, &a, &info, "end-of-call-report", report).await?;
+            Ok(Json(json!({})).into_response())
+        }
+        VapiRequest::Other(_) => Ok(Json(json!({})).into_response()),
+    }
+}
+
+fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::Client { status: StatusCode::BAD_REQUEST, code, detail: detail.into() }
+}
+
+/// Stores a post-call report on the call and in the history of every booking made in it (they
+/// carry the call id in `external_ref`).
+async fn store_report(
+    state: &AppState,
+    a: &VoiceAgent,
+    info: &CallInfo,
+    event: &str,
+    report: Value,
+) -> ApiResult<()> {
+    let Some(call_id) = &info.call_id else { return Ok(()) };
+    let now = state.clock.now_second();
+    let call = VoiceCall {
+        voice_agent_id: a.id,
+        call_id: call_id.clone(),
+        tenant_id: a.tenant_id,
+        from_number: info.from_number.clone(),
+        last_event: Some(event.to_owned()),
+        report: Some(report.to_string()),
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.note_voice_call(&call).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let filter =
+        sked_store::BookingFilter { external_ref: Some(call_id.clone()), limit: 50, ..Default::default() };
+    let made =
+        state.store.list_bookings(a.tenant_id, &filter).await.map_err(|e| ApiError::Internal(e.into()))?;
+    for b in made.iter().filter(|b| b.source == "voice") {
+        let entry = HistoryEntry {
+            id: uuid::Uuid::now_v7(),
+            booking_id: b.id,
+            tenant_id: a.tenant_id,
+            at: now,
+            actor: format!("voice:{}", a.platform),
+            action: event.replace('-', "_"),
+            before: None,
+            after: Some(json!({"call_id": call_id, "report": report}).to_string()),
+            reason: None,
+        };
+        state.store.add_history(&entry).await.map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(())
+}
