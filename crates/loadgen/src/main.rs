@@ -37,28 +37,7 @@ enum Cmd {
         now: jiff::Timestamp,
     },
     /// Drive the Retell endpoint of a voice agent with signed tool calls.
-    Voice {
-        #[arg(long)]
-        base: String,
-        #[arg(long)]
-        agent: String,
-        /// The agent's Retell key (signs the requests).
-        #[arg(long)]
-        secret: String,
-        /// `check_availability` or `book_appointment`.
-        #[arg(long)]
-        tool: String,
-        /// First start for bookings (each call books the next 15-minute start).
-        #[arg(long)]
-        first: Option<jiff::Timestamp>,
-        #[arg(long, default_value_t = 2_000)]
-        count: u64,
-        #[arg(short, long, default_value_t = 50)]
-        concurrency: usize,
-        /// Each caller pauses this long between tool calls (a person talking); 0 sends back to back.
-        #[arg(long, default_value_t = 0)]
-        think_ms: u64,
-    },
+    Voice(VoiceArgs),
     /// Create bookings on distinct free starts.
     Book {
         #[arg(long)]
@@ -84,13 +63,36 @@ enum Cmd {
     },
 }
 
+/// Options of `sked-load voice`.
+#[derive(clap::Args)]
+struct VoiceArgs {
+    #[arg(long)]
+    base: String,
+    #[arg(long)]
+    agent: String,
+    /// The agent's Retell key (signs the requests).
+    #[arg(long)]
+    secret: String,
+    /// `check_availability` or `book_appointment`.
+    #[arg(long)]
+    tool: String,
+    /// First start for bookings (each call books the next 15-minute start).
+    #[arg(long)]
+    first: Option<jiff::Timestamp>,
+    #[arg(long, default_value_t = 2_000)]
+    count: u64,
+    #[arg(short, long, default_value_t = 50)]
+    concurrency: usize,
+    /// Each caller pauses this long between tool calls (a person talking); 0 sends back to back.
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Seed { base, operator_key, now } => seed(&base, &operator_key, now).await,
-        Cmd::Voice { base, agent, secret, tool, first, count, concurrency, think_ms } => {
-            voice(&base, &agent, &secret, &tool, first, count, concurrency, think_ms).await
-        }
+        Cmd::Voice(args) => voice(args).await,
         Cmd::Book { base, key, event_type, first, step, count, concurrency, rate } => {
             let target = Target { base, key, event_type, first, step };
             match rate {
@@ -367,16 +369,8 @@ fn retell_signature(secret: &str, body: &[u8], ms: i64) -> anyhow::Result<String
     Ok(format!("v={ms},d={}", hex::encode(mac.finalize().into_bytes())))
 }
 
-async fn voice(
-    base: &str,
-    agent: &str,
-    secret: &str,
-    tool: &str,
-    first: Option<jiff::Timestamp>,
-    count: u64,
-    concurrency: usize,
-    think_ms: u64,
-) -> anyhow::Result<()> {
+async fn voice(args: VoiceArgs) -> anyhow::Result<()> {
+    let VoiceArgs { base, agent, secret, tool, first, count, concurrency, think_ms } = args;
     const PHRASES: [&str; 5] = [
         "tomorrow afternoon",
         "next tuesday at 10",
@@ -385,7 +379,7 @@ async fn voice(
         "the 15th around 2",
     ];
     let c = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let (url, secret, name) = (format!("{base}/v1/voice/retell/{agent}"), secret.to_owned(), tool.to_owned());
+    let (url, name) = (format!("{base}/v1/voice/retell/{agent}"), tool.clone());
     let run = closed_loop(count, concurrency, think_ms, move |i| {
         let args = match name.as_str() {
             "book_appointment" => {
