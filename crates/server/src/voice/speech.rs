@@ -86,8 +86,8 @@ impl Voice {
         }
     }
 
-    /// A day as people say it: `today`, `tomorrow`, `Friday` (within the week ahead), or
-    /// `Tuesday, March 10th`.
+    /// A day as people say it: `today`, `tomorrow`, `this Friday` (later this week), `Monday`
+    /// (early next week, within six days), or `Tuesday, March 10th`.
     pub fn day(&self, second: i64) -> String {
         let date = self.local(second).date();
         let today = self.local(self.now).date();
@@ -95,6 +95,9 @@ impl Voice {
         match ahead {
             0 => "today".into(),
             1 => "tomorrow".into(),
+            2..=6 if weekday_index(date.weekday()) > weekday_index(today.weekday()) => {
+                format!("this {}", WEEKDAYS[weekday_index(date.weekday())])
+            }
             2..=6 => WEEKDAYS[weekday_index(date.weekday())].into(),
             _ => self.full_date(date),
         }
@@ -248,7 +251,9 @@ mod tests {
         assert_eq!(v.time(at("2026-03-03T14:00:00Z")), "9 in the morning");
         assert_eq!(v.day(at("2026-03-02T20:00:00Z")), "today");
         assert_eq!(v.day(at("2026-03-03T20:00:00Z")), "tomorrow");
-        assert_eq!(v.day(at("2026-03-06T20:00:00Z")), "Friday");
+        assert_eq!(v.day(at("2026-03-06T20:00:00Z")), "this Friday");
+        let friday = voice("2026-03-06T15:00:00Z", false);
+        assert_eq!(friday.day(at("2026-03-09T15:00:00Z")), "Monday", "early next week: no \"this\"");
         assert_eq!(v.day(at("2026-03-10T20:00:00Z")), "Tuesday, March 10th");
         assert_eq!(voice("2026-03-02T12:00:00Z", true).time(at("2026-03-03T18:30:00Z")), "13:30");
     }
@@ -257,13 +262,13 @@ mod tests {
     fn options_group_by_day_and_part_of_day() {
         let v = voice("2026-03-02T12:00:00Z", false);
         let s = ["2026-03-05T18:30:00Z", "2026-03-05T19:00:00Z", "2026-03-05T20:30:00Z"].map(at);
-        assert_eq!(v.options(&s), "Thursday I have 1:30, 2, or 3:30 in the afternoon");
+        assert_eq!(v.options(&s), "This Thursday I have 1:30, 2, or 3:30 in the afternoon");
         let s =
             ["2026-03-05T14:00:00Z", "2026-03-05T19:00:00Z", "2026-03-06T14:30:00Z", "2026-03-06T15:00:00Z"]
                 .map(at);
         assert_eq!(
             v.options(&s),
-            "Thursday I have 9 in the morning or 2 in the afternoon and Friday 9:30 in the morning"
+            "This Thursday I have 9 in the morning or 2 in the afternoon and this Friday 9:30 in the morning"
         );
         assert_eq!(spell("K7M2Q9"), "K 7 M 2 Q 9");
     }

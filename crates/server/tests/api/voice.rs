@@ -142,17 +142,17 @@ async fn a_call_checks_books_finds_moves_and_cancels() {
         assert_eq!(app.get("/v1/bookings").await.body["data"].as_array().unwrap().len(), 1);
         // A window is not a time: options and a question, no booking.
         let vague = retell(&app, &path, &tool("book_appointment", json!({"when": "Wednesday morning", "name": "Sam"}), "call_2"), Some(RETELL_KEY), 0).await;
-        assert!(speech(&vague).starts_with("Wednesday I have 9, 9:30, or 10 in the morning"), "{}", speech(&vague));
+                assert!(speech(&vague).starts_with("This Wednesday I have 9, 9:30, or 10 in the morning"), "{}", speech(&vague));
         assert_eq!(vague.body["data"]["booked"], false);
         assert_eq!(app.get("/v1/bookings").await.body["data"].as_array().unwrap().len(), 1);
         // Find it by the caller's number, move it by code, cancel it.
         let found = retell(&app, &path, &tool("find_appointment", json!({}), "call_3"), Some(RETELL_KEY), 0).await;
         assert!(speech(&found).starts_with("I found it: tomorrow at 1 in the afternoon with "), "{}", speech(&found));
         let moved = retell(&app, &path, &tool("reschedule_appointment", json!({"confirmation_code": code.to_lowercase(), "when": "Thursday at 10am"}), "call_3"), Some(RETELL_KEY), 0).await;
-        assert!(speech(&moved).starts_with("Done. You're now booked for Thursday at 10 in the morning with "), "{}", speech(&moved));
+                assert!(speech(&moved).starts_with("Done. You're now booked for this Thursday at 10 in the morning with "), "{}", speech(&moved));
         assert_eq!(moved.body["data"]["booking"]["start"], "2026-03-05T15:00:00Z");
         let gone = retell(&app, &path, &tool("cancel_appointment", json!({"phone": "+1 555 123 4567"}), "call_3"), Some(RETELL_KEY), 0).await;
-        assert_eq!(speech(&gone), "Your appointment Thursday at 10 in the morning is cancelled. Is there anything else I can help with?");
+                assert_eq!(speech(&gone), "Your appointment this Thursday at 10 in the morning is cancelled. Is there anything else I can help with?");
         let b = app.get(&format!("/v1/bookings/{}", booking["id"].as_str().unwrap())).await;
         assert_eq!(b.body["status"], "cancelled");
         app
