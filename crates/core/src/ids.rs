@@ -68,8 +68,10 @@ id_type! {
     BlockId,
     /// A booking.
     BookingId,
-        /// A background job.
+    /// A background job.
     JobId,
     /// A voice agent's configuration.
     VoiceAgentId,
+    /// A host's link to an outside calendar account (Google, Microsoft, CalDAV).
+    ConnectionId,
 }

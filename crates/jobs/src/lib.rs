@@ -25,9 +25,12 @@ pub enum JobError {
     /// Try again after the usual backoff.
     #[error("{0}")]
     Retry(String),
-    /// Try again at this instant (Unix seconds), e.g. when a service said `Retry-After`.
+    /// Try again at this instant (Unix seconds).
     #[error("{1} (retry at {0})")]
     RetryAt(i64, String),
+    /// Try again after this many seconds, e.g. when a service said `Retry-After`.
+    #[error("{1} (retry after {0} s)")]
+    RetryAfter(i64, String),
     /// Trying again cannot help: dead-letter now.
     #[error("{0}")]
     Permanent(String),
@@ -175,6 +178,7 @@ impl Worker {
                         JobError::Permanent(_) => None,
                         _ if job.attempts >= job.max_attempts => None,
                         JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
+                        JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
                         JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
                     };
                     if retry_at.is_some() {

@@ -90,6 +90,8 @@ struct VoiceArgs {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // reqwest is built without a default TLS crypto provider; ring is the workspace's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().cmd {
         Cmd::Seed { base, operator_key, now } => seed(&base, &operator_key, now).await,
         Cmd::Voice(args) => voice(args).await,

@@ -27,10 +27,11 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{BOOKING_EVENT, BookingEvents};
 use crate::idempotency::RETENTION_SECS;
-use crate::secrets::Sealer;
+
 use crate::state::{AppState, Inner};
 use crate::{
-    blocks, bookings, bootstrap, event_types, hosts, jobs_api, ops, schedules, slots, telemetry, tenants,
+    blocks, bookings, bootstrap, calendars, event_types, hosts, jobs_api, ops, schedules, slots, telemetry,
+    tenants,
 };
 
 #[derive(OpenApi)]
@@ -68,6 +69,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(jobs_api::router())
         .merge(crate::voice::router())
         .merge(crate::time_api::router())
+        .merge(calendars::router())
         .merge(ops::router())
 }
 
@@ -104,9 +106,9 @@ impl Application {
                 ..Default::default()
             },
         );
-        worker.register(BOOKING_EVENT, Arc::new(BookingEvents::default()));
-        let sealer = match bootstrap::secret_key(&settings)? {
-            Some(key) => Some(Sealer::new(&key.0, &[]).map_err(|e| anyhow::anyhow!("SKED_SECRET_KEY: {e}"))?),
+        let sealer = bootstrap::sealer(&settings)?;
+        let google = match settings.google() {
+            Some(config) => Some(sked_google::Google::new(config)?),
             None => None,
         };
         let listener = TcpListener::bind(&settings.listen).await?;
@@ -122,8 +124,14 @@ impl Application {
             wake_worker: worker.waker(),
             sealer,
             base_url,
+            google,
             settings: settings.clone(),
         });
+        worker.register(
+            BOOKING_EVENT,
+            Arc::new(BookingEvents::default().with(Arc::new(calendars::writeback::WriteBack(state.clone())))),
+        );
+        calendars::register(&mut worker, &state);
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })
     }
@@ -220,8 +228,9 @@ fn router(state: AppState, body_limit: usize) -> Router {
         .with_state(state)
 }
 
-/// Periodic chores: store housekeeping every second; every ten, metric upkeep and the job
-/// queue depth gauge; every hour, forgetting old idempotency keys.
+/// Periodic chores: store housekeeping every second; every five, enqueueing due calendar work;
+/// every ten, metric upkeep and the job queue depth gauge; every hour, forgetting old
+/// idempotency keys.
 async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n: u64 = 0;
@@ -234,6 +243,12 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
             tracing::warn!(error = %e, "store housekeeping failed");
         }
         n += 1;
+        if n.is_multiple_of(5)
+            && state.google.is_some()
+            && let Err(e) = calendars::tick(&state).await
+        {
+            tracing::warn!(error = %e, "could not enqueue calendar work");
+        }
         if !n.is_multiple_of(10) {
             continue;
         }

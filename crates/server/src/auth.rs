@@ -46,6 +46,8 @@ pub enum Caller {
     Operator,
     /// A voice agent, on a call.
     Voice { agent: sked_core::ids::VoiceAgentId },
+    /// A host's connected calendar (a change the host made there).
+    Calendar { provider: &'static str },
 }
 
 impl Caller {
@@ -55,6 +57,7 @@ impl Caller {
             Self::Key { key, .. } => format!("api_key:{key}"),
             Self::Operator => "operator".into(),
             Self::Voice { agent } => format!("voice_agent:{agent}"),
+            Self::Calendar { provider } => (*provider).to_owned(),
         }
     }
 }

@@ -217,7 +217,7 @@ impl AvailabilityCache {
             host_schedule.push(schedules.len());
             schedules.push(schedule);
         }
-        let block_spans: Vec<Vec<Interval>> = data
+        let mut block_spans: Vec<Vec<Interval>> = data
             .hosts
             .iter()
             .enumerate()
@@ -231,6 +231,13 @@ impl AvailabilityCache {
                     .collect()
             })
             .collect();
+        // Busy time from connected calendars joins the blocks: it carries no buffers.
+
+        for x in &data.external {
+            if let Some(i) = data.hosts.iter().position(|h| h.id == x.host_id) {
+                block_spans[i].push(Interval::new(x.start_at, x.end_at));
+            }
+        }
         let (busy, booked) = busy_per_host(&data.hosts, &event_type, &data.occupancy, &block_spans);
         Ok(Snapshot {
             versions,

@@ -262,8 +262,8 @@ pub struct BusyView {
     pub data: Vec<BusyInterval>,
 }
 
-/// Everything that blocks a host in a range: bookings (with their buffers) and blocks, each
-/// source merged, all sorted by start.
+/// Everything that blocks a host in a range: bookings (with their buffers), blocks and each
+/// connected calendar's busy time, each source merged, all sorted by start.
 #[utoipa::path(get, path = "/v1/hosts/{id}/busy", tag = "blocks", params(("id" = String, Path), BusyQuery),
     responses((status = 200, body = BusyView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn busy(
@@ -289,11 +289,31 @@ async fn busy(
         BusyTimeline::from_intervals(occupancy.iter().map(|o| Interval::new(o.blocked_start, o.blocked_end)));
     let blocked =
         BusyTimeline::from_intervals(blocks.iter().flat_map(|b| block_occurrences(b, &zone, range)));
+    let external = state
+        .store
+        .host_external_busy(auth.tenant, host, range)
+        .await
+        .map_err(|e| ApiError::store("host", e))?;
+    let mut by_connection: std::collections::BTreeMap<String, Vec<Interval>> = Default::default();
+    for x in &external {
+        by_connection
+            .entry(x.connection_id.to_string())
+            .or_default()
+            .push(Interval::new(x.start_at, x.end_at));
+    }
+
     let mut data: Vec<(Interval, &str)> = bookings
         .within(range)
         .map(|i| (i, "booking"))
         .chain(blocked.within(range).map(|i| (i, "block")))
         .collect();
+    let merged: Vec<(&String, BusyTimeline)> = by_connection
+        .iter()
+        .map(|(c, spans)| (c, BusyTimeline::from_intervals(spans.iter().copied())))
+        .collect();
+    for (c, timeline) in &merged {
+        data.extend(timeline.within(range).map(|i| (i, c.as_str())));
+    }
     data.sort_by_key(|(i, s)| (i.start, i.end, *s));
     Ok(Json(BusyView {
         data: data

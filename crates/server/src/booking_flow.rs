@@ -173,6 +173,66 @@ pub async fn reschedule(
     taken(state, auth, old.event_type_id, start, host_id, Some(id)).await
 }
 
+/// Moves a confirmed booking to `[start, end)` because its host moved it in their own calendar.
+/// The host's calendar decides the host's time, so the event type's slot rules (grid, hours,
+/// notice, daily limit) do not apply; the store's overlap check does, so the booking never
+/// lands on time another booking holds (then the answer is a 409 and nothing changes).
+pub async fn move_by_host(
+    state: &AppState,
+    auth: &TenantAuth,
+    id: BookingId,
+    start: i64,
+    end: i64,
+    reason: &str,
+) -> ApiResult<Written> {
+    if end <= start {
+        return Err(ApiError::field("end", "must be after start"));
+    }
+    for _ in 0..ATTEMPTS {
+        let now = state.clock.now_second();
+        let old = state.store.booking(auth.tenant, id).await.map_err(|e| ApiError::store("booking", e))?;
+        if old.status != BookingStatus::Confirmed.as_str() {
+            return Err(ApiError::conflict("the booking is cancelled"));
+        }
+        let before = view(old.clone())?;
+        let moved =
+            Booking { start_at: start, end_at: end, sequence: old.sequence + 1, updated_at: now, ..old };
+        let w = written(moved.clone())?;
+        let write = BookingWrite {
+            daily_limit: None,
+            history: history(
+                &w.view,
+                "rescheduled",
+                auth,
+                now,
+                Some(times(&before)),
+                Some(times(&w.view)),
+                Some(reason.to_owned()),
+            ),
+            jobs: vec![event_job(auth, "booking.rescheduled", &w.view, now, Some(times(&before)))],
+            idempotency: None,
+            booking: moved,
+        };
+        match state.store.reschedule_booking(&write).await {
+            Ok(()) => {
+                metrics::counter!("sked_bookings_total", "outcome" => "rescheduled").increment(1);
+                state.wake_worker.notify_one();
+                return Ok(w);
+            }
+            Err(StoreError::Stale) => continue,
+            Err(StoreError::SlotTaken) => {
+                return Err(ApiError::Client {
+                    status: StatusCode::CONFLICT,
+                    code: "slot_unavailable",
+                    detail: "another booking holds that time".into(),
+                });
+            }
+            Err(e) => return Err(ApiError::Internal(e.into())),
+        }
+    }
+    Err(ApiError::conflict("the booking kept changing; try again"))
+}
+
 /// Cancels a booking, freeing its time at once. Cancelling a cancelled booking answers it as it
 /// is.
 pub async fn cancel(

@@ -39,6 +39,20 @@ fn decode_hash(h: &str) -> anyhow::Result<[u8; 32]> {
     bytes.try_into().map_err(|_| anyhow::anyhow!("stored operator key hash is malformed"))
 }
 
+/// The sealer of secrets at rest: the current key (see [`secret_key`]) and any earlier ones in
+/// `SKED_SECRET_KEY_PREVIOUS`, or `None` when there is no key.
+pub fn sealer(settings: &Settings) -> anyhow::Result<Option<crate::secrets::Sealer>> {
+    let Some(key) = secret_key(settings)? else { return Ok(None) };
+    let previous: Vec<&str> = settings
+        .secret_key_previous
+        .as_ref()
+        .map(|p| p.0.split(',').map(str::trim).filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default();
+    let sealer = crate::secrets::Sealer::new(&key.0, &previous)
+        .map_err(|e| anyhow::anyhow!("SKED_SECRET_KEY: {e}"))?;
+    Ok(Some(sealer))
+}
+
 /// The key that encrypts tokens at rest: `SKED_SECRET_KEY`, or a key kept in `secret.key` beside
 /// the SQLite file (created on first start, readable only by its owner). PostgreSQL deployments
 /// must set `SKED_SECRET_KEY`, so the key never sits in the database it protects.
@@ -110,6 +124,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
             active: true,
             version: 1,
             max_span: 0,
+            external_span: 0,
             created_at: now,
             updated_at: now,
         };
@@ -131,6 +146,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
         daily_limit: None,
         assignment: "round_robin".into(),
         location: Some("Phone call".into()),
+        send_updates: "all".into(),
         version: 1,
         created_at: now,
         updated_at: now,

@@ -47,6 +47,25 @@ pub struct Settings {
     pub run_worker: bool,
     /// Most database connections.
     pub db_max_connections: Option<u32>,
+    /// Earlier secret keys (comma-separated), still opened while `sked secret rotate` re-seals
+    /// what they sealed with the current key.
+    pub secret_key_previous: Option<Secret>,
+    /// Google OAuth client id (Google Calendar connections are off without it).
+    pub google_client_id: Option<String>,
+    /// Google OAuth client secret.
+    pub google_client_secret: Option<Secret>,
+    /// Google's authorization endpoint.
+    pub google_auth_url: String,
+    /// Google's token endpoint.
+    pub google_token_url: String,
+    /// Google's token revocation endpoint.
+    pub google_revoke_url: String,
+    /// Google Calendar API base.
+    pub google_api_base: String,
+    /// How often each connected calendar is polled when push notifications do not arrive.
+    pub calendar_poll_seconds: u64,
+    /// Ask providers for push notifications (they need a public HTTPS `SKED_PUBLIC_URL`).
+    pub calendar_push: bool,
 }
 
 impl Default for Settings {
@@ -64,6 +83,15 @@ impl Default for Settings {
             metrics_listen: None,
             run_worker: true,
             db_max_connections: None,
+            secret_key_previous: None,
+            google_client_id: None,
+            google_client_secret: None,
+            google_auth_url: sked_google::AUTH_URL.into(),
+            google_token_url: sked_google::TOKEN_URL.into(),
+            google_revoke_url: sked_google::REVOKE_URL.into(),
+            google_api_base: sked_google::API_BASE.into(),
+            calendar_poll_seconds: 300,
+            calendar_push: true,
         }
     }
 }
@@ -92,6 +120,19 @@ impl Settings {
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("./sked-data"))
+    }
+
+    /// The Google client configuration, when a client id is set.
+    pub fn google(&self) -> Option<sked_google::GoogleConfig> {
+        let id = self.google_client_id.clone().filter(|s| !s.is_empty())?;
+        Some(sked_google::GoogleConfig {
+            client_id: id,
+            client_secret: self.google_client_secret.clone().map(|s| s.0).unwrap_or_default(),
+            auth_url: self.google_auth_url.clone(),
+            token_url: self.google_token_url.clone(),
+            revoke_url: self.google_revoke_url.clone(),
+            api_base: self.google_api_base.clone(),
+        })
     }
 
     /// The base URL clients reach the server at.

@@ -44,6 +44,9 @@ pub struct EventTypeView {
     /// `round_robin`, `least_busy`, `priority`, `specific` or `collective`.
     pub assignment: String,
     pub location: Option<String>,
+    /// Who the host's connected calendar (Google) emails about the event written for a
+    /// booking: `all` (the client gets an invitation), `external_only` or `none`.
+    pub send_updates: String,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -71,6 +74,9 @@ pub struct CreateEventType {
     #[serde(default = "default_assignment")]
     pub assignment: String,
     pub location: Option<String>,
+    /// `all` (default), `external_only` or `none`.
+    #[serde(default = "default_send_updates")]
+    pub send_updates: String,
 }
 
 fn default_days() -> u32 {
@@ -80,6 +86,13 @@ fn default_days() -> u32 {
 fn default_assignment() -> String {
     "round_robin".into()
 }
+
+fn default_send_updates() -> String {
+    "all".into()
+}
+
+/// Values of `send_updates`.
+pub const SEND_UPDATES: [&str; 3] = ["all", "external_only", "none"];
 
 /// Changes an event type; absent fields stay, `null` clears a nullable one.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
@@ -107,6 +120,7 @@ pub struct UpdateEventType {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub location: Option<Option<String>>,
+    pub send_updates: Option<String>,
 }
 
 /// The fields of an event type before validation.
@@ -118,6 +132,7 @@ struct Draft {
     host_ids: Vec<String>,
     assignment: String,
     location: Option<String>,
+    send_updates: String,
 }
 
 /// Validates a draft; every invalid field is reported. Hosts must be distinct hosts of the tenant.
@@ -137,6 +152,9 @@ async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(V
     }
     if d.location.as_ref().is_some_and(|s| s.chars().count() > 500) {
         errors.push(FieldError::new("location", "must be at most 500 characters"));
+    }
+    if !SEND_UPDATES.contains(&d.send_updates.as_str()) {
+        errors.push(FieldError::new("send_updates", "must be one of all, external_only, none"));
     }
     let assignment = Assignment::parse(&d.assignment);
     if assignment.is_none() {
@@ -187,6 +205,7 @@ fn view(e: EventType) -> EventTypeView {
         host_ids: e.host_ids,
         assignment: e.assignment,
         location: e.location,
+        send_updates: e.send_updates,
         created_at: rfc3339(e.created_at),
         updated_at: rfc3339(e.updated_at),
     }
@@ -215,6 +234,7 @@ fn record(
         daily_limit: d.spec.daily_limit.map(i64::from),
         assignment: d.assignment,
         location: d.location,
+        send_updates: d.send_updates,
         version: 1,
         created_at: created,
         updated_at: now,
@@ -252,6 +272,7 @@ async fn create(
         host_ids: b.host_ids,
         assignment: b.assignment,
         location: b.location,
+        send_updates: b.send_updates,
     };
     let (hosts, _) = validate(&state, auth.tenant, &draft).await?;
     let now = state.clock.now_second();
@@ -319,6 +340,7 @@ async fn update(
         host_ids: b.host_ids.unwrap_or_else(|| old.host_ids.iter().map(ToString::to_string).collect()),
         assignment: b.assignment.unwrap_or(old.assignment.clone()),
         location: apply(b.location, old.location.clone()),
+        send_updates: b.send_updates.unwrap_or(old.send_updates.clone()),
     };
     let (hosts, _) = validate(&state, auth.tenant, &draft).await?;
     let e = record(id, auth.tenant, draft, hosts, state.clock.now_second(), old.created_at);

@@ -175,6 +175,7 @@ async fn create(
         active: body.active,
         version: 1,
         max_span: 0,
+        external_span: 0,
         created_at: now,
         updated_at: now,
     };

@@ -13,6 +13,7 @@ pub mod blocks;
 pub mod booking_flow;
 pub mod bookings;
 pub mod bootstrap;
+pub mod calendars;
 pub mod cli;
 pub mod config;
 pub mod error;

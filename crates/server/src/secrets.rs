@@ -8,6 +8,7 @@ use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, Generate, KeyInit};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 /// Why a value could not be sealed or opened.
@@ -24,11 +25,13 @@ pub enum SealError {
     Damaged,
 }
 
-/// Seals and opens secrets.
+/// Seals and opens secrets, and signs short values.
 #[derive(Clone)]
 pub struct Sealer {
     /// `(id, cipher)`, the current key first.
     keys: Vec<(u8, Aes256Gcm)>,
+    /// Signing key, derived from the current key (never the key itself).
+    mac_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -53,7 +56,29 @@ impl Sealer {
                 Ok((Sha256::digest(&bytes)[0], cipher))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { keys })
+        let current_bytes = hex::decode(current.trim()).map_err(|_| SealError::BadKey)?;
+        let mac_key =
+            Sha256::new().chain_update(b"sked signing key\0").chain_update(&current_bytes).finalize().into();
+        Ok(Self { keys, mac_key })
+    }
+
+    /// A signature of `data` (HMAC-SHA256 under a key derived from the current key), as
+    /// unpadded base64url.
+    pub fn sign(&self, data: &[u8]) -> String {
+        self.mac(data).map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())).unwrap_or_default()
+    }
+
+    /// True when `signature` is [`sign`](Self::sign)'s answer for `data` (compared in constant
+    /// time).
+    pub fn verify(&self, data: &[u8], signature: &str) -> bool {
+        let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else { return false };
+        self.mac(data).is_some_and(|m| m.verify_slice(&given).is_ok())
+    }
+
+    fn mac(&self, data: &[u8]) -> Option<Hmac<Sha256>> {
+        let mut m = Hmac::<Sha256>::new_from_slice(&self.mac_key).ok()?;
+        m.update(data);
+        Some(m)
     }
 
     /// Id of the current key.
@@ -118,6 +143,16 @@ mod tests {
         assert_eq!(new.open(&sealed).unwrap(), "token");
         assert_ne!(Sealer::key_id(&new.seal("t").unwrap()), Sealer::key_id(&sealed));
         assert!(matches!(Sealer::new(K2, &[]).unwrap().open(&sealed), Err(SealError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn signatures_verify_only_for_their_data_and_key() {
+        let s = Sealer::new(K1, &[]).unwrap();
+        let sig = s.sign(b"state|tenant|host");
+        assert!(s.verify(b"state|tenant|host", &sig));
+        assert!(!s.verify(b"state|tenant|other", &sig));
+        assert!(!Sealer::new(K2, &[]).unwrap().verify(b"state|tenant|host", &sig));
+        assert!(!s.verify(b"state|tenant|host", "not base64 !"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Inner {
     pub sealer: Option<Sealer>,
     /// The base URL clients reach this server at (links, tool URLs).
     pub base_url: String,
+    /// The Google client, when Google is configured.
+    pub google: Option<sked_google::Google>,
 }
 
 impl AppState {

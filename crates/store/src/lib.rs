@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calendars;
 pub mod model;
 mod sql;
 
@@ -22,6 +23,7 @@ use sked_core::ids::{
     ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId, VoiceAgentId,
 };
 
+pub use calendars::*;
 pub use model::*;
 pub use sql::{connect, connect_postgres, connect_sqlite, connect_with};
 
@@ -50,6 +52,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be used (e.g. a sealed secret that does not open).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Result of a store call.
@@ -124,7 +129,7 @@ pub struct BookingWrite {
 /// Sked's persistence. All methods that take a tenant see only that tenant's records: another
 /// tenant's id is [`StoreError::NotFound`].
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: CalendarStore + Send + Sync + std::fmt::Debug {
     /// Which database this is.
     fn backend(&self) -> Backend;
     /// Checks the database answers.

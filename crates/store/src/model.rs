@@ -66,6 +66,9 @@ pub struct Host {
     /// The longest blocked interval any of its bookings had (seconds): how far back an overlap
     /// query for this host must look.
     pub max_span: i64,
+    /// The longest busy interval from its connected calendars (seconds): how far back a query
+    /// of its external busy time must look.
+    pub external_span: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -87,6 +90,9 @@ pub struct EventType {
     pub daily_limit: Option<i64>,
     pub assignment: String,
     pub location: Option<String>,
+    /// Who the calendar provider emails about events written for bookings: `all`,
+    /// `external_only` or `none`.
+    pub send_updates: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -273,6 +279,8 @@ pub struct AvailabilityData {
     pub occupancy: Vec<Occupancy>,
     /// Their blocks: one-off ones overlapping the range, and every recurring one.
     pub blocks: Vec<Block>,
+    /// Their busy time from connected calendars overlapping the range.
+    pub external: Vec<crate::ExternalBusy>,
 }
 
 /// The versions that availability of an event type was computed from: the event type's, then

@@ -1,4 +1,5 @@
-//! Test support: a fresh database per test on each store.
+//! Test support: a fresh database per test on each store, and stand-ins for outside services
+//! ([`google`]: Google OAuth 2.0 and Calendar API v3).
 //!
 //! SQLite databases are files in a temporary directory. PostgreSQL databases are created on the
 //! server named by `SKED_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and
@@ -7,12 +8,26 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub mod google;
+
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
 use sked_store::{Backend, DynStore};
 use sqlx::Connection;
+
+/// Installs the TLS crypto provider (ring) that HTTP clients need: reqwest is built without a
+/// default one, so a client made before this panics. Harmless to call often.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An HTTP client for tests.
+pub fn http() -> reqwest::Client {
+    install_tls();
+    reqwest::Client::new()
+}
 
 /// Environment variable naming the PostgreSQL server tests may create databases on.
 pub const POSTGRES_ENV: &str = "SKED_TEST_POSTGRES_URL";

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub store: DynStore,
     pub worker: Arc<Worker>,
+    /// The server's shared state (for driving periodic work by hand).
+    pub state: sked_server::state::AppState,
     /// The tenant key of tenant "Acme".
     pub key: String,
     pub backend: Backend,
@@ -71,22 +73,33 @@ pub fn settings(db: &TestDb) -> Settings {
 
 impl TestApp {
     pub async fn start(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let clock = Arc::new(ManualClock::new(NOW.parse::<Timestamp>().unwrap()));
+        Self::start_with_clock(db, clock, tweak).await
+    }
+
+    /// As [`start`](Self::start), on a clock the test shares with stand-ins.
+    pub async fn start_with_clock(
+        db: TestDb,
+        clock: Arc<ManualClock>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut s = settings(&db);
         tweak(&mut s);
         let store = db.store().await;
-        let clock = Arc::new(ManualClock::new(NOW.parse::<Timestamp>().unwrap()));
         let app = Application::build(s, store.clone(), clock.clone()).await.unwrap();
         let base = format!("http://{}", app.address());
         let worker = app.worker();
+        let state = app.state();
         let server = tokio::spawn(async move {
             app.run_until_stopped(std::future::pending()).await.unwrap();
         });
         let mut t = TestApp {
             base,
-            client: reqwest::Client::new(),
+            client: sked_test_utils::http(),
             clock,
             store,
             worker,
+            state,
             key: String::new(),
             backend: db.backend,
             db: Some(db),
@@ -149,7 +162,7 @@ impl TestApp {
         self.clock.set(at.parse().unwrap());
     }
 
-    async fn stop(mut self) {
+    pub async fn stop(mut self) {
         self.server.abort();
         let _ = (&mut self.server).await;
         if let Some(db) = self.db.take() {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bookings;
+mod google;
 mod helpers;
 mod ops;
 mod process;

@@ -135,7 +135,7 @@ async fn requests_are_logged_as_json_lines_with_their_request_id() {
             break;
         }
     }
-    let client = reqwest::Client::new();
+    let client = sked_test_utils::http();
     client.get(format!("{base}/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
     let logged = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(line) = lines.next_line().await.unwrap() {
@@ -173,7 +173,7 @@ async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
     let slots_line = text.lines().find(|l| l.contains("/slots?")).unwrap();
     let url = slots_line.split('"').nth(1).unwrap();
     let r: serde_json::Value =
-        reqwest::Client::new().get(url).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+        sked_test_utils::http().get(url).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
     assert!(r["available_dates"].is_array(), "{r}");
     first.terminate().await;
     let mut second = Server::start_in(Some(dir.path()), "", &[]).await;

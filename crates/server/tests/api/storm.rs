@@ -140,7 +140,7 @@ async fn two_processes_on_one_postgres_database_never_double_book() {
     let Some(db) = sked_test_utils::TestDb::new(sked_store::Backend::Postgres).await else { return };
     let a = Server::start(&db.url).await;
     let b = Server::start(&db.url).await;
-    let client = reqwest::Client::new();
+    let client = sked_test_utils::http();
     let tenant: Value = client
         .post(format!("{}/v1/tenants", a.base))
         .bearer_auth(OPERATOR_KEY)

@@ -3,6 +3,7 @@
 //! [`SqlStore`] is generic over the database; its one `where` clause names every type the
 //! statements bind or read. What differs between the two lives in [`dialect`].
 
+mod calendars;
 mod dialect;
 mod queries;
 
@@ -20,9 +21,9 @@ use uuid::Uuid;
 use self::dialect::Dialect;
 use self::queries as q;
 use crate::{
-    ApiKey, AvailabilityData, Backend, Block, Booking, BookingFilter, BookingWrite, DynStore, EventType,
-    HistoryEntry, Host, HostLoad, IdempotentResponse, Job, NewJob, Occupancy, Page, Schedule, Store,
-    StoreError, StoreResult, Tenant, Versions, VoiceAgent, VoiceCall,
+    ApiKey, AvailabilityData, Backend, Block, Booking, BookingFilter, BookingWrite, CalendarStore, DynStore,
+    EventType, ExternalBusy, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, NewJob, Occupancy, Page,
+    Schedule, Store, StoreError, StoreResult, Tenant, Versions, VoiceAgent, VoiceCall,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -132,6 +133,8 @@ where
     for<'r> HostLoad: FromRow<'r, DB::Row>,
     for<'r> VoiceAgent: FromRow<'r, DB::Row>,
     for<'r> VoiceCall: FromRow<'r, DB::Row>,
+    for<'r> ExternalBusy: FromRow<'r, DB::Row>,
+    SqlStore<DB>: CalendarStore,
 {
     fn backend(&self) -> Backend {
         DB::BACKEND
@@ -415,6 +418,7 @@ where
             .bind(e.location.as_deref())
             .bind(e.created_at)
             .bind(e.updated_at)
+            .bind(e.send_updates.as_str())
             .execute(&mut *tx)
             .await
             .map_err(map_err::<DB>)?;
@@ -457,6 +461,7 @@ where
             .bind(e.assignment.as_str())
             .bind(e.location.as_deref())
             .bind(e.updated_at)
+            .bind(e.send_updates.as_str())
             .execute(&mut *tx)
             .await
             .map_err(map_err::<DB>)?;
@@ -711,8 +716,18 @@ where
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
+        let external_reach = hosts.iter().map(|h| h.external_span).max().unwrap_or(0);
+        let external: Vec<ExternalBusy> = sqlx::query_as(q::EVENT_TYPE_EXTERNAL_BUSY)
+            .bind(event_type.0)
+            .bind(tenant.0)
+            .bind(range.start)
+            .bind(range.end)
+            .bind(range.start - external_reach - 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)?;
         let et = EventType { host_ids: hosts.iter().map(|h| h.id).collect(), ..et };
-        Ok(AvailabilityData { event_type: Some(et), hosts, schedules, occupancy, blocks })
+        Ok(AvailabilityData { event_type: Some(et), hosts, schedules, occupancy, blocks, external })
     }
 
     async fn host_busy(

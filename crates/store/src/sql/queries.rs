@@ -41,7 +41,7 @@ pub const SCHEDULE_IN_USE: &str = "SELECT COUNT(*) FROM hosts WHERE schedule_id 
 
 // Hosts.
 const HOST_COLS: &str = "id, tenant_id, name, email, phone, time_zone, schedule_id, priority, weight, active, \
-     version, max_span, created_at, updated_at";
+     version, max_span, external_span, created_at, updated_at";
 pub const INSERT_HOST: &str = "INSERT INTO hosts (id, tenant_id, name, email, phone, time_zone, schedule_id, \
      priority, weight, active, version, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)";
@@ -68,15 +68,15 @@ pub const HOST_SPAN: &str = "SELECT max_span FROM hosts WHERE id = $1 AND tenant
 // Event types.
 const EVENT_TYPE_COLS: &str = "id, tenant_id, slug, title, description, duration_minutes, slot_interval_minutes, \
      buffer_before_minutes, buffer_after_minutes, min_notice_minutes, max_days_ahead, daily_limit, assignment, \
-     location, version, created_at, updated_at";
+     location, send_updates, version, created_at, updated_at";
 pub const INSERT_EVENT_TYPE: &str = "INSERT INTO event_types (id, tenant_id, slug, title, description, \
      duration_minutes, slot_interval_minutes, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, \
-     max_days_ahead, daily_limit, assignment, location, version, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)";
+     max_days_ahead, daily_limit, assignment, location, send_updates, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, 1, $15, $16)";
 pub const UPDATE_EVENT_TYPE: &str = "UPDATE event_types SET slug = $3, title = $4, description = $5, \
      duration_minutes = $6, slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
      min_notice_minutes = $10, max_days_ahead = $11, daily_limit = $12, assignment = $13, location = $14, \
-     version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
+     send_updates = $16, version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
 pub const EVENT_TYPE: &str =
     const_format::concatcp!("SELECT ", EVENT_TYPE_COLS, " FROM event_types WHERE id = $1 AND tenant_id = $2");
 pub const LIST_EVENT_TYPES: &str = const_format::concatcp!(
@@ -124,7 +124,7 @@ pub const VERSIONS: &str = "SELECT 0 AS k, version FROM event_types WHERE id = $
 pub const EVENT_TYPE_ACTIVE_HOSTS: &str = const_format::concatcp!(
     "SELECT h.",
     "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, h.weight, h.active, \
-     h.version, h.max_span, h.created_at, h.updated_at",
+     h.version, h.max_span, h.external_span, h.created_at, h.updated_at",
     " FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3 ORDER BY eh.position"
 );
@@ -150,6 +150,11 @@ pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
     " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
      AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) ORDER BY start_at"
 );
+/// Busy time from connected calendars of the hosts of event type `$1` overlapping `[$3, $4)`,
+/// reaching back no further than `$5` (the hosts' longest external interval).
+pub const EVENT_TYPE_EXTERNAL_BUSY: &str = "SELECT host_id, connection_id, start_at, end_at FROM external_busy \
+     WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
+     AND start_at < $4 AND end_at > $3 AND start_at > $5 ORDER BY start_at";
 pub const HOST_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
      blocked_end FROM booking_hosts WHERE host_id = $1 AND tenant_id = $2 AND active = $3 \
      AND blocked_start < $5 AND blocked_end > $4 AND blocked_start > $6 ORDER BY blocked_start";

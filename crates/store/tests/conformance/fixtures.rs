@@ -44,6 +44,7 @@ pub fn host(tenant: TenantId, schedule: Option<ScheduleId>, name: &str) -> Host 
         active: true,
         version: 1,
         max_span: 0,
+        external_span: 0,
         created_at: T0,
         updated_at: T0,
     }
@@ -65,6 +66,7 @@ pub fn event_type(tenant: TenantId, hosts: &[HostId], slug: &str) -> EventType {
         daily_limit: None,
         assignment: "round_robin".into(),
         location: None,
+        send_updates: "all".into(),
         version: 1,
         created_at: T0,
         updated_at: T0,

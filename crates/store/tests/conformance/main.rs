@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bookings;
+mod calendars;
 mod config;
 mod fixtures;
 mod jobs;

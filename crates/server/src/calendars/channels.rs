@@ -1,0 +1,228 @@
+//! Push channels: Google tells us when a watched calendar changes, so busy time follows within
+//! seconds instead of at the next poll.
+//!
+//! A `calendar.watch` job opens a channel (a random id, and a random token that Google echoes in
+//! `X-Goog-Channel-Token`; only its SHA-256 is stored) and stops the one it replaces; the tick
+//! renews channels a day before they expire. `POST /webhooks/google` checks the channel id, the
+//! token and the resource id before it enqueues an incremental sync; the first message of a
+//! channel (`sync`) needs nothing.
+//!
+//! A `calendar.release` job stops channels and, when a host disconnects, revokes the grant; it
+//! carries the sealed tokens, because the connection itself is already gone.
+
+use async_trait::async_trait;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sked_core::ids::ConnectionId;
+use sked_jobs::{Handler, JobError};
+use sked_store::{Connection, ConnectionCalendar, Job, StoreError};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::tokens::{Session, sealer};
+use super::{CalError, RELEASE, google, job, payload, sync_job};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+/// Where Google posts notifications.
+pub const WEBHOOK: &str = "/webhooks/google";
+
+/// Routes of provider webhooks.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(webhook))
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A Google push notification: a watched calendar changed (`exists`), or a channel was just
+/// made (`sync`). Verified by channel id, token and resource id; answers 200 once the sync is
+/// queued.
+#[utoipa::path(post, path = "/webhooks/google", tag = "connections", security(()),
+    responses((status = 200), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn webhook(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {
+    let channel = header(&headers, "x-goog-channel-id").ok_or_else(|| ApiError::not_found("channel"))?;
+    let cal = state.store.calendar_by_channel(channel).await.map_err(|e| ApiError::store("channel", e))?;
+    let token_ok = match (header(&headers, "x-goog-channel-token"), &cal.channel_token_hash) {
+        (Some(t), Some(h)) => {
+            let given = token_hash(t);
+            // Constant time: the comparison must not say how much of the token matched.
+            given.len() == h.len() && given.bytes().zip(h.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        }
+        _ => false,
+    };
+    let resource_ok = header(&headers, "x-goog-resource-id") == cal.channel_resource_id.as_deref();
+    if !token_ok || !resource_ok {
+        tracing::warn!(channel, "push notification with a wrong token or resource; ignored");
+        return Err(ApiError::unauthorized("the channel token or resource does not match"));
+    }
+    if header(&headers, "x-goog-resource-state") == Some("sync") {
+        return Ok(StatusCode::OK);
+    }
+    let c =
+        state.store.find_connection(cal.connection_id).await.map_err(|e| ApiError::store("channel", e))?;
+    let now = state.clock.now_second();
+    state
+        .store
+        .enqueue(&sync_job(&c, &cal.calendar_id, false, now))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    state.wake_worker.notify_one();
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct WatchPayload {
+    connection_id: ConnectionId,
+    calendar_id: String,
+}
+
+/// Opens (or renews) a calendar's push channel.
+#[derive(Debug)]
+pub struct WatchJob(pub AppState);
+
+#[async_trait]
+impl Handler for WatchJob {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: WatchPayload = payload(j)?;
+        match watch(&self.0, p.connection_id, &p.calendar_id).await {
+            Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
+            Err(CalError::Google(e)) if !e.is_transient() => {
+                // The provider will not make a channel (a non-HTTPS address, say): polling
+                // carries on, and the tick tries again later.
+                let msg = format!("push notifications unavailable: {e}");
+                let _ = self.0.store.set_calendar_error(p.connection_id, &p.calendar_id, Some(&msg)).await;
+                Err(JobError::Permanent(msg))
+            }
+            other => other.map_err(Into::into),
+        }
+    }
+}
+
+async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(), CalError> {
+    let c = state.store.find_connection(id).await?;
+    let cal = state
+        .store
+        .connection_calendars(id)
+        .await?
+        .into_iter()
+        .find(|k| k.calendar_id == calendar && k.busy)
+        .ok_or(CalError::Store(StoreError::NotFound))?;
+    let g = google(state)?;
+    let channel_id = uuid::Uuid::now_v7().to_string();
+    let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>());
+    let address = format!("{}{WEBHOOK}", state.base_url);
+    let mut session = Session::new(state, c)?;
+    let (cid, addr, tok) = (channel_id.as_str(), address.as_str(), token.as_str());
+    let made = session.call(|t| async move { g.watch(&t, calendar, cid, addr, tok, None).await }).await?;
+    let now_ms = state.clock.now_second() * 1_000;
+    // Google caps the expiry (a week for calendars); without one, assume a day.
+    let expires = made.expiration.unwrap_or(now_ms + 86_400_000) / 1_000;
+    let hash = token_hash(&token);
+    state.store.save_channel(id, calendar, Some((&made.id, &made.resource_id, &hash, expires))).await?;
+    if let (Some(old), Some(res)) = (&cal.channel_id, &cal.channel_resource_id) {
+        // The old channel may still deliver until it is stopped; its messages are now refused.
+        if let Err(e) = session.call(|t| async move { g.stop_channel(&t, old, res).await }).await {
+            tracing::warn!(channel = %old, error = %e, "could not stop a replaced channel; it will expire");
+        }
+    }
+    Ok(())
+}
+
+/// The job that stops a connection's channels and, with `revoke`, revokes its grant.
+pub fn release_job(
+    c: &Connection,
+    calendars: &[ConnectionCalendar],
+    revoke: bool,
+    now: i64,
+) -> sked_store::NewJob {
+    let channels: Vec<_> = calendars
+        .iter()
+        .filter_map(|k| {
+            Some(json!({ "id": k.channel_id.as_ref()?, "resource_id": k.channel_resource_id.as_ref()? }))
+        })
+        .collect();
+    let p = json!({
+        "connection_id": c.id,
+        "channels": channels,
+        "revoke": revoke,
+        "access_token": c.access_token,
+        "refresh_token": c.refresh_token,
+    });
+    job(c.tenant_id, RELEASE, &p, now)
+}
+
+#[derive(Deserialize)]
+struct ReleasePayload {
+    connection_id: ConnectionId,
+    #[serde(default)]
+    channels: Vec<ChannelRef>,
+    #[serde(default)]
+    revoke: bool,
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChannelRef {
+    id: String,
+    resource_id: String,
+}
+
+/// Stops channels and revokes grants of connections that are gone or changed.
+#[derive(Debug)]
+pub struct ReleaseJob(pub AppState);
+
+#[async_trait]
+impl Handler for ReleaseJob {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: ReleasePayload = payload(j)?;
+        release(&self.0, p).await.map_err(Into::into)
+    }
+}
+
+async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
+    let g = google(state)?;
+    let sealer = sealer(state)?;
+    let open = |v: &Option<String>| v.as_deref().and_then(|s| sealer.open(s).ok());
+    // A connection that still exists has fresh tokens; one that is gone left them here.
+    let (access, refresh) = match state.store.find_connection(p.connection_id).await {
+        Ok(c) => (open(&c.access_token), open(&c.refresh_token)),
+        Err(StoreError::NotFound) => (open(&p.access_token), open(&p.refresh_token)),
+        Err(e) => return Err(e.into()),
+    };
+    if !p.channels.is_empty() {
+        // Stopping needs a live access token; a dead grant has no channels left to stop.
+        let token = match (&refresh, access) {
+            (Some(r), _) => match g.refresh(r).await {
+                Ok(t) => Some(t.access_token),
+                Err(sked_google::GoogleError::InvalidGrant(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+            (None, a) => a,
+        };
+        if let Some(token) = token {
+            for ch in &p.channels {
+                g.stop_channel(&token, &ch.id, &ch.resource_id).await?;
+            }
+        }
+    }
+    if p.revoke
+        && let Some(r) = &refresh
+    {
+        g.revoke(r).await?;
+        tracing::info!(connection = %p.connection_id, "Google grant revoked");
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! Connection health: `healthy`, `expiring` (the grant runs out within three days: connect
+//! again), `revoked` (the provider refused the grant) or `error` (the last check failed), with
+//! the last check and its error. A periodic job checks each connection with a cheap call; any
+//! change into a bad state enqueues a `connection.event` for the host's notifications.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::json;
+use sked_core::ids::ConnectionId;
+use sked_jobs::{Handler, JobError};
+use sked_store::{Connection, ERROR, EXPIRING, HEALTHY, Job, REVOKED, StoreError, TokenAudit};
+
+use super::tokens::Session;
+use super::{CONNECTION_EVENT, CalError, google, job, payload};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// A grant that ends within this many seconds makes a connection `expiring`.
+pub const EXPIRING_WITHIN: i64 = 3 * 86_400;
+
+fn is_bad(status: &str) -> bool {
+    matches!(status, EXPIRING | REVOKED | ERROR)
+}
+
+/// Records a connection's health, and announces a change for the worse (or a recovery).
+pub async fn record(
+    state: &AppState,
+    c: &Connection,
+    status: &str,
+    error: Option<&str>,
+    audit: Option<&TokenAudit>,
+) -> Result<(), StoreError> {
+    let now = state.clock.now_second();
+    let before = state.store.set_connection_health(c.id, status, error, now, audit).await?;
+    if before == status {
+        return Ok(());
+    }
+    let event = if is_bad(status) {
+        "connection.unhealthy"
+    } else if is_bad(&before) {
+        "connection.recovered"
+    } else {
+        return Ok(());
+    };
+    tracing::warn!(connection = %c.id, host = %c.host_id, %before, %status, error = ?error, "calendar connection health changed");
+    let p = json!({
+        "event": event,
+        "connection_id": c.id,
+        "host_id": c.host_id,
+        "provider": c.provider,
+        "account": c.account,
+        "status": status,
+        "previous_status": before,
+        "error": error,
+        "occurred_at": rfc3339(now),
+    });
+    state.store.enqueue(&job(c.tenant_id, CONNECTION_EVENT, &p, now)).await?;
+    state.wake_worker.notify_one();
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    connection_id: ConnectionId,
+}
+
+/// Checks one connection.
+#[derive(Debug)]
+pub struct HealthJob(pub AppState);
+
+#[async_trait]
+impl Handler for HealthJob {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: Payload = payload(j)?;
+        let state = &self.0;
+        let c = match state.store.find_connection(p.connection_id).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(CalError::from(e).into()),
+        };
+        check(state, c).await.map_err(Into::into)
+    }
+}
+
+/// One health check: refresh the token if due and list the calendars.
+pub async fn check(state: &AppState, c: Connection) -> Result<(), CalError> {
+    if c.status == REVOKED {
+        return Ok(());
+    }
+    let g = google(state)?;
+    let mut session = Session::new(state, c.clone())?;
+    let outcome = session.call(|t| async move { g.calendar_list(&t).await }).await;
+    let c = session.conn;
+    let now = state.clock.now_second();
+    match outcome {
+        Ok(_) => {
+            let expiring = c.refresh_expires_at.is_some_and(|at| at - now < EXPIRING_WITHIN);
+            let (status, error) = if expiring {
+                (EXPIRING, Some("the grant runs out soon; connect the calendar again"))
+            } else {
+                (HEALTHY, None)
+            };
+            record(state, &c, status, error, None).await?;
+            Ok(())
+        }
+        // Already recorded as revoked.
+        Err(CalError::Revoked) => Ok(()),
+        Err(CalError::Google(e)) => {
+            record(state, &c, ERROR, Some(&e.to_string()), None).await?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Delivers connection events. For now they are logged; notification channels (webhooks,
+/// email) consume them as they arrive.
+#[derive(Debug)]
+pub struct ConnectionEvents;
+
+#[async_trait]
+impl Handler for ConnectionEvents {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: serde_json::Value = payload(j)?;
+        tracing::warn!(event = %p["event"], connection = %p["connection_id"], host = %p["host_id"], status = %p["status"], "connection event");
+        Ok(())
+    }
+}

@@ -1,0 +1,321 @@
+//! Connecting Google: the authorization URL, and the callback that finishes it.
+//!
+//! The `state` sent to Google is `<id>.<signature>`: a random id of a stored, single-use
+//! authorization (bound to the tenant and host, with its sealed PKCE verifier, for 10 minutes),
+//! signed with a key derived from `SKED_SECRET_KEY` over the id, tenant, host and expiry. A
+//! callback with a forged, expired or reused state changes nothing.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sked_core::ids::{ConnectionId, HostId, TenantId};
+use sked_google::{GoogleError, Pkce};
+use sked_store::{Connection, ConnectionCalendar, HEALTHY, OAuthState, StoreError};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::api::{ConnectionView, view};
+use super::tokens::{audit, sealed_update, sealer};
+use super::{BACKFILL, CalError, HEALTH_EVERY, channels, google, job, sync_job};
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiPath, ApiQuery, parse_json};
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// How long an authorization may take.
+pub const STATE_TTL: i64 = 600;
+/// The callback path (the redirect URI registered with Google is the public URL plus this).
+pub const CALLBACK: &str = "/oauth/google/callback";
+
+/// Options for connecting (the body may be empty).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartConnect {
+    /// Where to send the browser when it is done (`?connection_id=...`, or `?error=...`).
+    pub redirect_to: Option<String>,
+    /// The Google account to suggest.
+    pub login_hint: Option<String>,
+}
+
+/// Where to send the host to connect their calendar.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthorizationView {
+    /// Open this in the host's browser.
+    pub authorization_url: String,
+    /// The redirect URI Google sends the browser back to (register it with the OAuth client).
+    pub redirect_uri: String,
+    /// The authorization must finish before this instant.
+    pub expires_at: String,
+}
+
+/// What Google sends back.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// Routes of the flow.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(start)).routes(routes!(callback))
+}
+
+fn signed_part(provider: &str, id: &str, tenant: TenantId, host: HostId, expires_at: i64) -> Vec<u8> {
+    format!("{provider}|{id}|{tenant}|{host}|{expires_at}").into_bytes()
+}
+
+fn unavailable(e: CalError) -> ApiError {
+    match e {
+        CalError::NotConfigured | CalError::Secret(_) => ApiError::Client {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "not_configured",
+            detail: e.to_string(),
+        },
+        other => ApiError::Internal(other.into()),
+    }
+}
+
+/// Start connecting a host's Google Calendar: answers the URL to open in the host's browser
+/// (offline access, consent, PKCE, a signed single-use state that lives 10 minutes).
+#[utoipa::path(post, path = "/v1/hosts/{id}/connections/google", tag = "connections", params(("id" = String, Path)),
+    request_body(content = Option<StartConnect>),
+    responses((status = 201, body = AuthorizationView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn start(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(host): ApiPath<HostId>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<AuthorizationView>)> {
+    let opts: StartConnect =
+        if body.iter().all(u8::is_ascii_whitespace) { StartConnect::default() } else { parse_json(&body)? };
+    if let Some(r) = &opts.redirect_to
+        && (!(r.starts_with("https://") || r.starts_with("http://"))
+            || r.len() > 2_000
+            || r.contains(['\r', '\n']))
+    {
+        return Err(ApiError::field("redirect_to", "must be an http(s) URL of at most 2000 characters"));
+    }
+    state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
+    let g = google(&state).map_err(unavailable)?;
+    let sealer = sealer(&state).map_err(unavailable)?;
+    let now = state.clock.now_second();
+    let id = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
+    let expires_at = now + STATE_TTL;
+    let signature = sealer.sign(&signed_part("google", &id, auth.tenant, host, expires_at));
+    let pkce = Pkce::generate();
+    let record = OAuthState {
+        id: id.clone(),
+        tenant_id: auth.tenant,
+        host_id: host,
+        provider: "google".into(),
+        verifier: sealer.seal(&pkce.verifier).map_err(|e| ApiError::Internal(e.into()))?,
+        redirect_to: opts.redirect_to,
+        expires_at,
+        created_at: now,
+    };
+    state.store.insert_oauth_state(&record).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let redirect_uri = format!("{}{CALLBACK}", state.base_url);
+    let url = g
+        .authorization_url(&redirect_uri, &format!("{id}.{signature}"), &pkce, opts.login_hint.as_deref())
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AuthorizationView { authorization_url: url, redirect_uri, expires_at: rfc3339(expires_at) }),
+    ))
+}
+
+fn bad_state() -> ApiError {
+    ApiError::Client {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_state",
+        detail: "this authorization is unknown, expired or already used; start connecting again".into(),
+    }
+}
+
+/// Google sends the host's browser here. Finishes connecting: exchanges the code, lists the
+/// account's calendars (the primary one counts as busy and receives bookings until the admin
+/// chooses otherwise), and starts the first sync.
+#[utoipa::path(get, path = "/oauth/google/callback", tag = "connections", params(Callback), security(()),
+    responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
+async fn callback(State(state): State<AppState>, ApiQuery(q): ApiQuery<Callback>) -> Response {
+    let now = state.clock.now_second();
+    // The state first: nothing else is trusted before it checks out.
+    let Some((id, signature)) = q.state.as_deref().and_then(|s| s.split_once('.')) else {
+        return bad_state().into_response();
+    };
+    let Some(sealer) = state.sealer.as_ref() else { return bad_state().into_response() };
+    let record = match state.store.take_oauth_state(id, now).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return bad_state().into_response(),
+        Err(e) => return ApiError::Internal(e.into()).into_response(),
+    };
+    if record.provider != "google"
+        || !sealer.verify(
+            &signed_part("google", &record.id, record.tenant_id, record.host_id, record.expires_at),
+            signature,
+        )
+    {
+        return bad_state().into_response();
+    }
+    let outcome = finish(&state, &record, &q, now).await;
+    match (&record.redirect_to, outcome) {
+        (Some(to), Ok(view)) => see_other(to, &[("connection_id", &view.id.to_string())]),
+        (Some(to), Err(e)) => see_other(to, &[("error", error_code(&e))]),
+        (None, Ok(view)) => Json(view).into_response(),
+        (None, Err(e)) => e.into_response(),
+    }
+}
+
+fn error_code(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::Client { code, .. } => code,
+        _ => "internal_error",
+    }
+}
+
+fn see_other(to: &str, params: &[(&str, &str)]) -> Response {
+    let mut url = to.to_owned();
+    for (k, v) in params {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(k);
+        url.push('=');
+        url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+    }
+    (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response()
+}
+
+fn provider_error(e: GoogleError) -> ApiError {
+    match e {
+        GoogleError::InvalidGrant(why) => ApiError::Client {
+            status: StatusCode::BAD_REQUEST,
+            code: "oauth_failed",
+            detail: format!("Google refused the authorization code: {why}"),
+        },
+        other => ApiError::Client {
+            status: StatusCode::BAD_GATEWAY,
+            code: "provider_error",
+            detail: format!("Google did not complete the connection: {other}"),
+        },
+    }
+}
+
+async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -> ApiResult<ConnectionView> {
+    if let Some(err) = &q.error {
+        return Err(ApiError::Client {
+            status: StatusCode::BAD_REQUEST,
+            code: "oauth_denied",
+            detail: format!("the Google account did not grant access ({err})"),
+        });
+    }
+    let code = q.code.as_deref().ok_or_else(|| ApiError::field("code", "is missing"))?;
+    let g = google(state).map_err(unavailable)?;
+    let sealer = sealer(state).map_err(unavailable)?;
+    let verifier = sealer.open(&record.verifier).map_err(|e| ApiError::Internal(e.into()))?;
+    let redirect_uri = format!("{}{CALLBACK}", state.base_url);
+    let tokens = g.exchange_code(code, &verifier, &redirect_uri).await.map_err(provider_error)?;
+    if tokens.refresh_token.is_none() {
+        return Err(ApiError::Client {
+            status: StatusCode::BAD_GATEWAY,
+            code: "provider_error",
+            detail:
+                "Google gave no refresh token; remove Sked's access in the Google account and connect again"
+                    .into(),
+        });
+    }
+    let calendars = g.calendar_list(&tokens.access_token).await.map_err(provider_error)?;
+    let primary =
+        calendars.iter().find(|k| k.primary).or(calendars.first()).ok_or_else(|| ApiError::Client {
+            status: StatusCode::BAD_GATEWAY,
+            code: "provider_error",
+            detail: "the Google account has no calendars".into(),
+        })?;
+    let account = primary.id.clone();
+    // Connecting the same account again replaces the old connection (its channels are
+    // stopped; its grant is the same one, so it is not revoked).
+    let page = sked_store::Page { limit: 500, after: None };
+    let existing = state
+        .store
+        .list_connections(record.tenant_id, Some(record.host_id), page)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    for old in existing.into_iter().filter(|c| c.provider == "google" && c.account == account) {
+        let cals =
+            state.store.connection_calendars(old.id).await.map_err(|e| ApiError::Internal(e.into()))?;
+        let release = channels::release_job(&old, &cals, false, now);
+        state
+            .store
+            .delete_connection(record.tenant_id, old.id, &[release])
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    let update = sealed_update(sealer, &tokens, now).map_err(|e| ApiError::Internal(e.into()))?;
+    let poll = i64::try_from(state.settings.calendar_poll_seconds).unwrap_or(300);
+    let c = Connection {
+        id: ConnectionId::new(),
+        tenant_id: record.tenant_id,
+        host_id: record.host_id,
+        provider: "google".into(),
+        account: account.clone(),
+        status: HEALTHY.into(),
+        access_token: Some(update.access_token),
+        refresh_token: update.refresh_token,
+        token_expires_at: Some(update.token_expires_at),
+        refresh_expires_at: update.refresh_expires_at,
+        scopes: tokens.scope.clone().or_else(|| q.scope.clone()).unwrap_or_default(),
+        booking_calendar_id: primary.writable().then(|| account.clone()),
+        last_checked_at: Some(now),
+        last_error: None,
+        next_check_at: now + HEALTH_EVERY,
+        created_at: now,
+        updated_at: now,
+    };
+    let rows: Vec<ConnectionCalendar> = calendars
+        .iter()
+        .map(|k| ConnectionCalendar {
+            connection_id: c.id,
+            calendar_id: k.id.clone(),
+            tenant_id: c.tenant_id,
+            host_id: c.host_id,
+            summary: k.summary.clone(),
+            time_zone: k.time_zone.clone(),
+            is_primary: k.id == account,
+            writable: k.writable(),
+            busy: k.id == account,
+            sync_token: None,
+            synced_at: None,
+            next_poll_at: now + poll,
+            expanded_until: None,
+            channel_id: None,
+            channel_resource_id: None,
+            channel_token_hash: None,
+            channel_expires_at: None,
+            next_watch_at: None,
+            last_error: None,
+        })
+        .collect();
+    let granted = audit(&c, "granted", Some(format!("scopes: {}", c.scopes)), now);
+    let jobs = vec![
+        sync_job(&c, &account, true, now),
+        job(c.tenant_id, BACKFILL, &json!({ "connection_id": c.id }), now),
+    ];
+    state
+        .store
+        .insert_connection(&c, &rows, &granted, &jobs)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    state.wake_worker.notify_one();
+    tracing::info!(connection = %c.id, host = %c.host_id, calendars = rows.len(), "Google Calendar connected");
+    Ok(view(c, rows))
+}

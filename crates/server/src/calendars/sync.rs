@@ -1,0 +1,396 @@
+//! Keeping a local copy of a calendar's busy time, and following our own events back.
+//!
+//! A sync lists the calendar's events unexpanded: everything the first time (a full sync), then
+//! only what changed since the last sync token (incremental). A stale token (410) starts a clean
+//! full sync. Every event is kept ([`StoredEvent`]); each series touched (a recurring event with
+//! its exceptions, or a single event) has its busy time recomputed from all of its kept parts and
+//! replaced, with the new sync token, in one transaction that also bumps the host's version, so
+//! cached availability refreshes. A sync that raced another one for the same calendar loses on
+//! the token and simply runs again.
+//!
+//! Events Sked wrote for bookings are not busy time (the booking already occupies the host).
+//! When the host moved or deleted one in Google, the booking follows: rescheduled (the host's
+//! calendar decides the host's time, so slot rules do not apply, but another booking's time is
+//! never taken) or cancelled, with history actor `google` and the usual booking events.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use serde_json::json;
+use sked_core::Interval;
+use sked_core::booking::BookingStatus;
+use sked_core::ids::{BookingId, ConnectionId};
+use sked_core::interval::DAY;
+use sked_google::events::{Event, StoredEvent, series_busy};
+use sked_google::{Google, GoogleError, ListEvents};
+use sked_jobs::{Handler, JobError};
+use sked_store::{
+    BookingCalendarEvent, Connection, ConnectionCalendar, ExternalEventRow, HistoryEntry, Job, StoreError,
+    SyncWrite,
+};
+
+use super::tokens::Session;
+use super::{CalError, EXPAND_DAYS, PUSH, google, job, payload};
+use crate::auth::{Caller, TenantAuth};
+use crate::booking_flow;
+use crate::state::AppState;
+
+/// Events per page asked of the provider.
+const PAGE: u32 = 2_500;
+
+#[derive(Deserialize)]
+struct Payload {
+    connection_id: ConnectionId,
+    calendar_id: String,
+    #[serde(default)]
+    full: bool,
+}
+
+/// Syncs one calendar.
+#[derive(Debug)]
+pub struct SyncJob(pub AppState);
+
+#[async_trait]
+impl Handler for SyncJob {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: Payload = payload(j)?;
+        let state = &self.0;
+        match sync(state, p.connection_id, &p.calendar_id, p.full).await {
+            Ok(_) => Ok(()),
+            // Disconnected, no longer busy, or revoked (already recorded): nothing to do.
+            Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
+            Err(CalError::Store(StoreError::Stale)) => {
+                Err(JobError::RetryAfter(1, "another sync of this calendar finished first".into()))
+            }
+            Err(e) => {
+                let _ = state
+                    .store
+                    .set_calendar_error(p.connection_id, &p.calendar_id, Some(&e.to_string()))
+                    .await;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// It listed everything (first sync, forced, or after a stale token).
+    pub full: bool,
+    /// Pages fetched.
+    pub pages: usize,
+    /// Events received.
+    pub events: usize,
+    /// Series whose busy time was recomputed.
+    pub series: usize,
+    /// Bookings moved because the host moved their event.
+    pub moved: usize,
+    /// Bookings cancelled because the host deleted their event.
+    pub cancelled: usize,
+}
+
+/// Syncs one busy calendar of a connection.
+pub async fn sync(
+    state: &AppState,
+    id: ConnectionId,
+    calendar: &str,
+    full: bool,
+) -> Result<SyncReport, CalError> {
+    let c = state.store.find_connection(id).await?;
+    let cal = state
+        .store
+        .connection_calendars(id)
+        .await?
+        .into_iter()
+        .find(|k| k.calendar_id == calendar && k.busy)
+        .ok_or(CalError::Store(StoreError::NotFound))?;
+    let g = google(state)?;
+    let zone = zone_of(state, &c, &cal).await;
+    let mut session = Session::new(state, c)?;
+    let mut report = SyncReport { full: full || cal.sync_token.is_none(), ..Default::default() };
+    let (events, token) = loop {
+        let from = if report.full { None } else { cal.sync_token.as_deref() };
+        match fetch(&mut session, g, calendar, from, &mut report.pages).await {
+            Err(CalError::Google(GoogleError::Gone { .. })) if !report.full => {
+                tracing::info!(connection = %id, calendar, "sync token expired; syncing in full");
+                report.full = true;
+            }
+            other => break other?,
+        }
+    };
+    report.events = events.len();
+    let now = state.clock.now_second();
+    let expand_until = now + EXPAND_DAYS * DAY;
+    // Recurring events are expanded ahead of time; when the window has slid far enough, every
+    // series is expanded again from the events kept.
+    let re_expand = !report.full && cal.expanded_until.is_none_or(|u| u < expand_until - 30 * DAY);
+    let mut changes: BTreeMap<String, Option<StoredEvent>> = BTreeMap::new();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    // Series deleted as a whole: their exceptions go with them.
+    let mut dropped: BTreeSet<String> = BTreeSet::new();
+    for e in &events {
+        let s = StoredEvent::from_event(e);
+        touched.insert(s.series_id.clone());
+        if s.cancelled && s.is_master() {
+            dropped.insert(s.series_id.clone());
+        }
+        changes.insert(s.id.clone(), relevant(&s, &zone, now).then_some(s));
+    }
+    // Every kept part of each touched series, with this sync's changes laid over them.
+    let mut parts: BTreeMap<String, StoredEvent> = BTreeMap::new();
+    if !report.full {
+        let kept = if re_expand {
+            state.store.external_events(id, calendar).await?
+        } else {
+            state.store.external_series(id, calendar, &touched.iter().cloned().collect::<Vec<_>>()).await?
+        };
+        for row in kept {
+            if let Ok(s) = serde_json::from_str::<StoredEvent>(&row.data) {
+                parts.insert(s.id.clone(), s);
+            }
+        }
+        if re_expand {
+            touched.extend(parts.values().map(|s| s.series_id.clone()));
+        }
+    }
+    // Our own events, found by the booking id they carry, or (deleted ones come as bare ids)
+    // by the one kept from before.
+    let ours: Vec<(&Event, String)> = events
+        .iter()
+        .filter_map(|e| {
+            let id = e.booking_id().map(str::to_owned).or_else(|| parts.get(&e.id)?.booking_id.clone())?;
+            Some((e, id))
+        })
+        .collect();
+    for (event_id, change) in &changes {
+        match change {
+            Some(s) => {
+                parts.insert(event_id.clone(), s.clone());
+            }
+            None => {
+                parts.remove(event_id);
+            }
+        }
+    }
+    parts.retain(|event_id, s| {
+        let keep = !dropped.contains(&s.series_id);
+        if !keep {
+            changes.insert(event_id.clone(), None);
+        }
+        keep
+    });
+    let mut by_series: BTreeMap<&str, Vec<StoredEvent>> = BTreeMap::new();
+    for s in parts.values() {
+        by_series.entry(s.series_id.as_str()).or_default().push(s.clone());
+    }
+    let horizon = Interval::new(now - DAY, expand_until);
+    let busy: Vec<(String, Vec<Interval>)> = touched
+        .iter()
+        .map(|series| {
+            let spans =
+                by_series.get(series.as_str()).map_or_else(Vec::new, |p| series_busy(p, &zone, horizon));
+            (series.clone(), spans)
+        })
+        // A full sync starts from nothing, so only series with busy time are written.
+        .filter(|(_, spans)| !report.full || !spans.is_empty())
+        .collect();
+    report.series = busy.len();
+    let mut upsert = Vec::new();
+    let mut delete = Vec::new();
+    for (event_id, change) in changes {
+        match change {
+            Some(s) => upsert.push(ExternalEventRow {
+                connection_id: id,
+                calendar_id: calendar.to_owned(),
+                event_id,
+                series_id: s.series_id.clone(),
+                booking_id: s.booking_id.clone(),
+                data: serde_json::to_string(&s).unwrap_or_default(),
+            }),
+            None if !report.full => delete.push(event_id),
+            None => {}
+        }
+    }
+    state
+        .store
+        .apply_sync(&SyncWrite {
+            connection_id: id,
+            calendar_id: calendar.to_owned(),
+            expected_token: cal.sync_token.clone(),
+            new_token: token,
+            full: report.full,
+            upsert,
+            delete,
+            busy,
+            synced_at: now,
+            expanded_until: (report.full || re_expand).then_some(expand_until),
+        })
+        .await?;
+    for (e, booking) in ours {
+        match follow(state, &session.conn, calendar, e, &booking, &zone).await {
+            Ok(Followed::Moved) => report.moved += 1,
+            Ok(Followed::Cancelled) => report.cancelled += 1,
+            Ok(Followed::Nothing) => {}
+            Err(err) => {
+                tracing::warn!(event = %e.id, error = %err, "could not follow a change to a booking's event")
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The zone all-day events and zone-less recurrences are read in: the calendar's, else the
+/// host's.
+async fn zone_of(state: &AppState, c: &Connection, cal: &ConnectionCalendar) -> TimeZone {
+    if let Some(tz) = cal.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()) {
+        return tz;
+    }
+    match state.store.host(c.tenant_id, c.host_id).await {
+        Ok(h) => TimeZone::get(&h.time_zone).unwrap_or(TimeZone::UTC),
+        Err(_) => TimeZone::UTC,
+    }
+}
+
+/// Whether an event is worth keeping: exceptions of a series always (a cancelled one removes an
+/// occurrence), a series or single event unless it is deleted or ended more than a day ago
+/// without repeating.
+fn relevant(s: &StoredEvent, zone: &TimeZone, now: i64) -> bool {
+    if !s.is_master() {
+        return true;
+    }
+    if s.cancelled {
+        return false;
+    }
+    !s.recurrence.is_empty() || s.end.and_then(|e| e.instant(zone)).is_none_or(|end| end > now - DAY)
+}
+
+async fn fetch(
+    session: &mut Session<'_>,
+    g: &Google,
+    calendar: &str,
+    sync_token: Option<&str>,
+    pages: &mut usize,
+) -> Result<(Vec<Event>, Option<String>), CalError> {
+    let mut out = Vec::new();
+    let mut page: Option<String> = None;
+    loop {
+        let q = ListEvents {
+            sync_token,
+            page_token: page.as_deref(),
+            max_results: Some(PAGE),
+            ..Default::default()
+        };
+        let q = &q;
+        let p = session.call(|t| async move { g.list_events(&t, calendar, q).await }).await?;
+        *pages += 1;
+        out.extend(p.items);
+        match p.next_page_token {
+            Some(next) => page = Some(next),
+            None => return Ok((out, p.next_sync_token)),
+        }
+    }
+}
+
+enum Followed {
+    Nothing,
+    Moved,
+    Cancelled,
+}
+
+/// Follows a change the host made in Google to an event Sked wrote for a booking.
+async fn follow(
+    state: &AppState,
+    c: &Connection,
+    calendar: &str,
+    e: &Event,
+    booking: &str,
+    zone: &TimeZone,
+) -> Result<Followed, CalError> {
+    let Ok(id) = booking.parse::<BookingId>() else { return Ok(Followed::Nothing) };
+    let mapped = state.store.booking_calendar_events(id).await?;
+    let Some(m) =
+        mapped.into_iter().find(|m| m.connection_id == c.id && m.event_id == e.id && m.status == "active")
+    else {
+        return Ok(Followed::Nothing);
+    };
+    let booking = match state.store.booking(c.tenant_id, id).await {
+        Ok(b) => b,
+        Err(StoreError::NotFound) => return Ok(Followed::Nothing),
+        Err(err) => return Err(err.into()),
+    };
+    if booking.status != BookingStatus::Confirmed.as_str() {
+        return Ok(Followed::Nothing);
+    }
+    let auth = TenantAuth { tenant: c.tenant_id, caller: Caller::Calendar { provider: "google" } };
+    let now = state.clock.now_second();
+    if e.is_cancelled() {
+        booking_flow::cancel(state, &auth, id, Some("deleted in Google Calendar".into()), None)
+            .await
+            .map_err(|err| CalError::Booking(format!("{err:?}")))?;
+        state
+            .store
+            .save_booking_calendar_event(&BookingCalendarEvent {
+                status: "deleted".into(),
+                updated_at: now,
+                ..m
+            })
+            .await?;
+        return Ok(Followed::Cancelled);
+    }
+    let s = StoredEvent::from_event(e);
+    let (Some(start), Some(end)) =
+        (s.start.and_then(|w| w.instant(zone)), s.end.and_then(|w| w.instant(zone)))
+    else {
+        return Ok(Followed::Nothing);
+    };
+    if (start, end) == (m.start_at, m.end_at) {
+        // Unchanged since we wrote it.
+        return Ok(Followed::Nothing);
+    }
+    let seen = BookingCalendarEvent { start_at: start, end_at: end, updated_at: now, ..m };
+    if (start, end) == (booking.start_at, booking.end_at) {
+        // Already where the booking is.
+        state.store.save_booking_calendar_event(&seen).await?;
+        return Ok(Followed::Nothing);
+    }
+    match booking_flow::move_by_host(state, &auth, id, start, end, "moved in Google Calendar").await {
+        Ok(_) => {
+            state.store.save_booking_calendar_event(&seen).await?;
+            Ok(Followed::Moved)
+        }
+        Err(refused) => {
+            // The new time is not free (another booking has it): the booking stays, the
+            // refusal is recorded, and the event is put back where the booking is.
+            let why = match refused {
+                crate::error::ApiError::Client { detail, .. }
+                | crate::error::ApiError::Unbookable { detail, .. } => detail,
+                other => return Err(CalError::Booking(format!("{other:?}"))),
+            };
+            state
+                .store
+                .add_history(&HistoryEntry {
+                    id: uuid::Uuid::now_v7(),
+                    booking_id: id,
+                    tenant_id: c.tenant_id,
+                    at: now,
+                    actor: "google".into(),
+                    action: "move_refused".into(),
+                    before: None,
+                    after: Some(
+                        json!({ "start": crate::time::rfc3339(start), "end": crate::time::rfc3339(end) })
+                            .to_string(),
+                    ),
+                    reason: Some(format!("moved in Google Calendar to a time that is not free: {why}")),
+                })
+                .await?;
+            state.store.save_booking_calendar_event(&seen).await?;
+            state.store.enqueue(&job(c.tenant_id, PUSH, &json!({ "booking_id": id }), now)).await?;
+            state.wake_worker.notify_one();
+            tracing::info!(booking = %id, calendar, "host moved a booking's event onto taken time; moved back");
+            Ok(Followed::Nothing)
+        }
+    }
+}

@@ -1,0 +1,330 @@
+//! Bookings written into hosts' calendars.
+//!
+//! Every booking event reaches [`WriteBack`], which enqueues a `calendar.push` job when one of
+//! the booking's hosts has a connected calendar that receives bookings (or the booking was
+//! written before). The job makes the provider agree with the booking as it is now, whatever
+//! happened in between: an event in each host's booking calendar while the booking is
+//! confirmed (created, or patched when the time moved), and none once it is cancelled or a host
+//! left it. Event ids are derived from the booking id, so a retried insert finds its own event
+//! (409) and patches it: an outage delays the event, never duplicates or loses it.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sked_core::booking::BookingStatus;
+use sked_core::ids::{BookingId, ConnectionId, HostId, TenantId};
+use sked_google::GoogleError;
+use sked_google::events::BOOKING_PROPERTY;
+use sked_jobs::{Handler, JobError};
+use sked_store::{
+    Booking, BookingCalendarEvent, BookingFilter, Connection, EventType, Job, Page, REVOKED, StoreError,
+};
+
+use super::tokens::Session;
+use super::{CalError, PUSH, google, job, payload};
+use crate::events::EventConsumer;
+use crate::state::AppState;
+use crate::time::rfc3339;
+
+/// The provider's event id for a booking: base32hex (`a-v`, `0-9`), so a client-chosen id.
+pub fn event_id(booking: BookingId) -> String {
+    format!("sked{}", booking.0.simple())
+}
+
+/// Google's `sendUpdates` for an event type's `send_updates`.
+fn send_updates(et: &EventType) -> &'static str {
+    match et.send_updates.as_str() {
+        "none" => "none",
+        "external_only" => "externalOnly",
+        _ => "all",
+    }
+}
+
+/// The event Sked writes for a booking.
+pub fn event_body(b: &Booking, et: &EventType) -> Value {
+    let mut lines = vec![
+        format!("{} booked through Sked.", et.title),
+        String::new(),
+        format!("Client: {}", b.attendee_name),
+    ];
+    if let Some(e) = &b.attendee_email {
+        lines.push(format!("Email: {e}"));
+    }
+    if let Some(p) = &b.attendee_phone {
+        lines.push(format!("Phone: {p}"));
+    }
+    if let Some(tz) = &b.attendee_time_zone {
+        lines.push(format!("Client's time zone: {tz}"));
+    }
+    if let Some(n) = b.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        lines.push(format!("Notes: {n}"));
+    }
+    lines.push(format!("Confirmation code: {}", b.confirmation_code));
+    let attendees: Vec<Value> =
+        b.attendee_email.iter().map(|e| json!({ "email": e, "displayName": b.attendee_name })).collect();
+    let mut body = json!({
+        "summary": format!("{} with {}", et.title, b.attendee_name),
+        "description": lines.join("\n"),
+        "start": { "dateTime": rfc3339(b.start_at) },
+        "end": { "dateTime": rfc3339(b.end_at) },
+        "status": "confirmed",
+        "attendees": attendees,
+        "extendedProperties": { "private": { BOOKING_PROPERTY: b.id.to_string(), "sked_tenant_id": b.tenant_id.to_string() } },
+        "reminders": { "useDefault": true },
+    });
+    if let Some(l) = &et.location {
+        body["location"] = json!(l);
+    }
+    body
+}
+
+/// Enqueues write-backs for booking events.
+#[derive(Debug)]
+pub struct WriteBack(pub AppState);
+
+#[async_trait]
+impl EventConsumer for WriteBack {
+    fn name(&self) -> &'static str {
+        "calendar write-back"
+    }
+
+    async fn consume(&self, tenant: Option<TenantId>, p: &Value) -> Result<(), JobError> {
+        let state = &self.0;
+        let (Some(tenant), Some(id)) =
+            (tenant, p["booking_id"].as_str().and_then(|s| s.parse::<BookingId>().ok()))
+        else {
+            return Ok(());
+        };
+        let hosts: Vec<HostId> = p["booking"]["host_ids"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|h| h.as_str()?.parse().ok()).collect())
+            .unwrap_or_default();
+        let retry = |e: StoreError| JobError::Retry(e.to_string());
+        let mut wanted = !state.store.booking_calendar_events(id).await.map_err(retry)?.is_empty();
+        for h in hosts {
+            if wanted {
+                break;
+            }
+            wanted = receiving(state, tenant, h).await.map_err(retry)?.next().is_some();
+        }
+        if wanted {
+            let now = state.clock.now_second();
+            state
+                .store
+                .enqueue(&job(tenant, PUSH, &json!({ "booking_id": id }), now))
+                .await
+                .map_err(retry)?;
+            state.wake_worker.notify_one();
+        }
+        Ok(())
+    }
+}
+
+/// A host's connections that receive bookings: `(connection, calendar)`.
+async fn receiving(
+    state: &AppState,
+    tenant: TenantId,
+    host: HostId,
+) -> Result<impl Iterator<Item = (Connection, String)>, StoreError> {
+    let all = state.store.list_connections(tenant, Some(host), Page { limit: 100, after: None }).await?;
+    Ok(all.into_iter().filter(|c| c.provider == "google" && c.status != REVOKED).filter_map(|c| {
+        let cal = c.booking_calendar_id.clone()?;
+        Some((c, cal))
+    }))
+}
+
+#[derive(Deserialize)]
+struct PushPayload {
+    booking_id: BookingId,
+}
+
+/// Makes the provider agree with one booking.
+#[derive(Debug)]
+pub struct PushJob(pub AppState);
+
+#[async_trait]
+impl Handler for PushJob {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: PushPayload = payload(j)?;
+        let Some(tenant) = j.tenant_id else { return Err(JobError::Permanent("no tenant".into())) };
+        push(&self.0, tenant, p.booking_id).await.map_err(Into::into)
+    }
+}
+
+/// Writes, moves or removes a booking's events so the calendars show the booking as it is.
+pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(), CalError> {
+    let b = match state.store.booking(tenant, id).await {
+        Ok(b) => b,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let et = state.store.event_type(tenant, b.event_type_id).await?;
+    let written = state.store.booking_calendar_events(id).await?;
+    let mut targets: Vec<(Connection, String)> = Vec::new();
+    if b.status == BookingStatus::Confirmed.as_str() {
+        for h in b.host_ids.iter() {
+            targets.extend(receiving(state, tenant, *h).await?);
+        }
+    }
+    let mut failure: Option<CalError> = None;
+    let mut note = |e: CalError| {
+        // A revoked connection cannot be written to; the next connection backfills.
+        if !matches!(e, CalError::Revoked) && failure.as_ref().is_none_or(|f| !transient(f)) {
+            failure = Some(e);
+        }
+    };
+    for m in written.iter().filter(|m| m.status == "active") {
+        if targets.iter().any(|(c, cal)| c.id == m.connection_id && *cal == m.calendar_id) {
+            continue;
+        }
+        match remove(state, m, send_updates(&et)).await {
+            Ok(()) => {
+                let gone = BookingCalendarEvent {
+                    status: "deleted".into(),
+                    updated_at: state.clock.now_second(),
+                    ..m.clone()
+                };
+                state.store.save_booking_calendar_event(&gone).await?;
+            }
+            Err(e) => note(e),
+        }
+    }
+    for (c, cal) in targets {
+        let mine =
+            written.iter().find(|m| m.connection_id == c.id && m.status == "active" && m.calendar_id == cal);
+        if mine.is_some_and(|m| m.start_at == b.start_at && m.end_at == b.end_at) {
+            continue;
+        }
+        let connection = c.id;
+        match upsert(state, c, &cal, &b, &et, mine.map(|m| m.event_id.as_str())).await {
+            Ok(event) => {
+                state
+                    .store
+                    .save_booking_calendar_event(&BookingCalendarEvent {
+                        booking_id: b.id,
+                        connection_id: connection,
+                        tenant_id: tenant,
+                        calendar_id: cal,
+                        event_id: event,
+                        start_at: b.start_at,
+                        end_at: b.end_at,
+                        status: "active".into(),
+                        updated_at: state.clock.now_second(),
+                    })
+                    .await?;
+            }
+            Err(e) => note(e),
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+fn transient(e: &CalError) -> bool {
+    match e {
+        CalError::Google(g) => g.is_transient(),
+        CalError::Store(_) => true,
+        _ => false,
+    }
+}
+
+/// Creates the booking's event (or finds it, after a retry, and patches it).
+async fn upsert(
+    state: &AppState,
+    c: Connection,
+    calendar: &str,
+    b: &Booking,
+    et: &EventType,
+    existing: Option<&str>,
+) -> Result<String, CalError> {
+    let g = google(state)?;
+    let mut session = Session::new(state, c)?;
+    let body = event_body(b, et);
+    let su = send_updates(et);
+    let body = &body;
+
+    if let Some(event) = existing {
+        match session.call(|t| async move { g.patch_event(&t, calendar, event, body, su).await }).await {
+            Ok(_) => return Ok(event.to_owned()),
+            // Deleted for good in the provider: write it again.
+            Err(CalError::Google(GoogleError::NotFound)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let id = event_id(b.id);
+    let mut with_id = body.clone();
+    with_id["id"] = json!(id);
+    let with_id = &with_id;
+    match session.call(|t| async move { g.insert_event(&t, calendar, with_id, su).await }).await {
+        Ok(e) => Ok(e.id),
+        // Written by an earlier attempt whose answer was lost: bring it up to date.
+        Err(CalError::Google(GoogleError::Duplicate)) => {
+            let event = id.as_str();
+            session.call(|t| async move { g.patch_event(&t, calendar, event, body, su).await }).await?;
+            Ok(id)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Deletes a booking's event (one already gone counts as deleted).
+async fn remove(state: &AppState, m: &BookingCalendarEvent, su: &str) -> Result<(), CalError> {
+    let c = match state.store.find_connection(m.connection_id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let g = google(state)?;
+    let mut session = Session::new(state, c)?;
+    let (cal, event) = (m.calendar_id.as_str(), m.event_id.as_str());
+    session.call(|t| async move { g.delete_event(&t, cal, event, su).await }).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct BackfillPayload {
+    connection_id: ConnectionId,
+}
+
+/// Writes a host's upcoming bookings into a newly connected calendar.
+#[derive(Debug)]
+pub struct BackfillJob(pub AppState);
+
+#[async_trait]
+impl Handler for BackfillJob {
+    async fn run(&self, j: &Job) -> Result<(), JobError> {
+        let p: BackfillPayload = payload(j)?;
+        let state = &self.0;
+        let c = match state.store.find_connection(p.connection_id).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(JobError::Retry(e.to_string())),
+        };
+        let now = state.clock.now_second();
+        let mut filter = BookingFilter {
+            from: Some(now),
+            host_id: Some(c.host_id),
+            status: Some(BookingStatus::Confirmed.as_str().into()),
+            limit: 500,
+            ..Default::default()
+        };
+        loop {
+            let page = state
+                .store
+                .list_bookings(c.tenant_id, &filter)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            for b in &page {
+                let push = job(c.tenant_id, PUSH, &json!({ "booking_id": b.id }), now);
+                state.store.enqueue(&push).await.map_err(|e| JobError::Retry(e.to_string()))?;
+            }
+            match page.last() {
+                Some(last) if page.len() as i64 == filter.limit => {
+                    filter.after = Some((last.start_at, last.id))
+                }
+                _ => break,
+            }
+        }
+        state.wake_worker.notify_one();
+        Ok(())
+    }
+}

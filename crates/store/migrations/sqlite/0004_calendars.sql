@@ -1,0 +1,112 @@
+-- Connected outside calendars (Google first): a host's account, the calendars that count as
+-- busy, a local copy of their events and the busy time read from them, the events Sked wrote
+-- for bookings, pending OAuth authorizations and the audit log of token changes. Tokens are
+-- stored sealed (AES-256-GCM), never in plain text.
+ALTER TABLE hosts ADD COLUMN external_span INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE event_types ADD COLUMN send_updates TEXT NOT NULL DEFAULT 'all';
+
+CREATE TABLE connections (
+    id                  BLOB PRIMARY KEY,
+    tenant_id           BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    host_id             BLOB NOT NULL REFERENCES hosts (id),
+    provider            TEXT NOT NULL,
+    account             TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    access_token        TEXT,
+    refresh_token       TEXT,
+    token_expires_at    INTEGER,
+    refresh_expires_at  INTEGER,
+    scopes              TEXT NOT NULL,
+    booking_calendar_id TEXT,
+    last_checked_at     INTEGER,
+    last_error          TEXT,
+    next_check_at       INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL
+);
+CREATE INDEX connections_tenant ON connections (tenant_id, id);
+CREATE INDEX connections_host ON connections (host_id);
+CREATE INDEX connections_check ON connections (next_check_at);
+
+CREATE TABLE connection_calendars (
+    connection_id       BLOB NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+    calendar_id         TEXT NOT NULL,
+    tenant_id           BLOB NOT NULL,
+    host_id             BLOB NOT NULL,
+    summary             TEXT NOT NULL,
+    time_zone           TEXT,
+    is_primary          BOOLEAN NOT NULL,
+    writable            BOOLEAN NOT NULL,
+    busy                BOOLEAN NOT NULL,
+    sync_token          TEXT,
+    synced_at           INTEGER,
+    next_poll_at        INTEGER NOT NULL,
+    expanded_until      INTEGER,
+    channel_id          TEXT,
+    channel_resource_id TEXT,
+    channel_token_hash  TEXT,
+    channel_expires_at  INTEGER,
+    next_watch_at       INTEGER,
+    last_error          TEXT,
+    PRIMARY KEY (connection_id, calendar_id)
+);
+CREATE INDEX connection_calendars_poll ON connection_calendars (next_poll_at);
+CREATE INDEX connection_calendars_channel ON connection_calendars (channel_id);
+
+CREATE TABLE external_events (
+    connection_id BLOB NOT NULL,
+    calendar_id   TEXT NOT NULL,
+    event_id      TEXT NOT NULL,
+    series_id     TEXT NOT NULL,
+    booking_id    TEXT,
+    data          TEXT NOT NULL,
+    PRIMARY KEY (connection_id, calendar_id, event_id)
+);
+CREATE INDEX external_events_series ON external_events (connection_id, calendar_id, series_id);
+
+CREATE TABLE external_busy (
+    connection_id BLOB NOT NULL,
+    calendar_id   TEXT NOT NULL,
+    series_id     TEXT NOT NULL,
+    tenant_id     BLOB NOT NULL,
+    host_id       BLOB NOT NULL,
+    start_at      INTEGER NOT NULL,
+    end_at        INTEGER NOT NULL
+);
+CREATE INDEX external_busy_host ON external_busy (host_id, start_at, end_at);
+CREATE INDEX external_busy_series ON external_busy (connection_id, calendar_id, series_id);
+
+CREATE TABLE booking_calendar_events (
+    booking_id    BLOB NOT NULL,
+    connection_id BLOB NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+    tenant_id     BLOB NOT NULL,
+    calendar_id   TEXT NOT NULL,
+    event_id      TEXT NOT NULL,
+    start_at      INTEGER NOT NULL,
+    end_at        INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (booking_id, connection_id)
+);
+CREATE INDEX booking_calendar_events_event ON booking_calendar_events (connection_id, event_id);
+
+CREATE TABLE oauth_states (
+    id          TEXT PRIMARY KEY,
+    tenant_id   BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    host_id     BLOB NOT NULL,
+    provider    TEXT NOT NULL,
+    verifier    TEXT NOT NULL,
+    redirect_to TEXT,
+    expires_at  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE token_audit (
+    id            BLOB PRIMARY KEY,
+    connection_id BLOB NOT NULL,
+    tenant_id     BLOB NOT NULL,
+    at            INTEGER NOT NULL,
+    action        TEXT NOT NULL,
+    detail        TEXT
+);
+CREATE INDEX token_audit_connection ON token_audit (connection_id, at);
