@@ -118,11 +118,22 @@ pub fn rules_of(e: &EventType) -> Result<(EventRules, Assignment), ApiError> {
     Ok((rules, assignment))
 }
 
-/// Snapshots by event type.
+/// Snapshots by event type, and each host's busy time from connected calendars.
 #[derive(Debug)]
 pub struct AvailabilityCache {
     store: DynStore,
     entries: Mutex<HashMap<(TenantId, EventTypeId), Arc<Snapshot>>>,
+    /// Busy time from connected calendars by host: it changes only with a sync (the host's
+    /// external version), not with every booking, so snapshots rebuilt after a booking reuse it.
+    external: Mutex<HashMap<HostId, Arc<External>>>,
+}
+
+/// A host's busy time from connected calendars over `loaded`, at `version`.
+#[derive(Debug)]
+struct External {
+    version: i64,
+    loaded: Interval,
+    spans: Vec<Interval>,
 }
 
 /// Most snapshots kept; past this the cache starts over (each is rebuilt on its next use).
@@ -131,7 +142,7 @@ const MAX_ENTRIES: usize = 20_000;
 impl AvailabilityCache {
     /// An empty cache over `store`.
     pub fn new(store: DynStore) -> Self {
-        Self { store, entries: Mutex::new(HashMap::new()) }
+        Self { store, entries: Mutex::new(HashMap::new()), external: Mutex::new(HashMap::new()) }
     }
 
     /// The current snapshot of an event type at `now`.
@@ -232,11 +243,9 @@ impl AvailabilityCache {
             })
             .collect();
         // Busy time from connected calendars joins the blocks: it carries no buffers.
-
-        for x in &data.external {
-            if let Some(i) = data.hosts.iter().position(|h| h.id == x.host_id) {
-                block_spans[i].push(Interval::new(x.start_at, x.end_at));
-            }
+        for (i, h) in data.hosts.iter().enumerate() {
+            let external = self.external(h, reach).await?;
+            block_spans[i].extend(external.spans.iter().copied().filter(|s| s.overlaps(&reach)));
         }
         let (busy, booked) = busy_per_host(&data.hosts, &event_type, &data.occupancy, &block_spans);
         Ok(Snapshot {
@@ -253,6 +262,36 @@ impl AvailabilityCache {
             busy,
             booked,
         })
+    }
+}
+
+impl AvailabilityCache {
+    /// A host's busy time from connected calendars covering `range`: from the cache while the
+    /// host's external version holds, else read (and kept when it covers more).
+    async fn external(&self, h: &Host, range: Interval) -> Result<Arc<External>, ApiError> {
+        if h.external_version == 0 {
+            // Never synced: nothing to read.
+            return Ok(Arc::new(External { version: 0, loaded: range, spans: Vec::new() }));
+        }
+        let cached = self.external.lock().unwrap_or_else(|e| e.into_inner()).get(&h.id).cloned();
+        if let Some(x) = &cached
+            && x.version == h.external_version
+            && x.loaded.start <= range.start
+            && x.loaded.end >= range.end
+        {
+            return Ok(x.clone());
+        }
+        let spans = self.store.external_spans(h, range).await.map_err(|e| ApiError::Internal(e.into()))?;
+        let fresh = Arc::new(External { version: h.external_version, loaded: range, spans });
+        let mut all = self.external.lock().unwrap_or_else(|e| e.into_inner());
+        let keep = all.get(&h.id).is_none_or(|x| x.version != fresh.version || x.loaded.len() <= range.len());
+        if keep {
+            if all.len() >= MAX_ENTRIES {
+                all.clear();
+            }
+            all.insert(h.id, fresh.clone());
+        }
+        Ok(fresh)
     }
 }
 

@@ -74,6 +74,61 @@ pub fn secret_key(settings: &Settings) -> anyhow::Result<Option<Secret>> {
     Ok(Some(Secret(hex::encode(key))))
 }
 
+/// What `sked secret rotate` did.
+#[derive(Debug)]
+pub struct Rotated {
+    /// Sealed values re-sealed.
+    pub resealed: u64,
+    /// The key file that now holds the new key, when the key lives in a file.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+/// Re-seals every secret at rest under a new key.
+///
+/// - Key in `SKED_SECRET_KEY`: set it to the new key and `SKED_SECRET_KEY_PREVIOUS` to the old
+///   one (servers open both meanwhile), then rotate: everything is re-sealed with the new key,
+///   after which the previous key can be dropped.
+/// - Key in the file beside the SQLite database: a new key is made (or `new_key` used), every
+///   value re-sealed with it in one transaction, and the file replaced. Restart the server.
+pub async fn rotate_secret(
+    settings: &Settings,
+    store: &DynStore,
+    new_key: Option<&str>,
+) -> anyhow::Result<Rotated> {
+    if settings.secret_key.is_some() {
+        anyhow::ensure!(
+            new_key.is_none(),
+            "the key comes from SKED_SECRET_KEY: set SKED_SECRET_KEY to the new key and \
+             SKED_SECRET_KEY_PREVIOUS to the old one, then run `sked secret rotate` without --new-key"
+        );
+        let sealer = sealer(settings)?.ok_or_else(|| anyhow::anyhow!("no secret key"))?;
+        return Ok(Rotated { resealed: reseal(store, &sealer).await?, key_file: None });
+    }
+    let old = secret_key(settings)?
+        .ok_or_else(|| anyhow::anyhow!("no secret key: PostgreSQL deployments set SKED_SECRET_KEY"))?;
+    let new = match new_key {
+        Some(k) => k.trim().to_owned(),
+        None => hex::encode(rand::rng().random::<[u8; 32]>()),
+    };
+    let mut known = vec![old.0.as_str()];
+    if let Some(p) = &settings.secret_key_previous {
+        known.extend(p.0.split(',').map(str::trim).filter(|k| !k.is_empty()));
+    }
+    let sealer = crate::secrets::Sealer::new(&new, &known).map_err(|e| anyhow::anyhow!("new key: {e}"))?;
+    let path = settings.data_dir().join("secret.key");
+    // The new key is on disk before any value is sealed with it.
+    let staged = settings.data_dir().join("secret.key.new");
+    write_private(&staged, &new)?;
+    let resealed = reseal(store, &sealer).await?;
+    std::fs::rename(&staged, &path)?;
+    Ok(Rotated { resealed, key_file: Some(path) })
+}
+
+async fn reseal(store: &DynStore, sealer: &crate::secrets::Sealer) -> anyhow::Result<u64> {
+    let again = |v: &str| sealer.open(v).and_then(|plain| sealer.seal(&plain)).map_err(|e| e.to_string());
+    Ok(store.reseal_secrets(&again).await?)
+}
+
 /// Writes a file only its owner can read.
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     let mut opts = std::fs::OpenOptions::new();
@@ -125,6 +180,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
             version: 1,
             max_span: 0,
             external_span: 0,
+            external_version: 0,
             created_at: now,
             updated_at: now,
         };

@@ -47,6 +47,11 @@ pub enum Command {
     },
     /// Create a demo tenant (two hosts, a schedule, an event type) and print curl lines.
     Demo,
+    /// Manage the key that seals calendar tokens and voice secrets at rest.
+    Secret {
+        #[command(subcommand)]
+        action: SecretAction,
+    },
     /// Show what a caller's phrase means: `sked when "next tuesday afternoon" --tz America/New_York`.
     When {
         /// The phrase.
@@ -68,6 +73,21 @@ pub enum TenantAction {
         /// The tenant's name.
         name: String,
     },
+}
+
+/// Secret key commands.
+#[derive(Debug, Subcommand)]
+pub enum SecretAction {
+    /// Re-seal every stored secret under a new key. With the key in SKED_SECRET_KEY, set it to
+    /// the new key and SKED_SECRET_KEY_PREVIOUS to the old one first; with the key in the file
+    /// beside the SQLite database, a new key is made (or --new-key used) and the file replaced.
+    Rotate {
+        /// The new key (64 hex characters); only when the key lives in the file.
+        #[arg(long)]
+        new_key: Option<String>,
+    },
+    /// Print a new random key (64 hex characters).
+    Generate,
 }
 
 /// Key commands.
@@ -131,6 +151,20 @@ pub async fn run() -> anyhow::Result<()> {
             let zone = sked_core::local::parse_zone("tz", &tz).map_err(|e| anyhow::anyhow!("{e}"))?;
             let u = crate::time_api::understand(&text, &zone, now.unwrap_or_else(|| clock.now()));
             println!("{}", serde_json::to_string_pretty(&u)?);
+            Ok(())
+        }
+        Some(Command::Secret { action: SecretAction::Generate }) => {
+            println!("{}", hex::encode(rand::random::<[u8; 32]>()));
+            Ok(())
+        }
+        Some(Command::Secret { action: SecretAction::Rotate { new_key } }) => {
+            let store = sked_store::connect(&settings.database_url).await?;
+            let r = bootstrap::rotate_secret(&settings, &store, new_key.as_deref()).await?;
+            println!("re-sealed {} secrets under the new key", r.resealed);
+            match r.key_file {
+                Some(path) => println!("the new key is in {}; restart running servers", path.display()),
+                None => println!("SKED_SECRET_KEY_PREVIOUS can now be removed"),
+            }
             Ok(())
         }
         Some(Command::Demo) => {

@@ -176,6 +176,7 @@ async fn create(
         version: 1,
         max_span: 0,
         external_span: 0,
+        external_version: 0,
         created_at: now,
         updated_at: now,
     };

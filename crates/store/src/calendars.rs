@@ -325,8 +325,8 @@ pub trait CalendarStore: Send + Sync {
     ) -> StoreResult<Vec<ExternalEventRow>>;
     /// Every stored event of a calendar.
     async fn external_events(&self, id: ConnectionId, calendar: &str) -> StoreResult<Vec<ExternalEventRow>>;
-    /// Writes a sync's outcome: events, busy time, the new sync token; bumps the host's version
-    /// when its busy time changed.
+    /// Writes a sync's outcome: events, busy time, the new sync token; bumps the host's
+    /// external version when its busy time changed.
     async fn apply_sync(&self, w: &SyncWrite) -> StoreResult<()>;
     /// One host's busy time from connected calendars overlapping `range`.
     async fn host_external_busy(
@@ -335,6 +335,10 @@ pub trait CalendarStore: Send + Sync {
         host: HostId,
         range: Interval,
     ) -> StoreResult<Vec<ExternalBusy>>;
+
+    /// A host's busy intervals from connected calendars overlapping `range`, sorted by start
+    /// (what availability needs; `host` gives the tenant and how far back intervals reach).
+    async fn external_spans(&self, host: &crate::Host, range: Interval) -> StoreResult<Vec<Interval>>;
 
     /// The events written for a booking.
     async fn booking_calendar_events(&self, booking: BookingId) -> StoreResult<Vec<BookingCalendarEvent>>;

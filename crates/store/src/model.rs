@@ -69,6 +69,9 @@ pub struct Host {
     /// The longest busy interval from its connected calendars (seconds): how far back a query
     /// of its external busy time must look.
     pub external_span: i64,
+    /// Bumped with every change to its busy time from connected calendars (kept apart from
+    /// `version`, so a booking does not make caches read calendar busy time again).
+    pub external_version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -279,12 +282,11 @@ pub struct AvailabilityData {
     pub occupancy: Vec<Occupancy>,
     /// Their blocks: one-off ones overlapping the range, and every recurring one.
     pub blocks: Vec<Block>,
-    /// Their busy time from connected calendars overlapping the range.
-    pub external: Vec<crate::ExternalBusy>,
 }
 
 /// The versions that availability of an event type was computed from: the event type's, then
-/// each host's in order. Equal versions mean equal inputs.
+/// each host's in order, then each host's external (connected calendar) version. Equal versions
+/// mean equal inputs.
 pub type Versions = Vec<i64>;
 
 /// Assignment statistics of one host for one event type.

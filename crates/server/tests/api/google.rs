@@ -623,3 +623,61 @@ async fn without_google_settings_connecting_says_so() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_move_onto_taken_time_is_refused_and_put_back() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &w.hosts[0]).await;
+        tick(&app).await;
+        let a = book(&app, &w, "2026-03-03T16:30:00Z").await;
+        let b = book(&app, &w, "2026-03-03T19:00:00Z").await;
+        app.run_pending_jobs().await;
+        let ev_a = our_events(&g).into_iter().find(|e| e["extendedProperties"]["private"]["sked_booking_id"] == a["id"]).unwrap();
+        // Ann drags A onto B's time in Google.
+        let id = ev_a["id"].as_str().unwrap();
+        g.patch_event(ANN, id, json!({"start": {"dateTime": "2026-03-03T14:00:00-05:00"}, "end": {"dateTime": "2026-03-03T14:30:00-05:00"}}));
+        notify(&app, &g).await;
+        let still = app.get(&format!("/v1/bookings/{}", a["id"].as_str().unwrap())).await;
+        assert_eq!(still.body["start"], "2026-03-03T16:30:00Z", "B keeps its time; A stays");
+        assert_eq!(app.get(&format!("/v1/bookings/{}", b["id"].as_str().unwrap())).await.body["start"], "2026-03-03T19:00:00Z");
+        let history = app.get(&format!("/v1/bookings/{}/history", a["id"].as_str().unwrap())).await;
+        let last = history.body["data"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["actor"].as_str(), last["action"].as_str()), (Some("google"), Some("move_refused")));
+        // Google shows the booking where it is again.
+        let back = our_events(&g).into_iter().find(|e| e["id"] == id).unwrap();
+        assert_eq!(back["start"]["dateTime"].as_str().unwrap().parse::<Timestamp>().unwrap(), "2026-03-03T16:30:00Z".parse::<Timestamp>().unwrap());
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_time_limited_grant_turns_expiring_then_revoked() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        g.set_grant_lifetime(Some(7 * 86_400));
+        let c = connect(&app, &w.hosts[0]).await;
+        let path = format!("/v1/connections/{}", c["id"].as_str().unwrap());
+        advance(&app, 1_000);
+        tick(&app).await;
+        assert_eq!(app.get(&path).await.body["status"], "healthy");
+        advance(&app, 4 * 86_400 + 12 * 3_600);
+        tick(&app).await;
+        let now = app.get(&path).await;
+        assert_eq!(now.body["status"], "expiring", "{}", now.body);
+        let alerts = app.get("/v1/jobs").await;
+        assert!(
+            alerts.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|j| j["kind"] == "connection.event" && j["payload"]["status"] == "expiring")
+        );
+        advance(&app, 3 * 86_400);
+        tick(&app).await;
+        assert_eq!(app.get(&path).await.body["status"], "revoked");
+        app
+    })
+    .await;
+}

@@ -102,7 +102,7 @@ async fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("s.db").display());
     let mut s = Server::start(&url).await;
-    let r = reqwest::get(format!("{}/healthz", s.base)).await.unwrap();
+    let r = sked_test_utils::http().get(format!("{}/healthz", s.base)).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let status = s.terminate().await;
     assert!(status.success(), "exit status {status:?}");
@@ -111,7 +111,10 @@ async fn sigterm_stops_the_server_cleanly() {
         out.push(line);
     }
     assert!(out.iter().any(|l| l.contains("Sked stopped.")), "{out:?}");
-    assert!(reqwest::get(format!("{}/healthz", s.base)).await.is_err(), "the port is closed");
+    assert!(
+        sked_test_utils::http().get(format!("{}/healthz", s.base)).send().await.is_err(),
+        "the port is closed"
+    );
 }
 
 #[tokio::test]
@@ -207,4 +210,109 @@ fn the_cli_manages_tenants_and_keys() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn secret_rotation_reseals_every_token_under_the_new_key() {
+    use sked_core::ids::{ConnectionId, HostId};
+    use sked_server::secrets::Sealer;
+    use sked_store::{Connection, Host, Tenant, TokenAudit};
+
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["migrate"]);
+    let settings = sked_server::Settings {
+        database_url: format!("sqlite://{}", dir.path().join("cli.db").display()),
+        ..Default::default()
+    };
+    let old = sked_server::bootstrap::secret_key(&settings).unwrap().unwrap().0;
+    let store = sked_store::connect(&settings.database_url).await.unwrap();
+    let tenant = Tenant { id: Default::default(), name: "Acme".into(), created_at: 0 };
+    store.insert_tenant(&tenant).await.unwrap();
+    let host = Host {
+        id: HostId::new(),
+        tenant_id: tenant.id,
+        name: "Ann".into(),
+        email: None,
+        phone: None,
+        time_zone: "UTC".into(),
+        schedule_id: None,
+        priority: 0,
+        weight: 100,
+        active: true,
+        version: 1,
+        max_span: 0,
+        external_span: 0,
+        external_version: 0,
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.insert_host(&host).await.unwrap();
+    let sealer = Sealer::new(&old, &[]).unwrap();
+    let c = Connection {
+        id: ConnectionId::new(),
+        tenant_id: tenant.id,
+        host_id: host.id,
+        provider: "google".into(),
+        account: "ann@acme.test".into(),
+        status: "healthy".into(),
+        access_token: Some(sealer.seal("ya29.access").unwrap()),
+        refresh_token: Some(sealer.seal("1//refresh").unwrap()),
+        token_expires_at: Some(3_599),
+        refresh_expires_at: None,
+        scopes: String::new(),
+        booking_calendar_id: None,
+        last_checked_at: None,
+        last_error: None,
+        next_check_at: 0,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let audit = TokenAudit {
+        id: uuid::Uuid::now_v7(),
+        connection_id: c.id,
+        tenant_id: tenant.id,
+        at: 0,
+        action: "granted".into(),
+        detail: None,
+    };
+    store.insert_connection(&c, &[], &audit, &[]).await.unwrap();
+    let tokens = || async {
+        let c = store.find_connection(c.id).await.unwrap();
+        (c.access_token.unwrap(), c.refresh_token.unwrap())
+    };
+
+    // The key in the file: a new key is made and the file replaced.
+    let out = run(dir.path(), &["secret", "rotate"]);
+    assert!(out.contains("re-sealed 2 secrets"), "{out}");
+    let new = std::fs::read_to_string(dir.path().join("secret.key")).unwrap().trim().to_owned();
+    assert_ne!(new, old);
+    assert!(!dir.path().join("secret.key.new").exists());
+    let (access, refresh) = tokens().await;
+    let new_sealer = Sealer::new(&new, &[]).unwrap();
+    assert_eq!(
+        (new_sealer.open(&access).unwrap().as_str(), new_sealer.open(&refresh).unwrap().as_str()),
+        ("ya29.access", "1//refresh")
+    );
+    assert!(sealer.open(&access).is_err(), "the old key opens nothing");
+
+    // The key in SKED_SECRET_KEY: the new one set, the old one still known while rotating.
+    let newest = run(dir.path(), &["secret", "generate"]).trim().to_owned();
+    assert_eq!(newest.len(), 64);
+    let env_rotate = |extra: &[&str]| {
+        std::process::Command::new(SKED)
+            .current_dir(dir.path())
+            .args(["secret", "rotate"])
+            .args(extra)
+            .env("SKED_DATABASE_URL", "sqlite://./cli.db")
+            .env("SKED_SECRET_KEY", &newest)
+            .env("SKED_SECRET_KEY_PREVIOUS", &new)
+            .output()
+            .unwrap()
+    };
+    assert!(!env_rotate(&["--new-key", &newest]).status.success(), "the new key comes from the environment");
+    let out = env_rotate(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (access, _) = tokens().await;
+    assert_eq!(Sealer::new(&newest, &[]).unwrap().open(&access).unwrap(), "ya29.access");
+    assert!(new_sealer.open(&access).is_err());
 }

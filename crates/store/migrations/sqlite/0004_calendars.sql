@@ -3,6 +3,7 @@
 -- for bookings, pending OAuth authorizations and the audit log of token changes. Tokens are
 -- stored sealed (AES-256-GCM), never in plain text.
 ALTER TABLE hosts ADD COLUMN external_span INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE hosts ADD COLUMN external_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE event_types ADD COLUMN send_updates TEXT NOT NULL DEFAULT 'all';
 
 CREATE TABLE connections (

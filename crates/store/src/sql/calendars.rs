@@ -10,7 +10,7 @@ use super::dialect::Dialect;
 use super::{SqlStore, found, map_err, queries as shared};
 use crate::{
     BookingCalendarEvent, CalendarStore, Connection, ConnectionCalendar, ExternalBusy, ExternalEventRow,
-    NewJob, OAuthState, Page, REVOKED, StoreError, StoreResult, SyncWrite, TokenAudit, TokenUpdate,
+    Host, NewJob, OAuthState, Page, REVOKED, StoreError, StoreResult, SyncWrite, TokenAudit, TokenUpdate,
 };
 
 const CONN_COLS: &str = "id, tenant_id, host_id, provider, account, status, access_token, refresh_token, \
@@ -131,10 +131,13 @@ mod q {
          series_id = excluded.series_id, booking_id = excluded.booking_id, data = excluded.data";
     pub const INSERT_BUSY: &str = "INSERT INTO external_busy (connection_id, calendar_id, series_id, tenant_id, \
          host_id, start_at, end_at) ";
-    pub const BUMP_EXTERNAL: &str = "UPDATE hosts SET version = version + 1, \
+    pub const BUMP_EXTERNAL: &str = "UPDATE hosts SET external_version = external_version + 1, \
          external_span = CASE WHEN external_span < $3 THEN $3 ELSE external_span END \
          WHERE id = $1 AND tenant_id = $2";
     pub const EXTERNAL_SPAN: &str = "SELECT external_span FROM hosts WHERE id = $1 AND tenant_id = $2";
+    pub const HOST_SPANS: &str = "SELECT start_at, end_at FROM external_busy \
+         WHERE host_id = $1 AND tenant_id = $2 AND start_at < $4 AND end_at > $3 AND start_at > $5 \
+         ORDER BY start_at";
     pub const HOST_EXTERNAL: &str = "SELECT host_id, connection_id, start_at, end_at FROM external_busy \
          WHERE host_id = $1 AND tenant_id = $2 AND start_at < $4 AND end_at > $3 AND start_at > $5 \
          ORDER BY start_at";
@@ -376,7 +379,7 @@ where
             }
         }
         if changed {
-            bump_host(&mut tx, conn.host_id, conn.tenant_id, 0).await?;
+            bump_external(&mut tx, conn.host_id, conn.tenant_id, 0).await?;
         }
         tx.commit().await.map_err(map_err::<DB>)
     }
@@ -453,7 +456,7 @@ where
         ] {
             sqlx::query(stmt).bind(id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
         }
-        bump_host(&mut tx, conn.host_id, conn.tenant_id, 0).await?;
+        bump_external(&mut tx, conn.host_id, conn.tenant_id, 0).await?;
         insert_jobs(&mut tx, jobs).await?;
         tx.commit().await.map_err(map_err::<DB>)?;
         Ok((conn, calendars))
@@ -703,7 +706,7 @@ where
             b.build().execute(&mut *tx).await.map_err(map_err::<DB>)?;
         }
         if w.full || !w.busy.is_empty() {
-            bump_host(&mut tx, HostId(host), TenantId(tenant), longest).await?;
+            bump_external(&mut tx, HostId(host), TenantId(tenant), longest).await?;
         }
         tx.commit().await.map_err(map_err::<DB>)
     }
@@ -730,6 +733,19 @@ where
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)
+    }
+
+    async fn external_spans(&self, host: &Host, range: Interval) -> StoreResult<Vec<Interval>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(q::HOST_SPANS)
+            .bind(host.id.0)
+            .bind(host.tenant_id.0)
+            .bind(range.start)
+            .bind(range.end)
+            .bind(range.start - host.external_span - 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)?;
+        Ok(rows.into_iter().map(|(s, e)| Interval::new(s, e)).collect())
     }
 
     async fn booking_calendar_events(&self, booking: BookingId) -> StoreResult<Vec<BookingCalendarEvent>> {
@@ -847,8 +863,9 @@ where
     Ok(())
 }
 
-/// Bumps a host's version (its availability changed) and grows its external reach to `span`.
-async fn bump_host<DB>(
+/// Bumps a host's external version (its busy time from calendars changed) and grows its external
+/// reach to `span`.
+async fn bump_external<DB>(
     tx: &mut sqlx::Transaction<'static, DB>,
     host: HostId,
     tenant: TenantId,

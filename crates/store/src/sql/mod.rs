@@ -22,8 +22,8 @@ use self::dialect::Dialect;
 use self::queries as q;
 use crate::{
     ApiKey, AvailabilityData, Backend, Block, Booking, BookingFilter, BookingWrite, CalendarStore, DynStore,
-    EventType, ExternalBusy, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, NewJob, Occupancy, Page,
-    Schedule, Store, StoreError, StoreResult, Tenant, Versions, VoiceAgent, VoiceCall,
+    EventType, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, NewJob, Occupancy, Page, Schedule,
+    Store, StoreError, StoreResult, Tenant, Versions, VoiceAgent, VoiceCall,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -133,7 +133,6 @@ where
     for<'r> HostLoad: FromRow<'r, DB::Row>,
     for<'r> VoiceAgent: FromRow<'r, DB::Row>,
     for<'r> VoiceCall: FromRow<'r, DB::Row>,
-    for<'r> ExternalBusy: FromRow<'r, DB::Row>,
     SqlStore<DB>: CalendarStore,
 {
     fn backend(&self) -> Backend {
@@ -716,18 +715,8 @@ where
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
-        let external_reach = hosts.iter().map(|h| h.external_span).max().unwrap_or(0);
-        let external: Vec<ExternalBusy> = sqlx::query_as(q::EVENT_TYPE_EXTERNAL_BUSY)
-            .bind(event_type.0)
-            .bind(tenant.0)
-            .bind(range.start)
-            .bind(range.end)
-            .bind(range.start - external_reach - 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err::<DB>)?;
         let et = EventType { host_ids: hosts.iter().map(|h| h.id).collect(), ..et };
-        Ok(AvailabilityData { event_type: Some(et), hosts, schedules, occupancy, blocks, external })
+        Ok(AvailabilityData { event_type: Some(et), hosts, schedules, occupancy, blocks })
     }
 
     async fn host_busy(

@@ -41,7 +41,7 @@ pub const SCHEDULE_IN_USE: &str = "SELECT COUNT(*) FROM hosts WHERE schedule_id 
 
 // Hosts.
 const HOST_COLS: &str = "id, tenant_id, name, email, phone, time_zone, schedule_id, priority, weight, active, \
-     version, max_span, external_span, created_at, updated_at";
+     version, max_span, external_span, external_version, created_at, updated_at";
 pub const INSERT_HOST: &str = "INSERT INTO hosts (id, tenant_id, name, email, phone, time_zone, schedule_id, \
      priority, weight, active, version, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)";
@@ -120,11 +120,13 @@ pub const DELETE_BLOCK: &str = "DELETE FROM blocks WHERE id = $1 AND tenant_id =
 /// The event type's version (position 0), then each host's in order.
 pub const VERSIONS: &str = "SELECT 0 AS k, version FROM event_types WHERE id = $1 AND tenant_id = $2 \
      UNION ALL SELECT eh.position + 1 AS k, h.version FROM event_type_hosts eh JOIN hosts h ON h.id = eh.host_id \
-     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 ORDER BY k";
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 \
+     UNION ALL SELECT eh.position + 1000000 AS k, h.external_version FROM event_type_hosts eh \
+     JOIN hosts h ON h.id = eh.host_id WHERE eh.event_type_id = $1 AND h.tenant_id = $2 ORDER BY k";
 pub const EVENT_TYPE_ACTIVE_HOSTS: &str = const_format::concatcp!(
     "SELECT h.",
     "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, h.weight, h.active, \
-     h.version, h.max_span, h.external_span, h.created_at, h.updated_at",
+     h.version, h.max_span, h.external_span, h.external_version, h.created_at, h.updated_at",
     " FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3 ORDER BY eh.position"
 );
@@ -150,11 +152,7 @@ pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
     " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
      AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) ORDER BY start_at"
 );
-/// Busy time from connected calendars of the hosts of event type `$1` overlapping `[$3, $4)`,
-/// reaching back no further than `$5` (the hosts' longest external interval).
-pub const EVENT_TYPE_EXTERNAL_BUSY: &str = "SELECT host_id, connection_id, start_at, end_at FROM external_busy \
-     WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
-     AND start_at < $4 AND end_at > $3 AND start_at > $5 ORDER BY start_at";
+
 pub const HOST_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
      blocked_end FROM booking_hosts WHERE host_id = $1 AND tenant_id = $2 AND active = $3 \
      AND blocked_start < $5 AND blocked_end > $4 AND blocked_start > $6 ORDER BY blocked_start";

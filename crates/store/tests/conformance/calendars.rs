@@ -205,16 +205,23 @@ async fn syncs_store_busy_time_that_availability_reads() {
         s.apply_sync(&full).await.unwrap();
         let v1 = s.availability_versions(w.tenant, w.event_type.id).await.unwrap();
         assert_ne!(v0, v1, "the host's availability changed");
-        let data =
-            s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 2 * 86_400)).await.unwrap();
-        let mut got: Vec<(HostId, i64, i64)> =
-            data.external.iter().map(|x| (x.host_id, x.start_at, x.end_at)).collect();
-        got.sort();
+        let ann = s.host(w.tenant, w.hosts[0].id).await.unwrap();
         assert_eq!(
-            got,
-            vec![(w.hosts[0].id, T0 + 3_600, T0 + 7_200), (w.hosts[0].id, T0 + 86_400, T0 + 90_000)]
+            (ann.external_version, ann.external_span, ann.version),
+            (1, 3_600, w.hosts[0].version),
+            "only the external version moves"
         );
-        assert!(data.external.iter().all(|x| x.connection_id == c.id));
+        let got = s.external_spans(&ann, Interval::new(T0, T0 + 2 * 86_400)).await.unwrap();
+        assert_eq!(got, vec![Interval::new(T0 + 3_600, T0 + 7_200), Interval::new(T0 + 86_400, T0 + 90_000)]);
+        let starting_inside = s.external_spans(&ann, Interval::new(T0 + 5_000, T0 + 5_001)).await.unwrap();
+        assert_eq!(
+            starting_inside,
+            vec![Interval::new(T0 + 3_600, T0 + 7_200)],
+            "found though it began before the range"
+        );
+        let data =
+            s.host_external_busy(w.tenant, w.hosts[0].id, Interval::new(T0, T0 + 2 * 86_400)).await.unwrap();
+        assert!(data.len() == 2 && data.iter().all(|x| x.connection_id == c.id));
         let busy = s
             .host_external_busy(w.tenant, w.hosts[0].id, Interval::new(T0 + 5_000, T0 + 5_001))
             .await

@@ -154,7 +154,7 @@ async fn versions_move_with_every_change_to_availability() {
         let v =
             |s: DynStore| async move { s.availability_versions(w.tenant, w.event_type.id).await.unwrap() };
         let v0 = v(s.clone()).await;
-        assert_eq!(v0.len(), 3);
+        assert_eq!(v0.len(), 5, "the event type's, each host's, and each host's external version");
         s.update_schedule(&Schedule { name: "New".into(), ..w.schedule.clone() }).await.unwrap();
         let v1 = v(s.clone()).await;
         assert!(v1[1] > v0[1] && v1[2] > v0[2], "a schedule change moves its hosts");

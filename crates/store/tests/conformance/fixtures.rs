@@ -45,6 +45,7 @@ pub fn host(tenant: TenantId, schedule: Option<ScheduleId>, name: &str) -> Host 
         version: 1,
         max_span: 0,
         external_span: 0,
+        external_version: 0,
         created_at: T0,
         updated_at: T0,
     }

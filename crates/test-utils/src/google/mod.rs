@@ -263,6 +263,12 @@ impl GoogleStandIn {
         }
     }
 
+    /// Grants made from now on last `secs` (the user chose time-limited access): token answers
+    /// carry `refresh_token_expires_in`, and refreshing after it ends answers `invalid_grant`.
+    pub fn set_grant_lifetime(&self, secs: Option<i64>) {
+        self.inner.lock().grant_lifetime = secs;
+    }
+
     /// Forgets every sync token issued so far: the next incremental list answers 410.
     pub fn invalidate_sync_tokens(&self) {
         self.inner.lock().sync_tokens.clear();

@@ -31,6 +31,8 @@ pub(crate) struct State {
     pub rate_limited: usize,
     pub retry_after: u64,
     pub page_size: Option<usize>,
+    /// Seconds new grants last (time-limited access), if limited.
+    pub grant_lifetime: Option<i64>,
     /// Change counter over all calendars; events remember the value of their last change.
     pub seq: u64,
     pub sync_tokens: HashMap<String, SyncPoint>,
@@ -92,6 +94,8 @@ pub(crate) struct Grant {
     pub account: String,
     pub scopes: Vec<String>,
     pub revoked: bool,
+    /// When time-limited access ends (the user granted access for a while).
+    pub expires: Option<Timestamp>,
 }
 
 /// What an access token stands for.

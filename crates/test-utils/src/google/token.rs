@@ -115,7 +115,9 @@ fn exchange_code(st: &mut State, p: &[(String, String)], now: Timestamp) -> Resp
     }
     let refresh = entry.refresh.then(|| {
         let token = opaque("1//0", 100);
-        let grant = Grant { account: entry.account.clone(), scopes: entry.scopes.clone(), revoked: false };
+        let expires = st.grant_lifetime.map(|s| plus(now, s));
+        let grant =
+            Grant { account: entry.account.clone(), scopes: entry.scopes.clone(), revoked: false, expires };
         st.grants.insert(token.clone(), grant);
         token
     });
@@ -130,7 +132,8 @@ fn refresh(st: &mut State, p: &[(String, String)], now: Timestamp) -> Response {
             "Missing required parameter: refresh_token",
         );
     };
-    let Some(grant) = st.grants.get(token).filter(|g| !g.revoked).cloned() else {
+    let live = |g: &&Grant| !g.revoked && g.expires.is_none_or(|e| now < e);
+    let Some(grant) = st.grants.get(token).filter(live).cloned() else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Token has been expired or revoked.");
     };
     token_response(st, &grant.account, &grant.scopes, Some(token.to_owned()), false, now)
@@ -156,8 +159,12 @@ fn token_response(
     let mut body = serde_json::Map::new();
     body.insert("access_token".into(), json!(access));
     body.insert("expires_in".into(), json!(ACCESS_TTL));
+    let ends = grant.as_ref().and_then(|g| st.grants.get(g)).and_then(|g| g.expires);
     if let Some(r) = grant.filter(|_| show_refresh) {
         body.insert("refresh_token".into(), json!(r));
+    }
+    if let Some(ends) = ends {
+        body.insert("refresh_token_expires_in".into(), json!(ends.as_second() - now.as_second()));
     }
     body.insert("scope".into(), json!(scopes.join(" ")));
     body.insert("token_type".into(), json!("Bearer"));
