@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use sked_core::Clock;
 use sked_core::ids::{JobId, TenantId};
 use sked_store::{DynStore, Job, NewJob, StoreResult};
@@ -88,6 +89,9 @@ pub struct WorkerConfig {
     pub gather: Duration,
     /// Retry delays.
     pub backoff: Backoff,
+    /// Jobs of a batch run at once: one slow outside service (a calendar API timing out)
+    /// holds up one slot, not the queue.
+    pub concurrency: usize,
 }
 
 impl Default for WorkerConfig {
@@ -99,6 +103,7 @@ impl Default for WorkerConfig {
             poll: Duration::from_secs(1),
             gather: Duration::from_millis(20),
             backoff: Backoff::default(),
+            concurrency: 16,
         }
     }
 }
@@ -154,15 +159,22 @@ impl Worker {
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
         let mut pass = Pass::default();
         let mut done = Vec::new();
-        for job in jobs {
+        let outcomes: Vec<(Job, Result<(), JobError>)> = futures::stream::iter(jobs)
+            .map(|job| async move {
+                let outcome = match self.handlers.get(&job.kind) {
+                    _ if job.attempts > job.max_attempts => {
+                        Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
+                    }
+                    Some(h) => h.run(&job).await,
+                    None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
+                };
+                (job, outcome)
+            })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect()
+            .await;
+        for (job, outcome) in outcomes {
             pass.ran += 1;
-            let outcome = match self.handlers.get(&job.kind) {
-                _ if job.attempts > job.max_attempts => {
-                    Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
-                }
-                Some(h) => h.run(&job).await,
-                None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
-            };
             let now = self.clock.now_second();
             let result = match outcome {
                 Ok(()) => {

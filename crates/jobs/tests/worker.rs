@@ -153,3 +153,33 @@ async fn two_workers_run_each_job_once() {
     })
     .await;
 }
+
+/// Waits until `n` runs have started together: a worker that ran jobs one at a time would
+/// never get there.
+struct Rendezvous(tokio::sync::Barrier);
+
+#[async_trait]
+impl Handler for Rendezvous {
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), self.0.wait()).await {
+            Ok(_) => Ok(()),
+            Err(_) => Err(JobError::Permanent("ran alone".into())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_slow_job_does_not_hold_up_the_others_of_its_batch() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        worker.register("slow", Arc::new(Rendezvous(tokio::sync::Barrier::new(4))));
+        for _ in 0..4 {
+            store.enqueue(&new_job(None, "slow", &serde_json::json!({}), clock.now_second())).await.unwrap();
+        }
+        let pass = worker.run_until_idle().await.unwrap();
+        assert_eq!((pass.ran, pass.done, pass.dead), (4, 4, 0));
+        db
+    })
+    .await;
+}
