@@ -98,6 +98,14 @@ pub struct ConnectionCalendar {
     pub last_error: Option<String>,
 }
 
+impl ConnectionCalendar {
+    /// Whether it is kept in sync: when its events block time, and when it receives bookings
+    /// (so the host's moves and deletions of them are followed, busy or not).
+    pub fn synced(&self, booking_calendar_id: Option<&str>) -> bool {
+        self.busy || booking_calendar_id == Some(self.calendar_id.as_str())
+    }
+}
+
 /// A provider event as kept locally (`data` is the provider module's JSON).
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ExternalEventRow {
@@ -247,9 +255,10 @@ pub trait CalendarStore: Send + Sync {
     ) -> StoreResult<Vec<Connection>>;
     /// A connection's calendars.
     async fn connection_calendars(&self, id: ConnectionId) -> StoreResult<Vec<ConnectionCalendar>>;
-    /// Sets where bookings go and which calendars are busy. A calendar that stops being busy
-    /// forgets its events and busy time (the host's availability changes); one that starts is
-    /// due for a full sync at `now`.
+    /// Sets where bookings go and which calendars are busy. A calendar that stops being synced
+    /// ([`ConnectionCalendar::synced`]) forgets its events and busy time; one that stops being
+    /// busy loses its busy time at once (the host's availability changes); one that starts
+    /// either is due for a full sync at `now`.
     async fn configure_connection(
         &self,
         tenant: TenantId,

@@ -60,7 +60,10 @@ pub struct CalendarView {
     pub writable: bool,
     /// Its events block the host's time.
     pub busy: bool,
-    /// When its busy time was last synced.
+    /// Kept in sync with the provider: it is busy, or it receives bookings (so the host's moves
+    /// and deletions of them are followed).
+    pub synced: bool,
+    /// When it was last synced.
     pub synced_at: Option<String>,
     /// Push notifications are on until this instant.
     pub push_until: Option<String>,
@@ -77,11 +80,12 @@ pub fn view(c: Connection, calendars: Vec<ConnectionCalendar>) -> ConnectionView
         status: c.status,
         last_checked_at: c.last_checked_at.map(rfc3339),
         last_error: c.last_error,
-        booking_calendar_id: c.booking_calendar_id,
+        booking_calendar_id: c.booking_calendar_id.clone(),
         scopes: c.scopes.split_whitespace().map(str::to_owned).collect(),
         calendars: calendars
             .into_iter()
             .map(|k| CalendarView {
+                synced: k.synced(c.booking_calendar_id.as_deref()),
                 id: k.calendar_id,
                 summary: k.summary,
                 time_zone: k.time_zone,
@@ -244,16 +248,19 @@ async fn update(
         .configure_connection(auth.tenant, id, booking.as_deref(), &busy, now)
         .await
         .map_err(|e| ApiError::store("connection", e))?;
-    // Calendars turned off lose their channel; those turned on sync at once.
+    // Calendars no longer synced lose their channel; those synced afresh, or whose busy time
+    // changed, sync in full at once.
+    let after = state.store.connection_calendars(id).await.map_err(|e| ApiError::store("connection", e))?;
     let mut jobs = Vec::new();
     let mut release = Vec::new();
-    for (cal, on) in &busy {
-        let Some(k) = calendars.iter().find(|k| &k.calendar_id == cal) else { continue };
-        if *on && !k.busy {
-            jobs.push(sync_job(&c, cal, true, now));
+    for k in &calendars {
+        let Some(a) = after.iter().find(|a| a.calendar_id == k.calendar_id) else { continue };
+        let (was, is) = (k.synced(c.booking_calendar_id.as_deref()), a.synced(booking.as_deref()));
+        if is && (!was || a.busy != k.busy) {
+            jobs.push(sync_job(&c, &k.calendar_id, true, now));
         }
-        if !*on
-            && k.busy
+        if was
+            && !is
             && let (Some(ch), Some(res)) = (&k.channel_id, &k.channel_resource_id)
         {
             release.push(json!({ "id": ch, "resource_id": res }));
@@ -294,7 +301,7 @@ async fn disconnect(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sync every busy calendar of a connection again from scratch.
+/// Sync a connection's calendars (the busy ones, and the one receiving bookings) from scratch.
 #[utoipa::path(post, path = "/v1/connections/{id}/sync", tag = "connections", params(("id" = String, Path)),
     responses((status = 202, body = ConnectionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn resync(
@@ -306,7 +313,7 @@ async fn resync(
     let calendars =
         state.store.connection_calendars(id).await.map_err(|e| ApiError::store("connection", e))?;
     let now = state.clock.now_second();
-    for k in calendars.iter().filter(|k| k.busy) {
+    for k in calendars.iter().filter(|k| k.synced(c.booking_calendar_id.as_deref())) {
         state
             .store
             .enqueue(&sync_job(&c, &k.calendar_id, true, now))

@@ -117,7 +117,7 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
         .connection_calendars(id)
         .await?
         .into_iter()
-        .find(|k| k.calendar_id == calendar && k.busy)
+        .find(|k| k.calendar_id == calendar && k.synced(c.booking_calendar_id.as_deref()))
         .ok_or(CalError::Store(StoreError::NotFound))?;
     let g = google(state)?;
     let channel_id = uuid::Uuid::now_v7().to_string();

@@ -92,7 +92,7 @@ pub struct SyncReport {
     pub cancelled: usize,
 }
 
-/// Syncs one busy calendar of a connection.
+/// Syncs one calendar of a connection (busy, or receiving bookings).
 pub async fn sync(
     state: &AppState,
     id: ConnectionId,
@@ -105,7 +105,7 @@ pub async fn sync(
         .connection_calendars(id)
         .await?
         .into_iter()
-        .find(|k| k.calendar_id == calendar && k.busy)
+        .find(|k| k.calendar_id == calendar && k.synced(c.booking_calendar_id.as_deref()))
         .ok_or(CalError::Store(StoreError::NotFound))?;
     let g = google(state)?;
     let zone = zone_of(state, &c, &cal).await;
@@ -187,8 +187,11 @@ pub async fn sync(
         by_series.entry(s.series_id.as_str()).or_default().push(s.clone());
     }
     let horizon = Interval::new(now - DAY, expand_until);
+    // A calendar synced only because it receives bookings keeps its events (ours among them)
+    // but blocks no time.
     let busy: Vec<(String, Vec<Interval>)> = touched
         .iter()
+        .filter(|_| cal.busy)
         .map(|series| {
             let spans =
                 by_series.get(series.as_str()).map_or_else(Vec::new, |p| series_busy(p, &zone, horizon));

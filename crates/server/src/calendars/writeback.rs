@@ -227,7 +227,8 @@ fn transient(e: &CalError) -> bool {
     }
 }
 
-/// Creates the booking's event (or finds it, after a retry, and patches it).
+/// Creates the booking's event (or finds it, after a retry, and patches it), or moves the one
+/// written before.
 async fn upsert(
     state: &AppState,
     c: Connection,
@@ -243,7 +244,11 @@ async fn upsert(
     let body = &body;
 
     if let Some(event) = existing {
-        match session.call(|t| async move { g.patch_event(&t, calendar, event, body, su).await }).await {
+        // Only the time moved: what the host changed in the event since (attendees they
+        // added, notes in the description) stays.
+        let moved = json!({ "start": body["start"], "end": body["end"], "status": "confirmed" });
+        let moved = &moved;
+        match session.call(|t| async move { g.patch_event(&t, calendar, event, moved, su).await }).await {
             Ok(_) => return Ok(event.to_owned()),
             // Deleted for good in the provider: write it again.
             Err(CalError::Google(GoogleError::NotFound)) => {}

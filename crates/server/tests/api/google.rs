@@ -681,3 +681,112 @@ async fn a_time_limited_grant_turns_expiring_then_revoked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        g.add_calendar(ANN, "bookings-ann", "Client bookings", ZONE);
+        g.put_event("bookings-ann", timed("note1", "2026-03-03T09:00:00-05:00", "2026-03-03T10:00:00-05:00"));
+        let c = connect(&app, &w.hosts[0]).await;
+        let id = c["id"].as_str().unwrap().to_owned();
+        let r = app.patch(&format!("/v1/connections/{id}"), json!({"booking_calendar_id": "bookings-ann"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let cal = |body: &Value, id: &str| body["calendars"].as_array().unwrap().iter().find(|k| k["id"] == id).unwrap().clone();
+        let k = cal(&r.body, "bookings-ann");
+        assert_eq!((k["busy"].as_bool(), k["synced"].as_bool()), (Some(false), Some(true)), "{k}");
+        app.run_pending_jobs().await;
+        assert!(cal(&app.get(&format!("/v1/connections/{id}")).await.body, "bookings-ann")["synced_at"].is_string());
+        // Its own events do not block Ann's time.
+        assert!(ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T14:00:00Z".to_owned()));
+        tick(&app).await;
+        assert_eq!(g.channels().len(), 2, "the bookings calendar is watched too");
+
+        let b = book(&app, &w, "2026-03-03T16:30:00Z").await;
+        app.run_pending_jobs().await;
+        let ours: Vec<Value> = g.events("bookings-ann").into_iter().filter(|e| e["id"].as_str().unwrap().starts_with("sked")).collect();
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        assert!(our_events(&g).is_empty(), "nothing in the primary calendar");
+        // Ann moves it there: the booking follows.
+        let event_id = ours[0]["id"].as_str().unwrap().to_owned();
+        g.patch_event("bookings-ann", &event_id, json!({"start": {"dateTime": "2026-03-03T15:00:00-05:00"}, "end": {"dateTime": "2026-03-03T15:30:00-05:00"}}));
+        notify(&app, &g).await;
+        let moved = app.get(&format!("/v1/bookings/{}", b["id"].as_str().unwrap())).await;
+        assert_eq!(moved.body["start"], "2026-03-03T20:00:00Z");
+        let history = app.get(&format!("/v1/bookings/{}/history", b["id"].as_str().unwrap())).await;
+        assert_eq!(history.body["data"].as_array().unwrap().last().unwrap()["actor"], "google");
+        // Still no busy time from that calendar beyond the booking itself.
+        let busy = app.get(&format!("/v1/hosts/{}/busy?from=2026-03-03T00:00:00Z&to=2026-03-04T00:00:00Z", w.hosts[0])).await;
+        let sources: Vec<&str> = busy.body["data"].as_array().unwrap().iter().map(|x| x["source"].as_str().unwrap()).collect();
+        assert_eq!(sources, ["booking"], "{}", busy.body);
+
+        // Marked busy, its other events block too.
+        let r = app.patch(&format!("/v1/connections/{id}"), json!({"calendars": [{"id": "bookings-ann", "busy": true}]})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.run_pending_jobs().await;
+        assert!(!ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T14:00:00Z".to_owned()));
+        // Not busy again and bookings back to the primary calendar: no longer synced, its
+        // channel stopped and its busy time gone at once.
+        let r = app
+            .patch(&format!("/v1/connections/{id}"), json!({"booking_calendar_id": ANN, "calendars": [{"id": "bookings-ann", "busy": false}]}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(cal(&r.body, "bookings-ann")["synced"], false);
+        assert!(ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T14:00:00Z".to_owned()));
+        app.run_pending_jobs().await;
+        assert_eq!(g.channels().len(), 1, "{:?}", g.channels());
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reschedule_moves_the_event_and_keeps_the_hosts_edits() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &w.hosts[0]).await;
+        let b = book(&app, &w, "2026-03-03T16:30:00Z").await;
+        app.run_pending_jobs().await;
+        let event_id = our_events(&g)[0]["id"].as_str().unwrap().to_owned();
+        // Ann invites a colleague and adds a line to the description in Google.
+        let mut attendees = our_events(&g)[0]["attendees"].as_array().unwrap().clone();
+        attendees.push(json!({"email": "colleague@acme.test"}));
+        g.patch_event(
+            ANN,
+            &event_id,
+            json!({"attendees": attendees, "description": "Ann: bring the floor plan"}),
+        );
+        notify(&app, &g).await;
+        let r = app
+            .post(
+                &format!("/v1/bookings/{}/reschedule", b["id"].as_str().unwrap()),
+                json!({"start": "2026-03-03T19:00:00Z"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.run_pending_jobs().await;
+        let ours = our_events(&g);
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        let ev = &ours[0];
+        assert_eq!(
+            ev["start"]["dateTime"].as_str().unwrap().parse::<Timestamp>().unwrap(),
+            "2026-03-03T19:00:00Z".parse::<Timestamp>().unwrap()
+        );
+        assert_eq!(
+            ev["end"]["dateTime"].as_str().unwrap().parse::<Timestamp>().unwrap(),
+            "2026-03-03T19:30:00Z".parse::<Timestamp>().unwrap()
+        );
+        let emails: Vec<&str> =
+            ev["attendees"].as_array().unwrap().iter().map(|a| a["email"].as_str().unwrap()).collect();
+        assert_eq!(emails, ["guest@example.test", "colleague@acme.test"]);
+        assert_eq!(ev["description"], "Ann: bring the floor plan");
+        // The booking was not touched by its own event coming back.
+        let got = app.get(&format!("/v1/bookings/{}", b["id"].as_str().unwrap())).await;
+        assert_eq!(
+            (got.body["start"].as_str(), got.body["status"].as_str()),
+            (Some("2026-03-03T19:00:00Z"), Some("confirmed"))
+        );
+        app
+    })
+    .await;
+}

@@ -62,8 +62,6 @@ mod q {
     );
     pub const SET_BOOKING_CAL: &str =
         "UPDATE connections SET booking_calendar_id = $3, updated_at = $4 WHERE id = $1 AND tenant_id = $2";
-    pub const CAL_BUSY: &str =
-        "SELECT busy FROM connection_calendars WHERE connection_id = $1 AND calendar_id = $2";
     pub const CAL_OFF: &str = "UPDATE connection_calendars SET busy = $3, sync_token = NULL, synced_at = NULL, \
          expanded_until = NULL, channel_id = NULL, channel_resource_id = NULL, channel_token_hash = NULL, \
          channel_expires_at = NULL, next_watch_at = NULL WHERE connection_id = $1 AND calendar_id = $2";
@@ -91,12 +89,14 @@ mod q {
     pub const CLAIM_CHECK: &str =
         "UPDATE connections SET next_check_at = $3 WHERE id = $1 AND next_check_at = $2";
     pub const DUE_POLLS: &str = "SELECT c.connection_id, c.calendar_id, c.next_poll_at FROM connection_calendars c \
-         JOIN connections n ON n.id = c.connection_id WHERE c.busy = $2 AND c.next_poll_at <= $1 \
+         JOIN connections n ON n.id = c.connection_id \
+         WHERE (c.busy = $2 OR c.calendar_id = n.booking_calendar_id) AND c.next_poll_at <= $1 \
          AND n.status <> $3 ORDER BY c.next_poll_at LIMIT $4";
     pub const CLAIM_POLL: &str = "UPDATE connection_calendars SET next_poll_at = $4 \
          WHERE connection_id = $1 AND calendar_id = $2 AND next_poll_at = $3";
     pub const DUE_WATCHES: &str = "SELECT c.connection_id, c.calendar_id, c.next_watch_at FROM connection_calendars c \
-         JOIN connections n ON n.id = c.connection_id WHERE c.busy = $3 AND n.status <> $4 \
+         JOIN connections n ON n.id = c.connection_id \
+         WHERE (c.busy = $3 OR c.calendar_id = n.booking_calendar_id) AND n.status <> $4 \
          AND (c.channel_expires_at IS NULL OR c.channel_expires_at < $2) \
          AND (c.next_watch_at IS NULL OR c.next_watch_at <= $1) ORDER BY c.next_watch_at LIMIT $5";
     pub const CLAIM_WATCH: &str = "UPDATE connection_calendars SET next_watch_at = $4 \
@@ -120,8 +120,9 @@ mod q {
     );
     pub const ADVANCE: &str = "UPDATE connection_calendars SET sync_token = $3, synced_at = $4, \
          expanded_until = COALESCE($5, expanded_until), last_error = NULL \
-         WHERE connection_id = $1 AND calendar_id = $2 AND busy = $7 AND sync_token IS NOT DISTINCT FROM $6 \
-         RETURNING host_id, tenant_id";
+         WHERE connection_id = $1 AND calendar_id = $2 AND sync_token IS NOT DISTINCT FROM $6 \
+         AND (busy = $7 OR calendar_id = (SELECT n.booking_calendar_id FROM connections n WHERE n.id = $1)) \
+         RETURNING host_id, tenant_id, busy";
     pub const DELETE_EVENT: &str =
         "DELETE FROM external_events WHERE connection_id = $1 AND calendar_id = $2 AND event_id = $3";
     pub const DELETE_SERIES_BUSY: &str =
@@ -338,43 +339,51 @@ where
             .execute(&mut *tx)
             .await
             .map_err(map_err::<DB>)?;
+        let calendars: Vec<ConnectionCalendar> =
+            sqlx::query_as(q::CALS).bind(id.0).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
+        for (calendar, _) in busy {
+            if !calendars.iter().any(|k| &k.calendar_id == calendar) {
+                return Err(StoreError::NotFound);
+            }
+        }
         let mut changed = false;
-        for (calendar, on) in busy {
-            let current: Option<(bool,)> = sqlx::query_as(q::CAL_BUSY)
-                .bind(id.0)
-                .bind(calendar.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
-            let (current,) = found(current)?;
-            if current == *on {
+        for k in &calendars {
+            let cal = k.calendar_id.as_str();
+            let on = busy.iter().find(|(c, _)| c == cal).map_or(k.busy, |(_, on)| *on);
+            let was = k.synced(conn.booking_calendar_id.as_deref());
+            let now_synced = on || booking_calendar_id == Some(cal);
+            if on == k.busy && was == now_synced {
                 continue;
             }
-            changed = true;
-            if *on {
+            changed |= on != k.busy;
+            if now_synced {
+                // Synced afresh, or its busy time is recomputed: a full sync is due now.
                 sqlx::query(q::CAL_ON)
                     .bind(id.0)
-                    .bind(calendar.as_str())
-                    .bind(true)
+                    .bind(cal)
+                    .bind(on)
                     .bind(now)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err::<DB>)?;
+                if !on {
+                    sqlx::query(q::DROP_CAL_BUSY)
+                        .bind(id.0)
+                        .bind(cal)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err::<DB>)?;
+                }
             } else {
                 sqlx::query(q::CAL_OFF)
                     .bind(id.0)
-                    .bind(calendar.as_str())
-                    .bind(false)
+                    .bind(cal)
+                    .bind(on)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err::<DB>)?;
                 for stmt in [q::DROP_CAL_EVENTS, q::DROP_CAL_BUSY] {
-                    sqlx::query(stmt)
-                        .bind(id.0)
-                        .bind(calendar.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err::<DB>)?;
+                    sqlx::query(stmt).bind(id.0).bind(cal).execute(&mut *tx).await.map_err(map_err::<DB>)?;
                 }
             }
         }
@@ -634,7 +643,7 @@ where
 
     async fn apply_sync(&self, w: &SyncWrite) -> StoreResult<()> {
         let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let owner: Option<(Uuid, Uuid)> = sqlx::query_as(q::ADVANCE)
+        let owner: Option<(Uuid, Uuid, bool)> = sqlx::query_as(q::ADVANCE)
             .bind(w.connection_id.0)
             .bind(w.calendar_id.as_str())
             .bind(w.new_token.as_deref())
@@ -645,8 +654,10 @@ where
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err::<DB>)?;
-        // Another sync moved the token meanwhile, or the calendar stopped being busy.
-        let (host, tenant) = owner.ok_or(StoreError::Stale)?;
+        // Another sync moved the token meanwhile, or the calendar stopped being synced.
+        let (host, tenant, busy) = owner.ok_or(StoreError::Stale)?;
+        // A calendar synced only because it receives bookings has no busy time.
+        let spans: &[(String, Vec<Interval>)] = if busy { &w.busy } else { &[] };
         let (conn, cal) = (w.connection_id.0, w.calendar_id.as_str());
         if w.full {
             for stmt in [q::DROP_CAL_EVENTS, q::DROP_CAL_BUSY] {
@@ -677,7 +688,7 @@ where
         }
         let mut longest = 0;
         let mut rows: Vec<(&str, Interval)> = Vec::new();
-        for (series, spans) in &w.busy {
+        for (series, spans) in spans {
             if !w.full {
                 sqlx::query(q::DELETE_SERIES_BUSY)
                     .bind(conn)
@@ -705,7 +716,7 @@ where
             });
             b.build().execute(&mut *tx).await.map_err(map_err::<DB>)?;
         }
-        if w.full || !w.busy.is_empty() {
+        if busy && (w.full || !spans.is_empty()) {
             bump_external(&mut tx, HostId(host), TenantId(tenant), longest).await?;
         }
         tx.commit().await.map_err(map_err::<DB>)

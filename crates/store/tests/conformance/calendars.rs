@@ -307,6 +307,60 @@ async fn calendars_can_stop_and_start_counting_as_busy() {
 }
 
 #[tokio::test]
+async fn a_bookings_calendar_is_synced_without_blocking_time() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let c = connected(&s, &w).await;
+        // Bookings go to "family", which still does not count as busy.
+        s.configure_connection(w.tenant, c.id, Some("family"), &[], T0 + 50).await.unwrap();
+        let c = s.find_connection(c.id).await.unwrap();
+        let cals = s.connection_calendars(c.id).await.unwrap();
+        let family = cals.iter().find(|k| k.calendar_id == "family").unwrap();
+        assert!(
+            !family.busy && family.synced(c.booking_calendar_id.as_deref()) && family.next_poll_at == T0 + 50
+        );
+        let mut due = s.claim_polls(T0 + 300, T0 + 600, 10).await.unwrap();
+        due.sort();
+        let mut want = vec![(c.id, "ann@example.test".to_owned()), (c.id, "family".to_owned())];
+        want.sort();
+        assert_eq!(due, want, "both are polled");
+        assert_eq!(
+            s.claim_watches(T0, T0 + 86_400, T0 + 3_600, 10).await.unwrap().len(),
+            2,
+            "both are watched"
+        );
+        // Its events are kept, its busy time is not.
+        let mut full = sync(&c, "family", None, "tok-1");
+        full.full = true;
+        full.upsert = vec![event(&c, "family", "ours", "ours")];
+        full.busy = vec![("ours".into(), vec![Interval::new(T0, T0 + 3_600)])];
+        s.apply_sync(&full).await.unwrap();
+        assert_eq!(s.external_events(c.id, "family").await.unwrap().len(), 1);
+        assert!(
+            s.host_external_busy(w.tenant, w.hosts[0].id, Interval::new(T0, T0 + 3_600))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            s.host(w.tenant, w.hosts[0].id).await.unwrap().external_version,
+            0,
+            "availability unchanged"
+        );
+        // Bookings back to the primary calendar: "family" is forgotten.
+        s.configure_connection(w.tenant, c.id, Some("ann@example.test"), &[], T0 + 60).await.unwrap();
+        assert!(s.external_events(c.id, "family").await.unwrap().is_empty());
+        assert!(matches!(
+            s.apply_sync(&sync(&c, "family", Some("tok-1"), "tok-2")).await,
+            Err(StoreError::Stale)
+        ));
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn due_work_is_claimed_once() {
     on_each_store(|db| async move {
         let s = db.store().await;
