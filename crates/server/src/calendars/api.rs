@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{RELEASE, job, sync_job};
+use super::{BACKFILL, RELEASE, job, sync_job};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -265,6 +265,10 @@ async fn update(
         {
             release.push(json!({ "id": ch, "resource_id": res }));
         }
+    }
+    // Upcoming bookings follow the booking calendar: their events move to the new one.
+    if booking != c.booking_calendar_id {
+        jobs.push(job(c.tenant_id, BACKFILL, &json!({ "connection_id": c.id }), now));
     }
     if !release.is_empty() {
         let p = json!({ "connection_id": c.id, "channels": release, "revoke": false });

@@ -690,6 +690,12 @@ async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
         g.put_event("bookings-ann", timed("note1", "2026-03-03T09:00:00-05:00", "2026-03-03T10:00:00-05:00"));
         let c = connect(&app, &w.hosts[0]).await;
         let id = c["id"].as_str().unwrap().to_owned();
+        let early = book(&app, &w, "2026-03-03T18:00:00Z").await;
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 1, "written to the primary calendar");
+        let in_bookings = |g: &GoogleStandIn| -> Vec<Value> {
+            g.events("bookings-ann").into_iter().filter(|e| e["id"].as_str().unwrap().starts_with("sked")).collect()
+        };
         let r = app.patch(&format!("/v1/connections/{id}"), json!({"booking_calendar_id": "bookings-ann"})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let cal = |body: &Value, id: &str| body["calendars"].as_array().unwrap().iter().find(|k| k["id"] == id).unwrap().clone();
@@ -697,6 +703,11 @@ async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
         assert_eq!((k["busy"].as_bool(), k["synced"].as_bool()), (Some(false), Some(true)), "{k}");
         app.run_pending_jobs().await;
         assert!(cal(&app.get(&format!("/v1/connections/{id}")).await.body, "bookings-ann")["synced_at"].is_string());
+        // The upcoming booking's event moved to the new booking calendar.
+        assert!(our_events(&g).is_empty(), "{:?}", our_events(&g));
+        let moved_over = in_bookings(&g);
+        assert_eq!(moved_over.len(), 1);
+        assert_eq!(moved_over[0]["extendedProperties"]["private"]["sked_booking_id"], early["id"]);
         // Its own events do not block Ann's time.
         assert!(ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T14:00:00Z".to_owned()));
         tick(&app).await;
@@ -704,8 +715,9 @@ async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
 
         let b = book(&app, &w, "2026-03-03T16:30:00Z").await;
         app.run_pending_jobs().await;
-        let ours: Vec<Value> = g.events("bookings-ann").into_iter().filter(|e| e["id"].as_str().unwrap().starts_with("sked")).collect();
-        assert_eq!(ours.len(), 1, "{ours:?}");
+        let ours: Vec<Value> =
+            in_bookings(&g).into_iter().filter(|e| e["extendedProperties"]["private"]["sked_booking_id"] == b["id"]).collect();
+        assert_eq!((ours.len(), in_bookings(&g).len()), (1, 2), "{ours:?}");
         assert!(our_events(&g).is_empty(), "nothing in the primary calendar");
         // Ann moves it there: the booking follows.
         let event_id = ours[0]["id"].as_str().unwrap().to_owned();
@@ -718,7 +730,7 @@ async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
         // Still no busy time from that calendar beyond the booking itself.
         let busy = app.get(&format!("/v1/hosts/{}/busy?from=2026-03-03T00:00:00Z&to=2026-03-04T00:00:00Z", w.hosts[0])).await;
         let sources: Vec<&str> = busy.body["data"].as_array().unwrap().iter().map(|x| x["source"].as_str().unwrap()).collect();
-        assert_eq!(sources, ["booking"], "{}", busy.body);
+        assert_eq!(sources, ["booking", "booking"], "{}", busy.body);
 
         // Marked busy, its other events block too.
         let r = app.patch(&format!("/v1/connections/{id}"), json!({"calendars": [{"id": "bookings-ann", "busy": true}]})).await;
@@ -735,6 +747,7 @@ async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
         assert!(ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T14:00:00Z".to_owned()));
         app.run_pending_jobs().await;
         assert_eq!(g.channels().len(), 1, "{:?}", g.channels());
+        assert_eq!((our_events(&g).len(), in_bookings(&g).len()), (2, 0), "the events came back to the primary calendar");
         app
     })
     .await;
