@@ -53,6 +53,11 @@ fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
     responses((status = 200), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn webhook(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {
     let channel = header(&headers, "x-goog-channel-id").ok_or_else(|| ApiError::not_found("channel"))?;
+    // The first message of a channel says only that it exists, and may come before `watch`
+    // answered and the channel was saved: nothing to check, nothing to do.
+    if header(&headers, "x-goog-resource-state") == Some("sync") {
+        return Ok(StatusCode::OK);
+    }
     let cal = state.store.calendar_by_channel(channel).await.map_err(|e| ApiError::store("channel", e))?;
     let token_ok = match (header(&headers, "x-goog-channel-token"), &cal.channel_token_hash) {
         (Some(t), Some(h)) => {
@@ -66,9 +71,6 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap) -> ApiResult
     if !token_ok || !resource_ok {
         tracing::warn!(channel, "push notification with a wrong token or resource; ignored");
         return Err(ApiError::unauthorized("the channel token or resource does not match"));
-    }
-    if header(&headers, "x-goog-resource-state") == Some("sync") {
-        return Ok(StatusCode::OK);
     }
     let c =
         state.store.find_connection(cal.connection_id).await.map_err(|e| ApiError::store("channel", e))?;

@@ -89,9 +89,12 @@ pub enum CalError {
     /// A sealed value could not be used.
     #[error("secrets: {0}")]
     Secret(String),
-    /// A booking could not follow a change.
+    /// A booking could not follow a change: its rules refused it.
     #[error("booking: {0}")]
     Booking(String),
+    /// A booking could not follow a change for now (the database failed); it is retried.
+    #[error("booking, for now: {0}")]
+    BookingUnavailable(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -110,8 +113,19 @@ impl From<CalError> for JobError {
                 JobError::Retry(e.to_string())
             }
             CalError::Store(StoreError::NotFound) => JobError::Permanent(e.to_string()),
-            CalError::Store(_) => JobError::Retry(e.to_string()),
+            CalError::Store(_) | CalError::BookingUnavailable(_) => JobError::Retry(e.to_string()),
             _ => JobError::Permanent(e.to_string()),
+        }
+    }
+}
+
+impl CalError {
+    /// A booking flow's refusal: for good when its rules said no, for now when the server
+    /// failed.
+    pub fn from_booking(e: crate::error::ApiError) -> Self {
+        match e {
+            crate::error::ApiError::Internal(err) => CalError::BookingUnavailable(format!("{err:#}")),
+            other => CalError::Booking(format!("{other:?}")),
         }
     }
 }

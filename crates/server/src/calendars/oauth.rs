@@ -72,6 +72,23 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(start)).routes(routes!(callback))
 }
 
+/// The permission Sked needs that a grant lacks, if any: seeing the calendar list and editing
+/// events (the whole-calendar scope covers both).
+fn missing_scope(granted: &str) -> Option<&'static str> {
+    let has =
+        |s: &str| granted.split_whitespace().any(|g| g == format!("https://www.googleapis.com/auth/{s}"));
+    if has("calendar") {
+        return None;
+    }
+    if !has("calendar.events") {
+        return Some("access to view and edit calendar events");
+    }
+    if !has("calendar.readonly") && !has("calendar.calendarlist.readonly") {
+        return Some("access to see the list of calendars");
+    }
+    None
+}
+
 fn signed_part(provider: &str, id: &str, tenant: TenantId, host: HostId, expires_at: i64) -> Vec<u8> {
     format!("{provider}|{id}|{tenant}|{host}|{expires_at}").into_bytes()
 }
@@ -148,7 +165,7 @@ fn bad_state() -> ApiError {
 /// account's calendars (the primary one counts as busy and receives bookings until the admin
 /// chooses otherwise), and starts the first sync.
 #[utoipa::path(get, path = "/oauth/google/callback", tag = "connections", params(Callback), security(()),
-    responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
 async fn callback(State(state): State<AppState>, ApiQuery(q): ApiQuery<Callback>) -> Response {
     let now = state.clock.now_second();
     // The state first: nothing else is trusted before it checks out.
@@ -232,6 +249,24 @@ async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -
             detail:
                 "Google gave no refresh token; remove Sked's access in the Google account and connect again"
                     .into(),
+        });
+    }
+    // Google's consent screen lets the user untick scopes. Without events Sked can neither
+    // read busy time nor write bookings: the grant is given back and the admin told why.
+    if let Some(granted) = tokens.scope.as_deref()
+        && let Some(missing) = missing_scope(granted)
+    {
+        if let Some(refresh) = &tokens.refresh_token
+            && let Err(e) = g.revoke(refresh).await
+        {
+            tracing::warn!(error = %e, "could not give back a grant that lacked a scope");
+        }
+        return Err(ApiError::Client {
+            status: StatusCode::FORBIDDEN,
+            code: "oauth_scope_missing",
+            detail: format!(
+                "the Google account did not grant {missing}; connect again and leave every permission ticked"
+            ),
         });
     }
     let calendars = g.calendar_list(&tokens.access_token).await.map_err(provider_error)?;

@@ -32,6 +32,7 @@ use sked_store::{
 };
 
 use super::tokens::Session;
+use super::writeback::booking_of_event;
 use super::{CalError, EXPAND_DAYS, PUSH, google, job, payload};
 use crate::auth::{Caller, TenantAuth};
 use crate::booking_flow;
@@ -156,12 +157,16 @@ pub async fn sync(
             touched.extend(parts.values().map(|s| s.series_id.clone()));
         }
     }
-    // Our own events, found by the booking id they carry, or (deleted ones come as bare ids)
-    // by the one kept from before.
+    // Our own events, found by the booking id they carry, by the one kept from before, or
+    // (deleted ones may come as bare ids) by the id we gave them.
     let ours: Vec<(&Event, String)> = events
         .iter()
         .filter_map(|e| {
-            let id = e.booking_id().map(str::to_owned).or_else(|| parts.get(&e.id)?.booking_id.clone())?;
+            let id = e
+                .booking_id()
+                .map(str::to_owned)
+                .or_else(|| parts.get(&e.id)?.booking_id.clone())
+                .or_else(|| booking_of_event(&e.id).map(|b| b.to_string()))?;
             Some((e, id))
         })
         .collect();
@@ -217,6 +222,21 @@ pub async fn sync(
             None => {}
         }
     }
+    // The host's changes to our events are followed before the sync token moves on: one that
+    // fails (the database, say) fails the sync, which runs again from the same token. Following
+    // is idempotent, so changes already followed are not followed twice.
+    for (e, booking) in ours {
+        match follow(state, &session.conn, calendar, e, &booking, &zone).await {
+            Ok(Followed::Moved) => report.moved += 1,
+            Ok(Followed::Cancelled) => report.cancelled += 1,
+            Ok(Followed::Nothing) => {}
+            Err(err @ CalError::Booking(_)) => {
+                // Refused for good by the booking's own rules: recorded, never retried.
+                tracing::warn!(event = %e.id, error = %err, "could not follow a change to a booking's event")
+            }
+            Err(err) => return Err(err),
+        }
+    }
     state
         .store
         .apply_sync(&SyncWrite {
@@ -232,16 +252,6 @@ pub async fn sync(
             expanded_until: (report.full || re_expand).then_some(expand_until),
         })
         .await?;
-    for (e, booking) in ours {
-        match follow(state, &session.conn, calendar, e, &booking, &zone).await {
-            Ok(Followed::Moved) => report.moved += 1,
-            Ok(Followed::Cancelled) => report.cancelled += 1,
-            Ok(Followed::Nothing) => {}
-            Err(err) => {
-                tracing::warn!(event = %e.id, error = %err, "could not follow a change to a booking's event")
-            }
-        }
-    }
     Ok(report)
 }
 
@@ -280,10 +290,13 @@ async fn fetch(
     let mut out = Vec::new();
     let mut page: Option<String> = None;
     loop {
+        // Deleted events too, in full syncs as well: one of ours deleted while the sync token
+        // was lost still cancels its booking.
         let q = ListEvents {
             sync_token,
             page_token: page.as_deref(),
             max_results: Some(PAGE),
+            show_deleted: true,
             ..Default::default()
         };
         let q = &q;
@@ -314,9 +327,9 @@ async fn follow(
 ) -> Result<Followed, CalError> {
     let Ok(id) = booking.parse::<BookingId>() else { return Ok(Followed::Nothing) };
     let mapped = state.store.booking_calendar_events(id).await?;
-    let Some(m) =
-        mapped.into_iter().find(|m| m.connection_id == c.id && m.event_id == e.id && m.status == "active")
-    else {
+    let Some(m) = mapped.into_iter().find(|m| {
+        m.connection_id == c.id && m.calendar_id == calendar && m.event_id == e.id && m.status == "active"
+    }) else {
         return Ok(Followed::Nothing);
     };
     let booking = match state.store.booking(c.tenant_id, id).await {
@@ -324,15 +337,17 @@ async fn follow(
         Err(StoreError::NotFound) => return Ok(Followed::Nothing),
         Err(err) => return Err(err.into()),
     };
-    if booking.status != BookingStatus::Confirmed.as_str() {
+    let now = state.clock.now_second();
+    // Cancelled bookings stay cancelled, and what happened stays: tidying up a past event
+    // changes nothing.
+    if booking.status != BookingStatus::Confirmed.as_str() || booking.end_at <= now {
         return Ok(Followed::Nothing);
     }
     let auth = TenantAuth { tenant: c.tenant_id, caller: Caller::Calendar { provider: "google" } };
-    let now = state.clock.now_second();
     if e.is_cancelled() {
         booking_flow::cancel(state, &auth, id, Some("deleted in Google Calendar".into()), None)
             .await
-            .map_err(|err| CalError::Booking(format!("{err:?}")))?;
+            .map_err(CalError::from_booking)?;
         state
             .store
             .save_booking_calendar_event(&BookingCalendarEvent {
@@ -370,7 +385,7 @@ async fn follow(
             let why = match refused {
                 crate::error::ApiError::Client { detail, .. }
                 | crate::error::ApiError::Unbookable { detail, .. } => detail,
-                other => return Err(CalError::Booking(format!("{other:?}"))),
+                other => return Err(CalError::from_booking(other)),
             };
             state
                 .store

@@ -8,6 +8,8 @@
 //! left it. Event ids are derived from the booking id, so a retried insert finds its own event
 //! (409) and patches it: an outage delays the event, never duplicates or loses it.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -38,6 +40,15 @@ fn send_updates(et: &EventType) -> &'static str {
         "external_only" => "externalOnly",
         _ => "all",
     }
+}
+
+/// The booking an event id of ours stands for ([`event_id`]).
+pub fn booking_of_event(event: &str) -> Option<BookingId> {
+    let hex = event.strip_prefix("sked")?;
+    if hex.len() != 32 {
+        return None;
+    }
+    uuid::Uuid::try_parse(hex).ok().map(BookingId)
 }
 
 /// The event Sked writes for a booking.
@@ -142,11 +153,19 @@ struct PushPayload {
 #[derive(Debug)]
 pub struct PushJob(pub AppState);
 
+/// Pushes of one booking run one at a time in a process (a batch may hold several for the same
+/// booking): each reads the booking and what was written, then writes, so two at once could
+/// leave an older time or an event of a cancelled booking behind.
+static PUSHING: LazyLock<Vec<tokio::sync::Mutex<()>>> =
+    LazyLock::new(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
+
 #[async_trait]
 impl Handler for PushJob {
     async fn run(&self, j: &Job) -> Result<(), JobError> {
         let p: PushPayload = payload(j)?;
         let Some(tenant) = j.tenant_id else { return Err(JobError::Permanent("no tenant".into())) };
+        let stripe = (p.booking_id.0.as_u128() % PUSHING.len() as u128) as usize;
+        let _one_at_a_time = PUSHING[stripe].lock().await;
         push(&self.0, tenant, p.booking_id).await.map_err(Into::into)
     }
 }
@@ -160,12 +179,11 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
     };
     let et = state.store.event_type(tenant, b.event_type_id).await?;
     let written = state.store.booking_calendar_events(id).await?;
-    let mut targets: Vec<(Connection, String)> = Vec::new();
-    if b.status == BookingStatus::Confirmed.as_str() {
-        for h in b.host_ids.iter() {
-            targets.extend(receiving(state, tenant, *h).await?);
-        }
+    let mut receivers: Vec<(Connection, String)> = Vec::new();
+    for h in b.host_ids.iter() {
+        receivers.extend(receiving(state, tenant, *h).await?);
     }
+    let confirmed = b.status == BookingStatus::Confirmed.as_str();
     let mut failure: Option<CalError> = None;
     let mut note = |e: CalError| {
         // A revoked connection cannot be written to; the next connection backfills.
@@ -173,6 +191,19 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
             failure = Some(e);
         }
     };
+    if !confirmed {
+        // An insert whose answer was lost (a timeout) left an event with no record of it: it
+        // has the id we gave it, so it is deleted all the same.
+        for (c, cal) in &receivers {
+            if written.iter().any(|m| m.connection_id == c.id && m.calendar_id == *cal) {
+                continue;
+            }
+            if let Err(e) = remove_unrecorded(state, c.clone(), cal, b.id, send_updates(&et)).await {
+                note(e);
+            }
+        }
+    }
+    let targets = if confirmed { receivers } else { Vec::new() };
     for m in written.iter().filter(|m| m.status == "active") {
         if targets.iter().any(|(c, cal)| c.id == m.connection_id && *cal == m.calendar_id) {
             continue;
@@ -282,6 +313,22 @@ async fn remove(state: &AppState, m: &BookingCalendarEvent, su: &str) -> Result<
     let mut session = Session::new(state, c)?;
     let (cal, event) = (m.calendar_id.as_str(), m.event_id.as_str());
     session.call(|t| async move { g.delete_event(&t, cal, event, su).await }).await?;
+    Ok(())
+}
+
+/// Deletes the event a booking would have in `calendar`, if there is one.
+async fn remove_unrecorded(
+    state: &AppState,
+    c: Connection,
+    calendar: &str,
+    booking: BookingId,
+    su: &str,
+) -> Result<(), CalError> {
+    let g = google(state)?;
+    let mut session = Session::new(state, c)?;
+    let event = event_id(booking);
+    let event = event.as_str();
+    session.call(|t| async move { g.delete_event(&t, calendar, event, su).await }).await?;
     Ok(())
 }
 

@@ -531,6 +531,17 @@ async fn push_channels_are_verified_renewed_and_polling_catches_up() {
             .await
             .unwrap();
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+        // A channel's first message may arrive before `watch` answered: taken, and nothing runs.
+        let first = app
+            .client
+            .post(format!("{}/webhooks/google", app.base))
+            .header("x-goog-channel-id", "not-saved-yet")
+            .header("x-goog-resource-state", "sync")
+            .header("x-goog-message-number", "1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
         assert_eq!(app.run_pending_jobs().await.ran, 0);
 
         // Channels are renewed a day before they expire; the old one is stopped.
@@ -608,6 +619,25 @@ async fn authorizations_are_signed_single_use_and_expire() {
         let missing =
             app.post("/v1/hosts/01890000-0000-7000-8000-000000000000/connections/google", json!({})).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        // Events unticked on Google's consent screen: refused, the grant given back, nothing
+        // connected.
+        g.set_account("bo@acme.test");
+        g.withhold_next_consent(&["calendar.events"]);
+        let partial = crate::google::consent(&app, &w.hosts[1]).await;
+        let revokes = |g: &GoogleStandIn| {
+            g.requests().iter().filter(|(m, p)| m == "POST" && p.starts_with("/revoke")).count()
+        };
+        let before = revokes(&g);
+        let r = open(&partial).await;
+        assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "oauth_scope_missing"), "{}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains("edit calendar events"), "{}", r.body);
+        assert_eq!(revokes(&g), before + 1, "the partial grant is given back");
+        let listed = app.get(&format!("/v1/connections?host_id={}", w.hosts[1])).await;
+        assert!(
+            listed.body["data"].as_array().unwrap().iter().all(|c| c["account"] != "bo@acme.test"),
+            "{}",
+            listed.body
+        );
         app
     })
     .await;
@@ -708,6 +738,12 @@ async fn a_bookings_calendar_that_does_not_block_is_still_followed() {
         let moved_over = in_bookings(&g);
         assert_eq!(moved_over.len(), 1);
         assert_eq!(moved_over[0]["extendedProperties"]["private"]["sked_booking_id"], early["id"]);
+        // The primary calendar's next sync sees the event gone from it: not a cancellation.
+        advance(&app, 301);
+        tick(&app).await;
+        let still = app.get(&format!("/v1/bookings/{}", early["id"].as_str().unwrap())).await;
+        assert_eq!(still.body["status"], "confirmed", "{}", still.body);
+        assert_eq!(in_bookings(&g).len(), 1);
         // Its own events do not block Ann's time.
         assert!(ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T14:00:00Z".to_owned()));
         tick(&app).await;
@@ -799,6 +835,63 @@ async fn a_reschedule_moves_the_event_and_keeps_the_hosts_edits() {
             (got.body["start"].as_str(), got.body["status"].as_str()),
             (Some("2026-03-03T19:00:00Z"), Some("confirmed"))
         );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_event_whose_insert_answer_was_lost_goes_when_the_booking_is_cancelled() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &w.hosts[0]).await;
+        g.set_down(true);
+        let b = book(&app, &w, "2026-03-03T14:00:00Z").await;
+        app.run_pending_jobs().await;
+        // Google made the event but its answer never arrived (the outage above, as Sked saw it).
+        let id = b["id"].as_str().unwrap();
+        let event = format!("sked{}", id.parse::<uuid::Uuid>().unwrap().simple());
+        let mut made = timed(&event, "2026-03-03T09:00:00-05:00", "2026-03-03T09:30:00-05:00");
+        made["extendedProperties"] = json!({"private": {"sked_booking_id": id}});
+        g.put_event(ANN, made);
+        let r = app.post(&format!("/v1/bookings/{id}/cancel"), json!({"reason": "changed plans"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        g.set_down(false);
+        advance(&app, 3 * 3_600);
+        app.run_pending_jobs().await;
+        assert!(our_events(&g).is_empty(), "{:?}", our_events(&g));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_full_resync_still_sees_our_deleted_events_and_past_bookings_stay() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &w.hosts[0]).await;
+        let soon = book(&app, &w, "2026-03-03T14:00:00Z").await;
+        let later = book(&app, &w, "2026-03-04T14:00:00Z").await;
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 2);
+        // The first booking is over; Ann tidies its event away. She also deletes the second
+        // one's, while Google has dropped Sked's sync token: the next sync is a full one.
+        advance(&app, 2 * 86_400 - 12 * 3_600 - 60);
+        let find = |bk: &Value| {
+            our_events(&g).into_iter().find(|e| e["extendedProperties"]["private"]["sked_booking_id"] == bk["id"]).unwrap()
+        };
+        let (soon_event, later_event) = (find(&soon), find(&later));
+        g.delete_event(ANN, soon_event["id"].as_str().unwrap());
+        g.delete_event(ANN, later_event["id"].as_str().unwrap());
+        g.invalidate_sync_tokens();
+        tick(&app).await;
+        let status = |bk: &Value| {
+            let id = bk["id"].as_str().unwrap().to_owned();
+            let app = &app;
+            async move { app.get(&format!("/v1/bookings/{id}")).await.body["status"].as_str().unwrap().to_owned() }
+        };
+        assert_eq!(status(&soon).await, "confirmed", "what happened stays");
+        assert_eq!(status(&later).await, "cancelled", "deleted while the token was lost");
         app
     })
     .await;

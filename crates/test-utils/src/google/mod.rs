@@ -165,6 +165,13 @@ impl GoogleStandIn {
         self.inner.lock().deny_next = true;
     }
 
+    /// Makes the next authorization grant all it asks for except the scopes ending with one of
+    /// `scopes` (`"calendar.events"`): the user unticked them on Google's granular consent
+    /// screen.
+    pub fn withhold_next_consent(&self, scopes: &[&str]) {
+        self.inner.lock().withhold_next = scopes.iter().map(|s| (*s).to_owned()).collect();
+    }
+
     /// Adds a secondary calendar to `email`'s account (creating the account if missing).
     pub fn add_calendar(&self, email: &str, calendar_id: &str, summary: &str, time_zone: &str) {
         let mut st = self.inner.lock();

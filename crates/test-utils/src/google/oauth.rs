@@ -177,6 +177,8 @@ pub(crate) async fn authorize(AxState(inner): AxState<Arc<Inner>>, RawQuery(q): 
     if std::mem::take(&mut st.deny_next) {
         back.push(("error", "access_denied".into()));
     } else {
+        let withheld = std::mem::take(&mut st.withhold_next);
+        scopes.retain(|s| !withheld.iter().any(|w| s.ends_with(w.as_str())));
         let email = st.consenting.clone();
         let Some(account) = st.accounts.iter_mut().find(|a| a.email == email) else {
             return error_page("400: invalid_request", "No account.");

@@ -16,6 +16,8 @@ pub(crate) struct State {
     pub consenting: String,
     /// The next authorization is refused by the user (`error=access_denied`).
     pub deny_next: bool,
+    /// Scopes (by their ending) the user unticks on the next consent screen.
+    pub withhold_next: Vec<String>,
     pub accounts: Vec<Account>,
     pub calendars: Vec<Calendar>,
     pub codes: HashMap<String, AuthCode>,
