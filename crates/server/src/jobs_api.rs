@@ -46,6 +46,18 @@ pub struct JobQuery {
     pub cursor: Option<String>,
 }
 
+/// Secrets a job carries (sealed tokens to revoke a grant with) are not shown.
+fn redacted(mut payload: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = payload.as_object_mut() {
+        for (key, value) in map.iter_mut() {
+            if key.ends_with("token") && !value.is_null() {
+                *value = serde_json::Value::String("[hidden]".into());
+            }
+        }
+    }
+    payload
+}
+
 fn view(j: Job) -> JobView {
     JobView {
         id: j.id,
@@ -55,7 +67,7 @@ fn view(j: Job) -> JobView {
         max_attempts: j.max_attempts,
         run_at: rfc3339(j.run_at),
         last_error: j.last_error,
-        payload: serde_json::from_str(&j.payload).unwrap_or(serde_json::Value::Null),
+        payload: redacted(serde_json::from_str(&j.payload).unwrap_or(serde_json::Value::Null)),
         created_at: rfc3339(j.created_at),
         updated_at: rfc3339(j.updated_at),
     }

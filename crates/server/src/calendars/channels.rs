@@ -197,11 +197,15 @@ impl Handler for ReleaseJob {
 async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
     let g = google(state)?;
     let sealer = sealer(state)?;
-    let open = |v: &Option<String>| v.as_deref().and_then(|s| sealer.open(s).ok());
+    // A token that cannot be opened (sealed under a key since dropped) fails the job for good,
+    // in sight, rather than skip the revocation.
+    let open = |v: &Option<String>| -> Result<Option<String>, CalError> {
+        v.as_deref().map(|s| sealer.open(s).map_err(|e| CalError::Secret(e.to_string()))).transpose()
+    };
     // A connection that still exists has fresh tokens; one that is gone left them here.
     let (access, refresh) = match state.store.find_connection(p.connection_id).await {
-        Ok(c) => (open(&c.access_token), open(&c.refresh_token)),
-        Err(StoreError::NotFound) => (open(&p.access_token), open(&p.refresh_token)),
+        Ok(c) => (open(&c.access_token)?, open(&c.refresh_token)?),
+        Err(StoreError::NotFound) => (open(&p.access_token)?, open(&p.refresh_token)?),
         Err(e) => return Err(e.into()),
     };
     if !p.channels.is_empty() {
@@ -216,7 +220,13 @@ async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
         };
         if let Some(token) = token {
             for ch in &p.channels {
-                g.stop_channel(&token, &ch.id, &ch.resource_id).await?;
+                match g.stop_channel(&token, &ch.id, &ch.resource_id).await {
+                    Ok(_) => {}
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    // Gone already, or refused for good: it expires by itself; the grant is
+                    // still given back.
+                    Err(e) => tracing::warn!(channel = %ch.id, error = %e, "could not stop a push channel"),
+                }
             }
         }
     }

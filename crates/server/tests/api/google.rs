@@ -494,6 +494,20 @@ async fn several_calendars_block_and_disconnecting_keeps_bookings() {
             "confirmed"
         );
         assert_eq!(app.get(&format!("/v1/connections/{id}")).await.status, StatusCode::NOT_FOUND);
+        // The job that gives the grant back carries the sealed tokens; the job list hides them.
+        let jobs = app.get("/v1/jobs?status=queued").await;
+        let release = jobs.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["kind"] == "calendar.release")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (release["payload"]["access_token"].as_str(), release["payload"]["refresh_token"].as_str()),
+            (Some("[hidden]"), Some("[hidden]")),
+            "{release}"
+        );
         app.run_pending_jobs().await;
         assert!(g.channels().is_empty(), "channels stopped");
         assert!(g.requests().iter().any(|(m, p)| m == "POST" && p.starts_with("/revoke")), "grant revoked");
