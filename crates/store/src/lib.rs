@@ -296,6 +296,9 @@ pub trait Store: CalendarStore + Send + Sync + std::fmt::Debug {
     // Jobs.
     /// Enqueues a job on its own.
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()>;
+    /// Enqueues a job unless one of the same kind and payload is already queued to run by
+    /// `due_by` (a burst of notifications makes one sync). Answers whether it enqueued.
+    async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool>;
     /// Leases up to `limit` due jobs (queued and due, or running with an expired lease) to
     /// `worker` until `now + lease_secs`, counting an attempt for each. Several workers, in
     /// several processes, never lease the same job at once.

@@ -75,12 +75,16 @@ async fn webhook(State(state): State<AppState>, headers: HeaderMap) -> ApiResult
     let c =
         state.store.find_connection(cal.connection_id).await.map_err(|e| ApiError::store("channel", e))?;
     let now = state.clock.now_second();
-    state
+    // A burst of changes brings a burst of notifications: a sync already about to run covers
+    // them all.
+    let queued = state
         .store
-        .enqueue(&sync_job(&c, &cal.calendar_id, false, now))
+        .enqueue_unless_queued(&sync_job(&c, &cal.calendar_id, false, now), now + 5)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    state.wake_worker.notify_one();
+    if queued {
+        state.wake_worker.notify_one();
+    }
     Ok(StatusCode::OK)
 }
 

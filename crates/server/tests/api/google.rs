@@ -228,7 +228,14 @@ async fn google_events_block_slots_bookings_reach_google_and_moves_come_back() {
         // A new event in Google blocks within one notification.
         assert!(ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T21:30:00Z".to_owned()));
         g.put_event(ANN, timed("late1", "2026-03-03T16:30:00-05:00", "2026-03-03T17:00:00-05:00"));
-        notify(&app, &g).await;
+        g.put_event(ANN, timed("later2", "2026-03-20T09:00:00-04:00", "2026-03-20T10:00:00-04:00"));
+        g.put_event(ANN, timed("later3", "2026-03-20T11:00:00-04:00", "2026-03-20T12:00:00-04:00"));
+        // Three notifications before the worker runs make one sync.
+        let lists = |g: &GoogleStandIn| g.requests().iter().filter(|(m, p)| m == "GET" && p.contains("/events?")).count();
+        let before = lists(&g);
+        assert_eq!(g.deliver_push().await, [200, 200, 200]);
+        app.run_pending_jobs().await;
+        assert_eq!(lists(&g), before + 1, "one listing for the burst");
         assert!(!ann_starts(&app, &w, "2026-03-03").await.contains(&"2026-03-03T21:30:00Z".to_owned()));
 
         // Ann deletes the booking's event in Google: the booking is cancelled.

@@ -1150,6 +1150,23 @@ where
         tx.commit().await.map_err(map_err::<DB>)
     }
 
+    async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+        let queued: Option<(Uuid,)> = sqlx::query_as(q::QUEUED_LIKE)
+            .bind(due_by)
+            .bind(job.kind.as_str())
+            .bind(job.payload.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err::<DB>)?;
+        if queued.is_some() {
+            return Ok(false);
+        }
+        Self::insert_job(&mut tx, job).await?;
+        tx.commit().await.map_err(map_err::<DB>)?;
+        Ok(true)
+    }
+
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
         let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
         let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;

@@ -88,3 +88,31 @@ async fn concurrent_workers_never_share_a_job() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_job_already_queued_soon_is_not_queued_twice() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        let sync = |payload: &str, run_at: i64| NewJob {
+            payload: payload.into(),
+            ..job(Some(t.id), "sync", run_at)
+        };
+        assert!(s.enqueue_unless_queued(&sync(r#"{"c":1}"#, T0), T0 + 5).await.unwrap());
+        assert!(
+            !s.enqueue_unless_queued(&sync(r#"{"c":1}"#, T0 + 1), T0 + 6).await.unwrap(),
+            "one is queued"
+        );
+        assert!(s.enqueue_unless_queued(&sync(r#"{"c":2}"#, T0), T0 + 5).await.unwrap(), "another payload");
+        // Once it runs, the next notification queues again.
+        let leased = s.lease_jobs("w", T0, 30, 10).await.unwrap();
+        assert_eq!(leased.len(), 2);
+        assert!(s.enqueue_unless_queued(&sync(r#"{"c":1}"#, T0 + 2), T0 + 7).await.unwrap());
+        // One queued far later (a retry after a long backoff) does not hold a notification up.
+        assert!(s.enqueue_unless_queued(&sync(r#"{"c":3}"#, T0 + 3_600), T0 + 3_605).await.unwrap());
+        assert!(s.enqueue_unless_queued(&sync(r#"{"c":3}"#, T0 + 3), T0 + 8).await.unwrap());
+        db
+    })
+    .await;
+}
