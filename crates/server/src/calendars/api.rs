@@ -305,7 +305,8 @@ async fn disconnect(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sync a connection's calendars (the busy ones, and the one receiving bookings) from scratch.
+/// Sync a connection's calendars (the busy ones, and the one receiving bookings) from scratch,
+/// and write any upcoming booking the calendar lacks (after an outage longer than the retries).
 #[utoipa::path(post, path = "/v1/connections/{id}/sync", tag = "connections", params(("id" = String, Path)),
     responses((status = 202, body = ConnectionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn resync(
@@ -317,12 +318,14 @@ async fn resync(
     let calendars =
         state.store.connection_calendars(id).await.map_err(|e| ApiError::store("connection", e))?;
     let now = state.clock.now_second();
-    for k in calendars.iter().filter(|k| k.synced(c.booking_calendar_id.as_deref())) {
-        state
-            .store
-            .enqueue(&sync_job(&c, &k.calendar_id, true, now))
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut jobs: Vec<_> = calendars
+        .iter()
+        .filter(|k| k.synced(c.booking_calendar_id.as_deref()))
+        .map(|k| sync_job(&c, &k.calendar_id, true, now))
+        .collect();
+    jobs.push(job(c.tenant_id, BACKFILL, &json!({ "connection_id": c.id }), now));
+    for j in &jobs {
+        state.store.enqueue(j).await.map_err(|e| ApiError::Internal(e.into()))?;
     }
     state.wake_worker.notify_one();
     Ok((StatusCode::ACCEPTED, Json(view(c, calendars))))

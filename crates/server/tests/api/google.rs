@@ -917,3 +917,40 @@ async fn a_full_resync_still_sees_our_deleted_events_and_past_bookings_stay() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_booking_whose_write_back_gave_up_is_written_by_a_resync() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        let c = connect(&app, &w.hosts[0]).await;
+        g.set_down(true);
+        let b = book(&app, &w, "2026-03-20T14:00:00Z").await;
+        // Google stays down past every retry (about eight days): the write-back job gives up.
+        let mut dead = false;
+        for _ in 0..200 {
+            app.run_pending_jobs().await;
+            let jobs = app.get("/v1/jobs?status=dead").await;
+            dead = jobs.body["data"].as_array().unwrap().iter().any(|j| j["kind"] == "calendar.push");
+            if dead {
+                break;
+            }
+            advance(&app, 3 * 3_600);
+        }
+        assert!(dead, "the write-back gave up");
+        g.set_down(false);
+        app.run_pending_jobs().await;
+        assert!(our_events(&g).is_empty());
+        // The admin asks for a resync: the booking is written, once.
+        let r = app.post(&format!("/v1/connections/{}/sync", c["id"].as_str().unwrap()), json!({})).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        app.run_pending_jobs().await;
+        let ours = our_events(&g);
+        assert_eq!(ours.len(), 1, "{ours:?}");
+        assert_eq!(ours[0]["extendedProperties"]["private"]["sked_booking_id"], b["id"]);
+        app.post(&format!("/v1/connections/{}/sync", c["id"].as_str().unwrap()), json!({})).await;
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 1);
+        app
+    })
+    .await;
+}
