@@ -63,6 +63,19 @@ impl Server {
         Server { base, child, output }
     }
 
+    /// What it printed, up to the first line containing `last` (or the end of its output).
+    pub async fn printed_until(&mut self, last: &str) -> String {
+        let mut lines = vec![];
+        while let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(30), self.output.recv()).await {
+            let done = line.contains(last);
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines.join("\n")
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub async fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().unwrap();
@@ -106,8 +119,10 @@ async fn sigterm_stops_the_server_cleanly() {
     assert_eq!(r.status(), 200);
     let status = s.terminate().await;
     assert!(status.success(), "exit status {status:?}");
+    // Everything it printed, up to the end of its output (the reader forwards lines as they
+    // come, so the last ones may still be on their way when the process is reaped).
     let mut out = vec![];
-    while let Ok(line) = s.output.try_recv() {
+    while let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(30), s.output.recv()).await {
         out.push(line);
     }
     assert!(out.iter().any(|l| l.contains("Sked stopped.")), "{out:?}");
@@ -162,12 +177,7 @@ async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
     let dir = tempfile::tempdir().unwrap();
     // No arguments and no settings: SQLite in ./sked-data, a demo tenant, an operator key.
     let mut first = Server::start_in(Some(dir.path()), "", &[]).await;
-    let mut lines = vec![];
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    while let Ok(l) = first.output.try_recv() {
-        lines.push(l);
-    }
-    let text = lines.join("\n");
+    let text = first.printed_until("API description:").await;
     assert!(dir.path().join("sked-data/sked.db").exists());
     let key = after(&text, "API key:").to_owned();
     assert!(text.contains("operator key (shown once"), "{text}");
@@ -180,12 +190,7 @@ async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
     assert!(r["available_dates"].is_array(), "{r}");
     first.terminate().await;
     let mut second = Server::start_in(Some(dir.path()), "", &[]).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut again = vec![];
-    while let Ok(l) = second.output.try_recv() {
-        again.push(l);
-    }
-    let again = again.join("\n");
+    let again = second.printed_until("API description:").await;
     assert_eq!(after(&again, "API key:"), key, "the same demo key every start");
     assert!(!again.contains("operator key (shown once"), "the operator key is shown only once");
     second.terminate().await;
