@@ -93,14 +93,29 @@ pub async fn check(state: &AppState, c: Connection) -> Result<(), CalError> {
     let c = session.conn;
     let now = state.clock.now_second();
     match outcome {
-        Ok(_) => {
+        Ok(calendars) => {
             let expiring = c.refresh_expires_at.is_some_and(|at| at - now < EXPIRING_WITHIN);
-            let (status, error) = if expiring {
-                (EXPIRING, Some("the grant runs out soon; connect the calendar again"))
-            } else {
-                (HEALTHY, None)
+            // Bookings need somewhere to go: the booking calendar must still be there, and
+            // writable (a calendar shared to the host can be made read-only later).
+            let booking = c.booking_calendar_id.as_deref().map(|id| calendars.iter().find(|k| k.id == id));
+            let (status, error) = match booking {
+                Some(None) => (
+                    ERROR,
+                    Some("the booking calendar is gone from the account; choose another one".to_owned()),
+                ),
+                Some(Some(k)) if !k.writable() => (
+                    ERROR,
+                    Some(format!(
+                        "the account can no longer edit the booking calendar \"{}\"; choose another one",
+                        k.summary
+                    )),
+                ),
+                _ if expiring => {
+                    (EXPIRING, Some("the grant runs out soon; connect the calendar again".to_owned()))
+                }
+                _ => (HEALTHY, None),
             };
-            record(state, &c, status, error, None).await?;
+            record(state, &c, status, error.as_deref(), None).await?;
             Ok(())
         }
         // Already recorded as revoked.

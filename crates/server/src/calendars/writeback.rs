@@ -23,7 +23,7 @@ use sked_store::{
 };
 
 use super::tokens::Session;
-use super::{CalError, PUSH, google, job, payload};
+use super::{CalError, HEALTH, PUSH, google, job, payload};
 use crate::events::EventConsumer;
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -227,6 +227,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
             continue;
         }
         let connection = c.id;
+        let check = job(tenant, HEALTH, &json!({ "connection_id": connection }), state.clock.now_second());
         match upsert(state, c, &cal, &b, &et, mine.map(|m| m.event_id.as_str())).await {
             Ok(event) => {
                 state
@@ -244,7 +245,15 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
                     })
                     .await?;
             }
-            Err(e) => note(e),
+            Err(e) => {
+                // Refused for good (the calendar turned read-only, say): the connection's
+                // health is checked now, so the admin hears of it.
+                if matches!(e, CalError::Google(ref g) if !g.is_transient() && !matches!(g, GoogleError::Unauthorized))
+                {
+                    state.store.enqueue(&check).await?;
+                }
+                note(e)
+            }
         }
     }
     failure.map_or(Ok(()), Err)

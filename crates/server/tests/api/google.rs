@@ -954,3 +954,56 @@ async fn a_booking_whose_write_back_gave_up_is_written_by_a_resync() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_booking_calendar_that_turns_read_only_makes_the_connection_unhealthy() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        g.add_calendar(ANN, "team-ann", "Team bookings", ZONE);
+        let c = connect(&app, &w.hosts[0]).await;
+        let id = c["id"].as_str().unwrap().to_owned();
+        let r = app.patch(&format!("/v1/connections/{id}"), json!({"booking_calendar_id": "team-ann"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.run_pending_jobs().await;
+        // The team calendar's owner makes it read-only for Ann: the next booking cannot be
+        // written, and the connection says so at once.
+        g.set_read_only("team-ann", true);
+        let b = book(&app, &w, "2026-03-03T16:00:00Z").await;
+        app.run_pending_jobs().await;
+        let got = app.get(&format!("/v1/connections/{id}")).await;
+        assert_eq!(got.body["status"], "error", "{}", got.body);
+        assert!(
+            got.body["last_error"]
+                .as_str()
+                .unwrap()
+                .contains("can no longer edit the booking calendar \"Team bookings\""),
+            "{}",
+            got.body
+        );
+        let jobs = app.get("/v1/jobs?status=dead").await;
+        assert!(
+            jobs.body["data"].as_array().unwrap().iter().any(|j| j["kind"] == "calendar.push"),
+            "{}",
+            jobs.body
+        );
+        assert!(
+            app.get(&format!("/v1/bookings/{}", b["id"].as_str().unwrap())).await.body["status"]
+                == "confirmed"
+        );
+        // Access back: the periodic check finds it healthy, and a resync writes the booking.
+        g.set_read_only("team-ann", false);
+        advance(&app, 16 * 60);
+        tick(&app).await;
+        assert_eq!(app.get(&format!("/v1/connections/{id}")).await.body["status"], "healthy");
+        app.post(&format!("/v1/connections/{id}/sync"), json!({})).await;
+        app.run_pending_jobs().await;
+        let written: Vec<Value> = g
+            .events("team-ann")
+            .into_iter()
+            .filter(|e| e["extendedProperties"]["private"]["sked_booking_id"] == b["id"])
+            .collect();
+        assert_eq!(written.len(), 1);
+        app
+    })
+    .await;
+}

@@ -34,7 +34,7 @@ fn entry_json(cal: &Calendar) -> Value {
     e.insert("backgroundColor".into(), json!(if cal.primary { "#9fe1e7" } else { "#42d692" }));
     e.insert("foregroundColor".into(), json!("#000000"));
     e.insert("selected".into(), json!(true));
-    e.insert("accessRole".into(), json!("owner"));
+    e.insert("accessRole".into(), json!(if cal.read_only { "reader" } else { "owner" }));
     let reminders = if cal.primary { json!([{"method": "popup", "minutes": 10}]) } else { json!([]) };
     e.insert("defaultReminders".into(), reminders);
     if cal.primary {

@@ -94,6 +94,16 @@ impl ApiError {
         e
     }
 
+    /// 403 `requiredAccessLevel`: writing to a calendar the account may only read.
+    pub(crate) fn writer_access() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "global",
+            "requiredAccessLevel",
+            "You need to have writer access to this calendar.",
+        )
+    }
+
     /// 404 `notFound`.
     pub(crate) fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "global", "notFound", "Not Found")

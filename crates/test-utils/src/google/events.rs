@@ -45,6 +45,19 @@ pub(crate) fn get(inner: &Inner, call: &Call<'_>, cal: &str, ev: &str) -> Reply 
     Ok(Answer::Json(render(&stored, &tz, false)))
 }
 
+/// A calendar the caller may write events to.
+fn writable_in(
+    st: &super::state::State,
+    caller: &super::oauth::Caller,
+    cal: &str,
+) -> Result<String, ApiError> {
+    let id = calendar_in(st, caller, cal)?;
+    match st.calendar(&id) {
+        Some(c) if c.read_only => Err(ApiError::writer_access()),
+        _ => Ok(id),
+    }
+}
+
 /// `POST calendars/{calendarId}/events`.
 pub(crate) fn insert(inner: &Inner, call: &Call<'_>, cal: &str) -> Reply {
     call.caller.require(WRITE_EVENTS)?;
@@ -53,7 +66,7 @@ pub(crate) fn insert(inner: &Inner, call: &Call<'_>, cal: &str) -> Reply {
     let given_id = ev.remove("id");
     ev.retain(|k, _| !READ_ONLY.contains(&k.as_str()));
     let mut st = inner.lock();
-    let cal_id = calendar_in(&st, &call.caller, cal)?;
+    let cal_id = writable_in(&st, &call.caller, cal)?;
     let id = match given_id {
         None | Some(Value::Null) => new_event_id(),
         Some(Value::String(id)) if base32hex_ok(&id) => id,
@@ -76,7 +89,7 @@ pub(crate) fn patch(inner: &Inner, call: &Call<'_>, cal: &str, ev_id: &str) -> R
     let mut patch = call.json_body()?;
     patch.retain(|k, _| !READ_ONLY.contains(&k.as_str()));
     let mut st = inner.lock();
-    let cal_id = calendar_in(&st, &call.caller, cal)?;
+    let cal_id = writable_in(&st, &call.caller, cal)?;
     let old = current(&st, &cal_id, ev_id, call)?;
     let mut ev = old.as_object().cloned().unwrap_or_default();
     let conference_given = patch.remove("conferenceData");
@@ -98,7 +111,7 @@ pub(crate) fn update(inner: &Inner, call: &Call<'_>, cal: &str, ev_id: &str) -> 
     let mut ev = call.json_body()?;
     ev.retain(|k, _| !READ_ONLY.contains(&k.as_str()) || k == "sequence");
     let mut st = inner.lock();
-    let cal_id = calendar_in(&st, &call.caller, cal)?;
+    let cal_id = writable_in(&st, &call.caller, cal)?;
     let old = current(&st, &cal_id, ev_id, call)?;
     for key in [
         "id",
@@ -128,7 +141,7 @@ pub(crate) fn delete(inner: &Inner, call: &Call<'_>, cal: &str, ev_id: &str) -> 
     call.caller.require(WRITE_EVENTS)?;
     write_params(call)?;
     let mut st = inner.lock();
-    let cal_id = calendar_in(&st, &call.caller, cal)?;
+    let cal_id = writable_in(&st, &call.caller, cal)?;
     let old = current(&st, &cal_id, ev_id, call)?;
     if old.get("status").and_then(Value::as_str) == Some("cancelled") {
         return Err(ApiError::deleted());

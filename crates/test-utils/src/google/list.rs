@@ -150,7 +150,7 @@ fn page(
     out.insert("updated".into(), json!(last_update(cal).unwrap_or_else(|| rfc3339_ms(now))));
     let zone_name = tz.and_then(TimeZone::iana_name).unwrap_or(&cal.time_zone).to_owned();
     out.insert("timeZone".into(), json!(zone_name));
-    out.insert("accessRole".into(), json!("owner"));
+    out.insert("accessRole".into(), json!(if cal.read_only { "reader" } else { "owner" }));
     let reminders = if cal.primary { json!([{"method": "popup", "minutes": 10}]) } else { json!([]) };
     out.insert("defaultReminders".into(), reminders);
     if rest.is_empty() {

@@ -172,6 +172,16 @@ impl GoogleStandIn {
         self.inner.lock().withhold_next = scopes.iter().map(|s| (*s).to_owned()).collect();
     }
 
+    /// Makes `calendar_id` read-only for its account (shared to it as `reader`), or writable
+    /// again: event writes to it answer 403 `requiredAccessLevel`.
+    pub fn set_read_only(&self, calendar_id: &str, read_only: bool) {
+        let mut st = self.inner.lock();
+        let id = self.calendar_id(&st, calendar_id);
+        if let Some(c) = st.calendars.iter_mut().find(|c| c.id == id) {
+            c.read_only = read_only;
+        }
+    }
+
     /// Adds a secondary calendar to `email`'s account (creating the account if missing).
     pub fn add_calendar(&self, email: &str, calendar_id: &str, summary: &str, time_zone: &str) {
         let mut st = self.inner.lock();

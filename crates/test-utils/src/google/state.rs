@@ -64,6 +64,8 @@ pub(crate) struct Calendar {
     /// The push `resourceId`, stable per calendar.
     pub resource_id: String,
     pub events: Vec<Stored>,
+    /// The account may only read it (`accessRole: reader`): event writes are refused.
+    pub read_only: bool,
 }
 
 /// An event as stored: the full resource, the change that last touched it, and whether it was
@@ -193,6 +195,7 @@ impl State {
             primary,
             resource_id: super::shape::random_token(27, super::shape::RESOURCE_ALPHABET),
             events: Vec::new(),
+            read_only: false,
         });
     }
 

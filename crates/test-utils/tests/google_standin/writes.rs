@@ -137,3 +137,28 @@ async fn malformed_requests_get_google_400s_not_panics() {
     assert_eq!(e.get(&access, "/calendars/someone%40else.test/events").await.0, StatusCode::NOT_FOUND);
     assert_eq!(e.get(&access, "/calendars/%FF%FE/events").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_calendar_shared_read_only_refuses_event_writes() {
+    let e = env().await;
+    let (access, _) = e.connect().await;
+    e.g.add_calendar("host@example.test", "team@group.calendar.google.com", "Team", "UTC");
+    e.g.set_read_only("team@group.calendar.google.com", true);
+    let (_, list) = e.get(&access, "/users/me/calendarList").await;
+    let team = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "team@group.calendar.google.com")
+        .unwrap();
+    assert_eq!(team["accessRole"], "reader");
+    let path = "/calendars/team%40group.calendar.google.com/events";
+    let body = event("Booking", "2026-03-10T10:00:00Z", "2026-03-10T10:30:00Z");
+    let (status, _, refused) = e.call(&access, Method::POST, path, Some(body.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["error"]["errors"][0]["reason"], "requiredAccessLevel");
+    // Reading still works; writable again, the write goes through.
+    assert_eq!(e.get(&access, path).await.0, StatusCode::OK);
+    e.g.set_read_only("team@group.calendar.google.com", false);
+    assert_eq!(e.call(&access, Method::POST, path, Some(body)).await.0, StatusCode::OK);
+}
