@@ -317,15 +317,70 @@ enum Followed {
 }
 
 /// Follows a change the host made in Google to an event Sked wrote for a booking.
+///
+/// A listing can be overtaken by our own write (the booking rescheduled in Sked and pushed
+/// while the listing was in flight): so before acting, the event is read again from Google,
+/// with pushes of the booking held off, and what it says now is followed.
 async fn follow(
     state: &AppState,
     c: &Connection,
     calendar: &str,
-    e: &Event,
+    listed: &Event,
     booking: &str,
     zone: &TimeZone,
 ) -> Result<Followed, CalError> {
     let Ok(id) = booking.parse::<BookingId>() else { return Ok(Followed::Nothing) };
+    if !differs(state, c, calendar, listed, id, zone).await? {
+        return Ok(Followed::Nothing);
+    }
+    let _no_push_meanwhile = super::writeback::booking_lock(id).await;
+    let g = google(state)?;
+    let mut session = Session::new(state, c.clone())?;
+    let (cal, event) = (calendar, listed.id.as_str());
+    let current = match session.call(|t| async move { g.get_event(&t, cal, event).await }).await {
+        Ok(e) => e,
+        Err(CalError::Google(GoogleError::NotFound | GoogleError::Gone { .. })) => {
+            Event { id: listed.id.clone(), status: Some("cancelled".into()), ..Event::default() }
+        }
+        Err(e) => return Err(e),
+    };
+    follow_now(state, c, calendar, &current, id, zone).await
+}
+
+/// Whether an event of ours is no longer what was written for its booking.
+async fn differs(
+    state: &AppState,
+    c: &Connection,
+    calendar: &str,
+    e: &Event,
+    id: BookingId,
+    zone: &TimeZone,
+) -> Result<bool, CalError> {
+    let mapped = state.store.booking_calendar_events(id).await?;
+    let Some(m) = mapped.into_iter().find(|m| {
+        m.connection_id == c.id && m.calendar_id == calendar && m.event_id == e.id && m.status == "active"
+    }) else {
+        return Ok(false);
+    };
+    if e.is_cancelled() {
+        return Ok(true);
+    }
+    let s = StoredEvent::from_event(e);
+    Ok(match (s.start.and_then(|w| w.instant(zone)), s.end.and_then(|w| w.instant(zone))) {
+        (Some(start), Some(end)) => (start, end) != (m.start_at, m.end_at),
+        _ => false,
+    })
+}
+
+/// Follows what Google says of one of our events now.
+async fn follow_now(
+    state: &AppState,
+    c: &Connection,
+    calendar: &str,
+    e: &Event,
+    id: BookingId,
+    zone: &TimeZone,
+) -> Result<Followed, CalError> {
     let mapped = state.store.booking_calendar_events(id).await?;
     let Some(m) = mapped.into_iter().find(|m| {
         m.connection_id == c.id && m.calendar_id == calendar && m.event_id == e.id && m.status == "active"

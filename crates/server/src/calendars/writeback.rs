@@ -159,13 +159,18 @@ pub struct PushJob(pub AppState);
 static PUSHING: LazyLock<Vec<tokio::sync::Mutex<()>>> =
     LazyLock::new(|| (0..64).map(|_| tokio::sync::Mutex::new(())).collect());
 
+/// Holds off pushes of `booking` in this process while the caller works on it.
+pub async fn booking_lock(booking: BookingId) -> tokio::sync::MutexGuard<'static, ()> {
+    let stripe = (booking.0.as_u128() % PUSHING.len() as u128) as usize;
+    PUSHING[stripe].lock().await
+}
+
 #[async_trait]
 impl Handler for PushJob {
     async fn run(&self, j: &Job) -> Result<(), JobError> {
         let p: PushPayload = payload(j)?;
         let Some(tenant) = j.tenant_id else { return Err(JobError::Permanent("no tenant".into())) };
-        let stripe = (p.booking_id.0.as_u128() % PUSHING.len() as u128) as usize;
-        let _one_at_a_time = PUSHING[stripe].lock().await;
+        let _one_at_a_time = booking_lock(p.booking_id).await;
         push(&self.0, tenant, p.booking_id).await.map_err(Into::into)
     }
 }

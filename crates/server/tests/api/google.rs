@@ -1007,3 +1007,36 @@ async fn a_booking_calendar_that_turns_read_only_makes_the_connection_unhealthy(
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_listing_overtaken_by_our_own_write_does_not_move_the_booking_back() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        let c = connect(&app, &w.hosts[0]).await;
+        let conn: sked_core::ids::ConnectionId = c["id"].as_str().unwrap().parse().unwrap();
+        let b = book(&app, &w, "2026-03-03T16:00:00Z").await;
+        app.run_pending_jobs().await;
+        let event = our_events(&g)[0]["id"].as_str().unwrap().to_owned();
+        // Ann moves the event; a sync lists it, and its answer is held in flight...
+        g.patch_event(ANN, &event, json!({"start": {"dateTime": "2026-03-03T13:00:00-05:00"}, "end": {"dateTime": "2026-03-03T13:30:00-05:00"}}));
+        let mut hold = g.hold_next_list();
+        let state = app.state.clone();
+        let syncing = tokio::spawn(async move { calendars::sync::sync(&state, conn, ANN, false).await.unwrap() });
+        hold.served().await;
+        // ...while the booking is rescheduled in Sked and the new time written to Google.
+        let id = b["id"].as_str().unwrap();
+        let r = app.post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-03T19:00:00Z"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.run_pending_jobs().await;
+        let now_in_google = &our_events(&g)[0];
+        assert_eq!(now_in_google["start"]["dateTime"].as_str().unwrap().parse::<Timestamp>().unwrap(), "2026-03-03T19:00:00Z".parse::<Timestamp>().unwrap());
+        // The held listing (Ann's 13:00) arrives late: Google already shows 19:00, so nothing moves.
+        hold.release();
+        let report = syncing.await.unwrap();
+        assert_eq!(report.moved, 0, "{report:?}");
+        let got = app.get(&format!("/v1/bookings/{id}")).await;
+        assert_eq!(got.body["start"], "2026-03-03T19:00:00Z", "{}", got.body);
+        app
+    })
+    .await;
+}

@@ -74,6 +74,13 @@ pub(crate) async fn dispatch(
     let call = Call { caller, params, headers: &headers, body: &body, now };
     let pretty = call.params.get("prettyPrint") != Some("false");
     let reply = route(&inner, &method, &segs, &call);
+    if method == Method::GET && matches!(segs.as_slice(), ["calendars", _, "events"]) && reply.is_ok() {
+        let hold = inner.list_hold.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some((served, release)) = hold {
+            let _ = served.send(());
+            let _ = release.await;
+        }
+    }
     match reply {
         Ok(Answer::Json(v)) if pretty => json_response(StatusCode::OK, &v),
         Ok(Answer::Json(v)) => {

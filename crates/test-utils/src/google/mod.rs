@@ -57,6 +57,25 @@ impl std::fmt::Debug for GoogleStandIn {
     }
 }
 
+/// A held `events.list` answer ([`GoogleStandIn::hold_next_list`]).
+#[derive(Debug)]
+pub struct ListHold {
+    served: tokio::sync::oneshot::Receiver<()>,
+    release: tokio::sync::oneshot::Sender<()>,
+}
+
+impl ListHold {
+    /// Waits until the listing has been computed (and is being held).
+    pub async fn served(&mut self) {
+        let _ = (&mut self.served).await;
+    }
+
+    /// Lets the held answer go.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
+}
+
 /// Shared by the handle and the HTTP handlers.
 #[derive(Debug)]
 pub(crate) struct Inner {
@@ -64,6 +83,9 @@ pub(crate) struct Inner {
     addr: SocketAddr,
     state: Mutex<State>,
     http: reqwest::Client,
+    /// The next events listing, once computed, waits here (see [`GoogleStandIn::hold_next_list`]).
+    pub(crate) list_hold:
+        Mutex<Option<(tokio::sync::oneshot::Sender<()>, tokio::sync::oneshot::Receiver<()>)>>,
 }
 
 impl Inner {
@@ -95,7 +117,8 @@ impl GoogleStandIn {
             .unwrap();
         let mut state = State { consenting: DEFAULT_ACCOUNT.to_owned(), ..State::default() };
         state.ensure_account(DEFAULT_ACCOUNT);
-        let inner = Arc::new(Inner { clock, addr, state: Mutex::new(state), http });
+        let inner =
+            Arc::new(Inner { clock, addr, state: Mutex::new(state), http, list_hold: Mutex::new(None) });
         let app = Router::new()
             .route("/o/oauth2/v2/auth", get(oauth::authorize))
             .route("/token", post(token::token))
@@ -170,6 +193,16 @@ impl GoogleStandIn {
     /// screen.
     pub fn withhold_next_consent(&self, scopes: &[&str]) {
         self.inner.lock().withhold_next = scopes.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// Holds the next `events.list` answer back once it is computed, until the returned handle
+    /// releases it: what changes meanwhile is not in it, as when Google's answer is in flight.
+    /// Tests use it to make a race happen on purpose.
+    pub fn hold_next_list(&self) -> ListHold {
+        let (served_tx, served) = tokio::sync::oneshot::channel();
+        let (release, release_rx) = tokio::sync::oneshot::channel();
+        *self.inner.list_hold.lock().unwrap_or_else(|e| e.into_inner()) = Some((served_tx, release_rx));
+        ListHold { served, release }
     }
 
     /// Makes `calendar_id` read-only for its account (shared to it as `reader`), or writable
