@@ -355,7 +355,8 @@ pub trait CalendarStore: Send + Sync {
     async fn save_booking_calendar_event(&self, e: &BookingCalendarEvent) -> StoreResult<()>;
 
     /// Re-seals every sealed value (connection tokens, authorization verifiers, voice agent
-    /// secrets) in one transaction with `reseal`; answers how many. Any failure changes nothing.
+    /// secrets, tokens in unfinished jobs) in one transaction with `reseal`; answers how many.
+    /// Any failure changes nothing.
     async fn reseal_secrets(
         &self,
         reseal: &(dyn for<'a> Fn(&'a str) -> Result<String, String> + Send + Sync),

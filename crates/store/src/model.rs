@@ -240,6 +240,8 @@ pub struct NewJob {
     pub id: JobId,
     pub tenant_id: Option<TenantId>,
     pub kind: String,
+    /// JSON. Top-level string values under keys ending in `_token` are sealed secrets:
+    /// re-sealed by `reseal_secrets` while the job is unfinished, hidden from job listings.
     pub payload: String,
     pub run_at: i64,
     pub max_attempts: i64,

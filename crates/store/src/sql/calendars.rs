@@ -160,6 +160,9 @@ mod q {
     pub const RESEAL_VERIFIER: &str = "UPDATE oauth_states SET verifier = $2 WHERE id = $1";
     pub const SEALED_VOICE: &str = "SELECT id, secret FROM voice_agents";
     pub const RESEAL_VOICE: &str = "UPDATE voice_agents SET secret = $2 WHERE id = $1";
+    pub const SEALED_JOBS: &str = "SELECT id, payload FROM jobs WHERE status IN ('queued', 'running') \
+         AND payload LIKE '%token\"%'";
+    pub const RESEAL_JOB: &str = "UPDATE jobs SET payload = $2 WHERE id = $1";
 }
 
 /// Rows per multi-row INSERT (well under both databases' bind limits).
@@ -819,6 +822,32 @@ where
             let v = again(&v)?;
             sqlx::query(q::RESEAL_VOICE).bind(id).bind(v).execute(&mut *tx).await.map_err(map_err::<DB>)?;
             n += 1;
+        }
+        // Unfinished jobs carrying sealed tokens (see `NewJob::payload`).
+        let jobs: Vec<(Uuid, String)> =
+            sqlx::query_as(q::SEALED_JOBS).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
+        for (id, payload) in jobs {
+            let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str::<serde_json::Value>(&payload)
+            else {
+                continue;
+            };
+            let mut changed = false;
+            for (key, value) in map.iter_mut() {
+                if let (true, serde_json::Value::String(sealed)) = (key.ends_with("_token"), &*value) {
+                    *value = serde_json::Value::String(again(sealed)?);
+                    changed = true;
+                    n += 1;
+                }
+            }
+            if changed {
+                let payload = serde_json::Value::Object(map).to_string();
+                sqlx::query(q::RESEAL_JOB)
+                    .bind(id)
+                    .bind(payload)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+            }
         }
         tx.commit().await.map_err(map_err::<DB>)?;
         Ok(n)

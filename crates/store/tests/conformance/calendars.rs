@@ -456,6 +456,16 @@ async fn resealing_rewrites_every_sealed_value_or_nothing() {
         })
         .await
         .unwrap();
+        let release = NewJob {
+            payload: r#"{"connection_id":"c1","access_token":"sealed-a","refresh_token":null,"revoke":true}"#.into(),
+            ..job(Some(w.tenant), "calendar.release", T0)
+        };
+        s.enqueue(&release).await.unwrap();
+        let done = NewJob { payload: r#"{"access_token":"sealed-old"}"#.into(), ..job(Some(w.tenant), "calendar.release", T0) };
+        s.enqueue(&done).await.unwrap();
+        let leased = s.lease_jobs("w", T0, 30, 10).await.unwrap();
+        let done_job = leased.iter().find(|j| j.id == done.id).unwrap();
+        s.complete_job(done_job.id, "w", T0 + 1).await.unwrap();
         let refuse = |v: &str| {
             if v == "sealed-verifier" { Err("cannot open".to_owned()) } else { Ok(format!("new:{v}")) }
         };
@@ -466,7 +476,13 @@ async fn resealing_rewrites_every_sealed_value_or_nothing() {
             "rolled back"
         );
         let n = s.reseal_secrets(&|v: &str| Ok(format!("new:{v}"))).await.unwrap();
-        assert_eq!(n, 3);
+        assert_eq!(n, 4);
+        let payload: serde_json::Value = serde_json::from_str(&s.job(release.id).await.unwrap().payload).unwrap();
+        assert_eq!(
+            payload,
+            serde_json::json!({"connection_id": "c1", "access_token": "new:sealed-a", "refresh_token": null, "revoke": true})
+        );
+        assert_eq!(s.job(done.id).await.unwrap().payload, r#"{"access_token":"sealed-old"}"#, "finished jobs stay");
         let after = s.find_connection(c.id).await.unwrap();
         assert_eq!(after.access_token.as_deref(), Some("new:sealed-access"));
         assert_eq!(after.refresh_token.as_deref(), Some("new:sealed-refresh"));
