@@ -50,7 +50,7 @@ pub struct JobQuery {
 fn redacted(mut payload: serde_json::Value) -> serde_json::Value {
     if let Some(map) = payload.as_object_mut() {
         for (key, value) in map.iter_mut() {
-            if key.ends_with("_token") && !value.is_null() {
+            if sked_store::sealed_payload_key(key) && !value.is_null() {
                 *value = serde_json::Value::String("[hidden]".into());
             }
         }

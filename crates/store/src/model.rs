@@ -248,6 +248,11 @@ pub struct NewJob {
     pub created_at: i64,
 }
 
+/// Whether a job payload's top-level key holds a sealed secret (see [`NewJob::payload`]).
+pub fn sealed_payload_key(key: &str) -> bool {
+    key.ends_with("_token")
+}
+
 /// A stored answer to an idempotent request.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct IdempotentResponse {

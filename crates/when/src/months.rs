@@ -5,7 +5,7 @@ use jiff::civil::Date;
 
 use crate::cal;
 use crate::lexer::Tok;
-use crate::parts::{DatePart, DateVal, Hit, P, Src, What};
+use crate::parts::{DatePart, DateVal, Hit, P, PIECES, Piece, Src, What};
 use crate::words;
 
 /// A month named after a day or an ordinal weekday: "of March", "next month".
@@ -130,37 +130,12 @@ fn day_first(p: &P, i: usize) -> Hit<DatePart> {
     dated(p, month, i8::try_from(n.val).ok()?, k + 1)
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Piece {
-    Whole,
-    Early,
-    Mid,
-    Late,
-    End,
-    Begin,
-    Later,
-    Rest,
-}
-
-const PIECES: &[(&[&str], Piece)] = &[
-    (&["the", "end", "of"], Piece::End),
-    (&["end", "of"], Piece::End),
-    (&["the", "beginning", "of"], Piece::Begin),
-    (&["beginning", "of"], Piece::Begin),
-    (&["the", "start", "of"], Piece::Begin),
-    (&["start", "of"], Piece::Begin),
-    (&["the", "middle", "of"], Piece::Mid),
-    (&["middle", "of"], Piece::Mid),
-    (&["the", "rest", "of"], Piece::Rest),
-    (&["rest", "of"], Piece::Rest),
+/// What else introduces a month as a whole ("sometime in March", "during May").
+const WHOLE: &[(&[&str], Piece)] = &[
     (&["sometime", "in"], Piece::Whole),
     (&["some", "time", "in"], Piece::Whole),
     (&["anytime", "in"], Piece::Whole),
     (&["any", "time", "in"], Piece::Whole),
-    (&["early"], Piece::Early),
-    (&["mid"], Piece::Mid),
-    (&["late"], Piece::Late),
-    (&["later"], Piece::Later),
     (&["in"], Piece::Whole),
     (&["during"], Piece::Whole),
     (&["next"], Piece::Whole),
@@ -169,7 +144,7 @@ const PIECES: &[(&[&str], Piece)] = &[
 
 /// "in March", "early next month", "the end of the month", "next month".
 fn window(p: &P, i: usize) -> Hit<DatePart> {
-    let prefixed = PIECES.iter().filter_map(|(ws, pc)| p.seq(i, ws).map(|e| (*pc, e)));
+    let prefixed = PIECES.iter().chain(WHOLE).filter_map(|(ws, pc)| p.seq(i, ws).map(|e| (*pc, e)));
     prefixed.chain(std::iter::once((Piece::Whole, i))).find_map(|(piece, k)| window_at(p, i, piece, k))
 }
 

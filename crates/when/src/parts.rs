@@ -155,6 +155,38 @@ pub(crate) struct Part {
 /// A parse result: the value and the index of the first token after it.
 pub(crate) type Hit<T> = Option<(T, usize)>;
 
+/// Which part of a week or month a phrase asks for ("early", "the end of", "the rest of").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Whole,
+    /// "the beginning of": a month's first week; a week's early part.
+    Begin,
+    Early,
+    Mid,
+    Late,
+    End,
+    Later,
+    Rest,
+}
+
+/// The phrases that pick a piece of a week or a month, longest first.
+pub(crate) const PIECES: &[(&[&str], Piece)] = &[
+    (&["the", "end", "of"], Piece::End),
+    (&["end", "of"], Piece::End),
+    (&["the", "beginning", "of"], Piece::Begin),
+    (&["beginning", "of"], Piece::Begin),
+    (&["the", "start", "of"], Piece::Begin),
+    (&["start", "of"], Piece::Begin),
+    (&["the", "middle", "of"], Piece::Mid),
+    (&["middle", "of"], Piece::Mid),
+    (&["the", "rest", "of"], Piece::Rest),
+    (&["rest", "of"], Piece::Rest),
+    (&["early"], Piece::Early),
+    (&["mid"], Piece::Mid),
+    (&["late"], Piece::Late),
+    (&["later"], Piece::Later),
+];
+
 /// Read-only view of the tokens for the parsers.
 #[derive(Debug)]
 pub(crate) struct P<'a> {

@@ -4,7 +4,7 @@
 use jiff::civil::{Date, Weekday};
 
 use crate::cal;
-use crate::parts::{DatePart, DateVal, Hit, P, Src, What};
+use crate::parts::{DatePart, DateVal, Hit, P, PIECES, Piece, Src, What};
 
 pub(crate) fn parse(p: &P, i: usize, depth: u8) -> Hit<What> {
     let found = [weekend(p, i), week(p, i, depth)];
@@ -44,34 +44,6 @@ fn weekend(p: &P, i: usize) -> Hit<DatePart> {
     Some((DatePart::new(DateVal::Days(sat, cal::add_days(sat, 2)?), Src::Week), e))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Piece {
-    Whole,
-    Early,
-    Mid,
-    Late,
-    End,
-    Later,
-    Rest,
-}
-
-const PIECES: &[(&[&str], Piece)] = &[
-    (&["the", "end", "of"], Piece::End),
-    (&["end", "of"], Piece::End),
-    (&["the", "beginning", "of"], Piece::Early),
-    (&["beginning", "of"], Piece::Early),
-    (&["the", "start", "of"], Piece::Early),
-    (&["start", "of"], Piece::Early),
-    (&["the", "middle", "of"], Piece::Mid),
-    (&["middle", "of"], Piece::Mid),
-    (&["the", "rest", "of"], Piece::Rest),
-    (&["rest", "of"], Piece::Rest),
-    (&["early"], Piece::Early),
-    (&["mid"], Piece::Mid),
-    (&["late"], Piece::Late),
-    (&["later"], Piece::Later),
-];
-
 const WEEKS: &[(&[&str], i64)] = &[
     (&["the", "week", "after", "next"], 2),
     (&["week", "after", "next"], 2),
@@ -110,7 +82,7 @@ fn week(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
     };
     // "early in the week" said on a Thursday: next week's
     let last_day = match piece {
-        Piece::Early => 1,
+        Piece::Early | Piece::Begin => 1,
         Piece::Mid => 3,
         Piece::Late | Piece::End => 4,
         _ => 6,
@@ -123,7 +95,8 @@ fn week(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
     let piece = if piece == Piece::Later && monday != this_monday { Piece::Late } else { piece };
     match piece {
         Piece::Whole => Some((DatePart::new(DateVal::Days(monday, at(7)?), Src::Week), e)),
-        Piece::Early => days(monday, at(2)?, e),
+        // A week's beginning is its early part.
+        Piece::Early | Piece::Begin => days(monday, at(2)?, e),
         Piece::Mid => days(at(1)?, at(4)?, e),
         Piece::Late => days(at(3)?, at(5)?, e),
         Piece::Later => days(cal::add_days(today, 1)?.max(monday), at(7)?, e),

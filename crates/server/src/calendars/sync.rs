@@ -194,17 +194,20 @@ pub async fn sync(
     let horizon = Interval::new(now - DAY, expand_until);
     // A calendar synced only because it receives bookings keeps its events (ours among them)
     // but blocks no time.
-    let busy: Vec<(String, Vec<Interval>)> = touched
-        .iter()
-        .filter(|_| cal.busy)
-        .map(|series| {
-            let spans =
-                by_series.get(series.as_str()).map_or_else(Vec::new, |p| series_busy(p, &zone, horizon));
-            (series.clone(), spans)
-        })
-        // A full sync starts from nothing, so only series with busy time are written.
-        .filter(|(_, spans)| !report.full || !spans.is_empty())
-        .collect();
+    let busy: Vec<(String, Vec<Interval>)> = if !cal.busy {
+        Vec::new()
+    } else {
+        touched
+            .iter()
+            .map(|series| {
+                let spans =
+                    by_series.get(series.as_str()).map_or_else(Vec::new, |p| series_busy(p, &zone, horizon));
+                (series.clone(), spans)
+            })
+            // A full sync starts from nothing, so only series with busy time are written.
+            .filter(|(_, spans)| !report.full || !spans.is_empty())
+            .collect()
+    };
     report.series = busy.len();
     let mut upsert = Vec::new();
     let mut delete = Vec::new();
@@ -356,20 +359,28 @@ async fn differs(
     id: BookingId,
     zone: &TimeZone,
 ) -> Result<bool, CalError> {
+    let Some(m) = written(state, c, calendar, &e.id, id).await? else { return Ok(false) };
+    Ok(e.is_cancelled() || times(e, zone).is_some_and(|t| t != (m.start_at, m.end_at)))
+}
+
+/// What was written for booking `id` as `event` in this calendar, while it stands.
+async fn written(
+    state: &AppState,
+    c: &Connection,
+    calendar: &str,
+    event: &str,
+    id: BookingId,
+) -> Result<Option<BookingCalendarEvent>, CalError> {
     let mapped = state.store.booking_calendar_events(id).await?;
-    let Some(m) = mapped.into_iter().find(|m| {
-        m.connection_id == c.id && m.calendar_id == calendar && m.event_id == e.id && m.status == "active"
-    }) else {
-        return Ok(false);
-    };
-    if e.is_cancelled() {
-        return Ok(true);
-    }
+    Ok(mapped.into_iter().find(|m| {
+        m.connection_id == c.id && m.calendar_id == calendar && m.event_id == event && m.status == "active"
+    }))
+}
+
+/// An event's start and end, as instants (all-day ones in `zone`).
+fn times(e: &Event, zone: &TimeZone) -> Option<(i64, i64)> {
     let s = StoredEvent::from_event(e);
-    Ok(match (s.start.and_then(|w| w.instant(zone)), s.end.and_then(|w| w.instant(zone))) {
-        (Some(start), Some(end)) => (start, end) != (m.start_at, m.end_at),
-        _ => false,
-    })
+    Some((s.start?.instant(zone)?, s.end?.instant(zone)?))
 }
 
 /// Follows what Google says of one of our events now.
@@ -381,12 +392,7 @@ async fn follow_now(
     id: BookingId,
     zone: &TimeZone,
 ) -> Result<Followed, CalError> {
-    let mapped = state.store.booking_calendar_events(id).await?;
-    let Some(m) = mapped.into_iter().find(|m| {
-        m.connection_id == c.id && m.calendar_id == calendar && m.event_id == e.id && m.status == "active"
-    }) else {
-        return Ok(Followed::Nothing);
-    };
+    let Some(m) = written(state, c, calendar, &e.id, id).await? else { return Ok(Followed::Nothing) };
     let booking = match state.store.booking(c.tenant_id, id).await {
         Ok(b) => b,
         Err(StoreError::NotFound) => return Ok(Followed::Nothing),
@@ -413,10 +419,7 @@ async fn follow_now(
             .await?;
         return Ok(Followed::Cancelled);
     }
-    let s = StoredEvent::from_event(e);
-    let (Some(start), Some(end)) =
-        (s.start.and_then(|w| w.instant(zone)), s.end.and_then(|w| w.instant(zone)))
-    else {
+    let Some((start, end)) = times(e, zone) else {
         return Ok(Followed::Nothing);
     };
     if (start, end) == (m.start_at, m.end_at) {

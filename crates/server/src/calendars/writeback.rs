@@ -232,7 +232,6 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
             continue;
         }
         let connection = c.id;
-        let check = job(tenant, HEALTH, &json!({ "connection_id": connection }), state.clock.now_second());
         match upsert(state, c, &cal, &b, &et, mine.map(|m| m.event_id.as_str())).await {
             Ok(event) => {
                 state
@@ -255,7 +254,11 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
                 // health is checked now, so the admin hears of it.
                 if matches!(e, CalError::Google(ref g) if !g.is_transient() && !matches!(g, GoogleError::Unauthorized))
                 {
-                    state.store.enqueue(&check).await?;
+                    let now = state.clock.now_second();
+                    state
+                        .store
+                        .enqueue(&job(tenant, HEALTH, &json!({ "connection_id": connection }), now))
+                        .await?;
                 }
                 note(e)
             }

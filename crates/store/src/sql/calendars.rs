@@ -833,7 +833,7 @@ where
             };
             let mut changed = false;
             for (key, value) in map.iter_mut() {
-                if let (true, serde_json::Value::String(sealed)) = (key.ends_with("_token"), &*value) {
+                if let (true, serde_json::Value::String(sealed)) = (crate::sealed_payload_key(key), &*value) {
                     *value = serde_json::Value::String(again(sealed)?);
                     changed = true;
                     n += 1;
