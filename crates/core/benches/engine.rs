@@ -1,4 +1,5 @@
-//! Engine benchmarks S1–S4 of issue 2, each at 1x, 10x and 100x the busy-event count.
+//! Engine benchmarks S1–S4, each at 1x, 10x and 100x the busy-event count, and S5: one recurring
+//! block expanded from a recent start and from year 1.
 //!
 //! Every scenario measures what a request pays: building each host's busy timeline from the
 //! intervals a store returns (sorted by start), expanding recurring blocks, and computing the
@@ -16,7 +17,7 @@ use sked_core::busy::BusyTimeline;
 use sked_core::interval::{DAY, Interval, MINUTE};
 use sked_core::rules::RulesSpec;
 use sked_core::schedule::{DayHours, Schedule};
-use sked_core::{EventRules, HostInput, RecurrenceRule, SlotQuery, compute_slots, earliest};
+use sked_core::{EventRules, HostInput, RecurrenceRule, SlotQuery, WorkBudget, compute_slots, earliest};
 
 const SCALES: [usize; 3] = [1, 10, 100];
 
@@ -164,7 +165,9 @@ fn s3(c: &mut Criterion) {
             b.iter(|| {
                 let mut busy = Vec::new();
                 for (rule, s) in blocks {
-                    busy.extend(rule.occurrences(&tz, *s, *s + 45 * MINUTE, range).unwrap_or_default());
+                    let mut budget = WorkBudget::new(u64::MAX);
+                    let found = rule.occurrences(&tz, *s, *s + 45 * MINUTE, range, &mut budget);
+                    busy.extend(found.unwrap_or_default());
                 }
                 slots_for(&r, &[&schedule], &[busy], range, now)
             })
@@ -213,9 +216,39 @@ fn s4(c: &mut Criterion) {
     g.finish();
 }
 
+/// S5: expanding one recurring block over a 62-day range, the block starting last month or in
+/// year 1: the cost is the occurrences in the range, whatever the start.
+fn s5(c: &mut Criterion) {
+    let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::UTC);
+    let from = ts("2027-01-04T05:00:00Z");
+    let range = Interval::new(from, from + 62 * DAY);
+    let mut g = c.benchmark_group("s5_rrule_expand_62_days");
+    for rule in [
+        "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+        "FREQ=HOURLY",
+        "FREQ=HOURLY;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55",
+    ] {
+        let r = RecurrenceRule::parse(rule).unwrap_or_else(|e| panic!("{e}"));
+        for (when, start) in
+            [("last_month", ts("2026-12-01T14:00:00Z")), ("year_1", ts("0001-01-01T14:00:00Z"))]
+        {
+            let id = BenchmarkId::new(rule.replace(';', " "), when);
+            g.bench_with_input(id, &start, |b, &start| {
+                b.iter(|| {
+                    let mut budget = WorkBudget::new(u64::MAX);
+                    black_box(
+                        r.occurrences(&tz, start, start + 30 * MINUTE, range, &mut budget).map(|o| o.len()),
+                    )
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = engine;
     config = Criterion::default().warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
-    targets = s1, s2, s3, s4
+    targets = s1, s2, s3, s4, s5
 }
 criterion_main!(engine);

@@ -10,7 +10,8 @@
 //! The rules implemented here are the "Slots" section of the HTTP contract (`API.md`):
 //! - [`schedule`]: weekly hours and date overrides become windows of instants (rule 1);
 //! - [`busy`]: bookings' blocked intervals, blocks and external busy time, merged (rule 3);
-//! - [`recurrence`]: RRULE blocks expanded in the host's zone (the only module that sees chrono);
+//! - [`recurrence`]: RRULE blocks expanded in the host's zone (the only module that sees chrono),
+//!   each expansion bounded by a [`budget`] of steps;
 //! - [`slots`]: candidates per window, notice and horizon, daily limits, teams (rules 2–7);
 //! - [`search`]: `earliest`, `nearest` alternatives and checking one requested start;
 //! - [`assign`]: which free host gets a booking.
@@ -21,6 +22,7 @@
 
 pub mod assign;
 pub mod booking;
+pub mod budget;
 pub mod busy;
 pub mod clock;
 pub mod contact;
@@ -33,8 +35,10 @@ pub mod rules;
 pub mod schedule;
 pub mod search;
 pub mod slots;
+pub mod text;
 
 pub use assign::{Assignment, Choice, HostStats};
+pub use budget::{OverBudget, WorkBudget};
 pub use busy::BusyTimeline;
 pub use clock::{Clock, ManualClock};
 pub use error::FieldError;

@@ -16,8 +16,12 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use sked_core::Interval;
+use sked_core::WorkBudget;
 use sked_core::local::{date_of, resolve, start_of_day};
 use sked_core::recurrence::RecurrenceRule;
+
+/// Most occurrences one event's recurrence expands to (an hourly series over ten years).
+const EXPANSION_BUDGET: u64 = 100_000;
 
 /// The private extended property holding our booking id on events Sked wrote.
 pub const BOOKING_PROPERTY: &str = "sked_booking_id";
@@ -243,11 +247,12 @@ fn occurrences(m: &StoredEvent, tz: &TimeZone, range: Interval) -> Vec<Interval>
     };
     let mut out: Vec<Interval> = Vec::new();
     let mut excluded: Vec<When> = Vec::new();
+    let mut budget = WorkBudget::new(EXPANSION_BUDGET);
     for line in &m.recurrence {
         let Some((name, value)) = split_property(line) else { continue };
         match name.as_str() {
             "RRULE" => match RecurrenceRule::parse(&value) {
-                Ok(rule) => match rule.occurrences(tz, first.start, first.end, range) {
+                Ok(rule) => match rule.occurrences(tz, first.start, first.end, range, &mut budget) {
                     Ok(found) => out.extend(found),
                     Err(e) => tracing::warn!(event = %m.id, error = %e, "recurrence not expanded"),
                 },

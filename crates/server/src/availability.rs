@@ -10,14 +10,17 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use axum::http::StatusCode;
 use jiff::tz::TimeZone;
 use sked_core::assign::Assignment;
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_core::interval::{DAY, HOUR};
+use sked_core::recurrence::ExpandError;
 use sked_core::rules::RulesSpec;
 use sked_core::schedule::Schedule as CoreSchedule;
-use sked_core::{BusyTimeline, EventRules, HostInput, Interval, RecurrenceRule};
-use sked_store::{DynStore, EventType, Host, Occupancy, StoreError, Versions};
+use sked_core::{BusyTimeline, EventRules, HostInput, Interval, RecurrenceRule, WorkBudget};
+use sked_store::{AvailabilityData, DynStore, EventType, Host, Occupancy, StoreError, Versions};
+use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
 use crate::schedules::parse_stored_schedule;
@@ -126,6 +129,8 @@ pub struct AvailabilityCache {
     /// Busy time from connected calendars by host: it changes only with a sync (the host's
     /// external version), not with every booking, so snapshots rebuilt after a booking reuse it.
     external: Mutex<HashMap<HostId, Arc<External>>>,
+    /// Engine work running at once (see [`AvailabilityCache::compute`]).
+    cpu: Semaphore,
 }
 
 /// A host's busy time from connected calendars over `loaded`, at `version`.
@@ -142,7 +147,13 @@ const MAX_ENTRIES: usize = 20_000;
 impl AvailabilityCache {
     /// An empty cache over `store`.
     pub fn new(store: DynStore) -> Self {
-        Self { store, entries: Mutex::new(HashMap::new()), external: Mutex::new(HashMap::new()) }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            store,
+            entries: Mutex::new(HashMap::new()),
+            external: Mutex::new(HashMap::new()),
+            cpu: Semaphore::new(2 * cores),
+        }
     }
 
     /// The current snapshot of an event type at `now`.
@@ -206,13 +217,48 @@ impl AvailabilityCache {
             StoreError::NotFound => ApiError::not_found("event type"),
             other => ApiError::Internal(other.into()),
         })?;
-        let event_type = data.event_type.ok_or_else(|| ApiError::not_found("event type"))?;
+        let event_type = data.event_type.clone().ok_or_else(|| ApiError::not_found("event type"))?;
         let (rules, assignment) = rules_of(&event_type)?;
         // Blocks matter wherever a candidate's blocked interval can reach.
         let reach = Interval::new(
             loaded.start - rules.buffer_before,
             loaded.end + rules.duration + rules.buffer_after,
         );
+        let mut external = Vec::with_capacity(data.hosts.len());
+        for h in &data.hosts {
+            external.push(self.external(h, reach).await?);
+        }
+        let build = Build { data, event_type, rules, assignment, external, reach, versions, loaded };
+        self.compute(move || build.snapshot()).await
+    }
+
+    /// Runs engine work off the async threads, a few at a time, so a costly request neither
+    /// stalls other requests nor floods the machine.
+    pub async fn compute<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _permit = self.cpu.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(e.into()))?
+    }
+}
+
+/// What a snapshot is made of, read from the store.
+struct Build {
+    data: AvailabilityData,
+    event_type: EventType,
+    rules: EventRules,
+    assignment: Assignment,
+    external: Vec<Arc<External>>,
+    reach: Interval,
+    versions: Versions,
+    loaded: Interval,
+}
+
+impl Build {
+    /// Parses schedules, expands blocks (within [`EXPANSION_BUDGET`]) and merges busy time.
+    fn snapshot(self) -> Result<Snapshot, ApiError> {
+        let Build { data, event_type, rules, assignment, external, reach, versions, loaded } = self;
         let mut schedules = Vec::new();
         let mut host_schedule = Vec::with_capacity(data.hosts.len());
         for h in &data.hosts {
@@ -228,24 +274,18 @@ impl AvailabilityCache {
             host_schedule.push(schedules.len());
             schedules.push(schedule);
         }
-        let mut block_spans: Vec<Vec<Interval>> = data
-            .hosts
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let tz = schedules[host_schedule[i]].time_zone().clone();
-                let zone = TimeZone::get(&h.time_zone).unwrap_or(tz);
-                data.blocks
-                    .iter()
-                    .filter(|b| b.host_id == h.id)
-                    .flat_map(|b| block_occurrences(b, &zone, reach))
-                    .collect()
-            })
-            .collect();
-        // Busy time from connected calendars joins the blocks: it carries no buffers.
+        let mut budget = WorkBudget::new(EXPANSION_BUDGET);
+        let mut block_spans = Vec::with_capacity(data.hosts.len());
         for (i, h) in data.hosts.iter().enumerate() {
-            let external = self.external(h, reach).await?;
-            block_spans[i].extend(external.spans.iter().copied().filter(|s| s.overlaps(&reach)));
+            let tz = schedules[host_schedule[i]].time_zone().clone();
+            let zone = TimeZone::get(&h.time_zone).unwrap_or(tz);
+            let mut spans = Vec::new();
+            for b in data.blocks.iter().filter(|b| b.host_id == h.id) {
+                spans.extend(block_occurrences(b, &zone, reach, &mut budget)?);
+            }
+            // Busy time from connected calendars joins the blocks: it carries no buffers.
+            spans.extend(external[i].spans.iter().copied().filter(|s| s.overlaps(&reach)));
+            block_spans.push(spans);
         }
         let (busy, booked) = busy_per_host(&data.hosts, &event_type, &data.occupancy, &block_spans);
         Ok(Snapshot {
@@ -295,19 +335,41 @@ impl AvailabilityCache {
     }
 }
 
-/// A block's intervals in `range`: itself, or its occurrences when it recurs (in the host's zone).
-pub fn block_occurrences(b: &sked_store::Block, zone: &TimeZone, range: Interval) -> Vec<Interval> {
-    match b.rrule.as_deref().map(RecurrenceRule::parse) {
-        None => {
-            let iv = Interval::new(b.start_at, b.end_at);
-            if iv.overlaps(&range) { vec![iv] } else { vec![] }
-        }
-        Some(Ok(rule)) => rule.occurrences(zone, b.start_at, b.end_at, range).unwrap_or_default(),
-        Some(Err(e)) => {
-            tracing::error!(block = %b.id, error = %e, "stored RRULE does not parse; block ignored");
-            vec![]
-        }
-    }
+/// Most occurrences of recurring blocks one request expands (an hourly block over ten years is
+/// 87,600); past this the request is refused rather than answered from part of the blocks.
+pub const EXPANSION_BUDGET: u64 = 250_000;
+
+/// A block's intervals in `range`: itself, or its occurrences when it recurs (in the host's
+/// zone). A block that cannot be honoured exactly (a stored rule no longer accepted, or more
+/// occurrences than `budget` allows) is an error: never half a block.
+pub fn block_occurrences(
+    b: &sked_store::Block,
+    zone: &TimeZone,
+    range: Interval,
+    budget: &mut WorkBudget,
+) -> Result<Vec<Interval>, ApiError> {
+    let Some(text) = b.rrule.as_deref() else {
+        let iv = Interval::new(b.start_at, b.end_at);
+        return Ok(if iv.overlaps(&range) { vec![iv] } else { vec![] });
+    };
+    let unusable = |why: String| ApiError::Client {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "block_unusable",
+        detail: format!(
+            "block {} of host {} cannot be honoured ({why}); change or delete it",
+            b.id, b.host_id
+        ),
+    };
+    let rule = RecurrenceRule::parse(text).map_err(unusable)?;
+    rule.occurrences(zone, b.start_at, b.end_at, range, budget).map_err(|e| match e {
+        ExpandError::OverBudget(_) => ApiError::over_budget(format!(
+            "the recurring blocks of host {} repeat too often to check {} days: make them repeat \
+             less often, or shorten the range (for event types, max_days_ahead)",
+            b.host_id,
+            range.len() / DAY
+        )),
+        ExpandError::Invalid(m) => unusable(m),
+    })
 }
 
 fn busy_per_host(

@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use sked_core::ids::{BlockId, HostId};
-use sked_core::{BusyTimeline, FieldError, Interval, RecurrenceRule};
+use sked_core::{BusyTimeline, FieldError, Interval, RecurrenceRule, WorkBudget, text};
 use sked_store::Block;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TenantAuth;
-use crate::availability::block_occurrences;
+use crate::availability::{EXPANSION_BUDGET, block_occurrences};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
@@ -91,17 +91,17 @@ fn view(b: Block) -> BlockView {
     }
 }
 
-/// Checks title, times and rule; every invalid field is reported.
+/// Checks title, times and rule; every invalid field is reported. A recurring block must occur
+/// at least once from its start in `zone` (the host's).
 fn validate(
     title: &str,
     start: &str,
     end: &str,
     rrule: Option<&str>,
-) -> Result<(i64, i64, Option<String>), ApiError> {
+    zone: &TimeZone,
+) -> Result<(String, i64, i64, Option<String>), ApiError> {
     let mut errors = Vec::new();
-    if title.trim().is_empty() || title.chars().count() > 200 {
-        errors.push(FieldError::new("title", "must be 1 to 200 characters"));
-    }
+    let title = text::line("title", title, 200).map_err(|e| errors.push(e)).ok();
     let s = parse_instant("start", start).map_err(|e| errors.push(e)).ok();
     let e = parse_instant("end", end).map_err(|e| errors.push(e)).ok();
     if let (Some(s), Some(e)) = (s, e) {
@@ -111,20 +111,34 @@ fn validate(
             errors.push(FieldError::new("end", "a block lasts at most a year; use rrule to repeat it"));
         }
     }
-    let rule = match rrule {
-        Some(r) => match RecurrenceRule::parse(r) {
-            Ok(rule) => Some(rule.as_str().to_owned()),
-            Err(m) => {
-                errors.push(FieldError::new("rrule", m));
-                None
-            }
-        },
+    let rule = match rrule.map(RecurrenceRule::parse) {
+        Some(Ok(rule)) => Some(rule),
+        Some(Err(m)) => {
+            errors.push(FieldError::new("rrule", m));
+            None
+        }
         None => None,
     };
-    match (s, e) {
-        (Some(s), Some(e)) if errors.is_empty() => Ok((s.as_second(), e.as_second(), rule)),
+    if let (Some(rule), Some(s)) = (&rule, s) {
+        match rule.first(zone, s.as_second()) {
+            Ok(Some(_)) => {}
+            Ok(None) => errors.push(FieldError::new("rrule", "never occurs from this start")),
+            Err(m) => errors.push(FieldError::new("rrule", m)),
+        }
+    }
+    match (title, s, e) {
+        (Some(t), Some(s), Some(e)) if errors.is_empty() => {
+            Ok((t, s.as_second(), e.as_second(), rule.map(|r| r.as_str().to_owned())))
+        }
         _ => Err(ApiError::Validation(errors)),
     }
+}
+
+/// The zone a host's blocks repeat in.
+fn host_zone(h: &sked_store::Host) -> Result<TimeZone, ApiError> {
+    TimeZone::get(&h.time_zone).map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!("stored zone `{}` of host {} is unknown", h.time_zone, h.id))
+    })
 }
 
 /// Routes of this resource.
@@ -145,14 +159,15 @@ async fn create(
     ApiPath(host): ApiPath<HostId>,
     ApiJson(b): ApiJson<CreateBlock>,
 ) -> ApiResult<(StatusCode, Json<BlockView>)> {
-    state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
-    let (start_at, end_at, rrule) = validate(&b.title, &b.start, &b.end, b.rrule.as_deref())?;
+    let h = state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
+    let (title, start_at, end_at, rrule) =
+        validate(&b.title, &b.start, &b.end, b.rrule.as_deref(), &host_zone(&h)?)?;
     let now = state.clock.now_second();
     let block = Block {
         id: BlockId::new(),
         tenant_id: auth.tenant,
         host_id: host,
-        title: b.title.trim().to_owned(),
+        title,
         start_at,
         end_at,
         rrule,
@@ -206,19 +221,13 @@ async fn update(
 ) -> ApiResult<Json<BlockView>> {
     let old =
         state.store.block(auth.tenant, p.id, p.block_id).await.map_err(|e| ApiError::store("block", e))?;
+    let h = state.store.host(auth.tenant, p.id).await.map_err(|e| ApiError::store("host", e))?;
     let title = b.title.unwrap_or(old.title.clone());
     let start = b.start.unwrap_or_else(|| rfc3339(old.start_at));
     let end = b.end.unwrap_or_else(|| rfc3339(old.end_at));
     let rrule = apply(b.rrule, old.rrule.clone());
-    let (start_at, end_at, rrule) = validate(&title, &start, &end, rrule.as_deref())?;
-    let block = Block {
-        title: title.trim().to_owned(),
-        start_at,
-        end_at,
-        rrule,
-        updated_at: state.clock.now_second(),
-        ..old
-    };
+    let (title, start_at, end_at, rrule) = validate(&title, &start, &end, rrule.as_deref(), &host_zone(&h)?)?;
+    let block = Block { title, start_at, end_at, rrule, updated_at: state.clock.now_second(), ..old };
     state.store.update_block(&block).await.map_err(|e| ApiError::store("block", e))?;
     Ok(Json(view(block)))
 }
@@ -284,11 +293,20 @@ async fn busy(
     let range = Interval::new(from, to);
     let (occupancy, blocks) =
         state.store.host_busy(auth.tenant, host, range).await.map_err(|e| ApiError::store("host", e))?;
-    let zone = TimeZone::get(&h.time_zone).unwrap_or(TimeZone::UTC);
+    let zone = host_zone(&h)?;
     let bookings =
         BusyTimeline::from_intervals(occupancy.iter().map(|o| Interval::new(o.blocked_start, o.blocked_end)));
-    let blocked =
-        BusyTimeline::from_intervals(blocks.iter().flat_map(|b| block_occurrences(b, &zone, range)));
+    let blocked = state
+        .availability
+        .compute(move || {
+            let mut budget = WorkBudget::new(EXPANSION_BUDGET);
+            let mut spans = Vec::new();
+            for b in &blocks {
+                spans.extend(block_occurrences(b, &zone, range, &mut budget)?);
+            }
+            Ok(BusyTimeline::from_intervals(spans))
+        })
+        .await?;
     let external = state
         .store
         .host_external_busy(auth.tenant, host, range)

@@ -91,6 +91,15 @@ impl ApiError {
         }
     }
 
+    /// 422 `work_budget_exceeded`: answering would take more work than one request may do.
+    pub fn over_budget(detail: impl Into<String>) -> Self {
+        Self::Client {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "work_budget_exceeded",
+            detail: detail.into(),
+        }
+    }
+
     /// Maps a store error for a resource called `what`.
     pub fn store(what: &str, e: StoreError) -> Self {
         match e {

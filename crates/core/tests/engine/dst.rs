@@ -319,7 +319,10 @@ fn rrule_blocks_across_a_dst_change_block_the_same_wall_time() {
     let s = every_day("America/New_York", &[("09:00", "12:00")]);
     let rule = RecurrenceRule::parse("FREQ=WEEKLY;BYDAY=SU,MO").unwrap();
     let range = Interval::new(ts("2026-03-07T00:00:00Z"), ts("2026-03-10T00:00:00Z"));
-    let block = rule.occurrences(&tz, ts("2026-03-01T15:00:00Z"), ts("2026-03-01T16:00:00Z"), range).unwrap();
+    let mut budget = sked_core::WorkBudget::new(1_000);
+    let block = rule
+        .occurrences(&tz, ts("2026-03-01T15:00:00Z"), ts("2026-03-01T16:00:00Z"), range, &mut budget)
+        .unwrap();
     let busy = BusyTimeline::from_intervals(block);
     let rules = RulesSpec {
         duration_minutes: 60,

@@ -3,8 +3,9 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
-use sked_core::RecurrenceRule;
 use sked_core::interval::Interval;
+use sked_core::recurrence::{ExpandError, MIN_GAP_SECONDS};
+use sked_core::{RecurrenceRule, WorkBudget};
 
 fn ts(s: &str) -> i64 {
     s.parse::<Timestamp>().unwrap().as_second()
@@ -21,7 +22,8 @@ fn show(ivs: &[Interval]) -> Vec<String> {
 fn expand(rule: &str, zone: &str, start: &str, end: &str, from: &str, to: &str) -> Vec<String> {
     let r = RecurrenceRule::parse(rule).unwrap();
     let tz = TimeZone::get(zone).unwrap();
-    show(&r.occurrences(&tz, ts(start), ts(end), Interval::new(ts(from), ts(to))).unwrap())
+    let mut budget = WorkBudget::new(1_000_000);
+    show(&r.occurrences(&tz, ts(start), ts(end), Interval::new(ts(from), ts(to)), &mut budget).unwrap())
 }
 
 #[test]
@@ -148,6 +150,16 @@ fn bad_rules_are_refused() {
         "DTSTART=20260101T000000Z;FREQ=DAILY",
         "FREQ=DAILY\nFREQ=WEEKLY",
         "FREQ=MONTHLY;BYMONTHDAY=40",
+        "FREQ=DAILY;INTERVAL=0",
+        "FREQ=HOURLY;INTERVAL=0;BYMINUTE=0",
+        "FREQ=WEEKLY;COUNT=0",
+        "FREQ=DAILY;COUNT=1001",
+        "FREQ=DAILY;COUNT=3;UNTIL=20270101",
+        "FREQ=HOURLY;BYMINUTE=0,4,8,12,16,20,24,28,32,36,40,44,48,52,56",
+        "FREQ=DAILY;BYHOUR=9;BYMINUTE=0,1",
+        "FREQ=DAILY;BYHOUR=0,23;BYMINUTE=0,58",
+        "FREQ=YEARLY;BYSECOND=0,30",
+        "FREQ=WEEKLY\r\nATTENDEE:x",
     ] {
         assert!(RecurrenceRule::parse(bad).is_err(), "{bad:?} should be refused");
     }
@@ -163,9 +175,15 @@ proptest! {
             "FREQ=WEEKLY;BYDAY=SA,SU;WKST=SU", "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR", "FREQ=MONTHLY;BYDAY=2TU",
             "FREQ=WEEKLY;COUNT=30", "FREQ=DAILY;UNTIL=20270301T000000Z", "FREQ=HOURLY;INTERVAL=7",
             "FREQ=DAILY;BYMONTH=3,10,11", "FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+            "FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=31", "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=-1", "FREQ=HOURLY;INTERVAL=5;BYHOUR=1,6,11;BYMINUTE=0,30",
+            "FREQ=WEEKLY;INTERVAL=3;WKST=SU;BYDAY=SU,SA", "FREQ=YEARLY;BYWEEKNO=20;BYDAY=MO",
+            "FREQ=DAILY;INTERVAL=4;BYHOUR=9,15", "FREQ=YEARLY;INTERVAL=3", "FREQ=MONTHLY;INTERVAL=2",
+            "FREQ=HOURLY;INTERVAL=13;BYMINUTE=10,50", "FREQ=MONTHLY;BYMONTHDAY=-1,15;BYHOUR=8,20",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR;BYSETPOS=1", "FREQ=YEARLY;BYYEARDAY=100,-1",
         ]),
         zone in prop::sample::select(crate::props::ZONES.to_vec()),
-        start_off in 0i64..(2 * 365 * 24 * 60),
+        start_off in (-6 * 365 * 24 * 60i64)..(2 * 365 * 24 * 60),
         len in 5i64..600,
         from_off in 0i64..(2 * 365 * 24 * 60),
         span in 60i64..(31 * 24 * 60),
@@ -175,9 +193,91 @@ proptest! {
         let base = ts("2025-06-01T00:00:00Z");
         let start = base + start_off * 60;
         let range = Interval::new(base + from_off * 60, base + (from_off + span) * 60);
-        let window = r.occurrences(&tz, start, start + len * 60, range).unwrap();
-        let full = r.occurrences(&tz, start, start + len * 60, Interval::new(start - 1, range.end)).unwrap();
+        let mut budget = WorkBudget::new(u64::MAX);
+        let window = r.occurrences(&tz, start, start + len * 60, range, &mut budget).unwrap();
+        let full_range = Interval::new(start - 1, range.end);
+        let full = r.occurrences(&tz, start, start + len * 60, full_range, &mut budget).unwrap();
         let expected: Vec<Interval> = full.into_iter().filter(|i| i.overlaps(&range)).collect();
         prop_assert_eq!(window, expected);
     }
+}
+
+/// The occurrences of `rule` for a block `[start, start + 1h)` in UTC over `[from, to)`,
+/// and the steps the expansion took.
+fn expand_counting(rule: &str, start: &str, from: &str, to: &str) -> (Vec<Interval>, u64) {
+    let r = RecurrenceRule::parse(rule).unwrap();
+    let tz = TimeZone::UTC;
+    let mut budget = WorkBudget::new(1_000_000);
+    let range = Interval::new(ts(from), ts(to));
+    let got = r.occurrences(&tz, ts(start), ts(start) + 3_600, range, &mut budget).unwrap();
+    (got, budget.spent())
+}
+
+#[test]
+fn a_start_far_back_costs_only_the_occurrences_in_range() {
+    // An hourly block since year 1, a 62-day query: 62 × 24 occurrences, visited in about
+    // 64 days' worth of steps (the query widened by a day each way), whatever the frequency.
+    for rule in ["FREQ=HOURLY", "FREQ=HOURLY;BYMINUTE=0,10,20,30,40,50", "FREQ=MONTHLY;BYMONTHDAY=1,2,3,4,5"]
+    {
+        let (got, steps) =
+            expand_counting(rule, "0001-01-01T00:00:00Z", "2027-01-01T05:00:00Z", "2027-03-04T05:00:00Z");
+        assert!(!got.is_empty(), "{rule}");
+        assert!(steps <= 66 * 24 * 6 + 2, "{rule}: {steps} steps for {} occurrences", got.len());
+    }
+    let (got, _) = expand_counting(
+        "FREQ=HOURLY",
+        "0001-01-01T00:00:00Z",
+        "2027-01-01T05:00:00Z",
+        "2027-03-04T05:00:00Z",
+    );
+    // One an hour, on the hour, for the range's 62 × 24 hours.
+    assert_eq!(got.len(), 62 * 24);
+}
+
+#[test]
+fn a_long_series_is_never_cut_short() {
+    // An hourly block over 500 days: every hour is there (the old expansion stopped at 10,000
+    // occurrences, about 416 days, and the rest of the block vanished).
+    let (got, _) = expand_counting(
+        "FREQ=HOURLY",
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:00Z",
+        "2027-05-16T00:00:00Z",
+    );
+    assert_eq!(got.len(), 500 * 24);
+    assert_eq!(got.last().unwrap().start, ts("2027-05-15T23:00:00Z"));
+}
+
+#[test]
+fn too_much_work_is_an_error_not_a_shorter_answer() {
+    let r = RecurrenceRule::parse("FREQ=HOURLY;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55").unwrap();
+    let tz = TimeZone::UTC;
+    let start = ts("2026-01-01T00:00:00Z");
+    let range = Interval::new(start, start + 365 * 86_400);
+    let mut budget = WorkBudget::new(10_000);
+    let got = r.occurrences(&tz, start, start + 60, range, &mut budget);
+    assert!(matches!(got, Err(ExpandError::OverBudget(_))), "{got:?}");
+    assert_eq!(budget.spent(), 10_000);
+}
+
+#[test]
+fn the_density_floor_is_five_minutes() {
+    assert_eq!(MIN_GAP_SECONDS, 300);
+    let five = (0..12).map(|i| (i * 5).to_string()).collect::<Vec<_>>().join(",");
+    assert!(RecurrenceRule::parse(&format!("FREQ=HOURLY;BYMINUTE={five}")).is_ok());
+    let four = (0..15).map(|i| (i * 4).to_string()).collect::<Vec<_>>().join(",");
+    let e = RecurrenceRule::parse(&format!("FREQ=HOURLY;BYMINUTE={four}")).unwrap_err();
+    assert!(e.contains("5 minutes"), "{e}");
+}
+
+#[test]
+fn a_rule_that_never_occurs_has_no_first_occurrence() {
+    let tz = TimeZone::get("Europe/Paris").unwrap();
+    let start = ts("2026-01-05T08:00:00Z");
+    let never = RecurrenceRule::parse("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").unwrap();
+    assert_eq!(never.first(&tz, start).unwrap(), None);
+    let leap = RecurrenceRule::parse("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29").unwrap();
+    assert_eq!(leap.first(&tz, start).unwrap(), Some(ts("2028-02-29T08:00:00Z")));
+    let ended = RecurrenceRule::parse("FREQ=DAILY;UNTIL=20251231T000000Z").unwrap();
+    assert_eq!(ended.first(&tz, start).unwrap(), None);
 }

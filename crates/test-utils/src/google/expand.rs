@@ -82,8 +82,9 @@ pub(crate) fn occurrences(
         if upper.starts_with("RRULE:") {
             let rule = RecurrenceRule::parse(line).ok()?;
             // A zero-length event still occurs: expand it as one second long.
-            let found =
-                rule.occurrences(&series_tz, s.as_second(), s.as_second() + duration.max(1), range).ok()?;
+            let mut budget = sked_core::WorkBudget::new(u64::MAX);
+            let end = s.as_second() + duration.max(1);
+            let found = rule.occurrences(&series_tz, s.as_second(), end, range, &mut budget).ok()?;
             starts.extend(found.iter().map(|iv| iv.start));
         } else if upper.starts_with("RDATE") {
             starts.extend(line_dates(line, &series_tz));
