@@ -96,3 +96,56 @@ mod tests {
         assert_eq!(normalize_code("k7m-2q 9x"), "K7M2Q9X");
     }
 }
+
+/// A booking's text as a person gave it, checked the same way at every door (API, widget,
+/// voice): the attendee's name is one line, notes and references are bounded and free of
+/// control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookingText {
+    /// The attendee's name, trimmed.
+    pub name: String,
+    /// Notes, line breaks as `\n`.
+    pub notes: Option<String>,
+    /// The caller's reference (a call id, another system's id).
+    pub external_ref: Option<String>,
+}
+
+/// Longest attendee name.
+pub const NAME_MAX: usize = 200;
+/// Longest notes.
+pub const NOTES_MAX: usize = 5_000;
+/// Longest external reference.
+pub const REF_MAX: usize = 200;
+/// Longest reason for a change.
+pub const REASON_MAX: usize = 1_000;
+
+impl BookingText {
+    /// Checks each part; every invalid one is reported (`attendee.name`, `notes`,
+    /// `external_ref`).
+    pub fn parse(
+        name: &str,
+        notes: Option<&str>,
+        external_ref: Option<&str>,
+    ) -> Result<Self, Vec<crate::FieldError>> {
+        use crate::text::{line, text};
+        let mut errors = Vec::new();
+        let name = line("attendee.name", name, NAME_MAX).map_err(|e| errors.push(e)).ok();
+        let notes = notes.map(|n| text("notes", n, NOTES_MAX)).transpose().map_err(|e| errors.push(e)).ok();
+        let external_ref = external_ref
+            .map(|r| line("external_ref", r, REF_MAX))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (name, notes, external_ref) {
+            (Some(name), Some(notes), Some(external_ref)) if errors.is_empty() => {
+                Ok(Self { name, notes, external_ref })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A reason given for a change: free text of at most [`REASON_MAX`] characters.
+pub fn reason(value: Option<&str>) -> Result<Option<String>, crate::FieldError> {
+    value.map(|r| crate::text::text("reason", r, REASON_MAX)).transpose()
+}

@@ -75,12 +75,25 @@ impl fmt::Display for LocalTime {
 
 /// Parses an IANA zone name (`America/New_York`). `UTC` is accepted; POSIX strings are not.
 pub fn parse_zone(field: &str, name: &str) -> Result<TimeZone, FieldError> {
-    // `TimeZone::get` only looks names up in the tz database, so POSIX rule strings and
-    // arbitrary text are refused.
-    TimeZone::get(name)
-        .ok()
-        .filter(|_| !name.is_empty())
-        .ok_or_else(|| FieldError::new(field, format!("`{name}` is not a known IANA time zone")))
+    // Only names the database lists: `TimeZone::get` alone also opens files that are not zones
+    // of any place (`localtime`, which is whatever the server's machine is set to).
+    TimeZone::get(name).ok().filter(|_| is_zone_name(name)).ok_or_else(|| {
+        let shown: String = name.chars().take(64).collect();
+        FieldError::new(field, format!("`{shown}` is not a known IANA time zone"))
+    })
+}
+
+/// True when the tz database lists `name` (compared without case, as lookups are).
+pub fn is_zone_name(name: &str) -> bool {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        jiff::tz::db()
+            .available()
+            .map(|n| n.as_str().to_ascii_lowercase())
+            .filter(|n| !matches!(n.as_str(), "localtime" | "posixrules" | "factory"))
+            .collect()
+    });
+    names.contains(&name.to_ascii_lowercase())
 }
 
 /// The instant of wall time `dt` in `tz`, by the gap-forward / fold-earlier rule.
@@ -166,6 +179,23 @@ impl<'a> LocalDater<'a> {
 /// a gap).
 pub fn start_of_day(tz: &TimeZone, date: Date) -> Option<Timestamp> {
     instant_at(tz, date, LocalTime::MIDNIGHT).and_then(|s| Timestamp::from_second(s).ok())
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_zone_names_are_zones() {
+        for good in ["America/New_York", "europe/paris", "UTC", "Etc/GMT+5"] {
+            assert!(parse_zone("tz", good).is_ok(), "{good}");
+        }
+        for bad in
+            ["localtime", "posixrules", "Factory", "", "EST5EDT,M3.2.0,M11.1.0", "/etc/passwd", "Mars/Base"]
+        {
+            assert!(parse_zone("tz", bad).is_err(), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use jiff::ToSpan;
 use serde_json::{Value, json};
 use sked_core::assign::{Assignment, Choice, HostStats, choose, local_week};
-use sked_core::booking::{BookingStatus, CODE_LEN, confirmation_code};
+use sked_core::booking::{BookingStatus, BookingText, CODE_LEN, confirmation_code};
 use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_core::local::{date_of, start_of_day};
 use sked_core::{Interval, Rejection, check_start, nearest};
@@ -56,6 +56,11 @@ pub async fn create(
     req: &NewBooking,
     idem: Option<&IdempotencyKey>,
 ) -> ApiResult<Written> {
+    // Every door's text obeys the same rules (the API checked already; voice callers too).
+    let text = BookingText::parse(&req.attendee.name, req.notes.as_deref(), req.external_ref.as_deref())
+        .map_err(ApiError::Validation)?;
+    let attendee = Attendee { name: text.name, ..req.attendee.clone() };
+    let req = &NewBooking { attendee, notes: text.notes, external_ref: text.external_ref, ..req.clone() };
     for attempt in 0..ATTEMPTS {
         let now = state.clock.now_second();
         let snap = state.availability.near(auth.tenant, req.event_type_id, req.start).await?;
@@ -123,6 +128,7 @@ pub async fn reschedule(
     reason: Option<String>,
     idem: Option<&IdempotencyKey>,
 ) -> ApiResult<Written> {
+    let reason = sked_core::booking::reason(reason.as_deref())?;
     for _ in 0..ATTEMPTS {
         let now = state.clock.now_second();
         let old = state.store.booking(auth.tenant, id).await.map_err(|e| ApiError::store("booking", e))?;
@@ -242,6 +248,7 @@ pub async fn cancel(
     reason: Option<String>,
     idem: Option<&IdempotencyKey>,
 ) -> ApiResult<Written> {
+    let reason = sked_core::booking::reason(reason.as_deref())?;
     loop {
         let now = state.clock.now_second();
         let old = state.store.booking(auth.tenant, id).await.map_err(|e| ApiError::store("booking", e))?;

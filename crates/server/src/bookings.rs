@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sked_core::FieldError;
-use sked_core::booking::{BookingSource, BookingStatus, normalize_code};
+use sked_core::booking::{BookingSource, BookingStatus, BookingText, normalize_code};
 use sked_core::contact::{Email, Phone};
 use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_core::local::parse_zone;
@@ -183,12 +183,6 @@ pub fn view(b: Booking) -> ApiResult<BookingView> {
     })
 }
 
-fn check_len(errors: &mut Vec<FieldError>, field: &str, v: &Option<String>, max: usize) {
-    if v.as_ref().is_some_and(|s| s.chars().count() > max) {
-        errors.push(FieldError::new(field, format!("must be at most {max} characters")));
-    }
-}
-
 /// Validates a booking request; every invalid field is reported.
 fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     let mut errors = Vec::new();
@@ -199,10 +193,9 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
         .ok();
     let start = parse_instant("start", &b.start).map_err(|e| errors.push(e)).ok();
     let mut attendee = b.attendee;
-    attendee.name = attendee.name.trim().to_owned();
-    if attendee.name.is_empty() || attendee.name.chars().count() > 200 {
-        errors.push(FieldError::new("attendee.name", "must be 1 to 200 characters"));
-    }
+    let text = BookingText::parse(&attendee.name, b.notes.as_deref(), b.external_ref.as_deref())
+        .map_err(|e| errors.extend(e))
+        .ok();
     if let Some(e) = &attendee.email {
         match Email::parse(e) {
             Ok(e) => attendee.email = Some(e.to_string()),
@@ -228,8 +221,6 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
         }
         None => None,
     };
-    check_len(&mut errors, "notes", &b.notes, 5_000);
-    check_len(&mut errors, "external_ref", &b.external_ref, 200);
     let metadata = b.metadata.unwrap_or_else(|| Value::Object(Default::default()));
     if !metadata.is_object() {
         errors.push(FieldError::new("metadata", "must be a JSON object"));
@@ -240,16 +231,16 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     if BookingSource::parse(&source).is_none() {
         errors.push(FieldError::new("source", "must be api, widget or voice"));
     }
-    match (event_type_id, start) {
-        (Some(event_type_id), Some(start)) if errors.is_empty() => Ok(NewBooking {
+    match (event_type_id, start, text) {
+        (Some(event_type_id), Some(start), Some(text)) if errors.is_empty() => Ok(NewBooking {
             event_type_id,
             start: start.as_second(),
-            attendee,
+            attendee: Attendee { name: text.name, ..attendee },
             host_id,
-            notes: b.notes,
+            notes: text.notes,
             metadata,
             source,
-            external_ref: b.external_ref,
+            external_ref: text.external_ref,
         }),
         _ => Err(ApiError::Validation(errors)),
     }
@@ -414,10 +405,10 @@ async fn reschedule(
         }
         None => None,
     };
-    check_len(&mut errors, "reason", &req.reason, 1_000);
+    let reason = sked_core::booking::reason(req.reason.as_deref()).map_err(|e| errors.push(e)).ok().flatten();
     let Some(start) = start.filter(|_| errors.is_empty()) else { return Err(ApiError::Validation(errors)) };
-    let w = booking_flow::reschedule(&state, &auth, id, start.as_second(), host, req.reason, idem.as_ref())
-        .await?;
+    let w =
+        booking_flow::reschedule(&state, &auth, id, start.as_second(), host, reason, idem.as_ref()).await?;
     Ok(respond(StatusCode::OK, w))
 }
 
@@ -442,14 +433,10 @@ async fn cancel(
     let req: CancelBooking = if body.iter().all(u8::is_ascii_whitespace) {
         CancelBooking::default()
     } else {
-        crate::extract::parse_json(&body)?
+        crate::extract::parse_body(&body)?
     };
-    let mut errors = Vec::new();
-    check_len(&mut errors, "reason", &req.reason, 1_000);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let w = booking_flow::cancel(&state, &auth, id, req.reason, idem.as_ref()).await?;
+    let reason = sked_core::booking::reason(req.reason.as_deref())?;
+    let w = booking_flow::cancel(&state, &auth, id, reason, idem.as_ref()).await?;
     Ok(respond(StatusCode::OK, w))
 }
 

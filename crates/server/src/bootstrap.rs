@@ -68,7 +68,7 @@ pub fn secret_key(settings: &Settings) -> anyhow::Result<Option<Secret>> {
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return Ok(Some(Secret(existing.trim().to_owned())));
     }
-    std::fs::create_dir_all(settings.data_dir())?;
+    private_dir(&settings.data_dir())?;
     let key: [u8; 32] = rand::rng().random();
     write_private(&path, &hex::encode(key))?;
     Ok(Some(Secret(hex::encode(key))))
@@ -127,6 +127,15 @@ pub async fn rotate_secret(
 async fn reseal(store: &DynStore, sealer: &crate::secrets::Sealer) -> anyhow::Result<u64> {
     let again = |v: &str| sealer.open(v).and_then(|plain| sealer.seal(&plain)).map_err(|e| e.to_string());
     Ok(store.reseal_secrets(&again).await?)
+}
+
+/// Creates a directory (and its parents) only its owner can enter, if it is not there.
+pub fn private_dir(path: &Path) -> anyhow::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    Ok(b.create(path)?)
 }
 
 /// Writes a file only its owner can read.

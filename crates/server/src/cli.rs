@@ -1,5 +1,6 @@
 //! The command line: `sked [serve|migrate|tenant|key|demo]`. With no command, `sked` serves on
-//! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant on first start.
+//! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
+//! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,9 @@ pub struct Cli {
     /// A TOML settings file (environment variables SKED_* override it).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Never create the demo tenant (as `SKED_DEMO=false`).
+    #[arg(long, global = true)]
+    pub no_demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -29,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the server.
     Serve {
-        /// Create a demo tenant on first start and print how to try it.
+        /// Create a demo tenant if the store has no tenant yet, and print how to try it.
         #[arg(long)]
         demo: bool,
     },
@@ -114,9 +118,10 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let demo_allowed = settings.demo && !cli.no_demo;
     match cli.command {
-        None => serve(settings, clock, true).await,
-        Some(Command::Serve { demo }) => serve(settings, clock, demo).await,
+        None => serve(settings, clock, demo_allowed).await,
+        Some(Command::Serve { demo }) => serve(settings, clock, demo && demo_allowed).await,
         Some(Command::Migrate) => {
             sked_store::connect(&settings.database_url).await?;
             println!("migrations applied to {}", redact(&settings.database_url));
@@ -180,39 +185,55 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>, demo: bool) -> anyhow:
     telemetry::init_logs(&settings.log_format);
     let store = sked_store::connect_with(&settings.database_url, settings.db_max_connections).await?;
     bootstrap::secret_key(&settings)?;
-    let demo = if demo { Some(ensure_demo(&settings, &store, clock.now_second()).await?) } else { None };
+    forget_saved_demo_key(&settings);
+    let demo = if demo { first_start_demo(&store, clock.now_second()).await? } else { None };
     let app = Application::build(settings.clone(), store.clone(), clock.clone()).await?;
     let url = settings.base_url(&app.address());
     println!("\nSked is listening on {url}  (store: {})", redact(&settings.database_url));
     if let Some(key) = &app.new_operator_key {
         println!("operator key (shown once; manages tenants): {key}");
     }
-    if let Some(demo) = demo {
-        print_tour(&url, &demo, &store, clock.now_second()).await;
+    match demo {
+        Some(demo) => print_tour(&url, &demo, &store, clock.now_second()).await,
+        None => {
+            if let Ok(Some(id)) = store.setting(DEMO_TENANT).await {
+                println!(
+                    "demo tenant: {id} (its API key was shown at its first start; \
+                     `sked key create --tenant {id}` makes another)"
+                );
+            }
+        }
     }
+    println!("API description: {url}/v1/openapi.json   Health: {url}/healthz   Metrics: {url}/metrics");
     app.run_until_stopped(shutdown_signal()).await?;
     println!("Sked stopped.");
     Ok(())
 }
 
-/// The demo tenant: created on the first start, its key kept in the data directory so every
-/// start can print it.
-async fn ensure_demo(settings: &Settings, store: &DynStore, now: i64) -> anyhow::Result<Demo> {
-    let file = settings.data_dir().join("demo.json");
-    if let Ok(text) = std::fs::read_to_string(&file)
-        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-        && let (Some(t), Some(k), Some(e)) =
-            (v["tenant"].as_str(), v["api_key"].as_str(), v["event_type"].as_str())
-        && let (Ok(tenant), Ok(event_type)) = (t.parse(), e.parse())
-    {
-        return Ok(Demo { tenant, api_key: k.to_owned(), event_type, hosts: vec![] });
+const DEMO_TENANT: &str = "demo_tenant";
+
+/// The demo tenant, created when the store has no tenant at all (a store in use never gets
+/// one), once even with several processes starting together. Its key is printed then and
+/// never kept: only its hash is stored, like every key's.
+async fn first_start_demo(store: &DynStore, now: i64) -> anyhow::Result<Option<Demo>> {
+    let page = sked_store::Page { limit: 1, after: None };
+    if !store.list_tenants(page).await?.is_empty() || !store.init_setting("demo_created", "1").await? {
+        return Ok(None);
     }
     let demo = bootstrap::demo(store, now).await?;
-    std::fs::create_dir_all(settings.data_dir())?;
-    let saved =
-        serde_json::json!({"tenant": demo.tenant, "api_key": demo.api_key, "event_type": demo.event_type});
-    bootstrap::write_private(&file, &saved.to_string())?;
-    Ok(demo)
+    store.init_setting(DEMO_TENANT, &demo.tenant.to_string()).await?;
+    Ok(Some(demo))
+}
+
+/// Earlier versions kept the demo key in clear in `demo.json` beside the database: remove it.
+fn forget_saved_demo_key(settings: &Settings) {
+    let file = settings.data_dir().join("demo.json");
+    if file.exists() {
+        match std::fs::remove_file(&file) {
+            Ok(()) => println!("removed {} (it held an API key in clear)", file.display()),
+            Err(e) => eprintln!("warning: could not remove {}: {e}; it holds an API key", file.display()),
+        }
+    }
 }
 
 async fn print_tour(url: &str, demo: &Demo, store: &DynStore, now: i64) {
@@ -241,7 +262,6 @@ Try it:
   curl -s -X POST {url}/v1/bookings -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \
     -d '{{"event_type_id":"{et}","start":"{first}","attendee":{{"name":"Pat Lee","email":"pat@example.com"}}}}'
   curl -s "{url}/v1/bookings?q=pat" -H "Authorization: Bearer {key}"
-  API description: {url}/v1/openapi.json   Health: {url}/healthz   Metrics: {url}/metrics
 "#
     );
 }

@@ -66,6 +66,8 @@ pub struct Settings {
     pub calendar_poll_seconds: u64,
     /// Ask providers for push notifications (they need a public HTTPS `SKED_PUBLIC_URL`).
     pub calendar_push: bool,
+    /// Create a demo tenant when a new store starts (`sked` with no command); `false` never does.
+    pub demo: bool,
 }
 
 impl Default for Settings {
@@ -92,6 +94,7 @@ impl Default for Settings {
             google_api_base: sked_google::API_BASE.into(),
             calendar_poll_seconds: 300,
             calendar_push: true,
+            demo: true,
         }
     }
 }

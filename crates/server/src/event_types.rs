@@ -4,10 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use sked_core::FieldError;
 use sked_core::assign::Assignment;
 use sked_core::ids::{EventTypeId, HostId, TenantId};
 use sked_core::rules::RulesSpec;
+use sked_core::{FieldError, text};
 use sked_store::{EventType, StoreError};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -144,14 +144,14 @@ async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(V
     if !slug_ok {
         errors.push(FieldError::new("slug", "must be 1 to 64 lowercase letters, digits and dashes"));
     }
-    if d.title.trim().is_empty() || d.title.chars().count() > 200 {
-        errors.push(FieldError::new("title", "must be 1 to 200 characters"));
+    if let Err(e) = text::line("title", &d.title, 200) {
+        errors.push(e);
     }
-    if d.description.as_ref().is_some_and(|s| s.chars().count() > 5_000) {
-        errors.push(FieldError::new("description", "must be at most 5000 characters"));
+    if let Some(Err(e)) = d.description.as_deref().map(|s| text::text("description", s, 5_000)) {
+        errors.push(e);
     }
-    if d.location.as_ref().is_some_and(|s| s.chars().count() > 500) {
-        errors.push(FieldError::new("location", "must be at most 500 characters"));
+    if let Some(Err(e)) = d.location.as_deref().map(|s| text::line("location", s, 500)) {
+        errors.push(e);
     }
     if !SEND_UPDATES.contains(&d.send_updates.as_str()) {
         errors.push(FieldError::new("send_updates", "must be one of all, external_only, none"));

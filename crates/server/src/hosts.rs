@@ -110,10 +110,10 @@ fn view(h: Host) -> HostView {
 /// belongs to the tenant; every invalid field is reported.
 async fn validate(state: &AppState, tenant: TenantId, h: &mut Host, schedule: Option<&str>) -> ApiResult<()> {
     let mut errors: Vec<FieldError> = Vec::new();
-    if h.name.trim().is_empty() || h.name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "must be 1 to 200 characters"));
+    match sked_core::text::line("name", &h.name, 200) {
+        Ok(name) => h.name = name,
+        Err(e) => errors.push(e),
     }
-    h.name = h.name.trim().to_owned();
     if let Some(e) = &h.email {
         match Email::parse(e) {
             Ok(e) => h.email = Some(e.to_string()),

@@ -1,12 +1,11 @@
 //! `GET /v1/bookings/{id}/ics`: a booking as an RFC 5545 calendar object, with a stable `UID` and
-//! a `SEQUENCE` that grows with each reschedule, so calendar apps update the event in place.
+//! a `SEQUENCE` that grows with each reschedule, so calendar apps update the event in place. The object
+//! itself is written by `sked-ics`.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use icalendar::{Calendar, Component, EventStatus};
 use sked_core::ids::BookingId;
-use sked_core::interval::timestamp;
 use sked_store::{Booking, EventType, Host};
 
 use crate::auth::TenantAuth;
@@ -14,51 +13,24 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiPath;
 use crate::state::AppState;
 
-/// An instant in iCalendar's UTC form (`20260309T140000Z`).
-pub fn ics_time(second: i64) -> String {
-    timestamp(second).strftime("%Y%m%dT%H%M%SZ").to_string()
-}
-
 /// The calendar object of a booking.
 pub fn render(b: &Booking, e: &EventType, host: &Host) -> String {
-    let mut event = icalendar::Event::new();
-    event
-        .uid(&b.uid)
-        .sequence(u32::try_from(b.sequence).unwrap_or(0))
-        .add_property("DTSTAMP", ics_time(b.updated_at))
-        .add_property("DTSTART", ics_time(b.start_at))
-        .add_property("DTEND", ics_time(b.end_at))
-        .summary(&format!("{} with {}", e.title, host.name))
-        .status(if b.status == "cancelled" { EventStatus::Cancelled } else { EventStatus::Confirmed });
-    let mut description = format!("Booked by {}", b.attendee_name);
-    if let Some(n) = &b.notes {
-        description.push_str("\n\n");
-        description.push_str(n);
-    }
-    description.push_str(&format!("\n\nConfirmation code: {}", b.confirmation_code));
-    event.description(&description);
-    if let Some(loc) = &e.location {
-        event.add_property("LOCATION", loc.as_str());
-    }
-    if let Some(email) = &host.email {
-        event.append_property(
-            icalendar::Property::new("ORGANIZER", format!("mailto:{email}"))
-                .add_parameter("CN", &host.name)
-                .done(),
-        );
-    }
-    if let Some(email) = &b.attendee_email {
-        event.append_multi_property(
-            icalendar::Property::new("ATTENDEE", format!("mailto:{email}"))
-                .add_parameter("CN", &b.attendee_name)
-                .add_parameter("ROLE", "REQ-PARTICIPANT")
-                .done(),
-        );
-    }
-    let mut cal = Calendar::new();
-    cal.append_property(("PRODID", "-//Sked//Sked//EN"));
-    cal.push(event.done());
-    cal.done().to_string()
+    sked_ics::render(&sked_ics::Invite {
+        uid: &b.uid,
+        sequence: u32::try_from(b.sequence).unwrap_or(0),
+        stamp: b.updated_at,
+        start: b.start_at,
+        end: b.end_at,
+        cancelled: b.status == "cancelled",
+        title: &e.title,
+        location: e.location.as_deref(),
+        host_name: &host.name,
+        host_email: host.email.as_deref(),
+        attendee_name: &b.attendee_name,
+        attendee_email: b.attendee_email.as_deref(),
+        notes: b.notes.as_deref(),
+        confirmation_code: &b.confirmation_code,
+    })
 }
 
 /// A booking as an iCalendar file.

@@ -157,10 +157,7 @@ fn view(s: Schedule) -> ApiResult<ScheduleView> {
 }
 
 fn check_name(name: &str) -> Result<(), FieldError> {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        return Err(FieldError::new("name", "must be 1 to 200 characters"));
-    }
-    Ok(())
+    sked_core::text::line("name", name, 200).map(drop)
 }
 
 /// Routes of this resource.

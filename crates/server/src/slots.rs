@@ -131,15 +131,40 @@ async fn slots(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let inputs = snap.inputs();
-    let set =
-        compute_slots(&snap.rules, &inputs, &SlotQuery { range: Interval::new(from, to), now, only_host });
-    let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
-    Ok(Json(SlotsView {
-        event_type_id: id,
-        time_zone: tz.iana_name().unwrap_or("UTC").to_owned(),
-        duration_minutes: snap.event_type.duration_minutes,
-        available_dates,
-        slots_by_date,
-    }))
+    let query = SlotQuery { range: Interval::new(from, to), now, only_host };
+    let view = state
+        .availability
+        .compute(move || {
+            let set = compute_slots(&snap.rules, &snap.inputs(), &query);
+            check_size(&set)?;
+            let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
+            Ok(SlotsView {
+                event_type_id: id,
+                time_zone: tz.iana_name().unwrap_or("UTC").to_owned(),
+                duration_minutes: snap.event_type.duration_minutes,
+                available_dates,
+                slots_by_date,
+            })
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+/// Most entries (slots plus the host ids they list) one answer holds: about 4 MB of JSON.
+pub const MAX_ANSWER_ENTRIES: usize = 100_000;
+
+/// Refuses a slot set too large to answer, saying how to ask for less.
+pub fn check_size(set: &SlotSet) -> Result<(), ApiError> {
+    let entries: usize = set.iter().map(|s| 1 + s.hosts.len()).sum();
+    if entries <= MAX_ANSWER_ENTRIES {
+        return Ok(());
+    }
+    Err(ApiError::Validation(vec![FieldError::new(
+        "to",
+        format!(
+            "the answer would hold {} slots with {entries} entries in all (at most {MAX_ANSWER_ENTRIES}); \
+             ask for a shorter range, or one host with host_id",
+            set.len()
+        ),
+    )]))
 }

@@ -114,10 +114,8 @@ async fn create(
     _: OperatorAuth,
     ApiJson(b): ApiJson<CreateTenant>,
 ) -> ApiResult<(StatusCode, Json<TenantView>)> {
-    if b.name.trim().is_empty() || b.name.chars().count() > 200 {
-        return Err(ApiError::field("name", "must be 1 to 200 characters"));
-    }
-    let (t, key) = create_tenant(&state.store, &b.name, state.clock.now_second()).await?;
+    let name = sked_core::text::line("name", &b.name, 200)?;
+    let (t, key) = create_tenant(&state.store, &name, state.clock.now_second()).await?;
     Ok((
         StatusCode::CREATED,
         Json(TenantView { id: t.id, name: t.name, api_key: Some(key), created_at: rfc3339(t.created_at) }),

@@ -27,7 +27,7 @@ use super::tokens::{audit, sealed_update, sealer};
 use super::{BACKFILL, CalError, HEALTH_EVERY, channels, google, job, sync_job};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, ApiQuery, parse_json};
+use crate::extract::{ApiPath, ApiQuery, parse_body};
 use crate::state::AppState;
 use crate::time::rfc3339;
 
@@ -116,7 +116,7 @@ async fn start(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<AuthorizationView>)> {
     let opts: StartConnect =
-        if body.iter().all(u8::is_ascii_whitespace) { StartConnect::default() } else { parse_json(&body)? };
+        if body.iter().all(u8::is_ascii_whitespace) { StartConnect::default() } else { parse_body(&body)? };
     if let Some(r) = &opts.redirect_to
         && (!(r.starts_with("https://") || r.starts_with("http://"))
             || r.len() > 2_000

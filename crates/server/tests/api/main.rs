@@ -5,6 +5,7 @@
 mod bookings;
 mod google;
 mod helpers;
+mod hostile;
 mod ops;
 mod process;
 mod resources;

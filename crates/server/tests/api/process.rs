@@ -173,12 +173,17 @@ async fn requests_are_logged_as_json_lines_with_their_request_id() {
 }
 
 #[tokio::test]
-async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
+async fn the_first_start_creates_a_demo_and_prints_its_key_once() {
     let dir = tempfile::tempdir().unwrap();
+    // An earlier version's saved demo key, in clear: removed at start.
+    std::fs::create_dir_all(dir.path().join("sked-data")).unwrap();
+    std::fs::write(dir.path().join("sked-data/demo.json"), r#"{"api_key":"sk_old"}"#).unwrap();
+    std::fs::write(dir.path().join("sked-data/sked.db"), "").unwrap();
     // No arguments and no settings: SQLite in ./sked-data, a demo tenant, an operator key.
     let mut first = Server::start_in(Some(dir.path()), "", &[]).await;
     let text = first.printed_until("API description:").await;
     assert!(dir.path().join("sked-data/sked.db").exists());
+    assert!(!dir.path().join("sked-data/demo.json").exists(), "the old key file is gone");
     let key = after(&text, "API key:").to_owned();
     assert!(text.contains("operator key (shown once"), "{text}");
     assert!(text.contains("curl -s -X POST"), "{text}");
@@ -189,11 +194,53 @@ async fn the_first_start_creates_a_demo_and_every_start_prints_its_key() {
         sked_test_utils::http().get(url).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
     assert!(r["available_dates"].is_array(), "{r}");
     first.terminate().await;
+    // The key is in no file of the data directory, and every file there is the owner's alone.
+    for entry in std::fs::read_dir(dir.path().join("sked-data")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "{} holds the key", path.display());
+        assert_eq!(mode(&path) & 0o077, 0, "{} is {:o}", path.display(), mode(&path));
+    }
+    // A directory Sked makes is its owner's alone too.
+    let fresh = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(SKED)
+        .current_dir(fresh.path())
+        .arg("migrate")
+        .env("SKED_DATABASE_URL", "sqlite://./data/new.db")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(mode(&fresh.path().join("data")) & 0o077, 0);
+    assert_eq!(mode(&fresh.path().join("data/new.db")) & 0o077, 0);
     let mut second = Server::start_in(Some(dir.path()), "", &[]).await;
     let again = second.printed_until("API description:").await;
-    assert_eq!(after(&again, "API key:"), key, "the same demo key every start");
+    assert!(!again.contains("sk_"), "no key printed after the first start: {again}");
+    assert!(again.contains("demo tenant:"), "{again}");
     assert!(!again.contains("operator key (shown once"), "the operator key is shown only once");
     second.terminate().await;
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode()
+}
+
+#[tokio::test]
+async fn no_demo_on_a_store_in_use_nor_when_turned_off() {
+    // A store that already has a tenant never gets a demo.
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["tenant", "create", "Acme Brokers"]);
+    let mut s = Server::start_in(Some(dir.path()), "sqlite://./cli.db", &[]).await;
+    let text = s.printed_until("API description:").await;
+    assert!(!text.contains("Demo tenant") && !text.contains("sk_"), "{text}");
+    s.terminate().await;
+    // A new store with --no-demo gets none either.
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Server::start_in(Some(dir.path()), "", &["--no-demo"]).await;
+    let text = s.printed_until("API description:").await;
+    assert!(!text.contains("Demo tenant"), "{text}");
+    s.terminate().await;
 }
 
 #[test]

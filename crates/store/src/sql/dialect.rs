@@ -100,12 +100,40 @@ impl Dialect for Postgres {
     }
 }
 
+/// Makes the database's directory (`0700`) and file (`0600`) private to the server's user before
+/// SQLite opens it: SQLite creates its `-wal` and `-shm` files with the database file's mode, so
+/// they are private too. A file already there with looser modes is tightened.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?;
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        if let Ok(meta) = std::fs::metadata(&file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens (creating if needed) a SQLite database file: WAL, `synchronous = FULL` so a commit is
 /// on disk before the call returns, foreign keys on, and writers waiting up to 10 s for the lock.
 pub async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<Pool<Sqlite>, sqlx::Error> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-    }
+    private_files(path).map_err(sqlx::Error::Io)?;
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)

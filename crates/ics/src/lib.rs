@@ -1,0 +1,110 @@
+//! A booking as an RFC 5545 calendar object, with a stable `UID` and a `SEQUENCE` that grows with
+//! each change, so calendar apps update the event in place.
+//!
+//! Whatever a name or a note holds, it stays inside its property: text values lose control
+//! characters other than line breaks (which the writer escapes as `\n`), and parameter values
+//! (`CN=`) lose every control character and double quote, so no value can start a line or a
+//! parameter of its own. The object carries one `PRODID`, as RFC 5545 requires.
+
+#![forbid(unsafe_code)]
+
+use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
+use jiff::Timestamp;
+
+/// What the calendar object of one booking says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invite<'a> {
+    /// Stable for the booking's whole life.
+    pub uid: &'a str,
+    /// Grows with each change.
+    pub sequence: u32,
+    /// When this version was made (Unix seconds).
+    pub stamp: i64,
+    /// Start and end (Unix seconds).
+    pub start: i64,
+    pub end: i64,
+    pub cancelled: bool,
+    /// The event type's title.
+    pub title: &'a str,
+    pub location: Option<&'a str>,
+    pub host_name: &'a str,
+    pub host_email: Option<&'a str>,
+    pub attendee_name: &'a str,
+    pub attendee_email: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub confirmation_code: &'a str,
+}
+
+/// An instant in iCalendar's UTC form (`20260309T140000Z`).
+pub fn ics_time(second: i64) -> String {
+    let t =
+        Timestamp::from_second(second).unwrap_or(if second < 0 { Timestamp::MIN } else { Timestamp::MAX });
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// The calendar object, as text with CRLF line ends.
+pub fn render(i: &Invite<'_>) -> String {
+    let mut event = icalendar::Event::new();
+    event
+        .uid(&text(i.uid))
+        .sequence(i.sequence)
+        .add_property("DTSTAMP", ics_time(i.stamp))
+        .add_property("DTSTART", ics_time(i.start))
+        .add_property("DTEND", ics_time(i.end))
+        .summary(&text(&format!("{} with {}", i.title, i.host_name)))
+        .status(if i.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
+    let mut description = format!("Booked by {}", i.attendee_name);
+    if let Some(n) = i.notes {
+        description.push_str("\n\n");
+        description.push_str(n);
+    }
+    description.push_str(&format!("\n\nConfirmation code: {}", i.confirmation_code));
+    event.description(&text(&description));
+    if let Some(loc) = i.location {
+        event.location(&text(loc));
+    }
+    if let Some(email) = i.host_email {
+        event.append_property(
+            Property::new("ORGANIZER", format!("mailto:{}", address(email)))
+                .add_parameter("CN", &param(i.host_name))
+                .done(),
+        );
+    }
+    if let Some(email) = i.attendee_email {
+        event.append_multi_property(
+            Property::new("ATTENDEE", format!("mailto:{}", address(email)))
+                .add_parameter("CN", &param(i.attendee_name))
+                .add_parameter("ROLE", "REQ-PARTICIPANT")
+                .done(),
+        );
+    }
+    // `Calendar::new()` brings a PRODID of its own; a calendar object has exactly one.
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"));
+    cal.append_property(("PRODID", "-//Sked//Sked//EN"));
+    cal.append_property(("CALSCALE", "GREGORIAN"));
+    cal.push(event.done());
+    cal.done().to_string()
+}
+
+/// A TEXT value: line breaks kept (the writer escapes them as `\n`), other control characters
+/// dropped.
+fn text(value: &str) -> String {
+    value.replace("\r\n", "\n").chars().filter(|&c| c == '\n' || !c.is_control()).collect()
+}
+
+/// A parameter value: one line, no double quote (a quoted value cannot hold one).
+fn param(value: &str) -> String {
+    value.chars().map(|c| if c.is_control() || c == '"' { ' ' } else { c }).collect()
+}
+
+/// An address in a `mailto:` URI: no control characters, spaces or delimiters that end a value.
+fn address(value: &str) -> String {
+    value
+        .chars()
+        .filter(|&c| !c.is_control() && !c.is_whitespace() && !matches!(c, '"' | ';' | ',' | '<' | '>'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+use icalendar::{Calendar, CalendarComponent, Component};
+use proptest::prelude::*;
+
+use super::*;
+
+fn invite<'a>(attendee: &'a str, host: &'a str, notes: &'a str, title: &'a str) -> Invite<'a> {
+    Invite {
+        uid: "b1@sked",
+        sequence: 2,
+        stamp: 1_772_452_800,
+        start: 1_772_460_000,
+        end: 1_772_461_800,
+        title,
+        location: Some(title),
+        host_name: host,
+        host_email: Some("host@example.com"),
+        attendee_name: attendee,
+        attendee_email: Some("pat@example.com"),
+        notes: Some(notes),
+        confirmation_code: "ABC234",
+        ..Invite::default()
+    }
+}
+
+/// A property parsed back: name, value and its `CN` parameter.
+type Prop = (String, String, Option<String>);
+
+/// The object parsed back: (properties of the calendar, properties of its one event).
+fn parse_back(ics: &str) -> (Vec<(String, String)>, Vec<Prop>) {
+    let cal: Calendar = ics.parse().unwrap_or_else(|e| panic!("does not parse: {e}\n{ics}"));
+    let top = cal.properties.iter().map(|p| (p.key().to_owned(), p.value().to_owned())).collect();
+    let events: Vec<_> = cal.components.iter().filter_map(CalendarComponent::as_event).collect();
+    assert_eq!(events.len(), 1, "{ics}");
+    let mut props = Vec::new();
+    for (key, p) in events[0].properties() {
+        props.push((key.clone(), p.value().to_owned(), p.params().get("CN").map(|c| c.value().to_owned())));
+    }
+    for p in events[0].multi_properties().values().flatten() {
+        props.push((
+            p.key().to_owned(),
+            p.value().to_owned(),
+            p.params().get("CN").map(|c| c.value().to_owned()),
+        ));
+    }
+    (top, props)
+}
+
+fn count(props: &[Prop], key: &str) -> usize {
+    props.iter().filter(|(k, ..)| k == key).count()
+}
+
+#[test]
+fn a_name_with_line_breaks_adds_no_attendee() {
+    let evil = "Pat\r\nATTENDEE;CN=Mallory:mailto:mallory@evil.test\r\nX-EVIL:1";
+    let ics =
+        render(&invite(evil, "Dana\"; ROLE=CHAIR:x", "line one\r\nATTENDEE:mailto:m@evil.test", "Consult"));
+    let (top, props) = parse_back(&ics);
+    assert_eq!(top.iter().filter(|(k, _)| k == "PRODID").count(), 1, "{ics}");
+    assert_eq!(count(&props, "ATTENDEE"), 1, "{ics}");
+    assert_eq!(count(&props, "ORGANIZER"), 1, "{ics}");
+    assert!(!ics.contains("\r\nX-EVIL"), "{ics}");
+    assert!(!ics.contains("\r\nATTENDEE:mailto:m@evil"), "{ics}");
+    let cn = props.iter().find(|(k, ..)| k == "ATTENDEE").and_then(|(_, _, cn)| cn.clone());
+    assert_eq!(cn.as_deref().map(|c| c.trim_matches('"')), Some(param(evil).as_str()));
+}
+
+proptest! {
+    /// Whatever the names and notes hold, the object parses back with one PRODID, one event,
+    /// one ORGANIZER and exactly one ATTENDEE, and every line ends with CRLF.
+    #[test]
+    fn any_text_stays_in_its_property(
+        attendee in "\\PC*|[\\x00-\\x7f]{0,40}",
+        host in "[\\x00-\\x7f]{0,40}",
+        notes in "[\\x00-\\x7f\\u{2028}é]{0,80}",
+        title in "[\\x00-\\x7f]{0,30}",
+    ) {
+        let ics = render(&invite(&attendee, &host, &notes, &title));
+        let (top, props) = parse_back(&ics);
+        prop_assert_eq!(top.iter().filter(|(k, _)| k == "PRODID").count(), 1);
+        prop_assert_eq!(count(&props, "ATTENDEE"), 1);
+        prop_assert_eq!(count(&props, "ORGANIZER"), 1);
+        prop_assert_eq!(count(&props, "UID"), 1);
+        for line in ics.split_inclusive('\n') {
+            prop_assert!(line.ends_with("\r\n") && !line[..line.len() - 2].contains(['\r', '\n']), "{:?}", line);
+        }
+    }
+}
