@@ -597,13 +597,15 @@ async fn authorizations_are_signed_single_use_and_expire() {
         let again = open(&back).await;
         assert_eq!((again.status, again.code()), (StatusCode::BAD_REQUEST, "invalid_state"));
 
-        // A forged signature connects nothing (and spends the authorization).
+        // A forged signature connects nothing, and does not spend the genuine authorization.
         let other = consent(&app, &w.hosts[1]).await;
         let state = other.split_once("state=").unwrap().1.split('&').next().unwrap().to_owned();
-        let (id, _) = state.split_once('.').unwrap();
-        let forged = other.replace(&state, &format!("{id}.AAAA"));
+        let (signed, _) = state.rsplit_once('.').unwrap();
+        let forged = other.replace(&state, &format!("{signed}.AAAA"));
         assert_eq!(open(&forged).await.code(), "invalid_state");
-        assert_eq!(open(&other).await.code(), "invalid_state");
+        let genuine = open(&other).await;
+        assert_eq!(genuine.status, StatusCode::OK, "{}", genuine.body);
+        assert_eq!(app.get("/v1/connections").await.body["data"].as_array().unwrap().len(), 2);
 
         // Ten minutes is all an authorization gets.
         let late = consent(&app, &w.hosts[1]).await;
