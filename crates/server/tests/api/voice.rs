@@ -260,3 +260,20 @@ async fn phrases_are_understood_over_http() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn args_only_book_appointment_reads_name_as_the_callers_name() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let a = agent(&app, &w, "retell", RETELL_KEY).await;
+        let path = format!("/v1/voice/retell/{}/book_appointment", a["id"].as_str().unwrap());
+        let args = json!({"start": "2026-03-03T15:00:00Z", "name": "Pat Lee", "phone": "+15551234567"});
+        let r = retell(&app, &path, &args, Some(RETELL_KEY), 0).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["data"]["booked"], true, "{}", r.body);
+        assert_eq!(r.body["data"]["booking"]["attendee"]["name"], "Pat Lee");
+        assert_eq!(app.get("/v1/bookings").await.body["data"].as_array().unwrap().len(), 1);
+        app
+    })
+    .await;
+}
