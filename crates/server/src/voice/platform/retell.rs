@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{CallInfo, TOLERANCE_MS, ToolCall, hex_hmac, object, same};
+use super::{CallInfo, Signed, TOLERANCE_MS, ToolCall, hex_hmac, hmac, mac_matches, object};
 
 /// Checks `X-Retell-Signature: v=<unix ms>,d=<hex HMAC-SHA256(key, body ‖ ms)>`.
 pub fn verify_retell(
@@ -10,7 +10,7 @@ pub fn verify_retell(
     header: Option<&str>,
     body: &[u8],
     now_ms: i64,
-) -> Result<(), &'static str> {
+) -> Result<Signed, &'static str> {
     let header = header.ok_or("missing X-Retell-Signature")?;
     let (v, d) = header
         .strip_prefix("v=")
@@ -24,11 +24,11 @@ pub fn verify_retell(
         return Err("malformed X-Retell-Signature");
     }
     let ts: i64 = v.parse().map_err(|_| "malformed X-Retell-Signature")?;
-    if (now_ms - ts).abs() > TOLERANCE_MS {
+    if now_ms.abs_diff(ts) > TOLERANCE_MS.unsigned_abs() {
         return Err("stale X-Retell-Signature");
     }
-    let expected = hex_hmac(secret.as_bytes(), &[body, v.as_bytes()]).ok_or("bad key")?;
-    if same(&expected, d) { Ok(()) } else { Err("wrong X-Retell-Signature") }
+    let expected = hmac(secret.as_bytes(), &[body, v.as_bytes()]).ok_or("bad key")?;
+    if mac_matches(&expected, d) { Ok(Signed::new(&expected, ts)) } else { Err("wrong X-Retell-Signature") }
 }
 
 /// Signs like Retell does (for tests and stand-ins).
@@ -100,7 +100,10 @@ mod tests {
         assert_eq!(sign_retell("test-api-key", body, 1_700_000_000_000), header);
         assert_eq!(
             verify_retell("test-api-key", Some(header), body, 1_700_000_000_000 + TOLERANCE_MS),
-            Ok(())
+            Ok(Signed {
+                digest: "07024cabe7dd8f6d1c6e4a8324ca92c812e6ad4a7ee506c04f7e462e3321823e".into(),
+                until: 1_700_000_301
+            })
         );
         assert!(
             verify_retell("test-api-key", Some(header), body, 1_700_000_000_000 + TOLERANCE_MS + 1).is_err()

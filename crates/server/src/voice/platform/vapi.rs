@@ -2,40 +2,50 @@
 
 use serde_json::Value;
 
-use super::{CallInfo, TOLERANCE_MS, ToolCall, hex_hmac, object, same};
+use super::{CallInfo, Signed, TOLERANCE_MS, ToolCall, hex_hmac, hmac, mac_matches, object, secret_matches};
 
 /// Checks a Vapi request: the secret in `header` (default `x-vapi-secret`) or as a bearer token,
 /// or an HMAC-SHA256 `x-signature` (hex, optionally `sha256=`) of `{timestamp}.{body}` with an
-/// `x-timestamp` (seconds or milliseconds) within 5 minutes.
+/// `x-timestamp` (seconds or milliseconds) within 5 minutes. An HMAC answers its [`Signed`]
+/// (a shared secret is the same on every request, so it identifies none).
 pub fn verify_vapi(
     secret: &str,
     header_name: &str,
     headers: &axum::http::HeaderMap,
     body: &[u8],
     now_ms: i64,
-) -> Result<(), &'static str> {
+) -> Result<Option<Signed>, &'static str> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(given) = get(header_name) {
-        return if same(given.strip_prefix("Bearer ").unwrap_or(given), secret) {
-            Ok(())
+        return if secret_matches(given.strip_prefix("Bearer ").unwrap_or(given), secret) {
+            Ok(None)
         } else {
             Err("wrong Vapi secret")
         };
     }
     if let Some(given) = get("authorization").and_then(|a| a.strip_prefix("Bearer ")) {
-        return if same(given, secret) { Ok(()) } else { Err("wrong Vapi secret") };
+        return if secret_matches(given, secret) { Ok(None) } else { Err("wrong Vapi secret") };
     }
     if let (Some(sig), Some(ts)) = (get("x-signature"), get("x-timestamp")) {
         let n: i64 = ts.parse().map_err(|_| "malformed x-timestamp")?;
-        let ms = if n > 100_000_000_000 { n } else { n * 1_000 };
-        if (now_ms - ms).abs() > TOLERANCE_MS {
+        let ms = if n > 100_000_000_000 { n } else { n.saturating_mul(1_000) };
+        if now_ms.abs_diff(ms) > TOLERANCE_MS.unsigned_abs() {
             return Err("stale x-timestamp");
         }
-        let expected = hex_hmac(secret.as_bytes(), &[ts.as_bytes(), b".", body]).ok_or("bad key")?;
+        let expected = hmac(secret.as_bytes(), &[ts.as_bytes(), b".", body]).ok_or("bad key")?;
         let sig = sig.strip_prefix("sha256=").unwrap_or(sig);
-        return if same(&expected, &sig.to_ascii_lowercase()) { Ok(()) } else { Err("wrong x-signature") };
+        return if mac_matches(&expected, sig) {
+            Ok(Some(Signed::new(&expected, ms)))
+        } else {
+            Err("wrong x-signature")
+        };
     }
     Err("missing Vapi credentials")
+}
+
+/// Signs like Vapi's HMAC plan does (`x-signature` over `{timestamp}.{body}`; for tests).
+pub fn sign_vapi(secret: &str, body: &[u8], ts: &str) -> String {
+    hex_hmac(secret.as_bytes(), &[ts.as_bytes(), b".", body]).unwrap_or_default()
 }
 
 /// What Vapi sent.
@@ -135,20 +145,29 @@ mod tests {
     fn vapi_secrets_and_hmac() {
         let mut h = axum::http::HeaderMap::new();
         h.insert("x-vapi-secret", "s3cret-value".parse().unwrap());
-        assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(()));
-        assert!(verify_vapi("other", "x-vapi-secret", &h, b"{}", 0).is_err());
+        assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(None));
+        // Other secrets, prefixes, extensions and empty ones alike are refused.
+        for wrong in ["other", "s3cret", "s3cret-value-and-more", "", "S3CRET-VALUE"] {
+            assert!(verify_vapi(wrong, "x-vapi-secret", &h, b"{}", 0).is_err(), "{wrong}");
+        }
         let mut h = axum::http::HeaderMap::new();
         h.insert("authorization", "Bearer s3cret-value".parse().unwrap());
-        assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(()));
+        assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(None));
         let mut h = axum::http::HeaderMap::new();
         let body = br#"{"message":{}}"#;
-        let sig = hex_hmac(b"k", &[b"1700000000", b".", body]).unwrap();
+        let sig = sign_vapi("k", body, "1700000000");
         h.insert("x-timestamp", "1700000000".parse().unwrap());
-        h.insert("x-signature", format!("sha256={sig}").parse().unwrap());
-        assert_eq!(verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000), Ok(()));
+        h.insert("x-signature", format!("sha256={}", sig.to_uppercase()).parse().unwrap());
+        let signed = verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000).unwrap().unwrap();
+        assert_eq!((signed.digest, signed.until), (sig.clone(), 1_700_000_301));
         assert!(
             verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000 + TOLERANCE_MS + 1_000).is_err()
         );
+        h.insert("x-signature", sig[..62].parse().unwrap());
+        assert!(verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000).is_err(), "a short digest");
+        h.insert("x-signature", sig.parse().unwrap());
+        h.insert("x-timestamp", "-9223372036854775808".parse().unwrap());
+        assert!(verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000).is_err(), "no overflow");
         assert!(verify_vapi("k", "x-vapi-secret", &axum::http::HeaderMap::new(), body, 0).is_err());
     }
 }
