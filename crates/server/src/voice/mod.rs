@@ -167,10 +167,10 @@ async fn retell_call(
     match platform::parse_retell(&json, tool).map_err(|m| bad_request("malformed_request", m))? {
         RetellRequest::Tool { call, info } => {
             let ctx = context(state, &a, "retell", &info);
+            metrics::counter!("sked_voice_tool_calls_total", "platform" => "retell", "tool" => tools::label(&call.name)).increment(1);
             let answer = tools::run(&ctx, &call)
                 .await
                 .ok_or_else(|| bad_request("unknown_tool", format!("`{}` is not a Sked tool", call.name)))?;
-            metrics::counter!("sked_voice_tool_calls_total", "platform" => "retell", "tool" => call.name.clone()).increment(1);
             Ok(Json(json!({"result": answer.speech, "data": answer.data})).into_response())
         }
         RetellRequest::Event { event, info, call } => {
@@ -215,7 +215,7 @@ async fn vapi(
             let ctx = context(&state, &a, "vapi", &info);
             let mut results = Vec::with_capacity(calls.len());
             for call in &calls {
-                metrics::counter!("sked_voice_tool_calls_total", "platform" => "vapi", "tool" => call.name.clone()).increment(1);
+                metrics::counter!("sked_voice_tool_calls_total", "platform" => "vapi", "tool" => tools::label(&call.name)).increment(1);
                 let id = call.id.clone().unwrap_or_default();
                 results.push(match tools::run(&ctx, call).await {
                     // Vapi wants one line of text per result.

@@ -387,3 +387,22 @@ async fn a_replayed_signed_booking_is_refused_and_books_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn unknown_tool_names_are_counted_under_one_label() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let a = agent(&app, &w, "vapi", VAPI_SECRET).await;
+        let url = format!("{}/v1/voice/vapi/{}", app.base, a["id"].as_str().unwrap());
+        let made_up = format!("exfil_{}", uuid::Uuid::now_v7().simple());
+        let msg = json!({"message": {"type": "tool-calls", "call": {"id": "vc_m"},
+            "toolCallList": [{"id": "t1", "type": "function", "function": {"name": made_up, "arguments": {}}}]}});
+        let r = app.client.post(&url).header("x-vapi-secret", VAPI_SECRET).json(&msg).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let m = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        assert!(!m.contains(&made_up), "a made-up tool name became a label");
+        assert!(m.contains(r#"sked_voice_tool_calls_total{platform="vapi",tool="unknown"}"#), "{m}");
+        app
+    })
+    .await;
+}
