@@ -1,6 +1,7 @@
 //! Building and running the server: routes, middleware, the job worker and upkeep.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ use crate::availability::AvailabilityCache;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{BOOKING_EVENT, BookingEvents};
+use crate::guard::Failures;
 use crate::idempotency::RETENTION_SECS;
 
 use crate::state::{AppState, Inner};
@@ -119,6 +121,7 @@ impl Application {
             clock,
             keys: KeyCache::default(),
             limiter: Limiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
+            failures: Failures::new(settings.failure_limit_burst, settings.failure_limit_per_second),
             operator_key_hash,
             metrics: telemetry::metrics(),
             wake_worker: worker.waker(),
@@ -182,7 +185,9 @@ impl Application {
                     .await;
             }));
         }
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        // The peer's address reaches handlers, for the per-address failure guard.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
         let _ = stop_tx.send(true);
         for task in background {
             let _ = task.await;
@@ -229,8 +234,8 @@ fn router(state: AppState, body_limit: usize) -> Router {
 }
 
 /// Periodic chores: store housekeeping every second; every five, enqueueing due calendar work;
-/// every ten, metric upkeep and the job queue depth gauge; every hour, forgetting old
-/// idempotency keys.
+/// every ten, metric upkeep, forgetting addresses whose failures are forgiven, and the job queue
+/// depth gauge; every hour, forgetting old idempotency keys.
 async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n: u64 = 0;
@@ -253,6 +258,7 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
             continue;
         }
         state.metrics.run_upkeep();
+        state.failures.shrink(state.clock.now().as_millisecond());
         if let Ok(counts) = state.store.job_counts().await {
             for status in ["queued", "running", "dead"] {
                 let c = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, c)| *c);

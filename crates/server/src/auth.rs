@@ -1,7 +1,8 @@
 //! API keys and who a request acts for.
 //!
 //! Tenant keys are `sk_` plus 32 random characters; only their SHA-256 is stored. The operator
-//! key manages tenants. Every authenticated request also passes the per-key rate limiter.
+//! key manages tenants. Every authenticated request also passes the per-key rate limiter; a
+//! wrong, unknown or missing key counts against the client's address ([`crate::guard`]).
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -15,8 +16,10 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use sked_core::ids::{ApiKeyId, TenantId};
 use sked_store::ApiKey;
+use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 
 /// A new secret key with a prefix (`sk_` for tenant keys, `op_` for the operator key).
@@ -93,17 +96,21 @@ impl FromRequestParts<AppState> for TenantAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let key = bearer(parts)?;
+        let door = Door::new(state, ClientAddr::of(parts, state.settings.trust_forwarded_for), "api_key");
+        let key = bearer(parts).map_err(|e| door.refuse(e))?;
         let hash = hash_key(key);
+        // A key seen lately costs nothing to check, and works even from an address that failed
+        // too often (a shared NAT); only the database lookup is guarded.
         let found = match state.keys.get(&hash) {
             Some(k) => k,
             None => {
+                door.check()?;
                 let k = state
                     .store
                     .api_key_by_hash(&hash)
                     .await
                     .map_err(|e| ApiError::Internal(e.into()))?
-                    .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+                    .ok_or_else(|| door.refuse(ApiError::unauthorized("unknown or revoked API key")))?;
                 state.keys.put(hash, k.clone());
                 k
             }
@@ -120,17 +127,17 @@ impl FromRequestParts<AppState> for OperatorAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let key = bearer(parts)?;
-        if !constant_time_eq(&hash_key(key), &state.operator_key_hash) {
-            return Err(ApiError::unauthorized("this endpoint needs the operator key"));
+        // The operator may choose their own key, so a guessing address is stopped before the
+        // comparison, not after it.
+        let door =
+            Door::enter(state, ClientAddr::of(parts, state.settings.trust_forwarded_for), "operator_key")?;
+        let key = bearer(parts).map_err(|e| door.refuse(e))?;
+        if !bool::from(hash_key(key).ct_eq(&state.operator_key_hash)) {
+            return Err(door.refuse(ApiError::unauthorized("this endpoint needs the operator key")));
         }
         state.limiter.check(0)?;
         Ok(OperatorAuth)
     }
-}
-
-fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Recently seen keys, so a busy key costs no database read per request. Entries live 30 s;

@@ -37,6 +37,14 @@ pub struct Settings {
     pub rate_limit_per_second: u32,
     /// Requests a key may make in a burst.
     pub rate_limit_burst: u32,
+    /// Failed authentications (a wrong API key, a forged webhook or callback) a client address
+    /// may make in a burst before it is answered 429 (0 turns the guard off).
+    pub failure_limit_burst: u32,
+    /// Failures per second an address earns back.
+    pub failure_limit_per_second: f64,
+    /// Take the client's address from the left-most `X-Forwarded-For` entry instead of the TCP
+    /// peer (only behind a proxy that sets that header itself).
+    pub trust_forwarded_for: bool,
     /// Largest request body, in bytes.
     pub body_limit_bytes: usize,
     /// `json` (default) or `pretty` logs.
@@ -80,6 +88,9 @@ impl Default for Settings {
             public_url: None,
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
+            failure_limit_burst: 20,
+            failure_limit_per_second: 1.0,
+            trust_forwarded_for: false,
             body_limit_bytes: 1 << 20,
             log_format: "json".into(),
             metrics_listen: None,

@@ -20,6 +20,7 @@ pub mod error;
 pub mod event_types;
 pub mod events;
 pub mod extract;
+pub mod guard;
 pub mod hosts;
 pub mod ics;
 pub mod idempotency;

@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use crate::auth::{KeyCache, Limiter};
 use crate::availability::AvailabilityCache;
 use crate::config::Settings;
+use crate::guard::Failures;
 use crate::secrets::Sealer;
 
 /// Shared state of the server (cheap to clone).
@@ -32,6 +33,8 @@ pub struct Inner {
     pub keys: KeyCache,
     /// Per-key request limits.
     pub limiter: Limiter,
+    /// Failed authentications per client address.
+    pub failures: Failures,
     /// SHA-256 of the operator key.
     pub operator_key_hash: [u8; 32],
     /// Renders `/metrics`.

@@ -267,6 +267,10 @@ pub trait Store: CalendarStore + Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Option<IdempotentResponse>>;
     /// Forgets idempotency keys created before `before`; returns how many.
     async fn purge_idempotency(&self, before: i64) -> StoreResult<u64>;
+    /// Records `key` (a signed request) until `expires_at`; answers false when it is already
+    /// recorded and not expired, true when this is the first time. Atomic across processes;
+    /// entries expired before `now` are forgotten on the way.
+    async fn first_seen(&self, key: &str, expires_at: i64, now: i64) -> StoreResult<bool>;
 
     // Voice.
     /// Creates a voice agent.

@@ -22,12 +22,14 @@ use sha2::{Digest, Sha256};
 use sked_core::ids::ConnectionId;
 use sked_jobs::{Handler, JobError};
 use sked_store::{Connection, ConnectionCalendar, Job, StoreError};
+use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::tokens::{Session, sealer};
 use super::{CalError, RELEASE, google, job, payload, sync_job};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 
 /// Where Google posts notifications.
@@ -48,29 +50,41 @@ fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// A Google push notification: a watched calendar changed (`exists`), or a channel was just
 /// made (`sync`). Verified by channel id, token and resource id; answers 200 once the sync is
-/// queued.
+/// queued. An unknown channel or a wrong token counts against the client's address.
+///
+/// There is no replay cache here: Google signs nothing, the token is the same on every message
+/// and the message number is not covered by it. A notification sent again queues at most one
+/// more sync, and a burst of them makes one.
 #[utoipa::path(post, path = "/webhooks/google", tag = "connections", security(()),
-    responses((status = 200), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn webhook(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<StatusCode> {
-    let channel = header(&headers, "x-goog-channel-id").ok_or_else(|| ApiError::not_found("channel"))?;
+    responses((status = 200), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+async fn webhook(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let door = Door::new(&state, addr, "google_push");
+    let channel =
+        header(&headers, "x-goog-channel-id").ok_or_else(|| door.refuse(ApiError::not_found("channel")))?;
     // The first message of a channel says only that it exists, and may come before `watch`
     // answered and the channel was saved: nothing to check, nothing to do.
     if header(&headers, "x-goog-resource-state") == Some("sync") {
         return Ok(StatusCode::OK);
     }
-    let cal = state.store.calendar_by_channel(channel).await.map_err(|e| ApiError::store("channel", e))?;
+    door.check()?;
+    let cal = match state.store.calendar_by_channel(channel).await {
+        Ok(cal) => cal,
+        Err(StoreError::NotFound) => return Err(door.refuse(ApiError::not_found("channel"))),
+        Err(e) => return Err(ApiError::Internal(e.into())),
+    };
     let token_ok = match (header(&headers, "x-goog-channel-token"), &cal.channel_token_hash) {
-        (Some(t), Some(h)) => {
-            let given = token_hash(t);
-            // Constant time: the comparison must not say how much of the token matched.
-            given.len() == h.len() && given.bytes().zip(h.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-        }
+        // Constant time: the comparison must not say how much of the token matched.
+        (Some(t), Some(h)) => token_hash(t).as_bytes().ct_eq(h.as_bytes()).into(),
         _ => false,
     };
     let resource_ok = header(&headers, "x-goog-resource-id") == cal.channel_resource_id.as_deref();
     if !token_ok || !resource_ok {
         tracing::warn!(channel, "push notification with a wrong token or resource; ignored");
-        return Err(ApiError::unauthorized("the channel token or resource does not match"));
+        return Err(door.refuse(ApiError::unauthorized("the channel token or resource does not match")));
     }
     let c =
         state.store.find_connection(cal.connection_id).await.map_err(|e| ApiError::store("channel", e))?;

@@ -21,6 +21,7 @@ pub mod api;
 pub mod channels;
 pub mod health;
 pub mod oauth;
+mod oauth_state;
 pub mod sync;
 pub mod tokens;
 pub mod writeback;

@@ -1,9 +1,11 @@
 //! Connecting Google: the authorization URL, and the callback that finishes it.
 //!
-//! The `state` sent to Google is `<id>.<signature>`: a random id of a stored, single-use
-//! authorization (bound to the tenant and host, with its sealed PKCE verifier, for 10 minutes),
-//! signed with a key derived from `SKED_SECRET_KEY` over the id, tenant, host and expiry. A
-//! callback with a forged, expired or reused state changes nothing.
+//! The `state` sent to Google is `<id>.<tenant>.<host>.<expiry>.<signature>`: the random id of
+//! a stored, single-use authorization (bound to the tenant and host, with its sealed PKCE
+//! verifier, for 10 minutes), what it is bound to, and a signature over all of them with a key
+//! derived from `SKED_SECRET_KEY`. The callback checks the signature and the expiry before it
+//! touches the store, and only then uses the authorization up: a forged, expired or reused
+//! state changes nothing, and a forged one cannot burn the genuine one.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -15,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sked_core::ids::{ConnectionId, HostId, TenantId};
+use sked_core::ids::{ConnectionId, HostId};
 use sked_google::{GoogleError, Pkce};
 use sked_store::{Connection, ConnectionCalendar, HEALTHY, OAuthState, StoreError};
 use utoipa::{IntoParams, ToSchema};
@@ -23,11 +25,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::api::{ConnectionView, view};
+use super::oauth_state::StateClaim;
 use super::tokens::{audit, sealed_update, sealer};
 use super::{BACKFILL, CalError, HEALTH_EVERY, channels, google, job, sync_job};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery, parse_body};
+use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 use crate::time::rfc3339;
 
@@ -89,10 +93,6 @@ fn missing_scope(granted: &str) -> Option<&'static str> {
     None
 }
 
-fn signed_part(provider: &str, id: &str, tenant: TenantId, host: HostId, expires_at: i64) -> Vec<u8> {
-    format!("{provider}|{id}|{tenant}|{host}|{expires_at}").into_bytes()
-}
-
 fn unavailable(e: CalError) -> ApiError {
     match e {
         CalError::NotConfigured | CalError::Secret(_) => ApiError::Client {
@@ -130,7 +130,7 @@ async fn start(
     let now = state.clock.now_second();
     let id = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
     let expires_at = now + STATE_TTL;
-    let signature = sealer.sign(&signed_part("google", &id, auth.tenant, host, expires_at));
+    let signed_state = StateClaim::encode(sealer, &id, auth.tenant, host, expires_at);
     let pkce = Pkce::generate();
     let record = OAuthState {
         id: id.clone(),
@@ -145,7 +145,7 @@ async fn start(
     state.store.insert_oauth_state(&record).await.map_err(|e| ApiError::Internal(e.into()))?;
     let redirect_uri = format!("{}{CALLBACK}", state.base_url);
     let url = g
-        .authorization_url(&redirect_uri, &format!("{id}.{signature}"), &pkce, opts.login_hint.as_deref())
+        .authorization_url(&redirect_uri, &signed_state, &pkce, opts.login_hint.as_deref())
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
         StatusCode::CREATED,
@@ -165,28 +165,39 @@ fn bad_state() -> ApiError {
 /// account's calendars (the primary one counts as busy and receives bookings until the admin
 /// chooses otherwise), and starts the first sync.
 #[utoipa::path(get, path = "/oauth/google/callback", tag = "connections", params(Callback), security(()),
-    responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
-async fn callback(State(state): State<AppState>, ApiQuery(q): ApiQuery<Callback>) -> Response {
-    let now = state.clock.now_second();
-    // The state first: nothing else is trusted before it checks out.
-    let Some((id, signature)) = q.state.as_deref().and_then(|s| s.split_once('.')) else {
-        return bad_state().into_response();
-    };
-    let Some(sealer) = state.sealer.as_ref() else { return bad_state().into_response() };
-    let record = match state.store.take_oauth_state(id, now).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return bad_state().into_response(),
-        Err(e) => return ApiError::Internal(e.into()).into_response(),
-    };
-    if record.provider != "google"
-        || !sealer.verify(
-            &signed_part("google", &record.id, record.tenant_id, record.host_id, record.expires_at),
-            signature,
-        )
-    {
-        return bad_state().into_response();
+    responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
+async fn callback(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    ApiQuery(q): ApiQuery<Callback>,
+) -> Response {
+    match authorization(&state, addr, &q).await {
+        Ok(record) => finished(&state, &record, &q).await,
+        Err(e) => e.into_response(),
     }
-    let outcome = finish(&state, &record, &q, now).await;
+}
+
+/// The authorization a callback finishes: its state's signature and expiry are checked first,
+/// then it is used up (single use). Every refusal counts against the client's address.
+async fn authorization(state: &AppState, addr: ClientAddr, q: &Callback) -> ApiResult<OAuthState> {
+    let door = Door::enter(state, addr, "oauth_callback")?;
+    let sealer = state.sealer.as_ref().ok_or_else(bad_state)?;
+    let now = state.clock.now_second();
+    let claim = q
+        .state
+        .as_deref()
+        .and_then(StateClaim::parse)
+        .filter(|c| c.verify(sealer, now))
+        .ok_or_else(|| door.refuse(bad_state()))?;
+    match state.store.take_oauth_state(claim.id, now).await {
+        Ok(record) if claim.matches(&record) => Ok(record),
+        Ok(_) | Err(StoreError::NotFound) => Err(door.refuse(bad_state())),
+        Err(e) => Err(ApiError::Internal(e.into())),
+    }
+}
+
+async fn finished(state: &AppState, record: &OAuthState, q: &Callback) -> Response {
+    let outcome = finish(state, record, q, state.clock.now_second()).await;
     match (&record.redirect_to, outcome) {
         (Some(to), Ok(view)) => see_other(to, &[("connection_id", &view.id.to_string())]),
         (Some(to), Err(e)) => see_other(to, &[("error", error_code(&e))]),

@@ -7,8 +7,11 @@
 //! - `POST /v1/voice/vapi/{agent}`: server messages; `tool-calls` are answered
 //!   `{"results": [{"toolCallId", "name", "result"}]}`, `end-of-call-report` is stored.
 //!
-//! Requests are verified before anything is read from them; a bad or missing signature is a
-//! 401 and nothing happens.
+//! Requests are verified before anything else is done with them (only the agent is loaded and
+//! its secret opened first): a bad or missing signature is a 401, counted against the client's
+//! address ([`crate::guard`]), and spends nothing of the agent's own rate limit. A signature is
+//! accepted once: the same signed request again, within its 5-minute window, is a 409
+//! `replayed` (Retell signs each retry anew).
 
 pub mod agents;
 pub mod platform;
@@ -24,15 +27,16 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sked_core::ids::VoiceAgentId;
-use sked_store::{HistoryEntry, VoiceAgent, VoiceCall};
+use sked_store::{HistoryEntry, StoreError, VoiceAgent, VoiceCall};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Caller, TenantAuth};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, parse_json};
+use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
-use platform::{CallInfo, RetellRequest, VapiRequest};
+use platform::{CallInfo, RetellRequest, Signed, VapiRequest};
 use speech::Voice;
 use tools::Ctx;
 
@@ -51,13 +55,15 @@ struct ToolPath {
     tool: String,
 }
 
-/// The agent a platform request is for, with its platform checked and its secret opened.
-async fn agent(state: &AppState, id: VoiceAgentId, platform: &str) -> ApiResult<(VoiceAgent, String)> {
-    let a = state.store.find_voice_agent(id).await.map_err(|e| ApiError::store("voice agent", e))?;
-    if a.platform != platform {
-        return Err(ApiError::not_found("voice agent"));
-    }
-    state.limiter.check(a.id.0.as_u128())?;
+/// The agent a platform request is for, with its platform checked and its secret opened. An
+/// unknown agent counts as a failure at the door.
+async fn agent(door: &Door<'_>, id: VoiceAgentId, platform: &str) -> ApiResult<(VoiceAgent, String)> {
+    let state = door.state();
+    let a = match state.store.find_voice_agent(id).await {
+        Ok(a) if a.platform == platform => a,
+        Ok(_) | Err(StoreError::NotFound) => return Err(door.refuse(ApiError::not_found("voice agent"))),
+        Err(e) => return Err(ApiError::Internal(e.into())),
+    };
     let secret = state
         .sealer
         .as_ref()
@@ -98,14 +104,17 @@ fn context<'a>(
     responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
         (status = 204, description = "A call event was stored"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`replayed`: this signed request was received before", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the agent's rate limit, or too many failures from this address", body = Problem, content_type = "application/problem+json")))]
 async fn retell(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiPath(id): ApiPath<VoiceAgentId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    retell_call(&state, id, None, &headers, &body).await
+    retell_call(&state, addr, id, None, &headers, &body).await
 }
 
 /// Retell, one function per URL (for tools sending their arguments alone).
@@ -114,35 +123,54 @@ async fn retell(
     request_body(content = Object, description = "The function's arguments, or {name, args, call}"),
     responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`replayed`: this signed request was received before", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the agent's rate limit, or too many failures from this address", body = Problem, content_type = "application/problem+json")))]
 async fn retell_tool(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiPath(p): ApiPath<ToolPath>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    retell_call(&state, p.id, Some(&p.tool), &headers, &body).await
+    retell_call(&state, addr, p.id, Some(&p.tool), &headers, &body).await
+}
+
+/// Verifies a signed request before anything else: the signature, then that it is new, then the
+/// agent's rate limit (only genuine requests spend it).
+async fn verified<F>(door: &Door<'_>, a: &VoiceAgent, verify: F) -> ApiResult<()>
+where
+    F: FnOnce(i64) -> Result<Option<Signed>, &'static str>,
+{
+    let state = door.state();
+    let signed =
+        verify(state.clock.now().as_millisecond()).map_err(|m| door.refuse(ApiError::unauthorized(m)))?;
+    if let Some(s) = signed {
+        door.once(&format!("{}:{}", a.platform, s.digest), s.until).await?;
+    }
+    state.limiter.check(a.id.0.as_u128())
 }
 
 async fn retell_call(
     state: &AppState,
+    addr: ClientAddr,
     id: VoiceAgentId,
     tool: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> ApiResult<Response> {
-    let (a, secret) = agent(state, id, "retell").await?;
+    let door = Door::enter(state, addr, "retell")?;
+    let (a, secret) = agent(&door, id, "retell").await?;
     let sig = headers.get("x-retell-signature").and_then(|v| v.to_str().ok());
-    let now_ms = state.clock.now().as_millisecond();
-    platform::verify_retell(&secret, sig, body, now_ms).map_err(ApiError::unauthorized)?;
+    verified(&door, &a, |now_ms| platform::verify_retell(&secret, sig, body, now_ms).map(Some)).await?;
     let json: Value = if body.is_empty() { json!({}) } else { parse_json(body)? };
     match platform::parse_retell(&json, tool).map_err(|m| bad_request("malformed_request", m))? {
         RetellRequest::Tool { call, info } => {
             let ctx = context(state, &a, "retell", &info);
+            metrics::counter!("sked_voice_tool_calls_total", "platform" => "retell", "tool" => tools::label(&call.name)).increment(1);
             let answer = tools::run(&ctx, &call)
                 .await
                 .ok_or_else(|| bad_request("unknown_tool", format!("`{}` is not a Sked tool", call.name)))?;
-            metrics::counter!("sked_voice_tool_calls_total", "platform" => "retell", "tool" => call.name.clone()).increment(1);
             Ok(Json(json!({"result": answer.speech, "data": answer.data})).into_response())
         }
         RetellRequest::Event { event, info, call } => {
@@ -167,24 +195,27 @@ async fn retell_call(
     request_body(content = Object, description = "A Vapi server message ({\"message\": {...}})"),
     responses((status = 200, description = "{\"results\": [{toolCallId, name, result}]} for tool-calls", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`replayed`: this signed request was received before", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the agent's rate limit, or too many failures from this address", body = Problem, content_type = "application/problem+json")))]
 async fn vapi(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiPath(id): ApiPath<VoiceAgentId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let (a, secret) = agent(&state, id, "vapi").await?;
+    let door = Door::enter(&state, addr, "vapi")?;
+    let (a, secret) = agent(&door, id, "vapi").await?;
     let header = a.auth_header.as_deref().unwrap_or("x-vapi-secret").to_ascii_lowercase();
-    let now_ms = state.clock.now().as_millisecond();
-    platform::verify_vapi(&secret, &header, &headers, &body, now_ms).map_err(ApiError::unauthorized)?;
+    verified(&door, &a, |now_ms| platform::verify_vapi(&secret, &header, &headers, &body, now_ms)).await?;
     let json: Value = parse_json(&body)?;
     match platform::parse_vapi(&json).map_err(|m| bad_request("malformed_request", m))? {
         VapiRequest::ToolCalls { calls, info } => {
             let ctx = context(&state, &a, "vapi", &info);
             let mut results = Vec::with_capacity(calls.len());
             for call in &calls {
-                metrics::counter!("sked_voice_tool_calls_total", "platform" => "vapi", "tool" => call.name.clone()).increment(1);
+                metrics::counter!("sked_voice_tool_calls_total", "platform" => "vapi", "tool" => tools::label(&call.name)).increment(1);
                 let id = call.id.clone().unwrap_or_default();
                 results.push(match tools::run(&ctx, call).await {
                     // Vapi wants one line of text per result.

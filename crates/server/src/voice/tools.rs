@@ -85,6 +85,22 @@ pub fn definitions() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+/// The tools' names.
+pub const NAMES: [&str; 6] = [
+    "check_availability",
+    "find_earliest_availability",
+    "book_appointment",
+    "find_appointment",
+    "reschedule_appointment",
+    "cancel_appointment",
+];
+
+/// A tool name fit to be a metric label: one of [`NAMES`], or `unknown` for anything else, so a
+/// caller cannot mint label values.
+pub fn label(name: &str) -> &'static str {
+    NAMES.iter().find(|n| **n == name).copied().unwrap_or("unknown")
+}
+
 /// Everything a tool call runs with.
 pub struct Ctx<'a> {
     pub state: &'a AppState,
@@ -595,4 +611,21 @@ async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         ),
         json!({"cancelled": true, "booking": w.view}),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sked_tool_names_become_metric_labels() {
+        let defined: Vec<&str> = definitions().iter().map(|(name, _, _)| *name).collect();
+        assert_eq!(defined, NAMES);
+        for name in NAMES {
+            assert_eq!(label(name), name);
+        }
+        for made_up in ["order_pizza", "", "Book_Appointment", "book_appointment ", "x\"y"] {
+            assert_eq!(label(made_up), "unknown", "{made_up:?}");
+        }
+    }
 }

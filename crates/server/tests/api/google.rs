@@ -30,6 +30,15 @@ where
     F: Fn(TestApp, GoogleStandIn) -> Fut,
     Fut: Future<Output = TestApp>,
 {
+    on_each_store_google_with(|_| {}, test).await;
+}
+
+/// As [`on_each_store_google`], with settings changed first.
+async fn on_each_store_google_with<F, Fut>(tweak: fn(&mut sked_server::Settings), test: F)
+where
+    F: Fn(TestApp, GoogleStandIn) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let Some(db) = TestDb::new(backend).await else { continue };
         let dropper = db.dropper();
@@ -45,6 +54,7 @@ where
             s.google_token_url = gg.token_url();
             s.google_revoke_url = gg.revoke_url();
             s.google_api_base = gg.api_base();
+            tweak(s);
         })
         .await;
         match AssertUnwindSafe(test(app, g)).catch_unwind().await {
@@ -597,13 +607,15 @@ async fn authorizations_are_signed_single_use_and_expire() {
         let again = open(&back).await;
         assert_eq!((again.status, again.code()), (StatusCode::BAD_REQUEST, "invalid_state"));
 
-        // A forged signature connects nothing (and spends the authorization).
+        // A forged signature connects nothing, and does not spend the genuine authorization.
         let other = consent(&app, &w.hosts[1]).await;
         let state = other.split_once("state=").unwrap().1.split('&').next().unwrap().to_owned();
-        let (id, _) = state.split_once('.').unwrap();
-        let forged = other.replace(&state, &format!("{id}.AAAA"));
+        let (signed, _) = state.rsplit_once('.').unwrap();
+        let forged = other.replace(&state, &format!("{signed}.AAAA"));
         assert_eq!(open(&forged).await.code(), "invalid_state");
-        assert_eq!(open(&other).await.code(), "invalid_state");
+        let genuine = open(&other).await;
+        assert_eq!(genuine.status, StatusCode::OK, "{}", genuine.body);
+        assert_eq!(app.get("/v1/connections").await.body["data"].as_array().unwrap().len(), 2);
 
         // Ten minutes is all an authorization gets.
         let late = consent(&app, &w.hosts[1]).await;
@@ -1038,5 +1050,70 @@ async fn a_listing_overtaken_by_our_own_write_does_not_move_the_booking_back() {
         assert_eq!(got.body["start"], "2026-03-03T19:00:00Z", "{}", got.body);
         app
     })
+    .await;
+}
+
+#[tokio::test]
+async fn forged_pushes_and_callbacks_are_limited_per_address() {
+    on_each_store_google_with(
+        |s| {
+            s.failure_limit_burst = 3;
+            s.trust_forwarded_for = true;
+        },
+        |app, g| async move {
+            let w = world(&app).await;
+            connect(&app, &w.hosts[0]).await;
+            tick(&app).await;
+            let ch = g.channels()[0].clone();
+            let push = |from: &'static str, channel: String, token: &'static str| {
+                let req = app
+                    .client
+                    .post(format!("{}/webhooks/google", app.base))
+                    .header("x-forwarded-for", from)
+                    .header("x-goog-channel-id", channel)
+                    .header("x-goog-channel-token", token)
+                    .header("x-goog-resource-id", ch["resourceId"].as_str().unwrap())
+                    .header("x-goog-resource-state", "exists");
+                async move { req.send().await.unwrap().status() }
+            };
+            let id = ch["id"].as_str().unwrap().to_owned();
+            // Genuine notifications never count.
+            for n in 0..5 {
+                g.put_event(
+                    ANN,
+                    timed(&format!("e{n}"), "2026-03-10T09:00:00-04:00", "2026-03-10T10:00:00-04:00"),
+                );
+                notify(&app, &g).await;
+            }
+            for _ in 0..3 {
+                assert_eq!(push("192.0.2.10", id.clone(), "guess").await, StatusCode::UNAUTHORIZED);
+            }
+            assert_eq!(push("192.0.2.10", id.clone(), "guess").await, StatusCode::TOO_MANY_REQUESTS);
+            for _ in 0..3 {
+                assert_eq!(push("192.0.2.11", "nope".into(), "guess").await, StatusCode::NOT_FOUND);
+            }
+            assert_eq!(push("192.0.2.11", "nope".into(), "guess").await, StatusCode::TOO_MANY_REQUESTS);
+            g.put_event(ANN, timed("after", "2026-03-11T09:00:00-04:00", "2026-03-11T10:00:00-04:00"));
+            notify(&app, &g).await;
+
+            // Forged callbacks: limited, and the genuine authorization survives them.
+            let back = consent(&app, &w.hosts[1]).await;
+            let state = back.split_once("state=").unwrap().1.split('&').next().unwrap().to_owned();
+            let (signed, _) = state.rsplit_once('.').unwrap();
+            let callback = |from: &'static str, url: String| {
+                let req = browser().get(url).header("x-forwarded-for", from);
+                async move { req.send().await.unwrap().status() }
+            };
+            for n in 0..3 {
+                let forged = back.replace(&state, &format!("{signed}.forged{n}"));
+                assert_eq!(callback("192.0.2.12", forged).await, StatusCode::BAD_REQUEST);
+            }
+            let forged = back.replace(&state, &format!("{signed}.forged"));
+            assert_eq!(callback("192.0.2.12", forged).await, StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(callback("192.0.2.12", back.clone()).await, StatusCode::TOO_MANY_REQUESTS);
+            assert_eq!(callback("192.0.2.13", back).await, StatusCode::OK);
+            app
+        },
+    )
     .await;
 }

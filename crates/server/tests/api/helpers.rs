@@ -153,6 +153,19 @@ impl TestApp {
         self.call_with("DELETE", path, None, &self.key, &[]).await
     }
 
+    /// Another server process on this test's database, with the same settings and clock: its
+    /// base URL, and the task serving it (abort it when done).
+    pub async fn second_server(&self) -> (String, tokio::task::JoinHandle<()>) {
+        let settings = self.state.settings.clone();
+        let store = sked_store::connect(&settings.database_url).await.unwrap();
+        let app = Application::build(settings, store, self.clock.clone()).await.unwrap();
+        let base = format!("http://{}", app.address());
+        let server = tokio::spawn(async move {
+            app.run_until_stopped(std::future::pending()).await.unwrap();
+        });
+        (base, server)
+    }
+
     /// Runs every due background job.
     pub async fn run_pending_jobs(&self) -> sked_jobs::Pass {
         self.worker.run_until_idle().await.unwrap()

@@ -4,6 +4,7 @@
 
 mod bookings;
 mod google;
+mod guard;
 mod helpers;
 mod hostile;
 mod ops;

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sked_core::Clock;
-use sked_server::voice::platform::sign_retell;
+use sked_server::voice::platform::{sign_retell, sign_vapi};
 
 use crate::helpers::*;
 
@@ -136,7 +136,8 @@ async fn a_call_checks_books_finds_moves_and_cancels() {
         assert!(said.ends_with(&format!("Your confirmation code is {}.", code.chars().map(String::from).collect::<Vec<_>>().join(" "))), "{said}");
         assert_eq!((booking["source"].as_str(), booking["attendee"]["phone"].as_str()), (Some("voice"), Some("+15551234567")));
         assert_eq!(booking["metadata"]["voice"]["call_id"], "call_1");
-        // Retell retries the same call: the same answer, one booking.
+        // Retell retries the same call, signed anew: the same answer, one booking.
+        app.clock.advance(jiff::SignedDuration::from_millis(1_500));
         let again = retell(&app, &path, &book, Some(RETELL_KEY), 0).await;
         assert_eq!(speech(&again), said);
         assert_eq!(app.get("/v1/bookings").await.body["data"].as_array().unwrap().len(), 1);
@@ -256,6 +257,151 @@ async fn phrases_are_understood_over_http() {
         assert!(r.body["best"].is_null());
         let r = app.post("/v1/time/understand", json!({"text": "today", "time_zone": "Nowhere/Land"})).await;
         assert_eq!(r.fields(), vec!["time_zone"]);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unsigned_posts_never_spend_the_agents_rate_limit() {
+    on_each_store_with(
+        |s| {
+            s.rate_limit_per_second = 1;
+            s.rate_limit_burst = 10;
+            s.trust_forwarded_for = true;
+        },
+        |app| async move {
+            let w = world(&app).await;
+            let a = agent(&app, &w, "retell", RETELL_KEY).await;
+            let path = format!("/v1/voice/retell/{}", a["id"].as_str().unwrap());
+            let body = tool("find_earliest_availability", json!({}), "call_lock");
+            // Someone who knows the agent's id floods it with unsigned posts: refused, and soon
+            // refused at their address before the agent is even loaded.
+            let mut codes = std::collections::BTreeMap::new();
+            for _ in 0..400 {
+                let r = app
+                    .client
+                    .post(format!("{}{path}", app.base))
+                    .header("x-forwarded-for", "203.0.113.9")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                *codes.entry(r.status().as_u16()).or_insert(0) += 1;
+            }
+            assert_eq!(
+                codes,
+                [(401, 20), (429, 380)].into_iter().collect(),
+                "20 failures, then the address waits"
+            );
+            // The genuine call still gets through: the flood spent nothing of the agent's limit.
+            let r = retell(&app, &path, &body, Some(RETELL_KEY), 0).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            // Signed requests do spend it.
+            let mut limited = 0;
+            for _ in 0..20 {
+                app.clock.advance(jiff::SignedDuration::from_millis(1));
+                let r =
+                    retell(&app, &path, &tool("order_pizza", json!({}), "call_lock"), Some(RETELL_KEY), 0)
+                        .await;
+                limited += usize::from(r.status == StatusCode::TOO_MANY_REQUESTS);
+            }
+            assert!(limited >= 5, "signed requests spend the agent's bucket ({limited} limited)");
+            app
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn args_only_book_appointment_reads_name_as_the_callers_name() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let a = agent(&app, &w, "retell", RETELL_KEY).await;
+        let path = format!("/v1/voice/retell/{}/book_appointment", a["id"].as_str().unwrap());
+        let args = json!({"start": "2026-03-03T15:00:00Z", "name": "Pat Lee", "phone": "+15551234567"});
+        let r = retell(&app, &path, &args, Some(RETELL_KEY), 0).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["data"]["booked"], true, "{}", r.body);
+        assert_eq!(r.body["data"]["booking"]["attendee"]["name"], "Pat Lee");
+        assert_eq!(app.get("/v1/bookings").await.body["data"].as_array().unwrap().len(), 1);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_replayed_signed_booking_is_refused_and_books_once() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let a = agent(&app, &w, "retell", RETELL_KEY).await;
+        let path = format!("/v1/voice/retell/{}", a["id"].as_str().unwrap());
+        let count = || async { app.get("/v1/bookings").await.body["data"].as_array().unwrap().len() };
+        // A wrapped call without `call.call_id`: nothing to key a retry on but the signature.
+        let args = json!({"start": "2026-03-03T15:00:00Z", "name": "Pat"});
+        let book = json!({"name": "book_appointment", "args": args, "call": {"from_number": "+15551234567"}});
+        let first = retell(&app, &path, &book, Some(RETELL_KEY), 0).await;
+        assert_eq!(first.body["data"]["booked"], true, "{}", first.body);
+        let replay = retell(&app, &path, &book, Some(RETELL_KEY), 0).await;
+        assert_eq!((replay.status, replay.code()), (StatusCode::CONFLICT, "replayed"), "{}", replay.body);
+        assert_eq!(count().await, 1);
+
+        // Another server process on the same database refuses it as well.
+        let (other, server) = app.second_server().await;
+        let args = json!({"start": "2026-03-03T16:00:00Z", "name": "Sam"});
+        let raw = serde_json::to_vec(&json!({"name": "book_appointment", "args": args, "call": {}})).unwrap();
+        let sig = sign_retell(RETELL_KEY, &raw, app.clock.now().as_millisecond());
+        let mut answers = vec![];
+        for base in [&other, &app.base, &other] {
+            let req = app.client.post(format!("{base}{path}")).header("x-retell-signature", &sig);
+            answers.push(req.body(raw.clone()).send().await.unwrap().status().as_u16());
+        }
+        server.abort();
+        assert_eq!(answers, vec![200, 409, 409]);
+        assert_eq!(count().await, 2);
+
+        // Vapi's HMAC signatures, likewise.
+        let v = agent(&app, &w, "vapi", VAPI_SECRET).await;
+        let url = format!("{}/v1/voice/vapi/{}", app.base, v["id"].as_str().unwrap());
+        let args = json!({"start": "2026-03-03T18:00:00Z", "name": "Lee"});
+        let function = json!({"name": "book_appointment", "arguments": args});
+        let call = json!({"id": "t1", "type": "function", "function": function});
+        let msg = json!({"message": {"type": "tool-calls", "call": {}, "toolCallList": [call]}});
+        let raw = serde_json::to_vec(&msg).unwrap();
+        let ts = app.clock.now().as_second().to_string();
+        let sig = sign_vapi(VAPI_SECRET, &raw, &ts);
+        let post = || {
+            let req = app.client.post(&url).header("x-timestamp", &ts).header("x-signature", &sig);
+            req.body(raw.clone()).send()
+        };
+        let first = post().await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        let said = first.text().await.unwrap();
+        assert!(said.contains("all set"), "{said}");
+        assert_eq!(post().await.unwrap().status(), StatusCode::CONFLICT);
+        assert_eq!(count().await, 3);
+        // Once the window has closed, the signature is stale anyway.
+        app.clock.advance(jiff::SignedDuration::from_secs(301));
+        assert_eq!(post().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_tool_names_are_counted_under_one_label() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let a = agent(&app, &w, "vapi", VAPI_SECRET).await;
+        let url = format!("{}/v1/voice/vapi/{}", app.base, a["id"].as_str().unwrap());
+        let made_up = format!("exfil_{}", uuid::Uuid::now_v7().simple());
+        let msg = json!({"message": {"type": "tool-calls", "call": {"id": "vc_m"},
+            "toolCallList": [{"id": "t1", "type": "function", "function": {"name": made_up, "arguments": {}}}]}});
+        let r = app.client.post(&url).header("x-vapi-secret", VAPI_SECRET).json(&msg).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let m = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        assert!(!m.contains(&made_up), "a made-up tool name became a label");
+        assert!(m.contains(r#"sked_voice_tool_calls_total{platform="vapi",tool="unknown"}"#), "{m}");
         app
     })
     .await;

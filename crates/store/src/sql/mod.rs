@@ -1144,6 +1144,19 @@ where
         Ok(DB::rows_affected(&r))
     }
 
+    async fn first_seen(&self, key: &str, expires_at: i64, now: i64) -> StoreResult<bool> {
+        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+        sqlx::query(q::PURGE_SEEN).bind(now).execute(&mut *tx).await.map_err(map_err::<DB>)?;
+        let r = sqlx::query(q::INSERT_SEEN)
+            .bind(key)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err::<DB>)?;
+        tx.commit().await.map_err(map_err::<DB>)?;
+        Ok(DB::rows_affected(&r) == 1)
+    }
+
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()> {
         let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
         Self::insert_job(&mut tx, job).await?;

@@ -244,6 +244,9 @@ pub const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys (tenant_id, k
 pub const IDEMPOTENCY: &str = "SELECT tenant_id, key, request_hash, status, response, created_at \
      FROM idempotency_keys WHERE tenant_id = $1 AND key = $2";
 pub const PURGE_IDEMPOTENCY: &str = "DELETE FROM idempotency_keys WHERE created_at < $1";
+pub const PURGE_SEEN: &str = "DELETE FROM seen_requests WHERE expires_at < $1";
+pub const INSERT_SEEN: &str =
+    "INSERT INTO seen_requests (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 
 // Jobs.
 pub const JOB_COLS: &str = "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, locked_by, \

@@ -95,3 +95,22 @@ async fn call_notes_merge_and_bookings_are_found_by_call() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_signed_request_is_seen_once_until_its_window_closes() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        assert!(s.first_seen("retell:abc", T0 + 300, T0).await.unwrap());
+        assert!(!s.first_seen("retell:abc", T0 + 300, T0 + 10).await.unwrap(), "a replay");
+        assert!(s.first_seen("retell:def", T0 + 300, T0 + 10).await.unwrap(), "another request");
+        // Another process on the same database sees it too; at the same instant only one wins.
+        let other = db.store().await;
+        assert!(!other.first_seen("retell:abc", T0 + 300, T0 + 20).await.unwrap());
+        let (a, b) = tokio::join!(s.first_seen("race", T0 + 300, T0), other.first_seen("race", T0 + 300, T0));
+        assert!(a.unwrap() ^ b.unwrap(), "exactly one of two racing processes sees it first");
+        // Once its window closed, the key is forgotten.
+        assert!(s.first_seen("retell:abc", T0 + 700, T0 + 301).await.unwrap());
+        db
+    })
+    .await;
+}

@@ -1,0 +1,112 @@
+//! Retell and Vapi: how they authenticate, and what their requests look like (INTEGRATIONS.md,
+//! sections 1 and 2). Parsing is lenient about what may be absent and strict about what must be
+//! right (signatures, compared in constant time).
+
+mod retell;
+mod vapi;
+
+pub use retell::{RetellRequest, parse_retell, sign_retell, verify_retell};
+pub use vapi::{VapiRequest, parse_vapi, sign_vapi, verify_vapi};
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Signatures older or newer than this are refused (Retell: 5 minutes).
+pub const TOLERANCE_MS: i64 = 300_000;
+
+/// The caller and the call, as far as a platform tells.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallInfo {
+    /// The platform's call id.
+    pub call_id: Option<String>,
+    /// The caller's number (E.164) on phone calls.
+    pub from_number: Option<String>,
+    /// The caller's zone when the agent passes one (`time_zone` dynamic variable or metadata).
+    pub caller_zone: Option<String>,
+}
+
+/// One tool call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolCall {
+    /// Vapi's tool call id (echoed in the answer).
+    pub id: Option<String>,
+    /// The function's name.
+    pub name: String,
+    /// Its arguments (an object; `{}` when none were sent).
+    pub args: Value,
+}
+
+/// A verified signature: what identifies the request (to refuse it a second time) and until
+/// when it would be accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    /// The signature's digest, lower-case hex.
+    pub digest: String,
+    /// Unix seconds after which the signature is refused as stale anyway.
+    pub until: i64,
+}
+
+impl Signed {
+    pub(crate) fn new(mac: &[u8], ts_ms: i64) -> Self {
+        Self { digest: hex::encode(mac), until: (ts_ms + TOLERANCE_MS).div_euclid(1_000) + 1 }
+    }
+}
+
+pub(crate) fn hmac(key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
+    let mut mac = HmacSha256::new_from_slice(key).ok()?;
+    for p in parts {
+        mac.update(p);
+    }
+    Some(mac.finalize().into_bytes().into())
+}
+
+pub(crate) fn hex_hmac(key: &[u8], parts: &[&[u8]]) -> Option<String> {
+    hmac(key, parts).map(hex::encode)
+}
+
+/// A MAC against a hex digest someone sent, in constant time.
+pub(crate) fn mac_matches(expected: &[u8; 32], given_hex: &str) -> bool {
+    let mut given = [0u8; 32];
+    hex::decode_to_slice(given_hex.to_ascii_lowercase(), &mut given).is_ok()
+        && bool::from(expected.ct_eq(&given))
+}
+
+/// A shared secret against what someone sent. Both are hashed to 32 bytes first and compared
+/// in constant time, so neither the secret's content nor its length shows in the time taken.
+pub(crate) fn secret_matches(given: &str, secret: &str) -> bool {
+    Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(secret.as_bytes())).into()
+}
+
+/// Arguments as an object: a JSON string is parsed, anything else becomes `{}`.
+pub(crate) fn object(v: Value) -> Value {
+    match v {
+        Value::Object(_) => v,
+        Value::String(s) => match serde_json::from_str::<Value>(&s) {
+            Ok(o @ Value::Object(_)) => o,
+            _ => Value::Object(Default::default()),
+        },
+        _ => Value::Object(Default::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_as_fixed_size_digests() {
+        assert!(secret_matches("s3cret-value", "s3cret-value"));
+        for given in ["", "s", "s3cret-valu", "s3cret-value ", &"s3cret-value".repeat(100)] {
+            assert!(!secret_matches(given, "s3cret-value"), "{given}");
+        }
+        let mac = hmac(b"k", &[b"body"]).unwrap();
+        assert!(mac_matches(&mac, &hex::encode(mac)));
+        assert!(mac_matches(&mac, &hex::encode(mac).to_uppercase()));
+        assert!(!mac_matches(&mac, &hex::encode(&mac[..31])));
+        assert!(!mac_matches(&mac, "zz"));
+    }
+}
