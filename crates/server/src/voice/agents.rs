@@ -128,6 +128,7 @@ fn view(state: &AppState, a: VoiceAgent) -> VoiceAgentView {
 /// The fields of a voice agent to validate.
 struct Draft {
     platform: String,
+    platform_agent_id: Option<String>,
     event_type_ids: Vec<String>,
     default_event_type_id: Option<String>,
     time_zone: String,
@@ -148,6 +149,11 @@ async fn validate(
         errors.push(FieldError::new("platform", "must be retell or vapi"));
     }
     if let Err(e) = parse_zone("time_zone", &d.time_zone) {
+        errors.push(e);
+    }
+    if let Some(Err(e)) =
+        d.platform_agent_id.as_deref().map(|p| sked_core::text::line("platform_agent_id", p, 200))
+    {
         errors.push(e);
     }
     if !(1..=6).contains(&d.max_options_spoken) {
@@ -232,6 +238,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<VoiceAgentView>)> {
     let d = Draft {
         platform: b.platform,
+        platform_agent_id: b.platform_agent_id,
         event_type_ids: b.event_type_ids,
         default_event_type_id: b.default_event_type_id,
         time_zone: b.time_zone,
@@ -247,7 +254,7 @@ async fn create(
         id: VoiceAgentId::new(),
         tenant_id: auth.tenant,
         platform: d.platform,
-        platform_agent_id: b.platform_agent_id,
+        platform_agent_id: d.platform_agent_id,
         event_type_ids: Ids(ids),
         default_event_type_id: default,
         time_zone: d.time_zone,
@@ -307,6 +314,7 @@ async fn update(
         state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let d = Draft {
         platform: old.platform.clone(),
+        platform_agent_id: apply(b.platform_agent_id, old.platform_agent_id.clone()),
         event_type_ids: b
             .event_type_ids
             .unwrap_or_else(|| old.event_type_ids.iter().map(ToString::to_string).collect()),
@@ -322,7 +330,7 @@ async fn update(
     };
     let (ids, default, sealed) = validate(&state, &auth, &d).await?;
     let a = VoiceAgent {
-        platform_agent_id: apply(b.platform_agent_id, old.platform_agent_id.clone()),
+        platform_agent_id: d.platform_agent_id,
         event_type_ids: Ids(ids),
         default_event_type_id: default,
         time_zone: d.time_zone,

@@ -80,7 +80,8 @@ fn context<'a>(
     info: &'a CallInfo,
 ) -> Ctx<'a> {
     let tz = TimeZone::get(&a.time_zone).unwrap_or(TimeZone::UTC);
-    let caller_tz = info.caller_zone.as_deref().and_then(|z| TimeZone::get(z).ok());
+    let caller_tz =
+        info.caller_zone.as_deref().and_then(|z| sked_core::local::parse_zone("time_zone", z).ok());
     Ctx {
         state,
         agent: a,

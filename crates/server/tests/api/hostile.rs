@@ -280,3 +280,47 @@ async fn instants_outside_1970_to_2199_are_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn control_characters_from_a_voice_caller_never_reach_the_store() {
+    use sked_core::Clock;
+    const KEY: &str = "key_retell_webhook_0123456789";
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let a = app
+            .post(
+                "/v1/voice-agents",
+                json!({"platform": "retell", "platform_agent_id": "agent_1", "event_type_ids": [w.event_type],
+                    "time_zone": "America/New_York", "secret": KEY}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        let path = format!("{}/v1/voice/retell/{}", app.base, a.id());
+        let call = json!({"call_id": "c\u{0}1", "from_number": "+1555\u{0}", "retell_llm_dynamic_variables": {"time_zone": "localtime"}});
+        for (n, body) in [
+            json!({"name": "book_appointment", "args": {"start": "2026-03-03T15:00:00Z", "name": "Pat\u{0}"}, "call": call}),
+            json!({"name": "book_appointment", "args": {"start": "2026-03-03T15:00:00Z", "name": "Pat", "notes": "\u{0}"}, "call": call}),
+            json!({"event": "call_analyzed", "call": call}),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let raw = serde_json::to_vec(&body).unwrap();
+            let at = app.clock.now().as_millisecond() + n as i64;
+            let r = app
+                .client
+                .post(&path)
+                .header("content-type", "application/json")
+                .header("x-retell-signature", sked_server::voice::platform::sign_retell(KEY, &raw, at))
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success() || r.status().is_client_error(), "{body}: {}", r.status());
+        }
+        let list = app.get("/v1/bookings").await;
+        assert_eq!(list.body["data"], json!([]), "nothing was booked with a control character");
+        app
+    })
+    .await;
+}

@@ -29,6 +29,18 @@ pub struct CallInfo {
     pub caller_zone: Option<String>,
 }
 
+/// Longest call id, number or zone name taken from a platform.
+const MAX_INFO_LEN: usize = 200;
+
+/// A piece of call information: a non-empty string of at most [`MAX_INFO_LEN`] characters with
+/// no control character, or nothing (it is stored and quoted back, so what cannot be is
+/// dropped rather than refusing the caller's request).
+pub(crate) fn info_field(v: &Value) -> Option<String> {
+    v.as_str()
+        .filter(|s| !s.is_empty() && s.chars().count() <= MAX_INFO_LEN && !s.chars().any(char::is_control))
+        .map(str::to_owned)
+}
+
 /// One tool call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolCall {

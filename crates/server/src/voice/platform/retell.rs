@@ -79,7 +79,7 @@ pub fn parse_retell(body: &Value, tool_in_path: Option<&str>) -> Result<RetellRe
 }
 
 fn retell_info(call: &Value) -> CallInfo {
-    let s = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let s = super::info_field;
     let vars = &call["retell_llm_dynamic_variables"];
     CallInfo {
         call_id: s(&call["call_id"]),

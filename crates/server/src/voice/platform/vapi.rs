@@ -63,7 +63,7 @@ pub enum VapiRequest {
 pub fn parse_vapi(body: &Value) -> Result<VapiRequest, String> {
     let m = body.get("message").ok_or("the body has no `message`")?;
     let kind = m.get("type").and_then(Value::as_str).ok_or("the message has no `type`")?;
-    let s = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let s = super::info_field;
     let info = CallInfo {
         call_id: s(&m["call"]["id"]),
         from_number: s(&m["call"]["customer"]["number"]).or_else(|| s(&m["customer"]["number"])),
