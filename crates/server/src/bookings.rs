@@ -328,6 +328,11 @@ async fn list(
         }
     };
     let limit = limit(q.limit)?;
+    for (field, v) in [("q", &q.q), ("external_ref", &q.external_ref), ("status", &q.status)] {
+        if v.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(ApiError::field(field, "must be at most 200 characters"));
+        }
+    }
     let filter = BookingFilter {
         from,
         to,

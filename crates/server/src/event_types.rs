@@ -91,6 +91,9 @@ fn default_send_updates() -> String {
     "all".into()
 }
 
+/// Most hosts one event type names (a team).
+pub const MAX_HOSTS: usize = 100;
+
 /// Values of `send_updates`.
 pub const SEND_UPDATES: [&str; 3] = ["all", "external_only", "none"];
 
@@ -168,10 +171,12 @@ async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(V
         errors.push(e);
     }
     let mut hosts = Vec::new();
-    if d.host_ids.is_empty() {
-        errors.push(FieldError::new("host_ids", "must name at least one host"));
+    if d.host_ids.is_empty() || d.host_ids.len() > MAX_HOSTS {
+        errors.push(FieldError::new("host_ids", format!("must name 1 to {MAX_HOSTS} hosts")));
     }
-    for (i, text) in d.host_ids.iter().enumerate() {
+    // Too many are refused before any is looked up.
+    let listed = if d.host_ids.len() > MAX_HOSTS { &[][..] } else { &d.host_ids[..] };
+    for (i, text) in listed.iter().enumerate() {
         let field = format!("host_ids[{i}]");
         match text.parse::<HostId>() {
             Err(_) => errors.push(FieldError::new(field, "is not an id")),

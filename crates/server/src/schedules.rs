@@ -106,8 +106,12 @@ pub fn validate(
                 .push(FieldError::new(format!("weekly.{key}"), "days are mon, tue, wed, thu, fri, sat, sun")),
         }
     }
+    if overrides.len() > MAX_OVERRIDES {
+        errors.push(FieldError::new("overrides", format!("at most {MAX_OVERRIDES} dates")));
+    }
     let mut by_date = BTreeMap::new();
-    for (i, o) in overrides.iter().enumerate() {
+    let listed = if overrides.len() > MAX_OVERRIDES { &[][..] } else { overrides };
+    for (i, o) in listed.iter().enumerate() {
         let at = format!("overrides[{i}]");
         let Ok(date) = o.date.parse::<Date>() else {
             errors.push(FieldError::new(
@@ -131,7 +135,15 @@ pub fn validate(
     }
 }
 
+/// Most date overrides a schedule holds (several years of holidays and special days).
+pub const MAX_OVERRIDES: usize = 1_000;
+/// Most open intervals in one day.
+pub const MAX_INTERVALS_PER_DAY: usize = 24;
+
 fn day_hours(ranges: &[TimeRange]) -> Result<DayHours, FieldError> {
+    if ranges.len() > MAX_INTERVALS_PER_DAY {
+        return Err(FieldError::new("", format!("at most {MAX_INTERVALS_PER_DAY} intervals a day")));
+    }
     let pairs: Vec<(&str, &str)> = ranges.iter().map(|r| (r.start.as_str(), r.end.as_str())).collect();
     DayHours::parse(&pairs)
 }

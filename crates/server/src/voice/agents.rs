@@ -175,10 +175,11 @@ async fn validate(
         errors.push(FieldError::new("auth_header", "must be a header name"));
     }
     let mut ids = Vec::new();
-    if d.event_type_ids.is_empty() {
-        errors.push(FieldError::new("event_type_ids", "must name at least one event type"));
+    if d.event_type_ids.is_empty() || d.event_type_ids.len() > 50 {
+        errors.push(FieldError::new("event_type_ids", "must name 1 to 50 event types"));
     }
-    for (i, text) in d.event_type_ids.iter().enumerate() {
+    let listed = if d.event_type_ids.len() > 50 { &[][..] } else { &d.event_type_ids[..] };
+    for (i, text) in listed.iter().enumerate() {
         match text.parse::<EventTypeId>() {
             Err(_) => errors.push(FieldError::new(format!("event_type_ids[{i}]"), "is not an id")),
             Ok(id) => match state.store.event_type(auth.tenant, id).await {

@@ -324,3 +324,29 @@ async fn control_characters_from_a_voice_caller_never_reach_the_store() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_list_and_string_has_a_bound() {
+    on_each_store(|app| async move {
+        let World { schedule, event_type, .. } = world(&app).await;
+        let overrides: Vec<_> = (0..1_001)
+            .map(|i| json!({"date": (jiff::civil::date(2027, 1, 1) + jiff::Span::new().days(i)).to_string(), "intervals": []}))
+            .collect();
+        let r = app.patch(&format!("/v1/schedules/{schedule}"), json!({"overrides": overrides})).await;
+        assert_eq!(r.fields(), vec!["overrides".to_owned()], "{}", r.body);
+        let day: Vec<_> = (0..25).map(|h| json!({"start": format!("{h:02}:00"), "end": format!("{h:02}:30")})).take(24).chain([json!({"start": "23:40", "end": "23:50"})]).collect();
+        let r = app.patch(&format!("/v1/schedules/{schedule}"), json!({"weekly": {"mon": day}})).await;
+        assert_eq!(r.fields(), vec!["weekly.mon".to_owned()], "{}", r.body);
+        let many: Vec<String> = (0..101).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+        let r = app.patch(&format!("/v1/event-types/{event_type}"), json!({"host_ids": many})).await;
+        assert_eq!(r.fields(), vec!["host_ids".to_owned()], "{}", r.body);
+        let r = app.get(&format!("/v1/bookings?q={}", "a".repeat(201))).await;
+        assert_eq!(r.fields(), vec!["q".to_owned()], "{}", r.body);
+        let r = app.post("/v1/hosts", json!({"name": "x".repeat(2 << 20), "time_zone": "UTC"})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"), "{}", r.body);
+        let r = app.post("/v1/hosts", json!({"name": "x".repeat(201), "time_zone": "UTC"})).await;
+        assert_eq!(r.fields(), vec!["name".to_owned()], "{}", r.body);
+        app
+    })
+    .await;
+}
