@@ -243,6 +243,18 @@ fn s5(c: &mut Criterion) {
             });
         }
     }
+    // Refusing a block whose rule never occurs walks the crate's whole loop limit once.
+    for rule in [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+    ] {
+        let r = RecurrenceRule::parse(rule).unwrap_or_else(|e| panic!("{e}"));
+        let start = ts("2026-12-01T14:00:00Z");
+        g.bench_function(BenchmarkId::new("first_of_never", rule.replace(';', " ")), |b| {
+            b.iter(|| black_box(r.first(&tz, start)))
+        });
+    }
     g.finish();
 }
 

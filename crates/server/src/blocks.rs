@@ -134,6 +134,19 @@ fn validate(
     }
 }
 
+/// [`validate`] on the engine's threads: finding that a rule never occurs can take a few
+/// milliseconds.
+async fn checked(
+    state: &AppState,
+    title: String,
+    start: String,
+    end: String,
+    rrule: Option<String>,
+    zone: TimeZone,
+) -> Result<(String, i64, i64, Option<String>), ApiError> {
+    state.availability.compute(move || validate(&title, &start, &end, rrule.as_deref(), &zone)).await
+}
+
 /// The zone a host's blocks repeat in.
 fn host_zone(h: &sked_store::Host) -> Result<TimeZone, ApiError> {
     TimeZone::get(&h.time_zone).map_err(|_| {
@@ -161,7 +174,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<BlockView>)> {
     let h = state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
     let (title, start_at, end_at, rrule) =
-        validate(&b.title, &b.start, &b.end, b.rrule.as_deref(), &host_zone(&h)?)?;
+        checked(&state, b.title, b.start, b.end, b.rrule, host_zone(&h)?).await?;
     let now = state.clock.now_second();
     let block = Block {
         id: BlockId::new(),
@@ -226,7 +239,7 @@ async fn update(
     let start = b.start.unwrap_or_else(|| rfc3339(old.start_at));
     let end = b.end.unwrap_or_else(|| rfc3339(old.end_at));
     let rrule = apply(b.rrule, old.rrule.clone());
-    let (title, start_at, end_at, rrule) = validate(&title, &start, &end, rrule.as_deref(), &host_zone(&h)?)?;
+    let (title, start_at, end_at, rrule) = checked(&state, title, start, end, rrule, host_zone(&h)?).await?;
     let block = Block { title, start_at, end_at, rrule, updated_at: state.clock.now_second(), ..old };
     state.store.update_block(&block).await.map_err(|e| ApiError::store("block", e))?;
     Ok(Json(view(block)))
