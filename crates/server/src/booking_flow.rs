@@ -376,17 +376,21 @@ async fn alternatives(
     moving: Option<BookingId>,
 ) -> ApiResult<Value> {
     let full = state.availability.get(tenant, event_type, now).await?;
-    let excluded;
-    let snap = match moving {
-        Some(id) => {
-            excluded = full.without(id);
-            &excluded
-        }
-        None => &*full,
-    };
-    let inputs = snap.inputs();
-    let set = nearest(&snap.rules, &inputs, now, start, 3, only);
-    Ok(Value::Array(set.iter().map(|s| json!(slot_view(snap, s))).collect()))
+    state
+        .availability
+        .compute(move || {
+            let excluded;
+            let snap = match moving {
+                Some(id) => {
+                    excluded = full.without(id);
+                    &excluded
+                }
+                None => &*full,
+            };
+            let set = nearest(&snap.rules, &snap.inputs(), now, start, 3, only);
+            Ok(Value::Array(set.iter().map(|s| json!(slot_view(snap, s))).collect()))
+        })
+        .await
 }
 
 /// The answer for a start the engine refused.

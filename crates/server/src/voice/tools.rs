@@ -218,7 +218,12 @@ async fn check_availability(ctx: &Ctx<'_>, when: Option<&str>, et: Option<&str>)
     let set = compute_slots(
         &snap.rules,
         &inputs,
-        &SlotQuery { range: Interval::new(from.max(now), to), now, only_host: None },
+        // The first options of a window need no more than the slot API's longest range.
+        &SlotQuery {
+            range: Interval::new(from.max(now), to.min(from.max(now) + 62 * DAY)),
+            now,
+            only_host: None,
+        },
     );
     if !set.is_empty() {
         let starts: Vec<i64> = set.starts().iter().take(ctx.voice.max_options).copied().collect();
