@@ -34,13 +34,17 @@ pub struct BlockView {
     pub host_id: HostId,
     pub title: String,
     /// First occurrence's start.
+    #[schema(format = DateTime)]
     pub start: String,
     /// First occurrence's end.
+    #[schema(format = DateTime)]
     pub end: String,
     /// RFC 5545 RRULE, expanded in the host's zone.
     #[schema(example = "FREQ=WEEKLY;BYDAY=MO,WE")]
     pub rrule: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -48,10 +52,19 @@ pub struct BlockView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBlock {
+    /// 1 to 200 characters, not all white space (kept trimmed).
     #[serde(default = "default_title")]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S", default = "Busy")]
     pub title: String,
+    /// RFC 3339.
+    #[schema(format = DateTime)]
     pub start: String,
+    /// RFC 3339; after `start`, and at most 366 days after it.
+    #[schema(format = DateTime)]
     pub end: String,
+    /// One RFC 5545 RRULE line (`RRULE:` may lead), FREQ=HOURLY or longer, no DTSTART; expanded
+    /// in the host's zone from `start`.
+    #[schema(min_length = 1, max_length = 1000, pattern = "FREQ=", example = "FREQ=WEEKLY;BYDAY=MO,WE")]
     pub rrule: Option<String>,
 }
 
@@ -63,11 +76,15 @@ fn default_title() -> String {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBlock {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
+    #[schema(format = DateTime)]
     pub start: Option<String>,
+    /// After `start`, and at most 366 days after it.
+    #[schema(format = DateTime)]
     pub end: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 1000, pattern = "FREQ=")]
     pub rrule: Option<Option<String>>,
 }
 
@@ -112,6 +129,10 @@ fn validate(
         }
     }
     let rule = match rrule {
+        Some(r) if r.chars().count() > 1_000 => {
+            errors.push(FieldError::new("rrule", "must be at most 1000 characters"));
+            None
+        }
         Some(r) => match RecurrenceRule::parse(r) {
             Ok(rule) => Some(rule.as_str().to_owned()),
             Err(m) => {
@@ -136,7 +157,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Add a block to a host.
-#[utoipa::path(post, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = uuid::Uuid, Path)),
     request_body = CreateBlock,
     responses((status = 201, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create(
@@ -164,7 +185,7 @@ async fn create(
 }
 
 /// List a host's blocks.
-#[utoipa::path(get, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = String, Path), ListQuery),
+#[utoipa::path(get, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = uuid::Uuid, Path), ListQuery),
     responses((status = 200, body = Paged<BlockView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
@@ -182,7 +203,7 @@ async fn list(
 
 /// Get a block.
 #[utoipa::path(get, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
-    params(("id" = String, Path), ("block_id" = String, Path)),
+    params(("id" = uuid::Uuid, Path), ("block_id" = uuid::Uuid, Path)),
     responses((status = 200, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -196,7 +217,7 @@ async fn get(
 
 /// Change a block.
 #[utoipa::path(patch, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
-    params(("id" = String, Path), ("block_id" = String, Path)), request_body = UpdateBlock,
+    params(("id" = uuid::Uuid, Path), ("block_id" = uuid::Uuid, Path)), request_body = UpdateBlock,
     responses((status = 200, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
@@ -225,7 +246,7 @@ async fn update(
 
 /// Delete a block.
 #[utoipa::path(delete, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
-    params(("id" = String, Path), ("block_id" = String, Path)),
+    params(("id" = uuid::Uuid, Path), ("block_id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,
@@ -242,15 +263,19 @@ async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct BusyQuery {
     /// Start, RFC 3339.
+    #[param(format = DateTime)]
     pub from: String,
-    /// End (exclusive), RFC 3339; at most 62 days after `from`.
+    /// End (exclusive), RFC 3339; after `from`, and at most 62 days after it.
+    #[param(format = DateTime)]
     pub to: String,
 }
 
 /// One busy interval.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct BusyInterval {
+    #[schema(format = DateTime)]
     pub start: String,
+    #[schema(format = DateTime)]
     pub end: String,
     /// `booking`, `block`, or a calendar connection id.
     pub source: String,
@@ -264,7 +289,7 @@ pub struct BusyView {
 
 /// Everything that blocks a host in a range: bookings (with their buffers), blocks and each
 /// connected calendar's busy time, each source merged, all sorted by start.
-#[utoipa::path(get, path = "/v1/hosts/{id}/busy", tag = "blocks", params(("id" = String, Path), BusyQuery),
+#[utoipa::path(get, path = "/v1/hosts/{id}/busy", tag = "blocks", params(("id" = uuid::Uuid, Path), BusyQuery),
     responses((status = 200, body = BusyView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn busy(
     State(state): State<AppState>,

@@ -19,8 +19,9 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::booking_flow::{self, NewBooking, Written};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, ApiQuery, RawJson};
-use crate::idempotency::IdempotencyKey;
+use crate::extract::{ApiPath, ApiQuery, JsonBytes, RawJson};
+use crate::idempotency::{IdempotencyHeader, IdempotencyKey};
+use crate::openapi::{EmailAddress, PhoneNumber, TimeZoneName};
 use crate::pagination::{Paged, bad_cursor, decode, encode, limit};
 use crate::state::AppState;
 use crate::time::{parse_instant, rfc3339};
@@ -29,12 +30,48 @@ use crate::time::{parse_instant, rfc3339};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attendee {
+    /// 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Option<String>,
     /// E.164 (`+15551234567`).
+    #[schema(value_type = Option<PhoneNumber>)]
     pub phone: Option<String>,
     /// The attendee's IANA zone, for messages to them.
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
+}
+
+/// A booking as answers show it: the attendee's details as they were stored.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+struct AttendeeView {
+    name: String,
+    email: Option<String>,
+    /// E.164 (`+15551234567`).
+    phone: Option<String>,
+    /// The attendee's IANA zone, for messages to them.
+    time_zone: Option<String>,
+}
+
+/// A booking's status.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum Status {
+    Confirmed,
+    Cancelled,
+}
+
+/// Where a booking came from.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum Source {
+    Api,
+    Widget,
+    Voice,
 }
 
 /// A booking.
@@ -47,16 +84,20 @@ pub struct BookingView {
     /// 6–8 characters without look-alikes.
     pub confirmation_code: String,
     /// `confirmed` or `cancelled`.
+    #[schema(value_type = Status)]
     pub status: String,
     #[schema(value_type = String, format = Uuid)]
     pub event_type_id: EventTypeId,
     #[schema(value_type = String, format = Uuid)]
     pub host_id: HostId,
     /// Every host the booking occupies, `host_id` first.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub host_ids: Vec<HostId>,
+    #[schema(format = DateTime)]
     pub start: String,
+    #[schema(format = DateTime)]
     pub end: String,
+    #[schema(value_type = AttendeeView)]
     pub attendee: Attendee,
     pub notes: Option<String>,
     #[schema(value_type = Object)]
@@ -67,7 +108,9 @@ pub struct BookingView {
     /// Grows with each reschedule.
     pub sequence: i64,
     pub cancel_reason: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -78,18 +121,22 @@ pub struct CreateBooking {
     #[schema(value_type = String, format = Uuid)]
     pub event_type_id: String,
     /// RFC 3339; must be a slot of the event type.
+    #[schema(format = DateTime)]
     pub start: String,
     pub attendee: Attendee,
     /// Book this host (otherwise the event type's assignment chooses).
     #[schema(value_type = Option<String>, format = Uuid)]
     pub host_id: Option<String>,
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
-    /// Any JSON object, kept with the booking.
+    /// Any JSON object, kept with the booking (at most 16 KiB as JSON).
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Value>,
     /// `api` (default), `widget` or `voice`.
+    #[schema(value_type = Option<Source>)]
     pub source: Option<String>,
     /// The caller's own reference.
+    #[schema(max_length = 200)]
     pub external_ref: Option<String>,
 }
 
@@ -97,8 +144,10 @@ pub struct CreateBooking {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBooking {
-    /// New start, RFC 3339.
+    /// New start, RFC 3339; must be a slot of the event type.
+    #[schema(format = DateTime)]
     pub start: String,
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
     /// Move it to this host.
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -109,12 +158,14 @@ pub struct RescheduleBooking {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBooking {
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
 /// One change in a booking's history.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct HistoryView {
+    #[schema(format = DateTime)]
     pub at: String,
     /// `api_key:<id>`, `operator`, `system`, `google`, ...
     pub actor: String,
@@ -138,19 +189,27 @@ pub struct HistoryList {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BookingQuery {
-    /// Bookings ending after this instant.
+    /// Bookings ending after this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub from: Option<String>,
-    /// Bookings starting before this instant.
+    /// Bookings starting before this instant (RFC 3339).
+    #[param(format = DateTime)]
     pub to: Option<String>,
+    #[param(format = Uuid)]
     pub host_id: Option<String>,
     /// `confirmed` or `cancelled`.
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
     /// Text in the attendee's name, email or phone, or the confirmation code.
     pub q: Option<String>,
+    #[param(format = Uuid)]
     pub event_type_id: Option<String>,
     /// The caller's own reference (a voice booking's call id).
     pub external_ref: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -276,8 +335,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The host is chosen by the event type's assignment unless `host_id` is given. Send an
 /// `Idempotency-Key` header to make retries safe.
 #[utoipa::path(post, path = "/v1/bookings", tag = "bookings", request_body = CreateBooking,
-    params(("Idempotency-Key" = Option<String>, Header)),
+    params(IdempotencyHeader),
     responses((status = 201, body = BookingView),
+        (status = 404, description = "not_found: no such event type", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "slot_unavailable, with alternatives", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "validation_failed, outside_availability or idempotency_mismatch", body = Problem, content_type = "application/problem+json")))]
 async fn create(
@@ -357,7 +417,7 @@ async fn list(
 }
 
 /// Get a booking.
-#[utoipa::path(get, path = "/v1/bookings/{id}", tag = "bookings", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/bookings/{id}", tag = "bookings", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = BookingView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -385,8 +445,8 @@ async fn by_code(
 }
 
 /// Move a booking to another start (same rules as booking; its own old time counts as free).
-#[utoipa::path(post, path = "/v1/bookings/{id}/reschedule", tag = "bookings", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header)), request_body = RescheduleBooking,
+#[utoipa::path(post, path = "/v1/bookings/{id}/reschedule", tag = "bookings", params(("id" = uuid::Uuid, Path), IdempotencyHeader),
+    request_body = RescheduleBooking,
     responses((status = 200, body = BookingView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn reschedule(
@@ -422,28 +482,24 @@ async fn reschedule(
 }
 
 /// Cancel a booking; its time is free at once. Cancelling twice is not an error.
-#[utoipa::path(post, path = "/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header)), request_body = CancelBooking,
+#[utoipa::path(post, path = "/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = uuid::Uuid, Path), IdempotencyHeader),
+    request_body(content = Option<CancelBooking>, description = "Optional: no body cancels without a reason"),
     responses((status = 200, body = BookingView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn cancel(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(id): ApiPath<BookingId>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: JsonBytes,
 ) -> ApiResult<Response> {
-    let idem = IdempotencyKey::from_request(&headers, "POST", &format!("/v1/bookings/{id}/cancel"), &body)?;
+    let idem = IdempotencyKey::from_request(&headers, "POST", &format!("/v1/bookings/{id}/cancel"), &body.0)?;
     if let Some(k) = &idem
         && let Some(replay) = k.replay(&state, auth.tenant).await?
     {
         return Ok(replay);
     }
     // The body is optional: no body cancels without a reason.
-    let req: CancelBooking = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelBooking::default()
-    } else {
-        crate::extract::parse_json(&body)?
-    };
+    let req: CancelBooking = body.parse_or_default()?;
     let mut errors = Vec::new();
     check_len(&mut errors, "reason", &req.reason, 1_000);
     if !errors.is_empty() {
@@ -454,7 +510,7 @@ async fn cancel(
 }
 
 /// Every change to a booking, oldest first.
-#[utoipa::path(get, path = "/v1/bookings/{id}/history", tag = "bookings", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/bookings/{id}/history", tag = "bookings", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = HistoryList), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn history(
     State(state): State<AppState>,

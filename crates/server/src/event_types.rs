@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::{Slug, distinct_ids};
 use crate::pagination::{ListQuery, Paged};
 use crate::patch::{apply, nullable};
 use crate::state::AppState;
@@ -39,15 +40,19 @@ pub struct EventTypeView {
     pub max_days_ahead: i64,
     /// Most confirmed bookings per host per local day; `null` is no limit.
     pub daily_limit: Option<i64>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub host_ids: Vec<HostId>,
     /// `round_robin`, `least_busy`, `priority`, `specific` or `collective`.
+    #[schema(value_type = AssignmentName)]
     pub assignment: String,
     pub location: Option<String>,
     /// Who the host's connected calendar (Google) emails about the event written for a
     /// booking: `all` (the client gets an invitation), `external_only` or `none`.
+    #[schema(value_type = SendUpdates)]
     pub send_updates: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -55,28 +60,68 @@ pub struct EventTypeView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEventType {
+    #[schema(value_type = Slug)]
     pub slug: String,
+    /// 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 10080)]
     pub duration_minutes: u32,
+    /// Step between candidate starts (default: the duration).
+    #[schema(minimum = 1, maximum = 10080)]
     pub slot_interval_minutes: Option<u32>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080, default = 0)]
     pub buffer_before_minutes: u32,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080, default = 0)]
     pub buffer_after_minutes: u32,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 527040, default = 0)]
     pub min_notice_minutes: u32,
     #[serde(default = "default_days")]
+    #[schema(minimum = 1, maximum = 3660, default = 60)]
     pub max_days_ahead: u32,
+    /// Most confirmed bookings per host per local day (absent or `null`: no limit).
+    #[schema(minimum = 1, maximum = 10000)]
     pub daily_limit: Option<u32>,
-    #[schema(value_type = Vec<String>)]
+    /// Distinct hosts of the tenant, at least one.
+    #[schema(schema_with = distinct_ids)]
     pub host_ids: Vec<String>,
     #[serde(default = "default_assignment")]
+    #[schema(value_type = AssignmentName, default = "round_robin")]
     pub assignment: String,
+    #[schema(max_length = 500)]
     pub location: Option<String>,
     /// `all` (default), `external_only` or `none`.
     #[serde(default = "default_send_updates")]
+    #[schema(value_type = SendUpdates, default = "all")]
     pub send_updates: String,
+}
+
+/// How an event type picks the host of a booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Assignment)]
+pub enum AssignmentName {
+    RoundRobin,
+    LeastBusy,
+    Priority,
+    Specific,
+    Collective,
+}
+
+/// Who the host's connected calendar emails about a booking's event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum SendUpdates {
+    All,
+    ExternalOnly,
+    None,
 }
 
 fn default_days() -> u32 {
@@ -94,32 +139,42 @@ fn default_send_updates() -> String {
 /// Values of `send_updates`.
 pub const SEND_UPDATES: [&str; 3] = ["all", "external_only", "none"];
 
-/// Changes an event type; absent fields stay, `null` clears a nullable one.
+/// Changes an event type; absent fields stay, `null` clears a nullable one (and leaves the
+/// others).
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEventType {
+    #[schema(value_type = Option<Slug>)]
     pub slug: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     pub description: Option<Option<String>>,
+    #[schema(minimum = 1, maximum = 10080)]
     pub duration_minutes: Option<u32>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10080)]
     pub slot_interval_minutes: Option<Option<u32>>,
+    #[schema(minimum = 0, maximum = 10080)]
     pub buffer_before_minutes: Option<u32>,
+    #[schema(minimum = 0, maximum = 10080)]
     pub buffer_after_minutes: Option<u32>,
+    #[schema(minimum = 0, maximum = 527040)]
     pub min_notice_minutes: Option<u32>,
+    #[schema(minimum = 1, maximum = 3660)]
     pub max_days_ahead: Option<u32>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     pub daily_limit: Option<Option<u32>>,
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = distinct_ids)]
     pub host_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<AssignmentName>)]
     pub assignment: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub location: Option<Option<String>>,
+    #[schema(value_type = Option<SendUpdates>)]
     pub send_updates: Option<String>,
 }
 
@@ -300,7 +355,7 @@ async fn list(
 }
 
 /// Get an event type.
-#[utoipa::path(get, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = EventTypeView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -312,7 +367,7 @@ async fn get(
 }
 
 /// Change an event type.
-#[utoipa::path(patch, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = uuid::Uuid, Path)),
     request_body = UpdateEventType,
     responses((status = 200, body = EventTypeView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
@@ -349,7 +404,7 @@ async fn update(
 }
 
 /// Delete an event type that has no bookings.
-#[utoipa::path(delete, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,

@@ -1,6 +1,7 @@
-//! Extractors whose failures are problem documents: a body that is not JSON is a 400, a JSON
-//! value of the wrong shape is a 422 naming the field, an oversized body is a 413, and a
-//! malformed id in the path is a 404 (no such thing can exist).
+//! Extractors whose failures are problem documents: a body that is not JSON is a 400 (or a 415
+//! when it is not even declared as JSON), a JSON value of the wrong shape is a 422 naming the
+//! field, an oversized body is a 413, and a malformed id in the path is a 404 (no such thing can
+//! exist).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -38,34 +39,89 @@ impl<S: Send + Sync> FromRequest<S> for RawJson {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::Client {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    code: "payload_too_large",
-                    detail: "the request body is larger than this server accepts".into(),
-                }
-            } else {
-                ApiError::Client {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "bad_request",
-                    detail: e.body_text(),
-                }
-            }
-        })?;
-        if !json {
-            return Err(ApiError::Client {
-                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                code: "unsupported_media_type",
-                detail: "send the body as JSON with Content-Type: application/json".into(),
-            });
+        let kind = body_kind(&req);
+        let bytes = read_body(req, state).await?;
+        if kind != BodyKind::Json {
+            return Err(not_json());
         }
         Ok(RawJson(bytes))
+    }
+}
+
+/// A body that is JSON when there is one, kept as bytes: an empty body (or one of white space
+/// alone) is allowed, and so is a body sent without a Content-Type (webhook senders do); a body
+/// declared as anything but JSON is a 415.
+#[derive(Debug, Clone)]
+pub struct JsonBytes(pub Bytes);
+
+impl JsonBytes {
+    /// Whether no body was sent (or only white space).
+    pub fn is_blank(&self) -> bool {
+        self.0.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// The body as `T`, or `T::default()` when it is blank.
+    pub fn parse_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, ApiError> {
+        if self.is_blank() { Ok(T::default()) } else { parse_json(&self.0) }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let kind = body_kind(&req);
+        let bytes = read_body(req, state).await?;
+        let blank = bytes.iter().all(u8::is_ascii_whitespace);
+        if kind == BodyKind::Other && !blank {
+            return Err(not_json());
+        }
+        Ok(JsonBytes(bytes))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    Json,
+    Missing,
+    Other,
+}
+
+fn body_kind(req: &Request) -> BodyKind {
+    match req.headers().get(axum::http::header::CONTENT_TYPE) {
+        None => BodyKind::Missing,
+        Some(v) => match v.to_str() {
+            Ok(ct) if is_json(ct) => BodyKind::Json,
+            _ => BodyKind::Other,
+        },
+    }
+}
+
+/// `application/json`, or any `+json` type (`application/merge-patch+json`), parameters aside.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::Client {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "payload_too_large",
+                detail: "the request body is larger than this server accepts".into(),
+            }
+        } else {
+            ApiError::Client { status: StatusCode::BAD_REQUEST, code: "bad_request", detail: e.body_text() }
+        }
+    })
+}
+
+fn not_json() -> ApiError {
+    ApiError::Client {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type",
+        detail: "send the body as JSON with Content-Type: application/json".into(),
     }
 }
 

@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::{TimeZoneName, distinct_ids};
 use crate::pagination::{ListQuery, Paged};
 use crate::patch::{apply, nullable};
 use crate::state::AppState;
@@ -29,10 +30,11 @@ pub struct VoiceAgentView {
     #[schema(value_type = String, format = Uuid)]
     pub id: VoiceAgentId,
     /// `retell` or `vapi`.
+    #[schema(value_type = Platform)]
     pub platform: String,
     /// The agent's id on the platform.
     pub platform_agent_id: Option<String>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub event_type_ids: Vec<EventTypeId>,
     #[schema(value_type = String, format = Uuid)]
     pub default_event_type_id: EventTypeId,
@@ -44,11 +46,15 @@ pub struct VoiceAgentView {
     pub auth_header: Option<String>,
     pub max_options_spoken: i64,
     /// `12h` or `24h`.
+    #[schema(value_type = Clock)]
     pub clock: String,
+    #[schema(value_type = Language)]
     pub language: String,
     /// Where the platform sends its requests.
     pub url: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -56,20 +62,57 @@ pub struct VoiceAgentView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVoiceAgent {
+    #[schema(value_type = Platform)]
     pub platform: String,
+    #[schema(max_length = 200)]
     pub platform_agent_id: Option<String>,
-    #[schema(value_type = Vec<String>)]
+    /// Distinct event types of the tenant, at least one.
+    #[schema(schema_with = distinct_ids)]
     pub event_type_ids: Vec<String>,
-    /// Defaults to the first event type.
-    #[schema(value_type = Option<String>)]
+    /// One of `event_type_ids` (default: the first).
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub default_event_type_id: Option<String>,
+    #[schema(value_type = TimeZoneName)]
     pub time_zone: String,
     /// Retell: the API key that signs webhooks. Vapi: the shared secret (or HMAC key). Write-only.
+    #[schema(min_length = 8, max_length = 512)]
     pub secret: String,
+    /// Vapi: the header carrying the secret (default `x-vapi-secret`).
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9-]+$")]
     pub auth_header: Option<String>,
+    #[schema(minimum = 1, maximum = 6, default = 3)]
     pub max_options_spoken: Option<i64>,
+    #[schema(value_type = Option<Clock>, default = "12h")]
     pub clock: Option<String>,
+    #[schema(value_type = Option<Language>, default = "en")]
     pub language: Option<String>,
+}
+
+/// The voice platform calling the agent's tools.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum Platform {
+    Retell,
+    Vapi,
+}
+
+/// How times are spoken.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+enum Clock {
+    #[schema(rename = "12h")]
+    H12,
+    #[schema(rename = "24h")]
+    H24,
+}
+
+/// The language phrases are read and answers spoken in.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum Language {
+    En,
 }
 
 /// Changes a voice agent; absent fields stay.
@@ -77,19 +120,25 @@ pub struct CreateVoiceAgent {
 #[serde(deny_unknown_fields)]
 pub struct UpdateVoiceAgent {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub platform_agent_id: Option<Option<String>>,
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = distinct_ids)]
     pub event_type_ids: Option<Vec<String>>,
-    #[schema(value_type = Option<String>)]
+    /// One of `event_type_ids` (the new ones when they change).
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub default_event_type_id: Option<String>,
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
+    #[schema(min_length = 8, max_length = 512)]
     pub secret: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9-]+$")]
     pub auth_header: Option<Option<String>>,
+    #[schema(minimum = 1, maximum = 6)]
     pub max_options_spoken: Option<i64>,
+    #[schema(value_type = Option<Clock>)]
     pub clock: Option<String>,
+    #[schema(value_type = Option<Language>)]
     pub language: Option<String>,
 }
 
@@ -128,6 +177,7 @@ fn view(state: &AppState, a: VoiceAgent) -> VoiceAgentView {
 /// The fields of a voice agent to validate.
 struct Draft {
     platform: String,
+    platform_agent_id: Option<String>,
     event_type_ids: Vec<String>,
     default_event_type_id: Option<String>,
     time_zone: String,
@@ -147,6 +197,9 @@ async fn validate(
     if !["retell", "vapi"].contains(&d.platform.as_str()) {
         errors.push(FieldError::new("platform", "must be retell or vapi"));
     }
+    if d.platform_agent_id.as_ref().is_some_and(|p| p.chars().count() > 200) {
+        errors.push(FieldError::new("platform_agent_id", "must be at most 200 characters"));
+    }
     if let Err(e) = parse_zone("time_zone", &d.time_zone) {
         errors.push(e);
     }
@@ -159,14 +212,13 @@ async fn validate(
     if d.language != "en" {
         errors.push(FieldError::new("language", "only en is spoken for now"));
     }
-    if d.secret.as_ref().is_some_and(|s| s.len() < 8 || s.len() > 512) {
+    if d.secret.as_ref().is_some_and(|s| s.chars().count() < 8 || s.chars().count() > 512) {
         errors.push(FieldError::new("secret", "must be 8 to 512 characters"));
     }
-    if d.auth_header
-        .as_ref()
-        .is_some_and(|h| h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-    {
-        errors.push(FieldError::new("auth_header", "must be a header name"));
+    if d.auth_header.as_ref().is_some_and(|h| {
+        h.is_empty() || h.len() > 100 || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) {
+        errors.push(FieldError::new("auth_header", "must be a header name of at most 100 characters"));
     }
     let mut ids = Vec::new();
     if d.event_type_ids.is_empty() {
@@ -232,6 +284,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<VoiceAgentView>)> {
     let d = Draft {
         platform: b.platform,
+        platform_agent_id: b.platform_agent_id.clone(),
         event_type_ids: b.event_type_ids,
         default_event_type_id: b.default_event_type_id,
         time_zone: b.time_zone,
@@ -282,7 +335,7 @@ async fn list(
 }
 
 /// Get a voice agent.
-#[utoipa::path(get, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = VoiceAgentView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -294,7 +347,7 @@ async fn get(
 }
 
 /// Change a voice agent (send `secret` to replace it).
-#[utoipa::path(patch, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)), request_body = UpdateVoiceAgent,
+#[utoipa::path(patch, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = uuid::Uuid, Path)), request_body = UpdateVoiceAgent,
     responses((status = 200, body = VoiceAgentView), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
@@ -307,6 +360,7 @@ async fn update(
         state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let d = Draft {
         platform: old.platform.clone(),
+        platform_agent_id: apply(b.platform_agent_id.clone(), old.platform_agent_id.clone()),
         event_type_ids: b
             .event_type_ids
             .unwrap_or_else(|| old.event_type_ids.iter().map(ToString::to_string).collect()),
@@ -339,7 +393,7 @@ async fn update(
 }
 
 /// Disconnect a voice agent.
-#[utoipa::path(delete, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,
@@ -352,7 +406,7 @@ async fn delete(
 
 /// The agent's tool definitions, ready to paste into Retell (custom functions) or Vapi
 /// (function tools).
-#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ToolsView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn tools(
     State(state): State<AppState>,

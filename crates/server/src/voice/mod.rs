@@ -16,7 +16,6 @@ pub mod speech;
 pub mod tools;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +29,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Caller, TenantAuth};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, parse_json};
+use crate::extract::{ApiPath, JsonBytes, parse_json};
 use crate::state::AppState;
 use platform::{CallInfo, RetellRequest, VapiRequest};
 use speech::Voice;
@@ -92,34 +91,38 @@ fn context<'a>(
 }
 
 /// Retell: a custom-function call (`{name, args, call}`) or a call event (`{event, call}`).
-#[utoipa::path(post, path = "/v1/voice/retell/{id}", tag = "voice", security(()), params(("id" = String, Path),
+#[utoipa::path(post, path = "/v1/voice/retell/{id}", tag = "voice", security(()), params(("id" = uuid::Uuid, Path),
     ("X-Retell-Signature" = String, Header, description = "v=<unix ms>,d=<hex HMAC-SHA256(API key, body ‖ ms)>")),
     request_body(content = Object, description = "A Retell custom-function call or call event"),
     responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
         (status = 204, description = "A call event was stored"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "the signature is missing, wrong or stale", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such voice agent on this platform", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the agent's requests are over its limit", body = Problem, content_type = "application/problem+json")))]
 async fn retell(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<VoiceAgentId>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     retell_call(&state, id, None, &headers, &body).await
 }
 
 /// Retell, one function per URL (for tools sending their arguments alone).
 #[utoipa::path(post, path = "/v1/voice/retell/{id}/{tool}", tag = "voice", security(()),
-    params(("id" = String, Path), ("tool" = String, Path), ("X-Retell-Signature" = String, Header)),
+    params(("id" = uuid::Uuid, Path), ("tool" = String, Path), ("X-Retell-Signature" = String, Header)),
     request_body(content = Object, description = "The function's arguments, or {name, args, call}"),
     responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "the signature is missing, wrong or stale", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such voice agent on this platform", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the agent's requests are over its limit", body = Problem, content_type = "application/problem+json")))]
 async fn retell_tool(
     State(state): State<AppState>,
     ApiPath(p): ApiPath<ToolPath>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     retell_call(&state, p.id, Some(&p.tool), &headers, &body).await
 }
@@ -163,16 +166,18 @@ async fn retell_call(
 
 /// Vapi: server messages. Tool calls are answered; an end-of-call report is stored; other
 /// messages are acknowledged.
-#[utoipa::path(post, path = "/v1/voice/vapi/{id}", tag = "voice", security(()), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/voice/vapi/{id}", tag = "voice", security(()), params(("id" = uuid::Uuid, Path)),
     request_body(content = Object, description = "A Vapi server message ({\"message\": {...}})"),
     responses((status = 200, description = "{\"results\": [{toolCallId, name, result}]} for tool-calls", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "the signature is missing, wrong or stale", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such voice agent on this platform", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "the agent's requests are over its limit", body = Problem, content_type = "application/problem+json")))]
 async fn vapi(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<VoiceAgentId>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let (a, secret) = agent(&state, id, "vapi").await?;
     let header = a.auth_header.as_deref().unwrap_or("x-vapi-secret").to_ascii_lowercase();

@@ -5,6 +5,7 @@
 mod bookings;
 mod google;
 mod helpers;
+mod openapi;
 mod ops;
 mod process;
 mod resources;

@@ -1,0 +1,124 @@
+//! The OpenAPI document's guarantees, and what schemathesis (scripts/schemathesis) found: every
+//! operation documents the answers it can give, and schema-valid requests are not refused.
+
+use serde_json::{Value, json};
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                ops.push((method.to_uppercase(), path.clone(), op.clone()));
+            }
+        }
+    }
+    ops
+}
+
+fn has_param(op: &Value, place: &str) -> bool {
+    op["parameters"].as_array().into_iter().flatten().any(|p| p["in"] == place)
+}
+
+/// A problem response: `application/problem+json` with the `Problem` schema.
+fn is_problem(op: &Value, status: &str) -> bool {
+    op["responses"][status]["content"]["application/problem+json"]["schema"]["$ref"]
+        == "#/components/schemas/Problem"
+}
+
+#[test]
+fn every_operation_documents_the_answers_it_can_give() {
+    let doc = serde_json::to_value(sked_server::app::openapi()).unwrap();
+    let ops = operations(&doc);
+    assert!(ops.len() >= 50, "{} operations", ops.len());
+    let mut missing = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    for (method, path, op) in &ops {
+        // Secured unless it says `security: [{}]`; the tenant routes take the operator key.
+        let secured =
+            op.get("security").is_none_or(|s| s.as_array().unwrap().iter().any(|r| r != &json!({})));
+        let mut want = vec!["500"];
+        if secured {
+            want.extend(["401", "429"]);
+        }
+        if op.get("requestBody").is_some() {
+            want.extend(["400", "413", "415", "422"]);
+        }
+        if has_param(op, "path") {
+            want.push("404");
+        }
+        if has_param(op, "query") || has_param(op, "header") {
+            want.push("422");
+        }
+        for status in want {
+            if !is_problem(op, status) {
+                missing.push(format!("{method} {path}: {status}"));
+            }
+        }
+        // Every 4xx and 5xx is a problem document, whoever declared it.
+        for (status, _) in op["responses"].as_object().unwrap() {
+            if (status.starts_with('4') || status.starts_with('5'))
+                && path != "/readyz"
+                && !is_problem(op, status)
+            {
+                missing.push(format!("{method} {path}: {status} is not a problem+json Problem"));
+            }
+        }
+        if path.starts_with("/v1/tenants") || path.starts_with("/v1/api-keys") {
+            assert_eq!(op["security"], json!([{"operator": []}]), "{method} {path}");
+        }
+        let id = op["operationId"].as_str().unwrap().to_owned();
+        assert!(ids.insert(id.clone()), "operationId {id} is used twice");
+    }
+    assert!(missing.is_empty(), "undocumented answers:\n{}", missing.join("\n"));
+    // The voice platforms' routes answer 404 for an unknown agent and 429 over its limit.
+    for path in ["/v1/voice/retell/{id}", "/v1/voice/retell/{id}/{tool}", "/v1/voice/vapi/{id}"] {
+        for status in ["401", "404", "429"] {
+            assert!(is_problem(&doc["paths"][path]["post"], status), "{path} {status}");
+        }
+    }
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(
+        (schemes["bearer"]["scheme"].as_str(), schemes["operator"]["scheme"].as_str()),
+        (Some("bearer"), Some("bearer"))
+    );
+}
+
+#[test]
+fn request_bodies_state_the_rules_the_server_enforces() {
+    let doc = serde_json::to_value(sked_server::app::openapi()).unwrap();
+    let s = &doc["components"]["schemas"];
+    let prop = |schema: &str, field: &str| s[schema]["properties"][field].clone();
+    assert_eq!(prop("CreateHost", "name")["maxLength"], 200);
+    assert_eq!(prop("CreateHost", "weight")["maximum"], 1_000_000);
+    assert_eq!(prop("CreateHost", "time_zone")["$ref"], "#/components/schemas/TimeZoneName");
+    let zones = s["TimeZoneName"]["enum"].as_array().unwrap();
+    assert!(zones.contains(&json!("America/New_York")) && zones.contains(&json!("UTC")));
+    assert_eq!(prop("CreateEventType", "slug")["$ref"], "#/components/schemas/Slug");
+    assert_eq!(prop("CreateEventType", "duration_minutes")["maximum"], 10_080);
+    assert_eq!(prop("CreateEventType", "host_ids")["uniqueItems"], true);
+    assert_eq!(
+        s["Assignment"]["enum"],
+        json!(["round_robin", "least_busy", "priority", "specific", "collective"])
+    );
+    assert_eq!(prop("CreateBooking", "start")["format"], "date-time");
+    assert_eq!(prop("CreateBooking", "notes")["maxLength"], 5_000);
+    assert_eq!(prop("TimeRange", "end")["$ref"], "#/components/schemas/LocalEndTime");
+    assert_eq!(s["WeeklyHours"]["additionalProperties"], false);
+    assert_eq!(prop("CreateVoiceAgent", "max_options_spoken")["maximum"], 6);
+    assert_eq!(prop("BookingView", "status")["$ref"], "#/components/schemas/Status");
+    let limit = doc["paths"]["/v1/hosts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()),
+        (Some(1), Some(500))
+    );
+    let slots = doc["paths"]["/v1/event-types/{id}/slots"]["get"]["parameters"].as_array().unwrap().clone();
+    assert!(slots.iter().any(|p| p["name"] == "from" && p["required"] == true));
+}
