@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -60,9 +61,13 @@ impl JsonBytes {
         self.0.iter().all(u8::is_ascii_whitespace)
     }
 
-    /// The body as `T`, or `T::default()` when it is blank.
+    /// The body as `T`, or `T::default()` when it is blank or `null`.
     pub fn parse_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, ApiError> {
-        if self.is_blank() { Ok(T::default()) } else { parse_json(&self.0) }
+        if self.is_blank() {
+            Ok(T::default())
+        } else {
+            parse_json::<Option<T>>(&self.0).map(Option::unwrap_or_default)
+        }
     }
 }
 
@@ -125,23 +130,34 @@ fn not_json() -> ApiError {
     }
 }
 
-/// Parses JSON, naming the field of a shape error.
+/// Parses JSON, naming the field of a shape error. A number with no fraction is an integer
+/// wherever one is expected (`30.0` is JSON Schema's integer 30 as much as `30` is).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value: Value = serde_json::from_slice(bytes).map_err(|inner| ApiError::Client {
+        status: StatusCode::BAD_REQUEST,
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: {inner}"),
+    })?;
+    serde_path_to_error::deserialize(integral(value)).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::Client {
-                status: StatusCode::BAD_REQUEST,
-                code: "malformed_json",
-                detail: format!("the body is not valid JSON: {inner}"),
-            }
-        } else {
-            let message = strip_position(&inner.to_string());
-            ApiError::field(field_path(&path, &message), message)
-        }
+        let message = strip_position(&e.into_inner().to_string());
+        ApiError::field(field_path(&path, &message), message)
     })
+}
+
+/// The value with every integral float (within the range of `i64`) made an integer.
+fn integral(value: Value) -> Value {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                Value::from(f as i64)
+            }
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
+        other => other,
+    }
 }
 
 /// The path of the field a deserialisation error is about. serde reports a missing field at the

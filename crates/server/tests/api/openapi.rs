@@ -1,7 +1,10 @@
 //! The OpenAPI document's guarantees, and what schemathesis (scripts/schemathesis) found: every
 //! operation documents the answers it can give, and schema-valid requests are not refused.
 
+use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use crate::helpers::*;
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
 
@@ -121,4 +124,140 @@ fn request_bodies_state_the_rules_the_server_enforces() {
     );
     let slots = doc["paths"]["/v1/event-types/{id}/slots"]["get"]["parameters"].as_array().unwrap().clone();
     assert!(slots.iter().any(|p| p["name"] == "from" && p["required"] == true));
+}
+
+// What schemathesis found. Each test is a request the document allows that the server refused,
+// or an answer the document did not describe.
+
+#[tokio::test]
+async fn an_integer_may_be_written_with_a_zero_fraction() {
+    // JSON Schema's `integer` admits 30.0; serde alone refused it with a 422.
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let r = app
+            .post(
+                "/v1/event-types",
+                json!({"slug": "float", "title": "Float", "duration_minutes": 30.0,
+                    "buffer_before_minutes": 5.0, "host_ids": [w.hosts[0]]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(
+            (r.body["duration_minutes"].as_i64(), r.body["buffer_before_minutes"].as_i64()),
+            (Some(30), Some(5))
+        );
+        let r = app.patch(&format!("/v1/hosts/{}", w.hosts[0]), json!({"priority": -3.0})).await;
+        assert_eq!((r.status, r.body["priority"].as_i64()), (StatusCode::OK, Some(-3)));
+        // A fraction is still refused, naming the field.
+        let r = app.patch(&format!("/v1/hosts/{}", w.hosts[0]), json!({"priority": 1.5})).await;
+        assert_eq!((r.status, r.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["priority".to_owned()]));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_optional_body_may_be_null() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let b = app.post("/v1/bookings", booking(&w.event_type, "2026-03-03T14:00:00Z", "a")).await;
+        let r = app
+            .call_with("POST", &format!("/v1/bookings/{}/cancel", b.id()), Some(Value::Null), &app.key, &[])
+            .await;
+        assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("cancelled")), "{}", r.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_that_are_too_large_or_not_json_get_problems_on_every_route() {
+    on_each_store(|app| async move {
+        let huge = format!("{{\"message\": \"{}\"}}", "x".repeat(2 << 20));
+        let id = uuid::Uuid::now_v7();
+        for path in [
+            format!("/v1/voice/vapi/{id}"),
+            format!("/v1/voice/retell/{id}"),
+            format!("/v1/bookings/{id}/cancel"),
+        ] {
+            let url = format!("{}{path}", app.base);
+            let r = app
+                .client
+                .post(&url)
+                .bearer_auth(&app.key)
+                .header("content-type", "application/json")
+                .body(huge.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+            assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+            let r = app
+                .client
+                .post(&url)
+                .bearer_auth(&app.key)
+                .header("content-type", "text/plain")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rules_the_document_states_are_the_rules_the_server_keeps() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        // A booking of an event type that does not exist is a 404 (documented).
+        let r = app
+            .post("/v1/bookings", booking(&uuid::Uuid::now_v7().to_string(), "2026-03-03T14:00:00Z", "a"))
+            .await;
+        assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
+        // An override date is exactly YYYY-MM-DD (it is echoed as given).
+        let r = app
+            .patch(
+                &format!("/v1/schedules/{}", w.schedule),
+                json!({"overrides": [{"date": "+002026-12-24"}]}),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.fields()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["overrides[0].date".to_owned()])
+        );
+        // An RRULE is at most 1000 characters.
+        let rrule = format!("FREQ=WEEKLY;BYDAY=MO{}", ",MO".repeat(400));
+        let r = app
+            .post(
+                &format!("/v1/hosts/{}/blocks", w.hosts[0]),
+                json!({"start": "2026-03-03T14:00:00Z", "end": "2026-03-03T15:00:00Z", "rrule": rrule}),
+            )
+            .await;
+        assert_eq!((r.status, r.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["rrule".to_owned()]));
+        // A phrase is at most 2000 characters, counted as characters.
+        let r = app.post("/v1/time/understand", json!({"text": "é".repeat(2000), "time_zone": "UTC"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // An API key's name is 1 to 200 characters.
+        let tenant = app.call_with("GET", "/v1/tenants", None, OPERATOR_KEY, &[]).await.body["data"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = app
+            .call_with(
+                "POST",
+                &format!("/v1/tenants/{tenant}/api-keys"),
+                Some(json!({"name": " "})),
+                OPERATOR_KEY,
+                &[],
+            )
+            .await;
+        assert_eq!((r.status, r.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_owned()]));
+        // The tenant routes take the operator key only.
+        assert_eq!(app.get("/v1/tenants").await.status, StatusCode::UNAUTHORIZED);
+        app
+    })
+    .await;
 }
