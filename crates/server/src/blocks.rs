@@ -17,6 +17,7 @@ use crate::auth::TenantAuth;
 use crate::availability::block_occurrences;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::Instant;
 use crate::pagination::{ListQuery, Paged};
 use crate::patch::{apply, nullable};
 use crate::state::AppState;
@@ -57,10 +58,10 @@ pub struct CreateBlock {
     #[schema(min_length = 1, max_length = 200, pattern = "\\S", default = "Busy")]
     pub title: String,
     /// RFC 3339.
-    #[schema(format = DateTime)]
+    #[schema(value_type = Instant)]
     pub start: String,
     /// RFC 3339; after `start`, and at most 366 days after it.
-    #[schema(format = DateTime)]
+    #[schema(value_type = Instant)]
     pub end: String,
     /// One RFC 5545 RRULE line (`RRULE:` may lead), FREQ=HOURLY or longer, no DTSTART; expanded
     /// in the host's zone from `start`.
@@ -78,10 +79,10 @@ fn default_title() -> String {
 pub struct UpdateBlock {
     #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<Instant>)]
     pub start: Option<String>,
     /// After `start`, and at most 366 days after it.
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<Instant>)]
     pub end: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 1000, pattern = "FREQ=")]
@@ -263,10 +264,10 @@ async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct BusyQuery {
     /// Start, RFC 3339.
-    #[param(format = DateTime)]
+    #[param(value_type = Instant, inline)]
     pub from: String,
     /// End (exclusive), RFC 3339; after `from`, and at most 62 days after it.
-    #[param(format = DateTime)]
+    #[param(value_type = Instant, inline)]
     pub to: String,
 }
 

@@ -21,7 +21,7 @@ use crate::booking_flow::{self, NewBooking, Written};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery, JsonBytes, RawJson};
 use crate::idempotency::{IdempotencyHeader, IdempotencyKey};
-use crate::openapi::{EmailAddress, PhoneNumber, TimeZoneName};
+use crate::openapi::{EmailAddress, Instant, PhoneNumber, TimeZoneName};
 use crate::pagination::{Paged, bad_cursor, decode, encode, limit};
 use crate::state::AppState;
 use crate::time::{parse_instant, rfc3339};
@@ -121,7 +121,7 @@ pub struct CreateBooking {
     #[schema(value_type = String, format = Uuid)]
     pub event_type_id: String,
     /// RFC 3339; must be a slot of the event type.
-    #[schema(format = DateTime)]
+    #[schema(value_type = Instant)]
     pub start: String,
     pub attendee: Attendee,
     /// Book this host (otherwise the event type's assignment chooses).
@@ -145,7 +145,7 @@ pub struct CreateBooking {
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBooking {
     /// New start, RFC 3339; must be a slot of the event type.
-    #[schema(format = DateTime)]
+    #[schema(value_type = Instant)]
     pub start: String,
     #[schema(max_length = 1000)]
     pub reason: Option<String>,
@@ -190,10 +190,10 @@ pub struct HistoryList {
 #[serde(deny_unknown_fields)]
 pub struct BookingQuery {
     /// Bookings ending after this instant (RFC 3339).
-    #[param(format = DateTime)]
+    #[param(value_type = Option<Instant>, inline)]
     pub from: Option<String>,
     /// Bookings starting before this instant (RFC 3339).
-    #[param(format = DateTime)]
+    #[param(value_type = Option<Instant>, inline)]
     pub to: Option<String>,
     #[param(format = Uuid)]
     pub host_id: Option<String>,

@@ -261,18 +261,39 @@ string_schema!(
     "2026-03-09"
 );
 
+/// The years an instant or a date the server reads may be written in: 0001 to 9998 (what lies
+/// beyond cannot be told in RFC 3339 in every zone).
+const YEARS: &str =
+    "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-";
+
+string_schema!(
+    /// An instant the server reads.
+    Instant,
+    "An RFC 3339 instant with an offset, written in the years 0002 to 9998.",
+    Some(YEARS),
+    Some(KnownFormat::DateTime),
+    None,
+    "2026-03-09T14:00:00Z"
+);
+
 /// An instant (RFC 3339) or a local date (`YYYY-MM-DD`).
 #[derive(Debug)]
 pub struct InstantOrDate;
 
 impl PartialSchema for InstantOrDate {
     fn schema() -> RefOr<Schema> {
-        let one =
-            |f| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(f)));
+        let one = |f| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(f)))
+                .pattern(Some(YEARS))
+        };
         let either = OneOfBuilder::new()
             .item(one(KnownFormat::DateTime))
             .item(one(KnownFormat::Date))
-            .description(Some("An RFC 3339 instant, or a local date (`YYYY-MM-DD`)."));
+            .description(Some(
+                "An RFC 3339 instant, or a local date (`YYYY-MM-DD`), written in the years 0002 to 9998.",
+            ));
         RefOr::T(Schema::OneOf(either.build()))
     }
 }

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiResult, Problem};
 use crate::extract::ApiJson;
-use crate::openapi::TimeZoneName;
+use crate::openapi::{Instant, TimeZoneName};
 use crate::state::AppState;
 use crate::time::parse_instant;
 
@@ -26,7 +26,7 @@ pub struct UnderstandRequest {
     #[schema(value_type = TimeZoneName)]
     pub time_zone: String,
     /// The moment it was said (RFC 3339; default: now).
-    #[schema(format = DateTime)]
+    #[schema(value_type = Option<Instant>)]
     pub now: Option<String>,
 }
 

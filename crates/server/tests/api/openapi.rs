@@ -105,7 +105,8 @@ fn request_bodies_state_the_rules_the_server_enforces() {
         s["Assignment"]["enum"],
         json!(["round_robin", "least_busy", "priority", "specific", "collective"])
     );
-    assert_eq!(prop("CreateBooking", "start")["format"], "date-time");
+    assert_eq!(prop("CreateBooking", "start")["$ref"], "#/components/schemas/Instant");
+    assert_eq!(s["Instant"]["format"], "date-time");
     assert_eq!(prop("CreateBooking", "notes")["maxLength"], 5_000);
     assert_eq!(prop("TimeRange", "end")["$ref"], "#/components/schemas/LocalEndTime");
     assert_eq!(s["WeeklyHours"]["additionalProperties"], false);
@@ -257,6 +258,38 @@ async fn rules_the_document_states_are_the_rules_the_server_keeps() {
         assert_eq!((r.status, r.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["name".to_owned()]));
         // The tenant routes take the operator key only.
         assert_eq!(app.get("/v1/tenants").await.status, StatusCode::UNAUTHORIZED);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn any_rfc_3339_instant_in_the_documented_years_is_read() {
+    // RFC 3339 allows any number of fraction digits (jiff reads nine), and an instant the
+    // server reads must be one it can write back.
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let blocks = format!("/v1/hosts/{}/blocks", w.hosts[0]);
+        let r = app
+            .post(&blocks, json!({"start": "2026-03-09T14:00:00.1234567891Z", "end": "2026-03-09T15:00:00Z"}))
+            .await;
+        assert_eq!(
+            (r.status, r.body["start"].as_str()),
+            (StatusCode::CREATED, Some("2026-03-09T14:00:00Z")),
+            "{}",
+            r.body
+        );
+        let r = app
+            .post(&blocks, json!({"start": "9998-12-31T00:00:00-14:00", "end": "9998-12-31T23:59:00-14:00"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let r = app
+            .post(&blocks, json!({"start": "-000001-01-01T00:00:00Z", "end": "-000001-01-01T01:00:00Z"}))
+            .await;
+        assert_eq!(
+            (r.status, r.fields()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["start".to_owned(), "end".to_owned()])
+        );
         app
     })
     .await;
