@@ -18,8 +18,7 @@ use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{KeyCache, Limiter};
@@ -36,31 +35,9 @@ use crate::{
     tenants,
 };
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Sked", description = "Scheduling and booking server: slots, bookings, hosts and their calendars."),
-    modifiers(&BearerAuth),
-    security(("bearer" = [])),
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("API key").build(),
-            ),
-        );
-    }
-}
-
 /// Every route, with its OpenAPI description.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(tenants::router())
         .merge(hosts::router())
         .merge(schedules::router())
@@ -75,9 +52,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(ops::router())
 }
 
-/// The OpenAPI document of the server.
+/// The OpenAPI document of the server, with the responses every operation shares.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    crate::openapi::finish(api().into_openapi())
 }
 
 /// A server ready to run.
@@ -198,7 +175,7 @@ impl Application {
 
 fn router(state: AppState, body_limit: usize) -> Router {
     let (router, openapi) = api().split_for_parts();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(crate::openapi::finish(openapi));
     let request_id = HeaderName::from_static("x-request-id");
     router
         .route(

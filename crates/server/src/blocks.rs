@@ -17,6 +17,7 @@ use crate::auth::TenantAuth;
 use crate::availability::{EXPANSION_BUDGET, block_occurrences};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::Instant;
 use crate::pagination::{ListQuery, Paged};
 use crate::patch::{apply, nullable};
 use crate::state::AppState;
@@ -34,13 +35,17 @@ pub struct BlockView {
     pub host_id: HostId,
     pub title: String,
     /// First occurrence's start.
+    #[schema(format = DateTime)]
     pub start: String,
     /// First occurrence's end.
+    #[schema(format = DateTime)]
     pub end: String,
     /// RFC 5545 RRULE, expanded in the host's zone.
     #[schema(example = "FREQ=WEEKLY;BYDAY=MO,WE")]
     pub rrule: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -48,10 +53,19 @@ pub struct BlockView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBlock {
+    /// 1 to 200 characters, not all white space (kept trimmed).
     #[serde(default = "default_title")]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S", default = "Busy")]
     pub title: String,
+    /// RFC 3339.
+    #[schema(value_type = Instant)]
     pub start: String,
+    /// RFC 3339; after `start`, and at most 366 days after it.
+    #[schema(value_type = Instant)]
     pub end: String,
+    /// One RFC 5545 RRULE line (`RRULE:` may lead), FREQ=HOURLY or longer, no DTSTART; expanded
+    /// in the host's zone from `start`.
+    #[schema(min_length = 1, max_length = 500, pattern = "FREQ=", example = "FREQ=WEEKLY;BYDAY=MO,WE")]
     pub rrule: Option<String>,
 }
 
@@ -63,11 +77,15 @@ fn default_title() -> String {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBlock {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
+    #[schema(value_type = Option<Instant>)]
     pub start: Option<String>,
+    /// After `start`, and at most 366 days after it.
+    #[schema(value_type = Option<Instant>)]
     pub end: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = "FREQ=")]
     pub rrule: Option<Option<String>>,
 }
 
@@ -163,7 +181,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Add a block to a host.
-#[utoipa::path(post, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = uuid::Uuid, Path)),
     request_body = CreateBlock,
     responses((status = 201, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create(
@@ -192,7 +210,7 @@ async fn create(
 }
 
 /// List a host's blocks.
-#[utoipa::path(get, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = String, Path), ListQuery),
+#[utoipa::path(get, path = "/v1/hosts/{id}/blocks", tag = "blocks", params(("id" = uuid::Uuid, Path), ListQuery),
     responses((status = 200, body = Paged<BlockView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
@@ -210,7 +228,7 @@ async fn list(
 
 /// Get a block.
 #[utoipa::path(get, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
-    params(("id" = String, Path), ("block_id" = String, Path)),
+    params(("id" = uuid::Uuid, Path), ("block_id" = uuid::Uuid, Path)),
     responses((status = 200, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -224,7 +242,7 @@ async fn get(
 
 /// Change a block.
 #[utoipa::path(patch, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
-    params(("id" = String, Path), ("block_id" = String, Path)), request_body = UpdateBlock,
+    params(("id" = uuid::Uuid, Path), ("block_id" = uuid::Uuid, Path)), request_body = UpdateBlock,
     responses((status = 200, body = BlockView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
@@ -247,7 +265,7 @@ async fn update(
 
 /// Delete a block.
 #[utoipa::path(delete, path = "/v1/hosts/{id}/blocks/{block_id}", tag = "blocks",
-    params(("id" = String, Path), ("block_id" = String, Path)),
+    params(("id" = uuid::Uuid, Path), ("block_id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,
@@ -264,15 +282,19 @@ async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct BusyQuery {
     /// Start, RFC 3339.
+    #[param(value_type = Instant, inline)]
     pub from: String,
-    /// End (exclusive), RFC 3339; at most 62 days after `from`.
+    /// End (exclusive), RFC 3339; after `from`, and at most 62 days after it.
+    #[param(value_type = Instant, inline)]
     pub to: String,
 }
 
 /// One busy interval.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct BusyInterval {
+    #[schema(format = DateTime)]
     pub start: String,
+    #[schema(format = DateTime)]
     pub end: String,
     /// `booking`, `block`, or a calendar connection id.
     pub source: String,
@@ -286,7 +308,7 @@ pub struct BusyView {
 
 /// Everything that blocks a host in a range: bookings (with their buffers), blocks and each
 /// connected calendar's busy time, each source merged, all sorted by start.
-#[utoipa::path(get, path = "/v1/hosts/{id}/busy", tag = "blocks", params(("id" = String, Path), BusyQuery),
+#[utoipa::path(get, path = "/v1/hosts/{id}/busy", tag = "blocks", params(("id" = uuid::Uuid, Path), BusyQuery),
     responses((status = 200, body = BusyView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn busy(
     State(state): State<AppState>,

@@ -19,6 +19,7 @@ pub struct Problem {
     /// Short summary of the kind of problem.
     pub title: String,
     /// HTTP status.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
     /// What happened, for a person.
     pub detail: String,
@@ -29,7 +30,7 @@ pub struct Problem {
     pub errors: Vec<FieldProblem>,
     /// For `slot_unavailable` and `outside_availability`: up to three nearest free slots.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<crate::slots::SlotView>>)]
     pub alternatives: Option<Value>,
 }
 

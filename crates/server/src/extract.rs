@@ -1,8 +1,9 @@
-//! Extractors whose failures are problem documents: a body that is not JSON is a 400, a JSON
-//! value of the wrong shape is a 422 naming the field, an oversized body is a 413, and a
-//! malformed id in the path is a 404 (no such thing can exist).
+//! Extractors whose failures are problem documents: a body that is not JSON is a 400 (or a 415
+//! when it is not even declared as JSON), a JSON value of the wrong shape is a 422 naming the
+//! field, an oversized body is a 413, and a malformed id in the path is a 404 (no such thing can
+//! exist).
 //!
-//! Every string of a JSON body (and every key) and every query parameter is also checked for
+//! Every string of an API body (and every key) and every query parameter is also checked for
 //! control characters here, before any handler sees it: a NUL is refused by PostgreSQL and
 //! matches anything in SQLite's `LIKE`, and no field of the API has a use for one. Line breaks
 //! and tabs pass in bodies (notes have lines); fields that must be one line check that too.
@@ -40,21 +41,137 @@ impl RawJson {
     }
 }
 
-/// A request body of the API as `T`: JSON, with no control character in any string or key, of
-/// `T`'s shape (errors name the field).
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: Value = parse_json(bytes)?;
-    if let Some(field) = control_path(&value, "") {
-        return Err(ApiError::field(field, CONTROL_MESSAGE));
+impl<S: Send + Sync> FromRequest<S> for RawJson {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let kind = body_kind(&req);
+        let bytes = read_body(req, state).await?;
+        if kind != BodyKind::Json {
+            return Err(not_json());
+        }
+        Ok(RawJson(bytes))
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        ApiError::field(field_path(&path, &message), message)
+}
+
+/// A body that is JSON when there is one, kept as bytes: an empty body (or one of white space
+/// alone) is allowed, and so is a body sent without a Content-Type (webhook senders do); a body
+/// declared as anything but JSON is a 415.
+#[derive(Debug, Clone)]
+pub struct JsonBytes(pub Bytes);
+
+impl JsonBytes {
+    /// Whether no body was sent (or only white space).
+    pub fn is_blank(&self) -> bool {
+        self.0.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// The body as `T` (checked as [`parse_body`] does), or `T::default()` when it is blank or
+    /// `null`.
+    pub fn parse_or_default<T: DeserializeOwned + Default>(&self) -> Result<T, ApiError> {
+        if self.is_blank() {
+            Ok(T::default())
+        } else {
+            parse_body::<Option<T>>(&self.0).map(Option::unwrap_or_default)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let kind = body_kind(&req);
+        let bytes = read_body(req, state).await?;
+        let blank = bytes.iter().all(u8::is_ascii_whitespace);
+        if kind == BodyKind::Other && !blank {
+            return Err(not_json());
+        }
+        Ok(JsonBytes(bytes))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    Json,
+    Missing,
+    Other,
+}
+
+fn body_kind(req: &Request) -> BodyKind {
+    match req.headers().get(axum::http::header::CONTENT_TYPE) {
+        None => BodyKind::Missing,
+        Some(v) => match v.to_str() {
+            Ok(ct) if is_json(ct) => BodyKind::Json,
+            _ => BodyKind::Other,
+        },
+    }
+}
+
+/// `application/json`, or any `+json` type (`application/merge-patch+json`), parameters aside.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::Client {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "payload_too_large",
+                detail: "the request body is larger than this server accepts".into(),
+            }
+        } else {
+            ApiError::Client { status: StatusCode::BAD_REQUEST, code: "bad_request", detail: e.body_text() }
+        }
     })
 }
 
-const CONTROL_MESSAGE: &str = "must not contain control characters other than line breaks and tabs";
+fn not_json() -> ApiError {
+    ApiError::Client {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type",
+        detail: "send the body as JSON with Content-Type: application/json".into(),
+    }
+}
+
+/// Parses JSON, naming the field of a shape error. A number with no fraction is an integer
+/// wherever one is expected (`30.0` is JSON Schema's integer 30 as much as `30` is). Strings are
+/// taken as they are: this is for payloads of outside platforms, whose free text (a call's
+/// transcript) is not ours to refuse; API bodies go through [`parse_body`].
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    shaped(json_value(bytes)?)
+}
+
+/// A request body of the API as `T`: JSON with no control character (but line breaks and tabs)
+/// in any string or key, of `T`'s shape; errors name the field.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value = json_value(bytes)?;
+    if let Some(field) = control_path(&value, "") {
+        return Err(ApiError::field(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    shaped(value)
+}
+
+fn json_value(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|inner| ApiError::Client {
+        status: StatusCode::BAD_REQUEST,
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: {inner}"),
+    })
+}
+
+fn shaped<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(integral(value)).map_err(|e| {
+        let path = e.path().to_string();
+        let message = strip_position(&e.into_inner().to_string());
+        ApiError::field(field_path(&path, &message), message)
+    })
+}
 
 /// The path (`attendee.name`, `weekly.mon[1].end`) of the first string or key in `v` holding a
 /// control character other than a line break or a tab.
@@ -74,59 +191,19 @@ pub fn control_path(v: &Value, at: &str) -> Option<String> {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for RawJson {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::Client {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    code: "payload_too_large",
-                    detail: "the request body is larger than this server accepts".into(),
-                }
-            } else {
-                ApiError::Client {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "bad_request",
-                    detail: e.body_text(),
-                }
+/// The value with every integral float (within the range of `i64`) made an integer.
+fn integral(value: Value) -> Value {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                Value::from(f as i64)
             }
-        })?;
-        if !json {
-            return Err(ApiError::Client {
-                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                code: "unsupported_media_type",
-                detail: "send the body as JSON with Content-Type: application/json".into(),
-            });
-        }
-        Ok(RawJson(bytes))
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
+        other => other,
     }
-}
-
-/// Parses JSON, naming the field of a shape error (strings are taken as they are: for payloads
-/// of outside platforms, whose free text is not ours to refuse).
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::Client {
-                status: StatusCode::BAD_REQUEST,
-                code: "malformed_json",
-                detail: format!("the body is not valid JSON: {inner}"),
-            }
-        } else {
-            let message = strip_position(&inner.to_string());
-            ApiError::field(field_path(&path, &message), message)
-        }
-    })
 }
 
 /// The path of the field a deserialisation error is about. serde reports a missing field at the

@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::{EmailAddress, PhoneNumber, TimeZoneName};
 use crate::pagination::{ListQuery, Paged};
 use crate::patch::{apply, nullable};
 use crate::state::AppState;
@@ -27,6 +28,7 @@ pub struct HostView {
     #[schema(value_type = String, format = Uuid)]
     pub id: HostId,
     pub name: String,
+    #[schema(format = Email)]
     pub email: Option<String>,
     /// E.164.
     pub phone: Option<String>,
@@ -40,7 +42,9 @@ pub struct HostView {
     pub weight: i64,
     /// Inactive hosts are offered no slots.
     pub active: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -48,17 +52,28 @@ pub struct HostView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateHost {
+    /// 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Option<String>,
+    #[schema(value_type = Option<PhoneNumber>)]
     pub phone: Option<String>,
+    #[schema(value_type = TimeZoneName)]
     pub time_zone: String,
+    /// A schedule of the tenant.
     #[schema(value_type = Option<String>, format = Uuid)]
     pub schedule_id: Option<String>,
+    /// Higher is preferred by `priority` assignment.
     #[serde(default)]
+    #[schema(minimum = -1_000_000, maximum = 1_000_000, default = 0)]
     pub priority: i64,
+    /// Share of round-robin bookings.
     #[serde(default = "default_weight")]
+    #[schema(minimum = 0, maximum = 1_000_000, default = 100)]
     pub weight: i64,
     #[serde(default = "default_true")]
+    #[schema(default = true)]
     pub active: bool,
 }
 
@@ -70,22 +85,26 @@ fn default_true() -> bool {
     true
 }
 
-/// Changes a host; absent fields stay, `null` clears a nullable one.
+/// Changes a host; absent fields stay, `null` clears a nullable one (and leaves the others).
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateHost {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<PhoneNumber>)]
     pub phone: Option<Option<String>>,
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub schedule_id: Option<Option<String>>,
+    #[schema(minimum = -1_000_000, maximum = 1_000_000)]
     pub priority: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub weight: Option<i64>,
     pub active: Option<bool>,
 }
@@ -200,7 +219,7 @@ async fn list(
 }
 
 /// Get a host.
-#[utoipa::path(get, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = HostView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -212,7 +231,7 @@ async fn get(
 }
 
 /// Change a host.
-#[utoipa::path(patch, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = String, Path)), request_body = UpdateHost,
+#[utoipa::path(patch, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = uuid::Uuid, Path)), request_body = UpdateHost,
     responses((status = 200, body = HostView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
     State(state): State<AppState>,
@@ -244,7 +263,7 @@ async fn update(
 }
 
 /// Delete a host that has no bookings and belongs to no event type.
-#[utoipa::path(delete, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/hosts/{id}", tag = "hosts", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,

@@ -34,7 +34,7 @@ pub fn render(b: &Booking, e: &EventType, host: &Host) -> String {
 }
 
 /// A booking as an iCalendar file.
-#[utoipa::path(get, path = "/v1/bookings/{id}/ics", tag = "bookings", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/bookings/{id}/ics", tag = "bookings", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn booking_ics(
     State(state): State<AppState>,

@@ -18,6 +18,17 @@ use crate::state::AppState;
 /// How long keys are kept before they may be purged (at least the 24 hours promised).
 pub const RETENTION_SECS: i64 = 48 * 3_600;
 
+/// The `Idempotency-Key` header, as the document shows it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyHeader {
+    /// Makes retries safe: the same key with the same request answers the first answer again;
+    /// with another request, 422 `idempotency_mismatch`. Kept at least 24 hours.
+    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$")]
+    idempotency_key: Option<String>,
+}
+
 /// The idempotency key of a request, if it sent one.
 #[derive(Clone, Debug)]
 pub struct IdempotencyKey {

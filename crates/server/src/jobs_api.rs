@@ -23,16 +23,31 @@ pub struct JobView {
     pub id: JobId,
     pub kind: String,
     /// `queued`, `running`, `done` or `dead`.
+    #[schema(value_type = JobStatus)]
     pub status: String,
     pub attempts: i64,
     pub max_attempts: i64,
     /// Not before this instant.
+    #[schema(format = DateTime)]
     pub run_at: String,
     pub last_error: Option<String>,
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// A job's status.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead,
 }
 
 /// Filters of the job list.
@@ -41,8 +56,12 @@ pub struct JobView {
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     /// `queued`, `running`, `done` or `dead`.
+    #[param(value_type = Option<JobStatus>)]
     pub status: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

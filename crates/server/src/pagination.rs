@@ -36,6 +36,7 @@ impl<T> Paged<T> {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -19,6 +19,7 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::{LocalEndTime, LocalTime, TimeZoneName};
 use crate::pagination::{ListQuery, Paged};
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -28,10 +29,10 @@ use crate::time::rfc3339;
 #[serde(deny_unknown_fields)]
 pub struct TimeRange {
     /// Opening time, `HH:MM`.
-    #[schema(example = "09:00")]
+    #[schema(value_type = LocalTime)]
     pub start: String,
-    /// Closing time, `HH:MM` (exclusive; `24:00` is the end of the day).
-    #[schema(example = "17:00")]
+    /// Closing time, `HH:MM` (exclusive; `24:00` is the end of the day); after `start`.
+    #[schema(value_type = LocalEndTime)]
     pub end: String,
 }
 
@@ -39,16 +40,38 @@ pub struct TimeRange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DateOverride {
-    /// Local date, `YYYY-MM-DD`.
-    #[schema(example = "2026-12-24")]
+    /// Local date, `YYYY-MM-DD`; one override per date.
+    #[schema(format = Date, example = "2026-12-24")]
     pub date: String,
-    /// Open intervals that day.
+    /// Open intervals that day; they must not overlap.
     #[serde(default)]
     pub intervals: Vec<TimeRange>,
 }
 
 /// Weekday (`mon` … `sun`) to its open intervals; a missing day is closed.
 pub type Weekly = BTreeMap<String, Vec<TimeRange>>;
+
+/// The document's form of [`Weekly`]: a weekday's intervals must not overlap; a missing day is
+/// closed.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+struct WeeklyHours {
+    #[serde(default)]
+    mon: Vec<TimeRange>,
+    #[serde(default)]
+    tue: Vec<TimeRange>,
+    #[serde(default)]
+    wed: Vec<TimeRange>,
+    #[serde(default)]
+    thu: Vec<TimeRange>,
+    #[serde(default)]
+    fri: Vec<TimeRange>,
+    #[serde(default)]
+    sat: Vec<TimeRange>,
+    #[serde(default)]
+    sun: Vec<TimeRange>,
+}
 
 /// A schedule.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -59,9 +82,12 @@ pub struct ScheduleView {
     /// IANA zone the hours are read in.
     #[schema(example = "America/Chicago")]
     pub time_zone: String,
+    #[schema(value_type = WeeklyHours)]
     pub weekly: Weekly,
     pub overrides: Vec<DateOverride>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -69,9 +95,14 @@ pub struct ScheduleView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSchedule {
+    /// 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
+    /// The zone the hours are read in.
+    #[schema(value_type = TimeZoneName)]
     pub time_zone: String,
     #[serde(default)]
+    #[schema(value_type = WeeklyHours)]
     pub weekly: Weekly,
     #[serde(default)]
     pub overrides: Vec<DateOverride>,
@@ -81,8 +112,11 @@ pub struct CreateSchedule {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSchedule {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
+    #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
+    #[schema(value_type = Option<WeeklyHours>)]
     pub weekly: Option<Weekly>,
     pub overrides: Option<Vec<DateOverride>>,
 }
@@ -113,7 +147,8 @@ pub fn validate(
     let listed = if overrides.len() > MAX_OVERRIDES { &[][..] } else { overrides };
     for (i, o) in listed.iter().enumerate() {
         let at = format!("overrides[{i}]");
-        let Ok(date) = o.date.parse::<Date>() else {
+        // Exactly `YYYY-MM-DD`: the date is echoed as given.
+        let Some(date) = o.date.parse::<Date>().ok().filter(|_| o.date.len() == 10) else {
             errors.push(FieldError::new(
                 format!("{at}.date"),
                 format!("`{}` is not a date in YYYY-MM-DD form", o.date),
@@ -223,7 +258,7 @@ async fn list(
 }
 
 /// Get a schedule.
-#[utoipa::path(get, path = "/v1/schedules/{id}", tag = "schedules", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/schedules/{id}", tag = "schedules", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ScheduleView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -235,7 +270,7 @@ async fn get(
 }
 
 /// Change a schedule.
-#[utoipa::path(patch, path = "/v1/schedules/{id}", tag = "schedules", params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/v1/schedules/{id}", tag = "schedules", params(("id" = uuid::Uuid, Path)),
     request_body = UpdateSchedule,
     responses((status = 200, body = ScheduleView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
@@ -270,7 +305,7 @@ async fn update(
 }
 
 /// Delete a schedule no host uses.
-#[utoipa::path(delete, path = "/v1/schedules/{id}", tag = "schedules", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/schedules/{id}", tag = "schedules", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,

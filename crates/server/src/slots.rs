@@ -17,6 +17,7 @@ use crate::auth::TenantAuth;
 use crate::availability::Snapshot;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::openapi::{InstantOrDate, LocalDate, TimeZoneName};
 use crate::state::AppState;
 use crate::time::{parse_instant_or_date, rfc3339};
 
@@ -28,23 +29,29 @@ pub const MAX_DAYS: i64 = 62;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotsQuery {
-    /// Start: an RFC 3339 instant, or a date read in `time_zone`.
+    /// Start: an RFC 3339 instant, or a date (`YYYY-MM-DD`) read in `time_zone`.
+    #[param(value_type = InstantOrDate, inline)]
     pub from: String,
-    /// End (exclusive): an instant or a date; at most 62 days after `from`.
+    /// End (exclusive): an instant or a date; after `from`, and at most 62 days after it.
+    #[param(value_type = InstantOrDate, inline)]
     pub to: String,
     /// Zone the answer groups dates in (default: the first host's schedule zone).
+    #[param(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
-    /// Only this host's slots.
+    /// Only this host's slots: an active host of the event type.
+    #[param(format = Uuid)]
     pub host_id: Option<String>,
 }
 
 /// A bookable slot.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SlotView {
+    #[schema(format = DateTime)]
     pub start: String,
+    #[schema(format = DateTime)]
     pub end: String,
     /// Free hosts (every host for collective event types).
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub host_ids: Vec<HostId>,
 }
 
@@ -56,6 +63,7 @@ pub struct SlotsView {
     pub time_zone: String,
     pub duration_minutes: i64,
     /// Dates with at least one slot, sorted (exactly the keys of `slots_by_date`).
+    #[schema(value_type = Vec<LocalDate>)]
     pub available_dates: Vec<String>,
     pub slots_by_date: BTreeMap<String, Vec<SlotView>>,
 }
@@ -89,7 +97,7 @@ pub fn slot_view(snap: &Snapshot, s: sked_core::Slot<'_>) -> SlotView {
 }
 
 /// Bookable slots of an event type.
-#[utoipa::path(get, path = "/v1/event-types/{id}/slots", tag = "slots", params(("id" = String, Path), SlotsQuery),
+#[utoipa::path(get, path = "/v1/event-types/{id}/slots", tag = "slots", params(("id" = uuid::Uuid, Path), SlotsQuery),
     responses((status = 200, body = SlotsView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn slots(
     State(state): State<AppState>,

@@ -21,6 +21,8 @@ use crate::time::rfc3339;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
+    /// 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
 }
 
@@ -32,6 +34,7 @@ pub struct TenantView {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -39,6 +42,8 @@ pub struct TenantView {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
+    /// A label (default `api`): 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
 }
 
@@ -54,7 +59,9 @@ pub struct KeyView {
     pub prefix: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
 }
 
@@ -107,7 +114,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Create a tenant (operator key). The answer carries the tenant's API key, shown only once.
-#[utoipa::path(post, path = "/v1/tenants", tag = "tenants", request_body = CreateTenant,
+#[utoipa::path(post, path = "/v1/tenants", tag = "tenants", security(("operator" = [])), request_body = CreateTenant,
     responses((status = 201, body = TenantView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(state): State<AppState>,
@@ -123,7 +130,7 @@ async fn create(
 }
 
 /// List tenants (operator key).
-#[utoipa::path(get, path = "/v1/tenants", tag = "tenants", params(ListQuery),
+#[utoipa::path(get, path = "/v1/tenants", tag = "tenants", security(("operator" = [])), params(ListQuery),
     responses((status = 200, body = Paged<TenantView>), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
@@ -141,7 +148,7 @@ async fn list(
 }
 
 /// Create another API key for a tenant (operator key). The key is shown only once.
-#[utoipa::path(post, path = "/v1/tenants/{id}/api-keys", tag = "tenants", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/tenants/{id}/api-keys", tag = "tenants", security(("operator" = [])), params(("id" = uuid::Uuid, Path)),
     request_body = CreateKey,
     responses((status = 201, body = KeyView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn create_api_key(
@@ -152,12 +159,16 @@ async fn create_api_key(
 ) -> ApiResult<(StatusCode, Json<KeyView>)> {
     state.store.tenant(id).await.map_err(|e| ApiError::store("tenant", e))?;
     let name = b.name.unwrap_or_else(|| "api".into());
-    let (key, secret) = create_key(&state.store, id, &name, state.clock.now_second()).await?;
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::field("name", "must be 1 to 200 characters"));
+    }
+    let name = name.trim();
+    let (key, secret) = create_key(&state.store, id, name, state.clock.now_second()).await?;
     Ok((StatusCode::CREATED, Json(key_view(key, Some(secret)))))
 }
 
 /// A tenant's API keys (operator key).
-#[utoipa::path(get, path = "/v1/tenants/{id}/api-keys", tag = "tenants", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/tenants/{id}/api-keys", tag = "tenants", security(("operator" = [])), params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Paged<KeyView>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn list_keys(
     State(state): State<AppState>,
@@ -170,7 +181,7 @@ async fn list_keys(
 }
 
 /// Revoke an API key (operator key); it stops working at once on this server.
-#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", tag = "tenants", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/api-keys/{id}/revoke", tag = "tenants", security(("operator" = [])), params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = KeyView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn revoke_key(
     State(state): State<AppState>,

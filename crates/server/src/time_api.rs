@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiResult, Problem};
 use crate::extract::ApiJson;
+use crate::openapi::{Instant, TimeZoneName};
 use crate::state::AppState;
 use crate::time::parse_instant;
 
@@ -18,13 +19,14 @@ use crate::time::parse_instant;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnderstandRequest {
-    /// What the caller said.
-    #[schema(example = "next tuesday afternoon")]
+    /// What the caller said (at most 2000 characters).
+    #[schema(example = "next tuesday afternoon", max_length = 2000)]
     pub text: String,
     /// The business's zone.
-    #[schema(example = "America/New_York")]
+    #[schema(value_type = TimeZoneName)]
     pub time_zone: String,
-    /// The moment it was said (default: now).
+    /// The moment it was said (RFC 3339; default: now).
+    #[schema(value_type = Option<Instant>)]
     pub now: Option<String>,
 }
 
@@ -35,7 +37,9 @@ pub struct MentionView {
     pub text: String,
     /// `exact` (a moment: `end == start`), `date` (a whole local day) or `window`.
     pub kind: String,
+    #[schema(format = DateTime)]
     pub start: String,
+    #[schema(format = DateTime)]
     pub end: String,
 }
 
@@ -85,7 +89,7 @@ async fn understand_phrase(
         Some(n) => parse_instant("now", n)?,
         None => state.clock.now(),
     };
-    if b.text.len() > 2_000 {
+    if b.text.chars().count() > 2_000 {
         return Err(crate::error::ApiError::field("text", "must be at most 2000 characters"));
     }
     Ok(Json(understand(&b.text, &tz, now)))

@@ -36,6 +36,7 @@ pub struct ConnectionView {
     /// `healthy`, `expiring`, `revoked` or `error`.
     pub status: String,
     /// When health was last checked.
+    #[schema(format = DateTime)]
     pub last_checked_at: Option<String>,
     /// What the last check or call found wrong.
     pub last_error: Option<String>,
@@ -45,7 +46,9 @@ pub struct ConnectionView {
     pub scopes: Vec<String>,
     /// The account's calendars.
     pub calendars: Vec<CalendarView>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -64,8 +67,10 @@ pub struct CalendarView {
     /// and deletions of them are followed).
     pub synced: bool,
     /// When it was last synced.
+    #[schema(format = DateTime)]
     pub synced_at: Option<String>,
     /// Push notifications are on until this instant.
+    #[schema(format = DateTime)]
     pub push_until: Option<String>,
     pub last_error: Option<String>,
 }
@@ -115,8 +120,10 @@ pub async fn load(state: &AppState, c: Connection) -> ApiResult<ConnectionView> 
 #[serde(deny_unknown_fields)]
 pub struct ConnectionQuery {
     /// Only this host's connections.
+    #[param(format = Uuid)]
     pub host_id: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -126,11 +133,13 @@ pub struct ConnectionQuery {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateConnection {
-    /// Where bookings are written; `null` stops writing them.
+    /// Where bookings are written: a writable calendar of this account; `null` stops writing
+    /// them.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub booking_calendar_id: Option<Option<String>>,
-    /// Which calendars count as busy (calendars not listed keep their setting).
+    /// Which calendars of this account count as busy (calendars not listed keep their
+    /// setting).
     pub calendars: Option<Vec<CalendarChoice>>,
 }
 
@@ -145,6 +154,7 @@ pub struct CalendarChoice {
 /// A token audit entry.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TokenAuditView {
+    #[schema(format = DateTime)]
     pub at: String,
     /// `granted`, `refreshed`, `revoked_by_provider`, `revoked`, ...
     pub action: String,
@@ -191,7 +201,7 @@ async fn list(
 }
 
 /// Get a connected calendar account, with its health and calendars.
-#[utoipa::path(get, path = "/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/connections/{id}", tag = "connections", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ConnectionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -203,7 +213,7 @@ async fn get(
 }
 
 /// Choose which calendars count as busy and which receives bookings.
-#[utoipa::path(patch, path = "/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/v1/connections/{id}", tag = "connections", params(("id" = uuid::Uuid, Path)),
     request_body = UpdateConnection,
     responses((status = 200, body = ConnectionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
@@ -284,7 +294,7 @@ async fn update(
 
 /// Disconnect: the token is revoked and push channels stopped (in the background, retried
 /// until the provider answers), the cached busy time is dropped at once, bookings stay.
-#[utoipa::path(delete, path = "/v1/connections/{id}", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/connections/{id}", tag = "connections", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn disconnect(
     State(state): State<AppState>,
@@ -307,7 +317,7 @@ async fn disconnect(
 
 /// Sync a connection's calendars (the busy ones, and the one receiving bookings) from scratch,
 /// and write any upcoming booking the calendar lacks (after an outage longer than the retries).
-#[utoipa::path(post, path = "/v1/connections/{id}/sync", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/connections/{id}/sync", tag = "connections", params(("id" = uuid::Uuid, Path)),
     responses((status = 202, body = ConnectionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn resync(
     State(state): State<AppState>,
@@ -332,7 +342,7 @@ async fn resync(
 }
 
 /// The connection's token audit log, newest first: grants, refreshes, revocations.
-#[utoipa::path(get, path = "/v1/connections/{id}/token-audit", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/connections/{id}/token-audit", tag = "connections", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Vec<TokenAuditView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn token_audit(
     State(state): State<AppState>,

@@ -8,7 +8,6 @@
 //! state changes nothing, and a forged one cannot burn the genuine one.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +29,7 @@ use super::tokens::{audit, sealed_update, sealer};
 use super::{BACKFILL, CalError, HEALTH_EVERY, channels, google, job, sync_job};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, ApiQuery, parse_body};
+use crate::extract::{ApiPath, ApiQuery, JsonBytes};
 use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -44,9 +43,12 @@ pub const CALLBACK: &str = "/oauth/google/callback";
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartConnect {
-    /// Where to send the browser when it is done (`?connection_id=...`, or `?error=...`).
+    /// Where to send the browser when it is done (`?connection_id=...`, or `?error=...`): an
+    /// http(s) URL of at most 2000 characters.
+    #[schema(max_length = 2000, pattern = "^https?://[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub redirect_to: Option<String>,
-    /// The Google account to suggest.
+    /// The Google account to suggest (at most 254 characters).
+    #[schema(max_length = 254)]
     pub login_hint: Option<String>,
 }
 
@@ -58,6 +60,7 @@ pub struct AuthorizationView {
     /// The redirect URI Google sends the browser back to (register it with the OAuth client).
     pub redirect_uri: String,
     /// The authorization must finish before this instant.
+    #[schema(format = DateTime)]
     pub expires_at: String,
 }
 
@@ -106,23 +109,25 @@ fn unavailable(e: CalError) -> ApiError {
 
 /// Start connecting a host's Google Calendar: answers the URL to open in the host's browser
 /// (offline access, consent, PKCE, a signed single-use state that lives 10 minutes).
-#[utoipa::path(post, path = "/v1/hosts/{id}/connections/google", tag = "connections", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/hosts/{id}/connections/google", tag = "connections", params(("id" = uuid::Uuid, Path)),
     request_body(content = Option<StartConnect>),
     responses((status = 201, body = AuthorizationView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn start(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(host): ApiPath<HostId>,
-    body: Bytes,
+    body: JsonBytes,
 ) -> ApiResult<(StatusCode, Json<AuthorizationView>)> {
-    let opts: StartConnect =
-        if body.iter().all(u8::is_ascii_whitespace) { StartConnect::default() } else { parse_body(&body)? };
+    let opts: StartConnect = body.parse_or_default()?;
     if let Some(r) = &opts.redirect_to
         && (!(r.starts_with("https://") || r.starts_with("http://"))
-            || r.len() > 2_000
+            || r.chars().count() > 2_000
             || r.contains(['\r', '\n']))
     {
         return Err(ApiError::field("redirect_to", "must be an http(s) URL of at most 2000 characters"));
+    }
+    if opts.login_hint.as_ref().is_some_and(|h| h.chars().count() > 254) {
+        return Err(ApiError::field("login_hint", "must be at most 254 characters"));
     }
     state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
     let g = google(&state).map_err(unavailable)?;

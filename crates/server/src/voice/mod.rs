@@ -19,7 +19,6 @@ pub mod speech;
 pub mod tools;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,7 +32,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Caller, TenantAuth};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, parse_json};
+use crate::extract::{ApiPath, JsonBytes, parse_json};
 use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 use platform::{CallInfo, RetellRequest, Signed, VapiRequest};
@@ -99,13 +98,14 @@ fn context<'a>(
 }
 
 /// Retell: a custom-function call (`{name, args, call}`) or a call event (`{event, call}`).
-#[utoipa::path(post, path = "/v1/voice/retell/{id}", tag = "voice", security(()), params(("id" = String, Path),
+#[utoipa::path(post, path = "/v1/voice/retell/{id}", tag = "voice", security(()), params(("id" = uuid::Uuid, Path),
     ("X-Retell-Signature" = String, Header, description = "v=<unix ms>,d=<hex HMAC-SHA256(API key, body ‖ ms)>")),
     request_body(content = Object, description = "A Retell custom-function call or call event"),
     responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
         (status = 204, description = "A call event was stored"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "the signature is missing, wrong or stale", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such voice agent on this platform", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`replayed`: this signed request was received before", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "the agent's rate limit, or too many failures from this address", body = Problem, content_type = "application/problem+json")))]
 async fn retell(
@@ -113,18 +113,19 @@ async fn retell(
     addr: ClientAddr,
     ApiPath(id): ApiPath<VoiceAgentId>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     retell_call(&state, addr, id, None, &headers, &body).await
 }
 
 /// Retell, one function per URL (for tools sending their arguments alone).
 #[utoipa::path(post, path = "/v1/voice/retell/{id}/{tool}", tag = "voice", security(()),
-    params(("id" = String, Path), ("tool" = String, Path), ("X-Retell-Signature" = String, Header)),
+    params(("id" = uuid::Uuid, Path), ("tool" = String, Path), ("X-Retell-Signature" = String, Header)),
     request_body(content = Object, description = "The function's arguments, or {name, args, call}"),
     responses((status = 200, description = "The tool's answer: {result, data}", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "the signature is missing, wrong or stale", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such voice agent on this platform", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`replayed`: this signed request was received before", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "the agent's rate limit, or too many failures from this address", body = Problem, content_type = "application/problem+json")))]
 async fn retell_tool(
@@ -132,7 +133,7 @@ async fn retell_tool(
     addr: ClientAddr,
     ApiPath(p): ApiPath<ToolPath>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     retell_call(&state, addr, p.id, Some(&p.tool), &headers, &body).await
 }
@@ -192,11 +193,12 @@ async fn retell_call(
 
 /// Vapi: server messages. Tool calls are answered; an end-of-call report is stored; other
 /// messages are acknowledged.
-#[utoipa::path(post, path = "/v1/voice/vapi/{id}", tag = "voice", security(()), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/voice/vapi/{id}", tag = "voice", security(()), params(("id" = uuid::Uuid, Path)),
     request_body(content = Object, description = "A Vapi server message ({\"message\": {...}})"),
     responses((status = 200, description = "{\"results\": [{toolCallId, name, result}]} for tool-calls", body = Object),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "the signature is missing, wrong or stale", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such voice agent on this platform", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`replayed`: this signed request was received before", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "the agent's rate limit, or too many failures from this address", body = Problem, content_type = "application/problem+json")))]
 async fn vapi(
@@ -204,7 +206,7 @@ async fn vapi(
     addr: ClientAddr,
     ApiPath(id): ApiPath<VoiceAgentId>,
     headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let door = Door::enter(&state, addr, "vapi")?;
     let (a, secret) = agent(&door, id, "vapi").await?;

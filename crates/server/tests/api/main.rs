@@ -7,6 +7,7 @@ mod google;
 mod guard;
 mod helpers;
 mod hostile;
+mod openapi;
 mod ops;
 mod process;
 mod resources;

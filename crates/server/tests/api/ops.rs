@@ -63,7 +63,11 @@ async fn openapi_describes_every_route_and_matches_its_snapshot() {
             .unwrap();
         assert_eq!(served, serde_json::to_value(sked_server::app::openapi()).unwrap());
         if app.backend == sked_store::Backend::Sqlite {
-            insta::assert_json_snapshot!("openapi", served);
+            // The zone names are the machine's zone database: the snapshot keeps their count.
+            let mut shown = served.clone();
+            let zones = &mut shown["components"]["schemas"]["TimeZoneName"]["enum"];
+            *zones = json!(format!("{} IANA zone names", zones.as_array().map_or(0, Vec::len)));
+            insta::assert_json_snapshot!("openapi", shown);
         }
         // Every documented operation is routed (a made-up id answers "no such <thing>", never
         // "no such route" or 405).

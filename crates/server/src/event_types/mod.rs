@@ -3,13 +3,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use sked_core::assign::Assignment;
 use sked_core::ids::{EventTypeId, HostId, TenantId};
 use sked_core::rules::RulesSpec;
 use sked_core::{FieldError, text};
 use sked_store::{EventType, StoreError};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -17,114 +15,16 @@ use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
-use crate::patch::{apply, nullable};
+use crate::patch::apply;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
-/// An event type.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct EventTypeView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: EventTypeId,
-    /// Unique per tenant: lowercase letters, digits and dashes.
-    pub slug: String,
-    pub title: String,
-    pub description: Option<String>,
-    pub duration_minutes: i64,
-    /// Step between candidate starts (the duration unless set).
-    pub slot_interval_minutes: i64,
-    pub buffer_before_minutes: i64,
-    pub buffer_after_minutes: i64,
-    pub min_notice_minutes: i64,
-    pub max_days_ahead: i64,
-    /// Most confirmed bookings per host per local day; `null` is no limit.
-    pub daily_limit: Option<i64>,
-    #[schema(value_type = Vec<String>)]
-    pub host_ids: Vec<HostId>,
-    /// `round_robin`, `least_busy`, `priority`, `specific` or `collective`.
-    pub assignment: String,
-    pub location: Option<String>,
-    /// Who the host's connected calendar (Google) emails about the event written for a
-    /// booking: `all` (the client gets an invitation), `external_only` or `none`.
-    pub send_updates: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
+mod shapes;
 
-/// Creates an event type.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEventType {
-    pub slug: String,
-    pub title: String,
-    pub description: Option<String>,
-    pub duration_minutes: u32,
-    pub slot_interval_minutes: Option<u32>,
-    #[serde(default)]
-    pub buffer_before_minutes: u32,
-    #[serde(default)]
-    pub buffer_after_minutes: u32,
-    #[serde(default)]
-    pub min_notice_minutes: u32,
-    #[serde(default = "default_days")]
-    pub max_days_ahead: u32,
-    pub daily_limit: Option<u32>,
-    #[schema(value_type = Vec<String>)]
-    pub host_ids: Vec<String>,
-    #[serde(default = "default_assignment")]
-    pub assignment: String,
-    pub location: Option<String>,
-    /// `all` (default), `external_only` or `none`.
-    #[serde(default = "default_send_updates")]
-    pub send_updates: String,
-}
-
-fn default_days() -> u32 {
-    60
-}
-
-fn default_assignment() -> String {
-    "round_robin".into()
-}
-
-fn default_send_updates() -> String {
-    "all".into()
-}
+pub use shapes::*;
 
 /// Most hosts one event type names (a team).
 pub const MAX_HOSTS: usize = 100;
-
-/// Values of `send_updates`.
-pub const SEND_UPDATES: [&str; 3] = ["all", "external_only", "none"];
-
-/// Changes an event type; absent fields stay, `null` clears a nullable one.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateEventType {
-    pub slug: Option<String>,
-    pub title: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub description: Option<Option<String>>,
-    pub duration_minutes: Option<u32>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
-    pub slot_interval_minutes: Option<Option<u32>>,
-    pub buffer_before_minutes: Option<u32>,
-    pub buffer_after_minutes: Option<u32>,
-    pub min_notice_minutes: Option<u32>,
-    pub max_days_ahead: Option<u32>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
-    pub daily_limit: Option<Option<u32>>,
-    #[schema(value_type = Option<Vec<String>>)]
-    pub host_ids: Option<Vec<String>>,
-    pub assignment: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub location: Option<Option<String>>,
-    pub send_updates: Option<String>,
-}
 
 /// The fields of an event type before validation.
 struct Draft {
@@ -305,7 +205,7 @@ async fn list(
 }
 
 /// Get an event type.
-#[utoipa::path(get, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = EventTypeView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -317,7 +217,7 @@ async fn get(
 }
 
 /// Change an event type.
-#[utoipa::path(patch, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = uuid::Uuid, Path)),
     request_body = UpdateEventType,
     responses((status = 200, body = EventTypeView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
@@ -354,7 +254,7 @@ async fn update(
 }
 
 /// Delete an event type that has no bookings.
-#[utoipa::path(delete, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/event-types/{id}", tag = "event-types", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,

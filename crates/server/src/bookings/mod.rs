@@ -4,184 +4,28 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sked_core::FieldError;
 use sked_core::booking::{BookingSource, BookingStatus, BookingText, normalize_code};
 use sked_core::contact::{Email, Phone};
 use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_core::local::parse_zone;
-use sked_store::{Booking, BookingFilter};
-use utoipa::{IntoParams, ToSchema};
+use sked_store::BookingFilter;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TenantAuth;
 use crate::booking_flow::{self, NewBooking, Written};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, ApiQuery, RawJson};
-use crate::idempotency::IdempotencyKey;
+use crate::extract::{ApiPath, ApiQuery, JsonBytes, RawJson};
+use crate::idempotency::{IdempotencyHeader, IdempotencyKey};
 use crate::pagination::{Paged, bad_cursor, decode, encode, limit};
 use crate::state::AppState;
 use crate::time::{parse_instant, rfc3339};
 
-/// Who a booking is for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Attendee {
-    pub name: String,
-    pub email: Option<String>,
-    /// E.164 (`+15551234567`).
-    pub phone: Option<String>,
-    /// The attendee's IANA zone, for messages to them.
-    pub time_zone: Option<String>,
-}
+mod shapes;
 
-/// A booking.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct BookingView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: BookingId,
-    /// Stable calendar UID (ICS).
-    pub uid: String,
-    /// 6–8 characters without look-alikes.
-    pub confirmation_code: String,
-    /// `confirmed` or `cancelled`.
-    pub status: String,
-    #[schema(value_type = String, format = Uuid)]
-    pub event_type_id: EventTypeId,
-    #[schema(value_type = String, format = Uuid)]
-    pub host_id: HostId,
-    /// Every host the booking occupies, `host_id` first.
-    #[schema(value_type = Vec<String>)]
-    pub host_ids: Vec<HostId>,
-    pub start: String,
-    pub end: String,
-    pub attendee: Attendee,
-    pub notes: Option<String>,
-    #[schema(value_type = Object)]
-    pub metadata: Value,
-    /// `api`, `widget` or `voice`.
-    pub source: String,
-    pub external_ref: Option<String>,
-    /// Grows with each reschedule.
-    pub sequence: i64,
-    pub cancel_reason: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// Books a time.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBooking {
-    #[schema(value_type = String, format = Uuid)]
-    pub event_type_id: String,
-    /// RFC 3339; must be a slot of the event type.
-    pub start: String,
-    pub attendee: Attendee,
-    /// Book this host (otherwise the event type's assignment chooses).
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub host_id: Option<String>,
-    pub notes: Option<String>,
-    /// Any JSON object, kept with the booking.
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Value>,
-    /// `api` (default), `widget` or `voice`.
-    pub source: Option<String>,
-    /// The caller's own reference.
-    pub external_ref: Option<String>,
-}
-
-/// Moves a booking.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RescheduleBooking {
-    /// New start, RFC 3339.
-    pub start: String,
-    pub reason: Option<String>,
-    /// Move it to this host.
-    #[schema(value_type = Option<String>, format = Uuid)]
-    pub host_id: Option<String>,
-}
-
-/// Cancels a booking.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CancelBooking {
-    pub reason: Option<String>,
-}
-
-/// One change in a booking's history.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct HistoryView {
-    pub at: String,
-    /// `api_key:<id>`, `operator`, `system`, `google`, ...
-    pub actor: String,
-    /// `created`, `rescheduled` or `cancelled`.
-    pub action: String,
-    #[schema(value_type = Option<Object>)]
-    pub before: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub after: Option<Value>,
-    pub reason: Option<String>,
-}
-
-/// A booking's history.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct HistoryList {
-    pub data: Vec<HistoryView>,
-}
-
-/// Filters of the booking list.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct BookingQuery {
-    /// Bookings ending after this instant.
-    pub from: Option<String>,
-    /// Bookings starting before this instant.
-    pub to: Option<String>,
-    pub host_id: Option<String>,
-    /// `confirmed` or `cancelled`.
-    pub status: Option<String>,
-    /// Text in the attendee's name, email or phone, or the confirmation code.
-    pub q: Option<String>,
-    pub event_type_id: Option<String>,
-    /// The caller's own reference (a voice booking's call id).
-    pub external_ref: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-/// The API's view of a stored booking.
-pub fn view(b: Booking) -> ApiResult<BookingView> {
-    Ok(BookingView {
-        id: b.id,
-        uid: b.uid,
-        confirmation_code: b.confirmation_code,
-        status: b.status,
-        event_type_id: b.event_type_id,
-        host_id: b.host_id,
-        host_ids: b.host_ids.0,
-        start: rfc3339(b.start_at),
-        end: rfc3339(b.end_at),
-        attendee: Attendee {
-            name: b.attendee_name,
-            email: b.attendee_email,
-            phone: b.attendee_phone,
-            time_zone: b.attendee_time_zone,
-        },
-        notes: b.notes,
-        metadata: serde_json::from_str(&b.metadata).map_err(anyhow::Error::from)?,
-        source: b.source,
-        external_ref: b.external_ref,
-        sequence: b.sequence,
-        cancel_reason: b.cancel_reason,
-        created_at: rfc3339(b.created_at),
-        updated_at: rfc3339(b.updated_at),
-    })
-}
+pub use shapes::*;
 
 /// Validates a booking request; every invalid field is reported.
 fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
@@ -267,8 +111,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The host is chosen by the event type's assignment unless `host_id` is given. Send an
 /// `Idempotency-Key` header to make retries safe.
 #[utoipa::path(post, path = "/v1/bookings", tag = "bookings", request_body = CreateBooking,
-    params(("Idempotency-Key" = Option<String>, Header)),
+    params(IdempotencyHeader),
     responses((status = 201, body = BookingView),
+        (status = 404, description = "not_found: no such event type", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "slot_unavailable, with alternatives", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "validation_failed, outside_availability or idempotency_mismatch", body = Problem, content_type = "application/problem+json")))]
 async fn create(
@@ -353,7 +198,7 @@ async fn list(
 }
 
 /// Get a booking.
-#[utoipa::path(get, path = "/v1/bookings/{id}", tag = "bookings", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/bookings/{id}", tag = "bookings", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = BookingView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -381,8 +226,8 @@ async fn by_code(
 }
 
 /// Move a booking to another start (same rules as booking; its own old time counts as free).
-#[utoipa::path(post, path = "/v1/bookings/{id}/reschedule", tag = "bookings", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header)), request_body = RescheduleBooking,
+#[utoipa::path(post, path = "/v1/bookings/{id}/reschedule", tag = "bookings", params(("id" = uuid::Uuid, Path), IdempotencyHeader),
+    request_body = RescheduleBooking,
     responses((status = 200, body = BookingView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn reschedule(
@@ -418,35 +263,31 @@ async fn reschedule(
 }
 
 /// Cancel a booking; its time is free at once. Cancelling twice is not an error.
-#[utoipa::path(post, path = "/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = String, Path),
-    ("Idempotency-Key" = Option<String>, Header)), request_body = CancelBooking,
+#[utoipa::path(post, path = "/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = uuid::Uuid, Path), IdempotencyHeader),
+    request_body(content = Option<CancelBooking>, description = "Optional: no body cancels without a reason"),
     responses((status = 200, body = BookingView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn cancel(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(id): ApiPath<BookingId>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: JsonBytes,
 ) -> ApiResult<Response> {
-    let idem = IdempotencyKey::from_request(&headers, "POST", &format!("/v1/bookings/{id}/cancel"), &body)?;
+    let idem = IdempotencyKey::from_request(&headers, "POST", &format!("/v1/bookings/{id}/cancel"), &body.0)?;
     if let Some(k) = &idem
         && let Some(replay) = k.replay(&state, auth.tenant).await?
     {
         return Ok(replay);
     }
     // The body is optional: no body cancels without a reason.
-    let req: CancelBooking = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelBooking::default()
-    } else {
-        crate::extract::parse_body(&body)?
-    };
+    let req: CancelBooking = body.parse_or_default()?;
     let reason = sked_core::booking::reason(req.reason.as_deref())?;
     let w = booking_flow::cancel(&state, &auth, id, reason, idem.as_ref()).await?;
     Ok(respond(StatusCode::OK, w))
 }
 
 /// Every change to a booking, oldest first.
-#[utoipa::path(get, path = "/v1/bookings/{id}/history", tag = "bookings", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/bookings/{id}/history", tag = "bookings", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = HistoryList), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn history(
     State(state): State<AppState>,

@@ -4,13 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use sked_core::FieldError;
 use sked_core::ids::{EventTypeId, VoiceAgentId};
 use sked_core::local::parse_zone;
 use sked_store::{Ids, StoreError, VoiceAgent};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,88 +16,14 @@ use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
-use crate::patch::{apply, nullable};
+use crate::patch::apply;
 use crate::state::AppState;
 use crate::time::rfc3339;
 use crate::voice::tools::definitions;
 
-/// A voice agent.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct VoiceAgentView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: VoiceAgentId,
-    /// `retell` or `vapi`.
-    pub platform: String,
-    /// The agent's id on the platform.
-    pub platform_agent_id: Option<String>,
-    #[schema(value_type = Vec<String>)]
-    pub event_type_ids: Vec<EventTypeId>,
-    #[schema(value_type = String, format = Uuid)]
-    pub default_event_type_id: EventTypeId,
-    /// The business's zone: phrases are read and times spoken in it.
-    pub time_zone: String,
-    /// Whether a secret is set (the secret itself is never shown).
-    pub has_secret: bool,
-    /// Vapi: the header carrying the secret (default `x-vapi-secret`).
-    pub auth_header: Option<String>,
-    pub max_options_spoken: i64,
-    /// `12h` or `24h`.
-    pub clock: String,
-    pub language: String,
-    /// Where the platform sends its requests.
-    pub url: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
+mod shapes;
 
-/// Creates a voice agent.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateVoiceAgent {
-    pub platform: String,
-    pub platform_agent_id: Option<String>,
-    #[schema(value_type = Vec<String>)]
-    pub event_type_ids: Vec<String>,
-    /// Defaults to the first event type.
-    #[schema(value_type = Option<String>)]
-    pub default_event_type_id: Option<String>,
-    pub time_zone: String,
-    /// Retell: the API key that signs webhooks. Vapi: the shared secret (or HMAC key). Write-only.
-    pub secret: String,
-    pub auth_header: Option<String>,
-    pub max_options_spoken: Option<i64>,
-    pub clock: Option<String>,
-    pub language: Option<String>,
-}
-
-/// Changes a voice agent; absent fields stay.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateVoiceAgent {
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub platform_agent_id: Option<Option<String>>,
-    #[schema(value_type = Option<Vec<String>>)]
-    pub event_type_ids: Option<Vec<String>>,
-    #[schema(value_type = Option<String>)]
-    pub default_event_type_id: Option<String>,
-    pub time_zone: Option<String>,
-    pub secret: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub auth_header: Option<Option<String>>,
-    pub max_options_spoken: Option<i64>,
-    pub clock: Option<String>,
-    pub language: Option<String>,
-}
-
-/// Tool definitions to paste into the platform.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct ToolsView {
-    pub platform: String,
-    #[schema(value_type = Vec<Object>)]
-    pub tools: Vec<Value>,
-}
+pub use shapes::*;
 
 /// The URL a platform calls for an agent.
 pub fn agent_url(state: &AppState, a: &VoiceAgent) -> String {
@@ -165,14 +89,13 @@ async fn validate(
     if d.language != "en" {
         errors.push(FieldError::new("language", "only en is spoken for now"));
     }
-    if d.secret.as_ref().is_some_and(|s| s.len() < 8 || s.len() > 512) {
+    if d.secret.as_ref().is_some_and(|s| s.chars().count() < 8 || s.chars().count() > 512) {
         errors.push(FieldError::new("secret", "must be 8 to 512 characters"));
     }
-    if d.auth_header
-        .as_ref()
-        .is_some_and(|h| h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-    {
-        errors.push(FieldError::new("auth_header", "must be a header name"));
+    if d.auth_header.as_ref().is_some_and(|h| {
+        h.is_empty() || h.len() > 100 || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }) {
+        errors.push(FieldError::new("auth_header", "must be a header name of at most 100 characters"));
     }
     let mut ids = Vec::new();
     if d.event_type_ids.is_empty() || d.event_type_ids.len() > 50 {
@@ -290,7 +213,7 @@ async fn list(
 }
 
 /// Get a voice agent.
-#[utoipa::path(get, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = VoiceAgentView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(state): State<AppState>,
@@ -302,7 +225,7 @@ async fn get(
 }
 
 /// Change a voice agent (send `secret` to replace it).
-#[utoipa::path(patch, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)), request_body = UpdateVoiceAgent,
+#[utoipa::path(patch, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = uuid::Uuid, Path)), request_body = UpdateVoiceAgent,
     responses((status = 200, body = VoiceAgentView), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn update(
@@ -348,7 +271,7 @@ async fn update(
 }
 
 /// Disconnect a voice agent.
-#[utoipa::path(delete, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/voice-agents/{id}", tag = "voice", params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn delete(
     State(state): State<AppState>,
@@ -361,7 +284,7 @@ async fn delete(
 
 /// The agent's tool definitions, ready to paste into Retell (custom functions) or Vapi
 /// (function tools).
-#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = ToolsView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn tools(
     State(state): State<AppState>,

@@ -1,0 +1,165 @@
+//! The shapes of `/v1/event-types`: what requests send and answers show, with the rules the
+//! document states.
+
+use serde::{Deserialize, Serialize};
+use sked_core::ids::{EventTypeId, HostId};
+use utoipa::ToSchema;
+
+use crate::openapi::{Slug, distinct_ids};
+use crate::patch::nullable;
+
+/// An event type.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EventTypeView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: EventTypeId,
+    /// Unique per tenant: lowercase letters, digits and dashes.
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub duration_minutes: i64,
+    /// Step between candidate starts (the duration unless set).
+    pub slot_interval_minutes: i64,
+    pub buffer_before_minutes: i64,
+    pub buffer_after_minutes: i64,
+    pub min_notice_minutes: i64,
+    pub max_days_ahead: i64,
+    /// Most confirmed bookings per host per local day; `null` is no limit.
+    pub daily_limit: Option<i64>,
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub host_ids: Vec<HostId>,
+    /// `round_robin`, `least_busy`, `priority`, `specific` or `collective`.
+    #[schema(value_type = AssignmentName)]
+    pub assignment: String,
+    pub location: Option<String>,
+    /// Who the host's connected calendar (Google) emails about the event written for a
+    /// booking: `all` (the client gets an invitation), `external_only` or `none`.
+    #[schema(value_type = SendUpdates)]
+    pub send_updates: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// Creates an event type.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEventType {
+    #[schema(value_type = Slug)]
+    pub slug: String,
+    /// 1 to 200 characters, not all white space (kept trimmed).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub title: String,
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 10080)]
+    pub duration_minutes: u32,
+    /// Step between candidate starts (default: the duration).
+    #[schema(minimum = 1, maximum = 10080)]
+    pub slot_interval_minutes: Option<u32>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080, default = 0)]
+    pub buffer_before_minutes: u32,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080, default = 0)]
+    pub buffer_after_minutes: u32,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 527040, default = 0)]
+    pub min_notice_minutes: u32,
+    #[serde(default = "default_days")]
+    #[schema(minimum = 1, maximum = 3660, default = 60)]
+    pub max_days_ahead: u32,
+    /// Most confirmed bookings per host per local day (absent or `null`: no limit).
+    #[schema(minimum = 1, maximum = 10000)]
+    pub daily_limit: Option<u32>,
+    /// Distinct hosts of the tenant, at least one.
+    #[schema(schema_with = distinct_ids)]
+    pub host_ids: Vec<String>,
+    #[serde(default = "default_assignment")]
+    #[schema(value_type = AssignmentName, default = "round_robin")]
+    pub assignment: String,
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+    pub location: Option<String>,
+    /// `all` (default), `external_only` or `none`.
+    #[serde(default = "default_send_updates")]
+    #[schema(value_type = SendUpdates, default = "all")]
+    pub send_updates: String,
+}
+
+/// How an event type picks the host of a booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Assignment)]
+pub enum AssignmentName {
+    RoundRobin,
+    LeastBusy,
+    Priority,
+    Specific,
+    Collective,
+}
+
+/// Who the host's connected calendar emails about a booking's event.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum SendUpdates {
+    All,
+    ExternalOnly,
+    None,
+}
+
+fn default_days() -> u32 {
+    60
+}
+
+fn default_assignment() -> String {
+    "round_robin".into()
+}
+
+fn default_send_updates() -> String {
+    "all".into()
+}
+
+/// Values of `send_updates`.
+pub const SEND_UPDATES: [&str; 3] = ["all", "external_only", "none"];
+
+/// Changes an event type; absent fields stay, `null` clears a nullable one (and leaves the
+/// others).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEventType {
+    #[schema(value_type = Option<Slug>)]
+    pub slug: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 5000)]
+    pub description: Option<Option<String>>,
+    #[schema(minimum = 1, maximum = 10080)]
+    pub duration_minutes: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10080)]
+    pub slot_interval_minutes: Option<Option<u32>>,
+    #[schema(minimum = 0, maximum = 10080)]
+    pub buffer_before_minutes: Option<u32>,
+    #[schema(minimum = 0, maximum = 10080)]
+    pub buffer_after_minutes: Option<u32>,
+    #[schema(minimum = 0, maximum = 527040)]
+    pub min_notice_minutes: Option<u32>,
+    #[schema(minimum = 1, maximum = 3660)]
+    pub max_days_ahead: Option<u32>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
+    pub daily_limit: Option<Option<u32>>,
+    #[schema(schema_with = distinct_ids)]
+    pub host_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<AssignmentName>)]
+    pub assignment: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = "\\S")]
+    pub location: Option<Option<String>>,
+    #[schema(value_type = Option<SendUpdates>)]
+    pub send_updates: Option<String>,
+}

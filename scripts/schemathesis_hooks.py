@@ -1,0 +1,116 @@
+"""Schemathesis hooks for scripts/schemathesis.
+
+`sked_refusals_name_state_rules`: scripts/schemathesis.toml lets a schema-valid request of some
+operations be refused with 422, because some rules are about state or about two fields at once,
+which JSON Schema cannot state. This check holds such a refusal to name only those rules; any
+other 422 on a schema-valid request means the document lacks a constraint the server enforces.
+"""
+
+import re
+
+import schemathesis
+
+# Per operation (method, path regex): the refusals a schema-valid request may meet, as
+# (field regex, message regex) for `validation_failed`, or a problem `code` of its own.
+STATE_RULES = [
+    # A schedule of the tenant (an id the schema can only say is a UUID).
+    ("POST|PATCH", r"^/v1/hosts(/\{id\})?$", [(r"^schedule_id$", r"^no such schedule$")]),
+    # Intervals of a day: the end after the start, no two overlapping; one override per date.
+    ("POST|PATCH", r"^/v1/schedules(/\{id\})?$", [
+        (r"^(weekly\.\w+|overrides\[\d+\]\.intervals)\[\d+\](\.end)?$", r"must be after start|overlaps"),
+        (r"^overrides\[\d+\]\.date$", r"has two overrides"),
+    ]),
+    # Hosts of the tenant; the slug unique in the tenant.
+    ("POST|PATCH", r"^/v1/event-types(/\{id\})?$", [
+        (r"^host_ids\[\d+\]$", r"^no such host$"),
+        (r"^slug$", r"^is already used$"),
+    ]),
+    # Event types of the tenant; the default one of them.
+    ("POST|PATCH", r"^/v1/voice-agents(/\{id\})?$", [
+        (r"^event_type_ids\[\d+\]$", r"^no such event type$"),
+        (r"^default_event_type_id$", r"^must be one of event_type_ids$"),
+    ]),
+    # A block: the end after the start and within a year of it; an RRULE's grammar (which
+    # parts go together, valid dates in UNTIL) is more than a pattern can say.
+    ("POST|PATCH", r"^/v1/hosts/\{id\}/blocks(/\{block_id\})?$", [
+        (r"^end$", r"must be after start|at most a year"),
+        (r"^rrule$", r"."),
+    ]),
+    # A range: `to` after `from` and at most 62 days after it; a host of the event type.
+    ("GET", r"^/v1/hosts/\{id\}/busy$", [
+        (r"^to$", r"must be after from|at most 62 days"),
+        "work_budget_exceeded",
+        "block_unusable",
+    ]),
+    ("GET", r"^/v1/event-types/\{id\}/slots$", [
+        (r"^to$", r"must be after from|at most 62 days|the answer would hold"),
+        (r"^host_id$", r"is not an active host of this event type"),
+        # The blocks stored (state) may repeat too often to expand over the horizon.
+        "work_budget_exceeded",
+        "block_unusable",
+    ]),
+    # A booking: the start must be a slot (state), the host one of the event type's, the same
+    # Idempotency-Key with another body is refused.
+    ("POST", r"^/v1/bookings(/\{id\}/(reschedule|cancel))?$", [
+        (r"^host_id$", r"."),
+        # `metadata` is any object: its keys and values may hold no control character either,
+        # which a schema for any object cannot say.
+        (r"^metadata", r"control characters"),
+        "work_budget_exceeded",
+        "block_unusable",
+        "outside_availability",
+        "idempotency_mismatch",
+        "booking_cancelled",
+    ]),
+    # Calendars of the connection (none exist in this run; the id is the provider's).
+    ("PATCH", r"^/v1/connections/\{id\}$", [
+        (r"^booking_calendar_id$", r"."),
+        (r"^calendars\[\d+\]\.id$", r"is not a calendar of this account"),
+    ]),
+    # A cursor this server gave out (any string is schema-valid).
+    ("GET", r".", [(r"^cursor$", r"is not a cursor this server gave out")]),
+]
+
+
+def _allowed(method, path):
+    rules = []
+    for methods, pattern, entries in STATE_RULES:
+        if method in methods.split("|") and re.search(pattern, path):
+            rules.extend(entries)
+    return rules
+
+
+def _repeats_an_id(body):
+    """Whether an id list repeats an id: the seeded-id dictionaries (scripts/schemathesis) swap
+    generated ids for real ones after generation, which can break `uniqueItems`, so such a
+    request is no longer schema-valid."""
+    if not isinstance(body, dict):
+        return False
+    lists = [body.get(k) for k in ("host_ids", "event_type_ids")]
+    return any(isinstance(v, list) and len(v) != len({str(x) for x in v}) for v in lists)
+
+
+@schemathesis.check
+def sked_refusals_name_state_rules(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code != 422:
+        return None
+    if _repeats_an_id(case.body):
+        return None
+    try:
+        problem = response.json()
+    except ValueError:
+        raise AssertionError("a 422 without a problem document")
+    rules = _allowed(case.method.upper(), case.operation.path)
+    code = problem.get("code")
+    if code != "validation_failed":
+        if code in rules:
+            return None
+        raise AssertionError(f"schema-valid request refused: {code}: {problem.get('detail')}")
+    for error in problem.get("errors", []):
+        field, message = error.get("field", ""), error.get("message", "")
+        if not any(
+            isinstance(r, tuple) and re.search(r[0], field) and re.search(r[1], message) for r in rules
+        ):
+            raise AssertionError(f"schema-valid request refused: `{field}` {message}")
+    return None
