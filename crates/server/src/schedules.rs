@@ -43,8 +43,9 @@ pub struct DateOverride {
     /// Local date, `YYYY-MM-DD`; one override per date.
     #[schema(format = Date, example = "2026-12-24")]
     pub date: String,
-    /// Open intervals that day; they must not overlap.
+    /// Open intervals that day (at most 24); they must not overlap.
     #[serde(default)]
+    #[schema(max_items = 24)]
     pub intervals: Vec<TimeRange>,
 }
 
@@ -58,18 +59,25 @@ pub type Weekly = BTreeMap<String, Vec<TimeRange>>;
 #[serde(deny_unknown_fields)]
 struct WeeklyHours {
     #[serde(default)]
+    #[schema(max_items = 24)]
     mon: Vec<TimeRange>,
     #[serde(default)]
+    #[schema(max_items = 24)]
     tue: Vec<TimeRange>,
     #[serde(default)]
+    #[schema(max_items = 24)]
     wed: Vec<TimeRange>,
     #[serde(default)]
+    #[schema(max_items = 24)]
     thu: Vec<TimeRange>,
     #[serde(default)]
+    #[schema(max_items = 24)]
     fri: Vec<TimeRange>,
     #[serde(default)]
+    #[schema(max_items = 24)]
     sat: Vec<TimeRange>,
     #[serde(default)]
+    #[schema(max_items = 24)]
     sun: Vec<TimeRange>,
 }
 
@@ -105,6 +113,7 @@ pub struct CreateSchedule {
     #[schema(value_type = WeeklyHours)]
     pub weekly: Weekly,
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub overrides: Vec<DateOverride>,
 }
 
@@ -118,6 +127,7 @@ pub struct UpdateSchedule {
     pub time_zone: Option<String>,
     #[schema(value_type = Option<WeeklyHours>)]
     pub weekly: Option<Weekly>,
+    #[schema(max_items = 1000)]
     pub overrides: Option<Vec<DateOverride>>,
 }
 

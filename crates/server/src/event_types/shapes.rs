@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sked_core::ids::{EventTypeId, HostId};
 use utoipa::ToSchema;
 
-use crate::openapi::{Slug, distinct_ids};
+use crate::openapi::{Slug, host_ids};
 use crate::patch::nullable;
 
 /// An event type.
@@ -74,7 +74,7 @@ pub struct CreateEventType {
     #[schema(minimum = 1, maximum = 10000)]
     pub daily_limit: Option<u32>,
     /// Distinct hosts of the tenant, at least one.
-    #[schema(schema_with = distinct_ids)]
+    #[schema(schema_with = host_ids)]
     pub host_ids: Vec<String>,
     #[serde(default = "default_assignment")]
     #[schema(value_type = AssignmentName, default = "round_robin")]
@@ -153,7 +153,7 @@ pub struct UpdateEventType {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     pub daily_limit: Option<Option<u32>>,
-    #[schema(schema_with = distinct_ids)]
+    #[schema(schema_with = host_ids)]
     pub host_ids: Option<Vec<String>>,
     #[schema(value_type = Option<AssignmentName>)]
     pub assignment: Option<String>,

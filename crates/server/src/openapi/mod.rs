@@ -252,12 +252,22 @@ string_schema!(
     "consultation"
 );
 
-/// A list of distinct ids, at least one (`host_ids`, `event_type_ids`).
-pub fn distinct_ids() -> Array {
+/// A list of 1 to `max` distinct ids.
+fn distinct_ids(max: usize) -> Array {
     let id = ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
-    ArrayBuilder::new().items(id).min_items(Some(1)).unique_items(true).build()
+    ArrayBuilder::new().items(id).min_items(Some(1)).max_items(Some(max)).unique_items(true).build()
+}
+
+/// An event type's `host_ids`: 1 to 100 distinct hosts.
+pub fn host_ids() -> Array {
+    distinct_ids(100)
+}
+
+/// A voice agent's `event_type_ids`: 1 to 50 distinct event types.
+pub fn event_type_ids() -> Array {
+    distinct_ids(50)
 }
 
 string_schema!(
@@ -270,19 +280,40 @@ string_schema!(
     "2026-03-09"
 );
 
-/// The years an instant or a date the server reads may be written in: the server takes 1970 to
-/// 2199 (UTC), so any zone's 1971 to 2198 is always inside.
-const YEARS: &str = "^(197[1-9]|19[89][0-9]|20[0-9]{2}|21[0-8][0-9]|219[0-8])-";
+/// A date the server reads, as a pattern: the server takes instants from 1970 to 2199 (UTC), so
+/// any zone's 1971 to 2198 is always inside; days that no month has are left out (and the 29th
+/// of February, which only some years have). A pattern, not a `format`, so that property-based
+/// tests generate these values rather than filter them out of all dates.
+macro_rules! date_pattern {
+    () => {
+        "(197[1-9]|19[89][0-9]|20[0-9]{2}|21[0-8][0-9]|219[0-8])-\
+         ((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+    };
+}
 
-string_schema!(
-    /// An instant the server reads.
-    Instant,
-    "An RFC 3339 instant with an offset, written in the years 1971 to 2198 (the server takes 1970 to 2199, UTC).",
-    Some(YEARS),
-    Some(KnownFormat::DateTime),
-    None,
-    "2026-03-09T14:00:00Z"
-);
+/// A time of day with seconds, up to nine digits of fraction, and `Z` or an offset.
+macro_rules! time_pattern {
+    () => {
+        "T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])"
+    };
+}
+
+const INSTANT: &str = concat!("^", date_pattern!(), time_pattern!(), "$");
+const DATE: &str = concat!("^", date_pattern!(), "$");
+const IN_RANGE: &str = "written in the years 1971 to 2198 (the server takes 1970 to 2199, UTC)";
+
+/// An instant the server reads.
+#[derive(Debug)]
+pub struct Instant;
+
+impl PartialSchema for Instant {
+    fn schema() -> RefOr<Schema> {
+        let description = format!("An RFC 3339 instant with an offset, {IN_RANGE}.");
+        string(&description, Some(INSTANT), None, None, "2026-03-09T14:00:00Z")
+    }
+}
+
+impl ToSchema for Instant {}
 
 /// An instant (RFC 3339) or a local date (`YYYY-MM-DD`).
 #[derive(Debug)]
@@ -290,18 +321,11 @@ pub struct InstantOrDate;
 
 impl PartialSchema for InstantOrDate {
     fn schema() -> RefOr<Schema> {
-        let one = |f| {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(f)))
-                .pattern(Some(YEARS))
-        };
+        let one = |pattern| ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern));
         let either = OneOfBuilder::new()
-            .item(one(KnownFormat::DateTime))
-            .item(one(KnownFormat::Date))
-            .description(Some(
-                "An RFC 3339 instant, or a local date (`YYYY-MM-DD`), written in the years 1971 to 2198 (the server takes 1970 to 2199, UTC).",
-            ));
+            .item(one(INSTANT))
+            .item(one(DATE))
+            .description(Some(format!("An RFC 3339 instant, or a local date (`YYYY-MM-DD`), {IN_RANGE}.")));
         RefOr::T(Schema::OneOf(either.build()))
     }
 }

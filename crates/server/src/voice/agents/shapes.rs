@@ -6,7 +6,7 @@ use serde_json::Value;
 use sked_core::ids::{EventTypeId, VoiceAgentId};
 use utoipa::ToSchema;
 
-use crate::openapi::{TimeZoneName, distinct_ids};
+use crate::openapi::{TimeZoneName, event_type_ids};
 use crate::patch::nullable;
 
 /// A voice agent.
@@ -52,7 +52,7 @@ pub struct CreateVoiceAgent {
     #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub platform_agent_id: Option<String>,
     /// Distinct event types of the tenant, at least one.
-    #[schema(schema_with = distinct_ids)]
+    #[schema(schema_with = event_type_ids)]
     pub event_type_ids: Vec<String>,
     /// One of `event_type_ids` (default: the first).
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -107,7 +107,7 @@ pub struct UpdateVoiceAgent {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = "\\S")]
     pub platform_agent_id: Option<Option<String>>,
-    #[schema(schema_with = distinct_ids)]
+    #[schema(schema_with = event_type_ids)]
     pub event_type_ids: Option<Vec<String>>,
     /// One of `event_type_ids` (the new ones when they change).
     #[schema(value_type = Option<String>, format = Uuid)]
