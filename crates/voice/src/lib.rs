@@ -1,6 +1,10 @@
-//! Retell and Vapi: how they authenticate, and what their requests look like (INTEGRATIONS.md,
-//! sections 1 and 2). Parsing is lenient about what may be absent and strict about what must be
-//! right (signatures, compared in constant time).
+//! Request shapes for Retell and Vapi, the voice platforms whose agents call Sked's tools: how
+//! each authenticates (Retell's `X-Retell-Signature`; Vapi's shared secret, bearer token or
+//! HMAC `x-signature`), and what their tool calls and call events look like. Parsing is lenient
+//! about what may be absent and strict about what must be right (signatures, compared in
+//! constant time). Pure: no I/O, `now` is passed in.
+
+#![forbid(unsafe_code)]
 
 mod retell;
 mod vapi;

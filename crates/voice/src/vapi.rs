@@ -11,7 +11,7 @@ use super::{CallInfo, Signed, TOLERANCE_MS, ToolCall, hex_hmac, hmac, mac_matche
 pub fn verify_vapi(
     secret: &str,
     header_name: &str,
-    headers: &axum::http::HeaderMap,
+    headers: &http::HeaderMap,
     body: &[u8],
     now_ms: i64,
 ) -> Result<Option<Signed>, &'static str> {
@@ -143,17 +143,17 @@ mod tests {
 
     #[test]
     fn vapi_secrets_and_hmac() {
-        let mut h = axum::http::HeaderMap::new();
+        let mut h = http::HeaderMap::new();
         h.insert("x-vapi-secret", "s3cret-value".parse().unwrap());
         assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(None));
         // Other secrets, prefixes, extensions and empty ones alike are refused.
         for wrong in ["other", "s3cret", "s3cret-value-and-more", "", "S3CRET-VALUE"] {
             assert!(verify_vapi(wrong, "x-vapi-secret", &h, b"{}", 0).is_err(), "{wrong}");
         }
-        let mut h = axum::http::HeaderMap::new();
+        let mut h = http::HeaderMap::new();
         h.insert("authorization", "Bearer s3cret-value".parse().unwrap());
         assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(None));
-        let mut h = axum::http::HeaderMap::new();
+        let mut h = http::HeaderMap::new();
         let body = br#"{"message":{}}"#;
         let sig = sign_vapi("k", body, "1700000000");
         h.insert("x-timestamp", "1700000000".parse().unwrap());
@@ -168,6 +168,6 @@ mod tests {
         h.insert("x-signature", sig.parse().unwrap());
         h.insert("x-timestamp", "-9223372036854775808".parse().unwrap());
         assert!(verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000).is_err(), "no overflow");
-        assert!(verify_vapi("k", "x-vapi-secret", &axum::http::HeaderMap::new(), body, 0).is_err());
+        assert!(verify_vapi("k", "x-vapi-secret", &http::HeaderMap::new(), body, 0).is_err());
     }
 }
