@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
-use sked_core::interval::Interval;
+use sked_core::interval::{DAY, Interval};
 use sked_core::recurrence::{ExpandError, MIN_GAP_SECONDS};
 use sked_core::{RecurrenceRule, WorkBudget};
 
@@ -350,4 +350,20 @@ fn a_rule_that_is_not_ascii_is_refused_without_a_panic() {
             Err(_) => panic!("{rule} panics"),
         }
     }
+}
+
+#[test]
+fn a_long_block_costs_the_occurrences_that_reach_into_the_range() {
+    // The work bound the `rrule` fuzz target checks: one step per five minutes of the range,
+    // widened by a day each side *and by the block's duration*, since every occurrence that
+    // starts up to a duration before the range overlaps it. A block of a year (the most the API
+    // takes) every five minutes, over 62 days, visits (62 + 366 + 2) days of occurrences.
+    let five = (0..12).map(|i| (i * 5).to_string()).collect::<Vec<_>>().join(",");
+    let r = RecurrenceRule::parse(&format!("FREQ=HOURLY;BYMINUTE={five}")).unwrap();
+    let start = ts("2026-01-01T00:00:00Z");
+    let range = Interval::new(start + 400 * DAY, start + 462 * DAY);
+    let mut budget = WorkBudget::new(1_000_000);
+    let got = r.occurrences(&TimeZone::UTC, start, start + 366 * DAY, range, &mut budget).unwrap();
+    assert_eq!(got.len() as i64, (62 + 366) * 288 - 1);
+    assert!(budget.spent() <= (62 + 366 + 2) * 288 + 3, "{} steps", budget.spent());
 }
