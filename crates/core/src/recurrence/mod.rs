@@ -88,9 +88,9 @@ impl From<OverBudget> for ExpandError {
 }
 
 impl RecurrenceRule {
-    /// Parses `FREQ=WEEKLY;BYDAY=MO,WE` (an `RRULE:` prefix is accepted). Refused: SECONDLY and
-    /// MINUTELY rules, and any rule that can repeat within [`MIN_GAP_SECONDS`]; `INTERVAL=0`;
-    /// COUNT with UNTIL, or above [`MAX_COUNT`].
+    /// Parses `FREQ=WEEKLY;BYDAY=MO,WE` (an `RRULE:` prefix is accepted). Refused: anything but
+    /// ASCII; SECONDLY and MINUTELY rules, and any rule that can repeat within
+    /// [`MIN_GAP_SECONDS`]; `INTERVAL=0`; COUNT with UNTIL, or above [`MAX_COUNT`].
     pub fn parse(text: &str) -> Result<Self, String> {
         if text.len() > MAX_RULE_LEN {
             return Err(format!("must be at most {MAX_RULE_LEN} characters"));
@@ -100,6 +100,10 @@ impl RecurrenceRule {
             trimmed.strip_prefix("RRULE:").or_else(|| trimmed.strip_prefix("rrule:")).unwrap_or(trimmed);
         if body.is_empty() || body.chars().any(char::is_control) {
             return Err("must be one RRULE line such as FREQ=WEEKLY;BYDAY=MO".into());
+        }
+        // An RRULE is ASCII; the `rrule` crate slices some values by bytes and panics on others.
+        if !body.is_ascii() {
+            return Err("must be ASCII, such as FREQ=WEEKLY;BYDAY=MO".into());
         }
         let mut until = None;
         let mut rest = Vec::new();
@@ -159,8 +163,9 @@ impl RecurrenceRule {
     }
 
     /// The occurrences, as instants, of a block `[start, end)` that repeats by this rule in
-    /// `tz`, which overlap `range`. The first occurrence is the block itself when the rule
-    /// matches its start. Every occurrence visited spends a step of `budget`.
+    /// `tz`, which overlap `range`, sorted by start, each instant once. The first occurrence is
+    /// the block itself when the rule matches its start. Every occurrence visited spends a step
+    /// of `budget`.
     pub fn occurrences(
         &self,
         tz: &TimeZone,
@@ -193,14 +198,22 @@ impl RecurrenceRule {
                 break;
             }
             let Some(s) = resolve(tz, wall) else { continue };
-            if matches!(self.until, Some(Until::Instant(u)) if s > u) {
-                break;
+            match self.until {
+                // Wall times come in order but instants need not: one moved forward by a DST
+                // gap can pass the next ones, so the search goes on a day past UNTIL.
+                Some(Until::Instant(u)) if s > u + DAY => break,
+                Some(Until::Instant(u)) if s > u => continue,
+                _ => {}
             }
             let iv = Interval::new(s, s + duration);
             if iv.overlaps(&range) {
                 out.push(iv);
             }
         }
+        // A moved occurrence can also land on one the rule makes anyway: the same instant is one
+        // occurrence (RFC 5545 §3.8.5.3).
+        out.sort_unstable();
+        out.dedup();
         Ok(out)
     }
 
@@ -232,6 +245,7 @@ impl RecurrenceRule {
             freq: self.rule.get_freq(),
             every: i64::from(self.rule.get_interval()).max(1),
             week_start,
+            whole: !self.rule.get_by_set_pos().is_empty(),
         }
     }
 

@@ -7,6 +7,10 @@
 //! start years back, the expansion starts at the query's lower bound when that period is in
 //! phase, or at the start of the next period in phase: its cost is the occurrences in the query,
 //! whatever the start, frequency or interval.
+//!
+//! BYSETPOS picks among all of a period's matches, so such a rule resumes at the start of the
+//! lower bound's period. Only weeks need it: the `rrule` crate expands a month, a year, a day or
+//! an hour whole from any instant in it, but a week only from that instant on.
 
 use jiff::civil::{Date, DateTime, Weekday};
 use jiff::{ToSpan, Unit};
@@ -20,6 +24,8 @@ pub(super) struct Period {
     pub every: i64,
     /// WKST, for weekly rules.
     pub week_start: Weekday,
+    /// The rule has BYSETPOS: a week must be expanded from its first day.
+    pub whole: bool,
 }
 
 impl Period {
@@ -31,7 +37,10 @@ impl Period {
             return start;
         }
         if passed % self.every == 0 {
-            return lower;
+            return match self.freq {
+                Frequency::Weekly if self.whole => self.period_start(start, passed).unwrap_or(start),
+                _ => lower,
+            };
         }
         let next = (passed / self.every + 1) * self.every;
         self.period_start(start, next).unwrap_or(start)
@@ -80,7 +89,7 @@ mod tests {
     use super::*;
 
     fn period(freq: Frequency, every: i64) -> Period {
-        Period { freq, every, week_start: Weekday::Monday }
+        Period { freq, every, week_start: Weekday::Monday, whole: false }
     }
 
     #[test]
@@ -103,8 +112,11 @@ mod tests {
         let start = date(2026, 1, 7).at(9, 0, 0, 0);
         let lower = date(2026, 1, 22).at(0, 0, 0, 0);
         assert_eq!(period(Frequency::Weekly, 2).resume(start, lower), lower);
-        let p = Period { freq: Frequency::Weekly, every: 3, week_start: Weekday::Sunday };
+        let p = Period { freq: Frequency::Weekly, every: 3, week_start: Weekday::Sunday, whole: false };
         // Weeks from Sunday: 2026-01-04 and, three on, 2026-01-25.
         assert_eq!(p.resume(start, lower), date(2026, 1, 25).at(0, 0, 0, 0));
+        // With BYSETPOS, the whole week of the bound: from Monday 2026-01-19.
+        let p = Period { whole: true, ..period(Frequency::Weekly, 1) };
+        assert_eq!(p.resume(start, lower), date(2026, 1, 19).at(0, 0, 0, 0));
     }
 }

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
-use sked_core::interval::Interval;
+use sked_core::interval::{DAY, Interval};
 use sked_core::recurrence::{ExpandError, MIN_GAP_SECONDS};
 use sked_core::{RecurrenceRule, WorkBudget};
 
@@ -280,4 +280,90 @@ fn a_rule_that_never_occurs_has_no_first_occurrence() {
     assert_eq!(leap.first(&tz, start).unwrap(), Some(ts("2028-02-29T08:00:00Z")));
     let ended = RecurrenceRule::parse("FREQ=DAILY;UNTIL=20251231T000000Z").unwrap();
     assert_eq!(ended.first(&tz, start).unwrap(), None);
+}
+
+#[test]
+fn occurrences_moved_by_a_gap_come_sorted_and_once() {
+    // Found by the `rrule` fuzz target. Half-hourly in New York on 2026-03-08: 02:00 and 02:30
+    // do not exist and move to 03:00 and 03:30, which the rule also produces. Each instant is
+    // one occurrence, and the answer is sorted by start.
+    let got = expand(
+        "FREQ=HOURLY;BYMINUTE=0,30",
+        "America/New_York",
+        "2026-03-08T05:00:00Z",
+        "2026-03-08T05:10:00Z",
+        "2026-03-08T05:00:00Z",
+        "2026-03-08T09:00:00Z",
+    );
+    let starts: Vec<&str> = got.iter().map(|s| &s[11..16]).collect();
+    assert_eq!(starts, ["05:00", "05:30", "06:00", "06:30", "07:00", "07:30", "08:00", "08:30"]);
+}
+
+#[test]
+fn an_until_instant_keeps_what_follows_a_moved_occurrence() {
+    // Lord Howe's half-hour gap on 2026-10-04 (02:00 +10:30 is 02:30 +11): 02:10 moves to 02:40
+    // and 02:25 to 02:55, which comes after 02:45. UNTIL 02:50 (15:50Z) still includes 02:45.
+    let got = expand(
+        "FREQ=HOURLY;BYMINUTE=10,25,45;UNTIL=20261003T155000Z",
+        "Australia/Lord_Howe",
+        "2026-10-03T14:40:00Z",
+        "2026-10-03T14:45:00Z",
+        "2026-10-03T14:00:00Z",
+        "2026-10-03T18:00:00Z",
+    );
+    let starts: Vec<&str> = got.iter().map(|s| &s[11..16]).collect();
+    assert_eq!(starts, ["14:40", "14:55", "15:15", "15:40", "15:45"]);
+}
+
+#[test]
+fn a_weekly_set_position_counts_the_whole_week() {
+    // Found by the `rrule` fuzz target. The first of Monday and Friday, each week, is the
+    // Monday. A query starting mid-week resumed the expansion there, and the first match of the
+    // rest of that week (its Friday) came out as an occurrence.
+    let got = expand(
+        "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=1",
+        "UTC",
+        "2026-01-05T09:00:00Z",
+        "2026-01-05T10:00:00Z",
+        "2026-01-22T00:00:00Z",
+        "2026-02-04T00:00:00Z",
+    );
+    assert_eq!(
+        got,
+        ["2026-01-26T09:00:00Z/2026-01-26T10:00:00Z", "2026-02-02T09:00:00Z/2026-02-02T10:00:00Z"]
+    );
+}
+
+#[test]
+fn a_rule_that_is_not_ascii_is_refused_without_a_panic() {
+    // Found by the `rrule` fuzz target: the `rrule` crate cut "WEԴH" inside its `Դ` and
+    // panicked, so a block's rule was a 500 and a Google event's rule panicked its calendar's sync.
+    for rule in [
+        "FREQ=MONTHLY;BYDAY=MO,TU,WEԴH,FR;BYSETPOS=-5",
+        "FREQ=WEEKLY;BYDAY=éH",
+        "FREQ=WEEKLY;BYDAY=MO,TU",
+        "FREQ=DAİLY",
+    ] {
+        let got = std::panic::catch_unwind(|| RecurrenceRule::parse(rule));
+        match got {
+            Ok(r) => assert_eq!(r.is_ok(), rule.is_ascii(), "{rule}: {r:?}"),
+            Err(_) => panic!("{rule} panics"),
+        }
+    }
+}
+
+#[test]
+fn a_long_block_costs_the_occurrences_that_reach_into_the_range() {
+    // The work bound the `rrule` fuzz target checks: one step per five minutes of the range,
+    // widened by a day each side *and by the block's duration*, since every occurrence that
+    // starts up to a duration before the range overlaps it. A block of a year (the most the API
+    // takes) every five minutes, over 62 days, visits (62 + 366 + 2) days of occurrences.
+    let five = (0..12).map(|i| (i * 5).to_string()).collect::<Vec<_>>().join(",");
+    let r = RecurrenceRule::parse(&format!("FREQ=HOURLY;BYMINUTE={five}")).unwrap();
+    let start = ts("2026-01-01T00:00:00Z");
+    let range = Interval::new(start + 400 * DAY, start + 462 * DAY);
+    let mut budget = WorkBudget::new(1_000_000);
+    let got = r.occurrences(&TimeZone::UTC, start, start + 366 * DAY, range, &mut budget).unwrap();
+    assert_eq!(got.len() as i64, (62 + 366) * 288 - 1);
+    assert!(budget.spent() <= (62 + 366 + 2) * 288 + 3, "{} steps", budget.spent());
 }

@@ -14,9 +14,11 @@
 //! `replayed` (Retell signs each retry anew).
 
 pub mod agents;
-pub mod platform;
 pub mod speech;
 pub mod tools;
+
+/// Retell's and Vapi's request shapes and signatures ([`sked_voice`]).
+pub use sked_voice as platform;
 
 use axum::Json;
 use axum::extract::State;

@@ -11,7 +11,7 @@ use super::{CallInfo, Signed, TOLERANCE_MS, ToolCall, hex_hmac, hmac, mac_matche
 pub fn verify_vapi(
     secret: &str,
     header_name: &str,
-    headers: &axum::http::HeaderMap,
+    headers: &http::HeaderMap,
     body: &[u8],
     now_ms: i64,
 ) -> Result<Option<Signed>, &'static str> {
@@ -59,6 +59,10 @@ pub enum VapiRequest {
     Other(String),
 }
 
+/// Most tool calls one message may carry: each can book, so a message is bounded like any
+/// other request (an assistant calls one or two tools at a time).
+pub const MAX_TOOL_CALLS: usize = 16;
+
 /// Reads a Vapi server message (`{"message": {...}}`).
 pub fn parse_vapi(body: &Value) -> Result<VapiRequest, String> {
     let m = body.get("message").ok_or("the body has no `message`")?;
@@ -77,6 +81,9 @@ pub fn parse_vapi(body: &Value) -> Result<VapiRequest, String> {
                 .or_else(|| m.get("toolCalls"))
                 .and_then(Value::as_array)
                 .ok_or("`tool-calls` without `toolCallList`")?;
+            if list.len() > MAX_TOOL_CALLS {
+                return Err(format!("a message carries at most {MAX_TOOL_CALLS} tool calls"));
+            }
             let calls = list
                 .iter()
                 .map(|c| {
@@ -142,18 +149,26 @@ mod tests {
     }
 
     #[test]
+    fn a_message_carries_a_bounded_number_of_tool_calls() {
+        let call = json!({"id": "t", "function": {"name": "check_availability", "arguments": {}}});
+        let many = |n| json!({"message": {"type": "tool-calls", "toolCallList": vec![call.clone(); n]}});
+        assert!(parse_vapi(&many(MAX_TOOL_CALLS)).is_ok());
+        assert!(parse_vapi(&many(MAX_TOOL_CALLS + 1)).unwrap_err().contains("at most"));
+    }
+
+    #[test]
     fn vapi_secrets_and_hmac() {
-        let mut h = axum::http::HeaderMap::new();
+        let mut h = http::HeaderMap::new();
         h.insert("x-vapi-secret", "s3cret-value".parse().unwrap());
         assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(None));
         // Other secrets, prefixes, extensions and empty ones alike are refused.
         for wrong in ["other", "s3cret", "s3cret-value-and-more", "", "S3CRET-VALUE"] {
             assert!(verify_vapi(wrong, "x-vapi-secret", &h, b"{}", 0).is_err(), "{wrong}");
         }
-        let mut h = axum::http::HeaderMap::new();
+        let mut h = http::HeaderMap::new();
         h.insert("authorization", "Bearer s3cret-value".parse().unwrap());
         assert_eq!(verify_vapi("s3cret-value", "x-vapi-secret", &h, b"{}", 0), Ok(None));
-        let mut h = axum::http::HeaderMap::new();
+        let mut h = http::HeaderMap::new();
         let body = br#"{"message":{}}"#;
         let sig = sign_vapi("k", body, "1700000000");
         h.insert("x-timestamp", "1700000000".parse().unwrap());
@@ -168,6 +183,6 @@ mod tests {
         h.insert("x-signature", sig.parse().unwrap());
         h.insert("x-timestamp", "-9223372036854775808".parse().unwrap());
         assert!(verify_vapi("k", "x-vapi-secret", &h, body, 1_700_000_000_000).is_err(), "no overflow");
-        assert!(verify_vapi("k", "x-vapi-secret", &axum::http::HeaderMap::new(), body, 0).is_err());
+        assert!(verify_vapi("k", "x-vapi-secret", &http::HeaderMap::new(), body, 0).is_err());
     }
 }

@@ -1,6 +1,10 @@
-//! Retell and Vapi: how they authenticate, and what their requests look like (INTEGRATIONS.md,
-//! sections 1 and 2). Parsing is lenient about what may be absent and strict about what must be
-//! right (signatures, compared in constant time).
+//! Request shapes for Retell and Vapi, the voice platforms whose agents call Sked's tools: how
+//! each authenticates (Retell's `X-Retell-Signature`; Vapi's shared secret, bearer token or
+//! HMAC `x-signature`), and what their tool calls and call events look like. Parsing is lenient
+//! about what may be absent and strict about what must be right (signatures, compared in
+//! constant time). Pure: no I/O, `now` is passed in.
+
+#![forbid(unsafe_code)]
 
 mod retell;
 mod vapi;
@@ -64,7 +68,8 @@ pub struct Signed {
 
 impl Signed {
     pub(crate) fn new(mac: &[u8], ts_ms: i64) -> Self {
-        Self { digest: hex::encode(mac), until: (ts_ms + TOLERANCE_MS).div_euclid(1_000) + 1 }
+        // Saturating: a timestamp is only as sane as the clock it is checked against.
+        Self { digest: hex::encode(mac), until: ts_ms.saturating_add(TOLERANCE_MS).div_euclid(1_000) + 1 }
     }
 }
 
@@ -120,5 +125,19 @@ mod tests {
         assert!(mac_matches(&mac, &hex::encode(mac).to_uppercase()));
         assert!(!mac_matches(&mac, &hex::encode(&mac[..31])));
         assert!(!mac_matches(&mac, "zz"));
+    }
+
+    #[test]
+    fn signatures_at_the_end_of_time_do_not_overflow() {
+        // Found by the `voice` fuzz target: `until` overflowed for a clock near i64::MAX.
+        let now = i64::MAX - 0x92;
+        let header = sign_retell("k", b"{}", now);
+        let signed = verify_retell("k", Some(&header), b"{}", now).unwrap();
+        assert_eq!(signed.until, i64::MAX / 1_000 + 1);
+        let ts = now.to_string();
+        let mut h = http::HeaderMap::new();
+        h.insert("x-timestamp", ts.parse().unwrap());
+        h.insert("x-signature", sign_vapi("k", b"{}", &ts).parse().unwrap());
+        assert!(verify_vapi("k", "x-vapi-secret", &h, b"{}", now).unwrap().is_some());
     }
 }
