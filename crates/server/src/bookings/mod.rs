@@ -27,6 +27,12 @@ mod shapes;
 
 pub use shapes::*;
 
+/// An optional `host_id`; a malformed one is reported in `errors`.
+fn host_id(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<HostId> {
+    let parsed = text.map(str::parse::<HostId>)?;
+    parsed.map_err(|_| errors.push(FieldError::new("host_id", "is not an id"))).ok()
+}
+
 /// Validates a booking request; every invalid field is reported.
 fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     let mut errors = Vec::new();
@@ -57,14 +63,7 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     {
         errors.push(e);
     }
-    let host_id = match b.host_id.as_deref().map(str::parse::<HostId>) {
-        Some(Ok(h)) => Some(h),
-        Some(Err(_)) => {
-            errors.push(FieldError::new("host_id", "is not an id"));
-            None
-        }
-        None => None,
-    };
+    let host_id = host_id(b.host_id.as_deref(), &mut errors);
     let metadata = b.metadata.unwrap_or_else(|| Value::Object(Default::default()));
     if !metadata.is_object() {
         errors.push(FieldError::new("metadata", "must be a JSON object"));
@@ -247,14 +246,7 @@ async fn reschedule(
     let req: RescheduleBooking = body.parse()?;
     let mut errors = Vec::new();
     let start = parse_instant("start", &req.start).map_err(|e| errors.push(e)).ok();
-    let host = match req.host_id.as_deref().map(str::parse::<HostId>) {
-        Some(Ok(h)) => Some(h),
-        Some(Err(_)) => {
-            errors.push(FieldError::new("host_id", "is not an id"));
-            None
-        }
-        None => None,
-    };
+    let host = host_id(req.host_id.as_deref(), &mut errors);
     let reason = sked_core::booking::reason(req.reason.as_deref()).map_err(|e| errors.push(e)).ok().flatten();
     let Some(start) = start.filter(|_| errors.is_empty()) else { return Err(ApiError::Validation(errors)) };
     let w =

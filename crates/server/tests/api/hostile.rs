@@ -163,6 +163,9 @@ async fn slot_answers_have_a_size_bound() {
         let r = app.get(&format!("/v1/event-types/{et}/slots?from=2026-03-03&to=2026-03-24")).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.body["slots_by_date"]["2026-03-03"].as_array().unwrap().len(), 1_440);
+        // The largest answer allowed stays within a few megabytes (the unbounded one was 146 MB).
+        let bytes = serde_json::to_vec(&r.body).unwrap().len();
+        assert!(bytes < 5 << 20, "{bytes} bytes");
         app
     })
     .await;
