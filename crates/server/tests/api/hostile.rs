@@ -145,21 +145,31 @@ async fn an_hourly_block_holds_across_a_long_horizon_and_too_much_work_is_a_422(
 async fn slot_answers_have_a_size_bound() {
     on_each_store(|app| async move {
         let all_day = json!([{"start": "00:00", "end": "24:00"}]);
-        let week = json!({"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day});
-        let s = app.post("/v1/schedules", json!({"name": "Always", "time_zone": "UTC", "weekly": week})).await;
-        let h = app.post("/v1/hosts", json!({"name": "Ann", "time_zone": "UTC", "schedule_id": s.id()})).await;
+        let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let week: serde_json::Map<String, serde_json::Value> =
+            days.iter().map(|d| ((*d).to_owned(), all_day.clone())).collect();
+        let s =
+            app.post("/v1/schedules", json!({"name": "Always", "time_zone": "UTC", "weekly": week})).await;
+        let h =
+            app.post("/v1/hosts", json!({"name": "Ann", "time_zone": "UTC", "schedule_id": s.id()})).await;
         let e = app
             .post(
                 "/v1/event-types",
-                json!({"slug": "minute", "title": "A minute", "duration_minutes": 1, "slot_interval_minutes": 1,
-                    "min_notice_minutes": 0, "max_days_ahead": 90, "host_ids": [h.id()], "assignment": "round_robin"}),
+                json!({"slug": "minute", "title": "A minute", "duration_minutes": 1,
+                    "slot_interval_minutes": 1, "min_notice_minutes": 0, "max_days_ahead": 90,
+                    "host_ids": [h.id()], "assignment": "round_robin"}),
             )
             .await;
         assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
         let et = e.id();
         // 62 days of one-minute slots: 89,280 slots, each with its host.
         let r = app.get(&format!("/v1/event-types/{et}/slots?from=2026-03-03&to=2026-05-04")).await;
-        assert_eq!((r.status, r.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["to".to_owned()]), "{}", r.body);
+        assert_eq!(
+            (r.status, r.fields()),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["to".to_owned()]),
+            "{}",
+            r.body
+        );
         let r = app.get(&format!("/v1/event-types/{et}/slots?from=2026-03-03&to=2026-03-24")).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.body["slots_by_date"]["2026-03-03"].as_array().unwrap().len(), 1_440);
@@ -299,10 +309,13 @@ async fn control_characters_from_a_voice_caller_never_reach_the_store() {
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
         let path = format!("{}/v1/voice/retell/{}", app.base, a.id());
-        let call = json!({"call_id": "c\u{0}1", "from_number": "+1555\u{0}", "retell_llm_dynamic_variables": {"time_zone": "localtime"}});
+        let call = json!({"call_id": "c\u{0}1", "from_number": "+1555\u{0}",
+            "retell_llm_dynamic_variables": {"time_zone": "localtime"}});
         for (n, body) in [
-            json!({"name": "book_appointment", "args": {"start": "2026-03-03T15:00:00Z", "name": "Pat\u{0}"}, "call": call}),
-            json!({"name": "book_appointment", "args": {"start": "2026-03-03T15:00:00Z", "name": "Pat", "notes": "\u{0}"}, "call": call}),
+            json!({"name": "book_appointment", "call": call,
+                "args": {"start": "2026-03-03T15:00:00Z", "name": "Pat\u{0}"}}),
+            json!({"name": "book_appointment", "call": call,
+                "args": {"start": "2026-03-03T15:00:00Z", "name": "Pat", "notes": "\u{0}"}}),
             json!({"event": "call_analyzed", "call": call}),
         ]
         .into_iter()
@@ -333,11 +346,17 @@ async fn every_list_and_string_has_a_bound() {
     on_each_store(|app| async move {
         let World { schedule, event_type, .. } = world(&app).await;
         let overrides: Vec<_> = (0..1_001)
-            .map(|i| json!({"date": (jiff::civil::date(2027, 1, 1) + jiff::Span::new().days(i)).to_string(), "intervals": []}))
+            .map(|i| {
+                let date = jiff::civil::date(2027, 1, 1) + jiff::Span::new().days(i);
+                json!({"date": date.to_string(), "intervals": []})
+            })
             .collect();
         let r = app.patch(&format!("/v1/schedules/{schedule}"), json!({"overrides": overrides})).await;
         assert_eq!(r.fields(), vec!["overrides".to_owned()], "{}", r.body);
-        let day: Vec<_> = (0..25).map(|h| json!({"start": format!("{h:02}:00"), "end": format!("{h:02}:30")})).take(24).chain([json!({"start": "23:40", "end": "23:50"})]).collect();
+        let day: Vec<_> = (0..24)
+            .map(|h| json!({"start": format!("{h:02}:00"), "end": format!("{h:02}:30")}))
+            .chain([json!({"start": "23:40", "end": "23:50"})])
+            .collect();
         let r = app.patch(&format!("/v1/schedules/{schedule}"), json!({"weekly": {"mon": day}})).await;
         assert_eq!(r.fields(), vec!["weekly.mon".to_owned()], "{}", r.body);
         let many: Vec<String> = (0..101).map(|_| uuid::Uuid::now_v7().to_string()).collect();
