@@ -32,7 +32,8 @@ pub trait Dialect: Database {
         pool: &Pool<Self>,
     ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send;
 
-    /// True when the error is the exclusion constraint refusing overlapping occupancy.
+    /// True when the error is the database refusing overlapping occupancy
+    /// ([`OVERLAP_CONSTRAINT`]).
     fn is_overlap(err: &sqlx::Error) -> bool;
 
     /// Rows a statement changed.
@@ -41,6 +42,10 @@ pub trait Dialect: Database {
     /// Periodic housekeeping that should not run on the write path.
     fn maintain(pool: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 }
+
+/// The database's own rule against double booking: PostgreSQL's exclusion constraint, SQLite's
+/// triggers (they refuse with this name as their message).
+pub const OVERLAP_CONSTRAINT: &str = "booking_hosts_no_overlap";
 
 impl Dialect for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
@@ -57,8 +62,11 @@ impl Dialect for Sqlite {
         pool.begin_with("BEGIN IMMEDIATE")
     }
 
-    fn is_overlap(_: &sqlx::Error) -> bool {
-        false
+    fn is_overlap(err: &sqlx::Error) -> bool {
+        // The triggers of migration 0006 raise SQLITE_CONSTRAINT_TRIGGER (1811) with the
+        // constraint's name, the same name PostgreSQL's exclusion constraint has.
+        err.as_database_error()
+            .is_some_and(|e| e.code().as_deref() == Some("1811") && e.message() == OVERLAP_CONSTRAINT)
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
@@ -87,8 +95,10 @@ impl Dialect for Postgres {
     }
 
     fn is_overlap(err: &sqlx::Error) -> bool {
-        // 23P01: exclusion_violation.
-        err.as_database_error().and_then(|e| e.code()).is_some_and(|c| c == "23P01")
+        // 23P01: exclusion_violation, of the named constraint.
+        err.as_database_error().is_some_and(|e| {
+            e.code().as_deref() == Some("23P01") && e.constraint() == Some(OVERLAP_CONSTRAINT)
+        })
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {

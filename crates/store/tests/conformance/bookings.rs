@@ -362,3 +362,67 @@ async fn long_bookings_are_seen_from_deep_inside_them() {
     })
     .await;
 }
+
+/// Runs `sql` (binding `ids` as UUIDs) straight on the database, past the store's own checks.
+async fn raw(
+    db: &sked_test_utils::TestDb,
+    sql: &'static str,
+    ids: &[uuid::Uuid],
+    times: &[i64],
+) -> Result<(), String> {
+    macro_rules! run {
+        ($pool:expr) => {{
+            let mut q = sqlx::query(sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            for t in times {
+                q = q.bind(*t);
+            }
+            q.execute(&$pool).await.map(drop).map_err(|e| e.to_string())
+        }};
+    }
+    match db.backend {
+        Backend::Sqlite => run!(sqlx::SqlitePool::connect(&db.url).await.unwrap()),
+        Backend::Postgres => run!(sqlx::PgPool::connect(&db.url).await.unwrap()),
+    }
+}
+
+#[tokio::test]
+async fn the_database_itself_refuses_overlapping_occupancy() {
+    // Past the booking flow and the store's own check, the database refuses a second active row
+    // of one host over the same time: PostgreSQL's exclusion constraint, SQLite's triggers.
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let a = w.hosts[0].id;
+        let first = booking(&w, &[a], T0, "GGGGGG");
+        let later = booking(&w, &[a], T0 + 7_200, "GGGGG2");
+        s.create_booking(&write(first.clone(), "created")).await.unwrap();
+        s.create_booking(&write(later.clone(), "created")).await.unwrap();
+        // Moving the later booking's row onto the first one's time.
+        let moved = raw(
+            &db,
+            "UPDATE booking_hosts SET blocked_start = $2, blocked_end = $3 WHERE booking_id = $1",
+            &[later.id.0],
+            &[T0 + 600, T0 + 1_200],
+        )
+        .await;
+        assert!(moved.unwrap_err().contains("booking_hosts_no_overlap"));
+        // Writing a new row there.
+        raw(&db, "DELETE FROM booking_hosts WHERE booking_id = $1", &[later.id.0], &[]).await.unwrap();
+        let insert = "INSERT INTO booking_hosts (booking_id, host_id, tenant_id, position, active, \
+             blocked_start, blocked_end, event_type_id, start_at) VALUES ($1, $2, $3, 0, TRUE, $5, $6, $4, $5)";
+        let ids = [later.id.0, a.0, w.tenant.0, w.event_type.id.0];
+        let inserted = raw(&db, insert, &ids, &[T0 + 600, T0 + 1_200]).await;
+        assert!(inserted.unwrap_err().contains("booking_hosts_no_overlap"));
+        // Next to it (half-open intervals), and as an inactive row, it is fine.
+        raw(&db, insert, &ids, &[T0 + 2_400, T0 + 3_000]).await.unwrap();
+        raw(&db, "UPDATE booking_hosts SET active = FALSE WHERE booking_id = $1", &[first.id.0], &[]).await.unwrap();
+        raw(&db, "UPDATE booking_hosts SET blocked_start = $2, blocked_end = $3 WHERE booking_id = $1", &[later.id.0], &[T0, T0 + 600])
+            .await
+            .unwrap();
+        db
+    })
+    .await;
+}
