@@ -27,6 +27,7 @@ pub mod busy;
 pub mod clock;
 pub mod contact;
 pub mod error;
+pub mod hours;
 pub mod ids;
 pub mod interval;
 pub mod local;

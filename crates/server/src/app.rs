@@ -22,12 +22,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{KeyCache, Limiter};
-use crate::availability::AvailabilityCache;
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{BOOKING_EVENT, BookingEvents};
 use crate::guard::Failures;
-use crate::idempotency::RETENTION_SECS;
+use sked_app::idempotency::RETENTION_SECS;
 
 use crate::state::{AppState, Inner};
 use crate::{
@@ -93,7 +92,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen).await?;
         let base_url = settings.base_url(&listener.local_addr()?.to_string());
         let state = AppState::new(Inner {
-            availability: AvailabilityCache::new(store.clone()),
+            app: sked_app::App::new(store.clone(), clock.clone(), worker.waker()),
             store,
             clock,
             keys: KeyCache::default(),

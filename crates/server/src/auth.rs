@@ -74,6 +74,13 @@ pub struct TenantAuth {
     pub caller: Caller,
 }
 
+impl TenantAuth {
+    /// The caller as the booking flows record it.
+    pub fn actor(&self) -> sked_app::Actor {
+        sked_app::Actor { tenant: self.tenant, name: self.caller.actor() }
+    }
+}
+
 /// A request authenticated with the operator key.
 #[derive(Clone, Copy, Debug)]
 pub struct OperatorAuth;

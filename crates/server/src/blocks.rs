@@ -14,7 +14,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TenantAuth;
-use crate::availability::{EXPANSION_BUDGET, block_occurrences};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::openapi::Instant;
@@ -22,6 +21,7 @@ use crate::pagination::{ListQuery, Paged};
 use crate::patch::{apply, nullable};
 use crate::state::AppState;
 use crate::time::{parse_instant, rfc3339};
+use sked_app::availability::{EXPANSION_BUDGET, block_occurrences};
 
 /// Longest range `busy` answers for.
 pub const MAX_RANGE_DAYS: i64 = 62;
@@ -162,14 +162,12 @@ async fn checked(
     rrule: Option<String>,
     zone: TimeZone,
 ) -> Result<(String, i64, i64, Option<String>), ApiError> {
-    state.availability.compute(move || validate(&title, &start, &end, rrule.as_deref(), &zone)).await
+    state.app.availability.compute(move || validate(&title, &start, &end, rrule.as_deref(), &zone)).await
 }
 
 /// The zone a host's blocks repeat in.
 fn host_zone(h: &sked_store::Host) -> Result<TimeZone, ApiError> {
-    TimeZone::get(&h.time_zone).map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!("stored zone `{}` of host {} is unknown", h.time_zone, h.id))
-    })
+    Ok(sked_app::availability::stored_zone(&h.time_zone)?)
 }
 
 /// Routes of this resource.
@@ -332,6 +330,7 @@ async fn busy(
     let bookings =
         BusyTimeline::from_intervals(occupancy.iter().map(|o| Interval::new(o.blocked_start, o.blocked_end)));
     let blocked = state
+        .app
         .availability
         .compute(move || {
             let mut budget = WorkBudget::new(EXPANSION_BUDGET);
@@ -339,7 +338,7 @@ async fn busy(
             for b in &blocks {
                 spans.extend(block_occurrences(b, &zone, range, &mut budget)?);
             }
-            Ok(BusyTimeline::from_intervals(spans))
+            Ok::<_, ApiError>(BusyTimeline::from_intervals(spans))
         })
         .await?;
     let external = state

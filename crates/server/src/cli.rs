@@ -241,7 +241,7 @@ async fn print_tour(url: &str, demo: &Demo, store: &DynStore, now: i64) {
     let et = demo.event_type;
     let today = sked_core::interval::timestamp(now).strftime("%Y-%m-%d").to_string();
     let week = sked_core::interval::timestamp(now + 7 * 86_400).strftime("%Y-%m-%d").to_string();
-    let first = crate::availability::AvailabilityCache::new(store.clone())
+    let first = sked_app::AvailabilityCache::new(store.clone())
         .get(demo.tenant, et, now)
         .await
         .ok()

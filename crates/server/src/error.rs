@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
+use sked_app::{AppError, rfc3339};
 use sked_core::FieldError;
 use sked_store::StoreError;
 use utoipa::ToSchema;
@@ -186,5 +187,48 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         }
         res
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let client = |status, code, detail: String| Self::Client { status, code, detail };
+        match e {
+            AppError::Invalid(errors) => Self::Validation(errors),
+            AppError::NotFound(what) => Self::not_found(what),
+            AppError::Unavailable { refusal, alternatives } => {
+                let (status, code) = if refusal.is_taken() {
+                    (StatusCode::CONFLICT, "slot_unavailable")
+                } else {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "outside_availability")
+                };
+                let alternatives = alternatives
+                    .into_iter()
+                    .map(|a| crate::slots::SlotView { start: rfc3339(a.start), end: rfc3339(a.end), host_ids: a.host_ids })
+                    .collect::<Vec<_>>();
+                Self::Unbookable {
+                    status,
+                    code,
+                    detail: refusal.detail(),
+                    alternatives: serde_json::to_value(alternatives).unwrap_or_default(),
+                }
+            }
+            AppError::Rejected(detail) => Self::conflict(detail),
+            AppError::Stale => Self::conflict("the booking kept changing; try again"),
+            AppError::IdempotencyMismatch => client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_mismatch",
+                "this Idempotency-Key was used with a different request".into(),
+            ),
+            AppError::IdempotencyInProgress => client(
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key was completed concurrently; send it again to get its answer"
+                    .into(),
+            ),
+            AppError::BlockUnusable(detail) => client(StatusCode::UNPROCESSABLE_ENTITY, "block_unusable", detail),
+            AppError::OverBudget(detail) => Self::over_budget(detail),
+            AppError::Internal(e) => Self::Internal(e),
+        }
     }
 }

@@ -1,22 +1,16 @@
-//! `Idempotency-Key` on the POSTs that create or change a booking.
-//!
-//! The first successful answer is stored in the same transaction as the change it reports, with
-//! a hash of the request (method, path, body). The same key with the same request returns that
-//! answer again (with `Idempotent-Replayed: true`); with another request it is a 422
-//! `idempotency_mismatch`. Failed requests store nothing, so they can be retried with the same
-//! key. Keys are kept for at least 24 hours.
+//! `Idempotency-Key` on the POSTs that create or change a booking: the header read, the request
+//! fingerprinted (method, path, body) and a stored answer replayed with
+//! `Idempotent-Replayed: true`. The rules themselves (stored with the change, a mismatch
+//! refused, kept at least 24 hours) are the application layer's ([`sked_app::idempotency`]).
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
+use sked_app::Idempotency;
 use sked_core::ids::TenantId;
 use sked_store::IdempotentResponse;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// How long keys are kept before they may be purged (at least the 24 hours promised).
-pub const RETENTION_SECS: i64 = 48 * 3_600;
 
 /// The `Idempotency-Key` header, as the document shows it.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -29,73 +23,28 @@ pub struct IdempotencyHeader {
     idempotency_key: Option<String>,
 }
 
-/// The idempotency key of a request, if it sent one.
-#[derive(Clone, Debug)]
-pub struct IdempotencyKey {
-    key: String,
-    hash: Vec<u8>,
+/// The `Idempotency-Key` of a request, if it sent one, fingerprinted by method, path and body.
+pub fn from_request(
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Option<Idempotency>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let bad = |m: String| ApiError::field("Idempotency-Key", m);
+    let key = value.to_str().map_err(|_| bad("must be 1 to 255 visible ASCII characters".into()))?;
+    Idempotency::new(key, &[method.as_bytes(), path.as_bytes(), body]).map(Some).map_err(bad)
 }
 
-impl IdempotencyKey {
-    /// Reads the header; hashes the request.
-    pub fn from_request(
-        headers: &HeaderMap,
-        method: &str,
-        path: &str,
-        body: &[u8],
-    ) -> Result<Option<Self>, ApiError> {
-        let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-        let key =
-            value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 255).ok_or_else(
-                || ApiError::field("Idempotency-Key", "must be 1 to 255 visible ASCII characters"),
-            )?;
-        let mut h = Sha256::new();
-        h.update(method.as_bytes());
-        h.update([0]);
-        h.update(path.as_bytes());
-        h.update([0]);
-        h.update(body);
-        Ok(Some(Self { key: key.to_owned(), hash: h.finalize().to_vec() }))
-    }
-
-    /// The stored answer to this key, if any: replayed when the request matches, refused when
-    /// it does not.
-    pub async fn replay(&self, state: &AppState, tenant: TenantId) -> Result<Option<Response>, ApiError> {
-        Ok(self.stored(state, tenant).await?.map(|s| stored_response(&s)))
-    }
-
-    /// The stored answer to this key if the request matches it (a mismatch is refused).
-    pub async fn stored(
-        &self,
-        state: &AppState,
-        tenant: TenantId,
-    ) -> Result<Option<IdempotentResponse>, ApiError> {
-        let stored = state
-            .store
-            .idempotent_response(tenant, &self.key)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        match stored {
-            Some(s) if s.request_hash != self.hash => Err(ApiError::Client {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "idempotency_mismatch",
-                detail: "this Idempotency-Key was used with a different request".into(),
-            }),
-            other => Ok(other),
-        }
-    }
-
-    /// The record to store with the change.
-    pub fn record(&self, tenant: TenantId, status: StatusCode, body: &str, now: i64) -> IdempotentResponse {
-        IdempotentResponse {
-            tenant_id: tenant,
-            key: self.key.clone(),
-            request_hash: self.hash.clone(),
-            status: i64::from(status.as_u16()),
-            response: body.to_owned(),
-            created_at: now,
-        }
-    }
+/// The stored answer to `idem`, replayed as it was first answered, if this request was made
+/// before.
+pub async fn replay(
+    state: &AppState,
+    tenant: TenantId,
+    idem: Option<&Idempotency>,
+) -> Result<Option<Response>, ApiError> {
+    let Some(k) = idem else { return Ok(None) };
+    Ok(k.stored(&state.app, tenant).await?.map(|s| stored_response(&s)))
 }
 
 fn stored_response(s: &IdempotentResponse) -> Response {

@@ -8,9 +8,7 @@
 
 pub mod app;
 pub mod auth;
-pub mod availability;
 pub mod blocks;
-pub mod booking_flow;
 pub mod bookings;
 pub mod bootstrap;
 pub mod calendars;

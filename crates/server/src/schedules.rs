@@ -1,16 +1,12 @@
 //! `/v1/schedules`: weekly hours and date overrides in one zone.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use sked_core::FieldError;
+use sked_core::hours::{self, Weekly, validate};
 use sked_core::ids::ScheduleId;
-use sked_core::local::parse_zone;
-use sked_core::schedule::{DayHours, Schedule as CoreSchedule, WEEKDAY_KEYS};
 use sked_store::Schedule;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,33 +20,35 @@ use crate::pagination::{ListQuery, Paged};
 use crate::state::AppState;
 use crate::time::rfc3339;
 
+// The document's forms of `sked_core::hours::{TimeRange, DateOverride}`, which requests are
+// read into.
+
 /// `[start, end)` in local wall time, `HH:MM`; `end` may be `24:00`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
 #[serde(deny_unknown_fields)]
-pub struct TimeRange {
+struct TimeRange {
     /// Opening time, `HH:MM`.
     #[schema(value_type = LocalTime)]
-    pub start: String,
+    start: String,
     /// Closing time, `HH:MM` (exclusive; `24:00` is the end of the day); after `start`.
     #[schema(value_type = LocalEndTime)]
-    pub end: String,
+    end: String,
 }
 
 /// The hours of one date, replacing its weekday's (no intervals = closed).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
 #[serde(deny_unknown_fields)]
-pub struct DateOverride {
+struct DateOverride {
     /// Local date, `YYYY-MM-DD`; one override per date.
     #[schema(format = Date, example = "2026-12-24")]
-    pub date: String,
+    date: String,
     /// Open intervals that day (at most 24); they must not overlap.
     #[serde(default)]
     #[schema(max_items = 24)]
-    pub intervals: Vec<TimeRange>,
+    intervals: Vec<TimeRange>,
 }
-
-/// Weekday (`mon` … `sun`) to its open intervals; a missing day is closed.
-pub type Weekly = BTreeMap<String, Vec<TimeRange>>;
 
 /// The document's form of [`Weekly`]: a weekday's intervals must not overlap; a missing day is
 /// closed.
@@ -92,7 +90,8 @@ pub struct ScheduleView {
     pub time_zone: String,
     #[schema(value_type = WeeklyHours)]
     pub weekly: Weekly,
-    pub overrides: Vec<DateOverride>,
+    #[schema(value_type = Vec<DateOverride>)]
+    pub overrides: Vec<hours::DateOverride>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -114,7 +113,8 @@ pub struct CreateSchedule {
     pub weekly: Weekly,
     #[serde(default)]
     #[schema(max_items = 1000)]
-    pub overrides: Vec<DateOverride>,
+    #[schema(value_type = Vec<DateOverride>)]
+    pub overrides: Vec<hours::DateOverride>,
 }
 
 /// Changes a schedule; absent fields stay as they are.
@@ -127,78 +127,8 @@ pub struct UpdateSchedule {
     pub time_zone: Option<String>,
     #[schema(value_type = Option<WeeklyHours>)]
     pub weekly: Option<Weekly>,
-    #[schema(max_items = 1000)]
-    pub overrides: Option<Vec<DateOverride>>,
-}
-
-/// Checks a schedule and builds the engine's form of it; every invalid field is reported.
-pub fn validate(
-    time_zone: &str,
-    weekly: &Weekly,
-    overrides: &[DateOverride],
-) -> Result<CoreSchedule, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let tz = parse_zone("time_zone", time_zone).map_err(|e| errors.push(e)).ok();
-    let mut days: [DayHours; 7] = Default::default();
-    for (key, ranges) in weekly {
-        match WEEKDAY_KEYS.iter().position(|k| k == key) {
-            Some(i) => match day_hours(ranges) {
-                Ok(h) => days[i] = h,
-                Err(e) => errors.push(e.within(&format!("weekly.{key}"))),
-            },
-            None => errors
-                .push(FieldError::new(format!("weekly.{key}"), "days are mon, tue, wed, thu, fri, sat, sun")),
-        }
-    }
-    if overrides.len() > MAX_OVERRIDES {
-        errors.push(FieldError::new("overrides", format!("at most {MAX_OVERRIDES} dates")));
-    }
-    let mut by_date = BTreeMap::new();
-    let listed = if overrides.len() > MAX_OVERRIDES { &[][..] } else { overrides };
-    for (i, o) in listed.iter().enumerate() {
-        let at = format!("overrides[{i}]");
-        // Exactly `YYYY-MM-DD`: the date is echoed as given.
-        let Some(date) = o.date.parse::<Date>().ok().filter(|_| o.date.len() == 10) else {
-            errors.push(FieldError::new(
-                format!("{at}.date"),
-                format!("`{}` is not a date in YYYY-MM-DD form", o.date),
-            ));
-            continue;
-        };
-        match day_hours(&o.intervals) {
-            Ok(h) => {
-                if by_date.insert(date, h).is_some() {
-                    errors.push(FieldError::new(format!("{at}.date"), format!("{date} has two overrides")));
-                }
-            }
-            Err(e) => errors.push(e.within(&format!("{at}.intervals"))),
-        }
-    }
-    match tz {
-        Some(tz) if errors.is_empty() => Ok(CoreSchedule::new(tz, days, by_date)),
-        _ => Err(errors),
-    }
-}
-
-/// Most date overrides a schedule holds (several years of holidays and special days).
-pub const MAX_OVERRIDES: usize = 1_000;
-/// Most open intervals in one day.
-pub const MAX_INTERVALS_PER_DAY: usize = 24;
-
-fn day_hours(ranges: &[TimeRange]) -> Result<DayHours, FieldError> {
-    if ranges.len() > MAX_INTERVALS_PER_DAY {
-        return Err(FieldError::new("", format!("at most {MAX_INTERVALS_PER_DAY} intervals a day")));
-    }
-    let pairs: Vec<(&str, &str)> = ranges.iter().map(|r| (r.start.as_str(), r.end.as_str())).collect();
-    DayHours::parse(&pairs)
-}
-
-/// The engine's form of a stored schedule.
-pub fn parse_stored_schedule(s: &Schedule) -> anyhow::Result<CoreSchedule> {
-    let weekly: Weekly = serde_json::from_str(&s.weekly)?;
-    let overrides: Vec<DateOverride> = serde_json::from_str(&s.overrides)?;
-    validate(&s.time_zone, &weekly, &overrides)
-        .map_err(|e| anyhow::anyhow!("stored schedule {} is invalid: {e:?}", s.id))
+    #[schema(max_items = 1000, value_type = Option<Vec<DateOverride>>)]
+    pub overrides: Option<Vec<hours::DateOverride>>,
 }
 
 fn view(s: Schedule) -> ApiResult<ScheduleView> {

@@ -14,12 +14,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TenantAuth;
-use crate::availability::Snapshot;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::openapi::{InstantOrDate, LocalDate, TimeZoneName};
 use crate::state::AppState;
 use crate::time::{parse_instant_or_date, rfc3339};
+use sked_app::Snapshot;
 
 /// Longest slot query.
 pub const MAX_DAYS: i64 = 62;
@@ -106,7 +106,7 @@ async fn slots(
     ApiQuery(q): ApiQuery<SlotsQuery>,
 ) -> ApiResult<Json<SlotsView>> {
     let now = state.clock.now_second();
-    let snap = state.availability.get(auth.tenant, id, now).await?;
+    let snap = state.app.availability.get(auth.tenant, id, now).await?;
     let tz = match &q.time_zone {
         Some(name) => parse_zone("time_zone", name)?,
         None => snap.default_zone(),
@@ -141,12 +141,13 @@ async fn slots(
     }
     let query = SlotQuery { range: Interval::new(from, to), now, only_host };
     let view = state
+        .app
         .availability
         .compute(move || {
             let set = compute_slots(&snap.rules, &snap.inputs(), &query);
             check_size(&set)?;
             let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
-            Ok(SlotsView {
+            Ok::<_, ApiError>(SlotsView {
                 event_type_id: id,
                 time_zone: tz.iana_name().unwrap_or("UTC").to_owned(),
                 duration_minutes: snap.event_type.duration_minutes,

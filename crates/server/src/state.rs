@@ -9,7 +9,6 @@ use sked_store::DynStore;
 use tokio::sync::Notify;
 
 use crate::auth::{KeyCache, Limiter};
-use crate::availability::AvailabilityCache;
 use crate::config::Settings;
 use crate::guard::Failures;
 use crate::secrets::Sealer;
@@ -27,8 +26,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     /// Settings the server started with.
     pub settings: Settings,
-    /// Availability snapshots.
-    pub availability: AvailabilityCache,
+    /// The booking rules every door shares, with the availability snapshots.
+    pub app: sked_app::App,
     /// Recently seen API keys.
     pub keys: KeyCache,
     /// Per-key request limits.

@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use sked_app::bookings::{self, check_metadata};
+use sked_app::{NewBooking, Written};
 use sked_core::FieldError;
 use sked_core::booking::{BookingSource, BookingStatus, BookingText, normalize_code};
 use sked_core::contact::{Email, Phone};
@@ -15,10 +17,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TenantAuth;
-use crate::booking_flow::{self, NewBooking, Written};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery, JsonBytes, RawJson};
-use crate::idempotency::{IdempotencyHeader, IdempotencyKey};
+use crate::idempotency::{self, IdempotencyHeader};
 use crate::pagination::{Paged, bad_cursor, decode, encode, limit};
 use crate::state::AppState;
 use crate::time::{parse_instant, rfc3339};
@@ -42,22 +43,18 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
         .map_err(|_| errors.push(FieldError::new("event_type_id", "is not an id")))
         .ok();
     let start = parse_instant("start", &b.start).map_err(|e| errors.push(e)).ok();
-    let mut attendee = b.attendee;
+    let attendee = b.attendee;
     let text = BookingText::parse(&attendee.name, b.notes.as_deref(), b.external_ref.as_deref())
         .map_err(|e| errors.extend(e))
         .ok();
-    if let Some(e) = &attendee.email {
-        match Email::parse(e) {
-            Ok(e) => attendee.email = Some(e.to_string()),
-            Err(m) => errors.push(FieldError::new("attendee.email", m)),
-        }
-    }
-    if let Some(p) = &attendee.phone {
-        match Phone::parse(p) {
-            Ok(p) => attendee.phone = Some(p.to_string()),
-            Err(m) => errors.push(FieldError::new("attendee.phone", m)),
-        }
-    }
+    let email = attendee
+        .email
+        .as_deref()
+        .and_then(|e| Email::parse(e).map_err(|m| errors.push(FieldError::new("attendee.email", m))).ok());
+    let phone = attendee
+        .phone
+        .as_deref()
+        .and_then(|p| Phone::parse(p).map_err(|m| errors.push(FieldError::new("attendee.phone", m))).ok());
     if let Some(tz) = &attendee.time_zone
         && let Err(e) = parse_zone("attendee.time_zone", tz)
     {
@@ -65,20 +62,17 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     }
     let host_id = host_id(b.host_id.as_deref(), &mut errors);
     let metadata = b.metadata.unwrap_or_else(|| Value::Object(Default::default()));
-    if !metadata.is_object() {
-        errors.push(FieldError::new("metadata", "must be a JSON object"));
-    } else if metadata.to_string().len() > 16 * 1024 {
-        errors.push(FieldError::new("metadata", "must be at most 16 KiB of JSON"));
+    if let Err(e) = check_metadata(&metadata) {
+        errors.push(e);
     }
-    let source = b.source.unwrap_or_else(|| "api".into());
-    if BookingSource::parse(&source).is_none() {
-        errors.push(FieldError::new("source", "must be api, widget or voice"));
-    }
-    match (event_type_id, start, text) {
-        (Some(event_type_id), Some(start), Some(text)) if errors.is_empty() => Ok(NewBooking {
+    let source = BookingSource::parse(b.source.as_deref().unwrap_or("api"))
+        .ok_or_else(|| errors.push(FieldError::new("source", "must be api, widget or voice")))
+        .ok();
+    match (event_type_id, start, text, source) {
+        (Some(event_type_id), Some(start), Some(text), Some(source)) if errors.is_empty() => Ok(NewBooking {
             event_type_id,
             start: start.as_second(),
-            attendee: Attendee { name: text.name, ..attendee },
+            attendee: sked_app::Attendee { name: text.name, email, phone, time_zone: attendee.time_zone },
             host_id,
             notes: text.notes,
             metadata,
@@ -121,14 +115,12 @@ async fn create(
     headers: HeaderMap,
     body: RawJson,
 ) -> ApiResult<Response> {
-    let idem = IdempotencyKey::from_request(&headers, "POST", "/v1/bookings", &body.0)?;
-    if let Some(k) = &idem
-        && let Some(replay) = k.replay(&state, auth.tenant).await?
-    {
+    let idem = idempotency::from_request(&headers, "POST", "/v1/bookings", &body.0)?;
+    if let Some(replay) = idempotency::replay(&state, auth.tenant, idem.as_ref()).await? {
         return Ok(replay);
     }
     let req = validate(body.parse()?)?;
-    let w = booking_flow::create(&state, &auth, &req, idem.as_ref()).await?;
+    let w = bookings::create(&state.app, &auth.actor(), &req, idem.as_ref()).await?;
     Ok(respond(StatusCode::CREATED, w))
 }
 
@@ -236,11 +228,9 @@ async fn reschedule(
     headers: HeaderMap,
     body: RawJson,
 ) -> ApiResult<Response> {
-    let idem =
-        IdempotencyKey::from_request(&headers, "POST", &format!("/v1/bookings/{id}/reschedule"), &body.0)?;
-    if let Some(k) = &idem
-        && let Some(replay) = k.replay(&state, auth.tenant).await?
-    {
+    let path = format!("/v1/bookings/{id}/reschedule");
+    let idem = idempotency::from_request(&headers, "POST", &path, &body.0)?;
+    if let Some(replay) = idempotency::replay(&state, auth.tenant, idem.as_ref()).await? {
         return Ok(replay);
     }
     let req: RescheduleBooking = body.parse()?;
@@ -249,8 +239,9 @@ async fn reschedule(
     let host = host_id(req.host_id.as_deref(), &mut errors);
     let reason = sked_core::booking::reason(req.reason.as_deref()).map_err(|e| errors.push(e)).ok().flatten();
     let Some(start) = start.filter(|_| errors.is_empty()) else { return Err(ApiError::Validation(errors)) };
+    let actor = auth.actor();
     let w =
-        booking_flow::reschedule(&state, &auth, id, start.as_second(), host, reason, idem.as_ref()).await?;
+        bookings::reschedule(&state.app, &actor, id, start.as_second(), host, reason, idem.as_ref()).await?;
     Ok(respond(StatusCode::OK, w))
 }
 
@@ -265,16 +256,14 @@ async fn cancel(
     headers: HeaderMap,
     body: JsonBytes,
 ) -> ApiResult<Response> {
-    let idem = IdempotencyKey::from_request(&headers, "POST", &format!("/v1/bookings/{id}/cancel"), &body.0)?;
-    if let Some(k) = &idem
-        && let Some(replay) = k.replay(&state, auth.tenant).await?
-    {
+    let idem = idempotency::from_request(&headers, "POST", &format!("/v1/bookings/{id}/cancel"), &body.0)?;
+    if let Some(replay) = idempotency::replay(&state, auth.tenant, idem.as_ref()).await? {
         return Ok(replay);
     }
     // The body is optional: no body cancels without a reason.
     let req: CancelBooking = body.parse_or_default()?;
     let reason = sked_core::booking::reason(req.reason.as_deref())?;
-    let w = booking_flow::cancel(&state, &auth, id, reason, idem.as_ref()).await?;
+    let w = bookings::cancel(&state.app, &auth.actor(), id, reason, idem.as_ref()).await?;
     Ok(respond(StatusCode::OK, w))
 }
 

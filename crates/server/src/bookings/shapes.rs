@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_store::Booking;
 use utoipa::{IntoParams, ToSchema};
 
+pub use sked_app::BookingView;
+use sked_app::view::Status;
+
 use crate::error::ApiResult;
 use crate::openapi::{EmailAddress, Instant, PhoneNumber, TimeZoneName};
-use crate::time::rfc3339;
 
 /// Who a booking is for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -28,27 +29,6 @@ pub struct Attendee {
     pub time_zone: Option<String>,
 }
 
-/// A booking as answers show it: the attendee's details as they were stored.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)]
-struct AttendeeView {
-    name: String,
-    email: Option<String>,
-    /// E.164 (`+15551234567`).
-    phone: Option<String>,
-    /// The attendee's IANA zone, for messages to them.
-    time_zone: Option<String>,
-}
-
-/// A booking's status.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)]
-#[schema(rename_all = "snake_case")]
-enum Status {
-    Confirmed,
-    Cancelled,
-}
-
 /// Where a booking came from.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
@@ -57,46 +37,6 @@ enum Source {
     Api,
     Widget,
     Voice,
-}
-
-/// A booking.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct BookingView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: BookingId,
-    /// Stable calendar UID (ICS).
-    pub uid: String,
-    /// 6–8 characters without look-alikes.
-    pub confirmation_code: String,
-    /// `confirmed` or `cancelled`.
-    #[schema(value_type = Status)]
-    pub status: String,
-    #[schema(value_type = String, format = Uuid)]
-    pub event_type_id: EventTypeId,
-    #[schema(value_type = String, format = Uuid)]
-    pub host_id: HostId,
-    /// Every host the booking occupies, `host_id` first.
-    #[schema(value_type = Vec<uuid::Uuid>)]
-    pub host_ids: Vec<HostId>,
-    #[schema(format = DateTime)]
-    pub start: String,
-    #[schema(format = DateTime)]
-    pub end: String,
-    #[schema(value_type = AttendeeView)]
-    pub attendee: Attendee,
-    pub notes: Option<String>,
-    #[schema(value_type = Object)]
-    pub metadata: Value,
-    /// `api`, `widget` or `voice`.
-    pub source: String,
-    pub external_ref: Option<String>,
-    /// Grows with each reschedule.
-    pub sequence: i64,
-    pub cancel_reason: Option<String>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
 }
 
 /// Books a time.
@@ -202,29 +142,5 @@ pub struct BookingQuery {
 
 /// The API's view of a stored booking.
 pub fn view(b: Booking) -> ApiResult<BookingView> {
-    Ok(BookingView {
-        id: b.id,
-        uid: b.uid,
-        confirmation_code: b.confirmation_code,
-        status: b.status,
-        event_type_id: b.event_type_id,
-        host_id: b.host_id,
-        host_ids: b.host_ids.0,
-        start: rfc3339(b.start_at),
-        end: rfc3339(b.end_at),
-        attendee: Attendee {
-            name: b.attendee_name,
-            email: b.attendee_email,
-            phone: b.attendee_phone,
-            time_zone: b.attendee_time_zone,
-        },
-        notes: b.notes,
-        metadata: serde_json::from_str(&b.metadata).map_err(anyhow::Error::from)?,
-        source: b.source,
-        external_ref: b.external_ref,
-        sequence: b.sequence,
-        cancel_reason: b.cancel_reason,
-        created_at: rfc3339(b.created_at),
-        updated_at: rfc3339(b.updated_at),
-    })
+    Ok(sked_app::view::view(b)?)
 }

@@ -123,10 +123,10 @@ impl From<CalError> for JobError {
 impl CalError {
     /// A booking flow's refusal: for good when its rules said no, for now when the server
     /// failed.
-    pub fn from_booking(e: crate::error::ApiError) -> Self {
+    pub fn from_booking(e: sked_app::AppError) -> Self {
         match e {
-            crate::error::ApiError::Internal(err) => CalError::BookingUnavailable(format!("{err:#}")),
-            other => CalError::Booking(format!("{other:?}")),
+            sked_app::AppError::Internal(err) => CalError::BookingUnavailable(format!("{err:#}")),
+            other => CalError::Booking(other.to_string()),
         }
     }
 }

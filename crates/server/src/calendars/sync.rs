@@ -34,9 +34,8 @@ use sked_store::{
 use super::tokens::Session;
 use super::writeback::booking_of_event;
 use super::{CalError, EXPAND_DAYS, PUSH, google, job, payload};
-use crate::auth::{Caller, TenantAuth};
-use crate::booking_flow;
 use crate::state::AppState;
+use sked_app::{Actor, AppError, bookings};
 
 /// Events per page asked of the provider.
 const PAGE: u32 = 2_500;
@@ -109,7 +108,7 @@ pub async fn sync(
         .find(|k| k.calendar_id == calendar && k.synced(c.booking_calendar_id.as_deref()))
         .ok_or(CalError::Store(StoreError::NotFound))?;
     let g = google(state)?;
-    let zone = zone_of(state, &c, &cal).await;
+    let zone = zone_of(state, &c, &cal).await?;
     let mut session = Session::new(state, c)?;
     let mut report = SyncReport { full: full || cal.sync_token.is_none(), ..Default::default() };
     let (events, token) = loop {
@@ -260,14 +259,12 @@ pub async fn sync(
 
 /// The zone all-day events and zone-less recurrences are read in: the calendar's, else the
 /// host's.
-async fn zone_of(state: &AppState, c: &Connection, cal: &ConnectionCalendar) -> TimeZone {
-    if let Some(tz) = cal.time_zone.as_deref().and_then(|z| TimeZone::get(z).ok()) {
-        return tz;
+async fn zone_of(state: &AppState, c: &Connection, cal: &ConnectionCalendar) -> Result<TimeZone, CalError> {
+    if let Some(tz) = cal.time_zone.as_deref().and_then(|z| sked_core::local::parse_zone("", z).ok()) {
+        return Ok(tz);
     }
-    match state.store.host(c.tenant_id, c.host_id).await {
-        Ok(h) => TimeZone::get(&h.time_zone).unwrap_or(TimeZone::UTC),
-        Err(_) => TimeZone::UTC,
-    }
+    let host = state.store.host(c.tenant_id, c.host_id).await?;
+    sked_app::availability::stored_zone(&host.time_zone).map_err(CalError::from_booking)
 }
 
 /// Whether an event is worth keeping: exceptions of a series always (a cancelled one removes an
@@ -404,9 +401,9 @@ async fn follow_now(
     if booking.status != BookingStatus::Confirmed.as_str() || booking.end_at <= now {
         return Ok(Followed::Nothing);
     }
-    let auth = TenantAuth { tenant: c.tenant_id, caller: Caller::Calendar { provider: "google" } };
+    let actor = Actor { tenant: c.tenant_id, name: "google".into() };
     if e.is_cancelled() {
-        booking_flow::cancel(state, &auth, id, Some("deleted in Google Calendar".into()), None)
+        bookings::cancel(&state.app, &actor, id, Some("deleted in Google Calendar".into()), None)
             .await
             .map_err(CalError::from_booking)?;
         state
@@ -432,7 +429,7 @@ async fn follow_now(
         state.store.save_booking_calendar_event(&seen).await?;
         return Ok(Followed::Nothing);
     }
-    match booking_flow::move_by_host(state, &auth, id, start, end, "moved in Google Calendar").await {
+    match bookings::move_by_host(&state.app, &actor, id, start, end, "moved in Google Calendar").await {
         Ok(_) => {
             state.store.save_booking_calendar_event(&seen).await?;
             Ok(Followed::Moved)
@@ -441,8 +438,7 @@ async fn follow_now(
             // The new time is not free (another booking has it): the booking stays, the
             // refusal is recorded, and the event is put back where the booking is.
             let why = match refused {
-                crate::error::ApiError::Client { detail, .. }
-                | crate::error::ApiError::Unbookable { detail, .. } => detail,
+                e @ (AppError::Unavailable { .. } | AppError::Rejected(_) | AppError::Stale) => e.to_string(),
                 other => return Err(CalError::from_booking(other)),
             };
             state

@@ -24,7 +24,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sked_core::ids::VoiceAgentId;
@@ -79,11 +78,11 @@ fn context<'a>(
     a: &'a VoiceAgent,
     platform: &'static str,
     info: &'a CallInfo,
-) -> Ctx<'a> {
-    let tz = TimeZone::get(&a.time_zone).unwrap_or(TimeZone::UTC);
+) -> ApiResult<Ctx<'a>> {
+    let tz = sked_app::availability::stored_zone(&a.time_zone)?;
     let caller_tz =
         info.caller_zone.as_deref().and_then(|z| sked_core::local::parse_zone("time_zone", z).ok());
-    Ctx {
+    Ok(Ctx {
         state,
         agent: a,
         platform,
@@ -96,7 +95,7 @@ fn context<'a>(
             now: state.clock.now_second(),
         },
         auth: TenantAuth { tenant: a.tenant_id, caller: Caller::Voice { agent: a.id } },
-    }
+    })
 }
 
 /// Retell: a custom-function call (`{name, args, call}`) or a call event (`{event, call}`).
@@ -170,7 +169,7 @@ async fn retell_call(
     let json: Value = if body.is_empty() { json!({}) } else { parse_json(body)? };
     match platform::parse_retell(&json, tool).map_err(|m| bad_request("malformed_request", m))? {
         RetellRequest::Tool { call, info } => {
-            let ctx = context(state, &a, "retell", &info);
+            let ctx = context(state, &a, "retell", &info)?;
             metrics::counter!("sked_voice_tool_calls_total", "platform" => "retell", "tool" => tools::label(&call.name)).increment(1);
             let answer = tools::run(&ctx, &call)
                 .await
@@ -217,7 +216,7 @@ async fn vapi(
     let json: Value = parse_json(&body)?;
     match platform::parse_vapi(&json).map_err(|m| bad_request("malformed_request", m))? {
         VapiRequest::ToolCalls { calls, info } => {
-            let ctx = context(&state, &a, "vapi", &info);
+            let ctx = context(&state, &a, "vapi", &info)?;
             let mut results = Vec::with_capacity(calls.len());
             for call in &calls {
                 metrics::counter!("sked_voice_tool_calls_total", "platform" => "vapi", "tool" => tools::label(&call.name)).increment(1);

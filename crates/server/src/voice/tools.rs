@@ -13,12 +13,11 @@ use sked_core::{Interval, SlotQuery, check_start, compute_slots, earliest, neare
 use sked_store::{Booking, BookingFilter, VoiceAgent};
 use sked_when::{Context as WhenContext, Kind};
 
+use sked_app::{AppError, Attendee, BookingView, Idempotency, NewBooking, Snapshot, bookings, rfc3339};
+use sked_core::booking::BookingSource;
+
 use crate::auth::TenantAuth;
-use crate::availability::Snapshot;
-use crate::booking_flow::{self, NewBooking};
-use crate::bookings::{Attendee, BookingView};
 use crate::error::ApiError;
-use crate::idempotency::IdempotencyKey;
 use crate::state::AppState;
 use crate::voice::platform::{CallInfo, ToolCall};
 use crate::voice::speech::{Voice, spell};
@@ -200,7 +199,7 @@ async fn check_availability(ctx: &Ctx<'_>, when: Option<&str>, et: Option<&str>)
         ));
     };
     let now = ctx.voice.now;
-    let snap = ctx.state.availability.get(ctx.auth.tenant, et, now).await?;
+    let snap = ctx.state.app.availability.get(ctx.auth.tenant, et, now).await?;
     let inputs = snap.inputs();
     let (from, to) = (m.start.as_second(), m.end.as_second());
     let understood = json!({"text": m.text, "kind": m.kind.as_str(), "start": m.start.to_string(), "end": m.end.to_string()});
@@ -272,7 +271,7 @@ async fn find_earliest(ctx: &Ctx<'_>, et: Option<&str>) -> Result<Answer> {
 
 async fn find_earliest_of(ctx: &Ctx<'_>, et: EventTypeId) -> Result<Answer> {
     let now = ctx.voice.now;
-    let snap = ctx.state.availability.get(ctx.auth.tenant, et, now).await?;
+    let snap = ctx.state.app.availability.get(ctx.auth.tenant, et, now).await?;
     let inputs = snap.inputs();
     let set = earliest(&snap.rules, &inputs, now, ctx.voice.max_options, None);
     if set.is_empty() {
@@ -347,7 +346,7 @@ async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     };
     let phone = match text(a, "phone").or(ctx.info.from_number.as_deref()) {
         Some(p) => match Phone::parse(p) {
-            Ok(p) => Some(p.to_string()),
+            Ok(p) => Some(p),
             Err(_) => {
                 return Ok(Answer::new(
                     "I didn't get that phone number. Could you say it again, with the area code?",
@@ -359,7 +358,7 @@ async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     };
     let email = match text(a, "email") {
         Some(e) => match Email::parse(e) {
-            Ok(e) => Some(e.to_string()),
+            Ok(e) => Some(e),
             Err(_) => {
                 return Ok(Answer::new(
                     "That email address doesn't look right. Could you spell it for me?",
@@ -376,10 +375,10 @@ async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         host_id: None,
         notes: text(a, "notes").map(str::to_owned),
         metadata: json!({"voice": {"platform": ctx.platform, "call_id": ctx.info.call_id, "voice_agent_id": ctx.agent.id}}),
-        source: "voice".into(),
+        source: BookingSource::Voice,
         external_ref: ctx.info.call_id.clone(),
     };
-    match booking_flow::create(ctx.state, &ctx.auth, &req, idem.as_ref()).await {
+    match bookings::create(&ctx.state.app, &ctx.auth.actor(), &req, idem.as_ref()).await {
         Ok(w) => booked_answer(ctx, &w.view).await,
         Err(e) => refusal(ctx, e, start),
     }
@@ -387,21 +386,18 @@ async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
 
 /// The idempotency key of a changing tool call: a retried call (same call, same function, same
 /// arguments) maps to the same key and gets the first answer again.
-fn idempotency(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Option<IdempotencyKey>> {
+fn idempotency(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Option<Idempotency>> {
     let Some(call_id) = &ctx.info.call_id else { return Ok(None) };
     let canonical = serde_json::to_string(&call.args).map_err(anyhow::Error::from)?;
     let key =
         format!("voice:{}:{}:{}:{}", ctx.platform, call_id, call.name, crate::auth::short_hash(&canonical));
-    let mut headers = axum::http::HeaderMap::new();
-    headers.insert("idempotency-key", key.parse().map_err(anyhow::Error::from)?);
-    IdempotencyKey::from_request(&headers, "VOICE", &call.name, canonical.as_bytes())
+    Idempotency::new(&key, &[b"VOICE", call.name.as_bytes(), canonical.as_bytes()])
+        .map(Some)
+        .map_err(|m| ApiError::field("call_id", m))
 }
 
-async fn replayed(ctx: &Ctx<'_>, idem: Option<&IdempotencyKey>) -> Result<Option<BookingView>> {
-    let Some(k) = idem else { return Ok(None) };
-    let Some(stored) = k.stored(ctx.state, ctx.auth.tenant).await? else { return Ok(None) };
-    let b: BookingView = serde_json::from_str(&stored.response).map_err(anyhow::Error::from)?;
-    Ok(Some(b))
+async fn replayed(ctx: &Ctx<'_>, idem: Option<&Idempotency>) -> Result<Option<BookingView>> {
+    Ok(bookings::replay(&ctx.state.app, ctx.auth.tenant, idem).await?.map(|w| w.view))
 }
 
 async fn host_name(ctx: &Ctx<'_>, b: &BookingView) -> String {
@@ -429,17 +425,19 @@ fn parse_ts(s: &str) -> Result<i64> {
 }
 
 /// The spoken answer for a booking (or move) the server refused.
-fn refusal(ctx: &Ctx<'_>, e: ApiError, start: i64) -> Result<Answer> {
+fn refusal(ctx: &Ctx<'_>, e: AppError, start: i64) -> Result<Answer> {
     match e {
-        ApiError::Unbookable { code, alternatives, .. } => {
-            let alts: Vec<i64> = alternatives
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| a["start"].as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()))
-                .map(|t| t.as_second())
+        AppError::Unavailable { refusal, alternatives } => {
+            let alts: Vec<i64> = alternatives.iter().map(|a| a.start).collect();
+            let (code, why) = if refusal.is_taken() {
+                ("slot_unavailable", "is taken")
+            } else {
+                ("outside_availability", "isn't one I can book")
+            };
+            let alternatives: Vec<Value> = alternatives
+                .iter()
+                .map(|a| json!({"start": rfc3339(a.start), "end": rfc3339(a.end), "host_ids": a.host_ids}))
                 .collect();
-            let why = if code == "slot_unavailable" { "is taken" } else { "isn't one I can book" };
             let speech = if alts.is_empty() {
                 format!("Sorry, {} {why}, and I have nothing else open.", ctx.voice.when(start))
             } else {
@@ -451,11 +449,11 @@ fn refusal(ctx: &Ctx<'_>, e: ApiError, start: i64) -> Result<Answer> {
             };
             Ok(Answer::new(speech, json!({"booked": false, "reason": code, "alternatives": alternatives})))
         }
-        ApiError::Validation(errors) => Ok(Answer::new(
+        AppError::Invalid(errors) => Ok(Answer::new(
             "I'm missing something to book that. Could you repeat the details?",
             json!({"booked": false, "errors": errors.iter().map(|e| json!({"field": e.field, "message": e.message})).collect::<Vec<_>>()}),
         )),
-        other => Err(other),
+        other => Err(other.into()),
     }
 }
 
@@ -559,9 +557,9 @@ async fn reschedule(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     if let Some(done) = replayed(ctx, idem.as_ref()).await? {
         return moved_answer(ctx, &done).await;
     }
-    match booking_flow::reschedule(
-        ctx.state,
-        &ctx.auth,
+    match bookings::reschedule(
+        &ctx.state.app,
+        &ctx.auth.actor(),
         b.id,
         start,
         None,
@@ -601,9 +599,9 @@ async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         ));
     }
     let idem = idempotency(ctx, call)?;
-    let w = booking_flow::cancel(
-        ctx.state,
-        &ctx.auth,
+    let w = bookings::cancel(
+        &ctx.state.app,
+        &ctx.auth.actor(),
         b.id,
         text(&call.args, "reason").map(str::to_owned),
         idem.as_ref(),

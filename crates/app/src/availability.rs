@@ -10,20 +10,19 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use jiff::tz::TimeZone;
 use sked_core::assign::Assignment;
+use sked_core::hours;
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_core::interval::{DAY, HOUR};
 use sked_core::recurrence::ExpandError;
 use sked_core::rules::RulesSpec;
 use sked_core::schedule::Schedule as CoreSchedule;
 use sked_core::{BusyTimeline, EventRules, HostInput, Interval, RecurrenceRule, WorkBudget};
-use sked_store::{AvailabilityData, DynStore, EventType, Host, Occupancy, StoreError, Versions};
+use sked_store::{AvailabilityData, DynStore, EventType, Host, Occupancy, Versions};
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
-use crate::schedules::parse_stored_schedule;
+use crate::error::{AppError, AppResult};
 
 /// The engine's inputs for one event type over its bookable horizon.
 #[derive(Debug)]
@@ -100,9 +99,9 @@ impl Snapshot {
 
 /// The event type's rules, validated (stored values were validated on write; a failure here is a
 /// bug, reported as such).
-pub fn rules_of(e: &EventType) -> Result<(EventRules, Assignment), ApiError> {
+pub fn rules_of(e: &EventType) -> AppResult<(EventRules, Assignment)> {
     let assignment = Assignment::parse(&e.assignment).ok_or_else(|| {
-        ApiError::Internal(anyhow::anyhow!("stored assignment `{}` is unknown", e.assignment))
+        AppError::Internal(anyhow::anyhow!("stored assignment `{}` is unknown", e.assignment))
     })?;
     let num = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     let spec = RulesSpec {
@@ -117,7 +116,7 @@ pub fn rules_of(e: &EventType) -> Result<(EventRules, Assignment), ApiError> {
     };
     let rules = spec
         .validate()
-        .map_err(|f| ApiError::Internal(anyhow::anyhow!("stored event type is invalid: {f}")))?;
+        .map_err(|f| AppError::Internal(anyhow::anyhow!("stored event type is invalid: {f}")))?;
     Ok((rules, assignment))
 }
 
@@ -157,17 +156,12 @@ impl AvailabilityCache {
     }
 
     /// The current snapshot of an event type at `now`.
-    pub async fn get(
-        &self,
-        tenant: TenantId,
-        event_type: EventTypeId,
-        now: i64,
-    ) -> Result<Arc<Snapshot>, ApiError> {
+    pub async fn get(&self, tenant: TenantId, event_type: EventTypeId, now: i64) -> AppResult<Arc<Snapshot>> {
         let versions = self
             .store
             .availability_versions(tenant, event_type)
             .await
-            .map_err(|e| ApiError::store("event type", e))?;
+            .map_err(|e| AppError::store("event type", e))?;
         let key = (tenant, event_type);
         let cached = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
         if let Some(s) = &cached
@@ -196,12 +190,7 @@ impl AvailabilityCache {
     /// A fresh, uncached snapshot of the instants near `at` only: enough to check and book a
     /// start there (its blocked interval and its local days), and cheap however full the
     /// calendar is. Writes use this; alternatives far away come from [`get`](Self::get).
-    pub async fn near(
-        &self,
-        tenant: TenantId,
-        event_type: EventTypeId,
-        at: i64,
-    ) -> Result<Snapshot, ApiError> {
+    pub async fn near(&self, tenant: TenantId, event_type: EventTypeId, at: i64) -> AppResult<Snapshot> {
         // The local days around `at` in any zone (for daily limits) lie within 26 hours of it.
         self.load(tenant, event_type, Vec::new(), Interval::new(at - 26 * HOUR, at + 26 * HOUR)).await
     }
@@ -212,12 +201,13 @@ impl AvailabilityCache {
         id: EventTypeId,
         versions: Versions,
         loaded: Interval,
-    ) -> Result<Snapshot, ApiError> {
-        let data = self.store.availability(tenant, id, loaded).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("event type"),
-            other => ApiError::Internal(other.into()),
-        })?;
-        let event_type = data.event_type.clone().ok_or_else(|| ApiError::not_found("event type"))?;
+    ) -> AppResult<Snapshot> {
+        let data = self
+            .store
+            .availability(tenant, id, loaded)
+            .await
+            .map_err(|e| AppError::store("event type", e))?;
+        let event_type = data.event_type.clone().ok_or(AppError::NotFound("event type"))?;
         let (rules, assignment) = rules_of(&event_type)?;
         // Blocks matter wherever a candidate's blocked interval can reach.
         let reach = Interval::new(
@@ -234,12 +224,13 @@ impl AvailabilityCache {
 
     /// Runs engine work off the async threads, a few at a time, so a costly request neither
     /// stalls other requests nor floods the machine.
-    pub async fn compute<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let _permit = self.cpu.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::Internal(e.into()))?
+    pub async fn compute<T, E>(&self, work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<AppError> + Send + 'static,
+    {
+        let _permit = self.cpu.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.into()))?
     }
 }
 
@@ -257,31 +248,30 @@ struct Build {
 
 impl Build {
     /// Parses schedules, expands blocks (within [`EXPANSION_BUDGET`]) and merges busy time.
-    fn snapshot(self) -> Result<Snapshot, ApiError> {
+    fn snapshot(self) -> AppResult<Snapshot> {
         let Build { data, event_type, rules, assignment, external, reach, versions, loaded } = self;
         let mut schedules = Vec::new();
         let mut host_schedule = Vec::with_capacity(data.hosts.len());
+        let mut zones = Vec::with_capacity(data.hosts.len());
         for h in &data.hosts {
-            let parsed = h
-                .schedule_id
-                .and_then(|sid| data.schedules.iter().find(|s| s.id == sid))
-                .and_then(|s| parse_stored_schedule(s).ok());
-            let schedule = parsed.unwrap_or_else(|| {
+            let zone = stored_zone(&h.time_zone)?;
+            let schedule = match h.schedule_id.and_then(|sid| data.schedules.iter().find(|s| s.id == sid)) {
+                Some(s) => hours::from_stored(&s.time_zone, &s.weekly, &s.overrides).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("stored schedule {} is invalid: {e}", s.id))
+                })?,
                 // No schedule: never open, in the host's own zone.
-                let tz = TimeZone::get(&h.time_zone).unwrap_or(TimeZone::UTC);
-                CoreSchedule::every_day(tz, Default::default())
-            });
+                None => CoreSchedule::every_day(zone.clone(), Default::default()),
+            };
+            zones.push(zone);
             host_schedule.push(schedules.len());
             schedules.push(schedule);
         }
         let mut budget = WorkBudget::new(EXPANSION_BUDGET);
         let mut block_spans = Vec::with_capacity(data.hosts.len());
         for (i, h) in data.hosts.iter().enumerate() {
-            let tz = schedules[host_schedule[i]].time_zone().clone();
-            let zone = TimeZone::get(&h.time_zone).unwrap_or(tz);
             let mut spans = Vec::new();
             for b in data.blocks.iter().filter(|b| b.host_id == h.id) {
-                spans.extend(block_occurrences(b, &zone, reach, &mut budget)?);
+                spans.extend(block_occurrences(b, &zones[i], reach, &mut budget)?);
             }
             // Busy time from connected calendars joins the blocks: it carries no buffers.
             spans.extend(external[i].spans.iter().copied().filter(|s| s.overlaps(&reach)));
@@ -308,7 +298,7 @@ impl Build {
 impl AvailabilityCache {
     /// A host's busy time from connected calendars covering `range`: from the cache while the
     /// host's external version holds, else read (and kept when it covers more).
-    async fn external(&self, h: &Host, range: Interval) -> Result<Arc<External>, ApiError> {
+    async fn external(&self, h: &Host, range: Interval) -> AppResult<Arc<External>> {
         if h.external_version == 0 {
             // Never synced: nothing to read.
             return Ok(Arc::new(External { version: 0, loaded: range, spans: Vec::new() }));
@@ -321,7 +311,7 @@ impl AvailabilityCache {
         {
             return Ok(x.clone());
         }
-        let spans = self.store.external_spans(h, range).await.map_err(|e| ApiError::Internal(e.into()))?;
+        let spans = self.store.external_spans(h, range).await?;
         let fresh = Arc::new(External { version: h.external_version, loaded: range, spans });
         let mut all = self.external.lock().unwrap_or_else(|e| e.into_inner());
         let keep = all.get(&h.id).is_none_or(|x| x.version != fresh.version || x.loaded.len() <= range.len());
@@ -333,6 +323,13 @@ impl AvailabilityCache {
         }
         Ok(fresh)
     }
+}
+
+/// A zone name read back from the store: it was checked when written, so one that no longer
+/// parses is reported as our failure, never replaced by another zone.
+pub fn stored_zone(name: &str) -> AppResult<TimeZone> {
+    sked_core::local::parse_zone("time_zone", name)
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("stored time zone `{name}` is unknown")))
 }
 
 /// Most occurrences of recurring blocks one request expands (an hourly block over ten years is
@@ -347,22 +344,20 @@ pub fn block_occurrences(
     zone: &TimeZone,
     range: Interval,
     budget: &mut WorkBudget,
-) -> Result<Vec<Interval>, ApiError> {
+) -> AppResult<Vec<Interval>> {
     let Some(text) = b.rrule.as_deref() else {
         let iv = Interval::new(b.start_at, b.end_at);
         return Ok(if iv.overlaps(&range) { vec![iv] } else { vec![] });
     };
-    let unusable = |why: String| ApiError::Client {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "block_unusable",
-        detail: format!(
+    let unusable = |why: String| {
+        AppError::BlockUnusable(format!(
             "block {} of host {} cannot be honoured ({why}); change or delete it",
             b.id, b.host_id
-        ),
+        ))
     };
     let rule = RecurrenceRule::parse(text).map_err(unusable)?;
     rule.occurrences(zone, b.start_at, b.end_at, range, budget).map_err(|e| match e {
-        ExpandError::OverBudget(_) => ApiError::over_budget(format!(
+        ExpandError::OverBudget(_) => AppError::OverBudget(format!(
             "the recurring blocks of host {} repeat too often to check {} days: make them repeat \
              less often, or shorten the range (for event types, max_days_ahead)",
             b.host_id,
@@ -404,4 +399,16 @@ fn load_range(now: i64, horizon: i64) -> Interval {
 
 fn covers(s: &Snapshot, now: i64) -> bool {
     s.loaded.start <= now && s.loaded.end >= now + s.rules.horizon
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_zone_that_no_longer_parses_is_an_error_not_utc() {
+        assert!(stored_zone("America/Chicago").is_ok());
+        assert!(matches!(stored_zone("Mars/Olympus_Mons"), Err(AppError::Internal(_))));
+        assert!(matches!(stored_zone("localtime"), Err(AppError::Internal(_))));
+    }
 }
