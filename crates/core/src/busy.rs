@@ -1,4 +1,4 @@
-//! A host's busy time: every interval that blocks a slot, merged (API.md, Slots, rule 3).
+//! A host's busy time: every interval that blocks a slot, merged (docs/API.md, Slots, rule 3).
 //!
 //! Busy time comes from three places — other bookings' blocked intervals (each widened by its
 //! own event type's buffers), internal blocks, and external calendars' busy intervals — and once

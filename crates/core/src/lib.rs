@@ -7,7 +7,7 @@
 //! Instants are Unix seconds (`i64`) inside the engine, because slot computation compares and
 //! adds millions of them; [`jiff`] does every calendar and zone conversion at the edges.
 //!
-//! The rules implemented here are the "Slots" section of the HTTP contract (`API.md`):
+//! The rules implemented here are the "Slots" section of the HTTP contract (`docs/API.md`):
 //! - [`schedule`]: weekly hours and date overrides become windows of instants (rule 1);
 //! - [`busy`]: bookings' blocked intervals, blocks and external busy time, merged (rule 3);
 //! - [`recurrence`]: RRULE blocks expanded in the host's zone (the only module that sees chrono),

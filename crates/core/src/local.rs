@@ -1,6 +1,6 @@
 //! Wall-clock times of day, and the one rule that turns a local date and time into an instant.
 //!
-//! The rule (API.md, Slots, rule 1): a wall time that does not exist because clocks jumped
+//! The rule (docs/API.md, Slots, rule 1): a wall time that does not exist because clocks jumped
 //! forward (a DST gap) moves forward by the length of the gap; a wall time that exists twice
 //! because clocks fell back (a fold) takes the earlier instant. This is jiff's (and RFC 5545's)
 //! "compatible" disambiguation, and everything in the engine that turns a wall time into an

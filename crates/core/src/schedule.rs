@@ -1,5 +1,5 @@
 //! Schedules: weekly hours and date overrides in one zone, and the windows of instants they open
-//! (API.md, Slots, rule 1).
+//! (docs/API.md, Slots, rule 1).
 
 use std::collections::BTreeMap;
 

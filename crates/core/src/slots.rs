@@ -1,4 +1,4 @@
-//! Bookable slots of an event type (API.md, Slots, rules 2–7).
+//! Bookable slots of an event type (docs/API.md, Slots, rules 2–7).
 //!
 //! Per host: each window of its schedule is slotted on its own grid (`window start + k ×
 //! interval`, in elapsed time), a candidate is kept when `start + duration` fits in the window,

@@ -1,5 +1,5 @@
 //! Settings: a TOML file (`--config`) and `SKED_*` environment variables, the environment
-//! winning (API.md, "Running it").
+//! winning (docs/API.md, "Running it").
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Sked's HTTP server: the JSON API of `API.md`, operations endpoints, and the `sked` command.
+//! Sked's HTTP server: the JSON API of `docs/API.md`, operations endpoints, and the `sked` command.
 //!
 //! Data flows one way: a handler parses and authorizes, the engine (`sked-core`) decides, the
 //! store persists (with jobs enqueued in the same transaction), and the job worker talks to the

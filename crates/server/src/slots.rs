@@ -1,4 +1,4 @@
-//! `GET /v1/event-types/{id}/slots` (API.md, Slots).
+//! `GET /v1/event-types/{id}/slots` (docs/API.md, Slots).
 
 use std::collections::BTreeMap;
 

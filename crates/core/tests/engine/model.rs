@@ -1,4 +1,4 @@
-//! A brute-force model of the slot rules (API.md, Slots), written from the text of the rules and
+//! A brute-force model of the slot rules (docs/API.md, Slots), written from the text of the rules and
 //! sharing no code with the engine: windows come straight from jiff's `to_zoned` (which is
 //! "compatible" disambiguation), and every minute of the range is tried against every window and
 //! every busy interval.
