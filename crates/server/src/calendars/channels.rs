@@ -140,6 +140,7 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
         .find(|k| k.calendar_id == calendar && k.synced(c.booking_calendar_id.as_deref()))
         .ok_or(CalError::Store(StoreError::NotFound))?;
     let g = google(state)?;
+    let connection = c.clone();
     let channel_id = uuid::Uuid::now_v7().to_string();
     let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>());
     let address = format!("{}{WEBHOOK}", state.base_url);
@@ -151,6 +152,12 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
     let expires = made.expiration.unwrap_or(now_ms + 86_400_000) / 1_000;
     let hash = token_hash(&token);
     state.store.save_channel(id, calendar, Some((&made.id, &made.resource_id, &hash, expires))).await?;
+    // Changes made between the last sync and the channel opening reach no notification: one
+    // sync now catches them, rather than the next poll.
+    let now = state.clock.now_second();
+    if state.store.enqueue_unless_queued(&sync_job(&connection, calendar, false, now), now + 5).await? {
+        state.wake_worker.notify_one();
+    }
     if let (Some(old), Some(res)) = (&cal.channel_id, &cal.channel_resource_id) {
         // The old channel may still deliver until it is stopped; its messages are now refused.
         if let Err(e) = session.call(|t| async move { g.stop_channel(&t, old, res).await }).await {

@@ -594,6 +594,24 @@ async fn push_channels_are_verified_renewed_and_polling_catches_up() {
 }
 
 #[tokio::test]
+async fn a_change_made_before_the_push_channel_opens_is_synced_when_it_opens() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &w.hosts[0]).await;
+        assert!(g.channels().is_empty(), "no channel until the tick opens one");
+        // Right after connecting: no channel yet to tell us, and the next poll is minutes away.
+        g.put_event(ANN, timed("early", "2026-03-10T09:00:00-04:00", "2026-03-10T10:00:00-04:00"));
+        assert!(ann_starts(&app, &w, "2026-03-10").await.contains(&"2026-03-10T13:00:00Z".to_owned()));
+        // Opening the channel syncs once, so the change shows without waiting for the poll.
+        tick(&app).await;
+        assert_eq!(g.channels().len(), 1);
+        assert!(!ann_starts(&app, &w, "2026-03-10").await.contains(&"2026-03-10T13:00:00Z".to_owned()));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn authorizations_are_signed_single_use_and_expire() {
     on_each_store_google(|app, g| async move {
         let w = world(&app).await;
