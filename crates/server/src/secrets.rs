@@ -2,7 +2,9 @@
 //!
 //! A sealed value is `base64url(key_id ‖ nonce[12] ‖ ciphertext+tag)`. The key id is the first
 //! byte of the SHA-256 of the key, so a value says which key sealed it and keys can be rotated:
-//! the current key seals, every known key opens.
+//! the current key seals, every known key opens. One byte is a hint, not a name: two keys share
+//! it once in 256, so opening tries every key with that id, and the GCM tag tells which one
+//! sealed the value (a wrong key never opens anything).
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, Generate, KeyInit};
@@ -105,9 +107,14 @@ impl Sealer {
             return Err(SealError::Damaged);
         }
         let (id, rest) = (raw[0], &raw[1..]);
-        let (_, cipher) = self.keys.iter().find(|(k, _)| *k == id).ok_or(SealError::UnknownKey(id))?;
         let nonce = aes_gcm::Nonce::try_from(&rest[..12]).map_err(|_| SealError::Damaged)?;
-        let plain = cipher.decrypt(&nonce, &rest[12..]).map_err(|_| SealError::Damaged)?;
+        let mut candidates = self.keys.iter().filter(|(k, _)| *k == id).peekable();
+        if candidates.peek().is_none() {
+            return Err(SealError::UnknownKey(id));
+        }
+        let plain = candidates
+            .find_map(|(_, cipher)| cipher.decrypt(&nonce, &rest[12..]).ok())
+            .ok_or(SealError::Damaged)?;
         String::from_utf8(plain).map_err(|_| SealError::Damaged)
     }
 
@@ -143,6 +150,24 @@ mod tests {
         assert_eq!(new.open(&sealed).unwrap(), "token");
         assert_ne!(Sealer::key_id(&new.seal("t").unwrap()), Sealer::key_id(&sealed));
         assert!(matches!(Sealer::new(K2, &[]).unwrap().open(&sealed), Err(SealError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn keys_whose_ids_collide_each_open_their_own_values() {
+        let id = |hex_key: &str| Sha256::digest(hex::decode(hex_key).unwrap())[0];
+        // One key in 256 shares K1's id byte: find one.
+        let twin = (0u32..)
+            .map(|i| format!("{:064x}", u128::from(i) + 1))
+            .find(|k| k != K1 && id(k) == id(K1))
+            .unwrap();
+        let by_k1 = Sealer::new(K1, &[]).unwrap().seal("sealed under k1").unwrap();
+        let by_twin = Sealer::new(&twin, &[]).unwrap().seal("sealed under the twin").unwrap();
+        assert_eq!(Sealer::key_id(&by_k1), Sealer::key_id(&by_twin));
+        for s in [Sealer::new(&twin, &[K1]).unwrap(), Sealer::new(K1, &[&twin]).unwrap()] {
+            assert_eq!(s.open(&by_k1).unwrap(), "sealed under k1");
+            assert_eq!(s.open(&by_twin).unwrap(), "sealed under the twin");
+        }
+        assert!(matches!(Sealer::new(K1, &[]).unwrap().open(&by_twin), Err(SealError::Damaged)));
     }
 
     #[test]
