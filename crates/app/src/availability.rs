@@ -7,8 +7,9 @@
 //! availability or to the event type, so a snapshot is reused exactly when it is still true,
 //! whichever server process made the change.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use moka::sync::Cache;
 
 use jiff::tz::TimeZone;
 use sked_core::assign::Assignment;
@@ -124,10 +125,10 @@ pub fn rules_of(e: &EventType) -> AppResult<(EventRules, Assignment)> {
 #[derive(Debug)]
 pub struct AvailabilityCache {
     store: DynStore,
-    entries: Mutex<HashMap<(TenantId, EventTypeId), Arc<Snapshot>>>,
+    entries: Cache<(TenantId, EventTypeId), Arc<Snapshot>>,
     /// Busy time from connected calendars by host: it changes only with a sync (the host's
     /// external version), not with every booking, so snapshots rebuilt after a booking reuse it.
-    external: Mutex<HashMap<HostId, Arc<External>>>,
+    external: Cache<HostId, Arc<External>>,
     /// Engine work running at once (see [`AvailabilityCache::compute`]).
     cpu: Semaphore,
 }
@@ -140,8 +141,9 @@ struct External {
     spans: Vec<Interval>,
 }
 
-/// Most snapshots kept; past this the cache starts over (each is rebuilt on its next use).
-const MAX_ENTRIES: usize = 20_000;
+/// Most snapshots (and hosts' calendar busy time) kept; past this the least used leave first
+/// (each is rebuilt on its next use).
+const MAX_ENTRIES: u64 = 20_000;
 
 impl AvailabilityCache {
     /// An empty cache over `store`.
@@ -149,8 +151,8 @@ impl AvailabilityCache {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             store,
-            entries: Mutex::new(HashMap::new()),
-            external: Mutex::new(HashMap::new()),
+            entries: Cache::new(MAX_ENTRIES),
+            external: Cache::new(MAX_ENTRIES),
             cpu: Semaphore::new(2 * cores),
         }
     }
@@ -163,7 +165,7 @@ impl AvailabilityCache {
             .await
             .map_err(|e| AppError::store("event type", e))?;
         let key = (tenant, event_type);
-        let cached = self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+        let cached = self.entries.get(&key);
         if let Some(s) = &cached
             && s.versions == versions
             && covers(s, now)
@@ -179,11 +181,7 @@ impl AvailabilityCache {
             snapshot = self.load(tenant, event_type, versions, load_range(now, horizon)).await?;
         }
         let snapshot = Arc::new(snapshot);
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(key, snapshot.clone());
+        self.entries.insert(key, snapshot.clone());
         Ok(snapshot)
     }
 
@@ -303,7 +301,7 @@ impl AvailabilityCache {
             // Never synced: nothing to read.
             return Ok(Arc::new(External { version: 0, loaded: range, spans: Vec::new() }));
         }
-        let cached = self.external.lock().unwrap_or_else(|e| e.into_inner()).get(&h.id).cloned();
+        let cached = self.external.get(&h.id);
         if let Some(x) = &cached
             && x.version == h.external_version
             && x.loaded.start <= range.start
@@ -313,13 +311,9 @@ impl AvailabilityCache {
         }
         let spans = self.store.external_spans(h, range).await?;
         let fresh = Arc::new(External { version: h.external_version, loaded: range, spans });
-        let mut all = self.external.lock().unwrap_or_else(|e| e.into_inner());
-        let keep = all.get(&h.id).is_none_or(|x| x.version != fresh.version || x.loaded.len() <= range.len());
+        let keep = cached.is_none_or(|x| x.version != fresh.version || x.loaded.len() <= range.len());
         if keep {
-            if all.len() >= MAX_ENTRIES {
-                all.clear();
-            }
-            all.insert(h.id, fresh.clone());
+            self.external.insert(h.id, fresh.clone());
         }
         Ok(fresh)
     }

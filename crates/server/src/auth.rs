@@ -4,10 +4,9 @@
 //! key manages tenants. Every authenticated request also passes the per-key rate limiter; a
 //! wrong, unknown or missing key counts against the client's address ([`crate::guard`]).
 
-use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -149,32 +148,37 @@ impl FromRequestParts<AppState> for OperatorAuth {
 
 /// Recently seen keys, so a busy key costs no database read per request. Entries live 30 s;
 /// revoking a key through this server drops its entry at once, and a revocation made elsewhere
-/// (another process, the CLI) takes effect within 30 s.
-#[derive(Debug, Default)]
+/// (another process, the CLI) takes effect within 30 s. At most 10,000 keys are kept, the least
+/// used leaving first.
+#[derive(Debug)]
 pub struct KeyCache {
-    entries: RwLock<HashMap<[u8; 32], (ApiKey, Instant)>>,
+    entries: moka::sync::Cache<[u8; 32], ApiKey>,
 }
 
 const KEY_TTL: Duration = Duration::from_secs(30);
 
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self { entries: moka::sync::Cache::builder().max_capacity(10_000).time_to_live(KEY_TTL).build() }
+    }
+}
+
 impl KeyCache {
     fn get(&self, hash: &[u8; 32]) -> Option<ApiKey> {
-        let map = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        map.get(hash).filter(|(_, at)| at.elapsed() < KEY_TTL).map(|(k, _)| k.clone())
+        self.entries.get(hash)
     }
 
     fn put(&self, hash: [u8; 32], key: ApiKey) {
-        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 10_000 {
-            map.retain(|_, (_, at)| at.elapsed() < KEY_TTL);
-        }
-        map.insert(hash, (key, Instant::now()));
+        self.entries.insert(hash, key);
     }
 
     /// Forgets a key (after revoking it).
     pub fn forget(&self, id: ApiKeyId) {
-        let mut map = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, (k, _)| k.id != id);
+        for (hash, key) in &self.entries {
+            if key.id == id {
+                self.entries.invalidate(&*hash);
+            }
+        }
     }
 }
 
