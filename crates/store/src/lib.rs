@@ -13,7 +13,8 @@
 //! PostgreSQL, for several server processes on one database. Backend-specific power is used
 //! where it matters: PostgreSQL forbids overlapping occupancy with an exclusion constraint and
 //! leases jobs with `FOR UPDATE SKIP LOCKED`; SQLite takes its write lock up front (`BEGIN
-//! IMMEDIATE`) and re-checks inside it.
+//! IMMEDIATE`) and re-checks inside it. A write PostgreSQL aborts to break a deadlock, or could
+//! not serialize, is run again from the start a few times.
 //!
 //! Every read and write is scoped by tenant. Booking changes write their history, their outbox
 //! jobs and their idempotency record in the same transaction as the booking.

@@ -1,5 +1,5 @@
 //! What differs between SQLite and PostgreSQL: how a write transaction starts, how jobs are
-//! leased, how an overlap is reported, and the migrations.
+//! leased, how an overlap or a transaction worth running again is reported, and the migrations.
 
 use std::future::Future;
 use std::path::Path;
@@ -36,6 +36,11 @@ pub trait Dialect: Database {
     /// ([`OVERLAP_CONSTRAINT`]).
     fn is_overlap(err: &sqlx::Error) -> bool;
 
+    /// True when the database aborted the transaction and running it again from the start may
+    /// succeed: on PostgreSQL, a deadlock's victim ([`DEADLOCK_DETECTED`]) or a transaction that
+    /// could not be serialized ([`SERIALIZATION_FAILURE`]).
+    fn is_retryable(err: &sqlx::Error) -> bool;
+
     /// Rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
 
@@ -46,6 +51,11 @@ pub trait Dialect: Database {
 /// The database's own rule against double booking: PostgreSQL's exclusion constraint, SQLite's
 /// triggers (they refuse with this name as their message).
 pub const OVERLAP_CONSTRAINT: &str = "booking_hosts_no_overlap";
+
+/// PostgreSQL's SQLSTATE for the transaction it aborted to break a deadlock.
+pub const DEADLOCK_DETECTED: &str = "40P01";
+/// PostgreSQL's SQLSTATE for a transaction that could not be serialized with concurrent ones.
+pub const SERIALIZATION_FAILURE: &str = "40001";
 
 impl Dialect for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
@@ -67,6 +77,12 @@ impl Dialect for Sqlite {
         // constraint's name, the same name PostgreSQL's exclusion constraint has.
         err.as_database_error()
             .is_some_and(|e| e.code().as_deref() == Some("1811") && e.message() == OVERLAP_CONSTRAINT)
+    }
+
+    fn is_retryable(_: &sqlx::Error) -> bool {
+        // Nothing to run again: writers queue on one connection, and a writer that meets another
+        // process's lock waits in the busy handler (`busy_timeout`) before SQLITE_BUSY surfaces.
+        false
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
@@ -99,6 +115,12 @@ impl Dialect for Postgres {
         err.as_database_error().is_some_and(|e| {
             e.code().as_deref() == Some("23P01") && e.constraint() == Some(OVERLAP_CONSTRAINT)
         })
+    }
+
+    fn is_retryable(err: &sqlx::Error) -> bool {
+        err.as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == DEADLOCK_DETECTED || code == SERIALIZATION_FAILURE)
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
@@ -167,4 +189,84 @@ pub async fn postgres_pool(url: &str, max_connections: u32) -> Result<Pool<Postg
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::borrow::Cow;
+    use std::error::Error;
+
+    use sqlx::error::{DatabaseError, ErrorKind};
+
+    use super::*;
+
+    /// A database error as a driver would report it.
+    #[derive(Debug)]
+    struct Reported {
+        code: &'static str,
+        message: &'static str,
+        constraint: Option<&'static str>,
+        unique: bool,
+    }
+
+    impl std::fmt::Display for Reported {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.message)
+        }
+    }
+
+    impl Error for Reported {}
+
+    impl DatabaseError for Reported {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.code))
+        }
+        fn as_error(&self) -> &(dyn Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn Error + Send + Sync + 'static> {
+            self
+        }
+        fn constraint(&self) -> Option<&str> {
+            self.constraint
+        }
+        fn kind(&self) -> ErrorKind {
+            if self.unique { ErrorKind::UniqueViolation } else { ErrorKind::Other }
+        }
+    }
+
+    /// A database error with `code` (SQLSTATE, or SQLite's extended result code).
+    pub(in crate::sql) fn db_error(code: &'static str) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Reported {
+            code,
+            message: "refused",
+            constraint: None,
+            unique: false,
+        }))
+    }
+
+    #[test]
+    fn postgres_retries_deadlock_victims_and_serialization_failures_only() {
+        assert!(Postgres::is_retryable(&db_error("40P01")));
+        assert!(Postgres::is_retryable(&db_error("40001")));
+        for code in ["23505", "23P01", "40P02", "40002", "57014", "08006"] {
+            assert!(!Postgres::is_retryable(&db_error(code)), "{code}");
+        }
+        assert!(!Postgres::is_retryable(&sqlx::Error::PoolTimedOut));
+        assert!(!Postgres::is_retryable(&sqlx::Error::RowNotFound));
+    }
+
+    #[test]
+    fn sqlite_retries_nothing() {
+        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, and PostgreSQL's codes for good measure.
+        for code in ["5", "517", "6", "40P01", "40001"] {
+            assert!(!Sqlite::is_retryable(&db_error(code)), "{code}");
+        }
+    }
 }

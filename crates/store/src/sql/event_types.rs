@@ -10,94 +10,104 @@ use crate::{EventType, EventTypeStore, Page, StoreError, StoreResult};
 #[async_trait]
 impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
     async fn insert_event_type(&self, e: &EventType) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        sqlx::query(q::INSERT_EVENT_TYPE)
-            .bind(e.id.0)
-            .bind(e.tenant_id.0)
-            .bind(e.slug.as_str())
-            .bind(e.title.as_str())
-            .bind(e.description.as_deref())
-            .bind(e.duration_minutes)
-            .bind(e.slot_interval_minutes)
-            .bind(e.buffer_before_minutes)
-            .bind(e.buffer_after_minutes)
-            .bind(e.min_notice_minutes)
-            .bind(e.max_days_ahead)
-            .bind(e.daily_limit)
-            .bind(e.assignment.as_str())
-            .bind(e.location.as_deref())
-            .bind(e.created_at)
-            .bind(e.updated_at)
-            .bind(e.send_updates.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        for (pos, host) in e.host_ids.iter().enumerate() {
-            let (n,): (i64,) = sqlx::query_as(q::TENANT_HOST_COUNT)
-                .bind(host.0)
-                .bind(e.tenant_id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(q::INSERT_EVENT_TYPE_HOST)
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            sqlx::query(q::INSERT_EVENT_TYPE)
                 .bind(e.id.0)
-                .bind(host.0)
-                .bind(pos as i64)
+                .bind(e.tenant_id.0)
+                .bind(e.slug.as_str())
+                .bind(e.title.as_str())
+                .bind(e.description.as_deref())
+                .bind(e.duration_minutes)
+                .bind(e.slot_interval_minutes)
+                .bind(e.buffer_before_minutes)
+                .bind(e.buffer_after_minutes)
+                .bind(e.min_notice_minutes)
+                .bind(e.max_days_ahead)
+                .bind(e.daily_limit)
+                .bind(e.assignment.as_str())
+                .bind(e.location.as_deref())
+                .bind(e.created_at)
+                .bind(e.updated_at)
+                .bind(e.send_updates.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
-        }
-        tx.commit().await.map_err(map_err::<DB>)
+            for (pos, host) in e.host_ids.iter().enumerate() {
+                let (n,): (i64,) = sqlx::query_as(q::TENANT_HOST_COUNT)
+                    .bind(host.0)
+                    .bind(e.tenant_id.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(q::INSERT_EVENT_TYPE_HOST)
+                    .bind(e.id.0)
+                    .bind(host.0)
+                    .bind(pos as i64)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+            }
+            tx.commit().await.map_err(map_err::<DB>)
+        })
+        .await
     }
 
     async fn update_event_type(&self, e: &EventType) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let r = sqlx::query(q::UPDATE_EVENT_TYPE)
-            .bind(e.id.0)
-            .bind(e.tenant_id.0)
-            .bind(e.slug.as_str())
-            .bind(e.title.as_str())
-            .bind(e.description.as_deref())
-            .bind(e.duration_minutes)
-            .bind(e.slot_interval_minutes)
-            .bind(e.buffer_before_minutes)
-            .bind(e.buffer_after_minutes)
-            .bind(e.min_notice_minutes)
-            .bind(e.max_days_ahead)
-            .bind(e.daily_limit)
-            .bind(e.assignment.as_str())
-            .bind(e.location.as_deref())
-            .bind(e.updated_at)
-            .bind(e.send_updates.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query(q::CLEAR_EVENT_TYPE_HOSTS).bind(e.id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
-        for (pos, host) in e.host_ids.iter().enumerate() {
-            let (n,): (i64,) = sqlx::query_as(q::TENANT_HOST_COUNT)
-                .bind(host.0)
-                .bind(e.tenant_id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query(q::INSERT_EVENT_TYPE_HOST)
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let r = sqlx::query(q::UPDATE_EVENT_TYPE)
                 .bind(e.id.0)
-                .bind(host.0)
-                .bind(pos as i64)
+                .bind(e.tenant_id.0)
+                .bind(e.slug.as_str())
+                .bind(e.title.as_str())
+                .bind(e.description.as_deref())
+                .bind(e.duration_minutes)
+                .bind(e.slot_interval_minutes)
+                .bind(e.buffer_before_minutes)
+                .bind(e.buffer_after_minutes)
+                .bind(e.min_notice_minutes)
+                .bind(e.max_days_ahead)
+                .bind(e.daily_limit)
+                .bind(e.assignment.as_str())
+                .bind(e.location.as_deref())
+                .bind(e.updated_at)
+                .bind(e.send_updates.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
-        }
-        tx.commit().await.map_err(map_err::<DB>)
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(q::CLEAR_EVENT_TYPE_HOSTS)
+                .bind(e.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            for (pos, host) in e.host_ids.iter().enumerate() {
+                let (n,): (i64,) = sqlx::query_as(q::TENANT_HOST_COUNT)
+                    .bind(host.0)
+                    .bind(e.tenant_id.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query(q::INSERT_EVENT_TYPE_HOST)
+                    .bind(e.id.0)
+                    .bind(host.0)
+                    .bind(pos as i64)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+            }
+            tx.commit().await.map_err(map_err::<DB>)
+        })
+        .await
     }
 
     async fn event_type(&self, tenant: TenantId, id: EventTypeId) -> StoreResult<EventType> {
@@ -139,25 +149,28 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
     }
 
     async fn delete_event_type(&self, tenant: TenantId, id: EventTypeId) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let (n,): (i64,) = sqlx::query_as(q::EVENT_TYPE_IN_USE)
-            .bind(id.0)
-            .bind(tenant.0)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        if n > 0 {
-            return Err(StoreError::InUse(format!("the event type has {n} booking(s)")));
-        }
-        let r = sqlx::query(q::DELETE_EVENT_TYPE)
-            .bind(id.0)
-            .bind(tenant.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await.map_err(map_err::<DB>)
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let (n,): (i64,) = sqlx::query_as(q::EVENT_TYPE_IN_USE)
+                .bind(id.0)
+                .bind(tenant.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if n > 0 {
+                return Err(StoreError::InUse(format!("the event type has {n} booking(s)")));
+            }
+            let r = sqlx::query(q::DELETE_EVENT_TYPE)
+                .bind(id.0)
+                .bind(tenant.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::NotFound);
+            }
+            tx.commit().await.map_err(map_err::<DB>)
+        })
+        .await
     }
 }

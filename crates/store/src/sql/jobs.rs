@@ -10,75 +10,90 @@ use crate::{Job, JobStore, NewJob, Page, StoreError, StoreResult};
 #[async_trait]
 impl<DB: SqlDb> JobStore for SqlStore<DB> {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        Self::insert_job(&mut tx, job).await?;
-        tx.commit().await.map_err(map_err::<DB>)
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            Self::insert_job(&mut tx, job).await?;
+            tx.commit().await.map_err(map_err::<DB>)
+        })
+        .await
     }
 
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let queued: Option<(Uuid,)> = sqlx::query_as(q::QUEUED_LIKE)
-            .bind(due_by)
-            .bind(job.kind.as_str())
-            .bind(job.payload.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        if queued.is_some() {
-            return Ok(false);
-        }
-        Self::insert_job(&mut tx, job).await?;
-        tx.commit().await.map_err(map_err::<DB>)?;
-        Ok(true)
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let queued: Option<(Uuid,)> = sqlx::query_as(q::QUEUED_LIKE)
+                .bind(due_by)
+                .bind(job.kind.as_str())
+                .bind(job.payload.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if queued.is_some() {
+                return Ok(false);
+            }
+            Self::insert_job(&mut tx, job).await?;
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(true)
+        })
+        .await
     }
 
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
-        let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(worker)
-            .bind(now + lease_secs)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        tx.commit().await.map_err(map_err::<DB>)?;
-        Ok(jobs)
+        Self::retry(|| async move {
+            let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(worker)
+                .bind(now + lease_secs)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(jobs)
+        })
+        .await
     }
 
     async fn complete_job(&self, id: JobId, worker: &str, now: i64) -> StoreResult<()> {
-        let r = sqlx::query(q::COMPLETE_JOB)
-            .bind(id.0)
-            .bind(worker)
-            .bind(now)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::Stale);
-        }
-        Ok(())
-    }
-
-    async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64> {
-        if ids.is_empty() {
-            return Ok(0);
-        }
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let mut done = 0;
-        for id in ids {
+        Self::retry(|| async move {
             let r = sqlx::query(q::COMPLETE_JOB)
                 .bind(id.0)
                 .bind(worker)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&self.writer)
                 .await
                 .map_err(map_err::<DB>)?;
-            done += DB::rows_affected(&r);
-        }
-        tx.commit().await.map_err(map_err::<DB>)?;
-        Ok(done)
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64> {
+        Self::retry(|| async move {
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let mut done = 0;
+            for id in ids {
+                let r = sqlx::query(q::COMPLETE_JOB)
+                    .bind(id.0)
+                    .bind(worker)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                done += DB::rows_affected(&r);
+            }
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(done)
+        })
+        .await
     }
 
     async fn fail_job(
@@ -89,19 +104,22 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         error: &str,
         retry_at: Option<i64>,
     ) -> StoreResult<()> {
-        let r = sqlx::query(q::FAIL_JOB)
-            .bind(id.0)
-            .bind(worker)
-            .bind(now)
-            .bind(error)
-            .bind(retry_at)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::Stale);
-        }
-        Ok(())
+        Self::retry(|| async move {
+            let r = sqlx::query(q::FAIL_JOB)
+                .bind(id.0)
+                .bind(worker)
+                .bind(now)
+                .bind(error)
+                .bind(retry_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>> {

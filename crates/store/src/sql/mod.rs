@@ -5,6 +5,9 @@
 //! statements in [`queries`] (connected calendars keep theirs in their module). Each aggregate's
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
 //! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`] and [`calendars`].
+//!
+//! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
+//! PostgreSQL deadlock victim or serialization failure is run again from the start.
 
 mod availability;
 mod bookings;
@@ -20,6 +23,7 @@ mod voice;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Postgres, Sqlite, Type};
 use uuid::Uuid;
@@ -161,6 +165,88 @@ fn map_err<DB: Dialect>(e: sqlx::Error) -> StoreError {
     StoreError::Database(e)
 }
 
+/// Most runs of one write: PostgreSQL aborts a deadlock's victim, and transactions it could not
+/// serialize, and expects them to be run again.
+const ATTEMPTS: u32 = 5;
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// Runs `attempt` (one whole transaction, or one statement) again while the database aborts
+    /// it asking for that ([`Dialect::is_retryable`]), at most [`ATTEMPTS`] times in all, with a
+    /// short jittered pause before each new run. Every write goes through here.
+    async fn retry<T, Fut>(mut attempt: impl FnMut() -> Fut) -> StoreResult<T>
+    where
+        Fut: Future<Output = StoreResult<T>>,
+    {
+        let mut n = 1;
+        loop {
+            match attempt().await {
+                Err(StoreError::Database(e)) if n < ATTEMPTS && DB::is_retryable(&e) => {
+                    tracing::warn!(attempt = n, error = %e, "the database aborted a write; running it again");
+                    tokio::time::sleep(backoff(n)).await;
+                    n += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+}
+
+/// The pause after failed run `n`: 5 ms doubled each time, less a random part of up to half, so
+/// the transactions that collided do not meet again in step.
+fn backoff(n: u32) -> Duration {
+    let full = 5u64 << n.saturating_sub(1).min(8);
+    Duration::from_millis(full - rand::random_range(0..=full / 2))
+}
+
 fn found<T>(row: Option<T>) -> StoreResult<T> {
     row.ok_or(StoreError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dialect::tests::db_error;
+    use super::*;
+
+    /// Runs `retry` on `DB` with attempts that fail with `code` `failures` times, then succeed;
+    /// answers the outcome and how many attempts ran.
+    async fn run<DB: Dialect>(code: &'static str, failures: u32) -> (StoreResult<u32>, u32) {
+        let mut runs = 0;
+        let outcome = SqlStore::<DB>::retry(|| {
+            runs += 1;
+            let n = runs;
+            async move { if n <= failures { Err(StoreError::Database(db_error(code))) } else { Ok(n) } }
+        })
+        .await;
+        (outcome, runs)
+    }
+
+    #[tokio::test]
+    async fn a_deadlock_victim_runs_again_until_it_commits() {
+        let (outcome, runs) = run::<Postgres>(dialect::DEADLOCK_DETECTED, 2).await;
+        assert_eq!((outcome.ok(), runs), (Some(3), 3));
+    }
+
+    #[tokio::test]
+    async fn serialization_failures_are_retried_a_bounded_number_of_times() {
+        let (outcome, runs) = run::<Postgres>(dialect::SERIALIZATION_FAILURE, u32::MAX).await;
+        assert_eq!(runs, ATTEMPTS);
+        let Err(StoreError::Database(e)) = outcome else { panic!("the last failure is the answer") };
+        assert_eq!(e.as_database_error().and_then(|d| d.code()).as_deref(), Some("40001"));
+    }
+
+    #[tokio::test]
+    async fn other_failures_and_sqlite_run_once() {
+        assert_eq!(run::<Postgres>("23505", 1).await.1, 1);
+        assert_eq!(run::<Sqlite>("5", 1).await.1, 1);
+        assert_eq!(run::<Sqlite>(dialect::DEADLOCK_DETECTED, 1).await.1, 1);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_short() {
+        for n in 1..ATTEMPTS {
+            let full = 5 << (n - 1);
+            let pause = backoff(n).as_millis();
+            assert!((full / 2..=full).contains(&pause), "run {n}: {pause} ms");
+        }
+    }
 }

@@ -9,14 +9,17 @@ use crate::{ApiKey, Page, StoreResult, TenancyStore, Tenant};
 #[async_trait]
 impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     async fn insert_tenant(&self, t: &Tenant) -> StoreResult<()> {
-        sqlx::query(q::INSERT_TENANT)
-            .bind(t.id.0)
-            .bind(t.name.as_str())
-            .bind(t.created_at)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
+        Self::retry(|| async move {
+            sqlx::query(q::INSERT_TENANT)
+                .bind(t.id.0)
+                .bind(t.name.as_str())
+                .bind(t.created_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn tenant(&self, id: TenantId) -> StoreResult<Tenant> {
@@ -33,17 +36,20 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     }
 
     async fn insert_api_key(&self, k: &ApiKey, hash: &[u8]) -> StoreResult<()> {
-        sqlx::query(q::INSERT_API_KEY)
-            .bind(k.id.0)
-            .bind(k.tenant_id.0)
-            .bind(k.name.as_str())
-            .bind(k.prefix.as_str())
-            .bind(hash)
-            .bind(k.created_at)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
+        Self::retry(|| async move {
+            sqlx::query(q::INSERT_API_KEY)
+                .bind(k.id.0)
+                .bind(k.tenant_id.0)
+                .bind(k.name.as_str())
+                .bind(k.prefix.as_str())
+                .bind(hash)
+                .bind(k.created_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn api_key_by_hash(&self, hash: &[u8]) -> StoreResult<Option<ApiKey>> {
@@ -51,12 +57,15 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     }
 
     async fn revoke_api_key(&self, id: ApiKeyId, at: i64) -> StoreResult<ApiKey> {
-        sqlx::query(q::REVOKE_API_KEY)
-            .bind(id.0)
-            .bind(at)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
+        Self::retry(|| async move {
+            sqlx::query(q::REVOKE_API_KEY)
+                .bind(id.0)
+                .bind(at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)
+        })
+        .await?;
         found(sqlx::query_as(q::API_KEY).bind(id.0).fetch_optional(&self.pool).await.map_err(map_err::<DB>)?)
     }
 

@@ -15,115 +15,124 @@ use crate::{
 #[async_trait]
 impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        let b = &w.booking;
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
-        sqlx::query(q::INSERT_BOOKING)
-            .bind(b.id.0)
-            .bind(b.tenant_id.0)
-            .bind(b.uid.as_str())
-            .bind(b.confirmation_code.as_str())
-            .bind(b.status.as_str())
-            .bind(b.event_type_id.0)
-            .bind(b.host_id.0)
-            .bind(b.start_at)
-            .bind(b.end_at)
-            .bind(b.buffer_before_minutes)
-            .bind(b.buffer_after_minutes)
-            .bind(b.attendee_name.as_str())
-            .bind(b.attendee_email.as_deref())
-            .bind(b.attendee_phone.as_deref())
-            .bind(b.attendee_time_zone.as_deref())
-            .bind(b.notes.as_deref())
-            .bind(b.metadata.as_str())
-            .bind(b.source.as_str())
-            .bind(b.external_ref.as_deref())
-            .bind(b.host_ids.to_json())
-            .bind(b.sequence)
-            .bind(b.cancel_reason.as_deref())
-            .bind(b.created_at)
-            .bind(b.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        Self::insert_occupancy(&mut tx, b).await?;
-        Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.created_at)).await?;
-        Self::finish_write(tx, w).await
-    }
-
-    async fn reschedule_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        let b = &w.booking;
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
-            .bind(b.id.0)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        let mut touched: Vec<HostId> = old.into_iter().map(|(h,)| HostId(h)).collect();
-        touched.extend(b.host_ids.iter().copied());
-        Self::bump_and_check(&mut tx, w, &touched).await?;
-        let previous: Option<(Uuid,)> = sqlx::query_as(q::BOOKING_HOST)
-            .bind(b.id.0)
-            .bind(b.tenant_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        let r = sqlx::query(q::MOVE_BOOKING)
-            .bind(b.id.0)
-            .bind(b.tenant_id.0)
-            .bind(b.host_id.0)
-            .bind(b.start_at)
-            .bind(b.end_at)
-            .bind(b.host_ids.to_json())
-            .bind(b.sequence)
-            .bind(b.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::Stale);
-        }
-        sqlx::query(q::DELETE_OCCUPANCY).bind(b.id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
-        Self::insert_occupancy(&mut tx, b).await?;
-        if let Some((was,)) = previous
-            && was != b.host_id.0
-        {
-            Self::count_assignment(&mut tx, b, HostId(was), -1, None).await?;
-            Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.updated_at)).await?;
-        }
-        Self::finish_write(tx, w).await
-    }
-
-    async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        let b = &w.booking;
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let r = sqlx::query(q::CANCEL_BOOKING)
-            .bind(b.id.0)
-            .bind(b.tenant_id.0)
-            .bind(b.cancel_reason.as_deref())
-            .bind(b.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::Stale);
-        }
-        sqlx::query(q::RELEASE_OCCUPANCY)
-            .bind(b.id.0)
-            .bind(false)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        for h in b.host_ids.iter() {
-            sqlx::query(q::BUMP_HOST)
-                .bind(h.0)
+        Self::retry(|| async move {
+            let b = &w.booking;
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
+            sqlx::query(q::INSERT_BOOKING)
+                .bind(b.id.0)
                 .bind(b.tenant_id.0)
+                .bind(b.uid.as_str())
+                .bind(b.confirmation_code.as_str())
+                .bind(b.status.as_str())
+                .bind(b.event_type_id.0)
+                .bind(b.host_id.0)
+                .bind(b.start_at)
+                .bind(b.end_at)
+                .bind(b.buffer_before_minutes)
+                .bind(b.buffer_after_minutes)
+                .bind(b.attendee_name.as_str())
+                .bind(b.attendee_email.as_deref())
+                .bind(b.attendee_phone.as_deref())
+                .bind(b.attendee_time_zone.as_deref())
+                .bind(b.notes.as_deref())
+                .bind(b.metadata.as_str())
+                .bind(b.source.as_str())
+                .bind(b.external_ref.as_deref())
+                .bind(b.host_ids.to_json())
+                .bind(b.sequence)
+                .bind(b.cancel_reason.as_deref())
+                .bind(b.created_at)
+                .bind(b.updated_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
-        }
-        Self::count_assignment(&mut tx, b, b.host_id, -1, None).await?;
-        Self::finish_write(tx, w).await
+            Self::insert_occupancy(&mut tx, b).await?;
+            Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.created_at)).await?;
+            Self::finish_write(tx, w).await
+        })
+        .await
+    }
+
+    async fn reschedule_booking(&self, w: &BookingWrite) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let b = &w.booking;
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
+                .bind(b.id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            let mut touched: Vec<HostId> = old.into_iter().map(|(h,)| HostId(h)).collect();
+            touched.extend(b.host_ids.iter().copied());
+            Self::bump_and_check(&mut tx, w, &touched).await?;
+            let previous: Option<(Uuid,)> = sqlx::query_as(q::BOOKING_HOST)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            let r = sqlx::query(q::MOVE_BOOKING)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .bind(b.host_id.0)
+                .bind(b.start_at)
+                .bind(b.end_at)
+                .bind(b.host_ids.to_json())
+                .bind(b.sequence)
+                .bind(b.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            sqlx::query(q::DELETE_OCCUPANCY).bind(b.id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
+            Self::insert_occupancy(&mut tx, b).await?;
+            if let Some((was,)) = previous
+                && was != b.host_id.0
+            {
+                Self::count_assignment(&mut tx, b, HostId(was), -1, None).await?;
+                Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.updated_at)).await?;
+            }
+            Self::finish_write(tx, w).await
+        })
+        .await
+    }
+
+    async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let b = &w.booking;
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let r = sqlx::query(q::CANCEL_BOOKING)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .bind(b.cancel_reason.as_deref())
+                .bind(b.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            sqlx::query(q::RELEASE_OCCUPANCY)
+                .bind(b.id.0)
+                .bind(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            for h in b.host_ids.iter() {
+                sqlx::query(q::BUMP_HOST)
+                    .bind(h.0)
+                    .bind(b.tenant_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+            }
+            Self::count_assignment(&mut tx, b, b.host_id, -1, None).await?;
+            Self::finish_write(tx, w).await
+        })
+        .await
     }
 
     async fn booking(&self, tenant: TenantId, id: BookingId) -> StoreResult<Booking> {
@@ -176,7 +185,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn add_history(&self, h: &HistoryEntry) -> StoreResult<()> {
-        Self::insert_history(&self.writer, h).await
+        Self::retry(|| async move { Self::insert_history(&self.writer, h).await }).await
     }
 
     async fn booking_history(&self, tenant: TenantId, id: BookingId) -> StoreResult<Vec<HistoryEntry>> {
@@ -202,12 +211,15 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn purge_idempotency(&self, before: i64) -> StoreResult<u64> {
-        let r = sqlx::query(q::PURGE_IDEMPOTENCY)
-            .bind(before)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(DB::rows_affected(&r))
+        Self::retry(|| async move {
+            let r = sqlx::query(q::PURGE_IDEMPOTENCY)
+                .bind(before)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(DB::rows_affected(&r))
+        })
+        .await
     }
 }
 

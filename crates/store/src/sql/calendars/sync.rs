@@ -26,13 +26,16 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
             .map_err(map_err::<DB>)?;
         let mut claimed = Vec::new();
         for (id, at) in due {
-            let r = sqlx::query(q::CLAIM_CHECK)
-                .bind(id)
-                .bind(at)
-                .bind(next)
-                .execute(&self.writer)
-                .await
-                .map_err(map_err::<DB>)?;
+            let r = Self::retry(|| async move {
+                sqlx::query(q::CLAIM_CHECK)
+                    .bind(id)
+                    .bind(at)
+                    .bind(next)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err::<DB>)
+            })
+            .await?;
             if DB::rows_affected(&r) == 1 {
                 claimed.push(ConnectionId(id));
             }
@@ -51,14 +54,18 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
             .map_err(map_err::<DB>)?;
         let mut claimed = Vec::new();
         for (id, calendar, at) in due {
-            let r = sqlx::query(q::CLAIM_POLL)
-                .bind(id)
-                .bind(calendar.as_str())
-                .bind(at)
-                .bind(next)
-                .execute(&self.writer)
-                .await
-                .map_err(map_err::<DB>)?;
+            let cal = calendar.as_str();
+            let r = Self::retry(|| async move {
+                sqlx::query(q::CLAIM_POLL)
+                    .bind(id)
+                    .bind(cal)
+                    .bind(at)
+                    .bind(next)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err::<DB>)
+            })
+            .await?;
             if DB::rows_affected(&r) == 1 {
                 claimed.push((ConnectionId(id), calendar));
             }
@@ -84,14 +91,18 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
             .map_err(map_err::<DB>)?;
         let mut claimed = Vec::new();
         for (id, calendar, at) in due {
-            let r = sqlx::query(q::CLAIM_WATCH)
-                .bind(id)
-                .bind(calendar.as_str())
-                .bind(at)
-                .bind(retry_at)
-                .execute(&self.writer)
-                .await
-                .map_err(map_err::<DB>)?;
+            let cal = calendar.as_str();
+            let r = Self::retry(|| async move {
+                sqlx::query(q::CLAIM_WATCH)
+                    .bind(id)
+                    .bind(cal)
+                    .bind(at)
+                    .bind(retry_at)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err::<DB>)
+            })
+            .await?;
             if DB::rows_affected(&r) == 1 {
                 claimed.push((ConnectionId(id), calendar));
             }
@@ -105,20 +116,23 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         calendar: &str,
         channel: Option<(&str, &str, &str, i64)>,
     ) -> StoreResult<()> {
-        let r = sqlx::query(q::SAVE_CHANNEL)
-            .bind(id.0)
-            .bind(calendar)
-            .bind(channel.map(|c| c.0))
-            .bind(channel.map(|c| c.1))
-            .bind(channel.map(|c| c.2))
-            .bind(channel.map(|c| c.3))
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        if DB::rows_affected(&r) == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        Self::retry(|| async move {
+            let r = sqlx::query(q::SAVE_CHANNEL)
+                .bind(id.0)
+                .bind(calendar)
+                .bind(channel.map(|c| c.0))
+                .bind(channel.map(|c| c.1))
+                .bind(channel.map(|c| c.2))
+                .bind(channel.map(|c| c.3))
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn calendar_by_channel(&self, channel_id: &str) -> StoreResult<ConnectionCalendar> {
@@ -137,14 +151,17 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         calendar: &str,
         error: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query(q::CAL_ERROR)
-            .bind(id.0)
-            .bind(calendar)
-            .bind(error)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
+        Self::retry(|| async move {
+            sqlx::query(q::CAL_ERROR)
+                .bind(id.0)
+                .bind(calendar)
+                .bind(error)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn external_series(
@@ -172,84 +189,87 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
     }
 
     async fn apply_sync(&self, w: &SyncWrite) -> StoreResult<()> {
-        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-        let owner: Option<(Uuid, Uuid, bool)> = sqlx::query_as(q::ADVANCE)
-            .bind(w.connection_id.0)
-            .bind(w.calendar_id.as_str())
-            .bind(w.new_token.as_deref())
-            .bind(w.synced_at)
-            .bind(w.expanded_until)
-            .bind(w.expected_token.as_deref())
-            .bind(true)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        // Another sync moved the token meanwhile, or the calendar stopped being synced.
-        let (host, tenant, busy) = owner.ok_or(StoreError::Stale)?;
-        // A calendar synced only because it receives bookings has no busy time.
-        let spans: &[(String, Vec<Interval>)] = if busy { &w.busy } else { &[] };
-        let (conn, cal) = (w.connection_id.0, w.calendar_id.as_str());
-        if w.full {
-            for stmt in [q::DROP_CAL_EVENTS, q::DROP_CAL_BUSY] {
-                sqlx::query(stmt).bind(conn).bind(cal).execute(&mut *tx).await.map_err(map_err::<DB>)?;
-            }
-        }
-        for id in &w.delete {
-            sqlx::query(q::DELETE_EVENT)
-                .bind(conn)
-                .bind(cal)
-                .bind(id.as_str())
-                .execute(&mut *tx)
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let owner: Option<(Uuid, Uuid, bool)> = sqlx::query_as(q::ADVANCE)
+                .bind(w.connection_id.0)
+                .bind(w.calendar_id.as_str())
+                .bind(w.new_token.as_deref())
+                .bind(w.synced_at)
+                .bind(w.expanded_until)
+                .bind(w.expected_token.as_deref())
+                .bind(true)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
-        }
-        for chunk in w.upsert.chunks(BATCH) {
-            let mut b = QueryBuilder::<DB>::new(q::UPSERT_EVENTS);
-            b.push_values(chunk, |mut row, e| {
-                row.push_bind(e.connection_id.0)
-                    .push_bind(e.calendar_id.as_str())
-                    .push_bind(e.event_id.as_str())
-                    .push_bind(e.series_id.as_str())
-                    .push_bind(e.booking_id.as_deref())
-                    .push_bind(e.data.as_str());
-            });
-            b.push(q::UPSERT_EVENTS_TAIL);
-            b.build().execute(&mut *tx).await.map_err(map_err::<DB>)?;
-        }
-        let mut longest = 0;
-        let mut rows: Vec<(&str, Interval)> = Vec::new();
-        for (series, spans) in spans {
-            if !w.full {
-                sqlx::query(q::DELETE_SERIES_BUSY)
+            // Another sync moved the token meanwhile, or the calendar stopped being synced.
+            let (host, tenant, busy) = owner.ok_or(StoreError::Stale)?;
+            // A calendar synced only because it receives bookings has no busy time.
+            let spans: &[(String, Vec<Interval>)] = if busy { &w.busy } else { &[] };
+            let (conn, cal) = (w.connection_id.0, w.calendar_id.as_str());
+            if w.full {
+                for stmt in [q::DROP_CAL_EVENTS, q::DROP_CAL_BUSY] {
+                    sqlx::query(stmt).bind(conn).bind(cal).execute(&mut *tx).await.map_err(map_err::<DB>)?;
+                }
+            }
+            for id in &w.delete {
+                sqlx::query(q::DELETE_EVENT)
                     .bind(conn)
                     .bind(cal)
-                    .bind(series.as_str())
+                    .bind(id.as_str())
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err::<DB>)?;
             }
-            for iv in spans {
-                longest = longest.max(iv.len());
-                rows.push((series.as_str(), *iv));
+            for chunk in w.upsert.chunks(BATCH) {
+                let mut b = QueryBuilder::<DB>::new(q::UPSERT_EVENTS);
+                b.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.connection_id.0)
+                        .push_bind(e.calendar_id.as_str())
+                        .push_bind(e.event_id.as_str())
+                        .push_bind(e.series_id.as_str())
+                        .push_bind(e.booking_id.as_deref())
+                        .push_bind(e.data.as_str());
+                });
+                b.push(q::UPSERT_EVENTS_TAIL);
+                b.build().execute(&mut *tx).await.map_err(map_err::<DB>)?;
             }
-        }
-        for chunk in rows.chunks(BATCH) {
-            let mut b = QueryBuilder::<DB>::new(q::INSERT_BUSY);
-            b.push_values(chunk, |mut row, (series, iv)| {
-                row.push_bind(conn)
-                    .push_bind(cal)
-                    .push_bind(*series)
-                    .push_bind(tenant)
-                    .push_bind(host)
-                    .push_bind(iv.start)
-                    .push_bind(iv.end);
-            });
-            b.build().execute(&mut *tx).await.map_err(map_err::<DB>)?;
-        }
-        if busy && (w.full || !spans.is_empty()) {
-            bump_external(&mut tx, HostId(host), TenantId(tenant), longest).await?;
-        }
-        tx.commit().await.map_err(map_err::<DB>)
+            let mut longest = 0;
+            let mut rows: Vec<(&str, Interval)> = Vec::new();
+            for (series, spans) in spans {
+                if !w.full {
+                    sqlx::query(q::DELETE_SERIES_BUSY)
+                        .bind(conn)
+                        .bind(cal)
+                        .bind(series.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err::<DB>)?;
+                }
+                for iv in spans {
+                    longest = longest.max(iv.len());
+                    rows.push((series.as_str(), *iv));
+                }
+            }
+            for chunk in rows.chunks(BATCH) {
+                let mut b = QueryBuilder::<DB>::new(q::INSERT_BUSY);
+                b.push_values(chunk, |mut row, (series, iv)| {
+                    row.push_bind(conn)
+                        .push_bind(cal)
+                        .push_bind(*series)
+                        .push_bind(tenant)
+                        .push_bind(host)
+                        .push_bind(iv.start)
+                        .push_bind(iv.end);
+                });
+                b.build().execute(&mut *tx).await.map_err(map_err::<DB>)?;
+            }
+            if busy && (w.full || !spans.is_empty()) {
+                bump_external(&mut tx, HostId(host), TenantId(tenant), longest).await?;
+            }
+            tx.commit().await.map_err(map_err::<DB>)
+        })
+        .await
     }
 
     async fn host_external_busy(
@@ -294,19 +314,22 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
     }
 
     async fn save_booking_calendar_event(&self, e: &BookingCalendarEvent) -> StoreResult<()> {
-        sqlx::query(q::SAVE_BCE)
-            .bind(e.booking_id.0)
-            .bind(e.connection_id.0)
-            .bind(e.tenant_id.0)
-            .bind(e.calendar_id.as_str())
-            .bind(e.event_id.as_str())
-            .bind(e.start_at)
-            .bind(e.end_at)
-            .bind(e.status.as_str())
-            .bind(e.updated_at)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
+        Self::retry(|| async move {
+            sqlx::query(q::SAVE_BCE)
+                .bind(e.booking_id.0)
+                .bind(e.connection_id.0)
+                .bind(e.tenant_id.0)
+                .bind(e.calendar_id.as_str())
+                .bind(e.event_id.as_str())
+                .bind(e.start_at)
+                .bind(e.end_at)
+                .bind(e.status.as_str())
+                .bind(e.updated_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(())
+        })
+        .await
     }
 }
