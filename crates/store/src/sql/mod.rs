@@ -144,18 +144,7 @@ fn map_err<DB: Dialect>(e: sqlx::Error) -> StoreError {
         return StoreError::SlotTaken;
     }
     if let Some(d) = e.as_database_error() {
-        if d.is_unique_violation() {
-            let what = format!("{} {}", d.message(), d.constraint().unwrap_or_default());
-            let field = [
-                ("confirmation_code", "confirmation_code"),
-                ("idempotency", "idempotency_key"),
-                ("slug", "slug"),
-                ("uid", "uid"),
-                ("key_hash", "api_key"),
-            ]
-            .into_iter()
-            .find(|(needle, _)| what.contains(needle))
-            .map_or("id", |(_, field)| field);
+        if let Some(field) = DB::duplicate_of(d) {
             return StoreError::Duplicate(field);
         }
         if d.is_foreign_key_violation() {
