@@ -6,6 +6,9 @@
 //! and the busy time read from them in `external_busy`, per series, so availability reads busy
 //! time with one range query and never waits on the provider. Events Sked wrote for bookings
 //! are [`BookingCalendarEvent`]s.
+//!
+//! [`CalendarStore`] keeps connections; [`CalendarSyncStore`] is what the background sync reads
+//! and writes.
 
 use async_trait::async_trait;
 use sked_core::Interval;
@@ -224,7 +227,7 @@ pub struct SyncWrite {
     pub expanded_until: Option<i64>,
 }
 
-/// Connected calendars in the store.
+/// Connections: their authorization, tokens, calendars' settings and health.
 #[async_trait]
 pub trait CalendarStore: Send + Sync {
     /// Remembers an authorization in progress.
@@ -293,7 +296,12 @@ pub trait CalendarStore: Send + Sync {
         id: ConnectionId,
         limit: i64,
     ) -> StoreResult<Vec<TokenAudit>>;
+}
 
+/// What the background sync works with: claims of due work, push channels, the stored events
+/// and busy time of each calendar, and the events written for bookings.
+#[async_trait]
+pub trait CalendarSyncStore: Send + Sync {
     /// Connections due a health check at `now`, each claimed (its next check moved to `next`)
     /// so one process takes it.
     async fn claim_health_checks(&self, now: i64, next: i64, limit: i64) -> StoreResult<Vec<ConnectionId>>;
@@ -353,12 +361,4 @@ pub trait CalendarStore: Send + Sync {
     async fn booking_calendar_events(&self, booking: BookingId) -> StoreResult<Vec<BookingCalendarEvent>>;
     /// Records the event written for a booking in a connection's calendar.
     async fn save_booking_calendar_event(&self, e: &BookingCalendarEvent) -> StoreResult<()>;
-
-    /// Re-seals every sealed value (connection tokens, authorization verifiers, voice agent
-    /// secrets, tokens in unfinished jobs) in one transaction with `reseal`; answers how many.
-    /// Any failure changes nothing.
-    async fn reseal_secrets(
-        &self,
-        reseal: &(dyn for<'a> Fn(&'a str) -> Result<String, String> + Send + Sync),
-    ) -> StoreResult<u64>;
 }

@@ -1,11 +1,13 @@
 //! What differs between SQLite and PostgreSQL: how a write transaction starts, how jobs are
-//! leased, how an overlap is reported, and the migrations.
+//! leased, how an overlap, a duplicate or a transaction worth running again is reported, and the
+//! migrations.
 
 use std::future::Future;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::error::DatabaseError;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -36,6 +38,15 @@ pub trait Dialect: Database {
     /// ([`OVERLAP_CONSTRAINT`]).
     fn is_overlap(err: &sqlx::Error) -> bool;
 
+    /// True when the database aborted the transaction and running it again from the start may
+    /// succeed: on PostgreSQL, a deadlock's victim ([`DEADLOCK_DETECTED`]) or a transaction that
+    /// could not be serialized ([`SERIALIZATION_FAILURE`]).
+    fn is_retryable(err: &sqlx::Error) -> bool;
+
+    /// The field a unique violation is reported as ([`UNIQUE_KEYS`], `id` for any other key),
+    /// or `None` when the error is not a unique violation.
+    fn duplicate_of(err: &dyn DatabaseError) -> Option<&'static str>;
+
     /// Rows a statement changed.
     fn rows_affected(result: &Self::QueryResult) -> u64;
 
@@ -46,6 +57,47 @@ pub trait Dialect: Database {
 /// The database's own rule against double booking: PostgreSQL's exclusion constraint, SQLite's
 /// triggers (they refuse with this name as their message).
 pub const OVERLAP_CONSTRAINT: &str = "booking_hosts_no_overlap";
+
+/// A unique key whose violation callers are told about by name.
+#[derive(Debug)]
+pub struct UniqueKey {
+    /// The field [`StoreError::Duplicate`](crate::StoreError::Duplicate) names.
+    pub field: &'static str,
+    /// PostgreSQL's name for it (its default: `<table>_<columns>_key`, or `<table>_pkey`).
+    pub postgres: &'static str,
+    /// The columns SQLite's message lists for it: `UNIQUE constraint failed: <these>`.
+    pub sqlite: &'static str,
+}
+
+/// The unique keys reported by field; the violation of any other (a primary key: an id used
+/// twice) is reported as `id`. PostgreSQL names the violated constraint. SQLite names none, and
+/// a named unique index would not help (its message names an index only when it is on an
+/// expression), so there the violation is recognised by its extended code (2067 UNIQUE, 1555
+/// PRIMARYKEY) and the exact column list of its message, a format SQLite has kept for a decade.
+pub const UNIQUE_KEYS: [UniqueKey; 5] = [
+    UniqueKey {
+        field: "confirmation_code",
+        postgres: "bookings_tenant_id_confirmation_code_key",
+        sqlite: "bookings.tenant_id, bookings.confirmation_code",
+    },
+    UniqueKey {
+        field: "idempotency_key",
+        postgres: "idempotency_keys_pkey",
+        sqlite: "idempotency_keys.tenant_id, idempotency_keys.key",
+    },
+    UniqueKey {
+        field: "slug",
+        postgres: "event_types_tenant_id_slug_key",
+        sqlite: "event_types.tenant_id, event_types.slug",
+    },
+    UniqueKey { field: "uid", postgres: "bookings_uid_key", sqlite: "bookings.uid" },
+    UniqueKey { field: "api_key", postgres: "api_keys_key_hash_key", sqlite: "api_keys.key_hash" },
+];
+
+/// PostgreSQL's SQLSTATE for the transaction it aborted to break a deadlock.
+pub const DEADLOCK_DETECTED: &str = "40P01";
+/// PostgreSQL's SQLSTATE for a transaction that could not be serialized with concurrent ones.
+pub const SERIALIZATION_FAILURE: &str = "40001";
 
 impl Dialect for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
@@ -67,6 +119,20 @@ impl Dialect for Sqlite {
         // constraint's name, the same name PostgreSQL's exclusion constraint has.
         err.as_database_error()
             .is_some_and(|e| e.code().as_deref() == Some("1811") && e.message() == OVERLAP_CONSTRAINT)
+    }
+
+    fn is_retryable(_: &sqlx::Error) -> bool {
+        // Nothing to run again: writers queue on one connection, and a writer that meets another
+        // process's lock waits in the busy handler (`busy_timeout`) before SQLITE_BUSY surfaces.
+        false
+    }
+
+    fn duplicate_of(err: &dyn DatabaseError) -> Option<&'static str> {
+        if !matches!(err.code().as_deref(), Some("2067" | "1555")) {
+            return None;
+        }
+        let columns = err.message().strip_prefix("UNIQUE constraint failed: ");
+        Some(UNIQUE_KEYS.iter().find(|k| Some(k.sqlite) == columns).map_or("id", |k| k.field))
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
@@ -99,6 +165,21 @@ impl Dialect for Postgres {
         err.as_database_error().is_some_and(|e| {
             e.code().as_deref() == Some("23P01") && e.constraint() == Some(OVERLAP_CONSTRAINT)
         })
+    }
+
+    fn is_retryable(err: &sqlx::Error) -> bool {
+        err.as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == DEADLOCK_DETECTED || code == SERIALIZATION_FAILURE)
+    }
+
+    fn duplicate_of(err: &dyn DatabaseError) -> Option<&'static str> {
+        // 23505: unique_violation, of the named constraint.
+        if err.code().as_deref() != Some("23505") {
+            return None;
+        }
+        let name = err.constraint();
+        Some(UNIQUE_KEYS.iter().find(|k| Some(k.postgres) == name).map_or("id", |k| k.field))
     }
 
     fn rows_affected(result: &Self::QueryResult) -> u64 {
@@ -167,4 +248,126 @@ pub async fn postgres_pool(url: &str, max_connections: u32) -> Result<Pool<Postg
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::borrow::Cow;
+    use std::error::Error;
+
+    use sqlx::error::{DatabaseError, ErrorKind};
+
+    use super::*;
+
+    /// A database error as a driver would report it.
+    #[derive(Debug)]
+    struct Reported {
+        code: &'static str,
+        message: &'static str,
+        constraint: Option<&'static str>,
+    }
+
+    impl std::fmt::Display for Reported {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.message)
+        }
+    }
+
+    impl Error for Reported {}
+
+    impl DatabaseError for Reported {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.code))
+        }
+        fn as_error(&self) -> &(dyn Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn Error + Send + Sync + 'static> {
+            self
+        }
+        fn constraint(&self) -> Option<&str> {
+            self.constraint
+        }
+        fn kind(&self) -> ErrorKind {
+            ErrorKind::Other
+        }
+    }
+
+    /// A database error with `code` (SQLSTATE, or SQLite's extended result code).
+    pub(in crate::sql) fn db_error(code: &'static str) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Reported { code, message: "refused", constraint: None }))
+    }
+
+    /// What `D` reports a violation with `code`, `message` and `constraint` as.
+    fn duplicate<D: Dialect>(
+        code: &'static str,
+        message: &'static str,
+        constraint: Option<&'static str>,
+    ) -> Option<&'static str> {
+        D::duplicate_of(&Reported { code, message, constraint })
+    }
+
+    #[test]
+    fn postgres_names_the_duplicate_by_constraint() {
+        let unique = |name| duplicate::<Postgres>("23505", "duplicate key value", Some(name));
+        for k in &UNIQUE_KEYS {
+            assert_eq!(unique(k.postgres), Some(k.field));
+        }
+        // Any other key is an id used twice; names are matched whole.
+        for other in ["tenants_pkey", "bookings_uid_key_old", "uid", "idempotency"] {
+            assert_eq!(unique(other), Some("id"), "{other}");
+        }
+        assert_eq!(duplicate::<Postgres>("23505", "duplicate key value", None), Some("id"));
+        // Not unique violations: foreign key, exclusion (the overlap), check.
+        for code in ["23503", "23P01", "23514"] {
+            assert_eq!(duplicate::<Postgres>(code, "refused", Some("bookings_uid_key")), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn sqlite_names_the_duplicate_by_code_and_column_list() {
+        for k in &UNIQUE_KEYS {
+            let message = format!("UNIQUE constraint failed: {}", k.sqlite).leak();
+            let code = if k.field == "idempotency_key" { "1555" } else { "2067" };
+            assert_eq!(duplicate::<Sqlite>(code, message, None), Some(k.field));
+        }
+        for other in [
+            "UNIQUE constraint failed: tenants.id",
+            "UNIQUE constraint failed: bookings.uid_hash",
+            "UNIQUE constraint failed: bookings.tenant_id",
+            "UNIQUE constraint failed: other.uid",
+        ] {
+            assert_eq!(duplicate::<Sqlite>("1555", other, None), Some("id"), "{other}");
+        }
+        // The overlap trigger (1811), a foreign key (787), NOT NULL (1299) and a bare constraint
+        // failure (19) are not duplicates, whatever the message says.
+        for code in ["1811", "787", "1299", "19"] {
+            assert_eq!(duplicate::<Sqlite>(code, "UNIQUE constraint failed: bookings.uid", None), None);
+        }
+    }
+
+    #[test]
+    fn postgres_retries_deadlock_victims_and_serialization_failures_only() {
+        assert!(Postgres::is_retryable(&db_error("40P01")));
+        assert!(Postgres::is_retryable(&db_error("40001")));
+        for code in ["23505", "23P01", "40P02", "40002", "57014", "08006"] {
+            assert!(!Postgres::is_retryable(&db_error(code)), "{code}");
+        }
+        assert!(!Postgres::is_retryable(&sqlx::Error::PoolTimedOut));
+        assert!(!Postgres::is_retryable(&sqlx::Error::RowNotFound));
+    }
+
+    #[test]
+    fn sqlite_retries_nothing() {
+        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, and PostgreSQL's codes for good measure.
+        for code in ["5", "517", "6", "40P01", "40001"] {
+            assert!(!Sqlite::is_retryable(&db_error(code)), "{code}");
+        }
+    }
 }

@@ -10,6 +10,17 @@ pub const TENANT: &str = "SELECT id, name, created_at FROM tenants WHERE id = $1
 pub const LIST_TENANTS: &str =
     "SELECT id, name, created_at FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
 
+// Sealed secrets, re-sealed together.
+pub const SEALED_TOKENS: &str = "SELECT id, access_token, refresh_token FROM connections";
+pub const RESEAL_TOKENS: &str = "UPDATE connections SET access_token = $2, refresh_token = $3 WHERE id = $1";
+pub const SEALED_VERIFIERS: &str = "SELECT id, verifier FROM oauth_states";
+pub const RESEAL_VERIFIER: &str = "UPDATE oauth_states SET verifier = $2 WHERE id = $1";
+pub const SEALED_VOICE: &str = "SELECT id, secret FROM voice_agents";
+pub const RESEAL_VOICE: &str = "UPDATE voice_agents SET secret = $2 WHERE id = $1";
+pub const SEALED_JOBS: &str = "SELECT id, payload FROM jobs WHERE status IN ('queued', 'running') \
+     AND payload LIKE '%token\"%'";
+pub const RESEAL_JOB: &str = "UPDATE jobs SET payload = $2 WHERE id = $1";
+
 // API keys.
 const KEY_COLS: &str = "id, tenant_id, name, prefix, created_at, revoked_at";
 pub const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at) \

@@ -41,6 +41,12 @@ async fn overlapping_bookings_are_refused_and_nothing_is_written() {
             s.create_booking(&write(dup, "created")).await,
             Err(StoreError::Duplicate("confirmation_code"))
         ));
+        // A booking's iCalendar UID is unique too.
+        let same_uid = Booking { uid: first.uid.clone(), ..booking(&w, &[a], T0 + 86_400, "EEEEE5") };
+        assert!(matches!(
+            s.create_booking(&write(same_uid, "created")).await,
+            Err(StoreError::Duplicate("uid"))
+        ));
         let got = s.booking(w.tenant, first.id).await.unwrap();
         assert_eq!(got, first);
         assert_eq!(s.booking_by_code(w.tenant, "EEEEEE").await.unwrap().id, first.id);

@@ -16,6 +16,8 @@ async fn tenants_keys_and_settings() {
         s.insert_tenant(&t).await.unwrap();
         assert_eq!(s.tenant(t.id).await.unwrap(), t);
         assert!(matches!(s.tenant(TenantId::new()).await, Err(StoreError::NotFound)));
+        // Any key without a name of its own (here a primary key) is an id used twice.
+        assert!(matches!(s.insert_tenant(&t).await, Err(StoreError::Duplicate("id"))));
         let key = ApiKey {
             id: ApiKeyId::new(),
             tenant_id: t.id,

@@ -8,4 +8,5 @@ mod calendars;
 mod config;
 mod fixtures;
 mod jobs;
+mod retries;
 mod voice;

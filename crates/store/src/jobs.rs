@@ -1,0 +1,40 @@
+//! The durable job queue: jobs enqueued alone (booking changes enqueue theirs in their own
+//! transaction, as an outbox), leased by workers, completed or failed.
+
+use async_trait::async_trait;
+use sked_core::ids::{JobId, TenantId};
+
+use crate::{Job, NewJob, Page, StoreResult};
+
+/// The job queue.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Enqueues a job on its own.
+    async fn enqueue(&self, job: &NewJob) -> StoreResult<()>;
+    /// Enqueues a job unless one of the same kind and payload is already queued to run by
+    /// `due_by` (a burst of notifications makes one sync). Answers whether it enqueued.
+    async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool>;
+    /// Leases up to `limit` due jobs (queued and due, or running with an expired lease) to
+    /// `worker` until `now + lease_secs`, counting an attempt for each. Several workers, in
+    /// several processes, never lease the same job at once.
+    async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>>;
+    /// Marks a leased job done.
+    async fn complete_job(&self, id: JobId, worker: &str, now: i64) -> StoreResult<()>;
+    /// Marks leased jobs done in one transaction; answers how many were still held by `worker`.
+    async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64>;
+    /// Records a failed attempt: queued again at `retry_at`, or dead when `retry_at` is `None`.
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> StoreResult<()>;
+    /// A tenant's jobs, newest first, optionally with one status.
+    async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>>;
+    /// A job.
+    async fn job(&self, id: JobId) -> StoreResult<Job>;
+    /// Jobs per status (queued, running, dead), over all tenants.
+    async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>>;
+}

@@ -1,0 +1,237 @@
+//! [`BookingStore`] on the SQL store; the steps the booking writes share are in [`steps`].
+
+mod steps;
+
+use async_trait::async_trait;
+use sked_core::ids::{BookingId, HostId, TenantId};
+use uuid::Uuid;
+
+use super::{SqlDb, SqlStore, found, map_err, queries as q};
+use crate::{
+    Booking, BookingFilter, BookingStore, BookingWrite, HistoryEntry, IdempotentResponse, StoreError,
+    StoreResult,
+};
+
+#[async_trait]
+impl<DB: SqlDb> BookingStore for SqlStore<DB> {
+    async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let b = &w.booking;
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
+            sqlx::query(q::INSERT_BOOKING)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .bind(b.uid.as_str())
+                .bind(b.confirmation_code.as_str())
+                .bind(b.status.as_str())
+                .bind(b.event_type_id.0)
+                .bind(b.host_id.0)
+                .bind(b.start_at)
+                .bind(b.end_at)
+                .bind(b.buffer_before_minutes)
+                .bind(b.buffer_after_minutes)
+                .bind(b.attendee_name.as_str())
+                .bind(b.attendee_email.as_deref())
+                .bind(b.attendee_phone.as_deref())
+                .bind(b.attendee_time_zone.as_deref())
+                .bind(b.notes.as_deref())
+                .bind(b.metadata.as_str())
+                .bind(b.source.as_str())
+                .bind(b.external_ref.as_deref())
+                .bind(b.host_ids.to_json())
+                .bind(b.sequence)
+                .bind(b.cancel_reason.as_deref())
+                .bind(b.created_at)
+                .bind(b.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            Self::insert_occupancy(&mut tx, b).await?;
+            Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.created_at)).await?;
+            Self::finish_write(tx, w).await
+        })
+        .await
+    }
+
+    async fn reschedule_booking(&self, w: &BookingWrite) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let b = &w.booking;
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
+                .bind(b.id.0)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            let mut touched: Vec<HostId> = old.into_iter().map(|(h,)| HostId(h)).collect();
+            touched.extend(b.host_ids.iter().copied());
+            Self::bump_and_check(&mut tx, w, &touched).await?;
+            let previous: Option<(Uuid,)> = sqlx::query_as(q::BOOKING_HOST)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            let r = sqlx::query(q::MOVE_BOOKING)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .bind(b.host_id.0)
+                .bind(b.start_at)
+                .bind(b.end_at)
+                .bind(b.host_ids.to_json())
+                .bind(b.sequence)
+                .bind(b.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            sqlx::query(q::DELETE_OCCUPANCY).bind(b.id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
+            Self::insert_occupancy(&mut tx, b).await?;
+            if let Some((was,)) = previous
+                && was != b.host_id.0
+            {
+                Self::count_assignment(&mut tx, b, HostId(was), -1, None).await?;
+                Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.updated_at)).await?;
+            }
+            Self::finish_write(tx, w).await
+        })
+        .await
+    }
+
+    async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let b = &w.booking;
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let r = sqlx::query(q::CANCEL_BOOKING)
+                .bind(b.id.0)
+                .bind(b.tenant_id.0)
+                .bind(b.cancel_reason.as_deref())
+                .bind(b.updated_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            sqlx::query(q::RELEASE_OCCUPANCY)
+                .bind(b.id.0)
+                .bind(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            for h in b.host_ids.iter() {
+                sqlx::query(q::BUMP_HOST)
+                    .bind(h.0)
+                    .bind(b.tenant_id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+            }
+            Self::count_assignment(&mut tx, b, b.host_id, -1, None).await?;
+            Self::finish_write(tx, w).await
+        })
+        .await
+    }
+
+    async fn booking(&self, tenant: TenantId, id: BookingId) -> StoreResult<Booking> {
+        found(
+            sqlx::query_as(q::BOOKING)
+                .bind(id.0)
+                .bind(tenant.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )
+    }
+
+    async fn booking_by_code(&self, tenant: TenantId, code: &str) -> StoreResult<Booking> {
+        found(
+            sqlx::query_as(q::BOOKING_BY_CODE)
+                .bind(code)
+                .bind(tenant.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )
+    }
+
+    async fn list_bookings(&self, tenant: TenantId, f: &BookingFilter) -> StoreResult<Vec<Booking>> {
+        let pattern = f.q.as_deref().map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        // A code pattern only when the text has letters or digits: `%%` would match every code.
+        let code =
+            f.q.as_deref()
+                .map(sked_core::booking::normalize_code)
+                .filter(|c| !c.is_empty())
+                .map(|c| format!("%{}%", escape_like(&c)));
+        sqlx::query_as(q::LIST_BOOKINGS)
+            .bind(tenant.0)
+            .bind(f.from)
+            .bind(f.to)
+            .bind(f.host_id.map(|h| h.0))
+            .bind(f.status.as_deref())
+            .bind(f.event_type_id.map(|e| e.0))
+            .bind(pattern.as_deref())
+            .bind(f.q.as_deref().map(|s| format!("%{}%", escape_like(s.trim()))))
+            .bind(code.as_deref())
+            .bind(f.after.map(|a| a.0))
+            .bind(f.after.map(|a| (a.1).0))
+            .bind(f.limit)
+            .bind(f.external_ref.as_deref())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)
+    }
+
+    async fn add_history(&self, h: &HistoryEntry) -> StoreResult<()> {
+        Self::retry(|| async move { Self::insert_history(&self.writer, h).await }).await
+    }
+
+    async fn booking_history(&self, tenant: TenantId, id: BookingId) -> StoreResult<Vec<HistoryEntry>> {
+        sqlx::query_as(q::HISTORY)
+            .bind(id.0)
+            .bind(tenant.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)
+    }
+
+    async fn idempotent_response(
+        &self,
+        tenant: TenantId,
+        key: &str,
+    ) -> StoreResult<Option<IdempotentResponse>> {
+        sqlx::query_as(q::IDEMPOTENCY)
+            .bind(tenant.0)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err::<DB>)
+    }
+
+    async fn purge_idempotency(&self, before: i64) -> StoreResult<u64> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::PURGE_IDEMPOTENCY)
+                .bind(before)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(DB::rows_affected(&r))
+        })
+        .await
+    }
+}
+
+/// Escapes LIKE wildcards so text from a search box matches literally (the statements say
+/// `ESCAPE '\'`).
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,161 @@
+//! [`JobStore`] on the SQL store.
+
+use async_trait::async_trait;
+use sked_core::ids::{JobId, TenantId};
+use uuid::Uuid;
+
+use super::{SqlDb, SqlStore, found, map_err, queries as q};
+use crate::{Job, JobStore, NewJob, Page, StoreError, StoreResult};
+
+#[async_trait]
+impl<DB: SqlDb> JobStore for SqlStore<DB> {
+    async fn enqueue(&self, job: &NewJob) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            Self::insert_job(&mut tx, job).await?;
+            tx.commit().await.map_err(map_err::<DB>)
+        })
+        .await
+    }
+
+    async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
+        Self::retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let queued: Option<(Uuid,)> = sqlx::query_as(q::QUEUED_LIKE)
+                .bind(due_by)
+                .bind(job.kind.as_str())
+                .bind(job.payload.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            if queued.is_some() {
+                return Ok(false);
+            }
+            Self::insert_job(&mut tx, job).await?;
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
+        Self::retry(|| async move {
+            let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(worker)
+                .bind(now + lease_secs)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(jobs)
+        })
+        .await
+    }
+
+    async fn complete_job(&self, id: JobId, worker: &str, now: i64) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::COMPLETE_JOB)
+                .bind(id.0)
+                .bind(worker)
+                .bind(now)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64> {
+        Self::retry(|| async move {
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let mut done = 0;
+            for id in ids {
+                let r = sqlx::query(q::COMPLETE_JOB)
+                    .bind(id.0)
+                    .bind(worker)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                done += DB::rows_affected(&r);
+            }
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(done)
+        })
+        .await
+    }
+
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        now: i64,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::FAIL_JOB)
+                .bind(id.0)
+                .bind(worker)
+                .bind(now)
+                .bind(error)
+                .bind(retry_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(StoreError::Stale);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>> {
+        sqlx::query_as(q::LIST_JOBS)
+            .bind(tenant.0)
+            .bind(status)
+            .bind(page.after)
+            .bind(page.limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)
+    }
+
+    async fn job(&self, id: JobId) -> StoreResult<Job> {
+        found(sqlx::query_as(q::JOB).bind(id.0).fetch_optional(&self.pool).await.map_err(map_err::<DB>)?)
+    }
+
+    async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        sqlx::query_as(q::JOB_COUNTS).fetch_all(&self.pool).await.map_err(map_err::<DB>)
+    }
+}
+
+impl<DB: SqlDb> SqlStore<DB> {
+    /// Enqueues a job inside a transaction (the outbox of the write it belongs to).
+    pub(super) async fn insert_job(tx: &mut sqlx::Transaction<'static, DB>, job: &NewJob) -> StoreResult<()> {
+        sqlx::query(q::INSERT_JOB)
+            .bind(job.id.0)
+            .bind(job.tenant_id.map(|t| t.0))
+            .bind(job.kind.as_str())
+            .bind(job.payload.as_str())
+            .bind(job.max_attempts)
+            .bind(job.run_at)
+            .bind(job.created_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err::<DB>)?;
+        Ok(())
+    }
+}
