@@ -47,7 +47,13 @@ pub(super) async fn pick_hosts(
     };
     let ids = |idx: &[u32]| idx.iter().map(|&i| snap.hosts[i as usize].id).collect::<Vec<_>>();
     if snap.rules.collective {
-        return Ok(ids(&free));
+        // Every host takes part; the one named (or the moved booking's) comes first.
+        let mut all = ids(&free);
+        let first = only.map(|i| snap.hosts[i].id).or_else(|| moving.map(|b| b.host_id));
+        if let Some(pos) = first.and_then(|h| all.iter().position(|x| *x == h)) {
+            all[..=pos].rotate_right(1);
+        }
+        return Ok(all);
     }
     if let Some(current) = moving.and_then(|b| b.host_ids.first()).and_then(|h| snap.host_index(*h))
         && free.contains(&(current as u32))

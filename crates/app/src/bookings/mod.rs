@@ -14,6 +14,7 @@ mod record;
 
 use serde_json::Value;
 use sked_core::FieldError;
+use sked_core::assign::Assignment;
 use sked_core::booking::{BookingSource, BookingStatus, BookingText, CODE_LEN, confirmation_code};
 use sked_core::contact::{Email, Phone};
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
@@ -185,12 +186,18 @@ pub async fn reschedule(
             return Err(AppError::Rejected("the booking is cancelled; book a new time instead".into()));
         }
         let snap = app.availability.near(actor.tenant, old.event_type_id, start).await?.without(old.id);
+        // An event type that books named hosts keeps the booking's host unless another is named.
+        let host_id = host_id.or((snap.assignment == Assignment::Specific).then_some(old.host_id));
         let only = named_host(&snap, host_id)?;
         let hosts = pick_hosts(app, &snap, now, start, only, Some(&old)).await?;
         let before = view(old.clone())?;
+        // The moved booking follows the event type as it is now, as a new booking would: its
+        // duration and its buffers.
         let moved = Booking {
             start_at: start,
             end_at: start + snap.rules.duration,
+            buffer_before_minutes: snap.event_type.buffer_before_minutes,
+            buffer_after_minutes: snap.event_type.buffer_after_minutes,
             host_id: hosts[0],
             host_ids: Ids(hosts),
             sequence: old.sequence + 1,

@@ -118,6 +118,50 @@ async fn assignment_strategies() {
 }
 
 #[tokio::test]
+async fn named_hosts_lead_and_moves_follow_the_event_type_as_it_is() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let et = format!("/v1/event-types/{}", w.event_type);
+        // Collective: the named host is the booking's host, listed first; every host takes part.
+        app.patch(&et, json!({"assignment": "collective"})).await;
+        let mut named = booking(&w.event_type, "2026-03-03T14:00:00Z", "x");
+        named["host_id"] = json!(w.hosts[1]);
+        let c = app.post("/v1/bookings", named).await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+        assert_eq!(c.body["host_id"], w.hosts[1].as_str());
+        assert_eq!(c.body["host_ids"], json!([w.hosts[1], w.hosts[0]]));
+        // ... and keeps leading when the booking moves.
+        let moved = app
+            .post(&format!("/v1/bookings/{}/reschedule", c.id()), json!({"start": "2026-03-03T16:00:00Z"}))
+            .await;
+        assert_eq!(moved.body["host_ids"], json!([w.hosts[1], w.hosts[0]]), "{}", moved.body);
+        // Specific: a move without host_id keeps the booking's host.
+        app.patch(&et, json!({"assignment": "specific"})).await;
+        let mut s = booking(&w.event_type, "2026-03-04T14:00:00Z", "x");
+        s["host_id"] = json!(w.hosts[1]);
+        let s = app.post("/v1/bookings", s).await;
+        let moved = app
+            .post(&format!("/v1/bookings/{}/reschedule", s.id()), json!({"start": "2026-03-04T15:00:00Z"}))
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+        assert_eq!(moved.body["host_id"], w.hosts[1].as_str());
+        // Buffers: booked with 10 minutes after, then the event type drops them; moving the
+        // first booking right before the second is fine by today's rules, and the store agrees.
+        app.patch(&et, json!({"assignment": "round_robin", "host_ids": [w.hosts[0]]})).await;
+        let a = app.post("/v1/bookings", booking(&w.event_type, "2026-03-05T14:00:00Z", "a")).await;
+        let b = app.post("/v1/bookings", booking(&w.event_type, "2026-03-05T15:00:00Z", "b")).await;
+        assert_eq!((a.status, b.status), (StatusCode::CREATED, StatusCode::CREATED));
+        app.patch(&et, json!({"buffer_after_minutes": 0})).await;
+        let moved = app
+            .post(&format!("/v1/bookings/{}/reschedule", a.id()), json!({"start": "2026-03-05T14:30:00Z"}))
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn daily_limits_hold() {
     on_each_store(|app| async move {
         let w = world(&app).await;
