@@ -14,8 +14,8 @@
 //! `replayed` (Retell signs each retry anew).
 
 pub mod agents;
-pub mod speech;
-pub mod tools;
+/// The tools a call can use, and the sentences they answer ([`sked_voice_tools`]).
+pub use sked_voice_tools as tools;
 
 /// Retell's and Vapi's request shapes and signatures ([`sked_voice`]).
 pub use sked_voice as platform;
@@ -31,14 +31,14 @@ use sked_store::{HistoryEntry, StoreError, VoiceAgent, VoiceCall};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{Caller, TenantAuth};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, JsonBytes, parse_json};
 use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 use platform::{CallInfo, RetellRequest, Signed, VapiRequest};
-use speech::Voice;
 use tools::Ctx;
+use tools::speech::Voice;
 
 /// Routes of voice agents and their platforms.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -83,7 +83,7 @@ fn context<'a>(
     let caller_tz =
         info.caller_zone.as_deref().and_then(|z| sked_core::local::parse_zone("time_zone", z).ok());
     Ok(Ctx {
-        state,
+        app: &state.app,
         agent: a,
         platform,
         info,
@@ -94,7 +94,7 @@ fn context<'a>(
             max_options: usize::try_from(a.max_options_spoken).unwrap_or(3).clamp(1, 6),
             now: state.clock.now_second(),
         },
-        auth: TenantAuth { tenant: a.tenant_id, caller: Caller::Voice { agent: a.id } },
+        actor: sked_app::Actor { tenant: a.tenant_id, name: Caller::Voice { agent: a.id }.actor() },
     })
 }
 

@@ -1,0 +1,168 @@
+//! Finding free times: what the caller's words mean, what is free then, and the nearest other
+//! times when nothing is.
+
+use serde_json::{Value, json};
+use sked_app::{Snapshot, rfc3339};
+use sked_core::ids::EventTypeId;
+use sked_core::interval::{DAY, timestamp};
+use sked_core::{Interval, SlotQuery, check_start, compute_slots, earliest, nearest};
+use sked_when::{Context as WhenContext, Kind};
+
+use crate::speech::Voice;
+use crate::{Answer, Ctx, Result, event_type};
+
+/// What the caller's words mean, in the business's zone.
+fn understand(ctx: &Ctx<'_>, words: &str) -> Option<sked_when::Mention> {
+    sked_when::understand(words, &WhenContext::new(timestamp(ctx.voice.now), ctx.voice.tz.clone())).best
+}
+
+fn slot_data(starts: &[i64], duration: i64, voice: &Voice) -> Value {
+    Value::Array(
+        starts
+            .iter()
+            .map(|&s| json!({"start": rfc3339(s), "end": rfc3339(s + duration), "spoken": voice.when(s)}))
+            .collect(),
+    )
+}
+
+pub(crate) async fn check_availability(
+    ctx: &Ctx<'_>,
+    when: Option<&str>,
+    et: Option<&str>,
+) -> Result<Answer> {
+    let et = match event_type(ctx, et).await? {
+        Ok(id) => id,
+        Err(ask) => return Ok(ask),
+    };
+    let Some(words) = when else { return find_earliest_of(ctx, et).await };
+    let Some(m) = understand(ctx, words) else {
+        return Ok(Answer::new(
+            format!("I didn't catch a day or time in \"{words}\". What day works for you?"),
+            json!({"available": false, "understood": null}),
+        ));
+    };
+    let now = ctx.voice.now;
+    let snap = ctx.app.availability.get(ctx.actor.tenant, et, now).await?;
+    let inputs = snap.inputs();
+    let (from, to) = (m.start.as_second(), m.end.as_second());
+    let understood = json!({"text": m.text, "kind": m.kind.as_str(), "start": m.start.to_string(), "end": m.end.to_string()});
+    if m.kind == Kind::Exact {
+        if check_start(&snap.rules, &inputs, now, from, None).is_ok() {
+            return Ok(Answer::new(
+                format!("Yes, {} is available. Shall I book it?", ctx.voice.when(from)),
+                json!({"available": true, "understood": understood, "slots": slot_data(&[from], snap.rules.duration, &ctx.voice)}),
+            ));
+        }
+        let alts = nearest(&snap.rules, &inputs, now, from, ctx.voice.max_options, None);
+        let sentence = format!("{} isn't available.", capitalized(&ctx.voice.when(from)));
+        return Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood));
+    }
+    let set = compute_slots(
+        &snap.rules,
+        &inputs,
+        // The first options of a window need no more than the slot API's longest range.
+        &SlotQuery {
+            range: Interval::new(from.max(now), to.min(from.max(now) + 62 * DAY)),
+            now,
+            only_host: None,
+        },
+    );
+    if !set.is_empty() {
+        let starts: Vec<i64> = set.starts().iter().take(ctx.voice.max_options).copied().collect();
+        return Ok(Answer::new(
+            format!("{}. Which works for you?", ctx.voice.options(&starts)),
+            json!({"available": true, "understood": understood, "slots": slot_data(&starts, snap.rules.duration, &ctx.voice)}),
+        ));
+    }
+    let alts = nearest(&snap.rules, &inputs, now, from.max(now), ctx.voice.max_options, None);
+    let sentence = format!("I don't have anything {}.", m.text);
+    Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood))
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// `sentence`, then the nearest free times (in order) as a sentence of their own.
+fn unavailable(
+    ctx: &Ctx<'_>,
+    snap: &Snapshot,
+    sentence: &str,
+    alternatives: &[i64],
+    understood: Value,
+) -> Answer {
+    let mut alts = alternatives.to_vec();
+    alts.sort_unstable();
+    let speech = if alts.is_empty() {
+        format!("{sentence} Nothing else is open in the next {} days.", snap.rules.horizon / DAY)
+    } else {
+        format!("{sentence} {}. Would one of those work?", ctx.voice.options(&alts))
+    };
+    Answer::new(
+        speech,
+        json!({"available": false, "understood": understood, "alternatives": slot_data(&alts, snap.rules.duration, &ctx.voice)}),
+    )
+}
+
+pub(crate) async fn find_earliest(ctx: &Ctx<'_>, et: Option<&str>) -> Result<Answer> {
+    match event_type(ctx, et).await? {
+        Ok(id) => find_earliest_of(ctx, id).await,
+        Err(ask) => Ok(ask),
+    }
+}
+
+async fn find_earliest_of(ctx: &Ctx<'_>, et: EventTypeId) -> Result<Answer> {
+    let now = ctx.voice.now;
+    let snap = ctx.app.availability.get(ctx.actor.tenant, et, now).await?;
+    let inputs = snap.inputs();
+    let set = earliest(&snap.rules, &inputs, now, ctx.voice.max_options, None);
+    if set.is_empty() {
+        return Ok(Answer::new(
+            format!("I'm sorry, nothing is open in the next {} days.", snap.rules.horizon / DAY),
+            json!({"available": false, "slots": []}),
+        ));
+    }
+    Ok(Answer::new(
+        format!(
+            "{}. Those are the earliest times I have. Which works for you?",
+            ctx.voice.options(set.starts())
+        ),
+        json!({"available": true, "slots": slot_data(set.starts(), snap.rules.duration, &ctx.voice)}),
+    ))
+}
+
+/// An exact start from `start` (RFC 3339) or the caller's words; otherwise the answer asking
+/// for one (with options when the words named a day or a window).
+pub(crate) async fn exact_start(
+    ctx: &Ctx<'_>,
+    et: EventTypeId,
+    start: Option<&str>,
+    words: Option<&str>,
+) -> Result<std::result::Result<i64, Answer>> {
+    if let Some(s) = start
+        && let Ok(t) = s.parse::<jiff::Timestamp>()
+    {
+        return Ok(Ok(t.as_second()));
+    }
+    let Some(words) = words.or(start) else {
+        return Ok(Err(Answer::new(
+            "What day and time would you like?",
+            json!({"booked": false, "missing": ["when"]}),
+        )));
+    };
+    let Some(m) = understand(ctx, words) else {
+        return Ok(Err(Answer::new(
+            format!("I didn't catch a time in \"{words}\". What day and time would you like?"),
+            json!({"booked": false, "understood": null}),
+        )));
+    };
+    if m.kind == Kind::Exact {
+        return Ok(Ok(m.start.as_second()));
+    }
+    // A day or a window is not a time to book: offer what is free in it and ask.
+    let mut offer = check_availability(ctx, Some(words), Some(&et.to_string())).await?;
+    offer.data["booked"] = json!(false);
+    offer.data["needs"] = json!("an exact time");
+    Ok(Err(offer))
+}
