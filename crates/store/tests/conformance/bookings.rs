@@ -432,3 +432,28 @@ async fn the_database_itself_refuses_overlapping_occupancy() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_database_refuses_names_it_does_not_know() {
+    // Statuses, sources and strategies are a few names each; the database itself refuses any
+    // other, naming the rule (PostgreSQL's CHECK constraints, SQLite's triggers).
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let b = booking(&w, &[w.hosts[0].id], T0, "GGGGGG");
+        s.create_booking(&write(b.clone(), "created")).await.unwrap();
+        let cases: [(&'static str, &str); 3] = [
+            ("UPDATE bookings SET status = 'maybe' WHERE id = $1", "bookings_status_check"),
+            ("UPDATE bookings SET source = 'fax' WHERE id = $1", "bookings_source_check"),
+            ("UPDATE event_types SET assignment = 'random' WHERE id = $1", "event_types_assignment_check"),
+        ];
+        for (sql, rule) in cases {
+            let id = if sql.contains("event_types") { w.event_type.id.0 } else { b.id.0 };
+            let refused = raw(&db, sql, &[id], &[]).await;
+            assert!(refused.as_ref().is_err_and(|e| e.contains(rule)), "{sql}: {refused:?}");
+        }
+        raw(&db, "UPDATE bookings SET status = 'cancelled' WHERE id = $1", &[b.id.0], &[]).await.unwrap();
+        db
+    })
+    .await;
+}
