@@ -18,7 +18,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::openapi::Instant;
 use crate::pagination::{ListQuery, Paged};
-use crate::patch::{apply, nullable};
 use crate::state::AppState;
 use crate::time::{parse_instant, rfc3339};
 use sked_app::availability::{EXPANSION_BUDGET, block_occurrences};
@@ -84,7 +83,7 @@ pub struct UpdateBlock {
     /// After `start`, and at most 366 days after it.
     #[schema(value_type = Option<Instant>)]
     pub end: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = "FREQ=")]
     pub rrule: Option<Option<String>>,
 }
@@ -254,7 +253,7 @@ async fn update(
     let title = b.title.unwrap_or(old.title.clone());
     let start = b.start.unwrap_or_else(|| rfc3339(old.start_at));
     let end = b.end.unwrap_or_else(|| rfc3339(old.end_at));
-    let rrule = apply(b.rrule, old.rrule.clone());
+    let rrule = b.rrule.unwrap_or(old.rrule.clone());
     let (title, start_at, end_at, rrule) = checked(&state, title, start, end, rrule, host_zone(&h)?).await?;
     let block = Block { title, start_at, end_at, rrule, updated_at: state.clock.now_second(), ..old };
     state.store.update_block(&block).await.map_err(|e| ApiError::store("block", e))?;

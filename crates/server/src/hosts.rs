@@ -18,7 +18,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::openapi::{EmailAddress, PhoneNumber, TimeZoneName};
 use crate::pagination::{ListQuery, Paged};
-use crate::patch::{apply, nullable};
 use crate::state::AppState;
 use crate::time::rfc3339;
 
@@ -91,15 +90,15 @@ fn default_true() -> bool {
 pub struct UpdateHost {
     #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<EmailAddress>)]
     pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<PhoneNumber>)]
     pub phone: Option<Option<String>>,
     #[schema(value_type = Option<TimeZoneName>)]
     pub time_zone: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub schedule_id: Option<Option<String>>,
     #[schema(minimum = -1_000_000, maximum = 1_000_000)]
@@ -243,8 +242,8 @@ async fn update(
     let schedule_text = body.schedule_id.clone();
     let mut h = Host {
         name: body.name.unwrap_or(old.name.clone()),
-        email: apply(body.email, old.email.clone()),
-        phone: apply(body.phone, old.phone.clone()),
+        email: body.email.unwrap_or(old.email.clone()),
+        phone: body.phone.unwrap_or(old.phone.clone()),
         time_zone: body.time_zone.unwrap_or(old.time_zone.clone()),
         schedule_id: match &schedule_text {
             Some(None) => None,

@@ -26,7 +26,6 @@ pub mod jobs_api;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
-pub mod patch;
 pub mod schedules;
 pub mod secrets;
 pub mod slots;

@@ -18,7 +18,6 @@ use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{Paged, bad_cursor, decode, limit};
-use crate::patch::nullable;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
@@ -135,7 +134,7 @@ pub struct ConnectionQuery {
 pub struct UpdateConnection {
     /// Where bookings are written: a writable calendar of this account; `null` stops writing
     /// them.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>)]
     pub booking_calendar_id: Option<Option<String>>,
     /// Which calendars of this account count as busy (calendars not listed keep their

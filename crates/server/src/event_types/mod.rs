@@ -15,7 +15,6 @@ use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
-use crate::patch::apply;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
@@ -231,20 +230,20 @@ async fn update(
     let draft = Draft {
         slug: b.slug.unwrap_or(old.slug.clone()),
         title: b.title.unwrap_or(old.title.clone()),
-        description: apply(b.description, old.description.clone()),
+        description: b.description.unwrap_or(old.description.clone()),
         spec: RulesSpec {
             duration_minutes: b.duration_minutes.unwrap_or(num(old.duration_minutes)),
-            slot_interval_minutes: apply(b.slot_interval_minutes, old.slot_interval_minutes.map(num)),
+            slot_interval_minutes: b.slot_interval_minutes.unwrap_or(old.slot_interval_minutes.map(num)),
             buffer_before_minutes: b.buffer_before_minutes.unwrap_or(num(old.buffer_before_minutes)),
             buffer_after_minutes: b.buffer_after_minutes.unwrap_or(num(old.buffer_after_minutes)),
             min_notice_minutes: b.min_notice_minutes.unwrap_or(num(old.min_notice_minutes)),
             max_days_ahead: b.max_days_ahead.unwrap_or(num(old.max_days_ahead)),
-            daily_limit: apply(b.daily_limit, old.daily_limit.map(num)),
+            daily_limit: b.daily_limit.unwrap_or(old.daily_limit.map(num)),
             collective: false,
         },
         host_ids: b.host_ids.unwrap_or_else(|| old.host_ids.iter().map(ToString::to_string).collect()),
         assignment: b.assignment.unwrap_or(old.assignment.clone()),
-        location: apply(b.location, old.location.clone()),
+        location: b.location.unwrap_or(old.location.clone()),
         send_updates: b.send_updates.unwrap_or(old.send_updates.clone()),
     };
     let (hosts, _) = validate(&state, auth.tenant, &draft).await?;

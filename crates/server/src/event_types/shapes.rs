@@ -6,7 +6,6 @@ use sked_core::ids::{EventTypeId, HostId};
 use utoipa::ToSchema;
 
 use crate::openapi::{Slug, host_ids};
-use crate::patch::nullable;
 
 /// An event type.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -134,12 +133,12 @@ pub struct UpdateEventType {
     pub slug: Option<String>,
     #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, max_length = 5000)]
     pub description: Option<Option<String>>,
     #[schema(minimum = 1, maximum = 10080)]
     pub duration_minutes: Option<u32>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 10080)]
     pub slot_interval_minutes: Option<Option<u32>>,
     #[schema(minimum = 0, maximum = 10080)]
@@ -150,14 +149,14 @@ pub struct UpdateEventType {
     pub min_notice_minutes: Option<u32>,
     #[schema(minimum = 1, maximum = 3660)]
     pub max_days_ahead: Option<u32>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<u32>, minimum = 1, maximum = 10000)]
     pub daily_limit: Option<Option<u32>>,
     #[schema(schema_with = host_ids)]
     pub host_ids: Option<Vec<String>>,
     #[schema(value_type = Option<AssignmentName>)]
     pub assignment: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = "\\S")]
     pub location: Option<Option<String>>,
     #[schema(value_type = Option<SendUpdates>)]

@@ -16,7 +16,6 @@ use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
-use crate::patch::apply;
 use crate::state::AppState;
 use crate::time::rfc3339;
 use crate::voice::tools::definitions;
@@ -238,7 +237,7 @@ async fn update(
         state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let d = Draft {
         platform: old.platform.clone(),
-        platform_agent_id: apply(b.platform_agent_id, old.platform_agent_id.clone()),
+        platform_agent_id: b.platform_agent_id.unwrap_or(old.platform_agent_id.clone()),
         event_type_ids: b
             .event_type_ids
             .unwrap_or_else(|| old.event_type_ids.iter().map(ToString::to_string).collect()),
@@ -247,7 +246,7 @@ async fn update(
         ),
         time_zone: b.time_zone.unwrap_or(old.time_zone.clone()),
         secret: b.secret,
-        auth_header: apply(b.auth_header, old.auth_header.clone()),
+        auth_header: b.auth_header.unwrap_or(old.auth_header.clone()),
         max_options_spoken: b.max_options_spoken.unwrap_or(old.max_options_spoken),
         clock: b.clock.unwrap_or(old.clock.clone()),
         language: b.language.unwrap_or(old.language.clone()),

@@ -7,7 +7,6 @@ use sked_core::ids::{EventTypeId, VoiceAgentId};
 use utoipa::ToSchema;
 
 use crate::openapi::{TimeZoneName, event_type_ids};
-use crate::patch::nullable;
 
 /// A voice agent.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -104,7 +103,7 @@ enum Language {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVoiceAgent {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = "\\S")]
     pub platform_agent_id: Option<Option<String>>,
     #[schema(schema_with = event_type_ids)]
@@ -116,7 +115,7 @@ pub struct UpdateVoiceAgent {
     pub time_zone: Option<String>,
     #[schema(min_length = 8, max_length = 512)]
     pub secret: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, with = "::serde_with::rust::double_option")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9-]+$")]
     pub auth_header: Option<Option<String>>,
     #[schema(minimum = 1, maximum = 6)]
