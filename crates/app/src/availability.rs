@@ -101,9 +101,7 @@ impl Snapshot {
 /// The event type's rules, validated (stored values were validated on write; a failure here is a
 /// bug, reported as such).
 pub fn rules_of(e: &EventType) -> AppResult<(EventRules, Assignment)> {
-    let assignment = Assignment::parse(&e.assignment).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("stored assignment `{}` is unknown", e.assignment))
-    })?;
+    let assignment = e.assignment;
     let num = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     let spec = RulesSpec {
         duration_minutes: num(e.duration_minutes),

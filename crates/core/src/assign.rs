@@ -64,6 +64,8 @@ impl Assignment {
     }
 }
 
+stored_name!(Assignment, "assignment");
+
 /// What assignment knows about one host of the event type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HostStats {

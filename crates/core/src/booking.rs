@@ -30,6 +30,8 @@ impl BookingStatus {
     }
 }
 
+stored_name!(BookingStatus, "booking status");
+
 /// Who made a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BookingSource {
@@ -62,6 +64,8 @@ impl BookingSource {
     }
 }
 
+stored_name!(BookingSource, "booking source");
+
 /// Characters of confirmation codes: digits and capitals without look-alikes (no 0/O, 1/I/L,
 /// 5/S, 2/Z, 8/B, U/V), so a code read over the phone is heard and typed right.
 pub const CODE_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTWXY";
@@ -84,6 +88,15 @@ pub fn normalize_code(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_names_read_back_exactly_or_not_at_all() {
+        assert_eq!(BookingStatus::try_from("cancelled".to_owned()), Ok(BookingStatus::Cancelled));
+        assert_eq!(BookingSource::try_from("voice".to_owned()), Ok(BookingSource::Voice));
+        let unknown = BookingStatus::try_from("Confirmed".to_owned());
+        assert_eq!(unknown, Err("`Confirmed` is not a known booking status".to_owned()));
+        assert!(crate::assign::Assignment::try_from("random".to_owned()).is_err());
+    }
 
     #[test]
     fn codes_use_the_alphabet() {

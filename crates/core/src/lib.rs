@@ -20,6 +20,19 @@
 
 #![forbid(unsafe_code)]
 
+/// `TryFrom<String>` for a vocabulary enum with `parse`: how the store reads a stored name back
+/// (an unknown one is an error naming it, never a default).
+macro_rules! stored_name {
+    ($ty:ty, $what:literal) => {
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse(&s).ok_or_else(|| format!("`{s}` is not a known {}", $what))
+            }
+        }
+    };
+}
+
 pub mod assign;
 pub mod booking;
 pub mod budget;

@@ -209,7 +209,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
         min_notice_minutes: 60,
         max_days_ahead: 60,
         daily_limit: None,
-        assignment: "round_robin".into(),
+        assignment: sked_core::assign::Assignment::RoundRobin,
         location: Some("Phone call".into()),
         send_updates: "all".into(),
         version: 1,

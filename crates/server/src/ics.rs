@@ -21,7 +21,7 @@ pub fn render(b: &Booking, e: &EventType, host: &Host) -> String {
         stamp: b.updated_at,
         start: b.start_at,
         end: b.end_at,
-        cancelled: b.status == "cancelled",
+        cancelled: b.status == sked_core::booking::BookingStatus::Cancelled,
         title: &e.title,
         location: e.location.as_deref(),
         host_name: &host.name,

@@ -1,6 +1,8 @@
 //! Records as stored. Instants are Unix seconds; JSON columns are kept as text and interpreted
 //! by the layer that owns their shape.
 
+use sked_core::assign::Assignment;
+use sked_core::booking::{BookingSource, BookingStatus};
 use sked_core::ids::{
     ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId, VoiceAgentId,
 };
@@ -91,7 +93,8 @@ pub struct EventType {
     pub min_notice_minutes: i64,
     pub max_days_ahead: i64,
     pub daily_limit: Option<i64>,
-    pub assignment: String,
+    #[sqlx(try_from = "String")]
+    pub assignment: Assignment,
     pub location: Option<String>,
     /// Who the calendar provider emails about events written for bookings: `all`,
     /// `external_only` or `none`.
@@ -125,7 +128,8 @@ pub struct Booking {
     pub tenant_id: TenantId,
     pub uid: String,
     pub confirmation_code: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BookingStatus,
     pub event_type_id: EventTypeId,
     pub host_id: HostId,
     pub start_at: i64,
@@ -140,7 +144,8 @@ pub struct Booking {
     pub notes: Option<String>,
     /// JSON object.
     pub metadata: String,
-    pub source: String,
+    #[sqlx(try_from = "String")]
+    pub source: BookingSource,
     pub external_ref: Option<String>,
     /// Grows with each reschedule (the ICS SEQUENCE).
     pub sequence: i64,

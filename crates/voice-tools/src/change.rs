@@ -230,7 +230,7 @@ pub(crate) async fn reschedule(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer>
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };
-    if b.status != BookingStatus::Confirmed.as_str() {
+    if b.status != BookingStatus::Confirmed {
         return Ok(Answer::new(
             "That appointment was cancelled, so there's nothing to move. Shall I book a new time?",
             json!({"rescheduled": false, "reason": "cancelled"}),
@@ -279,7 +279,7 @@ pub(crate) async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         Err(ask) => return Ok(ask),
     };
     let start = b.start_at;
-    if b.status == BookingStatus::Cancelled.as_str() {
+    if b.status == BookingStatus::Cancelled {
         return Ok(Answer::new(
             format!("Your appointment {} was already cancelled.", ctx.voice.when(start)),
             json!({"cancelled": true}),

@@ -31,7 +31,7 @@ pub async fn move_by_host(
     for _ in 0..ATTEMPTS {
         let now = app.clock.now_second();
         let old = app.store.booking(actor.tenant, id).await.map_err(|e| AppError::store("booking", e))?;
-        if old.status != BookingStatus::Confirmed.as_str() {
+        if old.status != BookingStatus::Confirmed {
             return Err(AppError::Rejected("the booking is cancelled".into()));
         }
         let before = view(old.clone())?;
@@ -75,11 +75,11 @@ pub async fn cancel(
     loop {
         let now = app.clock.now_second();
         let old = app.store.booking(actor.tenant, id).await.map_err(|e| AppError::store("booking", e))?;
-        if old.status == BookingStatus::Cancelled.as_str() {
+        if old.status == BookingStatus::Cancelled {
             return written(old);
         }
         let cancelled = Booking {
-            status: BookingStatus::Cancelled.as_str().into(),
+            status: BookingStatus::Cancelled,
             cancel_reason: reason.clone(),
             updated_at: now,
             ..old

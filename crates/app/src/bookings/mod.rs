@@ -123,7 +123,7 @@ pub async fn create(
             tenant_id: actor.tenant,
             uid: format!("{booking_id}@sked"),
             confirmation_code: confirmation_code(&mut rand::rng(), CODE_LEN + attempt / 2),
-            status: BookingStatus::Confirmed.as_str().into(),
+            status: BookingStatus::Confirmed,
             event_type_id: e.id,
             host_id: hosts[0],
             start_at: req.start,
@@ -136,7 +136,7 @@ pub async fn create(
             attendee_time_zone: req.attendee.time_zone.clone(),
             notes: text.notes.clone(),
             metadata: req.metadata.to_string(),
-            source: req.source.as_str().into(),
+            source: req.source,
             external_ref: text.external_ref.clone(),
             sequence: 0,
             cancel_reason: None,
@@ -182,7 +182,7 @@ pub async fn reschedule(
     for _ in 0..ATTEMPTS {
         let now = app.clock.now_second();
         let old = app.store.booking(actor.tenant, id).await.map_err(|e| AppError::store("booking", e))?;
-        if old.status != BookingStatus::Confirmed.as_str() {
+        if old.status != BookingStatus::Confirmed {
             return Err(AppError::Rejected("the booking is cancelled; book a new time instead".into()));
         }
         let snap = app.availability.near(actor.tenant, old.event_type_id, start).await?.without(old.id);

@@ -398,7 +398,7 @@ async fn follow_now(
     let now = state.clock.now_second();
     // Cancelled bookings stay cancelled, and what happened stays: tidying up a past event
     // changes nothing.
-    if booking.status != BookingStatus::Confirmed.as_str() || booking.end_at <= now {
+    if booking.status != BookingStatus::Confirmed || booking.end_at <= now {
         return Ok(Followed::Nothing);
     }
     let actor = Actor { tenant: c.tenant_id, name: "google".into() };

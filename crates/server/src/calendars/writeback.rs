@@ -188,7 +188,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
     for h in b.host_ids.iter() {
         receivers.extend(receiving(state, tenant, *h).await?);
     }
-    let confirmed = b.status == BookingStatus::Confirmed.as_str();
+    let confirmed = b.status == BookingStatus::Confirmed;
     let mut failure: Option<CalError> = None;
     let mut note = |e: CalError| {
         // A revoked connection cannot be written to; the next connection backfills.

@@ -107,7 +107,7 @@ fn view(e: EventType) -> EventTypeView {
         max_days_ahead: e.max_days_ahead,
         daily_limit: e.daily_limit,
         host_ids: e.host_ids,
-        assignment: e.assignment,
+        assignment: e.assignment.as_str().to_owned(),
         location: e.location,
         send_updates: e.send_updates,
         created_at: rfc3339(e.created_at),
@@ -119,7 +119,7 @@ fn record(
     id: EventTypeId,
     tenant: TenantId,
     d: Draft,
-    hosts: Vec<HostId>,
+    (hosts, assignment): (Vec<HostId>, Assignment),
     now: i64,
     created: i64,
 ) -> EventType {
@@ -136,7 +136,7 @@ fn record(
         min_notice_minutes: i64::from(d.spec.min_notice_minutes),
         max_days_ahead: i64::from(d.spec.max_days_ahead),
         daily_limit: d.spec.daily_limit.map(i64::from),
-        assignment: d.assignment,
+        assignment,
         location: d.location,
         send_updates: d.send_updates,
         version: 1,
@@ -178,9 +178,9 @@ async fn create(
         location: b.location,
         send_updates: b.send_updates,
     };
-    let (hosts, _) = validate(&state, auth.tenant, &draft).await?;
+    let checked = validate(&state, auth.tenant, &draft).await?;
     let now = state.clock.now_second();
-    let e = record(EventTypeId::new(), auth.tenant, draft, hosts, now, now);
+    let e = record(EventTypeId::new(), auth.tenant, draft, checked, now, now);
     state.store.insert_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
     Ok((StatusCode::CREATED, Json(view(e))))
 }
@@ -242,12 +242,12 @@ async fn update(
             collective: false,
         },
         host_ids: b.host_ids.unwrap_or_else(|| old.host_ids.iter().map(ToString::to_string).collect()),
-        assignment: b.assignment.unwrap_or(old.assignment.clone()),
+        assignment: b.assignment.unwrap_or(old.assignment.as_str().to_owned()),
         location: b.location.unwrap_or(old.location.clone()),
         send_updates: b.send_updates.unwrap_or(old.send_updates.clone()),
     };
-    let (hosts, _) = validate(&state, auth.tenant, &draft).await?;
-    let e = record(id, auth.tenant, draft, hosts, state.clock.now_second(), old.created_at);
+    let checked = validate(&state, auth.tenant, &draft).await?;
+    let e = record(id, auth.tenant, draft, checked, state.clock.now_second(), old.created_at);
     state.store.update_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
     Ok(Json(view(e)))
 }

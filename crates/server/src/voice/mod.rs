@@ -273,7 +273,7 @@ async fn store_report(
         sked_store::BookingFilter { external_ref: Some(call_id.clone()), limit: 50, ..Default::default() };
     let made =
         state.store.list_bookings(a.tenant_id, &filter).await.map_err(|e| ApiError::Internal(e.into()))?;
-    for b in made.iter().filter(|b| b.source == "voice") {
+    for b in made.iter().filter(|b| b.source == sked_core::booking::BookingSource::Voice) {
         let entry = HistoryEntry {
             id: uuid::Uuid::now_v7(),
             booking_id: b.id,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use sked_core::Interval;
+use sked_core::booking::BookingStatus;
 use sked_core::ids::*;
 use sked_store::*;
 use sked_test_utils::on_each_store;
@@ -120,7 +121,7 @@ async fn cancelling_frees_the_time_and_rescheduling_moves_it() {
         s.reschedule_booking(&write(onto, "rescheduled")).await.unwrap();
         // Cancel frees the time at once; a second cancel is stale.
         let mut cancelled = s.booking(w.tenant, b.id).await.unwrap();
-        cancelled.status = "cancelled".into();
+        cancelled.status = BookingStatus::Cancelled;
         cancelled.cancel_reason = Some("changed plans".into());
         s.cancel_booking(&write(cancelled.clone(), "cancelled")).await.unwrap();
         assert!(matches!(s.cancel_booking(&write(cancelled, "cancelled")).await, Err(StoreError::Stale)));
@@ -337,7 +338,7 @@ async fn host_loads_count_assignments_and_the_week() {
         let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
         assert_eq!((loads[0].assigned, loads[1].assigned, loads[1].last_assigned_at), (1, 2, Some(T0 + 99)));
         assert_eq!((loads[0].week_load, loads[1].week_load), (1, 1));
-        moved.status = "cancelled".into();
+        moved.status = BookingStatus::Cancelled;
         s.cancel_booking(&write(moved, "cancelled")).await.unwrap();
         let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
         assert_eq!((loads[0].assigned, loads[1].assigned, loads[1].week_load), (1, 1, 0));

@@ -432,7 +432,10 @@ async fn disconnecting_forgets_busy_time_and_keeps_bookings() {
         );
         assert!(s.external_events(c.id, cal).await.unwrap().is_empty());
         assert!(s.booking_calendar_events(b.id).await.unwrap().is_empty());
-        assert_eq!(s.booking(w.tenant, b.id).await.unwrap().status, "confirmed");
+        assert_eq!(
+            s.booking(w.tenant, b.id).await.unwrap().status,
+            sked_core::booking::BookingStatus::Confirmed
+        );
         db
     })
     .await;

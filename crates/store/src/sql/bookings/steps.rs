@@ -75,7 +75,7 @@ impl<DB: SqlDb> SqlStore<DB> {
         b: &Booking,
     ) -> StoreResult<()> {
         let blocked = b.blocked();
-        let active = b.status == sked_core::booking::BookingStatus::Confirmed.as_str();
+        let active = b.status == sked_core::booking::BookingStatus::Confirmed;
         for (pos, h) in b.host_ids.iter().enumerate() {
             sqlx::query(q::INSERT_OCCUPANCY)
                 .bind(b.id.0)
