@@ -228,7 +228,26 @@ impl AvailabilityCache {
         let _permit = self.cpu.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
         tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.into()))?
     }
+
+    /// [`compute`](Self::compute) for work of a known size: `cost` engine steps (for slots,
+    /// candidate starts times hosts). Work of at most [`INLINE_STEPS`] runs where it is, as a
+    /// moment's work between awaits; more goes to the blocking threads.
+    pub async fn compute_sized<T, E>(
+        &self,
+        cost: u64,
+        work: impl FnOnce() -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<AppError> + Send + 'static,
+    {
+        if cost <= INLINE_STEPS { work() } else { self.compute(work).await }
+    }
 }
+
+/// Most engine steps run on an async thread (well under a millisecond of work): a
+/// month of half-hour slots for a few hosts. Anything larger goes to the blocking threads.
+pub const INLINE_STEPS: u64 = 8_000;
 
 /// What a snapshot is made of, read from the store.
 struct Build {

@@ -140,10 +140,13 @@ async fn slots(
         return Err(ApiError::Validation(errors));
     }
     let query = SlotQuery { range: Interval::new(from, to), now, only_host };
+    // Candidate starts in the range, times the hosts that can take them.
+    let hosts = if only_host.is_some() && !snap.rules.collective { 1 } else { snap.hosts.len() as u64 };
+    let cost = ((to - from) / snap.rules.interval.max(60)).unsigned_abs() * hosts.max(1);
     let view = state
         .app
         .availability
-        .compute(move || {
+        .compute_sized(cost, move || {
             let set = compute_slots(&snap.rules, &snap.inputs(), &query);
             check_size(&set)?;
             let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
