@@ -10,7 +10,7 @@ use sked_voice::ToolCall;
 
 use crate::find::exact_start;
 use crate::speech::spell;
-use crate::{Answer, Ctx, Result, event_type, text};
+use crate::{Answer, Ctx, Result, args, event_type};
 
 /// The first 8 bytes of a SHA-256, in hex.
 fn short_hash(text: &str) -> String {
@@ -18,14 +18,14 @@ fn short_hash(text: &str) -> String {
 }
 
 pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
-    let a = &call.args;
-    let Some(name) = text(a, "name") else {
+    let a: args::Book = args::parse(&call.args);
+    let Some(name) = a.name.as_deref() else {
         return Ok(Answer::new(
             "What name should I put the appointment under?",
             json!({"booked": false, "missing": ["name"]}),
         ));
     };
-    let et = match event_type(ctx, text(a, "event_type")).await? {
+    let et = match event_type(ctx, a.event_type.as_deref()).await? {
         Ok(id) => id,
         Err(ask) => return Ok(ask),
     };
@@ -33,11 +33,11 @@ pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     if let Some(done) = replayed(ctx, idem.as_ref()).await? {
         return booked_answer(ctx, &done).await;
     }
-    let start = match exact_start(ctx, et, text(a, "start"), text(a, "when")).await? {
+    let start = match exact_start(ctx, et, a.start.as_deref(), a.when.as_deref()).await? {
         Ok(s) => s,
         Err(ask) => return Ok(ask),
     };
-    let phone = match text(a, "phone").or(ctx.info.from_number.as_deref()) {
+    let phone = match a.phone.as_deref().or(ctx.info.from_number.as_deref()) {
         Some(p) => match Phone::parse(p) {
             Ok(p) => Some(p),
             Err(_) => {
@@ -49,7 +49,7 @@ pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         },
         None => None,
     };
-    let email = match text(a, "email") {
+    let email = match a.email.as_deref() {
         Some(e) => match Email::parse(e) {
             Ok(e) => Some(e),
             Err(_) => {
@@ -66,7 +66,7 @@ pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         start,
         attendee: Attendee { name: name.to_owned(), email, phone, time_zone: ctx.info.caller_zone.clone() },
         host_id: None,
-        notes: text(a, "notes").map(str::to_owned),
+        notes: a.notes.clone(),
         metadata: json!({"voice": {"platform": ctx.platform, "call_id": ctx.info.call_id, "voice_agent_id": ctx.agent.id}}),
         source: BookingSource::Voice,
         external_ref: ctx.info.call_id.clone(),
@@ -150,8 +150,8 @@ fn refusal(ctx: &Ctx<'_>, e: AppError, start: i64) -> Result<Answer> {
 }
 
 /// The caller's upcoming booking, by code or by phone (default: the number they call from).
-async fn locate(ctx: &Ctx<'_>, args: &Value) -> Result<std::result::Result<Booking, Answer>> {
-    if let Some(code) = text(args, "confirmation_code") {
+async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Result<Booking, Answer>> {
+    if let Some(code) = lookup.confirmation_code.as_deref() {
         return Ok(match ctx.app.store.booking_by_code(ctx.actor.tenant, &normalize_code(code)).await {
             Ok(b) => Ok(b),
             Err(sked_store::StoreError::NotFound) => Err(Answer::new(
@@ -164,7 +164,7 @@ async fn locate(ctx: &Ctx<'_>, args: &Value) -> Result<std::result::Result<Booki
             Err(e) => return Err(e.into()),
         });
     }
-    let Some(phone) = text(args, "phone").or(ctx.info.from_number.as_deref()) else {
+    let Some(phone) = lookup.phone.as_deref().or(ctx.info.from_number.as_deref()) else {
         return Ok(Err(Answer::new(
             "Could you give me your confirmation code, or the phone number you booked with?",
             json!({"found": false, "missing": ["confirmation_code", "phone"]}),
@@ -204,8 +204,8 @@ async fn locate(ctx: &Ctx<'_>, args: &Value) -> Result<std::result::Result<Booki
     }
 }
 
-pub(crate) async fn find(ctx: &Ctx<'_>, args: &Value) -> Result<Answer> {
-    let b = match locate(ctx, args).await? {
+pub(crate) async fn find(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<Answer> {
+    let b = match locate(ctx, lookup).await? {
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };
@@ -225,8 +225,8 @@ pub(crate) async fn find(ctx: &Ctx<'_>, args: &Value) -> Result<Answer> {
 }
 
 pub(crate) async fn reschedule(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
-    let a = &call.args;
-    let b = match locate(ctx, a).await? {
+    let a: args::Reschedule = args::parse(&call.args);
+    let b = match locate(ctx, &a.lookup).await? {
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };
@@ -236,7 +236,7 @@ pub(crate) async fn reschedule(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer>
             json!({"rescheduled": false, "reason": "cancelled"}),
         ));
     }
-    let start = match exact_start(ctx, b.event_type_id, text(a, "when"), text(a, "when")).await? {
+    let start = match exact_start(ctx, b.event_type_id, a.when.as_deref(), a.when.as_deref()).await? {
         Ok(s) => s,
         Err(ask) => return Ok(ask),
     };
@@ -274,7 +274,8 @@ async fn moved_answer(ctx: &Ctx<'_>, b: &BookingView) -> Result<Answer> {
 }
 
 pub(crate) async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
-    let b = match locate(ctx, &call.args).await? {
+    let a: args::Cancel = args::parse(&call.args);
+    let b = match locate(ctx, &a.lookup).await? {
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };
@@ -286,14 +287,7 @@ pub(crate) async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         ));
     }
     let idem = idempotency(ctx, call)?;
-    let w = bookings::cancel(
-        ctx.app,
-        &ctx.actor,
-        b.id,
-        text(&call.args, "reason").map(str::to_owned),
-        idem.as_ref(),
-    )
-    .await?;
+    let w = bookings::cancel(ctx.app, &ctx.actor, b.id, a.reason.clone(), idem.as_ref()).await?;
     Ok(Answer::new(
         format!(
             "Your appointment {} is cancelled. Is there anything else I can help with?",
