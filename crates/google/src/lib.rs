@@ -36,7 +36,7 @@ pub struct GoogleConfig {
     /// OAuth client id.
     pub client_id: String,
     /// OAuth client secret.
-    pub client_secret: String,
+    pub client_secret: secrecy::SecretString,
     /// Authorization endpoint.
     pub auth_url: String,
     /// Token endpoint.
@@ -64,7 +64,7 @@ impl GoogleConfig {
     pub fn production(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: secrecy::SecretString::from(client_secret.into()),
             auth_url: AUTH_URL.into(),
             token_url: TOKEN_URL.into(),
             revoke_url: REVOKE_URL.into(),

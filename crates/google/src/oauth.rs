@@ -7,6 +7,8 @@ use rand::Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use secrecy::ExposeSecret;
+
 use crate::{Google, GoogleError, GoogleResult, SCOPES};
 
 /// A PKCE pair (RFC 7636): the verifier stays with us, the challenge goes in the URL.
@@ -117,7 +119,7 @@ impl Google {
             ("grant_type", "authorization_code"),
             ("code", code),
             ("client_id", &self.config.client_id),
-            ("client_secret", &self.config.client_secret),
+            ("client_secret", self.config.client_secret.expose_secret()),
             ("redirect_uri", redirect_uri),
             ("code_verifier", verifier),
         ])
@@ -130,7 +132,7 @@ impl Google {
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
             ("client_id", &self.config.client_id),
-            ("client_secret", &self.config.client_secret),
+            ("client_secret", self.config.client_secret.expose_secret()),
         ])
         .await
     }

@@ -67,14 +67,14 @@ impl Env {
         let settings = Settings {
             database_url: db.url.clone(),
             listen: "127.0.0.1:0".into(),
-            operator_key: Some(Secret(OPERATOR.into())),
-            secret_key: Some(Secret(
-                "5ec2e7000000000000000000000000000000000000000000000000000000c0de".into(),
+            operator_key: Some(Secret::from(OPERATOR)),
+            secret_key: Some(Secret::from(
+                "5ec2e7000000000000000000000000000000000000000000000000000000c0de",
             )),
             run_worker: false,
             rate_limit_per_second: 0,
             google_client_id: Some(g.client_id().into()),
-            google_client_secret: Some(Secret(g.client_secret().into())),
+            google_client_secret: Some(Secret::from(g.client_secret())),
             google_auth_url: g.auth_url(),
             google_token_url: g.token_url(),
             google_revoke_url: g.revoke_url(),

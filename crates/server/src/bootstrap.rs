@@ -8,6 +8,8 @@ use sked_core::ids::{EventTypeId, HostId, ScheduleId, TenantId};
 use sked_store::{DynStore, EventType, Host, Schedule};
 
 use crate::auth::{generate_key, hash_key};
+use secrecy::ExposeSecret;
+
 use crate::config::{Secret, Settings};
 use crate::tenants::create_tenant;
 
@@ -18,7 +20,7 @@ pub async fn operator_key(
     store: &DynStore,
     settings: &Settings,
 ) -> anyhow::Result<([u8; 32], Option<String>)> {
-    if let Some(Secret(k)) = &settings.operator_key {
+    if let Some(k) = settings.operator_key.as_ref().map(ExposeSecret::expose_secret) {
         anyhow::ensure!(k.len() >= 16, "SKED_OPERATOR_KEY must be at least 16 characters");
         return Ok((hash_key(k), None));
     }
@@ -46,9 +48,9 @@ pub fn sealer(settings: &Settings) -> anyhow::Result<Option<crate::secrets::Seal
     let previous: Vec<&str> = settings
         .secret_key_previous
         .as_ref()
-        .map(|p| p.0.split(',').map(str::trim).filter(|k| !k.is_empty()).collect())
+        .map(|p| p.expose_secret().split(',').map(str::trim).filter(|k| !k.is_empty()).collect())
         .unwrap_or_default();
-    let sealer = crate::secrets::Sealer::new(&key.0, &previous)
+    let sealer = crate::secrets::Sealer::new(key.expose_secret(), &previous)
         .map_err(|e| anyhow::anyhow!("SKED_SECRET_KEY: {e}"))?;
     Ok(Some(sealer))
 }
@@ -66,12 +68,12 @@ pub fn secret_key(settings: &Settings) -> anyhow::Result<Option<Secret>> {
     }
     let path = settings.data_dir().join("secret.key");
     if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(Some(Secret(existing.trim().to_owned())));
+        return Ok(Some(Secret::from(existing.trim())));
     }
     private_dir(&settings.data_dir())?;
     let key: [u8; 32] = rand::rng().random();
     write_private(&path, &hex::encode(key))?;
-    Ok(Some(Secret(hex::encode(key))))
+    Ok(Some(Secret::from(hex::encode(key))))
 }
 
 /// What `sked secret rotate` did.
@@ -110,9 +112,9 @@ pub async fn rotate_secret(
         Some(k) => k.trim().to_owned(),
         None => hex::encode(rand::rng().random::<[u8; 32]>()),
     };
-    let mut known = vec![old.0.as_str()];
+    let mut known = vec![old.expose_secret()];
     if let Some(p) = &settings.secret_key_previous {
-        known.extend(p.0.split(',').map(str::trim).filter(|k| !k.is_empty()));
+        known.extend(p.expose_secret().split(',').map(str::trim).filter(|k| !k.is_empty()));
     }
     let sealer = crate::secrets::Sealer::new(&new, &known).map_err(|e| anyhow::anyhow!("new key: {e}"))?;
     let path = settings.data_dir().join("secret.key");

@@ -1,23 +1,15 @@
 //! Settings: a TOML file (`--config`) and `SKED_*` environment variables, the environment
 //! winning (docs/API.md, "Running it").
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-/// A secret string: never printed by `Debug`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+/// A secret string: never printed by `Debug`, wiped from memory when dropped, read only
+/// through `expose_secret`.
+pub use secrecy::SecretString as Secret;
 
 /// Everything the server can be told.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,8 +20,10 @@ pub struct Settings {
     /// Address to listen on.
     pub listen: String,
     /// Key for `/v1/tenants`; generated and printed once when absent.
+    #[serde(skip_serializing)]
     pub operator_key: Option<Secret>,
     /// Encrypts tokens at rest; generated beside the SQLite file when absent.
+    #[serde(skip_serializing)]
     pub secret_key: Option<Secret>,
     /// The server's public base URL (links in emails and OAuth redirects).
     pub public_url: Option<String>,
@@ -57,10 +51,12 @@ pub struct Settings {
     pub db_max_connections: Option<u32>,
     /// Earlier secret keys (comma-separated), still opened while `sked secret rotate` re-seals
     /// what they sealed with the current key.
+    #[serde(skip_serializing)]
     pub secret_key_previous: Option<Secret>,
     /// Google OAuth client id (Google Calendar connections are off without it).
     pub google_client_id: Option<String>,
     /// Google OAuth client secret.
+    #[serde(skip_serializing)]
     pub google_client_secret: Option<Secret>,
     /// Google's authorization endpoint.
     pub google_auth_url: String,
@@ -141,7 +137,7 @@ impl Settings {
         let id = self.google_client_id.clone().filter(|s| !s.is_empty())?;
         Some(sked_google::GoogleConfig {
             client_id: id,
-            client_secret: self.google_client_secret.clone().map(|s| s.0).unwrap_or_default(),
+            client_secret: self.google_client_secret.clone().unwrap_or_else(|| Secret::from("")),
             auth_url: self.google_auth_url.clone(),
             token_url: self.google_token_url.clone(),
             revoke_url: self.google_revoke_url.clone(),

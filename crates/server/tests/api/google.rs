@@ -49,7 +49,7 @@ where
         let gg = g.clone();
         let app = TestApp::start_with_clock(db, clock, move |s| {
             s.google_client_id = Some(gg.client_id().into());
-            s.google_client_secret = Some(Secret(gg.client_secret().into()));
+            s.google_client_secret = Some(Secret::from(gg.client_secret()));
             s.google_auth_url = gg.auth_url();
             s.google_token_url = gg.token_url();
             s.google_revoke_url = gg.revoke_url();

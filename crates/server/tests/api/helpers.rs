@@ -63,8 +63,8 @@ pub fn settings(db: &TestDb) -> Settings {
     Settings {
         database_url: db.url.clone(),
         listen: "127.0.0.1:0".into(),
-        operator_key: Some(Secret(OPERATOR_KEY.into())),
-        secret_key: Some(Secret("5ec2e7000000000000000000000000000000000000000000000000000000c0de".into())),
+        operator_key: Some(Secret::from(OPERATOR_KEY)),
+        secret_key: Some(Secret::from("5ec2e7000000000000000000000000000000000000000000000000000000c0de")),
         run_worker: false,
         rate_limit_per_second: 0,
         ..Settings::default()

@@ -276,7 +276,10 @@ async fn secret_rotation_reseals_every_token_under_the_new_key() {
         database_url: format!("sqlite://{}", dir.path().join("cli.db").display()),
         ..Default::default()
     };
-    let old = sked_server::bootstrap::secret_key(&settings).unwrap().unwrap().0;
+    let old = secrecy::ExposeSecret::expose_secret(
+        &sked_server::bootstrap::secret_key(&settings).unwrap().unwrap(),
+    )
+    .to_owned();
     let store = sked_store::connect(&settings.database_url).await.unwrap();
     let tenant = Tenant { id: Default::default(), name: "Acme".into(), created_at: 0 };
     store.insert_tenant(&tenant).await.unwrap();
