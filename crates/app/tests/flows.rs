@@ -1,0 +1,158 @@
+//! The booking flows without any door: the application layer called directly on both stores,
+//! its refusals read as domain errors.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::json;
+use sked_app::{Actor, App, AppError, Attendee, Idempotency, NewBooking, Refusal, bookings};
+use sked_core::booking::{BookingSource, BookingStatus};
+use sked_core::clock::ManualClock;
+use sked_core::contact::Email;
+use sked_core::ids::{EventTypeId, HostId, ScheduleId, TenantId};
+use sked_store::{DynStore, EventType, Host, Schedule, Tenant};
+use sked_test_utils::on_each_store;
+use tokio::sync::Notify;
+
+/// Monday 2026-03-02, 12:00 UTC.
+const NOW: i64 = 1_772_452_800;
+/// Tuesday 2026-03-03, 09:00 in New York (14:00 UTC).
+const TUE_9: i64 = 1_772_546_400;
+
+async fn seed(store: &DynStore) -> (TenantId, EventTypeId, HostId) {
+    let tenant = Tenant { id: TenantId::new(), name: "Acme".into(), created_at: NOW };
+    store.insert_tenant(&tenant).await.unwrap();
+    let schedule = Schedule {
+        id: ScheduleId::new(),
+        tenant_id: tenant.id,
+        name: "Office".into(),
+        time_zone: "America/New_York".into(),
+        weekly: r#"{"tue":[{"start":"09:00","end":"12:00"}]}"#.into(),
+        overrides: "[]".into(),
+        created_at: NOW,
+        updated_at: NOW,
+    };
+    store.insert_schedule(&schedule).await.unwrap();
+    let host = Host {
+        id: HostId::new(),
+        tenant_id: tenant.id,
+        name: "Ann".into(),
+        email: None,
+        phone: None,
+        time_zone: "America/New_York".into(),
+        schedule_id: Some(schedule.id),
+        priority: 0,
+        weight: 100,
+        active: true,
+        version: 1,
+        max_span: 0,
+        external_span: 0,
+        external_version: 0,
+        created_at: NOW,
+        updated_at: NOW,
+    };
+    store.insert_host(&host).await.unwrap();
+    let et = EventType {
+        id: EventTypeId::new(),
+        tenant_id: tenant.id,
+        slug: "consult".into(),
+        title: "Consultation".into(),
+        description: None,
+        duration_minutes: 30,
+        slot_interval_minutes: None,
+        buffer_before_minutes: 0,
+        buffer_after_minutes: 0,
+        min_notice_minutes: 0,
+        max_days_ahead: 60,
+        daily_limit: None,
+        assignment: sked_core::assign::Assignment::RoundRobin,
+        location: None,
+        send_updates: "all".into(),
+        version: 1,
+        created_at: NOW,
+        updated_at: NOW,
+        host_ids: vec![host.id],
+    };
+    store.insert_event_type(&et).await.unwrap();
+    (tenant.id, et.id, host.id)
+}
+
+fn request(et: EventTypeId, start: i64) -> NewBooking {
+    NewBooking {
+        event_type_id: et,
+        start,
+        attendee: Attendee {
+            name: " Pat Lee ".into(),
+            email: Some(Email::parse("pat@example.test").unwrap()),
+            phone: None,
+            time_zone: None,
+        },
+        host_id: None,
+        notes: None,
+        metadata: json!({}),
+        source: BookingSource::Api,
+        external_ref: None,
+    }
+}
+
+#[tokio::test]
+async fn book_refuse_with_alternatives_replay_and_cancel_without_a_door() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (tenant, et, host) = seed(&store).await;
+        let clock = Arc::new(ManualClock::new(Timestamp::from_second(NOW).unwrap()));
+        let app = App::new(store.clone(), clock, Arc::new(Notify::new()));
+        let actor = Actor { tenant, name: "test".into() };
+
+        let idem = Idempotency::new("k1", &[b"book", b"9:00"]).unwrap();
+        let first = bookings::create(&app, &actor, &request(et, TUE_9), Some(&idem)).await.unwrap();
+        assert_eq!((first.view.host_id, first.view.attendee.name.as_str()), (host, "Pat Lee"));
+
+        // The same key and request: the first answer, nothing new written.
+        let again = bookings::replay(&app, tenant, Some(&idem)).await.unwrap().unwrap();
+        assert_eq!(again.body, first.body);
+        let other = Idempotency::new("k1", &[b"book", b"9:30"]).unwrap();
+        let mismatch = bookings::replay(&app, tenant, Some(&other)).await;
+        assert!(matches!(mismatch, Err(AppError::IdempotencyMismatch)), "{mismatch:?}");
+
+        // The time is taken: refused as taken, with the nearest free starts.
+        match bookings::create(&app, &actor, &request(et, TUE_9), None).await {
+            Err(AppError::Unavailable { refusal: Refusal::Taken, alternatives }) => {
+                let starts: Vec<i64> = alternatives.iter().map(|a| a.start).collect();
+                assert_eq!(starts, vec![TUE_9 + 1_800, TUE_9 + 3_600, TUE_9 + 5_400]);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Off the grid and outside the hours say so.
+        let off = bookings::create(&app, &actor, &request(et, TUE_9 + 600), None).await;
+        assert!(
+            matches!(off, Err(AppError::Unavailable { refusal: Refusal::OffGrid { .. }, .. })),
+            "{off:?}"
+        );
+        let late = bookings::create(&app, &actor, &request(et, TUE_9 + 4 * 3_600), None).await;
+        assert!(
+            matches!(late, Err(AppError::Unavailable { refusal: Refusal::OutsideHours, .. })),
+            "{late:?}"
+        );
+        // A field that fails its rule is named.
+        let mut bad = request(et, TUE_9 + 1_800);
+        bad.attendee.time_zone = Some("Mars/Olympus".into());
+        match bookings::create(&app, &actor, &bad, None).await {
+            Err(AppError::Invalid(errors)) => assert_eq!(errors[0].field, "attendee.time_zone"),
+            other => panic!("{other:?}"),
+        }
+
+        // Cancelling frees the time; cancelling again answers the booking as it is.
+        let cancelled = bookings::cancel(&app, &actor, first.view.id, None, None).await.unwrap();
+        assert_eq!(cancelled.view.status, BookingStatus::Cancelled.as_str());
+        bookings::cancel(&app, &actor, first.view.id, None, None).await.unwrap();
+        bookings::create(&app, &actor, &request(et, TUE_9), None).await.unwrap();
+        // A cancelled booking cannot move.
+        let moved = bookings::reschedule(&app, &actor, first.view.id, TUE_9 + 1_800, None, None, None).await;
+        assert!(matches!(moved, Err(AppError::Rejected(_))), "{moved:?}");
+        db
+    })
+    .await;
+}
