@@ -31,6 +31,10 @@ pub trait JobStore: Send + Sync {
         error: &str,
         retry_at: Option<i64>,
     ) -> StoreResult<()>;
+    /// Brings a tenant's jobs of `kind` that wait for a retry after a failure (queued, attempted
+    /// before, due after `now`) forward to `now`: the service they failed on answers again.
+    /// Answers how many moved.
+    async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64>;
     /// A tenant's jobs, newest first, optionally with one status.
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>>;
     /// A job.

@@ -194,3 +194,16 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
 pub async fn connection(state: &AppState, id: ConnectionId) -> Result<Connection, CalError> {
     Ok(state.store.find_connection(id).await?)
 }
+
+/// The provider answered a call for `tenant` again: the tenant's write-backs waiting out a
+/// backoff after failing are run now rather than hours later. A failure here only delays them.
+pub async fn provider_answers(state: &AppState, tenant: TenantId) {
+    match state.store.expedite_retries(tenant, PUSH, state.clock.now_second()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(tenant = %tenant, jobs = n, "provider answers again; retrying write-backs now");
+            state.wake_worker.notify_one();
+        }
+        Err(e) => tracing::warn!(tenant = %tenant, error = %e, "could not bring write-backs forward"),
+    }
+}

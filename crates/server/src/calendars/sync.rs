@@ -58,7 +58,16 @@ impl Handler for SyncJob {
         let p: Payload = payload(j)?;
         let state = &self.0;
         match sync(state, p.connection_id, &p.calendar_id, p.full).await {
-            Ok(_) => Ok(()),
+            Ok(report) => {
+                if report.recovered {
+                    super::provider_answers(
+                        state,
+                        j.tenant_id.ok_or_else(|| JobError::Permanent("no tenant".into()))?,
+                    )
+                    .await;
+                }
+                Ok(())
+            }
             // Disconnected, no longer busy, or revoked (already recorded): nothing to do.
             Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
             Err(CalError::Store(StoreError::Stale)) => {
@@ -90,6 +99,8 @@ pub struct SyncReport {
     pub moved: usize,
     /// Bookings cancelled because the host deleted their event.
     pub cancelled: usize,
+    /// The calendar's last sync had failed: the provider answers again.
+    pub recovered: bool,
 }
 
 /// Syncs one calendar of a connection (busy, or receiving bookings).
@@ -110,7 +121,11 @@ pub async fn sync(
     let g = google(state)?;
     let zone = zone_of(state, &c, &cal).await?;
     let mut session = Session::new(state, c)?;
-    let mut report = SyncReport { full: full || cal.sync_token.is_none(), ..Default::default() };
+    let mut report = SyncReport {
+        full: full || cal.sync_token.is_none(),
+        recovered: cal.last_error.is_some(),
+        ..Default::default()
+    };
     let (events, token) = loop {
         let from = if report.full { None } else { cal.sync_token.as_deref() };
         match fetch(&mut session, g, calendar, from, &mut report.pages).await {

@@ -171,15 +171,19 @@ impl Handler for PushJob {
         let p: PushPayload = payload(j)?;
         let Some(tenant) = j.tenant_id else { return Err(JobError::Permanent("no tenant".into())) };
         let _one_at_a_time = booking_lock(p.booking_id).await;
-        push(&self.0, tenant, p.booking_id).await.map_err(Into::into)
+        if push(&self.0, tenant, p.booking_id).await? {
+            super::provider_answers(&self.0, tenant).await;
+        }
+        Ok(())
     }
 }
 
 /// Writes, moves or removes a booking's events so the calendars show the booking as it is.
-pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(), CalError> {
+/// Answers whether the provider was reached (a call of it succeeded).
+pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<bool, CalError> {
     let b = match state.store.booking(tenant, id).await {
         Ok(b) => b,
-        Err(StoreError::NotFound) => return Ok(()),
+        Err(StoreError::NotFound) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
     let et = state.store.event_type(tenant, b.event_type_id).await?;
@@ -190,6 +194,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
     }
     let confirmed = b.status == BookingStatus::Confirmed.as_str();
     let mut failure: Option<CalError> = None;
+    let mut reached = false;
     let mut note = |e: CalError| {
         // A revoked connection cannot be written to; the next connection backfills.
         if !matches!(e, CalError::Revoked) && failure.as_ref().is_none_or(|f| !transient(f)) {
@@ -203,8 +208,9 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
             if written.iter().any(|m| m.connection_id == c.id && m.calendar_id == *cal) {
                 continue;
             }
-            if let Err(e) = remove_unrecorded(state, c.clone(), cal, b.id, send_updates(&et)).await {
-                note(e);
+            match remove_unrecorded(state, c.clone(), cal, b.id, send_updates(&et)).await {
+                Ok(()) => reached = true,
+                Err(e) => note(e),
             }
         }
     }
@@ -215,6 +221,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
         }
         match remove(state, m, send_updates(&et)).await {
             Ok(()) => {
+                reached = true;
                 let gone = BookingCalendarEvent {
                     status: "deleted".into(),
                     updated_at: state.clock.now_second(),
@@ -234,6 +241,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
         let connection = c.id;
         match upsert(state, c, &cal, &b, &et, mine.map(|m| m.event_id.as_str())).await {
             Ok(event) => {
+                reached = true;
                 state
                     .store
                     .save_booking_calendar_event(&BookingCalendarEvent {
@@ -264,7 +272,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
             }
         }
     }
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(reached), Err)
 }
 
 fn transient(e: &CalError) -> bool {

@@ -122,6 +122,20 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         .await
     }
 
+    async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::EXPEDITE_RETRIES)
+                .bind(tenant.0)
+                .bind(kind)
+                .bind(now)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(DB::rows_affected(&r))
+        })
+        .await
+    }
+
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>> {
         sqlx::query_as(q::LIST_JOBS)
             .bind(tenant.0)

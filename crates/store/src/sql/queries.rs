@@ -277,6 +277,8 @@ pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NUL
 pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN 'dead' ELSE 'queued' END, \
      run_at = COALESCE($5, run_at), last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $3 \
      WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+pub const EXPEDITE_RETRIES: &str = "UPDATE jobs SET run_at = $3, updated_at = $3 \
+     WHERE tenant_id = $1 AND kind = $2 AND status = 'queued' AND attempts > 0 AND run_at > $3";
 pub const LIST_JOBS: &str = const_format::concatcp!(
     "SELECT ",
     JOB_COLS,

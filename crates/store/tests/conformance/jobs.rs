@@ -116,3 +116,37 @@ async fn a_job_already_queued_soon_is_not_queued_twice() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn retries_waiting_after_a_failure_are_brought_forward() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let (t, other) = (tenant("Acme"), tenant("Other"));
+        s.insert_tenant(&t).await.unwrap();
+        s.insert_tenant(&other).await.unwrap();
+        let failed = job(Some(t.id), "push", T0);
+        let elsewhere = job(Some(other.id), "push", T0);
+        let other_kind = job(Some(t.id), "sync", T0);
+        for j in [&failed, &elsewhere, &other_kind] {
+            s.enqueue(j).await.unwrap();
+        }
+        for j in s.lease_jobs("w", T0, 30, 10).await.unwrap() {
+            s.fail_job(j.id, "w", T0 + 1, "503", Some(T0 + 3_600)).await.unwrap();
+        }
+        // Never attempted, only scheduled for later: it keeps its time.
+        let later = job(Some(t.id), "push", T0 + 600);
+        s.enqueue(&later).await.unwrap();
+
+        assert_eq!(s.expedite_retries(t.id, "push", T0 + 5).await.unwrap(), 1);
+        assert_eq!(s.job(failed.id).await.unwrap().run_at, T0 + 5);
+        for (j, at) in [(&elsewhere, T0 + 3_600), (&other_kind, T0 + 3_600), (&later, T0 + 600)] {
+            assert_eq!(s.job(j.id).await.unwrap().run_at, at, "{}", j.kind);
+        }
+        let due = s.lease_jobs("w", T0 + 5, 30, 10).await.unwrap();
+        assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), vec![failed.id]);
+        // Running jobs and jobs already due are left alone.
+        assert_eq!(s.expedite_retries(t.id, "push", T0 + 6).await.unwrap(), 0);
+        db
+    })
+    .await;
+}
