@@ -211,7 +211,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
 
 /// Periodic chores: store housekeeping every second; every five, enqueueing due calendar work;
 /// every ten, metric upkeep, forgetting addresses whose failures are forgiven, and the job queue
-/// depth gauge; every hour, forgetting old idempotency keys.
+/// depth gauge; every hour, forgetting old idempotency keys and finished jobs ([`forget`]).
 async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n: u64 = 0;
@@ -242,11 +242,23 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         if n.is_multiple_of(3_600) {
-            let before = state.clock.now_second() - RETENTION_SECS;
-            if let Err(e) = state.store.purge_idempotency(before).await {
-                tracing::warn!(error = %e, "could not purge idempotency keys");
-            }
-            state.limiter.shrink();
+            forget(&state).await;
         }
     }
+}
+
+/// Hourly: forgets idempotency keys past their retention, and finished jobs past theirs.
+pub async fn forget(state: &AppState) {
+    let now = state.clock.now_second();
+    if let Err(e) = state.store.purge_idempotency(now - RETENTION_SECS).await {
+        tracing::warn!(error = %e, "could not purge idempotency keys");
+    }
+    if let Some(secs) = state.settings.job_retention_secs() {
+        match state.store.purge_jobs(now - secs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "purged finished jobs"),
+            Err(e) => tracing::warn!(error = %e, "could not purge finished jobs"),
+        }
+    }
+    state.limiter.shrink();
 }

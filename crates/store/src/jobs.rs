@@ -35,6 +35,9 @@ pub trait JobStore: Send + Sync {
     /// before, due after `now`) forward to `now`: the service they failed on answers again.
     /// Answers how many moved.
     async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64>;
+    /// Deletes jobs that finished (`done`) before `before`; answers how many. Dead jobs stay:
+    /// each needs a person to look at it.
+    async fn purge_jobs(&self, before: i64) -> StoreResult<u64>;
     /// A tenant's jobs, newest first, optionally with one status.
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>>;
     /// A job.

@@ -136,6 +136,27 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         .await
     }
 
+    async fn purge_jobs(&self, before: i64) -> StoreResult<u64> {
+        const SLICE: i64 = 1_000;
+        let mut purged = 0;
+        loop {
+            let n = Self::retry(|| async move {
+                let r = sqlx::query(q::PURGE_JOBS)
+                    .bind(before)
+                    .bind(SLICE)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                Ok(DB::rows_affected(&r))
+            })
+            .await?;
+            purged += n;
+            if n < SLICE as u64 {
+                return Ok(purged);
+            }
+        }
+    }
+
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>> {
         sqlx::query_as(q::LIST_JOBS)
             .bind(tenant.0)

@@ -279,6 +279,10 @@ pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN '
      WHERE id = $1 AND locked_by = $2 AND status = 'running'";
 pub const EXPEDITE_RETRIES: &str = "UPDATE jobs SET run_at = $3, updated_at = $3 \
      WHERE tenant_id = $1 AND kind = $2 AND status = 'queued' AND attempts > 0 AND run_at > $3";
+/// One slice of finished jobs to delete: a long-neglected table is purged a slice per
+/// transaction, never holding the writer for long.
+pub const PURGE_JOBS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+     WHERE status = 'done' AND updated_at < $1 LIMIT $2)";
 pub const LIST_JOBS: &str = const_format::concatcp!(
     "SELECT ",
     JOB_COLS,

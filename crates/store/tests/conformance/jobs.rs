@@ -150,3 +150,38 @@ async fn retries_waiting_after_a_failure_are_brought_forward() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn finished_jobs_are_purged_after_their_age_and_dead_ones_stay() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        let (old, recent, dead, queued) = (
+            job(Some(t.id), "a", T0),
+            job(Some(t.id), "b", T0),
+            job(Some(t.id), "c", T0),
+            job(Some(t.id), "d", T0 + 9_999),
+        );
+        for j in [&old, &recent, &dead, &queued] {
+            s.enqueue(j).await.unwrap();
+        }
+        s.lease_jobs("w", T0, 30, 10).await.unwrap();
+        s.complete_job(old.id, "w", T0 + 1).await.unwrap();
+        s.complete_job(recent.id, "w", T0 + 100).await.unwrap();
+        s.fail_job(dead.id, "w", T0 + 1, "gave up", None).await.unwrap();
+
+        assert_eq!(s.purge_jobs(T0 + 50).await.unwrap(), 1);
+        assert!(matches!(s.job(old.id).await, Err(StoreError::NotFound)));
+        for j in [&recent, &dead, &queued] {
+            assert!(s.job(j.id).await.is_ok(), "{} stays", j.kind);
+        }
+        // Much later, only finished jobs go: the dead one still needs a person.
+        assert_eq!(s.purge_jobs(T0 + 1_000_000).await.unwrap(), 1);
+        let left: HashSet<_> =
+            s.list_jobs(t.id, None, page(10)).await.unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(left, [dead.id, queued.id].into_iter().collect());
+        db
+    })
+    .await;
+}
