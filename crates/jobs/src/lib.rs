@@ -254,22 +254,36 @@ impl Worker {
     }
 }
 
-/// A job to enqueue now: `kind` with a JSON payload, five attempts.
-pub fn new_job(tenant: Option<TenantId>, kind: &str, payload: &impl serde::Serialize, now: i64) -> NewJob {
-    NewJob {
+/// A job to enqueue now: `kind` with a JSON payload, five attempts. A payload that cannot be
+/// written as JSON is an error, never a job whose handler would find `null`.
+pub fn new_job(
+    tenant: Option<TenantId>,
+    kind: &str,
+    payload: &impl serde::Serialize,
+    now: i64,
+) -> Result<NewJob, serde_json::Error> {
+    Ok(NewJob {
         id: JobId::new(),
         tenant_id: tenant,
         kind: kind.to_owned(),
-        payload: serde_json::to_string(payload).unwrap_or_else(|_| "null".into()),
+        payload: serde_json::to_string(payload)?,
         run_at: now,
         max_attempts: 5,
         created_at: now,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payload_that_cannot_be_written_is_an_error_not_null() {
+        // JSON object keys must be strings.
+        let bad: std::collections::BTreeMap<(i32, i32), i32> = [((1, 2), 3)].into();
+        assert!(new_job(None, "demo", &bad, 0).is_err());
+        assert_eq!(new_job(None, "demo", &serde_json::json!({"a": 1}), 0).unwrap().payload, r#"{"a":1}"#);
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_bounded_jitter() {

@@ -50,7 +50,7 @@ async fn failed_jobs_retry_after_the_backoff_then_succeed() {
         let (clock, mut worker) = setup(&store, "w1");
         let h = flaky(2, |n| JobError::Retry(format!("try {n}")));
         worker.register("demo", h.clone());
-        let job = new_job(None, "demo", &serde_json::json!({"x": 1}), clock.now_second());
+        let job = new_job(None, "demo", &serde_json::json!({"x": 1}), clock.now_second()).unwrap();
         store.enqueue(&job).await.unwrap();
 
         let p = worker.run_until_idle().await.unwrap();
@@ -84,8 +84,8 @@ async fn jobs_die_after_their_last_attempt_or_at_once_when_permanent() {
         let (clock, mut worker) = setup(&store, "w1");
         worker.register("always", flaky(usize::MAX, |_| JobError::Retry("down".into())));
         worker.register("fatal", flaky(usize::MAX, |_| JobError::Permanent("bad payload".into())));
-        let always = new_job(None, "always", &(), clock.now_second());
-        let fatal = new_job(None, "fatal", &(), clock.now_second());
+        let always = new_job(None, "always", &(), clock.now_second()).unwrap();
+        let fatal = new_job(None, "fatal", &(), clock.now_second()).unwrap();
         store.enqueue(&always).await.unwrap();
         store.enqueue(&fatal).await.unwrap();
         for _ in 0..10 {
@@ -120,8 +120,8 @@ async fn retry_at_is_honoured_and_unknown_kinds_wait() {
                 error: |_| JobError::RetryAt(AT, "429".into()),
             }),
         );
-        let limited = new_job(None, "limited", &(), clock.now_second());
-        let unknown = new_job(None, "from.the.future", &(), clock.now_second());
+        let limited = new_job(None, "limited", &(), clock.now_second()).unwrap();
+        let unknown = new_job(None, "from.the.future", &(), clock.now_second()).unwrap();
         store.enqueue(&limited).await.unwrap();
         store.enqueue(&unknown).await.unwrap();
         worker.run_until_idle().await.unwrap();
@@ -144,7 +144,7 @@ async fn two_workers_run_each_job_once() {
         w1.register("demo", counter.clone());
         w2.register("demo", counter.clone());
         for _ in 0..60 {
-            store.enqueue(&new_job(None, "demo", &(), clock.now_second())).await.unwrap();
+            store.enqueue(&new_job(None, "demo", &(), clock.now_second()).unwrap()).await.unwrap();
         }
         let (a, b) = tokio::join!(w1.run_until_idle(), w2.run_until_idle());
         assert_eq!(a.unwrap().done + b.unwrap().done, 60);
@@ -175,7 +175,10 @@ async fn a_slow_job_does_not_hold_up_the_others_of_its_batch() {
         let (clock, mut worker) = setup(&store, "w1");
         worker.register("slow", Arc::new(Rendezvous(tokio::sync::Barrier::new(4))));
         for _ in 0..4 {
-            store.enqueue(&new_job(None, "slow", &serde_json::json!({}), clock.now_second())).await.unwrap();
+            store
+                .enqueue(&new_job(None, "slow", &serde_json::json!({}), clock.now_second()).unwrap())
+                .await
+                .unwrap();
         }
         let pass = worker.run_until_idle().await.unwrap();
         assert_eq!((pass.ran, pass.done, pass.dead), (4, 4, 0));

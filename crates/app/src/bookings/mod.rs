@@ -147,7 +147,7 @@ pub async fn create(
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &booking),
             history: history(&w.view, "created", actor, now, None, Some(times(&w.view)), None),
-            jobs: vec![event_job(actor, "booking.created", &w.view, now, None)],
+            jobs: vec![event_job(actor, "booking.created", &w.view, now, None)?],
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Created, &w.body, now)),
             booking,
         };
@@ -202,7 +202,7 @@ pub async fn reschedule(
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &moved),
             history: history(&w.view, "rescheduled", actor, now, was.clone(), is, reason.clone()),
-            jobs: vec![event_job(actor, "booking.rescheduled", &w.view, now, was)],
+            jobs: vec![event_job(actor, "booking.rescheduled", &w.view, now, was)?],
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: moved,
         };

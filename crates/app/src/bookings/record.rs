@@ -6,6 +6,7 @@ use sked_store::{HistoryEntry, NewJob};
 
 use super::Actor;
 use crate::view::{BookingView, rfc3339};
+use crate::{AppError, AppResult};
 
 /// The job kind of a booking change (created, rescheduled, cancelled).
 pub const BOOKING_EVENT: &str = "booking.event";
@@ -45,7 +46,7 @@ pub(super) fn event_job(
     v: &BookingView,
     now: i64,
     previous: Option<Value>,
-) -> NewJob {
+) -> AppResult<NewJob> {
     let payload = json!({
         "event": event,
         "booking_id": v.id,
@@ -54,4 +55,5 @@ pub(super) fn event_job(
         "previous": previous,
     });
     sked_jobs::new_job(Some(actor.tenant), BOOKING_EVENT, &payload, now)
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("the booking event's payload")))
 }

@@ -141,9 +141,17 @@ pub fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError>
     serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("payload: {e}")))
 }
 
-/// A calendar job to enqueue now.
+/// A calendar job to enqueue now (a JSON value always writes as JSON).
 pub fn job(tenant: TenantId, kind: &str, payload: &serde_json::Value, now: i64) -> sked_store::NewJob {
-    sked_store::NewJob { max_attempts: ATTEMPTS, ..sked_jobs::new_job(Some(tenant), kind, payload, now) }
+    sked_store::NewJob {
+        id: sked_core::ids::JobId::new(),
+        tenant_id: Some(tenant),
+        kind: kind.to_owned(),
+        payload: payload.to_string(),
+        run_at: now,
+        max_attempts: ATTEMPTS,
+        created_at: now,
+    }
 }
 
 /// The sync job of one calendar.
