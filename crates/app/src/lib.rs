@@ -22,7 +22,7 @@ use sked_store::DynStore;
 use tokio::sync::Notify;
 
 pub use availability::{AvailabilityCache, Snapshot};
-pub use bookings::{Actor, Attendee, NewBooking};
+pub use bookings::{Actor, Attendee, BookingEvent, NewBooking};
 pub use error::{Alternative, AppError, AppResult, Refusal};
 pub use idempotency::{Idempotency, Outcome};
 pub use view::{AttendeeView, BookingView, Written, rfc3339};

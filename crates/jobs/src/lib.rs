@@ -6,6 +6,10 @@
 //! backoff, or dead after its last attempt. Leases make several workers, in several processes,
 //! safe: a job is held by one worker at a time, and a worker that dies simply lets its lease run
 //! out. No transaction is held open while a handler talks to the outside.
+//!
+//! Each kind of job is a type ([`Job`]): its kind string, its payload (the type itself), its
+//! attempts, an optional dedupe key and a timeout shorter than the lease, after which an attempt
+//! is cancelled and retried. [`Worker::handle`] registers the handler that receives it decoded.
 
 #![forbid(unsafe_code)]
 
@@ -17,8 +21,11 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use sked_core::Clock;
 use sked_core::ids::{JobId, TenantId};
-use sked_store::{DynStore, Job, NewJob, StoreResult};
+use sked_store::{DynStore, Job as JobRow, NewJob, StoreResult};
 use tokio::sync::{Notify, watch};
+
+mod typed;
+pub use typed::{Job, JobHandler};
 
 /// How a job attempt failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +49,7 @@ pub enum JobError {
 pub trait Handler: Send + Sync {
     /// Does the job's work. Must be safe to run more than once for one job: a worker can die
     /// after the work is done but before the job is marked done.
-    async fn run(&self, job: &Job) -> Result<(), JobError>;
+    async fn run(&self, job: &JobRow) -> Result<(), JobError>;
 }
 
 /// Retry delays: `base × 2^(attempt−1)`, capped, with ±20 % jitter taken from the job id (so two
@@ -92,6 +99,9 @@ pub struct WorkerConfig {
     /// Jobs of a batch run at once: one slow outside service (a calendar API timing out)
     /// holds up one slot, not the queue.
     pub concurrency: usize,
+    /// Longest attempt of a kind registered untyped ([`Worker::register`]); typed kinds bring
+    /// their own ([`Job::TIMEOUT`]). Either is cut to 80 % of the lease.
+    pub timeout: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -104,6 +114,7 @@ impl Default for WorkerConfig {
             gather: Duration::from_millis(20),
             backoff: Backoff::default(),
             concurrency: 16,
+            timeout: Duration::from_secs(120),
         }
     }
 }
@@ -113,8 +124,14 @@ pub struct Worker {
     store: DynStore,
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
-    handlers: HashMap<String, Arc<dyn Handler>>,
+    handlers: HashMap<String, Registered>,
     wake: Arc<Notify>,
+}
+
+/// A kind's handler and how long one attempt may take.
+struct Registered {
+    handler: Arc<dyn Handler>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Worker {
@@ -142,9 +159,24 @@ impl Worker {
         Self { store, clock, config, handlers: HashMap::new(), wake: Arc::new(Notify::new()) }
     }
 
-    /// Registers the handler of a kind.
+    /// Registers the handler of a kind, taking raw stored jobs.
     pub fn register(&mut self, kind: &str, handler: Arc<dyn Handler>) {
-        self.handlers.insert(kind.to_owned(), handler);
+        let timeout = self.limit(self.config.timeout);
+        self.handlers.insert(kind.to_owned(), Registered { handler, timeout });
+    }
+
+    /// Registers the handler of job type `J`, which receives each job decoded.
+    pub fn handle<J: Job>(&mut self, handler: impl JobHandler<J>) {
+        let typed = typed::Typed::<J, _> { handler, kind: std::marker::PhantomData };
+        let timeout = self.limit(J::TIMEOUT);
+        self.handlers.insert(J::KIND.to_owned(), Registered { handler: Arc::new(typed), timeout });
+    }
+
+    /// An attempt's timeout, kept within 80 % of the lease: the job is cancelled and retried by
+    /// this worker before any other could take it over.
+    fn limit(&self, timeout: Duration) -> Duration {
+        let lease = Duration::from_secs(u64::try_from(self.config.lease_secs).unwrap_or(0));
+        timeout.min(lease * 4 / 5).max(Duration::from_millis(1))
     }
 
     /// A handle that wakes the worker at once (call it after enqueueing).
@@ -159,13 +191,19 @@ impl Worker {
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
         let mut pass = Pass::default();
         let mut done = Vec::new();
-        let outcomes: Vec<(Job, Result<(), JobError>)> = futures::stream::iter(jobs)
+        let outcomes: Vec<(JobRow, Result<(), JobError>)> = futures::stream::iter(jobs)
             .map(|job| async move {
                 let outcome = match self.handlers.get(&job.kind) {
                     _ if job.attempts > job.max_attempts => {
                         Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
                     }
-                    Some(h) => h.run(&job).await,
+                    Some(r) => match tokio::time::timeout(r.timeout, r.handler.run(&job)).await {
+                        Ok(outcome) => outcome,
+                        // Dropping the attempt cancels it; the next one starts over.
+                        Err(_) => {
+                            Err(JobError::Retry(format!("timed out after {} ms", r.timeout.as_millis())))
+                        }
+                    },
                     None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
                 };
                 (job, outcome)
@@ -267,6 +305,7 @@ pub fn new_job(
         tenant_id: tenant,
         kind: kind.to_owned(),
         payload: serde_json::to_string(payload)?,
+        dedupe_key: None,
         run_at: now,
         max_attempts: 5,
         created_at: now,

@@ -186,3 +186,67 @@ async fn a_slow_job_does_not_hold_up_the_others_of_its_batch() {
     })
     .await;
 }
+
+/// A typed job: its payload is the struct.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Greet {
+    name: String,
+}
+
+impl sked_jobs::Job for Greet {
+    const KIND: &'static str = "greet";
+    const MAX_ATTEMPTS: i64 = 3;
+    const TIMEOUT: std::time::Duration = std::time::Duration::from_millis(200);
+}
+
+/// Greets; hangs on `Hang` until its first attempt is cancelled.
+struct Greeter {
+    seen: std::sync::Mutex<Vec<String>>,
+    hang: AtomicUsize,
+}
+
+#[async_trait]
+impl sked_jobs::JobHandler<Greet> for Greeter {
+    async fn run(&self, job: Greet, row: &Job) -> Result<(), JobError> {
+        assert_eq!(row.kind, "greet");
+        if job.name == "Hang" && self.hang.swap(0, Ordering::SeqCst) > 0 {
+            std::future::pending::<()>().await;
+        }
+        self.seen.lock().unwrap().push(job.name);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn typed_jobs_arrive_decoded_and_an_attempt_past_its_timeout_is_cancelled_and_retried() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        let greeter = Arc::new(Greeter { seen: Default::default(), hang: AtomicUsize::new(1) });
+        worker.handle::<Greet>(greeter.clone());
+        let now = clock.now_second();
+        let ann = sked_jobs::Job::to_new(&Greet { name: "Ann".into() }, None, now).unwrap();
+        let hang = sked_jobs::Job::to_new(&Greet { name: "Hang".into() }, None, now).unwrap();
+        assert_eq!(
+            (ann.kind.as_str(), ann.payload.as_str(), ann.max_attempts),
+            ("greet", r#"{"name":"Ann"}"#, 3)
+        );
+        store.enqueue(&ann).await.unwrap();
+        store.enqueue(&hang).await.unwrap();
+        let mut bad = new_job(None, "greet", &serde_json::json!({"nom": 1}), now).unwrap();
+        bad.max_attempts = 3;
+        store.enqueue(&bad).await.unwrap();
+
+        let pass = worker.run_until_idle().await.unwrap();
+        assert_eq!((pass.done, pass.retried, pass.dead), (1, 1, 1), "the hung attempt timed out");
+        let h = store.job(hang.id).await.unwrap();
+        assert_eq!(h.status, "queued");
+        assert!(h.last_error.unwrap().contains("timed out"));
+        assert!(store.job(bad.id).await.unwrap().last_error.unwrap().contains("payload of `greet`"));
+        clock.advance(SignedDuration::from_secs(60));
+        assert_eq!(worker.run_until_idle().await.unwrap().done, 1);
+        assert_eq!(*greeter.seen.lock().unwrap(), ["Ann", "Hang"]);
+        db
+    })
+    .await;
+}

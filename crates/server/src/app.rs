@@ -24,7 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::{KeyCache, Limiter};
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::events::{BOOKING_EVENT, BookingEvents};
+use crate::events::BookingEvents;
 use crate::guard::Failures;
 use sked_app::idempotency::RETENTION_SECS;
 
@@ -106,9 +106,8 @@ impl Application {
             google,
             settings: settings.clone(),
         });
-        worker.register(
-            BOOKING_EVENT,
-            Arc::new(BookingEvents::default().with(Arc::new(calendars::writeback::WriteBack(state.clone())))),
+        worker.handle::<sked_app::BookingEvent>(
+            BookingEvents::default().with(Arc::new(calendars::writeback::WriteBack(state.clone()))),
         );
         calendars::register(&mut worker, &state);
         let router = router(state.clone(), settings.body_limit_bytes);

@@ -5,23 +5,20 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sked_jobs::{Handler, JobError};
+use sked_app::BookingEvent;
+use sked_jobs::{JobError, JobHandler};
 use sked_store::Job;
-
-/// Kind of the jobs that carry booking events.
-pub const BOOKING_EVENT: &str = "booking.event";
 
 /// Something that acts on booking events.
 #[async_trait]
 pub trait EventConsumer: Send + Sync {
     /// Name, for logs.
     fn name(&self) -> &'static str;
-    /// Acts on one event (`payload` is the job's JSON: `event`, `booking_id`, `booking`, ...).
-    /// Must tolerate seeing an event twice.
+    /// Acts on one event. Must tolerate seeing an event twice.
     async fn consume(
         &self,
         tenant: Option<sked_core::ids::TenantId>,
-        payload: &serde_json::Value,
+        event: &BookingEvent,
     ) -> Result<(), JobError>;
 }
 
@@ -46,13 +43,11 @@ impl BookingEvents {
 }
 
 #[async_trait]
-impl Handler for BookingEvents {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let payload: serde_json::Value = serde_json::from_str(&job.payload)
-            .map_err(|e| JobError::Permanent(format!("payload is not JSON: {e}")))?;
-        tracing::info!(job = %job.id, event = %payload["event"], booking = %payload["booking_id"], "booking event");
+impl JobHandler<BookingEvent> for BookingEvents {
+    async fn run(&self, event: BookingEvent, job: &Job) -> Result<(), JobError> {
+        tracing::info!(job = %job.id, event = %event.event, booking = %event.booking_id, "booking event");
         for c in &self.consumers {
-            c.consume(job.tenant_id, &payload).await?;
+            c.consume(job.tenant_id, &event).await?;
         }
         Ok(())
     }

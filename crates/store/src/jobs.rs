@@ -11,8 +11,9 @@ use crate::{Job, NewJob, Page, StoreResult};
 pub trait JobStore: Send + Sync {
     /// Enqueues a job on its own.
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()>;
-    /// Enqueues a job unless one of the same kind and payload is already queued to run by
-    /// `due_by` (a burst of notifications makes one sync). Answers whether it enqueued.
+    /// Enqueues a job unless one of the same kind and dedupe key (without a key: the same
+    /// payload) is already queued to run by `due_by` (a burst of notifications makes one sync).
+    /// Answers whether it enqueued.
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool>;
     /// Leases up to `limit` due jobs (queued and due, or running with an expired lease) to
     /// `worker` until `now + lease_secs`, counting an attempt for each. Several workers, in

@@ -243,6 +243,9 @@ pub struct NewJob {
     /// JSON. Top-level string values under keys ending in `_token` are sealed secrets:
     /// re-sealed by `reseal_secrets` while the job is unfinished, hidden from job listings.
     pub payload: String,
+    /// Jobs of one kind with the same key are one piece of work (see
+    /// [`crate::JobStore::enqueue_unless_queued`]).
+    pub dedupe_key: Option<String>,
     pub run_at: i64,
     pub max_attempts: i64,
     pub created_at: i64,

@@ -20,6 +20,7 @@ use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
 
 pub use change::{cancel, move_by_host};
+pub use record::BookingEvent;
 
 use crate::App;
 use crate::error::{AppError, AppResult};

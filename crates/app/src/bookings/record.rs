@@ -1,7 +1,10 @@
 //! What a booking change leaves behind besides the booking: its history entry and the outbox
 //! job that tells later consumers.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sked_core::ids::BookingId;
+use sked_jobs::Job;
 use sked_store::{HistoryEntry, NewJob};
 
 use super::Actor;
@@ -38,8 +41,28 @@ pub(super) fn history(
     }
 }
 
-/// The outbox job announcing a booking change to later consumers (webhooks, email, SMS,
-/// calendar write-back).
+/// A booking change, for later consumers (webhooks, email, SMS, calendar write-back): the
+/// payload of a `booking.event` job.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BookingEvent {
+    /// `booking.created`, `booking.rescheduled` or `booking.cancelled`.
+    pub event: String,
+    /// The booking.
+    pub booking_id: BookingId,
+    /// When it changed (RFC 3339).
+    pub occurred_at: String,
+    /// The booking as the API shows it, after the change.
+    pub booking: Value,
+    /// Its times and hosts before a reschedule.
+    #[serde(default)]
+    pub previous: Option<Value>,
+}
+
+impl Job for BookingEvent {
+    const KIND: &'static str = BOOKING_EVENT;
+}
+
+/// The outbox job announcing a booking change to later consumers.
 pub(super) fn event_job(
     actor: &Actor,
     event: &str,
@@ -47,13 +70,13 @@ pub(super) fn event_job(
     now: i64,
     previous: Option<Value>,
 ) -> AppResult<NewJob> {
-    let payload = json!({
-        "event": event,
-        "booking_id": v.id,
-        "occurred_at": rfc3339(now),
-        "booking": v,
-        "previous": previous,
-    });
-    sked_jobs::new_job(Some(actor.tenant), BOOKING_EVENT, &payload, now)
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("the booking event's payload")))
+    let payload = |e: serde_json::Error| AppError::Internal(anyhow::Error::new(e).context("a booking event"));
+    let event = BookingEvent {
+        event: event.to_owned(),
+        booking_id: v.id,
+        occurred_at: rfc3339(now),
+        booking: serde_json::to_value(v).map_err(payload)?,
+        previous,
+    };
+    event.to_new(Some(actor.tenant), now).map_err(payload)
 }

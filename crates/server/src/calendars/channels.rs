@@ -16,18 +16,17 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
-use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use sked_core::ids::ConnectionId;
-use sked_jobs::{Handler, JobError};
+use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ConnectionCalendar, Job, StoreError};
 use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::jobs::{ChannelRef, Release, Watch};
 use super::tokens::{Session, sealer};
-use super::{CalError, RELEASE, google, job, payload, sync_job};
+use super::{CalError, google, job, sync_job};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
@@ -93,7 +92,10 @@ async fn webhook(
     // them all.
     let queued = state
         .store
-        .enqueue_unless_queued(&sync_job(&c, &cal.calendar_id, false, now), now + 5)
+        .enqueue_unless_queued(
+            &sync_job(&c, &cal.calendar_id, false, now).map_err(|e| ApiError::Internal(e.into()))?,
+            now + 5,
+        )
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     if queued {
@@ -102,20 +104,13 @@ async fn webhook(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-struct WatchPayload {
-    connection_id: ConnectionId,
-    calendar_id: String,
-}
-
 /// Opens (or renews) a calendar's push channel.
 #[derive(Debug)]
 pub struct WatchJob(pub AppState);
 
 #[async_trait]
-impl Handler for WatchJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: WatchPayload = payload(j)?;
+impl JobHandler<Watch> for WatchJob {
+    async fn run(&self, p: Watch, _: &Job) -> Result<(), JobError> {
         match watch(&self.0, p.connection_id, &p.calendar_id).await {
             Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
             Err(CalError::Google(e)) if !e.is_transient() => {
@@ -155,7 +150,7 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
     // Changes made between the last sync and the channel opening reach no notification: one
     // sync now catches them, rather than the next poll.
     let now = state.clock.now_second();
-    if state.store.enqueue_unless_queued(&sync_job(&connection, calendar, false, now), now + 5).await? {
+    if state.store.enqueue_unless_queued(&sync_job(&connection, calendar, false, now)?, now + 5).await? {
         state.wake_worker.notify_one();
     }
     if let (Some(old), Some(res)) = (&cal.channel_id, &cal.channel_resource_id) {
@@ -173,38 +168,21 @@ pub fn release_job(
     calendars: &[ConnectionCalendar],
     revoke: bool,
     now: i64,
-) -> sked_store::NewJob {
-    let channels: Vec<_> = calendars
+) -> Result<sked_store::NewJob, CalError> {
+    let channels = calendars
         .iter()
         .filter_map(|k| {
-            Some(json!({ "id": k.channel_id.as_ref()?, "resource_id": k.channel_resource_id.as_ref()? }))
+            Some(ChannelRef { id: k.channel_id.clone()?, resource_id: k.channel_resource_id.clone()? })
         })
         .collect();
-    let p = json!({
-        "connection_id": c.id,
-        "channels": channels,
-        "revoke": revoke,
-        "access_token": c.access_token,
-        "refresh_token": c.refresh_token,
-    });
-    job(c.tenant_id, RELEASE, &p, now)
-}
-
-#[derive(Deserialize)]
-struct ReleasePayload {
-    connection_id: ConnectionId,
-    #[serde(default)]
-    channels: Vec<ChannelRef>,
-    #[serde(default)]
-    revoke: bool,
-    access_token: Option<String>,
-    refresh_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ChannelRef {
-    id: String,
-    resource_id: String,
+    let p = Release {
+        connection_id: c.id,
+        channels,
+        revoke,
+        access_token: c.access_token.clone(),
+        refresh_token: c.refresh_token.clone(),
+    };
+    job(c.tenant_id, &p, now)
 }
 
 /// Stops channels and revokes grants of connections that are gone or changed.
@@ -212,14 +190,13 @@ struct ChannelRef {
 pub struct ReleaseJob(pub AppState);
 
 #[async_trait]
-impl Handler for ReleaseJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: ReleasePayload = payload(j)?;
+impl JobHandler<Release> for ReleaseJob {
+    async fn run(&self, p: Release, _: &Job) -> Result<(), JobError> {
         release(&self.0, p).await.map_err(Into::into)
     }
 }
 
-async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
+async fn release(state: &AppState, p: Release) -> Result<(), CalError> {
     let g = google(state)?;
     let sealer = sealer(state)?;
     // A token that cannot be opened (sealed under a key since dropped) fails the job for good,

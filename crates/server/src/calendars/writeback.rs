@@ -11,19 +11,20 @@
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use serde_json::{Value, json};
+use sked_app::BookingEvent;
 use sked_core::booking::BookingStatus;
-use sked_core::ids::{BookingId, ConnectionId, HostId, TenantId};
+use sked_core::ids::{BookingId, HostId, TenantId};
 use sked_google::GoogleError;
 use sked_google::events::BOOKING_PROPERTY;
-use sked_jobs::{Handler, JobError};
+use sked_jobs::{JobError, JobHandler};
 use sked_store::{
     Booking, BookingCalendarEvent, BookingFilter, Connection, EventType, Job, Page, REVOKED, StoreError,
 };
 
+use super::jobs::{Backfill, Health, Push};
 use super::tokens::Session;
-use super::{CalError, HEALTH, PUSH, google, job, payload};
+use super::{CalError, google, job};
 use crate::events::EventConsumer;
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -99,14 +100,12 @@ impl EventConsumer for WriteBack {
         "calendar write-back"
     }
 
-    async fn consume(&self, tenant: Option<TenantId>, p: &Value) -> Result<(), JobError> {
+    async fn consume(&self, tenant: Option<TenantId>, event: &BookingEvent) -> Result<(), JobError> {
         let state = &self.0;
-        let (Some(tenant), Some(id)) =
-            (tenant, p["booking_id"].as_str().and_then(|s| s.parse::<BookingId>().ok()))
-        else {
+        let (Some(tenant), id) = (tenant, event.booking_id) else {
             return Ok(());
         };
-        let hosts: Vec<HostId> = p["booking"]["host_ids"]
+        let hosts: Vec<HostId> = event.booking["host_ids"]
             .as_array()
             .map(|a| a.iter().filter_map(|h| h.as_str()?.parse().ok()).collect())
             .unwrap_or_default();
@@ -120,11 +119,7 @@ impl EventConsumer for WriteBack {
         }
         if wanted {
             let now = state.clock.now_second();
-            state
-                .store
-                .enqueue(&job(tenant, PUSH, &json!({ "booking_id": id }), now))
-                .await
-                .map_err(retry)?;
+            state.store.enqueue(&job(tenant, &Push { booking_id: id }, now)?).await.map_err(retry)?;
             state.wake_worker.notify_one();
         }
         Ok(())
@@ -144,11 +139,6 @@ async fn receiving(
     }))
 }
 
-#[derive(Deserialize)]
-struct PushPayload {
-    booking_id: BookingId,
-}
-
 /// Makes the provider agree with one booking.
 #[derive(Debug)]
 pub struct PushJob(pub AppState);
@@ -166,9 +156,8 @@ pub async fn booking_lock(booking: BookingId) -> tokio::sync::MutexGuard<'static
 }
 
 #[async_trait]
-impl Handler for PushJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: PushPayload = payload(j)?;
+impl JobHandler<Push> for PushJob {
+    async fn run(&self, p: Push, j: &Job) -> Result<(), JobError> {
         let Some(tenant) = j.tenant_id else { return Err(JobError::Permanent("no tenant".into())) };
         let _one_at_a_time = booking_lock(p.booking_id).await;
         if push(&self.0, tenant, p.booking_id).await? {
@@ -263,10 +252,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<b
                 if matches!(e, CalError::Google(ref g) if !g.is_transient() && !matches!(g, GoogleError::Unauthorized))
                 {
                     let now = state.clock.now_second();
-                    state
-                        .store
-                        .enqueue(&job(tenant, HEALTH, &json!({ "connection_id": connection }), now))
-                        .await?;
+                    state.store.enqueue(&job(tenant, &Health { connection_id: connection }, now)?).await?;
                 }
                 note(e)
             }
@@ -357,19 +343,13 @@ async fn remove_unrecorded(
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct BackfillPayload {
-    connection_id: ConnectionId,
-}
-
 /// Writes a host's upcoming bookings into a newly connected calendar.
 #[derive(Debug)]
 pub struct BackfillJob(pub AppState);
 
 #[async_trait]
-impl Handler for BackfillJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: BackfillPayload = payload(j)?;
+impl JobHandler<Backfill> for BackfillJob {
+    async fn run(&self, p: Backfill, _: &Job) -> Result<(), JobError> {
         let state = &self.0;
         let c = match state.store.find_connection(p.connection_id).await {
             Ok(c) => c,
@@ -391,7 +371,7 @@ impl Handler for BackfillJob {
                 .await
                 .map_err(|e| JobError::Retry(e.to_string()))?;
             for b in &page {
-                let push = job(c.tenant_id, PUSH, &json!({ "booking_id": b.id }), now);
+                let push = job(c.tenant_id, &Push { booking_id: b.id }, now)?;
                 state.store.enqueue(&push).await.map_err(|e| JobError::Retry(e.to_string()))?;
             }
             match page.last() {

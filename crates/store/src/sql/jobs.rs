@@ -21,10 +21,14 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
         Self::retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let queued: Option<(Uuid,)> = sqlx::query_as(q::QUEUED_LIKE)
+            let (sql, same) = match &job.dedupe_key {
+                Some(key) => (q::QUEUED_KEY, key.as_str()),
+                None => (q::QUEUED_LIKE, job.payload.as_str()),
+            };
+            let queued: Option<(Uuid,)> = sqlx::query_as(sql)
                 .bind(due_by)
                 .bind(job.kind.as_str())
-                .bind(job.payload.as_str())
+                .bind(same)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -188,6 +192,7 @@ impl<DB: SqlDb> SqlStore<DB> {
             .bind(job.max_attempts)
             .bind(job.run_at)
             .bind(job.created_at)
+            .bind(job.dedupe_key.as_deref())
             .execute(&mut **tx)
             .await
             .map_err(map_err::<DB>)?;

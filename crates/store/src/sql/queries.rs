@@ -263,9 +263,11 @@ pub const INSERT_SEEN: &str =
 pub const JOB_COLS: &str = "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, locked_by, \
      locked_until, last_error, created_at, updated_at";
 pub const INSERT_JOB: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, \
-     run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)";
+     run_at, created_at, updated_at, dedupe_key) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7, $8)";
 pub const QUEUED_LIKE: &str =
     "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 LIMIT 1";
+pub const QUEUED_KEY: &str =
+    "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 AND kind = $2 AND dedupe_key = $3 LIMIT 1";
 /// The lease statement, completed by each dialect's row-locking clause for the inner select.
 pub const LEASE_HEAD: &str = "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
      attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM jobs \

@@ -132,6 +132,7 @@ async fn connections_are_scoped_listed_and_audited() {
             tenant_id: Some(w.tenant),
             kind: "calendar.sync".into(),
             payload: "{}".into(),
+            dedupe_key: None,
             run_at: T0,
             max_attempts: 5,
             created_at: T0,

@@ -112,6 +112,10 @@ async fn a_job_already_queued_soon_is_not_queued_twice() {
         // One queued far later (a retry after a long backoff) does not hold a notification up.
         assert!(s.enqueue_unless_queued(&sync(r#"{"c":3}"#, T0 + 3_600), T0 + 3_605).await.unwrap());
         assert!(s.enqueue_unless_queued(&sync(r#"{"c":3}"#, T0 + 3), T0 + 8).await.unwrap());
+        // With a dedupe key, the key decides, whatever the payloads.
+        let keyed = |payload: &str| NewJob { dedupe_key: Some("cal-1".into()), ..sync(payload, T0 + 4) };
+        assert!(s.enqueue_unless_queued(&keyed(r#"{"c":4}"#), T0 + 9).await.unwrap());
+        assert!(!s.enqueue_unless_queued(&keyed(r#"{"c":5}"#), T0 + 9).await.unwrap(), "same key");
         db
     })
     .await;
