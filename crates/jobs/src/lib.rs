@@ -2,8 +2,8 @@
 //!
 //! Jobs are rows of the store's `jobs` table, usually written in the same transaction as the
 //! change that calls for them (the outbox). A [`Worker`] leases due jobs for a while, runs the
-//! [`Handler`] registered for each job's kind, and settles each one: done, queued again after a
-//! backoff, or dead after its last attempt. Leases make several workers, in several processes,
+//! [`Handler`] registered for each job's kind, and settles each one as soon as it finishes:
+//! done, queued again after a backoff, or dead after its last attempt. Leases make several workers, in several processes,
 //! safe: a job is held by one worker at a time, and a worker that dies simply lets its lease run
 //! out. No transaction is held open while a handler talks to the outside.
 //!
@@ -92,7 +92,7 @@ pub struct WorkerConfig {
     /// How often to look for due jobs when nothing wakes the worker.
     pub poll: Duration,
     /// After a wake-up, wait this long for more jobs before leasing, so a burst of work is
-    /// leased and settled in a few transactions rather than two per job.
+    /// leased in a few transactions rather than one per job.
     pub gather: Duration,
     /// Retry delays.
     pub backoff: Backoff,
@@ -138,6 +138,14 @@ impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker").field("config", &self.config).field("kinds", &self.handlers.keys()).finish()
     }
+}
+
+/// How one job was settled.
+#[derive(Clone, Copy)]
+enum Settled {
+    Done,
+    Retried,
+    Dead,
 }
 
 /// What one pass of the worker did.
@@ -189,71 +197,77 @@ impl Worker {
         let now = self.clock.now_second();
         let jobs =
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
-        let mut pass = Pass::default();
-        let mut done = Vec::new();
-        let outcomes: Vec<(JobRow, Result<(), JobError>)> = futures::stream::iter(jobs)
+        // Each job is settled as soon as it finishes: a slow one holds up no other's outcome.
+        let settled: Vec<Settled> = futures::stream::iter(jobs)
             .map(|job| async move {
-                let outcome = match self.handlers.get(&job.kind) {
-                    _ if job.attempts > job.max_attempts => {
-                        Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
-                    }
-                    Some(r) => match tokio::time::timeout(r.timeout, r.handler.run(&job)).await {
-                        Ok(outcome) => outcome,
-                        // Dropping the attempt cancels it; the next one starts over.
-                        Err(_) => {
-                            Err(JobError::Retry(format!("timed out after {} ms", r.timeout.as_millis())))
-                        }
-                    },
-                    None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
-                };
-                (job, outcome)
+                let outcome = self.attempt(&job).await;
+                self.settle(&job, outcome).await
             })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
             .await;
-        for (job, outcome) in outcomes {
-            pass.ran += 1;
-            let now = self.clock.now_second();
-            let result = match outcome {
-                Ok(()) => {
-                    // Settled together below: one transaction for the pass.
-                    pass.done += 1;
-                    done.push(job.id);
-                    metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => "done")
-                        .increment(1);
-                    continue;
-                }
-                Err(e) => {
-                    let retry_at = match &e {
-                        JobError::Permanent(_) => None,
-                        _ if job.attempts >= job.max_attempts => None,
-                        JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
-                        JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
-                        JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
-                    };
-                    if retry_at.is_some() {
-                        pass.retried += 1;
-                        tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
-                    } else {
-                        pass.dead += 1;
-                        tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job dead-lettered");
-                    }
-                    self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await
-                }
-            };
-            let outcome = if result.is_err() { "lost_lease" } else { "failed" };
-            metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
-                .increment(1);
-            if let Err(e) = result {
-                // Another worker took the job over after our lease ran out; its attempt counts.
-                tracing::warn!(job = %job.id, error = %e, "could not settle job");
+        let mut pass = Pass { ran: settled.len(), ..Pass::default() };
+        for s in settled {
+            match s {
+                Settled::Done => pass.done += 1,
+                Settled::Retried => pass.retried += 1,
+                Settled::Dead => pass.dead += 1,
             }
         }
-        let settled = self.store.complete_jobs(&done, &self.config.id, self.clock.now_second()).await?;
-        if settled < done.len() as u64 {
-            tracing::warn!(lost = done.len() as u64 - settled, "jobs finished after their lease ran out");
-        }
         Ok(pass)
+    }
+
+    /// Runs one leased job within its kind's timeout.
+    async fn attempt(&self, job: &JobRow) -> Result<(), JobError> {
+        match self.handlers.get(&job.kind) {
+            _ if job.attempts > job.max_attempts => {
+                Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
+            }
+            Some(r) => match tokio::time::timeout(r.timeout, r.handler.run(job)).await {
+                Ok(outcome) => outcome,
+                // Dropping the attempt cancels it; the next one starts over.
+                Err(_) => Err(JobError::Retry(format!("timed out after {} ms", r.timeout.as_millis()))),
+            },
+            None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
+        }
+    }
+
+    /// Records an attempt's outcome: done, queued again after a backoff, or dead.
+    async fn settle(&self, job: &JobRow, outcome: Result<(), JobError>) -> Settled {
+        let now = self.clock.now_second();
+        let (settled, result) = match outcome {
+            Ok(()) => (Settled::Done, self.store.complete_job(job.id, &self.config.id, now).await),
+            Err(e) => {
+                let retry_at = match &e {
+                    JobError::Permanent(_) => None,
+                    _ if job.attempts >= job.max_attempts => None,
+                    JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
+                    JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
+                    JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
+                };
+                let settled = if retry_at.is_some() {
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
+                    Settled::Retried
+                } else {
+                    tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job dead-lettered");
+                    Settled::Dead
+                };
+                (settled, self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await)
+            }
+        };
+        let outcome = match (&result, settled) {
+            (Err(_), _) => "lost_lease",
+            (Ok(()), Settled::Done) => "done",
+            (Ok(()), _) => "failed",
+        };
+        metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
+            .increment(1);
+        if let Err(e) = result {
+            // Another worker took the job over after our lease ran out (its attempt counts), or
+            // the store failed: the lease runs out and the job runs again.
+            tracing::warn!(job = %job.id, error = %e, "could not settle job");
+        }
+        settled
     }
 
     /// Runs passes until one finds nothing due (for tests and for draining).

@@ -250,3 +250,42 @@ async fn typed_jobs_arrive_decoded_and_an_attempt_past_its_timeout_is_cancelled_
     })
     .await;
 }
+
+/// Finishes only once the job `fast` is recorded done: a worker that settled a batch only when
+/// its slowest job ended would never let it.
+struct AfterFast {
+    store: DynStore,
+    fast: sked_core::ids::JobId,
+}
+
+#[async_trait]
+impl Handler for AfterFast {
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
+        let settled = async {
+            while self.store.job(self.fast).await.map(|j| j.status).ok().as_deref() != Some("done") {
+                tokio::task::yield_now().await;
+            }
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(5), settled).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(JobError::Permanent("the fast job was not settled first".into())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_job_is_settled_as_soon_as_it_finishes() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        let fast = new_job(None, "fast", &(), clock.now_second()).unwrap();
+        worker.register("fast", flaky(0, |_| JobError::Retry(String::new())));
+        worker.register("slow", Arc::new(AfterFast { store: store.clone(), fast: fast.id }));
+        store.enqueue(&new_job(None, "slow", &(), clock.now_second()).unwrap()).await.unwrap();
+        store.enqueue(&fast).await.unwrap();
+        let pass = worker.run_once().await.unwrap();
+        assert_eq!((pass.ran, pass.done, pass.dead), (2, 2, 0));
+        db
+    })
+    .await;
+}

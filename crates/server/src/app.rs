@@ -24,14 +24,13 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::{KeyCache, Limiter};
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::events::BookingEvents;
 use crate::guard::Failures;
 use sked_app::idempotency::RETENTION_SECS;
 
 use crate::state::{AppState, Inner};
 use crate::{
-    blocks, bookings, bootstrap, calendars, event_types, hosts, jobs_api, ops, schedules, slots, telemetry,
-    tenants,
+    blocks, bookings, bootstrap, calendars, event_types, events, hosts, jobs_api, ops, schedules, slots,
+    telemetry, tenants,
 };
 
 /// Every route, with its OpenAPI description.
@@ -92,7 +91,12 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen).await?;
         let base_url = settings.base_url(&listener.local_addr()?.to_string());
         let state = AppState::new(Inner {
-            app: sked_app::App::new(store.clone(), clock.clone(), worker.waker()),
+            app: sked_app::App::with_consumers(
+                store.clone(),
+                clock.clone(),
+                worker.waker(),
+                &[calendars::writeback::EVENT_KIND],
+            ),
             store,
             clock,
             keys: KeyCache::default(),
@@ -106,9 +110,8 @@ impl Application {
             google,
             settings: settings.clone(),
         });
-        worker.handle::<sked_app::BookingEvent>(
-            BookingEvents::default().with(Arc::new(calendars::writeback::WriteBack(state.clone()))),
-        );
+        // One consumer per kind named to the app above.
+        events::register(&mut worker, vec![Arc::new(calendars::writeback::WriteBack(state.clone()))]);
         calendars::register(&mut worker, &state);
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })

@@ -62,14 +62,15 @@ impl Job for BookingEvent {
     const KIND: &'static str = BOOKING_EVENT;
 }
 
-/// The outbox job announcing a booking change to later consumers.
-pub(super) fn event_job(
+/// The outbox jobs announcing a booking change: one per consumer (`kinds`), each with the event.
+pub(super) fn event_jobs(
+    kinds: &[&'static str],
     actor: &Actor,
     event: &str,
     v: &BookingView,
     now: i64,
     previous: Option<Value>,
-) -> AppResult<NewJob> {
+) -> AppResult<Vec<NewJob>> {
     let payload = |e: serde_json::Error| AppError::Internal(anyhow::Error::new(e).context("a booking event"));
     let event = BookingEvent {
         event: event.to_owned(),
@@ -78,5 +79,9 @@ pub(super) fn event_job(
         booking: serde_json::to_value(v).map_err(payload)?,
         previous,
     };
-    event.to_new(Some(actor.tenant), now).map_err(payload)
+    let job = event.to_new(Some(actor.tenant), now).map_err(payload)?;
+    Ok(kinds
+        .iter()
+        .map(|kind| NewJob { id: sked_core::ids::JobId::new(), kind: (*kind).to_owned(), ..job.clone() })
+        .collect())
 }

@@ -90,6 +90,9 @@ pub fn event_body(b: &Booking, et: &EventType) -> Value {
     body
 }
 
+/// The kind of booking-event jobs for calendar write-back.
+pub const EVENT_KIND: &str = "booking.event.calendar";
+
 /// Enqueues write-backs for booking events.
 #[derive(Debug)]
 pub struct WriteBack(pub AppState);
@@ -98,6 +101,10 @@ pub struct WriteBack(pub AppState);
 impl EventConsumer for WriteBack {
     fn name(&self) -> &'static str {
         "calendar write-back"
+    }
+
+    fn kind(&self) -> &'static str {
+        EVENT_KIND
     }
 
     async fn consume(&self, tenant: Option<TenantId>, event: &BookingEvent) -> Result<(), JobError> {
