@@ -285,6 +285,7 @@ async fn update(
             connection_id: c.id,
             channels: release,
             revoke: false,
+            revocation_id: None,
             access_token: None,
             refresh_token: None,
         };
@@ -311,10 +312,10 @@ async fn disconnect(
     let calendars =
         state.store.connection_calendars(id).await.map_err(|e| ApiError::store("connection", e))?;
     let now = state.clock.now_second();
-    let release = super::channels::release_job(&c, &calendars, true, now).map_err(internal)?;
+    let (revocation, release) = super::channels::release_job(&c, &calendars, true, now).map_err(internal)?;
     state
         .store
-        .delete_connection(auth.tenant, id, &[release])
+        .delete_connection(auth.tenant, id, Some(revocation), &[release])
         .await
         .map_err(|e| ApiError::store("connection", e))?;
     state.wake_worker.notify_one();

@@ -7,8 +7,9 @@
 //! token and the resource id before it enqueues an incremental sync; the first message of a
 //! channel (`sync`) needs nothing.
 //!
-//! A `calendar.release` job stops channels and, when a host disconnects, revokes the grant; it
-//! carries the sealed tokens, because the connection itself is already gone.
+//! A `calendar.release` job stops channels and, when a host disconnects, revokes the grant; the
+//! connection is already gone, so its sealed tokens wait in a pending revocation whose id the
+//! job carries.
 
 use async_trait::async_trait;
 use axum::extract::State;
@@ -162,13 +163,16 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
     Ok(())
 }
 
-/// The job that stops a connection's channels and, with `revoke`, revokes its grant.
+/// The job that stops the channels of a connection being deleted and, with `revoke`, revokes
+/// its grant; answers the id to keep its tokens under (see
+/// [`sked_store::CalendarStore::delete_connection`]) with it.
 pub fn release_job(
     c: &Connection,
     calendars: &[ConnectionCalendar],
     revoke: bool,
     now: i64,
-) -> Result<sked_store::NewJob, CalError> {
+) -> Result<(uuid::Uuid, sked_store::NewJob), CalError> {
+    let revocation = uuid::Uuid::now_v7();
     let channels = calendars
         .iter()
         .filter_map(|k| {
@@ -179,10 +183,11 @@ pub fn release_job(
         connection_id: c.id,
         channels,
         revoke,
-        access_token: c.access_token.clone(),
-        refresh_token: c.refresh_token.clone(),
+        revocation_id: Some(revocation),
+        access_token: None,
+        refresh_token: None,
     };
-    job(c.tenant_id, &p, now)
+    Ok((revocation, job(c.tenant_id, &p, now)?))
 }
 
 /// Stops channels and revokes grants of connections that are gone or changed.
@@ -204,11 +209,18 @@ async fn release(state: &AppState, p: Release) -> Result<(), CalError> {
     let open = |v: &Option<String>| -> Result<Option<String>, CalError> {
         v.as_deref().map(|s| sealer.open(s).map_err(|e| CalError::Secret(e.to_string()))).transpose()
     };
-    // A connection that still exists has fresh tokens; one that is gone left them here.
-    let (access, refresh) = match state.store.find_connection(p.connection_id).await {
-        Ok(c) => (open(&c.access_token)?, open(&c.refresh_token)?),
-        Err(StoreError::NotFound) => (open(&p.access_token)?, open(&p.refresh_token)?),
-        Err(e) => return Err(e.into()),
+    // A connection that still exists has fresh tokens; one that is gone left them in a pending
+    // revocation (or, queued by an older version, in the payload).
+    let (access, refresh) = match (state.store.find_connection(p.connection_id).await, p.revocation_id) {
+        (Ok(c), _) => (open(&c.access_token)?, open(&c.refresh_token)?),
+        (Err(StoreError::NotFound), Some(id)) => match state.store.pending_revocation(id).await {
+            Ok(r) => (open(&r.access_token)?, open(&r.refresh_token)?),
+            // Done by an earlier attempt that could not record it.
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        },
+        (Err(StoreError::NotFound), None) => (open(&p.access_token)?, open(&p.refresh_token)?),
+        (Err(e), _) => return Err(e.into()),
     };
     if !p.channels.is_empty() {
         // Stopping needs a live access token; a dead grant has no channels left to stop.
@@ -237,6 +249,9 @@ async fn release(state: &AppState, p: Release) -> Result<(), CalError> {
     {
         g.revoke(r).await?;
         tracing::info!(connection = %p.connection_id, "Google grant revoked");
+    }
+    if let Some(id) = p.revocation_id {
+        state.store.delete_pending_revocation(id).await?;
     }
     Ok(())
 }

@@ -90,7 +90,8 @@ pub struct ChannelRef {
 }
 
 /// Stops channels and, with `revoke`, revokes the grant of a connection that is gone or
-/// changed. A connection that is gone left its sealed tokens here.
+/// changed. A connection that is gone left its sealed tokens in the pending revocation
+/// `revocation_id`; jobs of older versions carry them here instead.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Release {
     pub connection_id: ConnectionId,
@@ -98,9 +99,11 @@ pub struct Release {
     pub channels: Vec<ChannelRef>,
     #[serde(default)]
     pub revoke: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_id: Option<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
 }
 

@@ -303,11 +303,11 @@ async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -
     for old in existing.into_iter().filter(|c| c.provider == "google" && c.account == account) {
         let cals =
             state.store.connection_calendars(old.id).await.map_err(|e| ApiError::Internal(e.into()))?;
-        let release =
+        let (revocation, release) =
             channels::release_job(&old, &cals, false, now).map_err(|e| ApiError::Internal(e.into()))?;
         state
             .store
-            .delete_connection(record.tenant_id, old.id, &[release])
+            .delete_connection(record.tenant_id, old.id, Some(revocation), &[release])
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
     }

@@ -17,9 +17,9 @@ pub const SEALED_VERIFIERS: &str = "SELECT id, verifier FROM oauth_states";
 pub const RESEAL_VERIFIER: &str = "UPDATE oauth_states SET verifier = $2 WHERE id = $1";
 pub const SEALED_VOICE: &str = "SELECT id, secret FROM voice_agents";
 pub const RESEAL_VOICE: &str = "UPDATE voice_agents SET secret = $2 WHERE id = $1";
-pub const SEALED_JOBS: &str = "SELECT id, payload FROM jobs WHERE status IN ('queued', 'running') \
-     AND payload LIKE '%token\"%'";
-pub const RESEAL_JOB: &str = "UPDATE jobs SET payload = $2 WHERE id = $1";
+pub const SEALED_REVOCATIONS: &str = "SELECT id, access_token, refresh_token FROM pending_revocations";
+pub const RESEAL_REVOCATION: &str =
+    "UPDATE pending_revocations SET access_token = $2, refresh_token = $3 WHERE id = $1";
 
 // API keys.
 const KEY_COLS: &str = "id, tenant_id, name, prefix, created_at, revoked_at";
