@@ -22,7 +22,7 @@ use sked_store::DynStore;
 use tokio::sync::Notify;
 
 pub use availability::{AvailabilityCache, Snapshot};
-pub use bookings::{Actor, Attendee, NewBooking};
+pub use bookings::{Actor, Attendee, BookingEvent, NewBooking};
 pub use error::{Alternative, AppError, AppResult, Refusal};
 pub use idempotency::{Idempotency, Outcome};
 pub use view::{AttendeeView, BookingView, Written, rfc3339};
@@ -42,13 +42,27 @@ pub struct Parts {
     pub availability: AvailabilityCache,
     /// Woken after a change enqueued jobs, so the worker runs them at once.
     pub wake: Arc<Notify>,
+    /// The job kind of each booking-event consumer: a change enqueues one job per kind.
+    pub event_kinds: Vec<&'static str>,
 }
 
 impl App {
-    /// An application over `store`, with a fresh availability cache.
+    /// An application over `store`, with a fresh availability cache, whose changes each enqueue
+    /// one `booking.event` job for whoever handles it.
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
+        Self::with_consumers(store, clock, wake, &[bookings::BOOKING_EVENT])
+    }
+
+    /// As [`App::new`], with changes enqueueing one job of each kind in `event_kinds` (one per
+    /// consumer, so each consumer's failure retries only its own work).
+    pub fn with_consumers(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        wake: Arc<Notify>,
+        event_kinds: &[&'static str],
+    ) -> Self {
         let availability = AvailabilityCache::new(store.clone());
-        Self(Arc::new(Parts { store, clock, availability, wake }))
+        Self(Arc::new(Parts { store, clock, availability, wake, event_kinds: event_kinds.to_vec() }))
     }
 }
 

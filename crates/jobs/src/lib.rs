@@ -2,10 +2,14 @@
 //!
 //! Jobs are rows of the store's `jobs` table, usually written in the same transaction as the
 //! change that calls for them (the outbox). A [`Worker`] leases due jobs for a while, runs the
-//! [`Handler`] registered for each job's kind, and settles each one: done, queued again after a
-//! backoff, or dead after its last attempt. Leases make several workers, in several processes,
+//! [`Handler`] registered for each job's kind, and settles each one as soon as it finishes:
+//! done, queued again after a backoff, or dead after its last attempt. Leases make several workers, in several processes,
 //! safe: a job is held by one worker at a time, and a worker that dies simply lets its lease run
 //! out. No transaction is held open while a handler talks to the outside.
+//!
+//! Each kind of job is a type ([`Job`]): its kind string, its payload (the type itself), its
+//! attempts, an optional dedupe key and a timeout shorter than the lease, after which an attempt
+//! is cancelled and retried. [`Worker::handle`] registers the handler that receives it decoded.
 
 #![forbid(unsafe_code)]
 
@@ -17,8 +21,11 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use sked_core::Clock;
 use sked_core::ids::{JobId, TenantId};
-use sked_store::{DynStore, Job, NewJob, StoreResult};
+use sked_store::{DynStore, Job as JobRow, NewJob, StoreResult};
 use tokio::sync::{Notify, watch};
+
+mod typed;
+pub use typed::{Job, JobHandler};
 
 /// How a job attempt failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +49,7 @@ pub enum JobError {
 pub trait Handler: Send + Sync {
     /// Does the job's work. Must be safe to run more than once for one job: a worker can die
     /// after the work is done but before the job is marked done.
-    async fn run(&self, job: &Job) -> Result<(), JobError>;
+    async fn run(&self, job: &JobRow) -> Result<(), JobError>;
 }
 
 /// Retry delays: `base × 2^(attempt−1)`, capped, with ±20 % jitter taken from the job id (so two
@@ -85,13 +92,16 @@ pub struct WorkerConfig {
     /// How often to look for due jobs when nothing wakes the worker.
     pub poll: Duration,
     /// After a wake-up, wait this long for more jobs before leasing, so a burst of work is
-    /// leased and settled in a few transactions rather than two per job.
+    /// leased in a few transactions rather than one per job.
     pub gather: Duration,
     /// Retry delays.
     pub backoff: Backoff,
     /// Jobs of a batch run at once: one slow outside service (a calendar API timing out)
     /// holds up one slot, not the queue.
     pub concurrency: usize,
+    /// Longest attempt of a kind registered untyped ([`Worker::register`]); typed kinds bring
+    /// their own ([`Job::TIMEOUT`]). Either is cut to 80 % of the lease.
+    pub timeout: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -104,6 +114,7 @@ impl Default for WorkerConfig {
             gather: Duration::from_millis(20),
             backoff: Backoff::default(),
             concurrency: 16,
+            timeout: Duration::from_secs(120),
         }
     }
 }
@@ -113,14 +124,28 @@ pub struct Worker {
     store: DynStore,
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
-    handlers: HashMap<String, Arc<dyn Handler>>,
+    handlers: HashMap<String, Registered>,
     wake: Arc<Notify>,
+}
+
+/// A kind's handler and how long one attempt may take.
+struct Registered {
+    handler: Arc<dyn Handler>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Worker").field("config", &self.config).field("kinds", &self.handlers.keys()).finish()
     }
+}
+
+/// How one job was settled.
+#[derive(Clone, Copy)]
+enum Settled {
+    Done,
+    Retried,
+    Dead,
 }
 
 /// What one pass of the worker did.
@@ -142,9 +167,24 @@ impl Worker {
         Self { store, clock, config, handlers: HashMap::new(), wake: Arc::new(Notify::new()) }
     }
 
-    /// Registers the handler of a kind.
+    /// Registers the handler of a kind, taking raw stored jobs.
     pub fn register(&mut self, kind: &str, handler: Arc<dyn Handler>) {
-        self.handlers.insert(kind.to_owned(), handler);
+        let timeout = self.limit(self.config.timeout);
+        self.handlers.insert(kind.to_owned(), Registered { handler, timeout });
+    }
+
+    /// Registers the handler of job type `J`, which receives each job decoded.
+    pub fn handle<J: Job>(&mut self, handler: impl JobHandler<J>) {
+        let typed = typed::Typed::<J, _> { handler, kind: std::marker::PhantomData };
+        let timeout = self.limit(J::TIMEOUT);
+        self.handlers.insert(J::KIND.to_owned(), Registered { handler: Arc::new(typed), timeout });
+    }
+
+    /// An attempt's timeout, kept within 80 % of the lease: the job is cancelled and retried by
+    /// this worker before any other could take it over.
+    fn limit(&self, timeout: Duration) -> Duration {
+        let lease = Duration::from_secs(u64::try_from(self.config.lease_secs).unwrap_or(0));
+        timeout.min(lease * 4 / 5).max(Duration::from_millis(1))
     }
 
     /// A handle that wakes the worker at once (call it after enqueueing).
@@ -157,65 +197,77 @@ impl Worker {
         let now = self.clock.now_second();
         let jobs =
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
-        let mut pass = Pass::default();
-        let mut done = Vec::new();
-        let outcomes: Vec<(Job, Result<(), JobError>)> = futures::stream::iter(jobs)
+        // Each job is settled as soon as it finishes: a slow one holds up no other's outcome.
+        let settled: Vec<Settled> = futures::stream::iter(jobs)
             .map(|job| async move {
-                let outcome = match self.handlers.get(&job.kind) {
-                    _ if job.attempts > job.max_attempts => {
-                        Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
-                    }
-                    Some(h) => h.run(&job).await,
-                    None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
-                };
-                (job, outcome)
+                let outcome = self.attempt(&job).await;
+                self.settle(&job, outcome).await
             })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
             .await;
-        for (job, outcome) in outcomes {
-            pass.ran += 1;
-            let now = self.clock.now_second();
-            let result = match outcome {
-                Ok(()) => {
-                    // Settled together below: one transaction for the pass.
-                    pass.done += 1;
-                    done.push(job.id);
-                    metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => "done")
-                        .increment(1);
-                    continue;
-                }
-                Err(e) => {
-                    let retry_at = match &e {
-                        JobError::Permanent(_) => None,
-                        _ if job.attempts >= job.max_attempts => None,
-                        JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
-                        JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
-                        JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
-                    };
-                    if retry_at.is_some() {
-                        pass.retried += 1;
-                        tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
-                    } else {
-                        pass.dead += 1;
-                        tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job dead-lettered");
-                    }
-                    self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await
-                }
-            };
-            let outcome = if result.is_err() { "lost_lease" } else { "failed" };
-            metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
-                .increment(1);
-            if let Err(e) = result {
-                // Another worker took the job over after our lease ran out; its attempt counts.
-                tracing::warn!(job = %job.id, error = %e, "could not settle job");
+        let mut pass = Pass { ran: settled.len(), ..Pass::default() };
+        for s in settled {
+            match s {
+                Settled::Done => pass.done += 1,
+                Settled::Retried => pass.retried += 1,
+                Settled::Dead => pass.dead += 1,
             }
         }
-        let settled = self.store.complete_jobs(&done, &self.config.id, self.clock.now_second()).await?;
-        if settled < done.len() as u64 {
-            tracing::warn!(lost = done.len() as u64 - settled, "jobs finished after their lease ran out");
-        }
         Ok(pass)
+    }
+
+    /// Runs one leased job within its kind's timeout.
+    async fn attempt(&self, job: &JobRow) -> Result<(), JobError> {
+        match self.handlers.get(&job.kind) {
+            _ if job.attempts > job.max_attempts => {
+                Err(JobError::Permanent(format!("lease expired after attempt {}", job.attempts - 1)))
+            }
+            Some(r) => match tokio::time::timeout(r.timeout, r.handler.run(job)).await {
+                Ok(outcome) => outcome,
+                // Dropping the attempt cancels it; the next one starts over.
+                Err(_) => Err(JobError::Retry(format!("timed out after {} ms", r.timeout.as_millis()))),
+            },
+            None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
+        }
+    }
+
+    /// Records an attempt's outcome: done, queued again after a backoff, or dead.
+    async fn settle(&self, job: &JobRow, outcome: Result<(), JobError>) -> Settled {
+        let now = self.clock.now_second();
+        let (settled, result) = match outcome {
+            Ok(()) => (Settled::Done, self.store.complete_job(job.id, &self.config.id, now).await),
+            Err(e) => {
+                let retry_at = match &e {
+                    JobError::Permanent(_) => None,
+                    _ if job.attempts >= job.max_attempts => None,
+                    JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
+                    JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
+                    JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
+                };
+                let settled = if retry_at.is_some() {
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
+                    Settled::Retried
+                } else {
+                    tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job dead-lettered");
+                    Settled::Dead
+                };
+                (settled, self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await)
+            }
+        };
+        let outcome = match (&result, settled) {
+            (Err(_), _) => "lost_lease",
+            (Ok(()), Settled::Done) => "done",
+            (Ok(()), _) => "failed",
+        };
+        metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
+            .increment(1);
+        if let Err(e) = result {
+            // Another worker took the job over after our lease ran out (its attempt counts), or
+            // the store failed: the lease runs out and the job runs again.
+            tracing::warn!(job = %job.id, error = %e, "could not settle job");
+        }
+        settled
     }
 
     /// Runs passes until one finds nothing due (for tests and for draining).
@@ -254,22 +306,37 @@ impl Worker {
     }
 }
 
-/// A job to enqueue now: `kind` with a JSON payload, five attempts.
-pub fn new_job(tenant: Option<TenantId>, kind: &str, payload: &impl serde::Serialize, now: i64) -> NewJob {
-    NewJob {
+/// A job to enqueue now: `kind` with a JSON payload, five attempts. A payload that cannot be
+/// written as JSON is an error, never a job whose handler would find `null`.
+pub fn new_job(
+    tenant: Option<TenantId>,
+    kind: &str,
+    payload: &impl serde::Serialize,
+    now: i64,
+) -> Result<NewJob, serde_json::Error> {
+    Ok(NewJob {
         id: JobId::new(),
         tenant_id: tenant,
         kind: kind.to_owned(),
-        payload: serde_json::to_string(payload).unwrap_or_else(|_| "null".into()),
+        payload: serde_json::to_string(payload)?,
+        dedupe_key: None,
         run_at: now,
         max_attempts: 5,
         created_at: now,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payload_that_cannot_be_written_is_an_error_not_null() {
+        // JSON object keys must be strings.
+        let bad: std::collections::BTreeMap<(i32, i32), i32> = [((1, 2), 3)].into();
+        assert!(new_job(None, "demo", &bad, 0).is_err());
+        assert_eq!(new_job(None, "demo", &serde_json::json!({"a": 1}), 0).unwrap().payload, r#"{"a":1}"#);
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_bounded_jitter() {

@@ -50,7 +50,7 @@ async fn failed_jobs_retry_after_the_backoff_then_succeed() {
         let (clock, mut worker) = setup(&store, "w1");
         let h = flaky(2, |n| JobError::Retry(format!("try {n}")));
         worker.register("demo", h.clone());
-        let job = new_job(None, "demo", &serde_json::json!({"x": 1}), clock.now_second());
+        let job = new_job(None, "demo", &serde_json::json!({"x": 1}), clock.now_second()).unwrap();
         store.enqueue(&job).await.unwrap();
 
         let p = worker.run_until_idle().await.unwrap();
@@ -84,8 +84,8 @@ async fn jobs_die_after_their_last_attempt_or_at_once_when_permanent() {
         let (clock, mut worker) = setup(&store, "w1");
         worker.register("always", flaky(usize::MAX, |_| JobError::Retry("down".into())));
         worker.register("fatal", flaky(usize::MAX, |_| JobError::Permanent("bad payload".into())));
-        let always = new_job(None, "always", &(), clock.now_second());
-        let fatal = new_job(None, "fatal", &(), clock.now_second());
+        let always = new_job(None, "always", &(), clock.now_second()).unwrap();
+        let fatal = new_job(None, "fatal", &(), clock.now_second()).unwrap();
         store.enqueue(&always).await.unwrap();
         store.enqueue(&fatal).await.unwrap();
         for _ in 0..10 {
@@ -120,8 +120,8 @@ async fn retry_at_is_honoured_and_unknown_kinds_wait() {
                 error: |_| JobError::RetryAt(AT, "429".into()),
             }),
         );
-        let limited = new_job(None, "limited", &(), clock.now_second());
-        let unknown = new_job(None, "from.the.future", &(), clock.now_second());
+        let limited = new_job(None, "limited", &(), clock.now_second()).unwrap();
+        let unknown = new_job(None, "from.the.future", &(), clock.now_second()).unwrap();
         store.enqueue(&limited).await.unwrap();
         store.enqueue(&unknown).await.unwrap();
         worker.run_until_idle().await.unwrap();
@@ -144,7 +144,7 @@ async fn two_workers_run_each_job_once() {
         w1.register("demo", counter.clone());
         w2.register("demo", counter.clone());
         for _ in 0..60 {
-            store.enqueue(&new_job(None, "demo", &(), clock.now_second())).await.unwrap();
+            store.enqueue(&new_job(None, "demo", &(), clock.now_second()).unwrap()).await.unwrap();
         }
         let (a, b) = tokio::join!(w1.run_until_idle(), w2.run_until_idle());
         assert_eq!(a.unwrap().done + b.unwrap().done, 60);
@@ -175,10 +175,116 @@ async fn a_slow_job_does_not_hold_up_the_others_of_its_batch() {
         let (clock, mut worker) = setup(&store, "w1");
         worker.register("slow", Arc::new(Rendezvous(tokio::sync::Barrier::new(4))));
         for _ in 0..4 {
-            store.enqueue(&new_job(None, "slow", &serde_json::json!({}), clock.now_second())).await.unwrap();
+            store
+                .enqueue(&new_job(None, "slow", &serde_json::json!({}), clock.now_second()).unwrap())
+                .await
+                .unwrap();
         }
         let pass = worker.run_until_idle().await.unwrap();
         assert_eq!((pass.ran, pass.done, pass.dead), (4, 4, 0));
+        db
+    })
+    .await;
+}
+
+/// A typed job: its payload is the struct.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Greet {
+    name: String,
+}
+
+impl sked_jobs::Job for Greet {
+    const KIND: &'static str = "greet";
+    const MAX_ATTEMPTS: i64 = 3;
+    const TIMEOUT: std::time::Duration = std::time::Duration::from_millis(200);
+}
+
+/// Greets; hangs on `Hang` until its first attempt is cancelled.
+struct Greeter {
+    seen: std::sync::Mutex<Vec<String>>,
+    hang: AtomicUsize,
+}
+
+#[async_trait]
+impl sked_jobs::JobHandler<Greet> for Greeter {
+    async fn run(&self, job: Greet, row: &Job) -> Result<(), JobError> {
+        assert_eq!(row.kind, "greet");
+        if job.name == "Hang" && self.hang.swap(0, Ordering::SeqCst) > 0 {
+            std::future::pending::<()>().await;
+        }
+        self.seen.lock().unwrap().push(job.name);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn typed_jobs_arrive_decoded_and_an_attempt_past_its_timeout_is_cancelled_and_retried() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        let greeter = Arc::new(Greeter { seen: Default::default(), hang: AtomicUsize::new(1) });
+        worker.handle::<Greet>(greeter.clone());
+        let now = clock.now_second();
+        let ann = sked_jobs::Job::to_new(&Greet { name: "Ann".into() }, None, now).unwrap();
+        let hang = sked_jobs::Job::to_new(&Greet { name: "Hang".into() }, None, now).unwrap();
+        assert_eq!(
+            (ann.kind.as_str(), ann.payload.as_str(), ann.max_attempts),
+            ("greet", r#"{"name":"Ann"}"#, 3)
+        );
+        store.enqueue(&ann).await.unwrap();
+        store.enqueue(&hang).await.unwrap();
+        let mut bad = new_job(None, "greet", &serde_json::json!({"nom": 1}), now).unwrap();
+        bad.max_attempts = 3;
+        store.enqueue(&bad).await.unwrap();
+
+        let pass = worker.run_until_idle().await.unwrap();
+        assert_eq!((pass.done, pass.retried, pass.dead), (1, 1, 1), "the hung attempt timed out");
+        let h = store.job(hang.id).await.unwrap();
+        assert_eq!(h.status, "queued");
+        assert!(h.last_error.unwrap().contains("timed out"));
+        assert!(store.job(bad.id).await.unwrap().last_error.unwrap().contains("payload of `greet`"));
+        clock.advance(SignedDuration::from_secs(60));
+        assert_eq!(worker.run_until_idle().await.unwrap().done, 1);
+        assert_eq!(*greeter.seen.lock().unwrap(), ["Ann", "Hang"]);
+        db
+    })
+    .await;
+}
+
+/// Finishes only once the job `fast` is recorded done: a worker that settled a batch only when
+/// its slowest job ended would never let it.
+struct AfterFast {
+    store: DynStore,
+    fast: sked_core::ids::JobId,
+}
+
+#[async_trait]
+impl Handler for AfterFast {
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
+        let settled = async {
+            while self.store.job(self.fast).await.map(|j| j.status).ok().as_deref() != Some("done") {
+                tokio::task::yield_now().await;
+            }
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(5), settled).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(JobError::Permanent("the fast job was not settled first".into())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_job_is_settled_as_soon_as_it_finishes() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        let fast = new_job(None, "fast", &(), clock.now_second()).unwrap();
+        worker.register("fast", flaky(0, |_| JobError::Retry(String::new())));
+        worker.register("slow", Arc::new(AfterFast { store: store.clone(), fast: fast.id }));
+        store.enqueue(&new_job(None, "slow", &(), clock.now_second()).unwrap()).await.unwrap();
+        store.enqueue(&fast).await.unwrap();
+        let pass = worker.run_once().await.unwrap();
+        assert_eq!((pass.ran, pass.done, pass.dead), (2, 2, 0));
         db
     })
     .await;

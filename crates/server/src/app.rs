@@ -24,14 +24,13 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::{KeyCache, Limiter};
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::events::{BOOKING_EVENT, BookingEvents};
 use crate::guard::Failures;
 use sked_app::idempotency::RETENTION_SECS;
 
 use crate::state::{AppState, Inner};
 use crate::{
-    blocks, bookings, bootstrap, calendars, event_types, hosts, jobs_api, ops, schedules, slots, telemetry,
-    tenants,
+    blocks, bookings, bootstrap, calendars, event_types, events, hosts, jobs_api, ops, schedules, slots,
+    telemetry, tenants,
 };
 
 /// Every route, with its OpenAPI description.
@@ -92,7 +91,12 @@ impl Application {
         let listener = TcpListener::bind(&settings.listen).await?;
         let base_url = settings.base_url(&listener.local_addr()?.to_string());
         let state = AppState::new(Inner {
-            app: sked_app::App::new(store.clone(), clock.clone(), worker.waker()),
+            app: sked_app::App::with_consumers(
+                store.clone(),
+                clock.clone(),
+                worker.waker(),
+                &[calendars::writeback::EVENT_KIND],
+            ),
             store,
             clock,
             keys: KeyCache::default(),
@@ -106,10 +110,8 @@ impl Application {
             google,
             settings: settings.clone(),
         });
-        worker.register(
-            BOOKING_EVENT,
-            Arc::new(BookingEvents::default().with(Arc::new(calendars::writeback::WriteBack(state.clone())))),
-        );
+        // One consumer per kind named to the app above.
+        events::register(&mut worker, vec![Arc::new(calendars::writeback::WriteBack(state.clone()))]);
         calendars::register(&mut worker, &state);
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })
@@ -211,7 +213,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
 
 /// Periodic chores: store housekeeping every second; every five, enqueueing due calendar work;
 /// every ten, metric upkeep, forgetting addresses whose failures are forgiven, and the job queue
-/// depth gauge; every hour, forgetting old idempotency keys.
+/// depth gauge; every hour, forgetting old idempotency keys and finished jobs ([`forget`]).
 async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n: u64 = 0;
@@ -242,11 +244,23 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         if n.is_multiple_of(3_600) {
-            let before = state.clock.now_second() - RETENTION_SECS;
-            if let Err(e) = state.store.purge_idempotency(before).await {
-                tracing::warn!(error = %e, "could not purge idempotency keys");
-            }
-            state.limiter.shrink();
+            forget(&state).await;
         }
     }
+}
+
+/// Hourly: forgets idempotency keys past their retention, and finished jobs past theirs.
+pub async fn forget(state: &AppState) {
+    let now = state.clock.now_second();
+    if let Err(e) = state.store.purge_idempotency(now - RETENTION_SECS).await {
+        tracing::warn!(error = %e, "could not purge idempotency keys");
+    }
+    if let Some(secs) = state.settings.job_retention_secs() {
+        match state.store.purge_jobs(now - secs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "purged finished jobs"),
+            Err(e) => tracing::warn!(error = %e, "could not purge finished jobs"),
+        }
+    }
+    state.limiter.shrink();
 }

@@ -70,6 +70,9 @@ pub struct Settings {
     pub calendar_poll_seconds: u64,
     /// Ask providers for push notifications (they need a public HTTPS `SKED_PUBLIC_URL`).
     pub calendar_push: bool,
+    /// Finished jobs are deleted this many days after they finished (0 keeps them). Dead jobs
+    /// are kept: each needs a person to look at it.
+    pub job_retention_days: u32,
     /// Create a demo tenant when a new store starts (`sked` with no command); `false` never does.
     pub demo: bool,
 }
@@ -101,6 +104,7 @@ impl Default for Settings {
             google_api_base: sked_google::API_BASE.into(),
             calendar_poll_seconds: 300,
             calendar_push: true,
+            job_retention_days: 14,
             demo: true,
         }
     }
@@ -143,6 +147,11 @@ impl Settings {
             revoke_url: self.google_revoke_url.clone(),
             api_base: self.google_api_base.clone(),
         })
+    }
+
+    /// Finished jobs older than this many seconds are deleted (`None`: kept).
+    pub fn job_retention_secs(&self) -> Option<i64> {
+        (self.job_retention_days > 0).then(|| i64::from(self.job_retention_days) * 86_400)
     }
 
     /// The base URL clients reach the server at.

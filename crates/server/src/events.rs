@@ -1,27 +1,27 @@
-//! Booking events: every create, reschedule and cancel writes a `booking.event` job in the
-//! booking's own transaction (the outbox). The job worker hands each event to the consumers
-//! registered here; webhooks, email, SMS and calendar write-back will each be one.
+//! Booking events: every create, reschedule and cancel writes one job per consumer in the
+//! booking's own transaction (the outbox), each of the consumer's own kind, so a consumer that
+//! fails retries only its own work. Webhooks, email, SMS and calendar write-back will each be
+//! one. `booking.event` jobs (written before there was a job per consumer) go to every consumer.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sked_jobs::{Handler, JobError};
+use sked_app::BookingEvent;
+use sked_jobs::{Handler, JobError, JobHandler, Worker};
 use sked_store::Job;
-
-/// Kind of the jobs that carry booking events.
-pub const BOOKING_EVENT: &str = "booking.event";
 
 /// Something that acts on booking events.
 #[async_trait]
 pub trait EventConsumer: Send + Sync {
     /// Name, for logs.
     fn name(&self) -> &'static str;
-    /// Acts on one event (`payload` is the job's JSON: `event`, `booking_id`, `booking`, ...).
-    /// Must tolerate seeing an event twice.
+    /// The kind of this consumer's jobs (never change it: queued jobs carry it).
+    fn kind(&self) -> &'static str;
+    /// Acts on one event. Must tolerate seeing an event twice.
     async fn consume(
         &self,
         tenant: Option<sked_core::ids::TenantId>,
-        payload: &serde_json::Value,
+        event: &BookingEvent,
     ) -> Result<(), JobError>;
 }
 
@@ -46,14 +46,33 @@ impl BookingEvents {
 }
 
 #[async_trait]
-impl Handler for BookingEvents {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let payload: serde_json::Value = serde_json::from_str(&job.payload)
-            .map_err(|e| JobError::Permanent(format!("payload is not JSON: {e}")))?;
-        tracing::info!(job = %job.id, event = %payload["event"], booking = %payload["booking_id"], "booking event");
+impl JobHandler<BookingEvent> for BookingEvents {
+    async fn run(&self, event: BookingEvent, job: &Job) -> Result<(), JobError> {
+        tracing::info!(job = %job.id, event = %event.event, booking = %event.booking_id, "booking event");
         for c in &self.consumers {
-            c.consume(job.tenant_id, &payload).await?;
+            c.consume(job.tenant_id, &event).await?;
         }
         Ok(())
+    }
+}
+
+/// Registers each consumer for its own kind, and `booking.event` for all of them.
+pub fn register(worker: &mut Worker, consumers: Vec<Arc<dyn EventConsumer>>) {
+    for c in &consumers {
+        worker.register(c.kind(), Arc::new(OneConsumer(c.clone())));
+    }
+    worker.handle::<BookingEvent>(BookingEvents { consumers });
+}
+
+/// Delivers booking events to one consumer.
+struct OneConsumer(Arc<dyn EventConsumer>);
+
+#[async_trait]
+impl Handler for OneConsumer {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let event: BookingEvent = serde_json::from_str(&job.payload)
+            .map_err(|e| JobError::Permanent(format!("payload of `{}`: {e}", job.kind)))?;
+        tracing::info!(job = %job.id, consumer = self.0.name(), event = %event.event, booking = %event.booking_id, "booking event");
+        self.0.consume(job.tenant_id, &event).await
     }
 }

@@ -175,6 +175,23 @@ impl std::fmt::Debug for OAuthState {
 }
 
 /// One change to a connection's tokens.
+/// A removed connection's sealed tokens, kept until its grant is released.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PendingRevocation {
+    pub id: uuid::Uuid,
+    pub tenant_id: TenantId,
+    /// Sealed.
+    pub access_token: Option<String>,
+    /// Sealed.
+    pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for PendingRevocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingRevocation").field("id", &self.id).field("tenant_id", &self.tenant_id).finish()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct TokenAudit {
     pub id: uuid::Uuid,
@@ -282,13 +299,19 @@ pub trait CalendarStore: Send + Sync {
         audit: Option<&TokenAudit>,
     ) -> StoreResult<String>;
     /// Deletes a connection with its calendars, stored events and busy time (its bookings
-    /// stay); answers what it was. The host's availability changes.
+    /// stay); answers what it was. The host's availability changes. Its sealed tokens are kept
+    /// as the pending revocation `revocation`, for the job (in `jobs`) that releases the grant.
     async fn delete_connection(
         &self,
         tenant: TenantId,
         id: ConnectionId,
+        revocation: Option<uuid::Uuid>,
         jobs: &[NewJob],
     ) -> StoreResult<(Connection, Vec<ConnectionCalendar>)>;
+    /// What releasing a removed connection's grant needs.
+    async fn pending_revocation(&self, id: uuid::Uuid) -> StoreResult<PendingRevocation>;
+    /// Forgets a pending revocation once it is done.
+    async fn delete_pending_revocation(&self, id: uuid::Uuid) -> StoreResult<()>;
     /// A tenant's token audit log for a connection, newest first.
     async fn token_audit(
         &self,

@@ -11,8 +11,9 @@ use crate::{Job, NewJob, Page, StoreResult};
 pub trait JobStore: Send + Sync {
     /// Enqueues a job on its own.
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()>;
-    /// Enqueues a job unless one of the same kind and payload is already queued to run by
-    /// `due_by` (a burst of notifications makes one sync). Answers whether it enqueued.
+    /// Enqueues a job unless one of the same kind and dedupe key (without a key: the same
+    /// payload) is already queued to run by `due_by` (a burst of notifications makes one sync).
+    /// Answers whether it enqueued.
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool>;
     /// Leases up to `limit` due jobs (queued and due, or running with an expired lease) to
     /// `worker` until `now + lease_secs`, counting an attempt for each. Several workers, in
@@ -31,6 +32,13 @@ pub trait JobStore: Send + Sync {
         error: &str,
         retry_at: Option<i64>,
     ) -> StoreResult<()>;
+    /// Brings a tenant's jobs of `kind` that wait for a retry after a failure (queued, attempted
+    /// before, due after `now`) forward to `now`: the service they failed on answers again.
+    /// Answers how many moved.
+    async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64>;
+    /// Deletes jobs that finished (`done`) before `before`; answers how many. Dead jobs stay:
+    /// each needs a person to look at it.
+    async fn purge_jobs(&self, before: i64) -> StoreResult<u64>;
     /// A tenant's jobs, newest first, optionally with one status.
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>>;
     /// A job.

@@ -245,17 +245,14 @@ pub struct NewJob {
     pub id: JobId,
     pub tenant_id: Option<TenantId>,
     pub kind: String,
-    /// JSON. Top-level string values under keys ending in `_token` are sealed secrets:
-    /// re-sealed by `reseal_secrets` while the job is unfinished, hidden from job listings.
+    /// JSON, with ids rather than secrets (a secret a job needs is kept in a row of its own).
     pub payload: String,
+    /// Jobs of one kind with the same key are one piece of work (see
+    /// [`crate::JobStore::enqueue_unless_queued`]).
+    pub dedupe_key: Option<String>,
     pub run_at: i64,
     pub max_attempts: i64,
     pub created_at: i64,
-}
-
-/// Whether a job payload's top-level key holds a sealed secret (see [`NewJob::payload`]).
-pub fn sealed_payload_key(key: &str) -> bool {
-    key.ends_with("_token")
 }
 
 /// A stored answer to an idempotent request.

@@ -23,7 +23,7 @@ pub trait SystemStore: Send + Sync {
     async fn init_setting(&self, name: &str, value: &str) -> StoreResult<bool>;
 
     /// Re-seals every sealed value (connection tokens, authorization verifiers, voice agent
-    /// secrets, tokens in unfinished jobs) in one transaction with `reseal`; answers how many.
+    /// secrets, tokens kept for pending revocations) in one transaction with `reseal`; answers how many.
     /// Any failure changes nothing.
     async fn reseal_secrets(
         &self,

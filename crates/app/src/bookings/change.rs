@@ -5,7 +5,7 @@ use sked_core::booking::BookingStatus;
 use sked_core::ids::BookingId;
 use sked_store::{Booking, BookingWrite, StoreError};
 
-use super::record::{event_job, history, times};
+use super::record::{event_jobs, history, times};
 use super::{ATTEMPTS, Actor};
 use crate::App;
 use crate::error::{AppError, AppResult, Refusal};
@@ -42,7 +42,7 @@ pub async fn move_by_host(
         let write = BookingWrite {
             daily_limit: None,
             history: history(&w.view, "rescheduled", actor, now, was.clone(), is, Some(reason.to_owned())),
-            jobs: vec![event_job(actor, "booking.rescheduled", &w.view, now, was)],
+            jobs: event_jobs(&app.event_kinds, actor, "booking.rescheduled", &w.view, now, was)?,
             idempotency: None,
             booking: moved,
         };
@@ -88,7 +88,7 @@ pub async fn cancel(
         let write = BookingWrite {
             daily_limit: None,
             history: history(&w.view, "cancelled", actor, now, None, None, reason.clone()),
-            jobs: vec![event_job(actor, "booking.cancelled", &w.view, now, None)],
+            jobs: event_jobs(&app.event_kinds, actor, "booking.cancelled", &w.view, now, None)?,
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: cancelled,
         };

@@ -21,13 +21,14 @@ use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
 
 pub use change::{cancel, move_by_host};
+pub use record::{BOOKING_EVENT, BookingEvent};
 
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{Idempotency, Outcome};
 use crate::view::{Written, view, written};
 use assign::{daily_limit, named_host, pick_hosts, taken};
-use record::{event_job, history, times};
+use record::{event_jobs, history, times};
 
 /// Attempts before giving up on a start that keeps being taken under us.
 const ATTEMPTS: usize = 4;
@@ -148,7 +149,7 @@ pub async fn create(
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &booking),
             history: history(&w.view, "created", actor, now, None, Some(times(&w.view)), None),
-            jobs: vec![event_job(actor, "booking.created", &w.view, now, None)],
+            jobs: event_jobs(&app.event_kinds, actor, "booking.created", &w.view, now, None)?,
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Created, &w.body, now)),
             booking,
         };
@@ -209,7 +210,7 @@ pub async fn reschedule(
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &moved),
             history: history(&w.view, "rescheduled", actor, now, was.clone(), is, reason.clone()),
-            jobs: vec![event_job(actor, "booking.rescheduled", &w.view, now, was)],
+            jobs: event_jobs(&app.event_kinds, actor, "booking.rescheduled", &w.view, now, was)?,
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: moved,
         };

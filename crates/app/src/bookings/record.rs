@@ -1,11 +1,15 @@
 //! What a booking change leaves behind besides the booking: its history entry and the outbox
 //! job that tells later consumers.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sked_core::ids::BookingId;
+use sked_jobs::Job;
 use sked_store::{HistoryEntry, NewJob};
 
 use super::Actor;
 use crate::view::{BookingView, rfc3339};
+use crate::{AppError, AppResult};
 
 /// The job kind of a booking change (created, rescheduled, cancelled).
 pub const BOOKING_EVENT: &str = "booking.event";
@@ -37,21 +41,47 @@ pub(super) fn history(
     }
 }
 
-/// The outbox job announcing a booking change to later consumers (webhooks, email, SMS,
-/// calendar write-back).
-pub(super) fn event_job(
+/// A booking change, for later consumers (webhooks, email, SMS, calendar write-back): the
+/// payload of a `booking.event` job.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BookingEvent {
+    /// `booking.created`, `booking.rescheduled` or `booking.cancelled`.
+    pub event: String,
+    /// The booking.
+    pub booking_id: BookingId,
+    /// When it changed (RFC 3339).
+    pub occurred_at: String,
+    /// The booking as the API shows it, after the change.
+    pub booking: Value,
+    /// Its times and hosts before a reschedule.
+    #[serde(default)]
+    pub previous: Option<Value>,
+}
+
+impl Job for BookingEvent {
+    const KIND: &'static str = BOOKING_EVENT;
+}
+
+/// The outbox jobs announcing a booking change: one per consumer (`kinds`), each with the event.
+pub(super) fn event_jobs(
+    kinds: &[&'static str],
     actor: &Actor,
     event: &str,
     v: &BookingView,
     now: i64,
     previous: Option<Value>,
-) -> NewJob {
-    let payload = json!({
-        "event": event,
-        "booking_id": v.id,
-        "occurred_at": rfc3339(now),
-        "booking": v,
-        "previous": previous,
-    });
-    sked_jobs::new_job(Some(actor.tenant), BOOKING_EVENT, &payload, now)
+) -> AppResult<Vec<NewJob>> {
+    let payload = |e: serde_json::Error| AppError::Internal(anyhow::Error::new(e).context("a booking event"));
+    let event = BookingEvent {
+        event: event.to_owned(),
+        booking_id: v.id,
+        occurred_at: rfc3339(now),
+        booking: serde_json::to_value(v).map_err(payload)?,
+        previous,
+    };
+    let job = event.to_new(Some(actor.tenant), now).map_err(payload)?;
+    Ok(kinds
+        .iter()
+        .map(|kind| NewJob { id: sked_core::ids::JobId::new(), kind: (*kind).to_owned(), ..job.clone() })
+        .collect())
 }

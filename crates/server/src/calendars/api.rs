@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sked_core::FieldError;
 use sked_core::ids::{ConnectionId, HostId};
 use sked_store::{Connection, ConnectionCalendar, Page};
@@ -13,7 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{BACKFILL, RELEASE, job, sync_job};
+use super::jobs::{Backfill, ChannelRef, Release};
+use super::{job, sync_job};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -266,22 +266,29 @@ async fn update(
         let Some(a) = after.iter().find(|a| a.calendar_id == k.calendar_id) else { continue };
         let (was, is) = (k.synced(c.booking_calendar_id.as_deref()), a.synced(booking.as_deref()));
         if is && (!was || a.busy != k.busy) {
-            jobs.push(sync_job(&c, &k.calendar_id, true, now));
+            jobs.push(sync_job(&c, &k.calendar_id, true, now).map_err(internal)?);
         }
         if was
             && !is
             && let (Some(ch), Some(res)) = (&k.channel_id, &k.channel_resource_id)
         {
-            release.push(json!({ "id": ch, "resource_id": res }));
+            release.push(ChannelRef { id: ch.clone(), resource_id: res.clone() });
         }
     }
     // Upcoming bookings follow the booking calendar: their events move to the new one.
     if booking != c.booking_calendar_id {
-        jobs.push(job(c.tenant_id, BACKFILL, &json!({ "connection_id": c.id }), now));
+        jobs.push(job(c.tenant_id, &Backfill { connection_id: c.id }, now).map_err(internal)?);
     }
     if !release.is_empty() {
-        let p = json!({ "connection_id": c.id, "channels": release, "revoke": false });
-        jobs.push(job(c.tenant_id, RELEASE, &p, now));
+        let p = Release {
+            connection_id: c.id,
+            channels: release,
+            revoke: false,
+            revocation_id: None,
+            access_token: None,
+            refresh_token: None,
+        };
+        jobs.push(job(c.tenant_id, &p, now).map_err(internal)?);
     }
     for j in &jobs {
         state.store.enqueue(j).await.map_err(|e| ApiError::Internal(e.into()))?;
@@ -304,10 +311,10 @@ async fn disconnect(
     let calendars =
         state.store.connection_calendars(id).await.map_err(|e| ApiError::store("connection", e))?;
     let now = state.clock.now_second();
-    let release = super::channels::release_job(&c, &calendars, true, now);
+    let (revocation, release) = super::channels::release_job(&c, &calendars, true, now).map_err(internal)?;
     state
         .store
-        .delete_connection(auth.tenant, id, &[release])
+        .delete_connection(auth.tenant, id, Some(revocation), &[release])
         .await
         .map_err(|e| ApiError::store("connection", e))?;
     state.wake_worker.notify_one();
@@ -327,12 +334,13 @@ async fn resync(
     let calendars =
         state.store.connection_calendars(id).await.map_err(|e| ApiError::store("connection", e))?;
     let now = state.clock.now_second();
-    let mut jobs: Vec<_> = calendars
+    let mut jobs = calendars
         .iter()
         .filter(|k| k.synced(c.booking_calendar_id.as_deref()))
         .map(|k| sync_job(&c, &k.calendar_id, true, now))
-        .collect();
-    jobs.push(job(c.tenant_id, BACKFILL, &json!({ "connection_id": c.id }), now));
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(internal)?;
+    jobs.push(job(c.tenant_id, &Backfill { connection_id: c.id }, now).map_err(internal)?);
     for j in &jobs {
         state.store.enqueue(j).await.map_err(|e| ApiError::Internal(e.into()))?;
     }
@@ -356,4 +364,8 @@ async fn token_audit(
             .map(|a| TokenAuditView { at: rfc3339(a.at), action: a.action, detail: a.detail })
             .collect(),
     ))
+}
+
+fn internal(e: super::CalError) -> ApiError {
+    ApiError::Internal(e.into())
 }

@@ -7,8 +7,9 @@
 //! token and the resource id before it enqueues an incremental sync; the first message of a
 //! channel (`sync`) needs nothing.
 //!
-//! A `calendar.release` job stops channels and, when a host disconnects, revokes the grant; it
-//! carries the sealed tokens, because the connection itself is already gone.
+//! A `calendar.release` job stops channels and, when a host disconnects, revokes the grant; the
+//! connection is already gone, so its sealed tokens wait in a pending revocation whose id the
+//! job carries.
 
 use async_trait::async_trait;
 use axum::extract::State;
@@ -16,18 +17,17 @@ use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
-use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use sked_core::ids::ConnectionId;
-use sked_jobs::{Handler, JobError};
+use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ConnectionCalendar, Job, StoreError};
 use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::jobs::{ChannelRef, Release, Watch};
 use super::tokens::{Session, sealer};
-use super::{CalError, RELEASE, google, job, payload, sync_job};
+use super::{CalError, google, job, sync_job};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
@@ -93,7 +93,10 @@ async fn webhook(
     // them all.
     let queued = state
         .store
-        .enqueue_unless_queued(&sync_job(&c, &cal.calendar_id, false, now), now + 5)
+        .enqueue_unless_queued(
+            &sync_job(&c, &cal.calendar_id, false, now).map_err(|e| ApiError::Internal(e.into()))?,
+            now + 5,
+        )
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     if queued {
@@ -102,20 +105,13 @@ async fn webhook(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-struct WatchPayload {
-    connection_id: ConnectionId,
-    calendar_id: String,
-}
-
 /// Opens (or renews) a calendar's push channel.
 #[derive(Debug)]
 pub struct WatchJob(pub AppState);
 
 #[async_trait]
-impl Handler for WatchJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: WatchPayload = payload(j)?;
+impl JobHandler<Watch> for WatchJob {
+    async fn run(&self, p: Watch, _: &Job) -> Result<(), JobError> {
         match watch(&self.0, p.connection_id, &p.calendar_id).await {
             Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
             Err(CalError::Google(e)) if !e.is_transient() => {
@@ -155,7 +151,7 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
     // Changes made between the last sync and the channel opening reach no notification: one
     // sync now catches them, rather than the next poll.
     let now = state.clock.now_second();
-    if state.store.enqueue_unless_queued(&sync_job(&connection, calendar, false, now), now + 5).await? {
+    if state.store.enqueue_unless_queued(&sync_job(&connection, calendar, false, now)?, now + 5).await? {
         state.wake_worker.notify_one();
     }
     if let (Some(old), Some(res)) = (&cal.channel_id, &cal.channel_resource_id) {
@@ -167,44 +163,31 @@ async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(),
     Ok(())
 }
 
-/// The job that stops a connection's channels and, with `revoke`, revokes its grant.
+/// The job that stops the channels of a connection being deleted and, with `revoke`, revokes
+/// its grant; answers the id to keep its tokens under (see
+/// [`sked_store::CalendarStore::delete_connection`]) with it.
 pub fn release_job(
     c: &Connection,
     calendars: &[ConnectionCalendar],
     revoke: bool,
     now: i64,
-) -> sked_store::NewJob {
-    let channels: Vec<_> = calendars
+) -> Result<(uuid::Uuid, sked_store::NewJob), CalError> {
+    let revocation = uuid::Uuid::now_v7();
+    let channels = calendars
         .iter()
         .filter_map(|k| {
-            Some(json!({ "id": k.channel_id.as_ref()?, "resource_id": k.channel_resource_id.as_ref()? }))
+            Some(ChannelRef { id: k.channel_id.clone()?, resource_id: k.channel_resource_id.clone()? })
         })
         .collect();
-    let p = json!({
-        "connection_id": c.id,
-        "channels": channels,
-        "revoke": revoke,
-        "access_token": c.access_token,
-        "refresh_token": c.refresh_token,
-    });
-    job(c.tenant_id, RELEASE, &p, now)
-}
-
-#[derive(Deserialize)]
-struct ReleasePayload {
-    connection_id: ConnectionId,
-    #[serde(default)]
-    channels: Vec<ChannelRef>,
-    #[serde(default)]
-    revoke: bool,
-    access_token: Option<String>,
-    refresh_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ChannelRef {
-    id: String,
-    resource_id: String,
+    let p = Release {
+        connection_id: c.id,
+        channels,
+        revoke,
+        revocation_id: Some(revocation),
+        access_token: None,
+        refresh_token: None,
+    };
+    Ok((revocation, job(c.tenant_id, &p, now)?))
 }
 
 /// Stops channels and revokes grants of connections that are gone or changed.
@@ -212,14 +195,13 @@ struct ChannelRef {
 pub struct ReleaseJob(pub AppState);
 
 #[async_trait]
-impl Handler for ReleaseJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: ReleasePayload = payload(j)?;
+impl JobHandler<Release> for ReleaseJob {
+    async fn run(&self, p: Release, _: &Job) -> Result<(), JobError> {
         release(&self.0, p).await.map_err(Into::into)
     }
 }
 
-async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
+async fn release(state: &AppState, p: Release) -> Result<(), CalError> {
     let g = google(state)?;
     let sealer = sealer(state)?;
     // A token that cannot be opened (sealed under a key since dropped) fails the job for good,
@@ -227,11 +209,18 @@ async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
     let open = |v: &Option<String>| -> Result<Option<String>, CalError> {
         v.as_deref().map(|s| sealer.open(s).map_err(|e| CalError::Secret(e.to_string()))).transpose()
     };
-    // A connection that still exists has fresh tokens; one that is gone left them here.
-    let (access, refresh) = match state.store.find_connection(p.connection_id).await {
-        Ok(c) => (open(&c.access_token)?, open(&c.refresh_token)?),
-        Err(StoreError::NotFound) => (open(&p.access_token)?, open(&p.refresh_token)?),
-        Err(e) => return Err(e.into()),
+    // A connection that still exists has fresh tokens; one that is gone left them in a pending
+    // revocation (or, queued by an older version, in the payload).
+    let (access, refresh) = match (state.store.find_connection(p.connection_id).await, p.revocation_id) {
+        (Ok(c), _) => (open(&c.access_token)?, open(&c.refresh_token)?),
+        (Err(StoreError::NotFound), Some(id)) => match state.store.pending_revocation(id).await {
+            Ok(r) => (open(&r.access_token)?, open(&r.refresh_token)?),
+            // Done by an earlier attempt that could not record it.
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        },
+        (Err(StoreError::NotFound), None) => (open(&p.access_token)?, open(&p.refresh_token)?),
+        (Err(e), _) => return Err(e.into()),
     };
     if !p.channels.is_empty() {
         // Stopping needs a live access token; a dead grant has no channels left to stop.
@@ -260,6 +249,9 @@ async fn release(state: &AppState, p: ReleasePayload) -> Result<(), CalError> {
     {
         g.revoke(r).await?;
         tracing::info!(connection = %p.connection_id, "Google grant revoked");
+    }
+    if let Some(id) = p.revocation_id {
+        state.store.delete_pending_revocation(id).await?;
     }
     Ok(())
 }

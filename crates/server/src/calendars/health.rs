@@ -4,14 +4,12 @@
 //! change into a bad state enqueues a `connection.event` for the host's notifications.
 
 use async_trait::async_trait;
-use serde::Deserialize;
-use serde_json::json;
-use sked_core::ids::ConnectionId;
-use sked_jobs::{Handler, JobError};
+use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ERROR, EXPIRING, HEALTHY, Job, REVOKED, StoreError, TokenAudit};
 
+use super::jobs::{ConnectionEvent, Health};
 use super::tokens::Session;
-use super::{CONNECTION_EVENT, CalError, google, job, payload};
+use super::{CalError, google, job};
 use crate::state::AppState;
 use crate::time::rfc3339;
 
@@ -29,7 +27,7 @@ pub async fn record(
     status: &str,
     error: Option<&str>,
     audit: Option<&TokenAudit>,
-) -> Result<(), StoreError> {
+) -> Result<(), CalError> {
     let now = state.clock.now_second();
     let before = state.store.set_connection_health(c.id, status, error, now, audit).await?;
     if before == status {
@@ -43,25 +41,20 @@ pub async fn record(
         return Ok(());
     };
     tracing::warn!(connection = %c.id, host = %c.host_id, %before, %status, error = ?error, "calendar connection health changed");
-    let p = json!({
-        "event": event,
-        "connection_id": c.id,
-        "host_id": c.host_id,
-        "provider": c.provider,
-        "account": c.account,
-        "status": status,
-        "previous_status": before,
-        "error": error,
-        "occurred_at": rfc3339(now),
-    });
-    state.store.enqueue(&job(c.tenant_id, CONNECTION_EVENT, &p, now)).await?;
+    let p = ConnectionEvent {
+        event: event.to_owned(),
+        connection_id: c.id,
+        host_id: c.host_id,
+        provider: c.provider.clone(),
+        account: c.account.clone(),
+        status: status.to_owned(),
+        previous_status: before,
+        error: error.map(str::to_owned),
+        occurred_at: rfc3339(now),
+    };
+    state.store.enqueue(&job(c.tenant_id, &p, now)?).await?;
     state.wake_worker.notify_one();
     Ok(())
-}
-
-#[derive(Deserialize)]
-struct Payload {
-    connection_id: ConnectionId,
 }
 
 /// Checks one connection.
@@ -69,9 +62,8 @@ struct Payload {
 pub struct HealthJob(pub AppState);
 
 #[async_trait]
-impl Handler for HealthJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: Payload = payload(j)?;
+impl JobHandler<Health> for HealthJob {
+    async fn run(&self, p: Health, _: &Job) -> Result<(), JobError> {
         let state = &self.0;
         let c = match state.store.find_connection(p.connection_id).await {
             Ok(c) => c,
@@ -134,10 +126,9 @@ pub async fn check(state: &AppState, c: Connection) -> Result<(), CalError> {
 pub struct ConnectionEvents;
 
 #[async_trait]
-impl Handler for ConnectionEvents {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: serde_json::Value = payload(j)?;
-        tracing::warn!(event = %p["event"], connection = %p["connection_id"], host = %p["host_id"], status = %p["status"], "connection event");
+impl JobHandler<ConnectionEvent> for ConnectionEvents {
+    async fn run(&self, p: ConnectionEvent, _: &Job) -> Result<(), JobError> {
+        tracing::warn!(event = %p.event, connection = %p.connection_id, host = %p.host_id, status = %p.status, "connection event");
         Ok(())
     }
 }

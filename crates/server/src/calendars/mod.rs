@@ -20,40 +20,22 @@
 pub mod api;
 pub mod channels;
 pub mod health;
+pub mod jobs;
 pub mod oauth;
 mod oauth_state;
 pub mod sync;
 pub mod tokens;
 pub mod writeback;
 
-use std::sync::Arc;
-
 use sked_core::ids::{ConnectionId, TenantId};
 use sked_google::GoogleError;
-use sked_jobs::{JobError, Worker};
-use sked_store::{Connection, Job, StoreError};
+use sked_jobs::{Job, JobError, Worker};
+use sked_store::{Connection, NewJob, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 
-/// Syncs one calendar: `{connection_id, calendar_id, full}`.
-pub const SYNC: &str = "calendar.sync";
-/// Makes or renews a calendar's push channel: `{connection_id, calendar_id}`.
-pub const WATCH: &str = "calendar.watch";
-/// Writes a booking to its hosts' calendars: `{booking_id}`.
-pub const PUSH: &str = "calendar.push";
-/// Enqueues pushes of a host's upcoming bookings to a new connection: `{connection_id}`.
-pub const BACKFILL: &str = "calendar.backfill";
-/// Checks a connection's health: `{connection_id}`.
-pub const HEALTH: &str = "calendar.health";
-/// Stops channels and revokes tokens of a connection that is gone.
-pub const RELEASE: &str = "calendar.release";
-/// An event about a connection (it turned unhealthy, or recovered), for notifications.
-pub const CONNECTION_EVENT: &str = "connection.event";
-
-/// Attempts for calendar jobs: with the worker's backoff (30 s doubling to 6 h) this keeps
-/// trying for about a week, so an outage never loses a booking's event.
-pub const ATTEMPTS: i64 = 40;
+pub use jobs::ATTEMPTS;
 /// How far ahead recurring events are expanded into busy time.
 pub const EXPAND_DAYS: i64 = 730;
 /// Health checks run this often per connection.
@@ -66,13 +48,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Registers the calendar jobs' handlers.
 pub fn register(worker: &mut Worker, state: &AppState) {
-    worker.register(SYNC, Arc::new(sync::SyncJob(state.clone())));
-    worker.register(WATCH, Arc::new(channels::WatchJob(state.clone())));
-    worker.register(RELEASE, Arc::new(channels::ReleaseJob(state.clone())));
-    worker.register(PUSH, Arc::new(writeback::PushJob(state.clone())));
-    worker.register(BACKFILL, Arc::new(writeback::BackfillJob(state.clone())));
-    worker.register(HEALTH, Arc::new(health::HealthJob(state.clone())));
-    worker.register(CONNECTION_EVENT, Arc::new(health::ConnectionEvents));
+    worker.handle::<jobs::Sync>(sync::SyncJob(state.clone()));
+    worker.handle::<jobs::Watch>(channels::WatchJob(state.clone()));
+    worker.handle::<jobs::Release>(channels::ReleaseJob(state.clone()));
+    worker.handle::<jobs::Push>(writeback::PushJob(state.clone()));
+    worker.handle::<jobs::Backfill>(writeback::BackfillJob(state.clone()));
+    worker.handle::<jobs::Health>(health::HealthJob(state.clone()));
+    worker.handle::<jobs::ConnectionEvent>(health::ConnectionEvents);
 }
 
 /// What can stop calendar work.
@@ -99,6 +81,9 @@ pub enum CalError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A job's payload could not be written.
+    #[error("job payload: {0}")]
+    Payload(#[from] serde_json::Error),
 }
 
 impl From<CalError> for JobError {
@@ -136,61 +121,63 @@ pub fn google(state: &AppState) -> Result<&sked_google::Google, CalError> {
     state.google.as_ref().ok_or(CalError::NotConfigured)
 }
 
-/// Reads a job's JSON payload.
-pub fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
-    serde_json::from_str(&job.payload).map_err(|e| JobError::Permanent(format!("payload: {e}")))
-}
-
-/// A calendar job to enqueue now.
-pub fn job(tenant: TenantId, kind: &str, payload: &serde_json::Value, now: i64) -> sked_store::NewJob {
-    sked_store::NewJob { max_attempts: ATTEMPTS, ..sked_jobs::new_job(Some(tenant), kind, payload, now) }
+/// A tenant's calendar job to enqueue now.
+pub fn job<J: Job>(tenant: TenantId, j: &J, now: i64) -> Result<NewJob, CalError> {
+    Ok(j.to_new(Some(tenant), now)?)
 }
 
 /// The sync job of one calendar.
-pub fn sync_job(c: &Connection, calendar: &str, full: bool, now: i64) -> sked_store::NewJob {
-    job(
-        c.tenant_id,
-        SYNC,
-        &serde_json::json!({ "connection_id": c.id, "calendar_id": calendar, "full": full }),
-        now,
-    )
+pub fn sync_job(c: &Connection, calendar: &str, full: bool, now: i64) -> Result<NewJob, CalError> {
+    job(c.tenant_id, &jobs::Sync { connection_id: c.id, calendar_id: calendar.to_owned(), full }, now)
 }
 
 /// Enqueues what is due: polls of busy calendars, push channels to make or renew, and health
 /// checks. Runs in every process; the store hands each due item to one of them.
-pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
+pub async fn tick(state: &AppState) -> Result<usize, CalError> {
     let now = state.clock.now_second();
     let poll = i64::try_from(state.settings.calendar_poll_seconds).unwrap_or(300).max(10);
-    let mut jobs = Vec::new();
+    let mut due = Vec::new();
     for (id, calendar) in state.store.claim_polls(now, now + poll, 200).await? {
         if let Ok(c) = state.store.find_connection(id).await {
-            jobs.push(sync_job(&c, &calendar, false, now));
+            due.push(sync_job(&c, &calendar, false, now)?);
         }
     }
     if state.settings.calendar_push {
         // Renew a day before expiry; a failed attempt is retried an hour later.
         for (id, calendar) in state.store.claim_watches(now, now + 86_400, now + 3_600, 200).await? {
             if let Ok(c) = state.store.find_connection(id).await {
-                let p = serde_json::json!({ "connection_id": id, "calendar_id": calendar });
-                jobs.push(job(c.tenant_id, WATCH, &p, now));
+                due.push(job(c.tenant_id, &jobs::Watch { connection_id: id, calendar_id: calendar }, now)?);
             }
         }
     }
     for id in state.store.claim_health_checks(now, now + HEALTH_EVERY, 200).await? {
         if let Ok(c) = state.store.find_connection(id).await {
-            jobs.push(job(c.tenant_id, HEALTH, &serde_json::json!({ "connection_id": id }), now));
+            due.push(job(c.tenant_id, &jobs::Health { connection_id: id }, now)?);
         }
     }
-    for j in &jobs {
+    for j in &due {
         state.store.enqueue(j).await?;
     }
-    if !jobs.is_empty() {
+    if !due.is_empty() {
         state.wake_worker.notify_one();
     }
-    Ok(jobs.len())
+    Ok(due.len())
 }
 
 /// A connection by id for background work.
 pub async fn connection(state: &AppState, id: ConnectionId) -> Result<Connection, CalError> {
     Ok(state.store.find_connection(id).await?)
+}
+
+/// The provider answered a call for `tenant` again: the tenant's write-backs waiting out a
+/// backoff after failing are run now rather than hours later. A failure here only delays them.
+pub async fn provider_answers(state: &AppState, tenant: TenantId) {
+    match state.store.expedite_retries(tenant, jobs::Push::KIND, state.clock.now_second()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(tenant = %tenant, jobs = n, "provider answers again; retrying write-backs now");
+            state.wake_worker.notify_one();
+        }
+        Err(e) => tracing::warn!(tenant = %tenant, error = %e, "could not bring write-backs forward"),
+    }
 }

@@ -15,7 +15,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sked_core::ids::{ConnectionId, HostId};
 use sked_google::{GoogleError, Pkce};
 use sked_store::{Connection, ConnectionCalendar, HEALTHY, OAuthState, StoreError};
@@ -26,7 +25,7 @@ use utoipa_axum::routes;
 use super::api::{ConnectionView, view};
 use super::oauth_state::StateClaim;
 use super::tokens::{audit, sealed_update, sealer};
-use super::{BACKFILL, CalError, HEALTH_EVERY, channels, google, job, sync_job};
+use super::{CalError, HEALTH_EVERY, channels, google, job, sync_job};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery, JsonBytes};
@@ -304,10 +303,11 @@ async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -
     for old in existing.into_iter().filter(|c| c.provider == "google" && c.account == account) {
         let cals =
             state.store.connection_calendars(old.id).await.map_err(|e| ApiError::Internal(e.into()))?;
-        let release = channels::release_job(&old, &cals, false, now);
+        let (revocation, release) =
+            channels::release_job(&old, &cals, false, now).map_err(|e| ApiError::Internal(e.into()))?;
         state
             .store
-            .delete_connection(record.tenant_id, old.id, &[release])
+            .delete_connection(record.tenant_id, old.id, Some(revocation), &[release])
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
     }
@@ -357,10 +357,13 @@ async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -
         })
         .collect();
     let granted = audit(&c, "granted", Some(format!("scopes: {}", c.scopes)), now);
-    let jobs = vec![
+    let jobs = [
         sync_job(&c, &account, true, now),
-        job(c.tenant_id, BACKFILL, &json!({ "connection_id": c.id }), now),
-    ];
+        job(c.tenant_id, &super::jobs::Backfill { connection_id: c.id }, now),
+    ]
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|e| ApiError::Internal(e.into()))?;
     state
         .store
         .insert_connection(&c, &rows, &granted, &jobs)

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
-use serde::Deserialize;
 use serde_json::json;
 use sked_core::Interval;
 use sked_core::booking::BookingStatus;
@@ -25,40 +24,41 @@ use sked_core::ids::{BookingId, ConnectionId};
 use sked_core::interval::DAY;
 use sked_google::events::{Event, StoredEvent, series_busy};
 use sked_google::{Google, GoogleError, ListEvents};
-use sked_jobs::{Handler, JobError};
+use sked_jobs::{JobError, JobHandler};
 use sked_store::{
     BookingCalendarEvent, Connection, ConnectionCalendar, ExternalEventRow, HistoryEntry, Job, StoreError,
     SyncWrite,
 };
 
+use super::jobs::{Push, Sync};
 use super::tokens::Session;
 use super::writeback::booking_of_event;
-use super::{CalError, EXPAND_DAYS, PUSH, google, job, payload};
+use super::{CalError, EXPAND_DAYS, google, job};
 use crate::state::AppState;
 use sked_app::{Actor, AppError, bookings};
 
 /// Events per page asked of the provider.
 const PAGE: u32 = 2_500;
 
-#[derive(Deserialize)]
-struct Payload {
-    connection_id: ConnectionId,
-    calendar_id: String,
-    #[serde(default)]
-    full: bool,
-}
-
 /// Syncs one calendar.
 #[derive(Debug)]
 pub struct SyncJob(pub AppState);
 
 #[async_trait]
-impl Handler for SyncJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: Payload = payload(j)?;
+impl JobHandler<Sync> for SyncJob {
+    async fn run(&self, p: Sync, j: &Job) -> Result<(), JobError> {
         let state = &self.0;
         match sync(state, p.connection_id, &p.calendar_id, p.full).await {
-            Ok(_) => Ok(()),
+            Ok(report) => {
+                if report.recovered {
+                    super::provider_answers(
+                        state,
+                        j.tenant_id.ok_or_else(|| JobError::Permanent("no tenant".into()))?,
+                    )
+                    .await;
+                }
+                Ok(())
+            }
             // Disconnected, no longer busy, or revoked (already recorded): nothing to do.
             Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
             Err(CalError::Store(StoreError::Stale)) => {
@@ -90,6 +90,8 @@ pub struct SyncReport {
     pub moved: usize,
     /// Bookings cancelled because the host deleted their event.
     pub cancelled: usize,
+    /// The calendar's last sync had failed: the provider answers again.
+    pub recovered: bool,
 }
 
 /// Syncs one calendar of a connection (busy, or receiving bookings).
@@ -110,7 +112,11 @@ pub async fn sync(
     let g = google(state)?;
     let zone = zone_of(state, &c, &cal).await?;
     let mut session = Session::new(state, c)?;
-    let mut report = SyncReport { full: full || cal.sync_token.is_none(), ..Default::default() };
+    let mut report = SyncReport {
+        full: full || cal.sync_token.is_none(),
+        recovered: cal.last_error.is_some(),
+        ..Default::default()
+    };
     let (events, token) = loop {
         let from = if report.full { None } else { cal.sync_token.as_deref() };
         match fetch(&mut session, g, calendar, from, &mut report.pages).await {
@@ -459,7 +465,7 @@ async fn follow_now(
                 })
                 .await?;
             state.store.save_booking_calendar_event(&seen).await?;
-            state.store.enqueue(&job(c.tenant_id, PUSH, &json!({ "booking_id": id }), now)).await?;
+            state.store.enqueue(&job(c.tenant_id, &Push { booking_id: id }, now)?).await?;
             state.wake_worker.notify_one();
             tracing::info!(booking = %id, calendar, "host moved a booking's event onto taken time; moved back");
             Ok(Followed::Nothing)

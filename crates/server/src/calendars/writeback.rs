@@ -11,19 +11,20 @@
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use serde_json::{Value, json};
+use sked_app::BookingEvent;
 use sked_core::booking::BookingStatus;
-use sked_core::ids::{BookingId, ConnectionId, HostId, TenantId};
+use sked_core::ids::{BookingId, HostId, TenantId};
 use sked_google::GoogleError;
 use sked_google::events::BOOKING_PROPERTY;
-use sked_jobs::{Handler, JobError};
+use sked_jobs::{JobError, JobHandler};
 use sked_store::{
     Booking, BookingCalendarEvent, BookingFilter, Connection, EventType, Job, Page, REVOKED, StoreError,
 };
 
+use super::jobs::{Backfill, Health, Push};
 use super::tokens::Session;
-use super::{CalError, HEALTH, PUSH, google, job, payload};
+use super::{CalError, google, job};
 use crate::events::EventConsumer;
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -89,6 +90,9 @@ pub fn event_body(b: &Booking, et: &EventType) -> Value {
     body
 }
 
+/// The kind of booking-event jobs for calendar write-back.
+pub const EVENT_KIND: &str = "booking.event.calendar";
+
 /// Enqueues write-backs for booking events.
 #[derive(Debug)]
 pub struct WriteBack(pub AppState);
@@ -99,14 +103,16 @@ impl EventConsumer for WriteBack {
         "calendar write-back"
     }
 
-    async fn consume(&self, tenant: Option<TenantId>, p: &Value) -> Result<(), JobError> {
+    fn kind(&self) -> &'static str {
+        EVENT_KIND
+    }
+
+    async fn consume(&self, tenant: Option<TenantId>, event: &BookingEvent) -> Result<(), JobError> {
         let state = &self.0;
-        let (Some(tenant), Some(id)) =
-            (tenant, p["booking_id"].as_str().and_then(|s| s.parse::<BookingId>().ok()))
-        else {
+        let (Some(tenant), id) = (tenant, event.booking_id) else {
             return Ok(());
         };
-        let hosts: Vec<HostId> = p["booking"]["host_ids"]
+        let hosts: Vec<HostId> = event.booking["host_ids"]
             .as_array()
             .map(|a| a.iter().filter_map(|h| h.as_str()?.parse().ok()).collect())
             .unwrap_or_default();
@@ -120,11 +126,7 @@ impl EventConsumer for WriteBack {
         }
         if wanted {
             let now = state.clock.now_second();
-            state
-                .store
-                .enqueue(&job(tenant, PUSH, &json!({ "booking_id": id }), now))
-                .await
-                .map_err(retry)?;
+            state.store.enqueue(&job(tenant, &Push { booking_id: id }, now)?).await.map_err(retry)?;
             state.wake_worker.notify_one();
         }
         Ok(())
@@ -144,11 +146,6 @@ async fn receiving(
     }))
 }
 
-#[derive(Deserialize)]
-struct PushPayload {
-    booking_id: BookingId,
-}
-
 /// Makes the provider agree with one booking.
 #[derive(Debug)]
 pub struct PushJob(pub AppState);
@@ -166,20 +163,23 @@ pub async fn booking_lock(booking: BookingId) -> tokio::sync::MutexGuard<'static
 }
 
 #[async_trait]
-impl Handler for PushJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: PushPayload = payload(j)?;
+impl JobHandler<Push> for PushJob {
+    async fn run(&self, p: Push, j: &Job) -> Result<(), JobError> {
         let Some(tenant) = j.tenant_id else { return Err(JobError::Permanent("no tenant".into())) };
         let _one_at_a_time = booking_lock(p.booking_id).await;
-        push(&self.0, tenant, p.booking_id).await.map_err(Into::into)
+        if push(&self.0, tenant, p.booking_id).await? {
+            super::provider_answers(&self.0, tenant).await;
+        }
+        Ok(())
     }
 }
 
 /// Writes, moves or removes a booking's events so the calendars show the booking as it is.
-pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(), CalError> {
+/// Answers whether the provider was reached (a call of it succeeded).
+pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<bool, CalError> {
     let b = match state.store.booking(tenant, id).await {
         Ok(b) => b,
-        Err(StoreError::NotFound) => return Ok(()),
+        Err(StoreError::NotFound) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
     let et = state.store.event_type(tenant, b.event_type_id).await?;
@@ -190,6 +190,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
     }
     let confirmed = b.status == BookingStatus::Confirmed;
     let mut failure: Option<CalError> = None;
+    let mut reached = false;
     let mut note = |e: CalError| {
         // A revoked connection cannot be written to; the next connection backfills.
         if !matches!(e, CalError::Revoked) && failure.as_ref().is_none_or(|f| !transient(f)) {
@@ -203,8 +204,9 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
             if written.iter().any(|m| m.connection_id == c.id && m.calendar_id == *cal) {
                 continue;
             }
-            if let Err(e) = remove_unrecorded(state, c.clone(), cal, b.id, send_updates(&et)).await {
-                note(e);
+            match remove_unrecorded(state, c.clone(), cal, b.id, send_updates(&et)).await {
+                Ok(()) => reached = true,
+                Err(e) => note(e),
             }
         }
     }
@@ -215,6 +217,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
         }
         match remove(state, m, send_updates(&et)).await {
             Ok(()) => {
+                reached = true;
                 let gone = BookingCalendarEvent {
                     status: "deleted".into(),
                     updated_at: state.clock.now_second(),
@@ -234,6 +237,7 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
         let connection = c.id;
         match upsert(state, c, &cal, &b, &et, mine.map(|m| m.event_id.as_str())).await {
             Ok(event) => {
+                reached = true;
                 state
                     .store
                     .save_booking_calendar_event(&BookingCalendarEvent {
@@ -255,16 +259,13 @@ pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<(
                 if matches!(e, CalError::Google(ref g) if !g.is_transient() && !matches!(g, GoogleError::Unauthorized))
                 {
                     let now = state.clock.now_second();
-                    state
-                        .store
-                        .enqueue(&job(tenant, HEALTH, &json!({ "connection_id": connection }), now))
-                        .await?;
+                    state.store.enqueue(&job(tenant, &Health { connection_id: connection }, now)?).await?;
                 }
                 note(e)
             }
         }
     }
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(reached), Err)
 }
 
 fn transient(e: &CalError) -> bool {
@@ -349,19 +350,13 @@ async fn remove_unrecorded(
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct BackfillPayload {
-    connection_id: ConnectionId,
-}
-
 /// Writes a host's upcoming bookings into a newly connected calendar.
 #[derive(Debug)]
 pub struct BackfillJob(pub AppState);
 
 #[async_trait]
-impl Handler for BackfillJob {
-    async fn run(&self, j: &Job) -> Result<(), JobError> {
-        let p: BackfillPayload = payload(j)?;
+impl JobHandler<Backfill> for BackfillJob {
+    async fn run(&self, p: Backfill, _: &Job) -> Result<(), JobError> {
         let state = &self.0;
         let c = match state.store.find_connection(p.connection_id).await {
             Ok(c) => c,
@@ -383,7 +378,7 @@ impl Handler for BackfillJob {
                 .await
                 .map_err(|e| JobError::Retry(e.to_string()))?;
             for b in &page {
-                let push = job(c.tenant_id, PUSH, &json!({ "booking_id": b.id }), now);
+                let push = job(c.tenant_id, &Push { booking_id: b.id }, now)?;
                 state.store.enqueue(&push).await.map_err(|e| JobError::Retry(e.to_string()))?;
             }
             match page.last() {

@@ -453,10 +453,28 @@ async fn booking_changes_enqueue_events_in_the_same_transaction() {
             "newest first; the refused booking enqueued nothing"
         );
         assert_eq!(queued.body["data"][1]["payload"]["previous"]["start"], "2026-03-03T14:00:00Z");
+        // One job per consumer (calendar write-back is the only one).
+        let kinds: Vec<&str> =
+            queued.body["data"].as_array().unwrap().iter().map(|j| j["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, vec!["booking.event.calendar"; 3]);
+        // A `booking.event` queued by an older build still goes to every consumer.
+        let first =
+            app.store.job(queued.body["data"][0]["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
+        let old = sked_store::NewJob {
+            id: sked_core::ids::JobId::new(),
+            tenant_id: first.tenant_id,
+            kind: "booking.event".into(),
+            payload: first.payload,
+            dedupe_key: None,
+            run_at: first.run_at,
+            max_attempts: 5,
+            created_at: first.created_at,
+        };
+        app.store.enqueue(&old).await.unwrap();
         let pass = app.run_pending_jobs().await;
-        assert_eq!((pass.ran, pass.done), (3, 3));
+        assert_eq!((pass.ran, pass.done), (4, 4));
         assert_eq!(app.get("/v1/jobs?status=queued").await.body["data"], json!([]));
-        assert_eq!(app.get("/v1/jobs?status=done").await.body["data"].as_array().unwrap().len(), 3);
+        assert_eq!(app.get("/v1/jobs?status=done").await.body["data"].as_array().unwrap().len(), 4);
         assert_eq!(app.get("/v1/jobs?status=stuck").await.fields(), vec!["status"]);
         app
     })

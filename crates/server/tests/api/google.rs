@@ -302,6 +302,56 @@ async fn a_google_outage_never_fails_or_loses_a_booking() {
     .await;
 }
 
+/// Two bookings whose write-backs failed through an outage and now wait out their backoff
+/// (four attempts, the next one minutes away).
+async fn outage_with_two_bookings(app: &TestApp, g: &GoogleStandIn, w: &World) {
+    connect(app, &w.hosts[0]).await;
+    g.set_down(true);
+    book(app, w, "2026-03-03T14:00:00Z").await;
+    book(app, w, "2026-03-03T15:00:00Z").await;
+    app.run_pending_jobs().await;
+    for _ in 0..3 {
+        advance(app, 600);
+        app.run_pending_jobs().await;
+    }
+    assert!(our_events(g).is_empty());
+}
+
+#[tokio::test]
+async fn write_backs_waiting_out_an_outage_go_once_a_write_back_succeeds() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        outage_with_two_bookings(&app, &g, &w).await;
+        g.set_down(false);
+        // One booking's write-back succeeds: the others do not wait out their backoff.
+        book(&app, &w, "2026-03-03T16:00:00Z").await;
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 3, "{:?}", our_events(&g));
+        let queued = app.get("/v1/jobs?status=queued").await;
+        let pushes = queued.body["data"].as_array().unwrap().iter().filter(|j| j["kind"] == "calendar.push");
+        assert_eq!(pushes.count(), 0, "{}", queued.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn write_backs_waiting_out_an_outage_go_once_a_failed_sync_succeeds() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        outage_with_two_bookings(&app, &g, &w).await;
+        // A poll fails too, and its calendar records the error.
+        tick(&app).await;
+        g.set_down(false);
+        // The sync's first retry (about 30 s) comes well before the write-backs' next attempt.
+        advance(&app, 40);
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 2, "{:?}", our_events(&g));
+        app
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn tokens_refresh_ahead_and_a_revoked_grant_is_reported() {
     on_each_store_google(|app, g| async move {
@@ -366,6 +416,7 @@ async fn database_text(app: &TestApp) -> String {
         "oauth_states",
         "token_audit",
         "jobs",
+        "pending_revocations",
         "external_events",
         "settings",
     ] {
@@ -511,7 +562,7 @@ async fn several_calendars_block_and_disconnecting_keeps_bookings() {
             "confirmed"
         );
         assert_eq!(app.get(&format!("/v1/connections/{id}")).await.status, StatusCode::NOT_FOUND);
-        // The job that gives the grant back carries the sealed tokens; the job list hides them.
+        // The job that gives the grant back carries only the id of the sealed tokens kept for it.
         let jobs = app.get("/v1/jobs?status=queued").await;
         let release = jobs.body["data"]
             .as_array()
@@ -520,14 +571,17 @@ async fn several_calendars_block_and_disconnecting_keeps_bookings() {
             .find(|j| j["kind"] == "calendar.release")
             .unwrap()
             .clone();
-        assert_eq!(
-            (release["payload"]["access_token"].as_str(), release["payload"]["refresh_token"].as_str()),
-            (Some("[hidden]"), Some("[hidden]")),
-            "{release}"
-        );
+        let payload = release["payload"].as_object().unwrap();
+        assert!(payload.keys().all(|k| !k.ends_with("_token")), "{release}");
+        let kept: uuid::Uuid = payload["revocation_id"].as_str().unwrap().parse().unwrap();
+        assert!(app.store.pending_revocation(kept).await.unwrap().refresh_token.is_some());
         app.run_pending_jobs().await;
         assert!(g.channels().is_empty(), "channels stopped");
         assert!(g.requests().iter().any(|(m, p)| m == "POST" && p.starts_with("/revoke")), "grant revoked");
+        assert!(
+            matches!(app.store.pending_revocation(kept).await, Err(sked_store::StoreError::NotFound)),
+            "forgotten once done"
+        );
         app
     })
     .await;

@@ -168,3 +168,28 @@ async fn keys_are_rate_limited() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn finished_jobs_are_forgotten_after_the_retention() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        app.post("/v1/bookings", booking(&w.event_type, "2026-03-03T14:00:00Z", "a")).await;
+        app.run_pending_jobs().await;
+        let jobs = |status: &'static str| {
+            let app = &app;
+            async move {
+                app.get(&format!("/v1/jobs?status={status}")).await.body["data"].as_array().unwrap().len()
+            }
+        };
+        assert_eq!(jobs("done").await, 1);
+        // Thirteen days on, the finished job is still listed; past the fourteen days, it is not.
+        app.clock.advance(jiff::SignedDuration::from_hours(13 * 24));
+        sked_server::app::forget(&app.state).await;
+        assert_eq!(jobs("done").await, 1);
+        app.clock.advance(jiff::SignedDuration::from_hours(2 * 24));
+        sked_server::app::forget(&app.state).await;
+        assert_eq!(jobs("done").await, 0);
+        app
+    })
+    .await;
+}

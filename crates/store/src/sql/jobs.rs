@@ -21,10 +21,14 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
         Self::retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let queued: Option<(Uuid,)> = sqlx::query_as(q::QUEUED_LIKE)
+            let (sql, same) = match &job.dedupe_key {
+                Some(key) => (q::QUEUED_KEY, key.as_str()),
+                None => (q::QUEUED_LIKE, job.payload.as_str()),
+            };
+            let queued: Option<(Uuid,)> = sqlx::query_as(sql)
                 .bind(due_by)
                 .bind(job.kind.as_str())
-                .bind(job.payload.as_str())
+                .bind(same)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -122,6 +126,41 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         .await
     }
 
+    async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::EXPEDITE_RETRIES)
+                .bind(tenant.0)
+                .bind(kind)
+                .bind(now)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(DB::rows_affected(&r))
+        })
+        .await
+    }
+
+    async fn purge_jobs(&self, before: i64) -> StoreResult<u64> {
+        const SLICE: i64 = 1_000;
+        let mut purged = 0;
+        loop {
+            let n = Self::retry(|| async move {
+                let r = sqlx::query(q::PURGE_JOBS)
+                    .bind(before)
+                    .bind(SLICE)
+                    .execute(&self.writer)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                Ok(DB::rows_affected(&r))
+            })
+            .await?;
+            purged += n;
+            if n < SLICE as u64 {
+                return Ok(purged);
+            }
+        }
+    }
+
     async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>> {
         sqlx::query_as(q::LIST_JOBS)
             .bind(tenant.0)
@@ -153,6 +192,7 @@ impl<DB: SqlDb> SqlStore<DB> {
             .bind(job.max_attempts)
             .bind(job.run_at)
             .bind(job.created_at)
+            .bind(job.dedupe_key.as_deref())
             .execute(&mut **tx)
             .await
             .map_err(map_err::<DB>)?;

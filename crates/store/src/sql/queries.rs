@@ -17,9 +17,9 @@ pub const SEALED_VERIFIERS: &str = "SELECT id, verifier FROM oauth_states";
 pub const RESEAL_VERIFIER: &str = "UPDATE oauth_states SET verifier = $2 WHERE id = $1";
 pub const SEALED_VOICE: &str = "SELECT id, secret FROM voice_agents";
 pub const RESEAL_VOICE: &str = "UPDATE voice_agents SET secret = $2 WHERE id = $1";
-pub const SEALED_JOBS: &str = "SELECT id, payload FROM jobs WHERE status IN ('queued', 'running') \
-     AND payload LIKE '%token\"%'";
-pub const RESEAL_JOB: &str = "UPDATE jobs SET payload = $2 WHERE id = $1";
+pub const SEALED_REVOCATIONS: &str = "SELECT id, access_token, refresh_token FROM pending_revocations";
+pub const RESEAL_REVOCATION: &str =
+    "UPDATE pending_revocations SET access_token = $2, refresh_token = $3 WHERE id = $1";
 
 // API keys.
 const KEY_COLS: &str = "id, tenant_id, name, prefix, created_at, revoked_at";
@@ -263,9 +263,11 @@ pub const INSERT_SEEN: &str =
 pub const JOB_COLS: &str = "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, locked_by, \
      locked_until, last_error, created_at, updated_at";
 pub const INSERT_JOB: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, \
-     run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7)";
+     run_at, created_at, updated_at, dedupe_key) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $7, $8)";
 pub const QUEUED_LIKE: &str =
     "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 LIMIT 1";
+pub const QUEUED_KEY: &str =
+    "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 AND kind = $2 AND dedupe_key = $3 LIMIT 1";
 /// The lease statement, completed by each dialect's row-locking clause for the inner select.
 pub const LEASE_HEAD: &str = "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
      attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM jobs \
@@ -277,6 +279,12 @@ pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NUL
 pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN 'dead' ELSE 'queued' END, \
      run_at = COALESCE($5, run_at), last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $3 \
      WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+pub const EXPEDITE_RETRIES: &str = "UPDATE jobs SET run_at = $3, updated_at = $3 \
+     WHERE tenant_id = $1 AND kind = $2 AND status = 'queued' AND attempts > 0 AND run_at > $3";
+/// One slice of finished jobs to delete: a long-neglected table is purged a slice per
+/// transaction, never holding the writer for long.
+pub const PURGE_JOBS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+     WHERE status = 'done' AND updated_at < $1 LIMIT $2)";
 pub const LIST_JOBS: &str = const_format::concatcp!(
     "SELECT ",
     JOB_COLS,

@@ -90,34 +90,19 @@ impl<DB: SqlDb> SystemStore for SqlStore<DB> {
                     .map_err(map_err::<DB>)?;
                 n += 1;
             }
-            // Unfinished jobs carrying sealed tokens (see `NewJob::payload`).
-            let jobs: Vec<(Uuid, String)> =
-                sqlx::query_as(q::SEALED_JOBS).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
-            for (id, payload) in jobs {
-                let Ok(serde_json::Value::Object(mut map)) =
-                    serde_json::from_str::<serde_json::Value>(&payload)
-                else {
-                    continue;
-                };
-                let mut changed = false;
-                for (key, value) in map.iter_mut() {
-                    if let (true, serde_json::Value::String(sealed)) =
-                        (crate::sealed_payload_key(key), &*value)
-                    {
-                        *value = serde_json::Value::String(again(sealed)?);
-                        changed = true;
-                        n += 1;
-                    }
-                }
-                if changed {
-                    let payload = serde_json::Value::Object(map).to_string();
-                    sqlx::query(q::RESEAL_JOB)
-                        .bind(id)
-                        .bind(payload)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err::<DB>)?;
-                }
+            let kept: Vec<(Uuid, Option<String>, Option<String>)> =
+                sqlx::query_as(q::SEALED_REVOCATIONS).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
+            for (id, access, refresh) in kept {
+                let access = access.as_deref().map(again).transpose()?;
+                let refresh = refresh.as_deref().map(again).transpose()?;
+                n += u64::from(access.is_some()) + u64::from(refresh.is_some());
+                sqlx::query(q::RESEAL_REVOCATION)
+                    .bind(id)
+                    .bind(access)
+                    .bind(refresh)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
             }
             tx.commit().await.map_err(map_err::<DB>)?;
             Ok(n)

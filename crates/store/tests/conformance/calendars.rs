@@ -132,6 +132,7 @@ async fn connections_are_scoped_listed_and_audited() {
             tenant_id: Some(w.tenant),
             kind: "calendar.sync".into(),
             payload: "{}".into(),
+            dedupe_key: None,
             run_at: T0,
             max_attempts: 5,
             created_at: T0,
@@ -420,9 +421,22 @@ async fn disconnecting_forgets_busy_time_and_keeps_bookings() {
         let moved = BookingCalendarEvent { start_at: b.start_at + 60, ..mapped.clone() };
         s.save_booking_calendar_event(&moved).await.unwrap();
         assert_eq!(s.booking_calendar_events(b.id).await.unwrap(), vec![moved]);
-        assert!(matches!(s.delete_connection(w.other, c.id, &[]).await, Err(StoreError::NotFound)));
-        let (gone, cals) = s.delete_connection(w.tenant, c.id, &[]).await.unwrap();
+        let kept = uuid::Uuid::now_v7();
+        assert!(matches!(
+            s.delete_connection(w.other, c.id, Some(kept), &[]).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(s.pending_revocation(kept).await, Err(StoreError::NotFound)), "nothing kept");
+        let (gone, cals) = s.delete_connection(w.tenant, c.id, Some(kept), &[]).await.unwrap();
         assert_eq!((gone.id, cals.len()), (c.id, 2));
+        // Its sealed tokens wait for the release of its grant, then go.
+        let r = s.pending_revocation(kept).await.unwrap();
+        assert_eq!(
+            (r.tenant_id, r.access_token, r.refresh_token),
+            (w.tenant, gone.access_token, gone.refresh_token)
+        );
+        s.delete_pending_revocation(kept).await.unwrap();
+        assert!(matches!(s.pending_revocation(kept).await, Err(StoreError::NotFound)));
         assert!(matches!(s.find_connection(c.id).await, Err(StoreError::NotFound)));
         assert!(
             s.host_external_busy(w.tenant, w.hosts[0].id, Interval::new(T0, T0 + 3_600))
@@ -459,16 +473,17 @@ async fn resealing_rewrites_every_sealed_value_or_nothing() {
         })
         .await
         .unwrap();
+        // A removed connection whose tokens wait for its release.
+        let removed = connection(&w, w.hosts[1].id);
+        s.insert_connection(&removed, &[], &audit(&removed, "granted", T0), &[]).await.unwrap();
+        let kept = uuid::Uuid::now_v7();
+        s.delete_connection(w.tenant, removed.id, Some(kept), &[]).await.unwrap();
+        // Job payloads hold no secrets: resealing leaves them alone.
         let release = NewJob {
-            payload: r#"{"connection_id":"c1","access_token":"sealed-a","refresh_token":null,"revoke":true}"#.into(),
+            payload: r#"{"connection_id":"c1","access_token":"sealed-a","revoke":true}"#.into(),
             ..job(Some(w.tenant), "calendar.release", T0)
         };
         s.enqueue(&release).await.unwrap();
-        let done = NewJob { payload: r#"{"access_token":"sealed-old"}"#.into(), ..job(Some(w.tenant), "calendar.release", T0) };
-        s.enqueue(&done).await.unwrap();
-        let leased = s.lease_jobs("w", T0, 30, 10).await.unwrap();
-        let done_job = leased.iter().find(|j| j.id == done.id).unwrap();
-        s.complete_job(done_job.id, "w", T0 + 1).await.unwrap();
         let refuse = |v: &str| {
             if v == "sealed-verifier" { Err("cannot open".to_owned()) } else { Ok(format!("new:{v}")) }
         };
@@ -478,14 +493,15 @@ async fn resealing_rewrites_every_sealed_value_or_nothing() {
             Some("sealed-access"),
             "rolled back"
         );
+        assert_eq!(s.pending_revocation(kept).await.unwrap().access_token.as_deref(), Some("sealed-access"));
         let n = s.reseal_secrets(&|v: &str| Ok(format!("new:{v}"))).await.unwrap();
-        assert_eq!(n, 4);
-        let payload: serde_json::Value = serde_json::from_str(&s.job(release.id).await.unwrap().payload).unwrap();
+        assert_eq!(n, 5);
+        assert_eq!(s.job(release.id).await.unwrap().payload, release.payload);
+        let r = s.pending_revocation(kept).await.unwrap();
         assert_eq!(
-            payload,
-            serde_json::json!({"connection_id": "c1", "access_token": "new:sealed-a", "refresh_token": null, "revoke": true})
+            (r.access_token.as_deref(), r.refresh_token.as_deref()),
+            (Some("new:sealed-access"), Some("new:sealed-refresh"))
         );
-        assert_eq!(s.job(done.id).await.unwrap().payload, r#"{"access_token":"sealed-old"}"#, "finished jobs stay");
         let after = s.find_connection(c.id).await.unwrap();
         assert_eq!(after.access_token.as_deref(), Some("new:sealed-access"));
         assert_eq!(after.refresh_token.as_deref(), Some("new:sealed-refresh"));

@@ -141,6 +141,7 @@ pub fn job(tenant: Option<TenantId>, kind: &str, run_at: i64) -> NewJob {
         tenant_id: tenant,
         kind: kind.into(),
         payload: "{}".into(),
+        dedupe_key: None,
         run_at,
         max_attempts: 3,
         created_at: run_at,

@@ -112,6 +112,79 @@ async fn a_job_already_queued_soon_is_not_queued_twice() {
         // One queued far later (a retry after a long backoff) does not hold a notification up.
         assert!(s.enqueue_unless_queued(&sync(r#"{"c":3}"#, T0 + 3_600), T0 + 3_605).await.unwrap());
         assert!(s.enqueue_unless_queued(&sync(r#"{"c":3}"#, T0 + 3), T0 + 8).await.unwrap());
+        // With a dedupe key, the key decides, whatever the payloads.
+        let keyed = |payload: &str| NewJob { dedupe_key: Some("cal-1".into()), ..sync(payload, T0 + 4) };
+        assert!(s.enqueue_unless_queued(&keyed(r#"{"c":4}"#), T0 + 9).await.unwrap());
+        assert!(!s.enqueue_unless_queued(&keyed(r#"{"c":5}"#), T0 + 9).await.unwrap(), "same key");
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retries_waiting_after_a_failure_are_brought_forward() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let (t, other) = (tenant("Acme"), tenant("Other"));
+        s.insert_tenant(&t).await.unwrap();
+        s.insert_tenant(&other).await.unwrap();
+        let failed = job(Some(t.id), "push", T0);
+        let elsewhere = job(Some(other.id), "push", T0);
+        let other_kind = job(Some(t.id), "sync", T0);
+        for j in [&failed, &elsewhere, &other_kind] {
+            s.enqueue(j).await.unwrap();
+        }
+        for j in s.lease_jobs("w", T0, 30, 10).await.unwrap() {
+            s.fail_job(j.id, "w", T0 + 1, "503", Some(T0 + 3_600)).await.unwrap();
+        }
+        // Never attempted, only scheduled for later: it keeps its time.
+        let later = job(Some(t.id), "push", T0 + 600);
+        s.enqueue(&later).await.unwrap();
+
+        assert_eq!(s.expedite_retries(t.id, "push", T0 + 5).await.unwrap(), 1);
+        assert_eq!(s.job(failed.id).await.unwrap().run_at, T0 + 5);
+        for (j, at) in [(&elsewhere, T0 + 3_600), (&other_kind, T0 + 3_600), (&later, T0 + 600)] {
+            assert_eq!(s.job(j.id).await.unwrap().run_at, at, "{}", j.kind);
+        }
+        let due = s.lease_jobs("w", T0 + 5, 30, 10).await.unwrap();
+        assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), vec![failed.id]);
+        // Running jobs and jobs already due are left alone.
+        assert_eq!(s.expedite_retries(t.id, "push", T0 + 6).await.unwrap(), 0);
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finished_jobs_are_purged_after_their_age_and_dead_ones_stay() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        let (old, recent, dead, queued) = (
+            job(Some(t.id), "a", T0),
+            job(Some(t.id), "b", T0),
+            job(Some(t.id), "c", T0),
+            job(Some(t.id), "d", T0 + 9_999),
+        );
+        for j in [&old, &recent, &dead, &queued] {
+            s.enqueue(j).await.unwrap();
+        }
+        s.lease_jobs("w", T0, 30, 10).await.unwrap();
+        s.complete_job(old.id, "w", T0 + 1).await.unwrap();
+        s.complete_job(recent.id, "w", T0 + 100).await.unwrap();
+        s.fail_job(dead.id, "w", T0 + 1, "gave up", None).await.unwrap();
+
+        assert_eq!(s.purge_jobs(T0 + 50).await.unwrap(), 1);
+        assert!(matches!(s.job(old.id).await, Err(StoreError::NotFound)));
+        for j in [&recent, &dead, &queued] {
+            assert!(s.job(j.id).await.is_ok(), "{} stays", j.kind);
+        }
+        // Much later, only finished jobs go: the dead one still needs a person.
+        assert_eq!(s.purge_jobs(T0 + 1_000_000).await.unwrap(), 1);
+        let left: HashSet<_> =
+            s.list_jobs(t.id, None, page(10)).await.unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(left, [dead.id, queued.id].into_iter().collect());
         db
     })
     .await;

@@ -7,8 +7,8 @@ use super::queries as q;
 use super::{bump_external, insert_audit};
 use crate::sql::{SqlDb, SqlStore, found, map_err};
 use crate::{
-    CalendarStore, Connection, ConnectionCalendar, NewJob, OAuthState, Page, StoreError, StoreResult,
-    TokenAudit, TokenUpdate,
+    CalendarStore, Connection, ConnectionCalendar, NewJob, OAuthState, Page, PendingRevocation, StoreError,
+    StoreResult, TokenAudit, TokenUpdate,
 };
 
 #[async_trait]
@@ -295,6 +295,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
         &self,
         tenant: TenantId,
         id: ConnectionId,
+        revocation: Option<uuid::Uuid>,
         jobs: &[NewJob],
     ) -> StoreResult<(Connection, Vec<ConnectionCalendar>)> {
         Self::retry(|| async move {
@@ -309,6 +310,14 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
             )?;
             let calendars: Vec<ConnectionCalendar> =
                 sqlx::query_as(q::CALS).bind(id.0).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
+            if let Some(r) = revocation {
+                sqlx::query(q::KEEP_REVOCATION)
+                    .bind(r)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+            }
             for stmt in [
                 q::DELETE_CONN_BUSY,
                 q::DELETE_CONN_EVENTS,
@@ -324,6 +333,25 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
             }
             tx.commit().await.map_err(map_err::<DB>)?;
             Ok((conn, calendars))
+        })
+        .await
+    }
+
+    async fn pending_revocation(&self, id: uuid::Uuid) -> StoreResult<PendingRevocation> {
+        let row: Option<(uuid::Uuid, uuid::Uuid, Option<String>, Option<String>)> =
+            sqlx::query_as(q::PENDING_REVOCATION)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?;
+        let (id, tenant, access_token, refresh_token) = found(row)?;
+        Ok(PendingRevocation { id, tenant_id: TenantId(tenant), access_token, refresh_token })
+    }
+
+    async fn delete_pending_revocation(&self, id: uuid::Uuid) -> StoreResult<()> {
+        Self::retry(|| async move {
+            sqlx::query(q::DELETE_REVOCATION).bind(id).execute(&self.writer).await.map_err(map_err::<DB>)?;
+            Ok(())
         })
         .await
     }

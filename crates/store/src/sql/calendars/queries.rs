@@ -130,3 +130,8 @@ pub const SAVE_BCE: &str = concatcp!(
      calendar_id = excluded.calendar_id, event_id = excluded.event_id, start_at = excluded.start_at, \
      end_at = excluded.end_at, status = excluded.status, updated_at = excluded.updated_at"
 );
+pub const KEEP_REVOCATION: &str = "INSERT INTO pending_revocations (id, tenant_id, access_token, refresh_token) \
+     SELECT $1, tenant_id, access_token, refresh_token FROM connections WHERE id = $2";
+pub const PENDING_REVOCATION: &str =
+    "SELECT id, tenant_id, access_token, refresh_token FROM pending_revocations WHERE id = $1";
+pub const DELETE_REVOCATION: &str = "DELETE FROM pending_revocations WHERE id = $1";
