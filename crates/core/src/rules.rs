@@ -67,8 +67,11 @@ impl RulesSpec {
     }
 }
 
-/// Validated slot rules, in seconds. Build with [`RulesSpec::validate`].
+/// Validated slot rules, in seconds. Build with [`RulesSpec::validate`]: outside this crate
+/// the fields can be read but not written into a new value, so every `EventRules` passed its
+/// checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventRules {
     /// Length of a booking.
     pub duration: i64,
