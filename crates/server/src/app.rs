@@ -10,7 +10,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sked_core::Clock;
-use sked_jobs::{Worker, WorkerConfig};
+use sked_jobs::Worker;
 use sked_store::DynStore;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,8 +29,8 @@ use sked_app::idempotency::RETENTION_SECS;
 
 use crate::state::{AppState, Inner};
 use crate::{
-    blocks, bookings, bootstrap, calendars, event_types, events, hosts, jobs_api, ops, schedules, slots,
-    telemetry, tenants,
+    blocks, bookings, bootstrap, calendars, event_types, hosts, jobs_api, ops, schedules, slots, telemetry,
+    tenants, worker,
 };
 
 /// Every route, with its OpenAPI description.
@@ -75,44 +75,19 @@ impl Application {
     /// Binds the listener (port 0 picks a free one) and assembles the app over a migrated store.
     pub async fn build(settings: Settings, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let (operator_key_hash, new_operator_key) = bootstrap::operator_key(&store, &settings).await?;
-        let mut worker = Worker::new(
-            store.clone(),
-            clock.clone(),
-            WorkerConfig {
-                id: format!("sked-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
-                ..Default::default()
-            },
-        );
-        let sealer = bootstrap::sealer(&settings)?;
-        let google = match settings.google() {
-            Some(config) => Some(sked_google::Google::new(config)?),
-            None => None,
-        };
+        let mut worker = worker::new_worker(store.clone(), clock.clone());
         let listener = TcpListener::bind(&settings.listen).await?;
         let base_url = settings.base_url(&listener.local_addr()?.to_string());
+        let services = Arc::new(worker::services(&settings, store, clock, &worker, base_url)?);
+        worker::register(&mut worker, &services);
         let state = AppState::new(Inner {
-            app: sked_app::App::with_consumers(
-                store.clone(),
-                clock.clone(),
-                worker.waker(),
-                &[calendars::writeback::EVENT_KIND],
-            ),
-            store,
-            clock,
+            services,
             keys: KeyCache::default(),
             limiter: Limiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
             failures: Failures::new(settings.failure_limit_burst, settings.failure_limit_per_second),
             operator_key_hash,
             metrics: telemetry::metrics(),
-            wake_worker: worker.waker(),
-            sealer,
-            base_url,
-            google,
-            settings: settings.clone(),
         });
-        // One consumer per kind named to the app above.
-        events::register(&mut worker, vec![Arc::new(calendars::writeback::WriteBack(state.clone()))]);
-        calendars::register(&mut worker, &state);
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })
     }
@@ -255,12 +230,6 @@ pub async fn forget(state: &AppState) {
     if let Err(e) = state.store.purge_idempotency(now - RETENTION_SECS).await {
         tracing::warn!(error = %e, "could not purge idempotency keys");
     }
-    if let Some(secs) = state.settings.job_retention_secs() {
-        match state.store.purge_jobs(now - secs).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(jobs = n, "purged finished jobs"),
-            Err(e) => tracing::warn!(error = %e, "could not purge finished jobs"),
-        }
-    }
+    crate::worker::purge_jobs(state).await;
     state.limiter.shrink();
 }

@@ -1,4 +1,4 @@
-//! The command line: `sked [serve|migrate|tenant|key|demo]`. With no command, `sked` serves on
+//! The command line: `sked [serve|worker|migrate|tenant|key|demo]`. With no command, `sked` serves on
 //! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
 //! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
@@ -37,6 +37,9 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run only the job worker, with no HTTP listener: a process of its own beside servers
+    /// started with SKED_RUN_WORKER=false (or several, sharing the queue).
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Manage tenants.
@@ -122,6 +125,7 @@ pub async fn run() -> anyhow::Result<()> {
     match cli.command {
         None => serve(settings, clock, demo_allowed).await,
         Some(Command::Serve { demo }) => serve(settings, clock, demo && demo_allowed).await,
+        Some(Command::Worker) => work(settings, clock).await,
         Some(Command::Migrate) => {
             sked_store::connect(&settings.database_url).await?;
             println!("migrations applied to {}", redact(&settings.database_url));
@@ -207,6 +211,17 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>, demo: bool) -> anyhow:
     println!("API description: {url}/v1/openapi.json   Health: {url}/healthz   Metrics: {url}/metrics");
     app.run_until_stopped(shutdown_signal()).await?;
     println!("Sked stopped.");
+    Ok(())
+}
+
+/// `sked worker`: the job worker alone, until SIGTERM or Ctrl-C.
+async fn work(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    telemetry::init_logs(&settings.log_format);
+    let store = sked_store::connect_with(&settings.database_url, settings.db_max_connections).await?;
+    bootstrap::secret_key(&settings)?;
+    println!("Sked worker running (store: {})", redact(&settings.database_url));
+    crate::worker::run(settings, store, clock, shutdown_signal()).await?;
+    println!("Sked worker stopped.");
     Ok(())
 }
 

@@ -35,6 +35,7 @@ pub mod tenants;
 pub mod time;
 pub mod time_api;
 pub mod voice;
+pub mod worker;
 
 pub use app::Application;
 pub use config::Settings;

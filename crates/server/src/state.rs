@@ -1,4 +1,5 @@
-//! What every handler can reach.
+//! What every handler can reach: the [`Services`] background work shares, and the HTTP
+//! server's own parts around them.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -13,21 +14,36 @@ use crate::config::Settings;
 use crate::guard::Failures;
 use crate::secrets::Sealer;
 
-/// Shared state of the server (cheap to clone).
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<Inner>);
-
-/// The parts of [`AppState`].
+/// What background work needs (job handlers, calendar upkeep, `sked worker`): no HTTP parts.
 #[derive(Debug)]
-pub struct Inner {
+pub struct Services {
     /// Persistence.
     pub store: DynStore,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
-    /// Settings the server started with.
+    /// Settings the process started with.
     pub settings: Settings,
     /// The booking rules every door shares, with the availability snapshots.
     pub app: sked_app::App,
+    /// Wakes the job worker after enqueueing.
+    pub wake_worker: Arc<Notify>,
+    /// Seals secrets at rest (`None` when no secret key is configured).
+    pub sealer: Option<Sealer>,
+    /// The base URL clients reach the server at (links, tool URLs, push channel addresses).
+    pub base_url: String,
+    /// The Google client, when Google is configured.
+    pub google: Option<sked_google::Google>,
+}
+
+/// Shared state of the server (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`]: the services, and what only the HTTP server needs.
+#[derive(Debug)]
+pub struct Inner {
+    /// What background work shares with the requests.
+    pub services: Arc<Services>,
     /// Recently seen API keys.
     pub keys: KeyCache,
     /// Per-key request limits.
@@ -38,14 +54,6 @@ pub struct Inner {
     pub operator_key_hash: [u8; 32],
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
-    /// Wakes the job worker after enqueueing.
-    pub wake_worker: Arc<Notify>,
-    /// Seals secrets at rest (`None` when no secret key is configured).
-    pub sealer: Option<Sealer>,
-    /// The base URL clients reach this server at (links, tool URLs).
-    pub base_url: String,
-    /// The Google client, when Google is configured.
-    pub google: Option<sked_google::Google>,
 }
 
 impl AppState {
@@ -59,5 +67,12 @@ impl Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
         &self.0
+    }
+}
+
+impl Deref for Inner {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
     }
 }

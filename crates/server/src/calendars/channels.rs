@@ -11,6 +11,8 @@
 //! connection is already gone, so its sealed tokens wait in a pending revocation whose id the
 //! job carries.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -30,7 +32,7 @@ use super::tokens::{Session, sealer};
 use super::{CalError, google, job, sync_job};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::guard::{ClientAddr, Door};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 
 /// Where Google posts notifications.
 pub const WEBHOOK: &str = "/webhooks/google";
@@ -107,7 +109,7 @@ async fn webhook(
 
 /// Opens (or renews) a calendar's push channel.
 #[derive(Debug)]
-pub struct WatchJob(pub AppState);
+pub struct WatchJob(pub Arc<Services>);
 
 #[async_trait]
 impl JobHandler<Watch> for WatchJob {
@@ -126,7 +128,7 @@ impl JobHandler<Watch> for WatchJob {
     }
 }
 
-async fn watch(state: &AppState, id: ConnectionId, calendar: &str) -> Result<(), CalError> {
+async fn watch(state: &Services, id: ConnectionId, calendar: &str) -> Result<(), CalError> {
     let c = state.store.find_connection(id).await?;
     let cal = state
         .store
@@ -192,7 +194,7 @@ pub fn release_job(
 
 /// Stops channels and revokes grants of connections that are gone or changed.
 #[derive(Debug)]
-pub struct ReleaseJob(pub AppState);
+pub struct ReleaseJob(pub Arc<Services>);
 
 #[async_trait]
 impl JobHandler<Release> for ReleaseJob {
@@ -201,7 +203,7 @@ impl JobHandler<Release> for ReleaseJob {
     }
 }
 
-async fn release(state: &AppState, p: Release) -> Result<(), CalError> {
+async fn release(state: &Services, p: Release) -> Result<(), CalError> {
     let g = google(state)?;
     let sealer = sealer(state)?;
     // A token that cannot be opened (sealed under a key since dropped) fails the job for good,

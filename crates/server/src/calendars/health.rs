@@ -3,6 +3,8 @@
 //! the last check and its error. A periodic job checks each connection with a cheap call; any
 //! change into a bad state enqueues a `connection.event` for the host's notifications.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ERROR, EXPIRING, HEALTHY, Job, REVOKED, StoreError, TokenAudit};
@@ -10,7 +12,7 @@ use sked_store::{Connection, ERROR, EXPIRING, HEALTHY, Job, REVOKED, StoreError,
 use super::jobs::{ConnectionEvent, Health};
 use super::tokens::Session;
 use super::{CalError, google, job};
-use crate::state::AppState;
+use crate::state::Services;
 use crate::time::rfc3339;
 
 /// A grant that ends within this many seconds makes a connection `expiring`.
@@ -22,7 +24,7 @@ fn is_bad(status: &str) -> bool {
 
 /// Records a connection's health, and announces a change for the worse (or a recovery).
 pub async fn record(
-    state: &AppState,
+    state: &Services,
     c: &Connection,
     status: &str,
     error: Option<&str>,
@@ -59,7 +61,7 @@ pub async fn record(
 
 /// Checks one connection.
 #[derive(Debug)]
-pub struct HealthJob(pub AppState);
+pub struct HealthJob(pub Arc<Services>);
 
 #[async_trait]
 impl JobHandler<Health> for HealthJob {
@@ -75,7 +77,7 @@ impl JobHandler<Health> for HealthJob {
 }
 
 /// One health check: refresh the token if due and list the calendars.
-pub async fn check(state: &AppState, c: Connection) -> Result<(), CalError> {
+pub async fn check(state: &Services, c: Connection) -> Result<(), CalError> {
     if c.status == REVOKED {
         return Ok(());
     }

@@ -27,13 +27,15 @@ pub mod sync;
 pub mod tokens;
 pub mod writeback;
 
+use std::sync::Arc;
+
 use sked_core::ids::{ConnectionId, TenantId};
 use sked_google::GoogleError;
 use sked_jobs::{Job, JobError, Worker};
 use sked_store::{Connection, NewJob, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 
 pub use jobs::ATTEMPTS;
 /// How far ahead recurring events are expanded into busy time.
@@ -47,13 +49,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Registers the calendar jobs' handlers.
-pub fn register(worker: &mut Worker, state: &AppState) {
-    worker.handle::<jobs::Sync>(sync::SyncJob(state.clone()));
-    worker.handle::<jobs::Watch>(channels::WatchJob(state.clone()));
-    worker.handle::<jobs::Release>(channels::ReleaseJob(state.clone()));
-    worker.handle::<jobs::Push>(writeback::PushJob(state.clone()));
-    worker.handle::<jobs::Backfill>(writeback::BackfillJob(state.clone()));
-    worker.handle::<jobs::Health>(health::HealthJob(state.clone()));
+pub fn register(worker: &mut Worker, services: &Arc<Services>) {
+    worker.handle::<jobs::Sync>(sync::SyncJob(services.clone()));
+    worker.handle::<jobs::Watch>(channels::WatchJob(services.clone()));
+    worker.handle::<jobs::Release>(channels::ReleaseJob(services.clone()));
+    worker.handle::<jobs::Push>(writeback::PushJob(services.clone()));
+    worker.handle::<jobs::Backfill>(writeback::BackfillJob(services.clone()));
+    worker.handle::<jobs::Health>(health::HealthJob(services.clone()));
     worker.handle::<jobs::ConnectionEvent>(health::ConnectionEvents);
 }
 
@@ -117,7 +119,7 @@ impl CalError {
 }
 
 /// The Google client, or why there is none.
-pub fn google(state: &AppState) -> Result<&sked_google::Google, CalError> {
+pub fn google(state: &Services) -> Result<&sked_google::Google, CalError> {
     state.google.as_ref().ok_or(CalError::NotConfigured)
 }
 
@@ -133,7 +135,7 @@ pub fn sync_job(c: &Connection, calendar: &str, full: bool, now: i64) -> Result<
 
 /// Enqueues what is due: polls of busy calendars, push channels to make or renew, and health
 /// checks. Runs in every process; the store hands each due item to one of them.
-pub async fn tick(state: &AppState) -> Result<usize, CalError> {
+pub async fn tick(state: &Services) -> Result<usize, CalError> {
     let now = state.clock.now_second();
     let poll = i64::try_from(state.settings.calendar_poll_seconds).unwrap_or(300).max(10);
     let mut due = Vec::new();
@@ -165,13 +167,13 @@ pub async fn tick(state: &AppState) -> Result<usize, CalError> {
 }
 
 /// A connection by id for background work.
-pub async fn connection(state: &AppState, id: ConnectionId) -> Result<Connection, CalError> {
+pub async fn connection(state: &Services, id: ConnectionId) -> Result<Connection, CalError> {
     Ok(state.store.find_connection(id).await?)
 }
 
 /// The provider answered a call for `tenant` again: the tenant's write-backs waiting out a
 /// backoff after failing are run now rather than hours later. A failure here only delays them.
-pub async fn provider_answers(state: &AppState, tenant: TenantId) {
+pub async fn provider_answers(state: &Services, tenant: TenantId) {
     match state.store.expedite_retries(tenant, jobs::Push::KIND, state.clock.now_second()).await {
         Ok(0) => {}
         Ok(n) => {

@@ -13,6 +13,8 @@
 //! calendar decides the host's time, so slot rules do not apply, but another booking's time is
 //! never taken) or cancelled, with history actor `google` and the usual booking events.
 
+use std::sync::Arc;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
@@ -34,7 +36,7 @@ use super::jobs::{Push, Sync};
 use super::tokens::Session;
 use super::writeback::booking_of_event;
 use super::{CalError, EXPAND_DAYS, google, job};
-use crate::state::AppState;
+use crate::state::Services;
 use sked_app::{Actor, AppError, bookings};
 
 /// Events per page asked of the provider.
@@ -42,7 +44,7 @@ const PAGE: u32 = 2_500;
 
 /// Syncs one calendar.
 #[derive(Debug)]
-pub struct SyncJob(pub AppState);
+pub struct SyncJob(pub Arc<Services>);
 
 #[async_trait]
 impl JobHandler<Sync> for SyncJob {
@@ -96,7 +98,7 @@ pub struct SyncReport {
 
 /// Syncs one calendar of a connection (busy, or receiving bookings).
 pub async fn sync(
-    state: &AppState,
+    state: &Services,
     id: ConnectionId,
     calendar: &str,
     full: bool,
@@ -265,7 +267,7 @@ pub async fn sync(
 
 /// The zone all-day events and zone-less recurrences are read in: the calendar's, else the
 /// host's.
-async fn zone_of(state: &AppState, c: &Connection, cal: &ConnectionCalendar) -> Result<TimeZone, CalError> {
+async fn zone_of(state: &Services, c: &Connection, cal: &ConnectionCalendar) -> Result<TimeZone, CalError> {
     if let Some(tz) = cal.time_zone.as_deref().and_then(|z| sked_core::local::parse_zone("", z).ok()) {
         return Ok(tz);
     }
@@ -328,7 +330,7 @@ enum Followed {
 /// while the listing was in flight): so before acting, the event is read again from Google,
 /// with pushes of the booking held off, and what it says now is followed.
 async fn follow(
-    state: &AppState,
+    state: &Services,
     c: &Connection,
     calendar: &str,
     listed: &Event,
@@ -355,7 +357,7 @@ async fn follow(
 
 /// Whether an event of ours is no longer what was written for its booking.
 async fn differs(
-    state: &AppState,
+    state: &Services,
     c: &Connection,
     calendar: &str,
     e: &Event,
@@ -368,7 +370,7 @@ async fn differs(
 
 /// What was written for booking `id` as `event` in this calendar, while it stands.
 async fn written(
-    state: &AppState,
+    state: &Services,
     c: &Connection,
     calendar: &str,
     event: &str,
@@ -388,7 +390,7 @@ fn times(e: &Event, zone: &TimeZone) -> Option<(i64, i64)> {
 
 /// Follows what Google says of one of our events now.
 async fn follow_now(
-    state: &AppState,
+    state: &Services,
     c: &Connection,
     calendar: &str,
     e: &Event,

@@ -8,27 +8,27 @@ use sked_store::{Connection, REVOKED, TokenAudit, TokenUpdate};
 
 use super::{CalError, google, health};
 use crate::secrets::Sealer;
-use crate::state::AppState;
+use crate::state::Services;
 
 /// A token is refreshed when it has less than this left (seconds).
 pub const REFRESH_AHEAD: i64 = 300;
 
 /// The sealer, or why secrets cannot be kept.
-pub fn sealer(state: &AppState) -> Result<&Sealer, CalError> {
+pub fn sealer(state: &Services) -> Result<&Sealer, CalError> {
     state.sealer.as_ref().ok_or_else(|| CalError::Secret("SKED_SECRET_KEY is not set".into()))
 }
 
 /// Calls to the provider on behalf of one connection.
 #[derive(Debug)]
 pub struct Session<'a> {
-    state: &'a AppState,
+    state: &'a Services,
     /// The connection, with its latest tokens.
     pub conn: Connection,
 }
 
 impl<'a> Session<'a> {
     /// A session for a connection that is not revoked.
-    pub fn new(state: &'a AppState, conn: Connection) -> Result<Self, CalError> {
+    pub fn new(state: &'a Services, conn: Connection) -> Result<Self, CalError> {
         if conn.status == REVOKED {
             return Err(CalError::Revoked);
         }

@@ -8,6 +8,8 @@
 //! left it. Event ids are derived from the booking id, so a retried insert finds its own event
 //! (409) and patches it: an outage delays the event, never duplicates or loses it.
 
+use std::sync::Arc;
+
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
@@ -26,7 +28,7 @@ use super::jobs::{Backfill, Health, Push};
 use super::tokens::Session;
 use super::{CalError, google, job};
 use crate::events::EventConsumer;
-use crate::state::AppState;
+use crate::state::Services;
 use crate::time::rfc3339;
 
 /// The provider's event id for a booking: base32hex (`a-v`, `0-9`), so a client-chosen id.
@@ -95,7 +97,7 @@ pub const EVENT_KIND: &str = "booking.event.calendar";
 
 /// Enqueues write-backs for booking events.
 #[derive(Debug)]
-pub struct WriteBack(pub AppState);
+pub struct WriteBack(pub Arc<Services>);
 
 #[async_trait]
 impl EventConsumer for WriteBack {
@@ -135,7 +137,7 @@ impl EventConsumer for WriteBack {
 
 /// A host's connections that receive bookings: `(connection, calendar)`.
 async fn receiving(
-    state: &AppState,
+    state: &Services,
     tenant: TenantId,
     host: HostId,
 ) -> Result<impl Iterator<Item = (Connection, String)>, StoreError> {
@@ -148,7 +150,7 @@ async fn receiving(
 
 /// Makes the provider agree with one booking.
 #[derive(Debug)]
-pub struct PushJob(pub AppState);
+pub struct PushJob(pub Arc<Services>);
 
 /// Pushes of one booking run one at a time in a process (a batch may hold several for the same
 /// booking): each reads the booking and what was written, then writes, so two at once could
@@ -176,7 +178,7 @@ impl JobHandler<Push> for PushJob {
 
 /// Writes, moves or removes a booking's events so the calendars show the booking as it is.
 /// Answers whether the provider was reached (a call of it succeeded).
-pub async fn push(state: &AppState, tenant: TenantId, id: BookingId) -> Result<bool, CalError> {
+pub async fn push(state: &Services, tenant: TenantId, id: BookingId) -> Result<bool, CalError> {
     let b = match state.store.booking(tenant, id).await {
         Ok(b) => b,
         Err(StoreError::NotFound) => return Ok(false),
@@ -279,7 +281,7 @@ fn transient(e: &CalError) -> bool {
 /// Creates the booking's event (or finds it, after a retry, and patches it), or moves the one
 /// written before.
 async fn upsert(
-    state: &AppState,
+    state: &Services,
     c: Connection,
     calendar: &str,
     b: &Booking,
@@ -321,7 +323,7 @@ async fn upsert(
 }
 
 /// Deletes a booking's event (one already gone counts as deleted).
-async fn remove(state: &AppState, m: &BookingCalendarEvent, su: &str) -> Result<(), CalError> {
+async fn remove(state: &Services, m: &BookingCalendarEvent, su: &str) -> Result<(), CalError> {
     let c = match state.store.find_connection(m.connection_id).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => return Ok(()),
@@ -336,7 +338,7 @@ async fn remove(state: &AppState, m: &BookingCalendarEvent, su: &str) -> Result<
 
 /// Deletes the event a booking would have in `calendar`, if there is one.
 async fn remove_unrecorded(
-    state: &AppState,
+    state: &Services,
     c: Connection,
     calendar: &str,
     booking: BookingId,
@@ -352,7 +354,7 @@ async fn remove_unrecorded(
 
 /// Writes a host's upcoming bookings into a newly connected calendar.
 #[derive(Debug)]
-pub struct BackfillJob(pub AppState);
+pub struct BackfillJob(pub Arc<Services>);
 
 #[async_trait]
 impl JobHandler<Backfill> for BackfillJob {

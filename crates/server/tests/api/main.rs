@@ -14,3 +14,4 @@ mod resources;
 mod slots;
 mod storm;
 mod voice;
+mod worker;
