@@ -148,6 +148,23 @@ enum Settled {
     Dead,
 }
 
+/// Successes waiting to be written, and the turn to write them.
+#[derive(Default)]
+struct Completions {
+    pending: std::sync::Mutex<Vec<(JobId, String)>>,
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl Completions {
+    fn push(&self, id: JobId, kind: &str) {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).push((id, kind.to_owned()));
+    }
+
+    fn take(&self) -> Vec<(JobId, String)> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// What one pass of the worker did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pass {
@@ -198,10 +215,22 @@ impl Worker {
         let jobs =
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
         // Each job is settled as soon as it finishes: a slow one holds up no other's outcome.
+        // Successes that finish while another settlement is being written share the next
+        // transaction (a group commit), so a burst of jobs costs a few writes, not one each.
+        let done = Completions::default();
         let settled: Vec<Settled> = futures::stream::iter(jobs)
-            .map(|job| async move {
-                let outcome = self.attempt(&job).await;
-                self.settle(&job, outcome).await
+            .map(|job| {
+                let done = &done;
+                async move {
+                    match self.attempt(&job).await {
+                        Ok(()) => {
+                            done.push(job.id, &job.kind);
+                            self.complete(done).await;
+                            Settled::Done
+                        }
+                        failed => self.settle(&job, failed).await,
+                    }
+                }
             })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect()
@@ -229,6 +258,30 @@ impl Worker {
                 Err(_) => Err(JobError::Retry(format!("timed out after {} ms", r.timeout.as_millis()))),
             },
             None => Err(JobError::Retry(format!("no handler for job kind `{}`", job.kind))),
+        }
+    }
+
+    /// Writes every success not yet written, in one transaction; one writer at a time, so the
+    /// successes that finish meanwhile wait for the next.
+    async fn complete(&self, done: &Completions) {
+        let _turn = done.writing.lock().await;
+        let batch = done.take();
+        if batch.is_empty() {
+            return;
+        }
+        let ids: Vec<JobId> = batch.iter().map(|(id, _)| *id).collect();
+        let now = self.clock.now_second();
+        let written = self.store.complete_jobs(&ids, &self.config.id, now).await;
+        for (_, kind) in &batch {
+            metrics::counter!("sked_jobs_settled_total", "kind" => kind.clone(), "outcome" => "done")
+                .increment(1);
+        }
+        match written {
+            Ok(n) if n as usize == ids.len() => {}
+            // Another worker took some over after our lease ran out (their attempt counts), or
+            // the store failed: those leases run out and the jobs run again.
+            Ok(n) => tracing::warn!(settled = n, of = ids.len(), "some jobs were no longer ours to settle"),
+            Err(e) => tracing::warn!(jobs = ids.len(), error = %e, "could not settle jobs"),
         }
     }
 
