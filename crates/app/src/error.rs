@@ -59,7 +59,8 @@ impl Refusal {
     pub fn detail(&self) -> String {
         match *self {
             Self::TooSoon { earliest, notice_minutes } => format!(
-                "start is too soon: bookings need {notice_minutes} minutes' notice, so the earliest start is {}",
+                "start is too soon: bookings need {notice_minutes} minutes' notice, so the earliest \
+                 start is {}",
                 rfc3339(earliest)
             ),
             Self::TooFar { limit, days } => {
@@ -150,7 +151,8 @@ mod tests {
         let soon = Refusal::TooSoon { earliest: 1_767_225_600, notice_minutes: 120 };
         assert_eq!(
             soon.detail(),
-            "start is too soon: bookings need 120 minutes' notice, so the earliest start is 2026-01-01T00:00:00Z"
+            "start is too soon: bookings need 120 minutes' notice, so the earliest start is \
+             2026-01-01T00:00:00Z"
         );
         assert!(Refusal::Taken.is_taken() && !Refusal::OutsideHours.is_taken());
         let e = AppError::Unavailable { refusal: Refusal::Taken, alternatives: vec![] };

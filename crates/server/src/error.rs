@@ -204,7 +204,10 @@ impl From<AppError> for ApiError {
                 };
                 let alternatives = alternatives
                     .into_iter()
-                    .map(|a| crate::slots::SlotView { start: rfc3339(a.start), end: rfc3339(a.end), host_ids: a.host_ids })
+                    .map(|a| {
+                        let (start, end) = (rfc3339(a.start), rfc3339(a.end));
+                        crate::slots::SlotView { start, end, host_ids: a.host_ids }
+                    })
                     .collect::<Vec<_>>();
                 Self::Unbookable {
                     status,
