@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod channels;
+mod follow;
 pub mod health;
 pub mod jobs;
 pub mod oauth;

@@ -1,0 +1,175 @@
+//! Following the host's own changes back: an event Sked wrote for a booking, moved or deleted
+//! by the host in Google, moves or cancels the booking (or, when the new time is taken, is put
+//! back where the booking is).
+
+use jiff::tz::TimeZone;
+use serde_json::json;
+use sked_app::{Actor, AppError, bookings};
+use sked_core::booking::BookingStatus;
+use sked_core::ids::BookingId;
+use sked_google::GoogleError;
+use sked_google::events::{Event, StoredEvent};
+use sked_store::{BookingCalendarEvent, Connection, HistoryEntry, StoreError};
+
+use super::jobs::Push;
+use super::tokens::Session;
+use super::{CalError, google, job};
+use crate::state::Services;
+
+/// What following an event did to its booking.
+pub(super) enum Followed {
+    Nothing,
+    Moved,
+    Cancelled,
+}
+
+/// Follows a change the host made in Google to an event Sked wrote for a booking.
+///
+/// A listing can be overtaken by our own write (the booking rescheduled in Sked and pushed
+/// while the listing was in flight): so before acting, the event is read again from Google,
+/// with pushes of the booking held off, and what it says now is followed.
+pub(super) async fn follow(
+    state: &Services,
+    c: &Connection,
+    calendar: &str,
+    listed: &Event,
+    booking: &str,
+    zone: &TimeZone,
+) -> Result<Followed, CalError> {
+    let Ok(id) = booking.parse::<BookingId>() else { return Ok(Followed::Nothing) };
+    if !differs(state, c, calendar, listed, id, zone).await? {
+        return Ok(Followed::Nothing);
+    }
+    let _no_push_meanwhile = super::writeback::booking_lock(id).await;
+    let g = google(state)?;
+    let mut session = Session::new(state, c.clone())?;
+    let (cal, event) = (calendar, listed.id.as_str());
+    let current = match session.call(|t| async move { g.get_event(&t, cal, event).await }).await {
+        Ok(e) => e,
+        Err(CalError::Google(GoogleError::NotFound | GoogleError::Gone { .. })) => {
+            Event { id: listed.id.clone(), status: Some("cancelled".into()), ..Event::default() }
+        }
+        Err(e) => return Err(e),
+    };
+    follow_now(state, c, calendar, &current, id, zone).await
+}
+
+/// Whether an event of ours is no longer what was written for its booking.
+pub(super) async fn differs(
+    state: &Services,
+    c: &Connection,
+    calendar: &str,
+    e: &Event,
+    id: BookingId,
+    zone: &TimeZone,
+) -> Result<bool, CalError> {
+    let Some(m) = written(state, c, calendar, &e.id, id).await? else { return Ok(false) };
+    Ok(e.is_cancelled() || times(e, zone).is_some_and(|t| t != (m.start_at, m.end_at)))
+}
+
+/// What was written for booking `id` as `event` in this calendar, while it stands.
+async fn written(
+    state: &Services,
+    c: &Connection,
+    calendar: &str,
+    event: &str,
+    id: BookingId,
+) -> Result<Option<BookingCalendarEvent>, CalError> {
+    let mapped = state.store.booking_calendar_events(id).await?;
+    Ok(mapped.into_iter().find(|m| {
+        m.connection_id == c.id && m.calendar_id == calendar && m.event_id == event && m.status == "active"
+    }))
+}
+
+/// An event's start and end, as instants (all-day ones in `zone`).
+fn times(e: &Event, zone: &TimeZone) -> Option<(i64, i64)> {
+    let s = StoredEvent::from_event(e);
+    Some((s.start?.instant(zone)?, s.end?.instant(zone)?))
+}
+
+/// Follows what Google says of one of our events now.
+async fn follow_now(
+    state: &Services,
+    c: &Connection,
+    calendar: &str,
+    e: &Event,
+    id: BookingId,
+    zone: &TimeZone,
+) -> Result<Followed, CalError> {
+    let Some(m) = written(state, c, calendar, &e.id, id).await? else { return Ok(Followed::Nothing) };
+    let booking = match state.store.booking(c.tenant_id, id).await {
+        Ok(b) => b,
+        Err(StoreError::NotFound) => return Ok(Followed::Nothing),
+        Err(err) => return Err(err.into()),
+    };
+    let now = state.clock.now_second();
+    // Cancelled bookings stay cancelled, and what happened stays: tidying up a past event
+    // changes nothing.
+    if booking.status != BookingStatus::Confirmed || booking.end_at <= now {
+        return Ok(Followed::Nothing);
+    }
+    let actor = Actor { tenant: c.tenant_id, name: "google".into() };
+    if e.is_cancelled() {
+        bookings::cancel(&state.app, &actor, id, Some("deleted in Google Calendar".into()), None)
+            .await
+            .map_err(CalError::from_booking)?;
+        state
+            .store
+            .save_booking_calendar_event(&BookingCalendarEvent {
+                status: "deleted".into(),
+                updated_at: now,
+                ..m
+            })
+            .await?;
+        return Ok(Followed::Cancelled);
+    }
+    let Some((start, end)) = times(e, zone) else {
+        return Ok(Followed::Nothing);
+    };
+    if (start, end) == (m.start_at, m.end_at) {
+        // Unchanged since we wrote it.
+        return Ok(Followed::Nothing);
+    }
+    let seen = BookingCalendarEvent { start_at: start, end_at: end, updated_at: now, ..m };
+    if (start, end) == (booking.start_at, booking.end_at) {
+        // Already where the booking is.
+        state.store.save_booking_calendar_event(&seen).await?;
+        return Ok(Followed::Nothing);
+    }
+    match bookings::move_by_host(&state.app, &actor, id, start, end, "moved in Google Calendar").await {
+        Ok(_) => {
+            state.store.save_booking_calendar_event(&seen).await?;
+            Ok(Followed::Moved)
+        }
+        Err(refused) => {
+            // The new time is not free (another booking has it): the booking stays, the
+            // refusal is recorded, and the event is put back where the booking is.
+            let why = match refused {
+                e @ (AppError::Unavailable { .. } | AppError::Rejected(_) | AppError::Stale) => e.to_string(),
+                other => return Err(CalError::from_booking(other)),
+            };
+            state
+                .store
+                .add_history(&HistoryEntry {
+                    id: uuid::Uuid::now_v7(),
+                    booking_id: id,
+                    tenant_id: c.tenant_id,
+                    at: now,
+                    actor: "google".into(),
+                    action: "move_refused".into(),
+                    before: None,
+                    after: Some(
+                        json!({ "start": crate::time::rfc3339(start), "end": crate::time::rfc3339(end) })
+                            .to_string(),
+                    ),
+                    reason: Some(format!("moved in Google Calendar to a time that is not free: {why}")),
+                })
+                .await?;
+            state.store.save_booking_calendar_event(&seen).await?;
+            state.store.enqueue(&job(c.tenant_id, &Push { booking_id: id }, now)?).await?;
+            state.wake_worker.notify_one();
+            tracing::info!(booking = %id, calendar, "host moved a booking's event onto taken time; moved back");
+            Ok(Followed::Nothing)
+        }
+    }
+}
