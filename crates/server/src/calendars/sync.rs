@@ -12,7 +12,7 @@
 //! When the host moved or deleted one in Google, the booking follows: rescheduled (the host's
 //! calendar decides the host's time, so slot rules do not apply, but another booking's time is
 //! never taken) or cancelled, with history actor `google` and the usual booking events (see
-//! [`super::follow`]).
+//! `follow.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
