@@ -134,11 +134,20 @@ pub fn sync_job(c: &Connection, calendar: &str, full: bool, now: i64) -> Result<
     job(c.tenant_id, &jobs::Sync { connection_id: c.id, calendar_id: calendar.to_owned(), full }, now)
 }
 
+/// Shortest time between two polls of a calendar, whatever the settings say.
+pub const MIN_POLL_SECS: i64 = 10;
+
+/// Seconds between polls of a calendar: `SKED_CALENDAR_POLL_SECONDS`, at least
+/// [`MIN_POLL_SECS`].
+pub fn poll_secs(settings: &crate::config::Settings) -> i64 {
+    i64::try_from(settings.calendar_poll_seconds).unwrap_or(300).max(MIN_POLL_SECS)
+}
+
 /// Enqueues what is due: polls of busy calendars, push channels to make or renew, and health
 /// checks. Runs in every process; the store hands each due item to one of them.
 pub async fn tick(state: &Services) -> Result<usize, CalError> {
     let now = state.clock.now_second();
-    let poll = i64::try_from(state.settings.calendar_poll_seconds).unwrap_or(300).max(10);
+    let poll = poll_secs(&state.settings);
     let mut due = Vec::new();
     for (id, calendar) in state.store.claim_polls(now, now + poll, 200).await? {
         if let Ok(c) = state.store.find_connection(id).await {
@@ -182,5 +191,20 @@ pub async fn provider_answers(state: &Services, tenant: TenantId) {
             state.wake_worker.notify_one();
         }
         Err(e) => tracing::warn!(tenant = %tenant, error = %e, "could not bring write-backs forward"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_never_come_closer_than_ten_seconds() {
+        let mut settings = crate::config::Settings::default();
+        assert_eq!(poll_secs(&settings), 300);
+        settings.calendar_poll_seconds = 1;
+        assert_eq!(poll_secs(&settings), MIN_POLL_SECS);
+        settings.calendar_poll_seconds = u64::MAX;
+        assert_eq!(poll_secs(&settings), 300);
     }
 }

@@ -312,7 +312,7 @@ async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -
             .map_err(|e| ApiError::Internal(e.into()))?;
     }
     let update = sealed_update(sealer, &tokens, now).map_err(|e| ApiError::Internal(e.into()))?;
-    let poll = i64::try_from(state.settings.calendar_poll_seconds).unwrap_or(300);
+    let poll = super::poll_secs(&state.settings);
     let c = Connection {
         id: ConnectionId::new(),
         tenant_id: record.tenant_id,
