@@ -43,7 +43,8 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// `json` (default) or `pretty` logs.
     pub log_format: String,
-    /// Serve `/metrics` on this address instead of the main one.
+    /// Also serve `/metrics` on this address (it stays on the main one too), e.g. a port only
+    /// the monitoring network reaches.
     pub metrics_listen: Option<String>,
     /// Run the background job worker in this process.
     pub run_worker: bool,
