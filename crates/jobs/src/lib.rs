@@ -3,9 +3,10 @@
 //! Jobs are rows of the store's `jobs` table, usually written in the same transaction as the
 //! change that calls for them (the outbox). A [`Worker`] leases due jobs for a while, runs the
 //! [`Handler`] registered for each job's kind, and settles each one as soon as it finishes:
-//! done, queued again after a backoff, or dead after its last attempt. Leases make several workers, in several processes,
-//! safe: a job is held by one worker at a time, and a worker that dies simply lets its lease run
-//! out. No transaction is held open while a handler talks to the outside.
+//! done (successes finishing together share one write), queued again after a backoff, or dead
+//! after its last attempt. Leases make several workers, in several processes, safe: a job is
+//! held by one worker at a time, and a worker that dies simply lets its lease run out. No
+//! transaction is held open while a handler talks to the outside.
 //!
 //! Each kind of job is a type ([`Job`]): its kind string, its payload (the type itself), its
 //! attempts, an optional dedupe key and a timeout shorter than the lease, after which an attempt
@@ -228,7 +229,7 @@ impl Worker {
                             self.complete(done).await;
                             Settled::Done
                         }
-                        failed => self.settle(&job, failed).await,
+                        Err(e) => self.fail(&job, e).await,
                     }
                 }
             })
@@ -285,34 +286,27 @@ impl Worker {
         }
     }
 
-    /// Records an attempt's outcome: done, queued again after a backoff, or dead.
-    async fn settle(&self, job: &JobRow, outcome: Result<(), JobError>) -> Settled {
+    /// Records a failed attempt: queued again after a backoff, or dead. (Successes are written
+    /// together by [`complete`](Self::complete).)
+    async fn fail(&self, job: &JobRow, e: JobError) -> Settled {
         let now = self.clock.now_second();
-        let (settled, result) = match outcome {
-            Ok(()) => (Settled::Done, self.store.complete_job(job.id, &self.config.id, now).await),
-            Err(e) => {
-                let retry_at = match &e {
-                    JobError::Permanent(_) => None,
-                    _ if job.attempts >= job.max_attempts => None,
-                    JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
-                    JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
-                    JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
-                };
-                let settled = if retry_at.is_some() {
-                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
-                    Settled::Retried
-                } else {
-                    tracing::error!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job dead-lettered");
-                    Settled::Dead
-                };
-                (settled, self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await)
-            }
+        let retry_at = match &e {
+            JobError::Permanent(_) => None,
+            _ if job.attempts >= job.max_attempts => None,
+            JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
+            JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
+            JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
         };
-        let outcome = match (&result, settled) {
-            (Err(_), _) => "lost_lease",
-            (Ok(()), Settled::Done) => "done",
-            (Ok(()), _) => "failed",
+        let (job_id, kind, attempt) = (job.id, &job.kind, job.attempts);
+        let settled = if retry_at.is_some() {
+            tracing::warn!(job = %job_id, %kind, attempt, error = %e, "job failed; will retry");
+            Settled::Retried
+        } else {
+            tracing::error!(job = %job_id, %kind, attempt, error = %e, "job dead-lettered");
+            Settled::Dead
         };
+        let result = self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await;
+        let outcome = if result.is_ok() { "failed" } else { "lost_lease" };
         metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
             .increment(1);
         if let Err(e) = result {

@@ -37,14 +37,6 @@ impl std::fmt::Debug for BookingEvents {
     }
 }
 
-impl BookingEvents {
-    /// Adds a consumer.
-    pub fn with(mut self, c: Arc<dyn EventConsumer>) -> Self {
-        self.consumers.push(c);
-        self
-    }
-}
-
 #[async_trait]
 impl JobHandler<BookingEvent> for BookingEvents {
     async fn run(&self, event: BookingEvent, job: &Job) -> Result<(), JobError> {

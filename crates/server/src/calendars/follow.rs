@@ -168,7 +168,8 @@ async fn follow_now(
             state.store.save_booking_calendar_event(&seen).await?;
             state.store.enqueue(&job(c.tenant_id, &Push { booking_id: id }, now)?).await?;
             state.wake_worker.notify_one();
-            tracing::info!(booking = %id, calendar, "host moved a booking's event onto taken time; moved back");
+            let why = "host moved a booking's event onto taken time; moved back";
+            tracing::info!(booking = %id, calendar, "{why}");
             Ok(Followed::Nothing)
         }
     }
