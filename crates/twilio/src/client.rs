@@ -132,7 +132,8 @@ impl Client {
         let mut url = self.messages.clone();
         url.query_pairs_mut()
             .append_pair("To", to)
-            .append_pair("DateSent>=", &day.to_string())
+            // On the wire `DateSent>=2024-01-02`: the name is `DateSent>`.
+            .append_pair("DateSent>", &day.to_string())
             .append_pair("PageSize", PAGE_SIZE);
         for _ in 0..MAX_PAGES {
             let page: Page = read(self.authed(self.http.get(url.clone())).send().await).await?;
