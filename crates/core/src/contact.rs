@@ -45,33 +45,83 @@ impl fmt::Display for Email {
 }
 
 /// A phone number in E.164 form (`+15551234567`).
+///
+/// Numbers are read by the `phonenumber` crate (libphonenumber's metadata) and must have a
+/// known country calling code and a national number of a length that country uses. Whether the
+/// number is actually assigned is not checked: the `+1 555` numbers kept for fiction and tests
+/// pass.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Phone(String);
 
 impl Phone {
-    /// Accepts `+` and 8 to 15 digits, ignoring spaces, dots, dashes and parentheses.
+    /// Accepts a number in international form (`+` and the country code), ignoring spaces,
+    /// dots, dashes and parentheses.
     pub fn parse(text: &str) -> Result<Self, String> {
         let t = text.trim();
         let bad = || format!("`{t}` is not a phone number in international form, such as +15551234567");
-        let rest = t.strip_prefix('+').ok_or_else(bad)?;
-        let mut digits = String::with_capacity(16);
-        for c in rest.chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                ' ' | '-' | '.' | '(' | ')' => {}
-                _ => return Err(bad()),
-            }
-        }
-        if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+        if !t.starts_with('+') {
             return Err(bad());
         }
-        Ok(Self(format!("+{digits}")))
+        Self::read(t, None).ok_or_else(bad)
+    }
+
+    /// Accepts a number in international form, or in the national form of `region` (an ISO
+    /// 3166 alpha-2 code such as `US`, `GB` or `ES`): `(415) 555-2671` in `US` is
+    /// `+14155552671`.
+    pub fn parse_in(text: &str, region: &str) -> Result<Self, String> {
+        let t = text.trim();
+        let id: phonenumber::country::Id = region
+            .trim()
+            .to_ascii_uppercase()
+            .parse()
+            .map_err(|_| format!("`{region}` is not a country code"))?;
+        Self::read(t, Some(id)).ok_or_else(|| format!("`{t}` is not a phone number in {}", id.as_ref()))
+    }
+
+    fn read(t: &str, region: Option<phonenumber::country::Id>) -> Option<Self> {
+        // Only digits and the usual separators: phonenumber would also read letters (vanity
+        // numbers) and extensions, which a contact number should not carry.
+        let rest = t.strip_prefix('+').unwrap_or(t);
+        if !rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')) {
+            return None;
+        }
+        let number = phonenumber::parse(region, t).ok()?;
+        let code = number.code().value();
+        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        let national = e164.len().checked_sub(1 + code.to_string().len())?;
+        let possible = u16::try_from(national).is_ok_and(|n| possible_lengths(code).contains(&n));
+        (possible && (9..=16).contains(&e164.len())).then_some(Self(e164))
     }
 
     /// The number, `+` and digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The national number lengths some kind of number has under a country calling code (empty for
+/// a code no country uses).
+fn possible_lengths(code: u16) -> Vec<u16> {
+    let mut metas = phonenumber::metadata::DATABASE.by_code(&code).unwrap_or_default();
+    // A code shared by several countries (+1, +44, +7) is read by its main country's lengths.
+    if metas.iter().any(|m| m.is_main_country_for_code()) {
+        metas.retain(|m| m.is_main_country_for_code());
+    }
+    let mut out: Vec<u16> = metas
+        .iter()
+        .flat_map(|m| {
+            let d = m.descriptors();
+            [d.fixed_line(), d.mobile(), d.toll_free(), d.premium_rate(), d.shared_cost()]
+                .into_iter()
+                .chain([d.personal_number(), d.voip(), d.pager(), d.uan(), d.voicemail()])
+                .flatten()
+                .flat_map(|desc| desc.possible_length().iter().copied())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 impl fmt::Display for Phone {
@@ -112,8 +162,37 @@ mod tests {
     fn phones() {
         assert_eq!(Phone::parse("+1 (555) 123-4567").map(|p| p.0), Ok("+15551234567".into()));
         assert_eq!(Phone::parse("+44 20 7946 0958").map(|p| p.0), Ok("+442079460958".into()));
+        assert_eq!(Phone::parse("+34 612 345 678").map(|p| p.0), Ok("+34612345678".into()));
         for bad in ["5551234567", "+1", "+1555abc4567", "+0123456789", "+1234567890123456"] {
             assert!(Phone::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn phones_of_the_wrong_length_are_refused() {
+        for bad in
+            ["+1 555 000", "+1 415 555 26710", "+44 20 7946", "+999 1234 5678", "+1 415 555 2671 ext 2"]
+        {
+            let err = Phone::parse(bad).unwrap_err();
+            assert!(err.contains("is not a phone number in international form"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn national_forms_in_a_region() {
+        for (text, region, e164) in [
+            ("(415) 555-2671", "US", "+14155552671"),
+            ("415.555.2671", "us", "+14155552671"),
+            ("020 7946 0958", "GB", "+442079460958"),
+            ("612 34 56 78", "ES", "+34612345678"),
+            ("+44 20 7946 0958", "US", "+442079460958"),
+        ] {
+            assert_eq!(Phone::parse_in(text, region).map(|p| p.0), Ok(e164.to_owned()), "{text} in {region}");
+        }
+        assert_eq!(Phone::parse_in("555 2671", "US"), Err("`555 2671` is not a phone number in US".into()));
+        assert!(Phone::parse_in("(415) 555-2671", "XX").is_err());
+        assert!(Phone::parse_in("07946 0958", "GB").is_err());
+        // Without a region a national form is refused.
+        assert!(Phone::parse("(415) 555-2671").is_err());
     }
 }
