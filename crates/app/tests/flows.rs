@@ -70,6 +70,7 @@ async fn seed(store: &DynStore) -> (TenantId, EventTypeId, HostId) {
         assignment: sked_core::assign::Assignment::RoundRobin,
         location: None,
         send_updates: "all".into(),
+        reminders: "[]".into(),
         version: 1,
         created_at: NOW,
         updated_at: NOW,

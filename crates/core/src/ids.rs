@@ -74,4 +74,8 @@ id_type! {
     VoiceAgentId,
     /// A host's link to an outside calendar account (Google, Microsoft, CalDAV).
     ConnectionId,
+    /// A message sent (or to send): an email, an SMS or a webhook delivery.
+    MessageId,
+    /// An outbound webhook endpoint.
+    WebhookId,
 }

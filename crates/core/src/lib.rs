@@ -44,6 +44,7 @@ pub mod hours;
 pub mod ids;
 pub mod interval;
 pub mod local;
+pub mod notify;
 pub mod recurrence;
 pub mod rules;
 pub mod schedule;

@@ -33,6 +33,40 @@ pub struct Invite<'a> {
     pub attendee_email: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub confirmation_code: &'a str,
+    /// Set for an invitation sent by email (iMIP): `METHOD` on the object, the sender as
+    /// `ORGANIZER` (it must match the email's `From`), and host and attendee as `ATTENDEE`s
+    /// asked to answer, so mail clients show accept and decline.
+    pub imip: Option<Imip<'a>>,
+}
+
+/// What an emailed invitation adds (RFC 6047).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Imip<'a> {
+    /// `REQUEST` (new or changed) or `CANCEL`.
+    pub method: Method,
+    /// The sending address (the email's `From`).
+    pub organizer_email: &'a str,
+    /// The name shown for it (the business).
+    pub organizer_name: &'a str,
+}
+
+/// An iTIP method (RFC 5546).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// A new or changed event.
+    Request,
+    /// A cancelled event.
+    Cancel,
+}
+
+impl Method {
+    /// As written in `METHOD:` and in the MIME type's `method=` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Request => "REQUEST",
+            Self::Cancel => "CANCEL",
+        }
+    }
 }
 
 /// An instant in iCalendar's UTC form (`20260309T140000Z`).
@@ -63,26 +97,53 @@ pub fn render(i: &Invite<'_>) -> String {
     if let Some(loc) = i.location {
         event.location(&text(loc));
     }
-    if let Some(email) = i.host_email {
-        event.append_property(
-            Property::new("ORGANIZER", format!("mailto:{}", address(email)))
-                .add_parameter("CN", &param(i.host_name))
-                .done(),
-        );
-    }
-    if let Some(email) = i.attendee_email {
-        event.append_multi_property(
-            Property::new("ATTENDEE", format!("mailto:{}", address(email)))
-                .add_parameter("CN", &param(i.attendee_name))
-                .add_parameter("ROLE", "REQ-PARTICIPANT")
-                .done(),
-        );
+    match (&i.imip, i.host_email) {
+        (Some(m), host) => {
+            event.append_property(
+                Property::new("ORGANIZER", format!("mailto:{}", address(m.organizer_email)))
+                    .add_parameter("CN", &param(m.organizer_name))
+                    .done(),
+            );
+            let mut people = vec![];
+            people.extend(i.attendee_email.map(|e| (e, i.attendee_name)));
+            people.extend(host.map(|e| (e, i.host_name)));
+            for (email, name) in people {
+                event.append_multi_property(
+                    Property::new("ATTENDEE", format!("mailto:{}", address(email)))
+                        .add_parameter("CN", &param(name))
+                        .add_parameter("ROLE", "REQ-PARTICIPANT")
+                        .add_parameter("PARTSTAT", "NEEDS-ACTION")
+                        .add_parameter("RSVP", "TRUE")
+                        .done(),
+                );
+            }
+        }
+        (None, host) => {
+            if let Some(email) = host {
+                event.append_property(
+                    Property::new("ORGANIZER", format!("mailto:{}", address(email)))
+                        .add_parameter("CN", &param(i.host_name))
+                        .done(),
+                );
+            }
+            if let Some(email) = i.attendee_email {
+                event.append_multi_property(
+                    Property::new("ATTENDEE", format!("mailto:{}", address(email)))
+                        .add_parameter("CN", &param(i.attendee_name))
+                        .add_parameter("ROLE", "REQ-PARTICIPANT")
+                        .done(),
+                );
+            }
+        }
     }
     // `Calendar::new()` brings a PRODID of its own; a calendar object has exactly one.
     let mut cal = Calendar::empty();
     cal.append_property(("VERSION", "2.0"));
     cal.append_property(("PRODID", "-//Sked//Sked//EN"));
     cal.append_property(("CALSCALE", "GREGORIAN"));
+    if let Some(m) = &i.imip {
+        cal.append_property(("METHOD", m.method.as_str()));
+    }
     cal.push(event.done());
     cal.done().to_string()
 }

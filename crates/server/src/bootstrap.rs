@@ -214,6 +214,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
         assignment: sked_core::assign::Assignment::RoundRobin,
         location: Some("Phone call".into()),
         send_updates: "all".into(),
+        reminders: "[]".into(),
         version: 1,
         created_at: now,
         updated_at: now,

@@ -76,6 +76,23 @@ pub struct Settings {
     pub job_retention_days: u32,
     /// Create a demo tenant when a new store starts (`sked` with no command); `false` never does.
     pub demo: bool,
+    /// Outgoing mail server: `smtp://user:pass@host:port` (STARTTLS when offered), `smtps://`
+    /// (TLS from the start), `?tls=none` for plain loopback servers. Email is off without it.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<Secret>,
+    /// The address email is sent from (also the invitations' organizer).
+    pub email_from: Option<String>,
+    /// Twilio account (SMS is off without it).
+    pub twilio_account_sid: Option<String>,
+    #[serde(skip_serializing)]
+    pub twilio_auth_token: Option<Secret>,
+    /// The number texts come from, or a messaging service that picks one.
+    pub twilio_from: Option<String>,
+    pub twilio_messaging_service_sid: Option<String>,
+    /// Twilio's REST API base.
+    pub twilio_api_base: String,
+    /// Let webhook endpoints be plain `http` or private addresses (tests, closed networks).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -107,6 +124,14 @@ impl Default for Settings {
             calendar_push: true,
             job_retention_days: 14,
             demo: true,
+            smtp_url: None,
+            email_from: None,
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            twilio_messaging_service_sid: None,
+            twilio_api_base: "https://api.twilio.com".into(),
+            webhook_allow_private: false,
         }
     }
 }

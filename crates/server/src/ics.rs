@@ -30,6 +30,7 @@ pub fn render(b: &Booking, e: &EventType, host: &Host) -> String {
         attendee_email: b.attendee_email.as_deref(),
         notes: b.notes.as_deref(),
         confirmation_code: &b.confirmation_code,
+        imip: None,
     })
 }
 

@@ -23,6 +23,7 @@ pub mod hosts;
 pub mod ics;
 pub mod idempotency;
 pub mod jobs_api;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

@@ -33,6 +33,8 @@ pub struct Services {
     pub base_url: String,
     /// The Google client, when Google is configured.
     pub google: Option<sked_google::Google>,
+    /// Email, SMS and webhook delivery (a channel without settings is off).
+    pub channels: crate::notify::Channels,
 }
 
 /// Shared state of the server (cheap to clone).

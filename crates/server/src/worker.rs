@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::config::Settings;
 use crate::state::Services;
-use crate::{bootstrap, calendars, events};
+use crate::{bootstrap, calendars, events, notify};
 
 /// A worker with a name unique to this process, and no handlers yet.
 pub fn new_worker(store: DynStore, clock: Arc<dyn Clock>) -> Worker {
@@ -41,7 +41,7 @@ pub fn services(
             store.clone(),
             clock.clone(),
             worker.waker(),
-            &[calendars::writeback::EVENT_KIND],
+            &[calendars::writeback::EVENT_KIND, notify::NOTIFY_KIND, notify::WEBHOOK_KIND],
         ),
         store,
         clock,
@@ -50,13 +50,18 @@ pub fn services(
         sealer: bootstrap::sealer(settings)?,
         base_url,
         google,
+        channels: notify::Channels::from_settings(settings)?,
     })
 }
 
 /// Registers every job kind's handler.
 pub fn register(worker: &mut Worker, services: &Arc<Services>) {
-    events::register(worker, vec![Arc::new(calendars::writeback::WriteBack(services.clone()))]);
+    let mut consumers: Vec<Arc<dyn events::EventConsumer>> =
+        vec![Arc::new(calendars::writeback::WriteBack(services.clone()))];
+    consumers.extend(notify::consumers(services));
+    events::register(worker, consumers);
     calendars::register(worker, services);
+    notify::register(worker, services);
 }
 
 /// `sked worker`: runs jobs until `shutdown` resolves, with the upkeep jobs need (calendar

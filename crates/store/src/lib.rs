@@ -5,7 +5,8 @@
 //! [`SchedulingStore`] (schedules, hosts, blocks), [`EventTypeStore`], [`AvailabilityStore`]
 //! (the reads availability is computed from), [`BookingStore`] (bookings, their history and
 //! idempotency), [`JobStore`] (the job queue), [`VoiceStore`] (voice agents, calls, signed
-//! requests seen), and [`CalendarStore`] and [`CalendarSyncStore`] (connected calendars).
+//! requests seen), [`CalendarStore`] and [`CalendarSyncStore`] (connected calendars), and
+//! [`NotifyStore`] (messages, preferences, webhook endpoints).
 //! [`Store`] is all of them at once, and [`DynStore`] the shared handle the server holds; the
 //! [`prelude`] brings every trait into scope.
 //!
@@ -25,6 +26,7 @@ mod bookings;
 pub mod calendars;
 mod jobs;
 pub mod model;
+mod notify;
 mod scheduling;
 mod sql;
 mod system;
@@ -37,6 +39,7 @@ pub use bookings::*;
 pub use calendars::*;
 pub use jobs::*;
 pub use model::*;
+pub use notify::*;
 pub use scheduling::*;
 pub use sql::{connect, connect_postgres, connect_sqlite, connect_with};
 pub use system::*;
@@ -111,6 +114,7 @@ pub trait Store:
     + VoiceStore
     + CalendarStore
     + CalendarSyncStore
+    + NotifyStore
     + std::fmt::Debug
 {
 }
@@ -126,6 +130,7 @@ impl<T> Store for T where
         + VoiceStore
         + CalendarStore
         + CalendarSyncStore
+        + NotifyStore
         + std::fmt::Debug
 {
 }
@@ -137,6 +142,6 @@ pub type DynStore = Arc<dyn Store>;
 pub mod prelude {
     pub use crate::{
         AvailabilityStore, BookingStore, CalendarStore, CalendarSyncStore, EventTypeStore, JobStore,
-        SchedulingStore, Store, SystemStore, TenancyStore, VoiceStore,
+        NotifyStore, SchedulingStore, Store, SystemStore, TenancyStore, VoiceStore,
     };
 }

@@ -99,6 +99,8 @@ pub struct EventType {
     /// Who the calendar provider emails about events written for bookings: `all`,
     /// `external_only` or `none`.
     pub send_updates: String,
+    /// Reminders, JSON `[{"offset_minutes", "channels"}]`.
+    pub reminders: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,

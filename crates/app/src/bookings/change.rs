@@ -81,6 +81,8 @@ pub async fn cancel(
         let cancelled = Booking {
             status: BookingStatus::Cancelled,
             cancel_reason: reason.clone(),
+            // A cancellation is a new version of the event too (iTIP `CANCEL` carries it).
+            sequence: old.sequence + 1,
             updated_at: now,
             ..old
         };

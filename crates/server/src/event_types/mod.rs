@@ -35,6 +35,7 @@ struct Draft {
     assignment: String,
     location: Option<String>,
     send_updates: String,
+    reminders: Vec<sked_core::notify::Reminder>,
 }
 
 /// Validates a draft; every invalid field is reported. Hosts must be distinct hosts of the tenant.
@@ -57,6 +58,9 @@ async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(V
     }
     if !SEND_UPDATES.contains(&d.send_updates.as_str()) {
         errors.push(FieldError::new("send_updates", "must be one of all, external_only, none"));
+    }
+    if let Err(e) = sked_core::notify::check_reminders("reminders", &d.reminders) {
+        errors.push(e);
     }
     let assignment = Assignment::parse(&d.assignment);
     if assignment.is_none() {
@@ -93,6 +97,11 @@ async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(V
     }
 }
 
+/// An event type's stored reminders (the store holds what validation let through).
+pub fn reminders(stored: &str) -> Vec<sked_core::notify::Reminder> {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
 fn view(e: EventType) -> EventTypeView {
     EventTypeView {
         id: e.id,
@@ -110,6 +119,7 @@ fn view(e: EventType) -> EventTypeView {
         assignment: e.assignment.as_str().to_owned(),
         location: e.location,
         send_updates: e.send_updates,
+        reminders: reminders(&e.reminders),
         created_at: rfc3339(e.created_at),
         updated_at: rfc3339(e.updated_at),
     }
@@ -139,6 +149,7 @@ fn record(
         assignment,
         location: d.location,
         send_updates: d.send_updates,
+        reminders: serde_json::to_string(&d.reminders).unwrap_or_else(|_| "[]".into()),
         version: 1,
         created_at: created,
         updated_at: now,
@@ -177,6 +188,7 @@ async fn create(
         assignment: b.assignment,
         location: b.location,
         send_updates: b.send_updates,
+        reminders: b.reminders,
     };
     let checked = validate(&state, auth.tenant, &draft).await?;
     let now = state.clock.now_second();
@@ -245,6 +257,7 @@ async fn update(
         assignment: b.assignment.unwrap_or(old.assignment.as_str().to_owned()),
         location: b.location.unwrap_or(old.location.clone()),
         send_updates: b.send_updates.unwrap_or(old.send_updates.clone()),
+        reminders: b.reminders.unwrap_or_else(|| reminders(&old.reminders)),
     };
     let checked = validate(&state, auth.tenant, &draft).await?;
     let e = record(id, auth.tenant, draft, checked, state.clock.now_second(), old.created_at);

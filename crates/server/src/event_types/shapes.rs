@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sked_core::ids::{EventTypeId, HostId};
+use sked_core::notify::Reminder;
 use utoipa::ToSchema;
 
 use crate::openapi::{Slug, host_ids};
@@ -35,6 +36,9 @@ pub struct EventTypeView {
     /// booking: `all` (the client gets an invitation), `external_only` or `none`.
     #[schema(value_type = SendUpdates)]
     pub send_updates: String,
+    /// Reminders to the attendee before the start.
+    #[schema(value_type = Vec<ReminderShape>)]
+    pub reminders: Vec<Reminder>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -84,6 +88,31 @@ pub struct CreateEventType {
     #[serde(default = "default_send_updates")]
     #[schema(value_type = SendUpdates, default = "all")]
     pub send_updates: String,
+    /// Reminders to the attendee (default: a day and an hour before, by email and SMS; `[]`:
+    /// none). At most 10, each offset once.
+    #[serde(default = "sked_core::notify::default_reminders")]
+    #[schema(value_type = Vec<ReminderShape>, max_items = 10)]
+    pub reminders: Vec<Reminder>,
+}
+
+/// A reminder: sent `offset_minutes` before the start on each channel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Reminder)]
+pub struct ReminderShape {
+    #[schema(minimum = 0, maximum = 86400)]
+    offset_minutes: i64,
+    #[schema(min_items = 1, max_items = 2)]
+    channels: Vec<ReminderChannel>,
+}
+
+/// A channel a reminder goes by.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderChannel {
+    Email,
+    Sms,
 }
 
 /// How an event type picks the host of a booking.
@@ -161,4 +190,6 @@ pub struct UpdateEventType {
     pub location: Option<Option<String>>,
     #[schema(value_type = Option<SendUpdates>)]
     pub send_updates: Option<String>,
+    #[schema(value_type = Option<Vec<ReminderShape>>, max_items = 10)]
+    pub reminders: Option<Vec<Reminder>>,
 }

@@ -30,6 +30,7 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
                 .bind(e.created_at)
                 .bind(e.updated_at)
                 .bind(e.send_updates.as_str())
+                .bind(e.reminders.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -76,6 +77,7 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
                 .bind(e.location.as_deref())
                 .bind(e.updated_at)
                 .bind(e.send_updates.as_str())
+                .bind(e.reminders.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;

@@ -4,7 +4,7 @@
 //! or read, named once. What differs between the two databases lives in [`dialect`]; the
 //! statements in [`queries`] (connected calendars keep theirs in their module). Each aggregate's
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
-//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`] and [`calendars`].
+//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`] and [`notify`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start.
@@ -15,6 +15,7 @@ mod calendars;
 mod dialect;
 mod event_types;
 mod jobs;
+mod notify;
 mod queries;
 mod scheduling;
 mod system;
@@ -32,7 +33,7 @@ use self::dialect::Dialect;
 use crate::{
     ApiKey, Block, Booking, BookingCalendarEvent, Connection, ConnectionCalendar, DynStore, EventType,
     ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, OAuthState,
-    Occupancy, Schedule, StoreError, StoreResult, Tenant, TokenAudit, VoiceAgent, VoiceCall,
+    Message, Occupancy, Preference, Schedule, StoreError, Webhook, StoreResult, Tenant, TokenAudit, VoiceAgent, VoiceCall,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -132,6 +133,10 @@ pub trait SqlDb:
     + Is<BookingCalendarEvent, Ty = BookingCalendarEvent, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<OAuthState, Ty = OAuthState, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<TokenAudit, Ty = TokenAudit, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<Message, Ty = Message, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<Preference, Ty = Preference, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<Webhook, Ty = Webhook, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<(String, String, String, i64), Ty = (String, String, String, i64), Ty: for<'r> FromRow<'r, Self::Row>>
 {
 }
 

@@ -17,6 +17,8 @@ pub const SEALED_VERIFIERS: &str = "SELECT id, verifier FROM oauth_states";
 pub const RESEAL_VERIFIER: &str = "UPDATE oauth_states SET verifier = $2 WHERE id = $1";
 pub const SEALED_VOICE: &str = "SELECT id, secret FROM voice_agents";
 pub const RESEAL_VOICE: &str = "UPDATE voice_agents SET secret = $2 WHERE id = $1";
+pub const SEALED_WEBHOOKS: &str = "SELECT id, secret FROM webhooks";
+pub const RESEAL_WEBHOOK: &str = "UPDATE webhooks SET secret = $2 WHERE id = $1";
 pub const SEALED_REVOCATIONS: &str = "SELECT id, access_token, refresh_token FROM pending_revocations";
 pub const RESEAL_REVOCATION: &str =
     "UPDATE pending_revocations SET access_token = $2, refresh_token = $3 WHERE id = $1";
@@ -79,15 +81,15 @@ pub const HOST_SPAN: &str = "SELECT max_span FROM hosts WHERE id = $1 AND tenant
 // Event types.
 const EVENT_TYPE_COLS: &str = "id, tenant_id, slug, title, description, duration_minutes, slot_interval_minutes, \
      buffer_before_minutes, buffer_after_minutes, min_notice_minutes, max_days_ahead, daily_limit, assignment, \
-     location, send_updates, version, created_at, updated_at";
+     location, send_updates, reminders, version, created_at, updated_at";
 pub const INSERT_EVENT_TYPE: &str = "INSERT INTO event_types (id, tenant_id, slug, title, description, \
      duration_minutes, slot_interval_minutes, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, \
-     max_days_ahead, daily_limit, assignment, location, send_updates, version, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, 1, $15, $16)";
+     max_days_ahead, daily_limit, assignment, location, send_updates, reminders, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, 1, $15, $16)";
 pub const UPDATE_EVENT_TYPE: &str = "UPDATE event_types SET slug = $3, title = $4, description = $5, \
      duration_minutes = $6, slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
      min_notice_minutes = $10, max_days_ahead = $11, daily_limit = $12, assignment = $13, location = $14, \
-     send_updates = $16, version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
+     send_updates = $16, reminders = $17, version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
 pub const EVENT_TYPE: &str =
     const_format::concatcp!("SELECT ", EVENT_TYPE_COLS, " FROM event_types WHERE id = $1 AND tenant_id = $2");
 pub const LIST_EVENT_TYPES: &str = const_format::concatcp!(
@@ -192,7 +194,7 @@ pub const COUNT_ASSIGNMENT: &str = "INSERT INTO assignment_stats (event_type_id,
 pub const BOOKING_HOST: &str = "SELECT host_id FROM bookings WHERE id = $1 AND tenant_id = $2";
 
 // Bookings.
-const BOOKING_COLS: &str = "id, tenant_id, uid, confirmation_code, status, event_type_id, host_id, start_at, \
+pub const BOOKING_COLS: &str = "id, tenant_id, uid, confirmation_code, status, event_type_id, host_id, start_at, \
      end_at, buffer_before_minutes, buffer_after_minutes, attendee_name, attendee_email, attendee_phone, \
      attendee_time_zone, notes, metadata, source, external_ref, host_ids, sequence, cancel_reason, created_at, \
      updated_at";
@@ -204,7 +206,8 @@ pub const INSERT_BOOKING: &str = const_format::concatcp!(
 );
 pub const MOVE_BOOKING: &str = "UPDATE bookings SET host_id = $3, start_at = $4, end_at = $5, host_ids = $6, \
      sequence = $7, updated_at = $8 WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed' AND sequence = $7 - 1";
-pub const CANCEL_BOOKING: &str = "UPDATE bookings SET status = 'cancelled', cancel_reason = $3, updated_at = $4 \
+pub const CANCEL_BOOKING: &str = "UPDATE bookings SET status = 'cancelled', cancel_reason = $3, updated_at = $4, \
+     sequence = sequence + 1 \
      WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed'";
 pub const BOOKING: &str =
     const_format::concatcp!("SELECT ", BOOKING_COLS, " FROM bookings WHERE id = $1 AND tenant_id = $2");

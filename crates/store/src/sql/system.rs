@@ -90,6 +90,18 @@ impl<DB: SqlDb> SystemStore for SqlStore<DB> {
                     .map_err(map_err::<DB>)?;
                 n += 1;
             }
+            let hooks: Vec<(Uuid, String)> =
+                sqlx::query_as(q::SEALED_WEBHOOKS).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
+            for (id, v) in hooks {
+                let v = again(&v)?;
+                sqlx::query(q::RESEAL_WEBHOOK)
+                    .bind(id)
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                n += 1;
+            }
             let kept: Vec<(Uuid, Option<String>, Option<String>)> =
                 sqlx::query_as(q::SEALED_REVOCATIONS).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
             for (id, access, refresh) in kept {

@@ -68,6 +68,7 @@ pub fn event_type(tenant: TenantId, hosts: &[HostId], slug: &str) -> EventType {
         assignment: sked_core::assign::Assignment::RoundRobin,
         location: None,
         send_updates: "all".into(),
+        reminders: "[]".into(),
         version: 1,
         created_at: T0,
         updated_at: T0,

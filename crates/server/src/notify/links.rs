@@ -1,0 +1,79 @@
+//! Signed links in messages: the attendee's manage link (`/m/{token}`) and the unsubscribe link
+//! (`/u/{token}`). A token is its payload and an HMAC of it under a key derived from the secret
+//! key, both base64url: nothing is stored, a changed token does not verify, and no token can be
+//! made without the key.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sked_core::ids::{BookingId, TenantId};
+
+use crate::secrets::Sealer;
+
+/// What an unsubscribe link stops: reminder email to an address, for a tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsubscribe {
+    pub tenant: TenantId,
+    pub address: String,
+}
+
+fn token(sealer: &Sealer, payload: &str) -> String {
+    format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), sealer.sign(payload.as_bytes()))
+}
+
+fn open(sealer: &Sealer, token: &str) -> Option<String> {
+    let (payload, mac) = token.split_once('.')?;
+    if token.len() > 1024 {
+        return None;
+    }
+    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    sealer.verify(&payload, mac).then(|| String::from_utf8(payload).ok()).flatten()
+}
+
+/// The attendee's link to see, move or cancel a booking.
+pub fn manage_url(base: &str, sealer: &Sealer, booking: BookingId) -> String {
+    format!("{base}/m/{}", token(sealer, &format!("m:{booking}")))
+}
+
+/// The booking a manage token names, when the token is ours.
+pub fn manage_booking(sealer: &Sealer, t: &str) -> Option<BookingId> {
+    open(sealer, t)?.strip_prefix("m:")?.parse().ok()
+}
+
+/// The link that stops reminder email to `address` for `tenant`.
+pub fn unsubscribe_url(base: &str, sealer: &Sealer, tenant: TenantId, address: &str) -> String {
+    format!("{base}/u/{}", token(sealer, &format!("u:{tenant}:{address}")))
+}
+
+/// What an unsubscribe token stops, when the token is ours.
+pub fn unsubscribe(sealer: &Sealer, t: &str) -> Option<Unsubscribe> {
+    let payload = open(sealer, t)?;
+    let (tenant, address) = payload.strip_prefix("u:")?.split_once(':')?;
+    Some(Unsubscribe { tenant: tenant.parse().ok()?, address: address.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    #[test]
+    fn links_verify_and_forged_or_changed_ones_do_not() {
+        let s = Sealer::new(K, &[]).unwrap();
+        let b = BookingId::new();
+        let url = manage_url("https://x", &s, b);
+        let t = url.rsplit('/').next().unwrap();
+        assert_eq!(manage_booking(&s, t), Some(b));
+        let other = Sealer::new(&K.replace('0', "f"), &[]).unwrap();
+        assert_eq!(manage_booking(&other, t), None, "another key's token");
+        let (p, mac) = t.split_once('.').unwrap();
+        let forged = format!("{}.{mac}", URL_SAFE_NO_PAD.encode(format!("m:{}", BookingId::new())));
+        assert_eq!(manage_booking(&s, &forged), None);
+        assert_eq!(manage_booking(&s, p), None);
+        let tenant = TenantId::new();
+        let u = unsubscribe_url("https://x", &s, tenant, "pat@example.com");
+        let got = unsubscribe(&s, u.rsplit('/').next().unwrap()).unwrap();
+        assert_eq!(got, Unsubscribe { tenant, address: "pat@example.com".into() });
+        assert_eq!(manage_booking(&s, u.rsplit('/').next().unwrap()), None, "not a manage token");
+    }
+}

@@ -1,0 +1,87 @@
+//! Notifications: telling the attendee, the host and other systems about each booking change,
+//! once, on the channels they chose, and never losing a message while a provider is down.
+//!
+//! A booking change enqueues a `booking.event.notify` job and a `booking.event.webhooks` job
+//! (the outbox, [`plan`]); each turns the change into message rows with their `message.send`
+//! jobs, keyed so a second run queues nothing new; reminders are message rows queued for
+//! later. [`send`] sends one message: it re-reads the row, honours preferences and lateness,
+//! records the attempt before asking the provider (so a crash is reconciled rather than sent
+//! twice), and settles the row. [`links`] signs the manage and unsubscribe links; the routes
+//! are in [`api`] (message log, preferences, unsubscribe), [`webhooks_api`] and [`twilio`].
+
+pub mod api;
+pub mod links;
+pub mod plan;
+pub mod send;
+pub mod twilio;
+pub mod webhooks_api;
+
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+use sked_jobs::Worker;
+use sked_notify::Mailer;
+use sked_webhooks::Deliverer;
+
+use crate::config::Settings;
+use crate::state::Services;
+
+/// The job kind of the notification consumer of booking events.
+pub const NOTIFY_KIND: &str = "booking.event.notify";
+/// The job kind of the webhook consumer of booking events.
+pub const WEBHOOK_KIND: &str = "booking.event.webhooks";
+
+/// The channels this process can send on; a channel without settings is `None`.
+#[derive(Clone, Debug)]
+pub struct Channels {
+    pub mailer: Option<Mailer>,
+    pub twilio: Option<sked_twilio::Client>,
+    pub webhooks: Deliverer,
+}
+
+impl Channels {
+    /// The channels the settings describe, saying at start which are off.
+    pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
+        let mailer = match (&s.smtp_url, &s.email_from) {
+            (Some(url), Some(from)) => Some(Mailer::from_url(url.expose_secret(), from)?),
+            (Some(_), None) => anyhow::bail!("SKED_SMTP_URL is set but SKED_EMAIL_FROM is not"),
+            _ => {
+                tracing::warn!("email is off: set SKED_SMTP_URL and SKED_EMAIL_FROM to send it");
+                None
+            }
+        };
+        let twilio = match (&s.twilio_account_sid, &s.twilio_auth_token) {
+            (Some(sid), Some(token)) => {
+                let sender = match (&s.twilio_from, &s.twilio_messaging_service_sid) {
+                    (_, Some(service)) => sked_twilio::Sender::MessagingService(service.clone()),
+                    (Some(from), None) => sked_twilio::Sender::From(from.clone()),
+                    (None, None) => anyhow::bail!(
+                        "SKED_TWILIO_ACCOUNT_SID is set but neither SKED_TWILIO_FROM nor SKED_TWILIO_MESSAGING_SERVICE_SID"
+                    ),
+                };
+                let config = sked_twilio::Config::at(
+                    s.twilio_api_base.clone(),
+                    sid.clone(),
+                    token.expose_secret().to_owned(),
+                    sender,
+                );
+                Some(sked_twilio::Client::new(config)?)
+            }
+            _ => {
+                tracing::warn!("SMS is off: set SKED_TWILIO_ACCOUNT_SID, SKED_TWILIO_AUTH_TOKEN and SKED_TWILIO_FROM to send it");
+                None
+            }
+        };
+        Ok(Self { mailer, twilio, webhooks: Deliverer::new(s.webhook_allow_private)? })
+    }
+}
+
+/// Registers the consumers and jobs of notifications.
+pub fn register(worker: &mut Worker, services: &Arc<Services>) {
+    worker.handle::<send::SendMessage>(send::Sender(services.clone()));
+}
+
+/// The consumers of booking events that notifications add.
+pub fn consumers(services: &Arc<Services>) -> Vec<Arc<dyn crate::events::EventConsumer>> {
+    vec![Arc::new(plan::Notify(services.clone())), Arc::new(plan::Webhooks(services.clone()))]
+}

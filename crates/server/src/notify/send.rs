@@ -1,0 +1,232 @@
+//! `message.send`: sends one queued message, once.
+//!
+//! The row is read again first: a settled message is done, a reminder whose booking moved or
+//! was cancelled is skipped, one fallen due more than 15 minutes ago is skipped, and one to an
+//! address that opted out is not sent. The attempt is recorded on the row before the provider is
+//! asked; an SMS whose earlier attempt was recorded but never settled (the process died) is
+//! looked up at Twilio before it is sent again. Email needs no lookup: its `Message-ID` is
+//! derived from the message's key, so a copy sent after a crash is the same message to mail
+//! systems.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sked_core::booking::BookingStatus;
+use sked_core::ids::MessageId;
+use sked_core::notify::{Channel, Kind, MessageStatus, reminder_due, reminder_too_late};
+use sked_jobs::{Job, JobError, JobHandler};
+use sked_notify::{MailError, Notice, Outgoing, Templates};
+use sked_store::{Message, MessageOutcome, StoreError};
+
+use crate::state::Services;
+
+/// Sends the message with this id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SendMessage {
+    pub message_id: MessageId,
+}
+
+impl Job for SendMessage {
+    const KIND: &'static str = "message.send";
+    /// More than any channel's own limit, so the handler settles the row itself.
+    const MAX_ATTEMPTS: i64 = 20;
+    const TIMEOUT: Duration = Duration::from_secs(60);
+}
+
+/// Attempts at an email or SMS before it is failed (about 14 hours of retries).
+pub const MAX_SEND_ATTEMPTS: i64 = 10;
+
+/// The handler of [`SendMessage`].
+#[derive(Debug)]
+pub struct Sender(pub Arc<Services>);
+
+fn store_err(e: StoreError) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+fn settled(status: MessageStatus, error: Option<String>) -> MessageOutcome {
+    MessageOutcome { status, provider_id: None, error, response_code: None, next_attempt_at: None }
+}
+
+#[async_trait]
+impl JobHandler<SendMessage> for Sender {
+    async fn run(&self, job: SendMessage, _row: &sked_store::Job) -> Result<(), JobError> {
+        let s = &self.0;
+        let m = match s.store.message(job.message_id).await {
+            Ok(m) => m,
+            // Dropped (a reminder of a booking that moved): nothing to send.
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(store_err(e)),
+        };
+        if m.status.is_settled() {
+            return Ok(());
+        }
+        let now = s.clock.now_second();
+        if let Some(skip) = self.skip(&m, now).await? {
+            s.store.settle_message(m.id, &skip, now).await.map_err(store_err)?;
+            metrics::counter!("sked_messages_total", "channel" => m.channel.as_str(), "kind" => m.kind.clone(), "status" => skip.status.as_str()).increment(1);
+            return Ok(());
+        }
+        let result = match m.channel {
+            Channel::Email => self.email(&m, now).await,
+            Channel::Sms => self.sms(&m, now).await,
+            Channel::Webhook => super::webhooks_api::deliver(s, &m, now).await,
+        };
+        let (Ok(status) | Err((status, _))) = &result;
+        metrics::counter!("sked_messages_total", "channel" => m.channel.as_str(), "kind" => m.kind.clone(), "status" => status.as_str()).increment(1);
+        match result {
+            Ok(_) => Ok(()),
+            Err((MessageStatus::Failed, e)) => {
+                self.failed(&m).await;
+                Err(e)
+            }
+            Err((_, e)) => Err(e),
+        }
+    }
+}
+
+impl Sender {
+    /// Why a message is not sent at all, if it is not.
+    async fn skip(&self, m: &Message, now: i64) -> Result<Option<MessageOutcome>, JobError> {
+        let s = &self.0;
+        if m.channel == Channel::Webhook {
+            return Ok(None);
+        }
+        let n: Notice = serde_json::from_str(&m.payload).map_err(|e| JobError::Permanent(e.to_string()))?;
+        if m.kind == Kind::Reminder.as_str() {
+            let Some(booking) = m.booking_id else { return Ok(None) };
+            let b = s.store.booking(m.tenant_id, booking).await.map_err(store_err)?;
+            if b.status != BookingStatus::Confirmed || b.start_at != n.start {
+                return Ok(Some(settled(MessageStatus::Skipped, Some("the booking changed".into()))));
+            }
+            let due = reminder_due(n.start, n.offset_minutes.unwrap_or(0));
+            if reminder_too_late(due, now) {
+                return Ok(Some(settled(MessageStatus::Skipped, Some("more than 15 minutes late".into()))));
+            }
+        }
+        if !allowed(s, m).await? {
+            return Ok(Some(settled(MessageStatus::OptedOut, None)));
+        }
+        Ok(None)
+    }
+
+    async fn email(&self, m: &Message, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+        let s = &self.0;
+        let Some(mailer) = &s.channels.mailer else {
+            return self.give_up(m, "email is not configured", now).await;
+        };
+        let n: Notice = serde_json::from_str(&m.payload).map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
+        let rendered = match Templates::builtin().render(&n) {
+            Ok(r) => r,
+            Err(e) => return self.give_up(m, &format!("template: {e}"), now).await,
+        };
+        let m = s.store.start_sending(m.id, now).await.map_err(|e| (MessageStatus::Queued, store_err(e)))?;
+        let from = mailer.from_address();
+        let o = Outgoing {
+            to_name: &n.reader_name,
+            to: &m.recipient,
+            business: &n.business,
+            reply_to: n.reply_to.as_deref(),
+            rendered: &rendered,
+            invitation: sked_notify::render::invitation(&n, &from),
+            key: &m.dedupe_key,
+            unsubscribe: n.unsubscribe_url.as_deref(),
+        };
+        match mailer.send(&o).await {
+            Ok(id) => self.sent(&m, Some(id), now).await,
+            Err(MailError::Transient(e)) => self.later(&m, e, now).await,
+            Err(e) => self.give_up(&m, &e.to_string(), now).await,
+        }
+    }
+
+    async fn sms(&self, m: &Message, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+        let s = &self.0;
+        let Some(twilio) = &s.channels.twilio else {
+            return self.give_up(m, "SMS is not configured", now).await;
+        };
+        let n: Notice = serde_json::from_str(&m.payload).map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
+        let text = match Templates::builtin().render(&n) {
+            Ok(r) => sked_twilio::gsm_friendly(&r.sms).into_owned(),
+            Err(e) => return self.give_up(m, &format!("template: {e}"), now).await,
+        };
+        // An attempt that was recorded but never settled may have reached Twilio.
+        if let (Some(since), None) = (m.sending_at, &m.provider_id) {
+            match twilio.find_sent(&m.recipient, &text, since).await {
+                Ok(Some(found)) => return self.sent(m, Some(found.sid), now).await,
+                Ok(None) => {}
+                Err(e) => return self.later(m, e.to_string(), now).await,
+            }
+        }
+        let m = s.store.start_sending(m.id, now).await.map_err(|e| (MessageStatus::Queued, store_err(e)))?;
+        let callback = format!("{}/webhooks/twilio/status", s.base_url);
+        match twilio.send(&m.recipient, &text, Some(&callback)).await {
+            Ok(sent) => self.sent(&m, Some(sent.sid), now).await,
+            Err(sked_twilio::Error::RetryAfter { secs, message }) => {
+                let at = now + i64::try_from(secs).unwrap_or(60);
+                self.settle(&m, MessageStatus::Queued, None, Some(message.clone()), Some(at), now).await?;
+                Err((MessageStatus::Queued, JobError::RetryAt(at, message)))
+            }
+            Err(e) if e.is_transient() => self.later(&m, e.to_string(), now).await,
+            Err(e) => self.give_up(&m, &e.to_string(), now).await,
+        }
+    }
+
+    async fn settle(
+        &self,
+        m: &Message,
+        status: MessageStatus,
+        provider_id: Option<String>,
+        error: Option<String>,
+        next: Option<i64>,
+        now: i64,
+    ) -> Result<(), (MessageStatus, JobError)> {
+        let o = MessageOutcome { status, provider_id, error, response_code: None, next_attempt_at: next };
+        self.0.store.settle_message(m.id, &o, now).await.map_err(|e| (MessageStatus::Queued, store_err(e)))
+    }
+
+    async fn sent(&self, m: &Message, id: Option<String>, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+        self.settle(m, MessageStatus::Sent, id, None, None, now).await?;
+        Ok(MessageStatus::Sent)
+    }
+
+    /// A failure worth another attempt, unless this was the last.
+    async fn later(&self, m: &Message, error: String, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+        if m.attempts >= MAX_SEND_ATTEMPTS {
+            return self.give_up(m, &error, now).await;
+        }
+        self.settle(m, MessageStatus::Queued, None, Some(error.clone()), None, now).await?;
+        Err((MessageStatus::Queued, JobError::Retry(error)))
+    }
+
+    async fn give_up(&self, m: &Message, error: &str, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+        self.settle(m, MessageStatus::Failed, None, Some(error.to_owned()), None, now).await?;
+        Err((MessageStatus::Failed, JobError::Permanent(error.to_owned())))
+    }
+
+    /// Tells webhook endpoints that subscribed to `message.failed`.
+    async fn failed(&self, m: &Message) {
+        if m.channel == Channel::Webhook {
+            return;
+        }
+        let s = &self.0;
+        let data = serde_json::json!({
+            "id": m.id, "booking_id": m.booking_id, "channel": m.channel.as_str(), "kind": m.kind,
+            "to": m.recipient, "status": "failed",
+        });
+        let at = jiff::Timestamp::from_second(s.clock.now_second()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let key = format!("message.failed:{}", m.id);
+        if let Err(e) = super::plan::queue_webhooks(s, m.tenant_id, m.booking_id, "message.failed", &key, at, &data).await {
+            tracing::warn!(message = %m.id, error = %e, "could not queue message.failed webhooks");
+        }
+    }
+}
+
+/// Whether the recipient wants this kind of message on this channel: a preference for the kind
+/// wins over one for every kind (`*`); none means yes.
+pub async fn allowed(s: &Services, m: &Message) -> Result<bool, JobError> {
+    let prefs = s.store.preferences(m.tenant_id, &m.recipient).await.map_err(store_err)?;
+    let on = |kind: &str| prefs.iter().find(|p| p.channel == m.channel && p.kind == kind).map(|p| p.enabled);
+    Ok(on(&m.kind).or_else(|| on("*")).unwrap_or(true))
+}

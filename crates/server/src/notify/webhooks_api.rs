@@ -1,0 +1,354 @@
+//! `/v1/webhooks`: outbound webhook endpoints (Standard Webhooks), their deliveries, redelivery
+//! and a test ping; and [`deliver`], one attempt at one delivery.
+//!
+//! A delivery is a message row (channel `webhook`) holding the exact body; every attempt sends
+//! that body with the same `webhook-id` and a fresh signature. Failed attempts are retried on
+//! the Standard Webhooks schedule (about 27 hours); an endpoint failing for 5 days is disabled.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use sked_core::FieldError;
+use sked_core::ids::{MessageId, WebhookId};
+use sked_core::notify::{Channel, MessageStatus, Role};
+use sked_jobs::{Job, JobError};
+use sked_store::{Message, MessageFilter, MessageOutcome, Webhook};
+use sked_webhooks::{Delivery, Secret};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::api::{MessageView, message_view};
+use super::send::SendMessage;
+use crate::auth::TenantAuth;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{ListQuery, Paged};
+use crate::state::{AppState, Services};
+use crate::time::rfc3339;
+
+/// A webhook endpoint.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct WebhookView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: WebhookId,
+    pub url: String,
+    /// Event names, or `["*"]` for all.
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub active: bool,
+    /// The signing secret (`whsec_...`): in the answer to create only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Since when every delivery has failed.
+    pub failing_since: Option<String>,
+    /// When it was disabled for failing 5 days.
+    pub disabled_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// Creates an endpoint.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    /// `https` (and a public address, unless the server allows private ones).
+    #[schema(max_length = 2048)]
+    pub url: String,
+    /// From `booking.created`, `booking.rescheduled`, `booking.cancelled`, `booking.confirmed`,
+    /// `connection.unhealthy`, `message.failed`; `["*"]` for all.
+    #[schema(min_items = 1, max_items = 16)]
+    pub events: Vec<String>,
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Changes an endpoint; absent fields stay.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    #[schema(max_length = 2048)]
+    pub url: Option<String>,
+    #[schema(min_items = 1, max_items = 16)]
+    pub events: Option<Vec<String>>,
+    #[serde(default, with = "::serde_with::rust::double_option")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub description: Option<Option<String>>,
+    /// `true` enables a disabled endpoint again (its failure streak starts over).
+    pub active: Option<bool>,
+}
+
+/// Routes of this resource.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(deliveries))
+        .routes(routes!(redeliver))
+        .routes(routes!(test))
+}
+
+fn view(w: Webhook, secret: Option<String>) -> WebhookView {
+    WebhookView {
+        id: w.id,
+        url: w.url,
+        events: serde_json::from_str(&w.events).unwrap_or_default(),
+        description: w.description,
+        active: w.active,
+        secret,
+        failing_since: w.failing_since.map(rfc3339),
+        disabled_at: w.disabled_at.map(rfc3339),
+        created_at: rfc3339(w.created_at),
+        updated_at: rfc3339(w.updated_at),
+    }
+}
+
+fn check(state: &AppState, url: &str, events: &[String], description: Option<&str>) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if let Err(e) = sked_webhooks::check_url(url, state.settings.webhook_allow_private) {
+        errors.push(FieldError::new("url", e.to_string()));
+    }
+    if let Err(e) = sked_webhooks::check_events(events) {
+        errors.push(FieldError::new("events", e));
+    }
+    if let Some(Err(e)) = description.map(|d| sked_core::text::line("description", d, 500)) {
+        errors.push(e);
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// Create a webhook endpoint; the answer holds its signing secret, shown this once.
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
+    responses((status = 201, body = WebhookView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiJson(b): ApiJson<CreateWebhook>,
+) -> ApiResult<(StatusCode, Json<WebhookView>)> {
+    check(&state, &b.url, &b.events, b.description.as_deref())?;
+    let sealer = state.sealer.as_ref().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no secret key")))?;
+    let secret = Secret::generate().expose_whsec();
+    let now = state.clock.now_second();
+    let w = Webhook {
+        id: WebhookId::new(),
+        tenant_id: auth.tenant,
+        url: b.url,
+        events: serde_json::to_string(&b.events).unwrap_or_else(|_| "[]".into()),
+        description: b.description,
+        active: b.active,
+        secret: sealer.seal(&secret).map_err(|e| ApiError::Internal(e.into()))?,
+        failing_since: None,
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    state.store.insert_webhook(&w).await.map_err(|e| ApiError::store("webhook", e))?;
+    Ok((StatusCode::CREATED, Json(view(w, Some(secret)))))
+}
+
+/// List webhook endpoints.
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", params(ListQuery),
+    responses((status = 200, body = Paged<WebhookView>)))]
+async fn list(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<WebhookView>>> {
+    let page = q.page()?;
+    let rows = state.store.list_webhooks(auth.tenant, page).await.map_err(|e| ApiError::store("webhook", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |w| w.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(|w| view(w, None)).collect(), next_cursor: next }))
+}
+
+/// Get a webhook endpoint.
+#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = WebhookView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<WebhookId>,
+) -> ApiResult<Json<WebhookView>> {
+    let w = state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    Ok(Json(view(w, None)))
+}
+
+/// Change a webhook endpoint.
+#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = uuid::Uuid, Path)),
+    request_body = UpdateWebhook,
+    responses((status = 200, body = WebhookView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<WebhookId>,
+    ApiJson(b): ApiJson<UpdateWebhook>,
+) -> ApiResult<Json<WebhookView>> {
+    let old = state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    let events = b.events.unwrap_or_else(|| serde_json::from_str(&old.events).unwrap_or_default());
+    let url = b.url.unwrap_or(old.url.clone());
+    let description = b.description.unwrap_or(old.description.clone());
+    check(&state, &url, &events, description.as_deref())?;
+    let enabled_again = b.active == Some(true) && !old.active;
+    let w = Webhook {
+        url,
+        events: serde_json::to_string(&events).unwrap_or_else(|_| "[]".into()),
+        description,
+        active: b.active.unwrap_or(old.active),
+        failing_since: if enabled_again { None } else { old.failing_since },
+        disabled_at: if enabled_again { None } else { old.disabled_at },
+        updated_at: state.clock.now_second(),
+        ..old
+    };
+    state.store.update_webhook(&w).await.map_err(|e| ApiError::store("webhook", e))?;
+    Ok(Json(view(w, None)))
+}
+
+/// Delete a webhook endpoint (its deliveries stay in the message log).
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn delete(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<WebhookId>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An endpoint's deliveries, newest first: status, response code, attempts, next attempt.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", params(("id" = uuid::Uuid, Path), ListQuery),
+    responses((status = 200, body = Paged<MessageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn deliveries(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<WebhookId>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Paged<MessageView>>> {
+    state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    let page = q.page()?;
+    let filter = MessageFilter { webhook_id: Some(id), ..MessageFilter::default() };
+    let rows = state.store.list_messages(auth.tenant, &filter, page).await.map_err(|e| ApiError::store("message", e))?;
+    let next = Paged::<()>::next_id_cursor(&rows, page.limit, |m| m.id.0);
+    Ok(Json(Paged { data: rows.into_iter().map(message_view).collect(), next_cursor: next }))
+}
+
+/// Send a delivery again now (same body, same `webhook-id`), whatever became of it.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
+    params(("id" = uuid::Uuid, Path), ("delivery_id" = uuid::Uuid, Path)),
+    responses((status = 202, body = MessageView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn redeliver(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath((id, delivery)): ApiPath<(WebhookId, MessageId)>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let m = state.store.tenant_message(auth.tenant, delivery).await.map_err(|e| ApiError::store("delivery", e))?;
+    if m.webhook_id != Some(id) {
+        return Err(ApiError::not_found("delivery"));
+    }
+    let now = state.clock.now_second();
+    let job = SendMessage { message_id: m.id }.to_new(Some(auth.tenant), now).map_err(|e| ApiError::Internal(e.into()))?;
+    state.store.requeue_message(auth.tenant, m.id, &job, now).await.map_err(|e| ApiError::store("delivery", e))?;
+    state.wake_worker.notify_one();
+    let m = state.store.tenant_message(auth.tenant, delivery).await.map_err(|e| ApiError::store("delivery", e))?;
+    Ok((StatusCode::ACCEPTED, Json(message_view(m))))
+}
+
+/// Send a `webhook.test` event to the endpoint now.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", params(("id" = uuid::Uuid, Path)),
+    responses((status = 202, body = MessageView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn test(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(id): ApiPath<WebhookId>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let w = state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    let now = state.clock.now_second();
+    let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let data = serde_json::json!({ "webhook_id": w.id, "message": "A test event from Sked." });
+    let body = String::from_utf8_lossy(&sked_webhooks::payload(sked_webhooks::TEST_EVENT, at, &data)).into_owned();
+    let key = format!("webhook.test:{}:{}", w.id, uuid::Uuid::now_v7());
+    let (mut m, job) = super::plan::message(
+        auth.tenant,
+        None,
+        Channel::Webhook,
+        sked_webhooks::TEST_EVENT,
+        Role::Endpoint,
+        &w.url,
+        key,
+        body,
+        (now, now),
+    )
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    m.webhook_id = Some(w.id);
+    state.store.queue_messages(&[(m.clone(), job)]).await.map_err(|e| ApiError::store("delivery", e))?;
+    state.wake_worker.notify_one();
+    Ok((StatusCode::ACCEPTED, Json(message_view(m))))
+}
+
+/// One attempt at a webhook delivery: sent and settled, or settled for another attempt on the
+/// retry schedule, or failed when the schedule is spent. An endpoint failing for 5 days is
+/// disabled.
+pub async fn deliver(s: &Services, m: &Message, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+    let fail = |e: String| (MessageStatus::Queued, JobError::Retry(e));
+    let Some(hook) = m.webhook_id else { return Err((MessageStatus::Failed, JobError::Permanent("no endpoint".into()))) };
+    let w = match s.store.webhook(m.tenant_id, hook).await {
+        Ok(w) if w.active => w,
+        Ok(_) | Err(sked_store::StoreError::NotFound) => {
+            let o = outcome(MessageStatus::Failed, None, Some("the endpoint was removed or disabled".into()), None);
+            s.store.settle_message(m.id, &o, now).await.map_err(|e| fail(e.to_string()))?;
+            return Err((MessageStatus::Failed, JobError::Permanent("endpoint gone".into())));
+        }
+        Err(e) => return Err(fail(e.to_string())),
+    };
+    let sealer = s.sealer.as_ref().ok_or_else(|| fail("no secret key".into()))?;
+    let secret = sealer.open(&w.secret).map_err(|e| fail(e.to_string()))?;
+    let secret = Secret::parse(&secret).map_err(|e| fail(e.to_string()))?;
+    let m = s.store.start_sending(m.id, now).await.map_err(|e| fail(e.to_string()))?;
+    let d = Delivery {
+        url: w.url.clone(),
+        msg_id: format!("msg_{}", m.id.0.simple()),
+        timestamp: now,
+        body: m.payload.clone().into_bytes(),
+    };
+    let o = sked_webhooks::deliver(&s.channels.webhooks, &secret, &d).await;
+    let code = o.status.map(i64::from);
+    let w = s.store.note_webhook_result(w.id, o.ok, now).await.map_err(|e| fail(e.to_string()))?;
+    if o.ok {
+        let done = outcome(MessageStatus::Sent, None, None, code);
+        s.store.settle_message(m.id, &done, now).await.map_err(|e| fail(e.to_string()))?;
+        return Ok(MessageStatus::Sent);
+    }
+    let error = o.error.clone().unwrap_or_else(|| format!("answered {}", o.status.unwrap_or(0)));
+    if w.failing_since.is_some_and(|since| sked_webhooks::should_disable(since, now))
+        && s.store.disable_webhook(w.id, now).await.map_err(|e| fail(e.to_string()))?
+    {
+        tracing::warn!(webhook = %w.id, tenant = %w.tenant_id, "webhook endpoint disabled after 5 days of failures");
+        metrics::counter!("sked_webhooks_disabled_total").increment(1);
+    }
+    let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
+    match sked_webhooks::retry_delay_jittered(attempts, &d.msg_id) {
+        Some(delay) => {
+            let at = now + i64::try_from(delay).unwrap_or(i64::MAX / 2).max(o.retry_after.map_or(0, |r| r as i64));
+            let later = MessageOutcome { next_attempt_at: Some(at), ..outcome(MessageStatus::Queued, None, Some(error.clone()), code) };
+            s.store.settle_message(m.id, &later, now).await.map_err(|e| fail(e.to_string()))?;
+            Err((MessageStatus::Queued, JobError::RetryAt(at, error)))
+        }
+        None => {
+            let dead = outcome(MessageStatus::Failed, None, Some(error.clone()), code);
+            s.store.settle_message(m.id, &dead, now).await.map_err(|e| fail(e.to_string()))?;
+            Err((MessageStatus::Failed, JobError::Permanent(error)))
+        }
+    }
+}
+
+fn outcome(status: MessageStatus, provider_id: Option<String>, error: Option<String>, code: Option<i64>) -> MessageOutcome {
+    MessageOutcome { status, provider_id, error, response_code: code, next_attempt_at: None }
+}
