@@ -37,6 +37,9 @@ pub enum Failure {
         /// The `Retry-After` header, if any.
         retry_after_secs: Option<u64>,
     },
+    /// The request is carried out (a message is accepted and kept), but the answer is lost: the
+    /// caller sees a 502, as after a crash or a cut connection between sending and hearing back.
+    LostAnswer,
 }
 
 /// A message the stand-in accepted, as it was asked for.

@@ -33,6 +33,8 @@ fn store_err(e: StoreError) -> JobError {
 /// What every message about one booking shares.
 struct Facts {
     business: String,
+    /// The start before a reschedule.
+    previous_start: Option<i64>,
     event_type: EventType,
     hosts: Vec<Host>,
 }
@@ -49,7 +51,7 @@ impl Facts {
                 Err(e) => return Err(store_err(e)),
             }
         }
-        Ok(Self { business, event_type, hosts })
+        Ok(Self { business, event_type, hosts, previous_start: None })
     }
 
     fn host(&self, id: HostId) -> Option<&Host> {
@@ -71,6 +73,7 @@ fn notice(s: &Services, f: &Facts, v: &BookingView, kind: Kind, role: Role, read
         stamp: seconds(&v.updated_at),
         start: seconds(&v.start),
         end: seconds(&v.end),
+        previous_start: f.previous_start,
         code: v.confirmation_code.clone(),
         location: f.event_type.location.clone(),
         host_name: host.map(|h| h.name.clone()).unwrap_or_default(),
@@ -153,7 +156,8 @@ impl EventConsumer for Notify {
         let s = &self.0;
         let v: BookingView =
             serde_json::from_value(event.booking.clone()).map_err(|e| JobError::Permanent(e.to_string()))?;
-        let f = Facts::load(s, tenant, &v).await?;
+        let mut f = Facts::load(s, tenant, &v).await?;
+        f.previous_start = event.previous.as_ref().and_then(|p| p.get("start")?.as_str()).map(seconds);
         let now = s.clock.now_second();
         let host_zone = f.host(v.host_id).map(|h| h.time_zone.clone()).unwrap_or_else(|| "UTC".into());
         let attendee_zone = v.attendee.time_zone.clone().unwrap_or_else(|| host_zone.clone());

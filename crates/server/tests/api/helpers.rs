@@ -194,7 +194,7 @@ where
 }
 
 /// As [`on_each_store`], with settings changed first.
-pub async fn on_each_store_with<F, Fut>(tweak: fn(&mut Settings), test: F)
+pub async fn on_each_store_with<F, Fut>(tweak: impl Fn(&mut Settings), test: F)
 where
     F: Fn(TestApp) -> Fut,
     Fut: Future<Output = TestApp>,
@@ -202,7 +202,7 @@ where
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let Some(db) = TestDb::new(backend).await else { continue };
         let dropper = db.dropper();
-        let app = TestApp::start(db, tweak).await;
+        let app = TestApp::start(db, &tweak).await;
         match AssertUnwindSafe(test(app)).catch_unwind().await {
             Ok(app) => app.stop().await,
             Err(panic) => {

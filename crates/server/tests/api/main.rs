@@ -7,6 +7,7 @@ mod google;
 mod guard;
 mod helpers;
 mod hostile;
+mod notify;
 mod openapi;
 mod ops;
 mod process;

@@ -32,6 +32,10 @@ pub(crate) async fn gate(State(inner): State<Arc<Inner>>, req: Request, next: Ne
     };
     match failure {
         Failure::None => next.run(req).await,
+        Failure::LostAnswer => {
+            let _done = next.run(req).await;
+            error(StatusCode::BAD_GATEWAY, 20500, "the answer was lost")
+        }
         Failure::ServerError => {
             error(StatusCode::INTERNAL_SERVER_ERROR, 20500, "An internal server error has occurred")
         }

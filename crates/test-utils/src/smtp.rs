@@ -1,0 +1,100 @@
+//! A real SMTP server for tests: aiosmtpd (from PyPI) storing what it receives in a Maildir.
+//!
+//! `scripts/test` installs it into its virtual environment and names that environment's Python
+//! in `SKED_TEST_PYTHON`; without it, [`SmtpSink::start`] answers `None` and says why, so the
+//! test that needs it skips.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An aiosmtpd process listening on a loopback port.
+#[derive(Debug)]
+pub struct SmtpSink {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+fn python() -> String {
+    std::env::var("SKED_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+impl SmtpSink {
+    /// Starts a sink on a free port, or says why it cannot.
+    pub fn start() -> Option<Self> {
+        let ok = Command::new(python())
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: aiosmtpd is not installed for {} (scripts/test installs it)", python());
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let dir = tempfile::tempdir().ok()?;
+        let mut sink = Self { child: None, port, dir };
+        sink.resume();
+        Some(sink)
+    }
+
+    /// The URL Sked sends to (`?tls=none`: loopback, no TLS).
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}?tls=none", self.port)
+    }
+
+    fn maildir(&self) -> PathBuf {
+        self.dir.path().join("mail")
+    }
+
+    /// Stops the server (an outage); what it received stays readable.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same port, keeping the mailbox.
+    pub fn resume(&mut self) {
+        if self.child.is_some() {
+            return;
+        }
+        let child = Command::new(python())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(self.maildir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        self.child = Some(child);
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < until, "aiosmtpd did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every message received so far, raw, oldest first.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<(std::time::SystemTime, PathBuf)> = ["new", "cur"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(self.maildir().join(d)).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| (e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH), e.path()))
+            .collect();
+        files.sort();
+        files.into_iter().filter_map(|(_, p)| std::fs::read(p).ok()).collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
