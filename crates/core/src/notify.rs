@@ -216,7 +216,10 @@ pub const REMINDER_GRACE_SECS: i64 = 15 * 60;
 /// SMS.
 pub fn default_reminders() -> Vec<Reminder> {
     let both = || vec!["email".to_owned(), "sms".to_owned()];
-    vec![Reminder { offset_minutes: 1440, channels: both() }, Reminder { offset_minutes: 60, channels: both() }]
+    vec![
+        Reminder { offset_minutes: 1440, channels: both() },
+        Reminder { offset_minutes: 60, channels: both() },
+    ]
 }
 
 /// Checks an event type's reminders: at most [`MAX_REMINDERS`], offsets from 0 to 60 days, no

@@ -90,7 +90,11 @@ proptest! {
 fn an_emailed_invitation_names_its_method_the_sender_as_organizer_and_both_people_as_attendees() {
     for (method, word) in [(Method::Request, "REQUEST"), (Method::Cancel, "CANCEL")] {
         let imip = Imip { method, organizer_email: "bookings@sked.example", organizer_name: "Acme" };
-        let i = Invite { imip: Some(imip), cancelled: method == Method::Cancel, ..invite("Pat", "Hana", "", "Cut") };
+        let i = Invite {
+            imip: Some(imip),
+            cancelled: method == Method::Cancel,
+            ..invite("Pat", "Hana", "", "Cut")
+        };
         let ics = render(&i);
         let (top, props) = parse_back(&ics);
         assert!(top.contains(&("METHOD".to_owned(), word.to_owned())), "{ics}");
@@ -98,7 +102,8 @@ fn an_emailed_invitation_names_its_method_the_sender_as_organizer_and_both_peopl
         assert_eq!(organizer.len(), 1);
         assert_eq!(organizer[0].1, "mailto:bookings@sked.example");
         assert_eq!(organizer[0].2.as_deref(), Some("Acme"));
-        let mut attendees: Vec<_> = props.iter().filter(|p| p.0 == "ATTENDEE").map(|p| p.1.as_str()).collect();
+        let mut attendees: Vec<_> =
+            props.iter().filter(|p| p.0 == "ATTENDEE").map(|p| p.1.as_str()).collect();
         attendees.sort_unstable();
         assert_eq!(attendees, ["mailto:host@example.com", "mailto:pat@example.com"]);
         assert!(ics.contains("RSVP=TRUE"), "{ics}");

@@ -13,7 +13,7 @@ mod notice;
 pub mod render;
 mod when;
 
-pub use mail::{Mailer, MailError, Outgoing};
+pub use mail::{MailError, Mailer, Outgoing};
 pub use notice::Notice;
 pub use render::{Rendered, TemplateError, Templates};
 pub use when::local_time;

@@ -71,9 +71,11 @@ impl Mailer {
     /// `from` is the sending address.
     pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
         let u = url::Url::parse(url).map_err(|e| MailError::Config(format!("SKED_SMTP_URL: {e}")))?;
-        let host = u.host_str().ok_or_else(|| MailError::Config("SKED_SMTP_URL has no host".into()))?.to_owned();
+        let host =
+            u.host_str().ok_or_else(|| MailError::Config("SKED_SMTP_URL has no host".into()))?.to_owned();
         let plain = u.query_pairs().any(|(k, v)| k == "tls" && v == "none");
-        let tls = |h: &str| TlsParameters::new(h.to_owned()).map_err(|e| MailError::Config(format!("TLS: {e}")));
+        let tls =
+            |h: &str| TlsParameters::new(h.to_owned()).map_err(|e| MailError::Config(format!("TLS: {e}")));
         let (tls, default_port) = match u.scheme() {
             "smtps" => (Tls::Wrapper(tls(&host)?), 465),
             "smtp" if plain => (Tls::None, 25),
@@ -131,7 +133,10 @@ pub fn build(from: &Mailbox, o: &Outgoing<'_>) -> Result<(lettre::Message, Strin
     }
     if let Some(url) = o.unsubscribe {
         b = b
-            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
                 "List-Unsubscribe=One-Click".to_owned(),
@@ -150,6 +155,7 @@ pub fn build(from: &Mailbox, o: &Outgoing<'_>) -> Result<(lettre::Message, Strin
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::{Notice, Templates, render};
@@ -195,6 +201,6 @@ mod tests {
         assert!(text.contains("List-Unsubscribe: <https://sked.example/u/t>"), "{text}");
         assert!(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert!(text.contains("method=REQUEST"), "{text}");
-        assert_eq!(parsed.text_body_count() + parsed.html_body_count() >= 2, true);
+        assert!(parsed.text_body_count() + parsed.html_body_count() >= 2);
     }
 }

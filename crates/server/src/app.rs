@@ -49,7 +49,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(calendars::router())
         .merge(ops::router())
         .merge(crate::notify::api::router())
+        .merge(crate::notify::api::public_router())
         .merge(crate::notify::webhooks_api::router())
+        .merge(crate::notify::twilio::router())
 }
 
 /// The OpenAPI document of the server, with the responses every operation shares.
@@ -156,8 +158,6 @@ fn router(state: AppState, body_limit: usize) -> Router {
     let openapi = Arc::new(crate::openapi::finish(openapi));
     let request_id = HeaderName::from_static("x-request-id");
     router
-        .merge(crate::notify::twilio::router())
-        .merge(crate::notify::api::public_router())
         .route(
             "/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }),

@@ -136,7 +136,13 @@ pub trait NotifyStore: Send + Sync {
     /// Records an attempt's outcome.
     async fn settle_message(&self, id: MessageId, outcome: &MessageOutcome, now: i64) -> StoreResult<()>;
     /// Queues a settled message again with a new job (redelivery); attempts start over.
-    async fn requeue_message(&self, tenant: TenantId, id: MessageId, job: &NewJob, now: i64) -> StoreResult<()>;
+    async fn requeue_message(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        job: &NewJob,
+        now: i64,
+    ) -> StoreResult<()>;
     /// Deletes a booking's reminders still queued (its time changed or it was cancelled; their
     /// jobs then find nothing to send). Answers how many.
     async fn drop_queued_reminders(&self, tenant: TenantId, booking: BookingId) -> StoreResult<u64>;
@@ -167,5 +173,10 @@ pub trait NotifyStore: Send + Sync {
     async fn disable_webhook(&self, id: WebhookId, now: i64) -> StoreResult<bool>;
 
     /// The next confirmed booking (by start, not yet ended) of the attendee with this phone.
-    async fn next_booking_for_phone(&self, tenant: TenantId, phone: &str, now: i64) -> StoreResult<Option<Booking>>;
+    async fn next_booking_for_phone(
+        &self,
+        tenant: TenantId,
+        phone: &str,
+        now: i64,
+    ) -> StoreResult<Option<Booking>>;
 }

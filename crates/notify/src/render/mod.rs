@@ -141,7 +141,9 @@ pub fn check(kind: &str, part: &str, source: &str) -> Result<(), TemplateError> 
 
 fn render_one(name: &str, source: &str, ctx: &Value) -> Result<String, TemplateError> {
     let mut env = Environment::new();
-    env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+    env.set_auto_escape_callback(
+        |name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None },
+    );
     env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     env.add_template(name, source).map_err(|e| TemplateError(describe(&e)))?;
@@ -163,7 +165,10 @@ fn describe(e: &minijinja::Error) -> String {
 /// One line: white space runs (line breaks included) become one space; no control characters
 /// (a subject is a header).
 fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The first sentence of the HTML body.

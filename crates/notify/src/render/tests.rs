@@ -12,13 +12,18 @@ fn every_kind_renders_for_both_readers_with_the_time_in_their_zone() {
             assert!(r.subject.contains("Cleaning"), "{kind}: {}", r.subject);
             assert!(r.text.contains("Tuesday 10 March 2026, 11:00 EDT (America/New_York)"), "{}", r.text);
             assert!(r.text.contains("ABC234") && r.html.contains("ABC234"));
-            assert!(r.sms.contains("Tue 10 Mar 11:00 EDT") && r.sms.ends_with("Reply STOP to opt out."), "{}", r.sms);
+            assert!(
+                r.sms.contains("Tue 10 Mar 11:00 EDT") && r.sms.ends_with("Reply STOP to opt out."),
+                "{}",
+                r.sms
+            );
             let manage = r.text.contains("https://sked.example/m/token");
             assert_eq!(manage, role == "attendee" && kind != "cancellation", "{kind} {role}");
         }
     }
     for kind in ["connection_alert", "forward", "webhook_disabled"] {
-        let r = Templates::builtin().render(&Notice { text: Some("hi".into()), ..notice(kind, "host") }).unwrap();
+        let r =
+            Templates::builtin().render(&Notice { text: Some("hi".into()), ..notice(kind, "host") }).unwrap();
         assert!(!r.subject.is_empty() && !r.text.contains("Confirmation code"), "{kind}");
     }
 }
@@ -39,7 +44,10 @@ fn fields_cannot_inject_markup_or_headers() {
 fn a_tenant_template_replaces_one_part_and_bad_ones_are_refused_with_the_reason() {
     let mut t = Templates::builtin();
     t.set("confirmation", "subject", "Booked with {{ business }}: {{ title }}").unwrap();
-    assert_eq!(t.render(&notice("confirmation", "attendee")).unwrap().subject, "Booked with Acme Dental: Cleaning");
+    assert_eq!(
+        t.render(&notice("confirmation", "attendee")).unwrap().subject,
+        "Booked with Acme Dental: Cleaning"
+    );
     assert!(t.render(&notice("reminder", "attendee")).unwrap().subject.starts_with("Reminder:"));
     let unclosed = t.set("confirmation", "text", "{% if x %}").unwrap_err();
     assert!(unclosed.0.contains("line"), "{unclosed}");
@@ -51,11 +59,13 @@ fn a_tenant_template_replaces_one_part_and_bad_ones_are_refused_with_the_reason(
 
 #[test]
 fn a_booking_notice_carries_an_invitation_and_a_cancellation_cancels_it() {
-    let (m, ics) = invitation(&Notice { sequence: 2, ..notice("reschedule", "attendee") }, "b@sked.example").unwrap();
+    let (m, ics) =
+        invitation(&Notice { sequence: 2, ..notice("reschedule", "attendee") }, "b@sked.example").unwrap();
     assert_eq!(m, Method::Request);
     assert!(ics.contains("METHOD:REQUEST") && ics.contains("SEQUENCE:2") && ics.contains("UID:sample@sked"));
     let (m, ics) =
-        invitation(&Notice { cancelled: true, ..notice("cancellation", "attendee") }, "b@sked.example").unwrap();
+        invitation(&Notice { cancelled: true, ..notice("cancellation", "attendee") }, "b@sked.example")
+            .unwrap();
     assert_eq!(m, Method::Cancel);
     assert!(ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"));
     assert!(invitation(&notice("forward", "host"), "b@sked.example").is_none());

@@ -76,6 +76,7 @@ pub fn message_view(m: Message) -> MessageView {
 
 /// Filters of the message log.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MessageQuery {
     #[param(minimum = 1, maximum = 500)]
@@ -150,8 +151,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The unsubscribe page and its one-click form (no API key: the link is the credential).
-pub fn public_router() -> axum::Router<AppState> {
-    axum::Router::new().route("/u/{token}", axum::routing::get(unsubscribe_page).post(unsubscribe))
+pub fn public_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(unsubscribe_page, unsubscribe))
 }
 
 /// The messages of a booking, newest first.
@@ -186,13 +187,15 @@ async fn list(
     f: MessageFilter,
     page: sked_store::Page,
 ) -> ApiResult<Json<Paged<MessageView>>> {
-    let rows = state.store.list_messages(auth.tenant, &f, page).await.map_err(|e| ApiError::store("message", e))?;
+    let rows =
+        state.store.list_messages(auth.tenant, &f, page).await.map_err(|e| ApiError::store("message", e))?;
     let next = Paged::<()>::next_id_cursor(&rows, page.limit, |m| m.id.0);
     Ok(Json(Paged { data: rows.into_iter().map(message_view).collect(), next_cursor: next }))
 }
 
 /// Whose preferences.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AddressQuery {
     /// An email address or a phone number.
@@ -236,7 +239,8 @@ async fn get_preferences(
 ) -> ApiResult<Json<Vec<PreferenceView>>> {
     let channel = if q.address.contains('@') { Channel::Email } else { Channel::Sms };
     let address = address(channel, &q.address).map_err(|e| ApiError::Validation(vec![e]))?;
-    let rows = state.store.preferences(auth.tenant, &address).await.map_err(|e| ApiError::store("preference", e))?;
+    let rows =
+        state.store.preferences(auth.tenant, &address).await.map_err(|e| ApiError::store("preference", e))?;
     Ok(Json(rows.into_iter().map(pref_view).collect()))
 }
 
@@ -276,7 +280,9 @@ async fn set_preference(
     if let Some(Err(e)) = &addr {
         errors.push(e.clone());
     }
-    let (Some(channel), Some(Ok(address))) = (channel, addr) else { return Err(ApiError::Validation(errors)) };
+    let (Some(channel), Some(Ok(address))) = (channel, addr) else {
+        return Err(ApiError::Validation(errors));
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -295,7 +301,12 @@ async fn set_preference(
 
 /// The unsubscribe page: says what the link does and asks to confirm (so a link scanner's `GET`
 /// changes nothing).
-async fn unsubscribe_page(State(state): State<AppState>, axum::extract::Path(token): axum::extract::Path<String>) -> ApiResult<Html<String>> {
+#[utoipa::path(get, path = "/u/{token}", tag = "notifications", security(()), params(("token" = String, Path)),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> ApiResult<Html<String>> {
     let sealer = state.sealer.as_ref().ok_or_else(|| ApiError::not_found("link"))?;
     let u = links::unsubscribe(sealer, &token).ok_or_else(|| ApiError::not_found("link"))?;
     let address = html_escape(&u.address);
@@ -308,7 +319,12 @@ async fn unsubscribe_page(State(state): State<AppState>, axum::extract::Path(tok
 }
 
 /// Stops reminder email to the link's address (a form post or the one-click `POST`).
-async fn unsubscribe(State(state): State<AppState>, axum::extract::Path(token): axum::extract::Path<String>) -> ApiResult<Html<&'static str>> {
+#[utoipa::path(post, path = "/u/{token}", tag = "notifications", security(()), params(("token" = String, Path)),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn unsubscribe(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> ApiResult<Html<&'static str>> {
     let sealer = state.sealer.as_ref().ok_or_else(|| ApiError::not_found("link"))?;
     let u = links::unsubscribe(sealer, &token).ok_or_else(|| ApiError::not_found("link"))?;
     let p = Preference {
@@ -321,7 +337,9 @@ async fn unsubscribe(State(state): State<AppState>, axum::extract::Path(token): 
         updated_at: state.clock.now_second(),
     };
     state.store.set_preference(&p).await.map_err(|e| ApiError::store("preference", e))?;
-    Ok(Html("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Done</title></head><body><p>Reminder emails to this address are stopped.</p></body></html>"))
+    Ok(Html(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Done</title></head><body><p>Reminder emails to this address are stopped.</p></body></html>",
+    ))
 }
 
 fn html_escape(s: &str) -> String {

@@ -68,7 +68,9 @@ impl Channels {
                 Some(sked_twilio::Client::new(config)?)
             }
             _ => {
-                tracing::warn!("SMS is off: set SKED_TWILIO_ACCOUNT_SID, SKED_TWILIO_AUTH_TOKEN and SKED_TWILIO_FROM to send it");
+                tracing::warn!(
+                    "SMS is off: set SKED_TWILIO_ACCOUNT_SID, SKED_TWILIO_AUTH_TOKEN and SKED_TWILIO_FROM to send it"
+                );
                 None
             }
         };

@@ -96,45 +96,54 @@ pub fn seconds(rfc3339: &str) -> i64 {
     rfc3339.parse::<jiff::Timestamp>().map(|t| t.as_second()).unwrap_or(0)
 }
 
-/// A message row and its job, to queue.
-pub fn message(
-    tenant: TenantId,
-    booking: Option<BookingId>,
-    channel: Channel,
-    kind: &str,
-    role: Role,
-    recipient: &str,
-    key: String,
-    payload: String,
-    (now, due): (i64, i64),
-) -> Result<(Message, Option<NewJob>), JobError> {
-    let id = MessageId::new();
-    let mut job = SendMessage { message_id: id }
-        .to_new(Some(tenant), now)
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    job.run_at = due;
-    let m = Message {
-        id,
-        tenant_id: tenant,
-        booking_id: booking,
-        webhook_id: None,
-        channel,
-        kind: kind.to_owned(),
-        role,
-        recipient: recipient.to_owned(),
-        status: MessageStatus::Queued,
-        dedupe_key: key,
-        payload,
-        provider_id: None,
-        error: None,
-        attempts: 0,
-        sending_at: None,
-        response_code: None,
-        next_attempt_at: (due > now).then_some(due),
-        created_at: now,
-        updated_at: now,
-    };
-    Ok((m, Some(job)))
+/// What a message is: who it goes to, how, and what about.
+#[derive(Clone, Copy, Debug)]
+pub struct Draft<'a> {
+    pub tenant: TenantId,
+    pub booking: Option<BookingId>,
+    pub channel: Channel,
+    pub kind: &'a str,
+    pub role: Role,
+    pub to: &'a str,
+}
+
+impl Draft<'_> {
+    /// The message row and its job, keyed by `key`, saying `payload`, due at `due`.
+    pub fn queue(
+        self,
+        key: String,
+        payload: String,
+        now: i64,
+        due: i64,
+    ) -> Result<(Message, Option<NewJob>), JobError> {
+        let id = MessageId::new();
+        let mut job = SendMessage { message_id: id }
+            .to_new(Some(self.tenant), now)
+            .map_err(|e| JobError::Permanent(e.to_string()))?;
+        job.run_at = due;
+        let m = Message {
+            id,
+            tenant_id: self.tenant,
+            booking_id: self.booking,
+            webhook_id: None,
+            channel: self.channel,
+            kind: self.kind.to_owned(),
+            role: self.role,
+            recipient: self.to.to_owned(),
+            status: MessageStatus::Queued,
+            dedupe_key: key,
+            payload,
+            provider_id: None,
+            error: None,
+            attempts: 0,
+            sending_at: None,
+            response_code: None,
+            next_attempt_at: (due > now).then_some(due),
+            created_at: now,
+            updated_at: now,
+        };
+        Ok((m, Some(job)))
+    }
 }
 
 fn payload(n: &Notice) -> Result<String, JobError> {
@@ -169,18 +178,48 @@ impl EventConsumer for Notify {
         if let (Some(to), Some(_)) = (&v.attendee.email, &s.channels.mailer) {
             let n = Notice { unsubscribe_url: unsubscribe(s, tenant, to), ..attendee.clone() };
             let k = key(Channel::Email, Role::Attendee, to);
-            items.push(message(tenant, Some(v.id), Channel::Email, kind.as_str(), Role::Attendee, to, k, payload(&n)?, (now, now))?);
+            items.push(
+                Draft {
+                    tenant,
+                    booking: Some(v.id),
+                    channel: Channel::Email,
+                    kind: kind.as_str(),
+                    role: Role::Attendee,
+                    to,
+                }
+                .queue(k, payload(&n)?, now, now)?,
+            );
         }
         if let (Some(to), Some(_)) = (&v.attendee.phone, &s.channels.twilio) {
             let k = key(Channel::Sms, Role::Attendee, to);
-            items.push(message(tenant, Some(v.id), Channel::Sms, kind.as_str(), Role::Attendee, to, k, payload(&attendee)?, (now, now))?);
+            items.push(
+                Draft {
+                    tenant,
+                    booking: Some(v.id),
+                    channel: Channel::Sms,
+                    kind: kind.as_str(),
+                    role: Role::Attendee,
+                    to,
+                }
+                .queue(k, payload(&attendee)?, now, now)?,
+            );
         }
         if s.channels.mailer.is_some() {
             for h in &f.hosts {
                 let Some(to) = &h.email else { continue };
                 let n = notice(s, &f, &v, kind, Role::Host, (&h.name, &h.time_zone));
                 let k = key(Channel::Email, Role::Host, to);
-                items.push(message(tenant, Some(v.id), Channel::Email, kind.as_str(), Role::Host, to, k, payload(&n)?, (now, now))?);
+                items.push(
+                    Draft {
+                        tenant,
+                        booking: Some(v.id),
+                        channel: Channel::Email,
+                        kind: kind.as_str(),
+                        role: Role::Host,
+                        to,
+                    }
+                    .queue(k, payload(&n)?, now, now)?,
+                );
             }
         }
         if kind != Kind::Confirmation {
@@ -215,7 +254,11 @@ fn reminders(
         if reminder_too_late(due, now) {
             continue;
         }
-        let n = Notice { kind: Kind::Reminder.as_str().into(), offset_minutes: Some(r.offset_minutes), ..attendee.clone() };
+        let n = Notice {
+            kind: Kind::Reminder.as_str().into(),
+            offset_minutes: Some(r.offset_minutes),
+            ..attendee.clone()
+        };
         for c in &r.channels {
             let (channel, to) = match (c.as_str(), &v.attendee.email, &v.attendee.phone) {
                 ("email", Some(to), _) if s.channels.mailer.is_some() => (Channel::Email, to),
@@ -228,7 +271,12 @@ fn reminders(
             };
             let key = format!("{}:reminder:{}:{start}:{}:{to}", v.id, r.offset_minutes, channel.as_str());
             let kind = Kind::Reminder.as_str();
-            out.push(message(tenant, Some(v.id), channel, kind, Role::Attendee, to, key, payload(&n)?, (now, due.max(now)))?);
+            out.push(Draft { tenant, booking: Some(v.id), channel, kind, role: Role::Attendee, to }.queue(
+                key,
+                payload(&n)?,
+                now,
+                due.max(now),
+            )?);
         }
     }
     Ok(out)
@@ -276,8 +324,15 @@ pub async fn queue_webhooks(
             continue;
         }
         let k = format!("{key}:{}", w.id);
-        let (mut m, job) =
-            message(tenant, booking, Channel::Webhook, event, Role::Endpoint, &w.url, k, body.clone(), (now, now))?;
+        let (mut m, job) = Draft {
+            tenant,
+            booking,
+            channel: Channel::Webhook,
+            kind: event,
+            role: Role::Endpoint,
+            to: &w.url,
+        }
+        .queue(k, body.clone(), now, now)?;
         m.webhook_id = Some(w.id);
         items.push((m, job));
     }

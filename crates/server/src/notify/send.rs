@@ -117,7 +117,8 @@ impl Sender {
         let Some(mailer) = &s.channels.mailer else {
             return self.give_up(m, "email is not configured", now).await;
         };
-        let n: Notice = serde_json::from_str(&m.payload).map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
+        let n: Notice = serde_json::from_str(&m.payload)
+            .map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
         let rendered = match Templates::builtin().render(&n) {
             Ok(r) => r,
             Err(e) => return self.give_up(m, &format!("template: {e}"), now).await,
@@ -146,7 +147,8 @@ impl Sender {
         let Some(twilio) = &s.channels.twilio else {
             return self.give_up(m, "SMS is not configured", now).await;
         };
-        let n: Notice = serde_json::from_str(&m.payload).map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
+        let n: Notice = serde_json::from_str(&m.payload)
+            .map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
         let text = match Templates::builtin().render(&n) {
             Ok(r) => sked_twilio::gsm_friendly(&r.sms).into_owned(),
             Err(e) => return self.give_up(m, &format!("template: {e}"), now).await,
@@ -186,13 +188,23 @@ impl Sender {
         self.0.store.settle_message(m.id, &o, now).await.map_err(|e| (MessageStatus::Queued, store_err(e)))
     }
 
-    async fn sent(&self, m: &Message, id: Option<String>, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+    async fn sent(
+        &self,
+        m: &Message,
+        id: Option<String>,
+        now: i64,
+    ) -> Result<MessageStatus, (MessageStatus, JobError)> {
         self.settle(m, MessageStatus::Sent, id, None, None, now).await?;
         Ok(MessageStatus::Sent)
     }
 
     /// A failure worth another attempt, unless this was the last.
-    async fn later(&self, m: &Message, error: String, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+    async fn later(
+        &self,
+        m: &Message,
+        error: String,
+        now: i64,
+    ) -> Result<MessageStatus, (MessageStatus, JobError)> {
         if m.attempts >= MAX_SEND_ATTEMPTS {
             return self.give_up(m, &error, now).await;
         }
@@ -200,7 +212,12 @@ impl Sender {
         Err((MessageStatus::Queued, JobError::Retry(error)))
     }
 
-    async fn give_up(&self, m: &Message, error: &str, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+    async fn give_up(
+        &self,
+        m: &Message,
+        error: &str,
+        now: i64,
+    ) -> Result<MessageStatus, (MessageStatus, JobError)> {
         self.settle(m, MessageStatus::Failed, None, Some(error.to_owned()), None, now).await?;
         Err((MessageStatus::Failed, JobError::Permanent(error.to_owned())))
     }
@@ -217,7 +234,9 @@ impl Sender {
         });
         let at = jiff::Timestamp::from_second(s.clock.now_second()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let key = format!("message.failed:{}", m.id);
-        if let Err(e) = super::plan::queue_webhooks(s, m.tenant_id, m.booking_id, "message.failed", &key, at, &data).await {
+        if let Err(e) =
+            super::plan::queue_webhooks(s, m.tenant_id, m.booking_id, "message.failed", &key, at, &data).await
+        {
             tracing::warn!(message = %m.id, error = %e, "could not queue message.failed webhooks");
         }
     }

@@ -19,30 +19,46 @@ use sked_store::{MessageOutcome, Preference, StoreError};
 use sked_twilio::Keyword;
 
 use super::{links, plan};
-use crate::error::{ApiError, ApiResult};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
 
 /// Twilio's webhook routes (no API key: the signature is the credential).
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/webhooks/twilio/status", axum::routing::post(status))
-        .route("/webhooks/twilio/sms", axum::routing::post(inbound))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(status)).routes(routes!(inbound))
 }
 
-/// The form fields of a request Twilio signed, or 403.
-fn verified(state: &AppState, headers: &HeaderMap, uri: &Uri, body: &Bytes) -> ApiResult<Vec<(String, String)>> {
-    let twilio = state.channels.twilio.as_ref().ok_or_else(|| ApiError::not_found("route"))?;
+/// The form fields of a request Twilio signed, or 403 (counted against the sender's address).
+fn verified(
+    state: &AppState,
+    addr: ClientAddr,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &Bytes,
+) -> ApiResult<Vec<(String, String)>> {
+    let twilio = state.channels.twilio.as_ref().ok_or_else(|| ApiError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        detail: "SMS is not configured on this server".into(),
+    })?;
+    let door = Door::enter(state, addr, "twilio")?;
     let forbidden = || ApiError::Client {
         status: StatusCode::FORBIDDEN,
         code: "bad_signature",
         detail: "the X-Twilio-Signature header is missing or wrong".into(),
     };
-    let signature = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).ok_or_else(forbidden)?;
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| door.refuse(forbidden()))?;
     let url = format!("{}{}", state.base_url, uri.path_and_query().map_or(uri.path(), |p| p.as_str()));
     let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let token = twilio.config().auth_token.expose_secret();
     if !sked_twilio::verify(token, &url, &params, signature) {
-        return Err(forbidden());
+        return Err(door.refuse(forbidden()));
     }
     Ok(params)
 }
@@ -60,9 +76,18 @@ fn rank(s: MessageStatus) -> u8 {
     }
 }
 
-/// A delivery status callback: the message's status follows Twilio's.
-async fn status(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> ApiResult<StatusCode> {
-    let params = verified(&state, &headers, &uri, &body)?;
+/// A delivery status callback from Twilio: the message's status follows Twilio's.
+#[utoipa::path(post, path = "/webhooks/twilio/status", tag = "notifications", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's form: MessageSid, MessageStatus, ErrorCode, ..."),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+async fn status(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let params = verified(&state, addr, &headers, &uri, &body)?;
     let (Some(sid), Some(reported)) = (field(&params, "MessageSid"), field(&params, "MessageStatus")) else {
         return Ok(StatusCode::NO_CONTENT);
     };
@@ -83,7 +108,11 @@ async fn status(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bod
     }
     let error = field(&params, "ErrorCode").map(|c| format!("Twilio error {c}"));
     let o = MessageOutcome { status, provider_id: None, error, response_code: None, next_attempt_at: None };
-    state.store.settle_message(m.id, &o, state.clock.now_second()).await.map_err(|e| ApiError::store("message", e))?;
+    state
+        .store
+        .settle_message(m.id, &o, state.clock.now_second())
+        .await
+        .map_err(|e| ApiError::store("message", e))?;
     metrics::counter!("sked_messages_total", "channel" => "sms", "kind" => m.kind.clone(), "status" => status.as_str()).increment(1);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -92,9 +121,18 @@ fn twiml(reply: Option<&str>) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], sked_twilio::twiml(reply)).into_response()
 }
 
-/// An inbound text.
-async fn inbound(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> ApiResult<Response> {
-    let params = verified(&state, &headers, &uri, &body)?;
+/// An inbound text from Twilio; the answer is TwiML.
+#[utoipa::path(post, path = "/webhooks/twilio/sms", tag = "notifications", security(()),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's form: From, To, Body, MessageSid, ..."),
+    responses((status = 200, content_type = "text/xml", body = String), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+async fn inbound(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let params = verified(&state, addr, &headers, &uri, &body)?;
     let (Some(from), text) = (field(&params, "From"), field(&params, "Body").unwrap_or("")) else {
         return Ok(twiml(None));
     };
@@ -102,7 +140,11 @@ async fn inbound(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bo
         return Ok(twiml(None));
     };
     // The business this number answers: the one that last texted it.
-    let Some(last) = state.store.latest_message_to(Channel::Sms, &from).await.map_err(|e| ApiError::store("message", e))?
+    let Some(last) = state
+        .store
+        .latest_message_to(Channel::Sms, &from)
+        .await
+        .map_err(|e| ApiError::store("message", e))?
     else {
         return Ok(twiml(None));
     };
@@ -124,12 +166,18 @@ async fn inbound(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bo
             // Twilio answers the standard opt-out and opt-in words itself.
             Ok(twiml(None))
         }
-        Keyword::Help => Ok(twiml(Some("Reply C to confirm your next booking, R for its link, STOP to opt out."))),
+        Keyword::Help => {
+            Ok(twiml(Some("Reply C to confirm your next booking, R for its link, STOP to opt out.")))
+        }
         Keyword::Confirm => confirm(&state, tenant, &from, now).await,
         Keyword::Manage => {
             let next = next_booking(&state, tenant, &from, now).await?;
             let reply = match (next, &state.sealer) {
-                (Some(b), Some(k)) => format!("Your booking {}: {}", b.confirmation_code, links::manage_url(&state.base_url, k, b.id)),
+                (Some(b), Some(k)) => format!(
+                    "Your booking {}: {}",
+                    b.confirmation_code,
+                    links::manage_url(&state.base_url, k, b.id)
+                ),
                 _ => "You have no upcoming booking.".to_owned(),
             };
             Ok(twiml(Some(&reply)))
@@ -141,7 +189,12 @@ async fn inbound(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bo
     }
 }
 
-async fn next_booking(state: &AppState, tenant: TenantId, from: &str, now: i64) -> ApiResult<Option<sked_store::Booking>> {
+async fn next_booking(
+    state: &AppState,
+    tenant: TenantId,
+    from: &str,
+    now: i64,
+) -> ApiResult<Option<sked_store::Booking>> {
     state.store.next_booking_for_phone(tenant, from, now).await.map_err(|e| ApiError::store("booking", e))
 }
 
@@ -165,7 +218,14 @@ async fn confirm(state: &AppState, tenant: TenantId, from: &str, now: i64) -> Ap
 
 /// Anything else: passed on to the host of the sender's next booking (or the latest message's
 /// booking) by email.
-async fn forward(state: &AppState, tenant: TenantId, from: &str, text: &str, sid: &str, now: i64) -> ApiResult<()> {
+async fn forward(
+    state: &AppState,
+    tenant: TenantId,
+    from: &str,
+    text: &str,
+    sid: &str,
+    now: i64,
+) -> ApiResult<()> {
     let Some(b) = next_booking(state, tenant, from, now).await? else { return Ok(()) };
     let host = state.store.host(tenant, b.host_id).await.map_err(|e| ApiError::store("host", e))?;
     let (Some(to), Some(_)) = (host.email.clone(), &state.channels.mailer) else { return Ok(()) };
@@ -185,8 +245,16 @@ async fn forward(state: &AppState, tenant: TenantId, from: &str, text: &str, sid
     };
     let payload = serde_json::to_string(&n).map_err(|e| ApiError::Internal(e.into()))?;
     let key = format!("forward:{sid}:{to}");
-    let item = plan::message(tenant, Some(b.id), Channel::Email, Kind::Forward.as_str(), Role::Host, &to, key, payload, (now, now))
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    let item = plan::Draft {
+        tenant,
+        booking: Some(b.id),
+        channel: Channel::Email,
+        kind: Kind::Forward.as_str(),
+        role: Role::Host,
+        to: &to,
+    }
+    .queue(key, payload, now, now)
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     state.store.queue_messages(&[item]).await.map_err(|e| ApiError::store("message", e))?;
     state.wake_worker.notify_one();
     Ok(())

@@ -164,7 +164,8 @@ async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paged<WebhookView>>> {
     let page = q.page()?;
-    let rows = state.store.list_webhooks(auth.tenant, page).await.map_err(|e| ApiError::store("webhook", e))?;
+    let rows =
+        state.store.list_webhooks(auth.tenant, page).await.map_err(|e| ApiError::store("webhook", e))?;
     let next = Paged::<()>::next_id_cursor(&rows, page.limit, |w| w.id.0);
     Ok(Json(Paged { data: rows.into_iter().map(|w| view(w, None)).collect(), next_cursor: next }))
 }
@@ -235,7 +236,11 @@ async fn deliveries(
     state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
     let page = q.page()?;
     let filter = MessageFilter { webhook_id: Some(id), ..MessageFilter::default() };
-    let rows = state.store.list_messages(auth.tenant, &filter, page).await.map_err(|e| ApiError::store("message", e))?;
+    let rows = state
+        .store
+        .list_messages(auth.tenant, &filter, page)
+        .await
+        .map_err(|e| ApiError::store("message", e))?;
     let next = Paged::<()>::next_id_cursor(&rows, page.limit, |m| m.id.0);
     Ok(Json(Paged { data: rows.into_iter().map(message_view).collect(), next_cursor: next }))
 }
@@ -249,15 +254,29 @@ async fn redeliver(
     auth: TenantAuth,
     ApiPath((id, delivery)): ApiPath<(WebhookId, MessageId)>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    let m = state.store.tenant_message(auth.tenant, delivery).await.map_err(|e| ApiError::store("delivery", e))?;
+    let m = state
+        .store
+        .tenant_message(auth.tenant, delivery)
+        .await
+        .map_err(|e| ApiError::store("delivery", e))?;
     if m.webhook_id != Some(id) {
         return Err(ApiError::not_found("delivery"));
     }
     let now = state.clock.now_second();
-    let job = SendMessage { message_id: m.id }.to_new(Some(auth.tenant), now).map_err(|e| ApiError::Internal(e.into()))?;
-    state.store.requeue_message(auth.tenant, m.id, &job, now).await.map_err(|e| ApiError::store("delivery", e))?;
+    let job = SendMessage { message_id: m.id }
+        .to_new(Some(auth.tenant), now)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    state
+        .store
+        .requeue_message(auth.tenant, m.id, &job, now)
+        .await
+        .map_err(|e| ApiError::store("delivery", e))?;
     state.wake_worker.notify_one();
-    let m = state.store.tenant_message(auth.tenant, delivery).await.map_err(|e| ApiError::store("delivery", e))?;
+    let m = state
+        .store
+        .tenant_message(auth.tenant, delivery)
+        .await
+        .map_err(|e| ApiError::store("delivery", e))?;
     Ok((StatusCode::ACCEPTED, Json(message_view(m))))
 }
 
@@ -273,19 +292,18 @@ async fn test(
     let now = state.clock.now_second();
     let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let data = serde_json::json!({ "webhook_id": w.id, "message": "A test event from Sked." });
-    let body = String::from_utf8_lossy(&sked_webhooks::payload(sked_webhooks::TEST_EVENT, at, &data)).into_owned();
+    let body =
+        String::from_utf8_lossy(&sked_webhooks::payload(sked_webhooks::TEST_EVENT, at, &data)).into_owned();
     let key = format!("webhook.test:{}:{}", w.id, uuid::Uuid::now_v7());
-    let (mut m, job) = super::plan::message(
-        auth.tenant,
-        None,
-        Channel::Webhook,
-        sked_webhooks::TEST_EVENT,
-        Role::Endpoint,
-        &w.url,
-        key,
-        body,
-        (now, now),
-    )
+    let (mut m, job) = super::plan::Draft {
+        tenant: auth.tenant,
+        booking: None,
+        channel: Channel::Webhook,
+        kind: sked_webhooks::TEST_EVENT,
+        role: Role::Endpoint,
+        to: &w.url,
+    }
+    .queue(key, body, now, now)
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     m.webhook_id = Some(w.id);
     state.store.queue_messages(&[(m.clone(), job)]).await.map_err(|e| ApiError::store("delivery", e))?;
@@ -296,13 +314,24 @@ async fn test(
 /// One attempt at a webhook delivery: sent and settled, or settled for another attempt on the
 /// retry schedule, or failed when the schedule is spent. An endpoint failing for 5 days is
 /// disabled.
-pub async fn deliver(s: &Services, m: &Message, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
+pub async fn deliver(
+    s: &Services,
+    m: &Message,
+    now: i64,
+) -> Result<MessageStatus, (MessageStatus, JobError)> {
     let fail = |e: String| (MessageStatus::Queued, JobError::Retry(e));
-    let Some(hook) = m.webhook_id else { return Err((MessageStatus::Failed, JobError::Permanent("no endpoint".into()))) };
+    let Some(hook) = m.webhook_id else {
+        return Err((MessageStatus::Failed, JobError::Permanent("no endpoint".into())));
+    };
     let w = match s.store.webhook(m.tenant_id, hook).await {
         Ok(w) if w.active => w,
         Ok(_) | Err(sked_store::StoreError::NotFound) => {
-            let o = outcome(MessageStatus::Failed, None, Some("the endpoint was removed or disabled".into()), None);
+            let o = outcome(
+                MessageStatus::Failed,
+                None,
+                Some("the endpoint was removed or disabled".into()),
+                None,
+            );
             s.store.settle_message(m.id, &o, now).await.map_err(|e| fail(e.to_string()))?;
             return Err((MessageStatus::Failed, JobError::Permanent("endpoint gone".into())));
         }
@@ -336,8 +365,12 @@ pub async fn deliver(s: &Services, m: &Message, now: i64) -> Result<MessageStatu
     let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
     match sked_webhooks::retry_delay_jittered(attempts, &d.msg_id) {
         Some(delay) => {
-            let at = now + i64::try_from(delay).unwrap_or(i64::MAX / 2).max(o.retry_after.map_or(0, |r| r as i64));
-            let later = MessageOutcome { next_attempt_at: Some(at), ..outcome(MessageStatus::Queued, None, Some(error.clone()), code) };
+            let at =
+                now + i64::try_from(delay).unwrap_or(i64::MAX / 2).max(o.retry_after.map_or(0, |r| r as i64));
+            let later = MessageOutcome {
+                next_attempt_at: Some(at),
+                ..outcome(MessageStatus::Queued, None, Some(error.clone()), code)
+            };
             s.store.settle_message(m.id, &later, now).await.map_err(|e| fail(e.to_string()))?;
             Err((MessageStatus::Queued, JobError::RetryAt(at, error)))
         }
@@ -349,6 +382,11 @@ pub async fn deliver(s: &Services, m: &Message, now: i64) -> Result<MessageStatu
     }
 }
 
-fn outcome(status: MessageStatus, provider_id: Option<String>, error: Option<String>, code: Option<i64>) -> MessageOutcome {
+fn outcome(
+    status: MessageStatus,
+    provider_id: Option<String>,
+    error: Option<String>,
+    code: Option<i64>,
+) -> MessageOutcome {
     MessageOutcome { status, provider_id, error, response_code: code, next_attempt_at: None }
 }

@@ -441,22 +441,23 @@ async fn booking_changes_enqueue_events_in_the_same_transaction() {
             .await;
         app.post(&format!("/v1/bookings/{}/cancel", b.id()), json!({})).await;
         let queued = app.get("/v1/jobs?status=queued").await;
-        let events: Vec<&str> = queued.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|j| j["payload"]["event"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            events,
-            vec!["booking.cancelled", "booking.rescheduled", "booking.created"],
-            "newest first; the refused booking enqueued nothing"
-        );
-        assert_eq!(queued.body["data"][1]["payload"]["previous"]["start"], "2026-03-03T14:00:00Z");
-        // One job per consumer (calendar write-back is the only one).
-        let kinds: Vec<&str> =
-            queued.body["data"].as_array().unwrap().iter().map(|j| j["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, vec!["booking.event.calendar"; 3]);
+        let all = queued.body["data"].as_array().unwrap();
+        // One job per consumer of each change: calendar write-back, notifications, webhooks.
+        for kind in ["booking.event.calendar", "booking.event.notify", "booking.event.webhooks"] {
+            let events: Vec<&str> = all
+                .iter()
+                .filter(|j| j["kind"] == kind)
+                .map(|j| j["payload"]["event"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                events,
+                vec!["booking.cancelled", "booking.rescheduled", "booking.created"],
+                "{kind}: newest first; the refused booking enqueued nothing"
+            );
+        }
+        assert_eq!(all.len(), 9);
+        let rescheduled = all.iter().find(|j| j["payload"]["event"] == "booking.rescheduled").unwrap();
+        assert_eq!(rescheduled["payload"]["previous"]["start"], "2026-03-03T14:00:00Z");
         // A `booking.event` queued by an older build still goes to every consumer.
         let first =
             app.store.job(queued.body["data"][0]["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
@@ -472,9 +473,9 @@ async fn booking_changes_enqueue_events_in_the_same_transaction() {
         };
         app.store.enqueue(&old).await.unwrap();
         let pass = app.run_pending_jobs().await;
-        assert_eq!((pass.ran, pass.done), (4, 4));
+        assert_eq!((pass.ran, pass.done), (10, 10));
         assert_eq!(app.get("/v1/jobs?status=queued").await.body["data"], json!([]));
-        assert_eq!(app.get("/v1/jobs?status=done").await.body["data"].as_array().unwrap().len(), 4);
+        assert_eq!(app.get("/v1/jobs?status=done").await.body["data"].as_array().unwrap().len(), 10);
         assert_eq!(app.get("/v1/jobs?status=stuck").await.fields(), vec!["status"]);
         app
     })

@@ -32,8 +32,9 @@ use uuid::Uuid;
 use self::dialect::Dialect;
 use crate::{
     ApiKey, Block, Booking, BookingCalendarEvent, Connection, ConnectionCalendar, DynStore, EventType,
-    ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, OAuthState,
-    Message, Occupancy, Preference, Schedule, StoreError, Webhook, StoreResult, Tenant, TokenAudit, VoiceAgent, VoiceCall,
+    ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, Message,
+    OAuthState, Occupancy, Preference, Schedule, StoreError, StoreResult, Tenant, TokenAudit, VoiceAgent,
+    VoiceCall, Webhook,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -98,8 +99,7 @@ impl<DB, T: ?Sized> Is<T> for DB {
 /// so each bound on a type `T` is put on `<Self as Is<T>>::Ty`, which the compiler knows to be
 /// `T`. Implemented for the two databases by name, which checks every bound once; a new record
 /// read with `query_as` gets a line here.
-pub trait SqlDb:
-    Dialect<Arguments: IntoArguments<Self> + Default>
+pub trait SqlDb: Dialect<Arguments: IntoArguments<Self> + Default>
     + for<'c> Is<&'c mut Self::Connection, Ty = &'c mut Self::Connection, Ty: Executor<'c, Database = Self>>
     + Is<Uuid, Ty = Uuid, Ty: for<'t> Encode<'t, Self> + for<'t> Decode<'t, Self> + Type<Self>>
     + Is<i64, Ty = i64, Ty: for<'t> Encode<'t, Self> + for<'t> Decode<'t, Self> + Type<Self>>

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 
 use serde_json::json;
+use sked_store::Backend;
 use sked_test_utils::TestDb;
 use sked_test_utils::smtp::SmtpSink;
-use sked_store::Backend;
 
 use super::{FROM, ics, messages, parse, prop, with_email};
 use crate::helpers::{TestApp, world};
@@ -26,7 +26,11 @@ async fn each_change_emails_attendee_and_host_once_with_an_invitation_that_updat
             )
             .await;
         assert_eq!(b.status, 201, "{}", b.body);
-        let (id, uid, code) = (b.id(), b.body["uid"].as_str().unwrap().to_owned(), b.body["confirmation_code"].as_str().unwrap().to_owned());
+        let (id, uid, code) = (
+            b.id(),
+            b.body["uid"].as_str().unwrap().to_owned(),
+            b.body["confirmation_code"].as_str().unwrap().to_owned(),
+        );
         app.run_pending_jobs().await;
         let mails: Vec<_> = sink.messages().iter().map(|m| parse(m)).collect();
         assert_eq!(mails.len(), 2, "attendee and host: {mails:#?}");
@@ -60,7 +64,9 @@ async fn each_change_emails_attendee_and_host_once_with_an_invitation_that_updat
         }
 
         // Moved: the same UID, SEQUENCE 1, still a REQUEST.
-        let r = app.post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-04T16:00:00Z"})).await;
+        let r = app
+            .post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-04T16:00:00Z"}))
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         app.run_pending_jobs().await;
         let mails: Vec<_> = sink.messages().iter().map(|m| parse(m)).collect();
@@ -115,7 +121,9 @@ async fn an_smtp_outage_delays_email_and_every_message_goes_out_once_after_it() 
         let app = TestApp::start(db, |s| with_email(s, &sink)).await;
         let w = world(&app).await;
         sink.stop();
-        let b = app.post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat")).await;
+        let b = app
+            .post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat"))
+            .await;
         assert_eq!(b.status, 201, "the booking succeeds while email is down: {}", b.body);
         app.run_pending_jobs().await;
         let log = messages(&app, &b.id()).await;
@@ -132,7 +140,10 @@ async fn an_smtp_outage_delays_email_and_every_message_goes_out_once_after_it() 
         app.run_pending_jobs().await;
         assert_eq!(sink.messages().len(), 2, "each message once");
         let log = messages(&app, &b.id()).await;
-        assert!(log.iter().filter(|m| m["kind"] == "confirmation").all(|m| m["status"] == "sent"), "{log:#?}");
+        assert!(
+            log.iter().filter(|m| m["kind"] == "confirmation").all(|m| m["status"] == "sent"),
+            "{log:#?}"
+        );
         app.stop().await;
     }
 }

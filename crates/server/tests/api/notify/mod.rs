@@ -42,11 +42,12 @@ pub fn parse(raw: &[u8]) -> Mail {
     let to = m.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned();
     let mut calendar = None;
     for part in m.parts.iter() {
-        if let Some(ct) = part.content_type() {
-            if ct.ctype() == "text" && ct.subtype() == Some("calendar") {
-                let method = ct.attribute("method").unwrap_or_default().to_owned();
-                calendar = Some((method, part.text_contents().unwrap_or_default().to_owned()));
-            }
+        if let Some(ct) = part.content_type()
+            && ct.ctype() == "text"
+            && ct.subtype() == Some("calendar")
+        {
+            let method = ct.attribute("method").unwrap_or_default().to_owned();
+            calendar = Some((method, part.text_contents().unwrap_or_default().to_owned()));
         }
     }
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());

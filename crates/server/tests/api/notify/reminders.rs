@@ -12,7 +12,9 @@ use crate::helpers::{TestApp, world};
 fn reminders(log: &[serde_json::Value]) -> Vec<(String, String)> {
     log.iter()
         .filter(|m| m["kind"] == "reminder")
-        .map(|m| (m["status"].as_str().unwrap().to_owned(), m["next_attempt_at"].as_str().unwrap_or("").to_owned()))
+        .map(|m| {
+            (m["status"].as_str().unwrap().to_owned(), m["next_attempt_at"].as_str().unwrap_or("").to_owned())
+        })
         .collect()
 }
 
@@ -34,16 +36,24 @@ async fn reminders_follow_the_booking_and_each_is_sent_once() {
         let queued = reminders(&messages(&app, &id).await);
         assert_eq!(
             queued,
-            [("queued".into(), "2026-03-03T15:00:00Z".into()), ("queued".into(), "2026-03-04T14:00:00Z".into())]
+            [
+                ("queued".into(), "2026-03-03T15:00:00Z".into()),
+                ("queued".into(), "2026-03-04T14:00:00Z".into())
+            ]
         );
         // Moved an hour later: the reminders move with it.
-        let r = app.post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-04T16:00:00Z"})).await;
+        let r = app
+            .post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-04T16:00:00Z"}))
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
         app.run_pending_jobs().await;
         let queued = reminders(&messages(&app, &id).await);
         assert_eq!(
             queued,
-            [("queued".into(), "2026-03-03T16:00:00Z".into()), ("queued".into(), "2026-03-04T15:00:00Z".into())]
+            [
+                ("queued".into(), "2026-03-03T16:00:00Z".into()),
+                ("queued".into(), "2026-03-04T15:00:00Z".into())
+            ]
         );
         let before = sink.messages().len();
         // Nothing before it is due.
@@ -90,10 +100,13 @@ async fn the_unsubscribe_link_stops_reminder_email_and_forged_links_are_not_foun
         let Some(sink) = SmtpSink::start() else { return };
         let app = TestApp::start(db, |s| with_email(s, &sink)).await;
         let w = world(&app).await;
-        let b = app.post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat")).await;
+        let b = app
+            .post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat"))
+            .await;
         app.run_pending_jobs().await;
         let mails: Vec<_> = sink.messages().iter().map(|m| parse(m)).collect();
-        let link = mails.iter().find(|m| m.to == "guest@example.test").unwrap().list_unsubscribe.clone().unwrap();
+        let link =
+            mails.iter().find(|m| m.to == "guest@example.test").unwrap().list_unsubscribe.clone().unwrap();
         let client = sked_test_utils::http();
         // A GET only asks (mail scanners open links).
         let page = client.get(&link).send().await.unwrap();
@@ -119,7 +132,9 @@ async fn the_unsubscribe_link_stops_reminder_email_and_forged_links_are_not_foun
         let log = messages(&app, &b.id()).await;
         assert!(log.iter().any(|m| m["kind"] == "reminder" && m["status"] == "opted_out"), "{log:#?}");
         // Confirmations still go: the link stops reminders only.
-        let r = app.post(&format!("/v1/bookings/{}/reschedule", b.id()), json!({"start": "2026-03-04T16:00:00Z"})).await;
+        let r = app
+            .post(&format!("/v1/bookings/{}/reschedule", b.id()), json!({"start": "2026-03-04T16:00:00Z"}))
+            .await;
         assert_eq!(r.status, 200);
         app.run_pending_jobs().await;
         assert!(sink.messages()[before..].iter().map(|m| parse(m)).any(|m| m.to == "guest@example.test"));

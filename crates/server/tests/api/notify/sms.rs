@@ -65,9 +65,16 @@ async fn texts_go_out_once_and_follow_twilios_callbacks_and_the_attendees_words(
         assert_eq!(sent.len(), 1, "{sent:#?}");
         assert_eq!((sent[0].to.as_str(), sent[0].from.as_deref()), (PAT, Some(OURS)));
         assert!(sent[0].body.contains("Consultation") && sent[0].body.contains(&code), "{}", sent[0].body);
-        assert!(sent[0].body.contains("Wed 4 Mar 10:00 EST"), "the host's zone when the attendee gave none: {}", sent[0].body);
+        assert!(
+            sent[0].body.contains("Wed 4 Mar 10:00 EST"),
+            "the host's zone when the attendee gave none: {}",
+            sent[0].body
+        );
         assert!(sent[0].body.ends_with("Reply STOP to opt out."));
-        assert_eq!(sent[0].status_callback.as_deref(), Some(format!("{}/webhooks/twilio/status", app.base).as_str()));
+        assert_eq!(
+            sent[0].status_callback.as_deref(),
+            Some(format!("{}/webhooks/twilio/status", app.base).as_str())
+        );
         let segments = sked_twilio::segments::segments(&sent[0].body);
         assert_eq!(segments.encoding, sked_twilio::Encoding::Gsm7);
 
@@ -76,7 +83,10 @@ async fn texts_go_out_once_and_follow_twilios_callbacks_and_the_attendees_words(
         let log = messages(&app, &id).await;
         assert_eq!(sms_log(&log), [("confirmation".into(), "delivered".into())]);
         let url = format!("{}/webhooks/twilio/status", app.base);
-        let form = vec![("MessageSid".to_owned(), sent[0].sid.clone()), ("MessageStatus".to_owned(), "failed".to_owned())];
+        let form = vec![
+            ("MessageSid".to_owned(), sent[0].sid.clone()),
+            ("MessageStatus".to_owned(), "failed".to_owned()),
+        ];
         assert_eq!(twilio.post_form(&url, &form, Some("bm90IGl0")).await.0, 403);
         assert_eq!(twilio.post_form(&url, &form, None).await.0, 403);
         // A late `sent` never moves a delivered message back.
@@ -87,13 +97,25 @@ async fn texts_go_out_once_and_follow_twilios_callbacks_and_the_attendees_words(
         let inbound = format!("{}/webhooks/twilio/sms", app.base);
         let (status, reply) = twilio.send_inbound(&inbound, PAT, OURS, " c ").await;
         assert_eq!(status, 200);
-        assert!(reply.contains("<Message>") && reply.contains(&code) && reply.contains("confirmed"), "{reply}");
+        assert!(
+            reply.contains("<Message>") && reply.contains(&code) && reply.contains("confirmed"),
+            "{reply}"
+        );
         let history = app.get(&format!("/v1/bookings/{id}/history")).await;
-        let confirmed = history.body["data"].as_array().map(|a| a.to_vec()).unwrap_or_else(|| history.body.as_array().unwrap().to_vec());
-        assert!(confirmed.iter().any(|h| h["action"] == "attendance_confirmed" && h["actor"] == "attendee"), "{}", history.body);
+        let confirmed = history.body["data"]
+            .as_array()
+            .map(|a| a.to_vec())
+            .unwrap_or_else(|| history.body.as_array().unwrap().to_vec());
+        assert!(
+            confirmed.iter().any(|h| h["action"] == "attendance_confirmed" && h["actor"] == "attendee"),
+            "{}",
+            history.body
+        );
         let (_, reply) = twilio.send_inbound(&inbound, PAT, OURS, "R").await;
         assert!(reply.contains(&format!("{}/m/", app.base)), "{reply}");
-        let (status, _) = twilio.post_form(&inbound, &[("From".into(), PAT.into()), ("Body".into(), "STOP".into())], Some("x")).await;
+        let (status, _) = twilio
+            .post_form(&inbound, &[("From".into(), PAT.into()), ("Body".into(), "STOP".into())], Some("x"))
+            .await;
         assert_eq!(status, 403, "inbound texts are verified too");
         if let Some(sink) = &sink {
             let before = sink.messages().len();
@@ -103,13 +125,17 @@ async fn texts_go_out_once_and_follow_twilios_callbacks_and_the_attendees_words(
             let forwarded: Vec<_> = sink.messages()[before..].iter().map(|m| parse(m)).collect();
             assert_eq!(forwarded.len(), 1);
             assert_eq!(forwarded[0].to, "ann@acme.test");
-            assert!(forwarded[0].text.contains("Running 10 min late, sorry") && forwarded[0].text.contains(PAT));
+            assert!(
+                forwarded[0].text.contains("Running 10 min late, sorry") && forwarded[0].text.contains(PAT)
+            );
         }
 
         // STOP: no more texts to that number (the log says opted_out); START: they resume.
         let (_, reply) = twilio.send_inbound(&inbound, PAT, OURS, "Stop").await;
         assert!(!reply.contains("<Message>"));
-        let r = app.post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-04T16:00:00Z"})).await;
+        let r = app
+            .post(&format!("/v1/bookings/{id}/reschedule"), json!({"start": "2026-03-04T16:00:00Z"}))
+            .await;
         assert_eq!(r.status, 200);
         app.run_pending_jobs().await;
         assert_eq!(twilio.sent().len(), 1);

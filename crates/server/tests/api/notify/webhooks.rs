@@ -59,12 +59,19 @@ async fn booking_events_are_delivered_signed_and_retried_with_the_same_id_until_
         let rx = Receiver::default();
         let url = rx.start().await;
         let w = world(&app).await;
-        let hook = app.post("/v1/webhooks", json!({"url": url, "events": ["booking.created", "booking.cancelled"]})).await;
+        let hook = app
+            .post("/v1/webhooks", json!({"url": url, "events": ["booking.created", "booking.cancelled"]}))
+            .await;
         assert_eq!(hook.status, 201, "{}", hook.body);
         let secret = Secret::parse(hook.body["secret"].as_str().unwrap()).unwrap();
-        assert!(app.get(&format!("/v1/webhooks/{}", hook.id())).await.body.get("secret").is_none(), "shown once");
+        assert!(
+            app.get(&format!("/v1/webhooks/{}", hook.id())).await.body.get("secret").is_none(),
+            "shown once"
+        );
 
-        let b = app.post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat")).await;
+        let b = app
+            .post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat"))
+            .await;
         app.run_pending_jobs().await;
         let got = rx.got();
         assert_eq!(got.len(), 1);
@@ -72,14 +79,23 @@ async fn booking_events_are_delivered_signed_and_retried_with_the_same_id_until_
         let (id, ts) = (header(h, "webhook-id"), header(h, "webhook-timestamp").parse::<i64>().unwrap());
         assert!(id.starts_with("msg_"));
         let now = sked_core::Clock::now_second(app.clock.as_ref());
-        assert!(sked_webhooks::verify(&secret, id, ts, body.as_bytes(), header(h, "webhook-signature"), now, 300));
+        assert!(sked_webhooks::verify(
+            &secret,
+            id,
+            ts,
+            body.as_bytes(),
+            header(h, "webhook-signature"),
+            now,
+            300
+        ));
         let v: Value = serde_json::from_str(body).unwrap();
         assert_eq!(v["type"], "booking.created");
         assert_eq!(v["data"]["id"], b.body["id"]);
         assert_eq!(v["data"]["confirmation_code"], b.body["confirmation_code"]);
 
         // A reschedule is not subscribed to; a cancel is, and the endpoint fails for a while.
-        app.post(&format!("/v1/bookings/{}/reschedule", b.id()), json!({"start": "2026-03-04T16:00:00Z"})).await;
+        app.post(&format!("/v1/bookings/{}/reschedule", b.id()), json!({"start": "2026-03-04T16:00:00Z"}))
+            .await;
         rx.answer(500);
         app.post(&format!("/v1/bookings/{}/cancel", b.id()), json!({})).await;
         app.run_pending_jobs().await;
@@ -89,7 +105,10 @@ async fn booking_events_are_delivered_signed_and_retried_with_the_same_id_until_
         }
         let deliveries = app.get(&format!("/v1/webhooks/{}/deliveries", hook.id())).await;
         let latest = &deliveries.body["data"][0];
-        assert_eq!((latest["kind"].as_str(), latest["status"].as_str()), (Some("booking.cancelled"), Some("queued")));
+        assert_eq!(
+            (latest["kind"].as_str(), latest["status"].as_str()),
+            (Some("booking.cancelled"), Some("queued"))
+        );
         assert_eq!(latest["response_code"], 500);
         assert_eq!(latest["attempts"], 4, "immediately, then about 5 s, 5 min and 30 min later: {latest}");
         assert!(latest["next_attempt_at"].is_string());
@@ -101,7 +120,8 @@ async fn booking_events_are_delivered_signed_and_retried_with_the_same_id_until_
         let got = rx.got();
         let cancels: Vec<_> = got.iter().filter(|(_, b)| b.contains("booking.cancelled")).collect();
         assert_eq!(cancels.len(), 5);
-        let ids: std::collections::HashSet<_> = cancels.iter().map(|(h, _)| header(h, "webhook-id").to_owned()).collect();
+        let ids: std::collections::HashSet<_> =
+            cancels.iter().map(|(h, _)| header(h, "webhook-id").to_owned()).collect();
         assert_eq!(ids.len(), 1, "the same webhook-id on every attempt");
         assert!(cancels.windows(2).all(|p| p[0].1 == p[1].1), "the same body on every attempt");
         let delivered = app.get(&format!("/v1/webhooks/{}/deliveries", hook.id())).await;
@@ -110,7 +130,8 @@ async fn booking_events_are_delivered_signed_and_retried_with_the_same_id_until_
 
         // Redeliver and ping.
         let first = delivered.body["data"][1]["id"].as_str().unwrap().to_owned();
-        let r = app.post(&format!("/v1/webhooks/{}/deliveries/{first}/redeliver", hook.id()), json!({})).await;
+        let r =
+            app.post(&format!("/v1/webhooks/{}/deliveries/{first}/redeliver", hook.id()), json!({})).await;
         assert_eq!(r.status, 202, "{}", r.body);
         app.run_pending_jobs().await;
         let t = app.post(&format!("/v1/webhooks/{}/test", hook.id()), json!({})).await;
@@ -118,7 +139,11 @@ async fn booking_events_are_delivered_signed_and_retried_with_the_same_id_until_
         app.run_pending_jobs().await;
         let got = rx.got();
         assert_eq!(got.len(), 8);
-        assert_eq!(header(&got[6].0, "webhook-id"), header(&got[0].0, "webhook-id"), "a redelivery keeps its id");
+        assert_eq!(
+            header(&got[6].0, "webhook-id"),
+            header(&got[0].0, "webhook-id"),
+            "a redelivery keeps its id"
+        );
         assert!(got[7].1.contains("webhook.test"));
         app.stop().await;
     }
@@ -139,7 +164,9 @@ async fn endpoint_urls_are_checked_and_an_endpoint_failing_five_days_is_disabled
             let r = app.post("/v1/webhooks", json!({"url": url, "events": ["*"]})).await;
             assert_eq!((r.status.as_u16(), r.fields()), (422, vec!["url".to_owned()]), "{why}: {}", r.body);
         }
-        let r = app.post("/v1/webhooks", json!({"url": "https://example.com/h", "events": ["booking.exploded"]})).await;
+        let r = app
+            .post("/v1/webhooks", json!({"url": "https://example.com/h", "events": ["booking.exploded"]}))
+            .await;
         assert_eq!(r.fields(), ["events"]);
         app.stop().await;
 

@@ -156,7 +156,13 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
         .await
     }
 
-    async fn requeue_message(&self, tenant: TenantId, id: MessageId, job: &NewJob, now: i64) -> StoreResult<()> {
+    async fn requeue_message(
+        &self,
+        tenant: TenantId,
+        id: MessageId,
+        job: &NewJob,
+        now: i64,
+    ) -> StoreResult<()> {
         Self::retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::REQUEUE_MESSAGE)
@@ -315,8 +321,11 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let sql = if ok { q::WEBHOOK_OK } else { q::WEBHOOK_FAILED };
             sqlx::query(sql).bind(id.0).bind(now).execute(&mut *tx).await.map_err(map_err::<DB>)?;
-            let w: Option<Webhook> =
-                sqlx::query_as(q::FIND_WEBHOOK).bind(id.0).fetch_optional(&mut *tx).await.map_err(map_err::<DB>)?;
+            let w: Option<Webhook> = sqlx::query_as(q::FIND_WEBHOOK)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
             tx.commit().await.map_err(map_err::<DB>)?;
             found(w)
         })
@@ -338,7 +347,12 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
         .await
     }
 
-    async fn next_booking_for_phone(&self, tenant: TenantId, phone: &str, now: i64) -> StoreResult<Option<Booking>> {
+    async fn next_booking_for_phone(
+        &self,
+        tenant: TenantId,
+        phone: &str,
+        now: i64,
+    ) -> StoreResult<Option<Booking>> {
         sqlx::query_as(q::NEXT_BOOKING_FOR_PHONE)
             .bind(tenant.0)
             .bind(phone)

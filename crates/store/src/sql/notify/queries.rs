@@ -5,8 +5,7 @@ use const_format::concatcp;
 const MSG_COLS: &str = "id, tenant_id, booking_id, webhook_id, channel, kind, role, recipient, status, dedupe_key, \
      payload, provider_id, error, attempts, sending_at, response_code, next_attempt_at, created_at, updated_at";
 const PREF_COLS: &str = "tenant_id, address, channel, kind, enabled, source, updated_at";
-const HOOK_COLS: &str =
-    "id, tenant_id, url, events, description, active, secret, failing_since, disabled_at, created_at, updated_at";
+const HOOK_COLS: &str = "id, tenant_id, url, events, description, active, secret, failing_since, disabled_at, created_at, updated_at";
 
 pub const INSERT_MESSAGE: &str = concatcp!(
     "INSERT INTO messages (",
@@ -15,7 +14,8 @@ pub const INSERT_MESSAGE: &str = concatcp!(
      ON CONFLICT (dedupe_key) DO NOTHING"
 );
 pub const MESSAGE: &str = concatcp!("SELECT ", MSG_COLS, " FROM messages WHERE id = $1");
-pub const TENANT_MESSAGE: &str = concatcp!("SELECT ", MSG_COLS, " FROM messages WHERE id = $1 AND tenant_id = $2");
+pub const TENANT_MESSAGE: &str =
+    concatcp!("SELECT ", MSG_COLS, " FROM messages WHERE id = $1 AND tenant_id = $2");
 pub const MESSAGE_BY_PROVIDER: &str = concatcp!(
     "SELECT ",
     MSG_COLS,
@@ -73,7 +73,8 @@ pub const ACTIVE_WEBHOOKS: &str =
     concatcp!("SELECT ", HOOK_COLS, " FROM webhooks WHERE tenant_id = $1 AND active = $2 ORDER BY id");
 pub const DELETE_WEBHOOK: &str = "DELETE FROM webhooks WHERE id = $1 AND tenant_id = $2";
 pub const WEBHOOK_OK: &str = "UPDATE webhooks SET failing_since = NULL WHERE id = $1";
-pub const WEBHOOK_FAILED: &str = "UPDATE webhooks SET failing_since = COALESCE(failing_since, $2) WHERE id = $1";
+pub const WEBHOOK_FAILED: &str =
+    "UPDATE webhooks SET failing_since = COALESCE(failing_since, $2) WHERE id = $1";
 pub const DISABLE_WEBHOOK: &str =
     "UPDATE webhooks SET active = $3, disabled_at = $2, updated_at = $2 WHERE id = $1 AND active = $4";
 
