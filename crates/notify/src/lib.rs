@@ -15,5 +15,5 @@ mod when;
 
 pub use mail::{MailError, Mailer, Outgoing};
 pub use notice::Notice;
-pub use render::{Rendered, TemplateError, Templates};
+pub use render::{Brand, Rendered, TemplateError, Templates};
 pub use when::local_time;

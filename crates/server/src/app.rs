@@ -50,6 +50,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(crate::notify::api::router())
         .merge(crate::notify::api::public_router())
+        .merge(crate::notify::settings_api::router())
         .merge(crate::notify::webhooks_api::router())
         .merge(crate::notify::twilio::router())
 }

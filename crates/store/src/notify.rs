@@ -109,6 +109,30 @@ pub struct Webhook {
     pub updated_at: i64,
 }
 
+/// How a tenant's messages look, and where notices to the business go.
+#[derive(Clone, Debug, Default, PartialEq, Eq, FromRow)]
+pub struct NotifySettings {
+    pub tenant_id: TenantId,
+    pub reply_to: Option<String>,
+    pub logo_url: Option<String>,
+    /// `#rrggbb`.
+    pub brand_color: Option<String>,
+    /// Where notices to the business go (a webhook endpoint disabled, ...).
+    pub notify_email: Option<String>,
+    pub updated_at: i64,
+}
+
+/// A tenant's own template for one part of one kind of message.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Template {
+    pub tenant_id: TenantId,
+    pub kind: String,
+    /// `subject`, `text`, `html` or `sms`.
+    pub part: String,
+    pub source: String,
+    pub updated_at: i64,
+}
+
 /// Messages, preferences and webhook endpoints.
 #[async_trait]
 pub trait NotifyStore: Send + Sync {
@@ -153,6 +177,17 @@ pub trait NotifyStore: Send + Sync {
     async fn set_preference(&self, p: &Preference) -> StoreResult<()>;
     /// Every preference of an address in a tenant.
     async fn preferences(&self, tenant: TenantId, address: &str) -> StoreResult<Vec<Preference>>;
+
+    /// A tenant's notification settings (defaults when never set).
+    async fn notify_settings(&self, tenant: TenantId) -> StoreResult<NotifySettings>;
+    /// Replaces a tenant's notification settings.
+    async fn set_notify_settings(&self, s: &NotifySettings) -> StoreResult<()>;
+    /// A tenant's own templates.
+    async fn templates(&self, tenant: TenantId) -> StoreResult<Vec<Template>>;
+    /// Sets one of a tenant's templates.
+    async fn set_template(&self, t: &Template) -> StoreResult<()>;
+    /// Removes one (the built-in one applies again); false when there was none.
+    async fn delete_template(&self, tenant: TenantId, kind: &str, part: &str) -> StoreResult<bool>;
 
     /// Creates a webhook endpoint.
     async fn insert_webhook(&self, w: &Webhook) -> StoreResult<()>;

@@ -7,12 +7,14 @@
 //! later. [`send`] sends one message: it re-reads the row, honours preferences and lateness,
 //! records the attempt before asking the provider (so a crash is reconciled rather than sent
 //! twice), and settles the row. [`links`] signs the manage and unsubscribe links; the routes
-//! are in [`api`] (message log, preferences, unsubscribe), [`webhooks_api`] and [`twilio`].
+//! are in [`api`] (message log, preferences, unsubscribe), [`settings_api`] (branding and
+//! templates), [`webhooks_api`] and [`twilio`].
 
 pub mod api;
 pub mod links;
 pub mod plan;
 pub mod send;
+pub mod settings_api;
 pub mod twilio;
 pub mod webhooks_api;
 
@@ -80,7 +82,7 @@ impl Channels {
 
 /// Registers the consumers and jobs of notifications.
 pub fn register(worker: &mut Worker, services: &Arc<Services>) {
-    worker.handle::<send::SendMessage>(send::Sender(services.clone()));
+    worker.handle::<send::SendMessage>(send::Sender::new(services.clone()));
 }
 
 /// The consumers of booking events that notifications add.

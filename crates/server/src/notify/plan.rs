@@ -33,6 +33,7 @@ fn store_err(e: StoreError) -> JobError {
 /// What every message about one booking shares.
 struct Facts {
     business: String,
+    reply_to: Option<String>,
     /// The start before a reschedule.
     previous_start: Option<i64>,
     event_type: EventType,
@@ -42,6 +43,7 @@ struct Facts {
 impl Facts {
     async fn load(s: &Services, tenant: TenantId, v: &BookingView) -> Result<Self, JobError> {
         let business = s.store.tenant(tenant).await.map_err(store_err)?.name;
+        let reply_to = s.store.notify_settings(tenant).await.map_err(store_err)?.reply_to;
         let event_type = s.store.event_type(tenant, v.event_type_id).await.map_err(store_err)?;
         let mut hosts = Vec::new();
         for id in &v.host_ids {
@@ -51,7 +53,7 @@ impl Facts {
                 Err(e) => return Err(store_err(e)),
             }
         }
-        Ok(Self { business, event_type, hosts, previous_start: None })
+        Ok(Self { business, reply_to, event_type, hosts, previous_start: None })
     }
 
     fn host(&self, id: HostId) -> Option<&Host> {
@@ -66,6 +68,7 @@ fn notice(s: &Services, f: &Facts, v: &BookingView, kind: Kind, role: Role, read
     Notice {
         kind: kind.as_str().to_owned(),
         business: f.business.clone(),
+        reply_to: f.reply_to.clone(),
         title: f.event_type.title.clone(),
         uid: v.uid.clone(),
         sequence: v.sequence,

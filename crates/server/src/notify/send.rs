@@ -14,10 +14,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sked_core::booking::BookingStatus;
-use sked_core::ids::MessageId;
+use sked_core::ids::{MessageId, TenantId};
 use sked_core::notify::{Channel, Kind, MessageStatus, reminder_due, reminder_too_late};
 use sked_jobs::{Job, JobError, JobHandler};
-use sked_notify::{MailError, Notice, Outgoing, Templates};
+use sked_notify::{Brand, MailError, Notice, Outgoing, Templates};
 use sked_store::{Message, MessageOutcome, StoreError};
 
 use crate::state::Services;
@@ -38,9 +38,39 @@ impl Job for SendMessage {
 /// Attempts at an email or SMS before it is failed (about 14 hours of retries).
 pub const MAX_SEND_ATTEMPTS: i64 = 10;
 
-/// The handler of [`SendMessage`].
+/// The handler of [`SendMessage`], with each tenant's templates and branding cached briefly (a
+/// burst of reminders reads them once).
 #[derive(Debug)]
-pub struct Sender(pub Arc<Services>);
+pub struct Sender {
+    services: Arc<Services>,
+    looks: moka::sync::Cache<TenantId, Arc<Templates>>,
+}
+
+impl Sender {
+    /// A handler over `services`.
+    pub fn new(services: Arc<Services>) -> Self {
+        let looks =
+            moka::sync::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(10)).build();
+        Self { services, looks }
+    }
+
+    /// A tenant's templates, with its brand.
+    async fn look(&self, tenant: TenantId) -> Result<Arc<Templates>, JobError> {
+        if let Some(t) = self.looks.get(&tenant) {
+            return Ok(t);
+        }
+        let s = &self.services;
+        let settings = s.store.notify_settings(tenant).await.map_err(store_err)?;
+        let mut t =
+            Templates::builtin().branded(Brand { color: settings.brand_color, logo_url: settings.logo_url });
+        for row in s.store.templates(tenant).await.map_err(store_err)? {
+            t.insert_checked(&row.kind, &row.part, &row.source);
+        }
+        let t = Arc::new(t);
+        self.looks.insert(tenant, t.clone());
+        Ok(t)
+    }
+}
 
 fn store_err(e: StoreError) -> JobError {
     JobError::Retry(e.to_string())
@@ -53,7 +83,7 @@ fn settled(status: MessageStatus, error: Option<String>) -> MessageOutcome {
 #[async_trait]
 impl JobHandler<SendMessage> for Sender {
     async fn run(&self, job: SendMessage, _row: &sked_store::Job) -> Result<(), JobError> {
-        let s = &self.0;
+        let s = &self.services;
         let m = match s.store.message(job.message_id).await {
             Ok(m) => m,
             // Dropped (a reminder of a booking that moved): nothing to send.
@@ -90,7 +120,7 @@ impl JobHandler<SendMessage> for Sender {
 impl Sender {
     /// Why a message is not sent at all, if it is not.
     async fn skip(&self, m: &Message, now: i64) -> Result<Option<MessageOutcome>, JobError> {
-        let s = &self.0;
+        let s = &self.services;
         if m.channel == Channel::Webhook {
             return Ok(None);
         }
@@ -113,13 +143,14 @@ impl Sender {
     }
 
     async fn email(&self, m: &Message, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
-        let s = &self.0;
+        let s = &self.services;
         let Some(mailer) = &s.channels.mailer else {
             return self.give_up(m, "email is not configured", now).await;
         };
         let n: Notice = serde_json::from_str(&m.payload)
             .map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
-        let rendered = match Templates::builtin().render(&n) {
+        let rendered = match self.look(m.tenant_id).await.map_err(|e| (MessageStatus::Queued, e))?.render(&n)
+        {
             Ok(r) => r,
             Err(e) => return self.give_up(m, &format!("template: {e}"), now).await,
         };
@@ -143,13 +174,13 @@ impl Sender {
     }
 
     async fn sms(&self, m: &Message, now: i64) -> Result<MessageStatus, (MessageStatus, JobError)> {
-        let s = &self.0;
+        let s = &self.services;
         let Some(twilio) = &s.channels.twilio else {
             return self.give_up(m, "SMS is not configured", now).await;
         };
         let n: Notice = serde_json::from_str(&m.payload)
             .map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
-        let text = match Templates::builtin().render(&n) {
+        let text = match self.look(m.tenant_id).await.map_err(|e| (MessageStatus::Queued, e))?.render(&n) {
             Ok(r) => sked_twilio::gsm_friendly(&r.sms).into_owned(),
             Err(e) => return self.give_up(m, &format!("template: {e}"), now).await,
         };
@@ -185,7 +216,11 @@ impl Sender {
         now: i64,
     ) -> Result<(), (MessageStatus, JobError)> {
         let o = MessageOutcome { status, provider_id, error, response_code: None, next_attempt_at: next };
-        self.0.store.settle_message(m.id, &o, now).await.map_err(|e| (MessageStatus::Queued, store_err(e)))
+        self.services
+            .store
+            .settle_message(m.id, &o, now)
+            .await
+            .map_err(|e| (MessageStatus::Queued, store_err(e)))
     }
 
     async fn sent(
@@ -227,7 +262,7 @@ impl Sender {
         if m.channel == Channel::Webhook {
             return;
         }
-        let s = &self.0;
+        let s = &self.services;
         let data = serde_json::json!({
             "id": m.id, "booking_id": m.booking_id, "channel": m.channel.as_str(), "kind": m.kind,
             "to": m.recipient, "status": "failed",

@@ -33,8 +33,8 @@ use self::dialect::Dialect;
 use crate::{
     ApiKey, Block, Booking, BookingCalendarEvent, Connection, ConnectionCalendar, DynStore, EventType,
     ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, Message,
-    OAuthState, Occupancy, Preference, Schedule, StoreError, StoreResult, Tenant, TokenAudit, VoiceAgent,
-    VoiceCall, Webhook,
+    NotifySettings, OAuthState, Occupancy, Preference, Schedule, StoreError, StoreResult, Template, Tenant,
+    TokenAudit, VoiceAgent, VoiceCall, Webhook,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -136,6 +136,8 @@ pub trait SqlDb: Dialect<Arguments: IntoArguments<Self> + Default>
     + Is<Message, Ty = Message, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<Preference, Ty = Preference, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<Webhook, Ty = Webhook, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<NotifySettings, Ty = NotifySettings, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<Template, Ty = Template, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<(String, String, String, i64), Ty = (String, String, String, i64), Ty: for<'r> FromRow<'r, Self::Row>>
 {
 }

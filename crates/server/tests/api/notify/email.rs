@@ -147,3 +147,70 @@ async fn an_smtp_outage_delays_email_and_every_message_goes_out_once_after_it() 
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_tenants_templates_and_brand_shape_its_emails() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await else { continue };
+        let Some(sink) = SmtpSink::start() else { return };
+        let app = TestApp::start(db, |s| with_email(s, &sink)).await;
+        let w = world(&app).await;
+        let bad = app
+            .call_with(
+                "PUT",
+                "/v1/notification-settings",
+                Some(json!({"reply_to": "nope", "logo_url": "http://x.test/l.png", "brand_color": "red"})),
+                &app.key,
+                &[],
+            )
+            .await;
+        assert_eq!(bad.fields(), ["reply_to", "logo_url", "brand_color"]);
+        let look = json!({"reply_to": "desk@acme.test", "logo_url": "https://acme.test/logo.png",
+            "brand_color": "#AA3300", "notify_email": "owner@acme.test"});
+        let r = app.call_with("PUT", "/v1/notification-settings", Some(look), &app.key, &[]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            (r.body["brand_color"].as_str(), r.body["email_enabled"].as_bool()),
+            (Some("#aa3300"), Some(true))
+        );
+
+        let put = |part: &str, source: &str| {
+            let body = json!({ "source": source });
+            let path = format!("/v1/templates/confirmation/{part}");
+            let app = &app;
+            async move { app.call_with("PUT", &path, Some(body), &app.key, &[]).await }
+        };
+        assert_eq!(put("subject", "Booked: {{ title }} at {{ business }}").await.status, 200);
+        let broken = put("text", "{% if title %}never closed").await;
+        assert_eq!(
+            (broken.status.as_u16(), broken.fields()),
+            (422, vec!["source".to_owned()]),
+            "{}",
+            broken.body
+        );
+        assert_eq!(put("footer", "x").await.status, 404);
+        let own = app.get("/v1/templates/confirmation/subject").await;
+        assert_eq!(own.body["custom"], true);
+        assert_eq!(app.get("/v1/templates/reminder/subject").await.body["custom"], false);
+        assert_eq!(app.get("/v1/templates").await.body.as_array().unwrap().len(), 1);
+
+        app.post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat")).await;
+        app.run_pending_jobs().await;
+        let mails: Vec<_> = sink.messages().iter().map(|m| parse(m)).collect();
+        assert_eq!(mails.len(), 2);
+        for m in &mails {
+            assert_eq!(m.subject, "Booked: Consultation at Acme");
+            // (MiniJinja's HTML escaping writes `/` as `&#x2f;`, which browsers read back.)
+            let html = m.html.replace("&#x2f;", "/");
+            assert!(
+                html.contains("src=\"https://acme.test/logo.png\"") && html.contains("#aa3300"),
+                "{html}"
+            );
+            assert!(m.headers.contains("Reply-To: desk@acme.test"), "{}", m.headers);
+        }
+        let gone = app.delete("/v1/templates/confirmation/subject").await;
+        assert_eq!(gone.status, 204);
+        assert_eq!(app.delete("/v1/templates/confirmation/subject").await.status, 404);
+        app.stop().await;
+    }
+}

@@ -10,8 +10,8 @@ use sked_core::notify::Channel;
 use self::queries as q;
 use super::{SqlDb, SqlStore, found, map_err};
 use crate::{
-    Booking, Message, MessageFilter, MessageOutcome, NewJob, NotifyStore, Page, Preference, StoreError,
-    StoreResult, Webhook,
+    Booking, Message, MessageFilter, MessageOutcome, NewJob, NotifySettings, NotifyStore, Page, Preference,
+    StoreError, StoreResult, Template, Webhook,
 };
 
 #[async_trait]
@@ -223,6 +223,66 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)
+    }
+
+    async fn notify_settings(&self, tenant: TenantId) -> StoreResult<NotifySettings> {
+        let row: Option<NotifySettings> = sqlx::query_as(q::NOTIFY_SETTINGS)
+            .bind(tenant.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err::<DB>)?;
+        Ok(row.unwrap_or(NotifySettings { tenant_id: tenant, ..NotifySettings::default() }))
+    }
+
+    async fn set_notify_settings(&self, n: &NotifySettings) -> StoreResult<()> {
+        Self::retry(|| async move {
+            sqlx::query(q::UPSERT_NOTIFY_SETTINGS)
+                .bind(n.tenant_id.0)
+                .bind(n.reply_to.as_deref())
+                .bind(n.logo_url.as_deref())
+                .bind(n.brand_color.as_deref())
+                .bind(n.notify_email.as_deref())
+                .bind(n.updated_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn templates(&self, tenant: TenantId) -> StoreResult<Vec<Template>> {
+        sqlx::query_as(q::TEMPLATES).bind(tenant.0).fetch_all(&self.pool).await.map_err(map_err::<DB>)
+    }
+
+    async fn set_template(&self, t: &Template) -> StoreResult<()> {
+        Self::retry(|| async move {
+            sqlx::query(q::UPSERT_TEMPLATE)
+                .bind(t.tenant_id.0)
+                .bind(t.kind.as_str())
+                .bind(t.part.as_str())
+                .bind(t.source.as_str())
+                .bind(t.updated_at)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_template(&self, tenant: TenantId, kind: &str, part: &str) -> StoreResult<bool> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::DELETE_TEMPLATE)
+                .bind(tenant.0)
+                .bind(kind)
+                .bind(part)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            Ok(DB::rows_affected(&r) == 1)
+        })
+        .await
     }
 
     async fn insert_webhook(&self, w: &Webhook) -> StoreResult<()> {

@@ -84,3 +84,15 @@ pub const NEXT_BOOKING_FOR_PHONE: &str = concatcp!(
     " FROM bookings WHERE tenant_id = $1 AND attendee_phone = $2 AND status = 'confirmed' AND end_at > $3 \
      ORDER BY start_at LIMIT 1"
 );
+
+pub const NOTIFY_SETTINGS: &str = "SELECT tenant_id, reply_to, logo_url, brand_color, notify_email, updated_at \
+     FROM notification_settings WHERE tenant_id = $1";
+pub const UPSERT_NOTIFY_SETTINGS: &str = "INSERT INTO notification_settings (tenant_id, reply_to, logo_url, \
+     brand_color, notify_email, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id) DO UPDATE SET \
+     reply_to = excluded.reply_to, logo_url = excluded.logo_url, brand_color = excluded.brand_color, \
+     notify_email = excluded.notify_email, updated_at = excluded.updated_at";
+pub const TEMPLATES: &str = "SELECT tenant_id, kind, part, source, updated_at FROM templates WHERE tenant_id = $1 ORDER BY kind, part";
+pub const UPSERT_TEMPLATE: &str = "INSERT INTO templates (tenant_id, kind, part, source, updated_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, kind, part) DO UPDATE SET source = excluded.source, \
+     updated_at = excluded.updated_at";
+pub const DELETE_TEMPLATE: &str = "DELETE FROM templates WHERE tenant_id = $1 AND kind = $2 AND part = $3";
