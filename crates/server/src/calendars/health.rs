@@ -122,15 +122,15 @@ pub async fn check(state: &Services, c: Connection) -> Result<(), CalError> {
     }
 }
 
-/// Delivers connection events. For now they are logged; notification channels (webhooks,
-/// email) consume them as they arrive.
+/// Delivers connection events to notifications: webhooks, and an email to the host.
 #[derive(Debug)]
-pub struct ConnectionEvents;
+pub struct ConnectionEvents(pub Arc<Services>);
 
 #[async_trait]
 impl JobHandler<ConnectionEvent> for ConnectionEvents {
-    async fn run(&self, p: ConnectionEvent, _: &Job) -> Result<(), JobError> {
+    async fn run(&self, p: ConnectionEvent, job: &Job) -> Result<(), JobError> {
         tracing::warn!(event = %p.event, connection = %p.connection_id, host = %p.host_id, status = %p.status, "connection event");
-        Ok(())
+        let Some(tenant) = job.tenant_id else { return Ok(()) };
+        crate::notify::alerts::connection_event(&self.0, tenant, &p).await
     }
 }

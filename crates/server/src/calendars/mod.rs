@@ -57,7 +57,7 @@ pub fn register(worker: &mut Worker, services: &Arc<Services>) {
     worker.handle::<jobs::Push>(writeback::PushJob(services.clone()));
     worker.handle::<jobs::Backfill>(writeback::BackfillJob(services.clone()));
     worker.handle::<jobs::Health>(health::HealthJob(services.clone()));
-    worker.handle::<jobs::ConnectionEvent>(health::ConnectionEvents);
+    worker.handle::<jobs::ConnectionEvent>(health::ConnectionEvents(services.clone()));
 }
 
 /// What can stop calendar work.

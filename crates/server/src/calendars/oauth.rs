@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sked_core::ids::{ConnectionId, HostId};
+use sked_core::ids::{ConnectionId, HostId, TenantId};
 use sked_google::{GoogleError, Pkce};
 use sked_store::{Connection, ConnectionCalendar, HEALTHY, OAuthState, StoreError};
 use utoipa::{IntoParams, ToSchema};
@@ -75,7 +75,7 @@ pub struct Callback {
 
 /// Routes of the flow.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(start)).routes(routes!(callback))
+    OpenApiRouter::new().routes(routes!(start)).routes(routes!(callback)).routes(routes!(reconnect))
 }
 
 /// The permission Sked needs that a grant lacks, if any: seeing the calendar list and editing
@@ -129,32 +129,66 @@ async fn start(
         return Err(ApiError::field("login_hint", "must be at most 254 characters"));
     }
     state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
-    let g = google(&state).map_err(unavailable)?;
-    let sealer = sealer(&state).map_err(unavailable)?;
+    let view = begin(&state, auth.tenant, host, opts.redirect_to, opts.login_hint.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Starts an authorization for a host of a tenant: a signed single-use state with its PKCE
+/// verifier, stored; answers the URL to send the host's browser to.
+pub async fn begin(
+    state: &AppState,
+    tenant: TenantId,
+    host: HostId,
+    redirect_to: Option<String>,
+    login_hint: Option<&str>,
+) -> ApiResult<AuthorizationView> {
+    let g = google(state).map_err(unavailable)?;
+    let sealer = sealer(state).map_err(unavailable)?;
     let now = state.clock.now_second();
     let id = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
     let expires_at = now + STATE_TTL;
-    let signed_state = StateClaim::encode(sealer, &id, auth.tenant, host, expires_at);
+    let signed_state = StateClaim::encode(sealer, &id, tenant, host, expires_at);
     let pkce = Pkce::generate();
     let record = OAuthState {
         id: id.clone(),
-        tenant_id: auth.tenant,
+        tenant_id: tenant,
         host_id: host,
         provider: "google".into(),
         verifier: sealer.seal(&pkce.verifier).map_err(|e| ApiError::Internal(e.into()))?,
-        redirect_to: opts.redirect_to,
+        redirect_to,
         expires_at,
         created_at: now,
     };
     state.store.insert_oauth_state(&record).await.map_err(|e| ApiError::Internal(e.into()))?;
     let redirect_uri = format!("{}{CALLBACK}", state.base_url);
     let url = g
-        .authorization_url(&redirect_uri, &signed_state, &pkce, opts.login_hint.as_deref())
+        .authorization_url(&redirect_uri, &signed_state, &pkce, login_hint)
         .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AuthorizationView { authorization_url: url, redirect_uri, expires_at: rfc3339(expires_at) }),
-    ))
+    Ok(AuthorizationView { authorization_url: url, redirect_uri, expires_at: rfc3339(expires_at) })
+}
+
+/// The link in a "connect your calendar again" email: signed for one host, good for 7 days; it
+/// starts a new authorization and sends the browser on to Google.
+#[utoipa::path(get, path = "/connect/{token}", tag = "connections", security(()), params(("token" = String, Path)),
+    responses((status = 303, description = "on to the provider's consent page"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
+async fn reconnect(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> ApiResult<Response> {
+    let door = Door::enter(&state, addr, "reconnect_link")?;
+    let claim = state
+        .sealer
+        .as_ref()
+        .and_then(|k| crate::notify::links::reconnect(k, &token, state.clock.now_second()))
+        .ok_or_else(|| door.refuse(ApiError::not_found("link")))?;
+    let c = state
+        .store
+        .connection(claim.tenant, claim.connection)
+        .await
+        .map_err(|_| door.refuse(ApiError::not_found("link")))?;
+    let view = begin(&state, c.tenant_id, c.host_id, None, Some(&c.account)).await?;
+    Ok(axum::response::Redirect::to(&view.authorization_url).into_response())
 }
 
 fn bad_state() -> ApiError {

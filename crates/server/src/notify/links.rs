@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sked_core::ids::{BookingId, TenantId};
+use sked_core::ids::{BookingId, ConnectionId, TenantId};
 
 use crate::secrets::Sealer;
 
@@ -51,6 +51,39 @@ pub fn unsubscribe(sealer: &Sealer, t: &str) -> Option<Unsubscribe> {
     Some(Unsubscribe { tenant: tenant.parse().ok()?, address: address.to_owned() })
 }
 
+/// How long a reconnect link works.
+pub const RECONNECT_TTL: i64 = 7 * 86_400;
+
+/// What a reconnect link names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reconnect {
+    pub tenant: TenantId,
+    pub connection: ConnectionId,
+}
+
+/// The link that starts connecting a calendar again, good until `now + RECONNECT_TTL`.
+pub fn reconnect_url(
+    base: &str,
+    sealer: &Sealer,
+    tenant: TenantId,
+    connection: ConnectionId,
+    now: i64,
+) -> String {
+    let until = now.saturating_add(RECONNECT_TTL);
+    format!("{base}/connect/{}", token(sealer, &format!("c:{tenant}:{connection}:{until}")))
+}
+
+/// What a reconnect token names, when it is ours and not expired at `now`.
+pub fn reconnect(sealer: &Sealer, t: &str, now: i64) -> Option<Reconnect> {
+    let payload = open(sealer, t)?;
+    let mut parts = payload.strip_prefix("c:")?.split(':');
+    let (tenant, connection, until) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || until.parse::<i64>().ok()? < now {
+        return None;
+    }
+    Some(Reconnect { tenant: tenant.parse().ok()?, connection: connection.parse().ok()? })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +108,10 @@ mod tests {
         let got = unsubscribe(&s, u.rsplit('/').next().unwrap()).unwrap();
         assert_eq!(got, Unsubscribe { tenant, address: "pat@example.com".into() });
         assert_eq!(manage_booking(&s, u.rsplit('/').next().unwrap()), None, "not a manage token");
+        let c = ConnectionId::new();
+        let r = reconnect_url("https://x", &s, tenant, c, 1_000);
+        let t = r.rsplit('/').next().unwrap();
+        assert_eq!(reconnect(&s, t, 1_000 + RECONNECT_TTL), Some(Reconnect { tenant, connection: c }));
+        assert_eq!(reconnect(&s, t, 1_001 + RECONNECT_TTL), None, "expired");
     }
 }

@@ -10,6 +10,7 @@
 //! are in [`api`] (message log, preferences, unsubscribe), [`settings_api`] (branding and
 //! templates), [`webhooks_api`] and [`twilio`].
 
+pub mod alerts;
 pub mod api;
 pub mod links;
 pub mod plan;

@@ -361,6 +361,9 @@ pub async fn deliver(
     {
         tracing::warn!(webhook = %w.id, tenant = %w.tenant_id, "webhook endpoint disabled after 5 days of failures");
         metrics::counter!("sked_webhooks_disabled_total").increment(1);
+        if let Err(e) = super::alerts::webhook_disabled(s, &w, now).await {
+            tracing::warn!(webhook = %w.id, error = %e, "could not queue the notice of a disabled endpoint");
+        }
     }
     let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
     match sked_webhooks::retry_delay_jittered(attempts, &d.msg_id) {

@@ -419,3 +419,75 @@ async fn forged_pushes_and_callbacks_are_limited_per_address() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_unhealthy_connection_emails_its_host_once_a_day_with_a_link_that_reconnects() {
+    let Some(sink) = sked_test_utils::smtp::SmtpSink::start() else { return };
+    on_each_store_google_with(
+        |s| crate::notify::with_email(s, &sink),
+        |app, g| {
+            let sink = &sink;
+            async move {
+                let w = world(&app).await;
+                let rx = app
+                    .post(
+                        "/v1/webhooks",
+                        json!({"url": "https://hooks.example.com/x", "events": ["connection.unhealthy"]}),
+                    )
+                    .await;
+                assert_eq!(rx.status, 201, "{}", rx.body);
+                let c = connect(&app, &w.hosts[0]).await;
+                let id = c["id"].as_str().unwrap().to_owned();
+                let before = sink.messages().len();
+                g.revoke_refresh_tokens();
+                advance(&app, 3_600);
+                tick(&app).await;
+                assert_eq!(app.get(&format!("/v1/connections/{id}")).await.body["status"], "revoked");
+                let mails: Vec<_> =
+                    sink.messages()[before..].iter().map(|m| crate::notify::parse(m)).collect();
+                assert_eq!(mails.len(), 1, "{mails:#?}");
+                assert_eq!(mails[0].to, "ann@acme.test");
+                assert!(mails[0].subject.contains("calendar connection"), "{}", mails[0].subject);
+                let link = mails[0]
+                    .text
+                    .split_whitespace()
+                    .find(|w| w.contains("/connect/"))
+                    .unwrap_or_else(|| panic!("a reconnect link in {}", mails[0].text))
+                    .to_owned();
+                // The webhook endpoint was told too (its delivery is in the log).
+                let deliveries = app.get(&format!("/v1/webhooks/{}/deliveries", rx.id())).await;
+                assert_eq!(deliveries.body["data"][0]["kind"], "connection.unhealthy");
+                // The link starts a new authorization at the provider, for that account.
+                let r = browser().get(&link).send().await.unwrap();
+                assert_eq!(r.status(), 303);
+                let to = r.headers()["location"].to_str().unwrap().to_owned();
+                assert!(to.starts_with(&g.auth_url()) && to.contains("login_hint="), "{to}");
+                let forged = format!("{link}x");
+                assert_eq!(browser().get(&forged).send().await.unwrap().status(), 404);
+                // Once a day: a second bad turn within 24 hours sends no second email.
+                let conn: sked_core::ids::ConnectionId = id.parse().unwrap();
+                let stored = app.store.find_connection(conn).await.unwrap();
+                sked_server::calendars::health::record(&app.state, &stored, "healthy", None, None)
+                    .await
+                    .unwrap();
+                advance(&app, 3_600);
+                sked_server::calendars::health::record(&app.state, &stored, "error", Some("boom"), None)
+                    .await
+                    .unwrap();
+                app.run_pending_jobs().await;
+                assert_eq!(sink.messages().len(), before + 1);
+                advance(&app, 86_400);
+                sked_server::calendars::health::record(&app.state, &stored, "healthy", None, None)
+                    .await
+                    .unwrap();
+                sked_server::calendars::health::record(&app.state, &stored, "error", Some("boom"), None)
+                    .await
+                    .unwrap();
+                app.run_pending_jobs().await;
+                assert_eq!(sink.messages().len(), before + 2, "a day later, a new alert");
+                app
+            }
+        },
+    )
+    .await;
+}

@@ -38,7 +38,7 @@ where
 }
 
 /// As [`on_each_store_google`], with settings changed first.
-async fn on_each_store_google_with<F, Fut>(tweak: fn(&mut sked_server::Settings), test: F)
+async fn on_each_store_google_with<F, Fut>(tweak: impl Fn(&mut sked_server::Settings), test: F)
 where
     F: Fn(TestApp, GoogleStandIn) -> Fut,
     Fut: Future<Output = TestApp>,
@@ -51,7 +51,7 @@ where
         g.set_account(ANN);
         g.set_time_zone(ANN, ZONE);
         let gg = g.clone();
-        let app = TestApp::start_with_clock(db, clock, move |s| {
+        let app = TestApp::start_with_clock(db, clock, |s| {
             s.google_client_id = Some(gg.client_id().into());
             s.google_client_secret = Some(Secret::from(gg.client_secret()));
             s.google_auth_url = gg.auth_url();

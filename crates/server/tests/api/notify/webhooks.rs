@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use sked_store::Backend;
 use sked_test_utils::TestDb;
+use sked_test_utils::smtp::SmtpSink;
 use sked_webhooks::Secret;
 
 use crate::helpers::{TestApp, world};
@@ -171,7 +172,19 @@ async fn endpoint_urls_are_checked_and_an_endpoint_failing_five_days_is_disabled
         app.stop().await;
 
         let Some(db) = TestDb::new(backend).await else { continue };
-        let app = TestApp::start(db, |s| s.webhook_allow_private = true).await;
+        let sink = SmtpSink::start();
+        let app = TestApp::start(db, |s| {
+            s.webhook_allow_private = true;
+            if let Some(sink) = &sink {
+                super::with_email(s, sink);
+            }
+        })
+        .await;
+        let owner = json!({"notify_email": "owner@acme.test"});
+        assert_eq!(
+            app.call_with("PUT", "/v1/notification-settings", Some(owner), &app.key, &[]).await.status,
+            200
+        );
         let rx = Receiver::default();
         let url = rx.start().await;
         rx.answer(503);
@@ -191,6 +204,16 @@ async fn endpoint_urls_are_checked_and_an_endpoint_failing_five_days_is_disabled
         let h = app.get(&format!("/v1/webhooks/{}", hook.id())).await;
         assert_eq!(h.body["active"], false, "{}", h.body);
         assert!(h.body["disabled_at"].is_string());
+        if let Some(sink) = &sink {
+            let told: Vec<_> = sink
+                .messages()
+                .iter()
+                .map(|m| super::parse(m))
+                .filter(|m| m.to == "owner@acme.test")
+                .collect();
+            assert_eq!(told.len(), 1, "the business is told once");
+            assert!(told[0].text.contains(&url), "{}", told[0].text);
+        }
         let sent = rx.got().len();
         app.post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-16T15:00:00Z", "Pat")).await;
         app.run_pending_jobs().await;
