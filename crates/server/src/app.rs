@@ -193,7 +193,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
 
 /// Periodic chores: store housekeeping every second; every five, enqueueing due calendar work;
 /// every ten, metric upkeep, forgetting addresses whose failures are forgiven, and the job queue
-/// depth gauge; every hour, forgetting old idempotency keys and finished jobs ([`forget`]).
+/// depth and lag gauges; every minute, the message gauges; every hour, forgetting old idempotency keys and finished jobs ([`forget`]).
 async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut n: u64 = 0;
@@ -221,6 +221,19 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
             for status in ["queued", "running", "dead"] {
                 let c = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, c)| *c);
                 metrics::gauge!("sked_jobs", "status" => status).set(c as f64);
+            }
+        }
+        let now = state.clock.now_second();
+        if let Ok(oldest) = state.store.oldest_due(now).await {
+            metrics::gauge!("sked_jobs_lag_seconds").set(oldest.map_or(0, |at| now - at) as f64);
+        }
+        // Counting every message is a scan: once a minute.
+        if n.is_multiple_of(60)
+            && let Ok(counts) = state.store.message_counts().await
+        {
+            for (channel, kind, status, n) in counts {
+                metrics::gauge!("sked_messages", "channel" => channel, "kind" => kind, "status" => status)
+                    .set(n as f64);
             }
         }
         if n.is_multiple_of(3_600) {

@@ -45,4 +45,7 @@ pub trait JobStore: Send + Sync {
     async fn job(&self, id: JobId) -> StoreResult<Job>;
     /// Jobs per status (queued, running, dead), over all tenants.
     async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>>;
+    /// When the longest-waiting job that is due by `now` fell due (none waiting: `None`): how far
+    /// behind the queue is.
+    async fn oldest_due(&self, now: i64) -> StoreResult<Option<i64>>;
 }

@@ -179,6 +179,12 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>> {
         sqlx::query_as(q::JOB_COUNTS).fetch_all(&self.pool).await.map_err(map_err::<DB>)
     }
+
+    async fn oldest_due(&self, now: i64) -> StoreResult<Option<i64>> {
+        let (at,): (Option<i64>,) =
+            sqlx::query_as(q::OLDEST_DUE).bind(now).fetch_one(&self.pool).await.map_err(map_err::<DB>)?;
+        Ok(at)
+    }
 }
 
 impl<DB: SqlDb> SqlStore<DB> {

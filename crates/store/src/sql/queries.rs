@@ -296,6 +296,7 @@ pub const LIST_JOBS: &str = const_format::concatcp!(
 );
 pub const JOB: &str = const_format::concatcp!("SELECT ", JOB_COLS, " FROM jobs WHERE id = $1");
 /// Counts of unfinished and dead jobs (done ones are not counted: they only grow).
+pub const OLDEST_DUE: &str = "SELECT MIN(run_at) FROM jobs WHERE status = 'queued' AND run_at <= $1";
 pub const JOB_COUNTS: &str = "SELECT status, COUNT(*) FROM jobs WHERE status IN ('queued', 'running', 'dead') \
      GROUP BY status ORDER BY status";
 

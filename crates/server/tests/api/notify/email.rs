@@ -106,6 +106,10 @@ async fn each_change_emails_attendee_and_host_once_with_an_invitation_that_updat
         assert!(log.iter().all(|m| m["channel"] == "email" && m["status"] != "queued"), "{log:#?}");
         assert!(sent.iter().all(|m| m["provider_id"].as_str().is_some_and(|p| p.contains("@sked.test"))));
 
+        let m = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        let needle = "sked_messages_total{channel=\"email\",kind=\"confirmation\",status=\"sent\"}";
+        assert!(m.contains(needle), "metrics count messages by channel, kind and status");
+
         // Running the booking events' jobs again sends nothing new.
         app.run_pending_jobs().await;
         assert_eq!(sink.messages().len(), 6);
