@@ -80,7 +80,7 @@ impl Application {
     /// Binds the listener (port 0 picks a free one) and assembles the app over a migrated store.
     pub async fn build(settings: Settings, store: DynStore, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let (operator_key_hash, new_operator_key) = bootstrap::operator_key(&store, &settings).await?;
-        let mut worker = worker::new_worker(store.clone(), clock.clone());
+        let mut worker = worker::new_worker(&settings, store.clone(), clock.clone());
         let listener = TcpListener::bind(&settings.listen).await?;
         let base_url = settings.base_url(&listener.local_addr()?.to_string());
         let services = Arc::new(worker::services(&settings, store, clock, &worker, base_url)?);

@@ -93,6 +93,9 @@ pub struct Settings {
     pub twilio_api_base: String,
     /// Let webhook endpoints be plain `http` or private addresses (tests, closed networks).
     pub webhook_allow_private: bool,
+    /// How long a worker holds a job before another may take it over (a worker that died is
+    /// noticed this much later). Each attempt is cut at 80 % of it.
+    pub job_lease_seconds: i64,
 }
 
 impl Default for Settings {
@@ -132,9 +135,35 @@ impl Default for Settings {
             twilio_messaging_service_sid: None,
             twilio_api_base: "https://api.twilio.com".into(),
             webhook_allow_private: false,
+            job_lease_seconds: 300,
         }
     }
 }
+
+/// Settings whose values are text, whatever they look like.
+const TEXT_SETTINGS: [&str; 21] = [
+    "database_url",
+    "listen",
+    "operator_key",
+    "secret_key",
+    "public_url",
+    "log_format",
+    "metrics_listen",
+    "secret_key_previous",
+    "google_client_id",
+    "google_client_secret",
+    "google_auth_url",
+    "google_token_url",
+    "google_revoke_url",
+    "google_api_base",
+    "smtp_url",
+    "email_from",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from",
+    "twilio_messaging_service_sid",
+    "twilio_api_base",
+];
 
 impl Settings {
     /// Defaults, then the file (if any), then `SKED_*` variables.
@@ -146,7 +175,15 @@ impl Settings {
             }
             fig = fig.merge(Toml::file_exact(path));
         }
-        Ok(fig.merge(Env::prefixed("SKED_")).extract()?)
+        fig = fig.merge(Env::prefixed("SKED_"));
+        // Text settings are taken as written: the variables' reader would turn `+15550001111`
+        // (a phone number) or a key of digits into a number, and lose the `+`.
+        for key in TEXT_SETTINGS {
+            if let Ok(value) = std::env::var(format!("SKED_{}", key.to_ascii_uppercase())) {
+                fig = fig.merge(Serialized::default(key, value));
+            }
+        }
+        Ok(fig.extract()?)
     }
 
     /// The SQLite file, when the store is SQLite.

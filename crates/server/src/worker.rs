@@ -15,9 +15,10 @@ use crate::state::Services;
 use crate::{bootstrap, calendars, events, notify};
 
 /// A worker with a name unique to this process, and no handlers yet.
-pub fn new_worker(store: DynStore, clock: Arc<dyn Clock>) -> Worker {
+pub fn new_worker(settings: &Settings, store: DynStore, clock: Arc<dyn Clock>) -> Worker {
     let config = WorkerConfig {
         id: format!("sked-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+        lease_secs: settings.job_lease_seconds.clamp(2, 86_400),
         ..Default::default()
     };
     Worker::new(store, clock, config)
@@ -72,7 +73,7 @@ pub async fn run(
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let mut worker = new_worker(store.clone(), clock.clone());
+    let mut worker = new_worker(&settings, store.clone(), clock.clone());
     let base_url = settings.base_url(&settings.listen);
     let services = Arc::new(services(&settings, store, clock, &worker, base_url)?);
     register(&mut worker, &services);

@@ -9,6 +9,28 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The handler the sink runs: aiosmtpd's Maildir handler, which also waits before answering a
+/// message while the `stall` file exists (to stop a sender between its send and its record).
+const HANDLER: &str = r#"
+import asyncio, os
+from aiosmtpd.handlers import Mailbox
+
+class StallingMailbox(Mailbox):
+    def __init__(self, maildir, stall_file):
+        super().__init__(maildir)
+        self.stall_file = stall_file
+
+    @classmethod
+    def from_cli(cls, parser, *args):
+        return cls(*args)
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        while os.path.exists(self.stall_file):
+            await asyncio.sleep(0.05)
+        return answer
+"#;
+
 /// An aiosmtpd process listening on a loopback port.
 #[derive(Debug)]
 pub struct SmtpSink {
@@ -36,6 +58,7 @@ impl SmtpSink {
         }
         let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
         let dir = tempfile::tempdir().ok()?;
+        std::fs::write(dir.path().join("sked_sink.py"), HANDLER).ok()?;
         let mut sink = Self { child: None, port, dir };
         sink.resume();
         Some(sink)
@@ -48,6 +71,19 @@ impl SmtpSink {
 
     fn maildir(&self) -> PathBuf {
         self.dir.path().join("mail")
+    }
+
+    fn stall_file(&self) -> PathBuf {
+        self.dir.path().join("stall")
+    }
+
+    /// While on, each message is kept at once but answered only when stalling is turned off.
+    pub fn stall(&self, on: bool) {
+        if on {
+            let _ = std::fs::write(self.stall_file(), b"");
+        } else {
+            let _ = std::fs::remove_file(self.stall_file());
+        }
     }
 
     /// Stops the server (an outage); what it received stays readable.
@@ -65,8 +101,10 @@ impl SmtpSink {
         }
         let child = Command::new(python())
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-c", "sked_sink.StallingMailbox"])
             .arg(self.maildir())
+            .arg(self.stall_file())
+            .env("PYTHONPATH", self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

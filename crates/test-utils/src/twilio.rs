@@ -40,6 +40,12 @@ pub enum Failure {
     /// The request is carried out (a message is accepted and kept), but the answer is lost: the
     /// caller sees a 502, as after a crash or a cut connection between sending and hearing back.
     LostAnswer,
+    /// The request is carried out at once, and answered only after this many seconds (a caller
+    /// killed meanwhile never hears that its message was accepted).
+    SlowAnswer {
+        /// Seconds before the answer.
+        secs: u64,
+    },
 }
 
 /// A message the stand-in accepted, as it was asked for.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bookings;
+mod crash;
 mod google;
 mod guard;
 mod helpers;

@@ -25,7 +25,20 @@ impl Server {
     }
 
     pub async fn start_in(dir: Option<&Path>, database_url: &str, args: &[&str]) -> Server {
+        Self::start_with(dir, database_url, args, &[]).await
+    }
+
+    /// As [`start_in`](Self::start_in), with more environment variables.
+    pub async fn start_with(
+        dir: Option<&Path>,
+        database_url: &str,
+        args: &[&str],
+        env: &[(&str, String)],
+    ) -> Server {
         let mut cmd = Command::new(SKED);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         if let Some(d) = dir {
             cmd.current_dir(d);
         }
@@ -85,6 +98,11 @@ impl Server {
             .await
             .expect("sked did not stop within 20 s")
             .unwrap()
+    }
+
+    /// Kills it at once (SIGKILL): nothing runs after this, as after a crash or power loss.
+    pub async fn kill(&mut self) {
+        self.child.kill().await.unwrap();
     }
 
     pub async fn stop(mut self) {

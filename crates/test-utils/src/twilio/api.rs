@@ -32,6 +32,11 @@ pub(crate) async fn gate(State(inner): State<Arc<Inner>>, req: Request, next: Ne
     };
     match failure {
         Failure::None => next.run(req).await,
+        Failure::SlowAnswer { secs } => {
+            let answer = next.run(req).await;
+            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+            answer
+        }
         Failure::LostAnswer => {
             let _done = next.run(req).await;
             error(StatusCode::BAD_GATEWAY, 20500, "the answer was lost")
