@@ -20,10 +20,11 @@ STATE_RULES = [
         (r"^(weekly\.\w+|overrides\[\d+\]\.intervals)\[\d+\](\.end)?$", r"must be after start|overlaps"),
         (r"^overrides\[\d+\]\.date$", r"has two overrides"),
     ]),
-    # Hosts of the tenant; the slug unique in the tenant.
+    # Hosts of the tenant; the slug unique in the tenant; each reminder offset once.
     ("POST|PATCH", r"^/v1/event-types(/\{id\})?$", [
         (r"^host_ids\[\d+\]$", r"^no such host$"),
         (r"^slug$", r"^is already used$"),
+        (r"^reminders\[\d+\]\.offset_minutes$", r"^each offset may appear once$"),
     ]),
     # Event types of the tenant; the default one of them.
     ("POST|PATCH", r"^/v1/voice-agents(/\{id\})?$", [
@@ -67,6 +68,22 @@ STATE_RULES = [
         (r"^booking_calendar_id$", r"."),
         (r"^calendars\[\d+\]\.id$", r"is not a calendar of this account"),
     ]),
+    # Phone numbers: the country code must be one in use and the length one used there (the
+    # numbering plans are data no pattern holds).
+    ("POST|PATCH|PUT", r".", [(r"(^|\.)phone$", r"is not a phone number")]),
+    ("GET|PUT", r"^/v1/preferences$", [
+        (r"^address$", r"is not a phone number"),
+        # The address must be of the channel's kind (an email address for `email`).
+        (r"^address$", r"is not an email address"),
+    ]),
+    # Webhook endpoints: a host that is not public (`localhost`, one label, `.internal`, a
+    # private address) or a port out of range is refused; "*" stands alone, no event twice.
+    ("POST|PATCH", r"^/v1/webhooks(/\{id\})?$", [
+        (r"^url$", r"is not a public (host name|address)|not a valid URL"),
+        (r"^events$", r"already means every event|is listed twice"),
+    ]),
+    # A template must compile and render a sample message.
+    ("PUT", r"^/v1/templates/\{kind\}/\{part\}$", [(r"^source$", r".")]),
     # A cursor this server gave out (any string is schema-valid).
     ("GET", r".", [(r"^cursor$", r"is not a cursor this server gave out")]),
 ]

@@ -98,12 +98,24 @@ pub struct CreateEventType {
 /// A reminder: sent `offset_minutes` before the start on each channel.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 #[schema(as = Reminder)]
 pub struct ReminderShape {
     #[schema(minimum = 0, maximum = 86400)]
     offset_minutes: i64,
-    #[schema(min_items = 1, max_items = 2)]
+    #[schema(schema_with = reminder_channels)]
     channels: Vec<ReminderChannel>,
+}
+
+/// One or both channels, each once.
+fn reminder_channels() -> utoipa::openapi::schema::Array {
+    use utoipa::PartialSchema;
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(ReminderChannel::schema())
+        .min_items(Some(1))
+        .max_items(Some(2))
+        .unique_items(true)
+        .build()
 }
 
 /// A channel a reminder goes by.

@@ -19,6 +19,7 @@ use super::links;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::{ContactAddress, Instant};
 use crate::pagination::Paged;
 use crate::state::AppState;
 use crate::time::rfc3339;
@@ -82,18 +83,76 @@ pub struct MessageQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
-    /// `email`, `sms` or `webhook`.
+    #[param(value_type = Option<ChannelName>)]
     pub channel: Option<String>,
+    #[param(value_type = Option<StatusName>)]
     pub status: Option<String>,
+    /// A message kind, or for webhook deliveries an event name.
+    #[param(min_length = 1, max_length = 64)]
     pub kind: Option<String>,
     /// The recipient (address, number or URL).
+    #[param(min_length = 1, max_length = 2048)]
     pub to: Option<String>,
     #[param(value_type = Option<String>, format = Uuid)]
     pub booking_id: Option<String>,
-    /// Created at or after this instant (RFC 3339).
+    /// Created at or after this instant.
+    #[param(value_type = Option<Instant>)]
     pub from: Option<String>,
     /// Created before this instant.
+    #[param(value_type = Option<Instant>)]
     pub until: Option<String>,
+}
+
+/// A message channel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = MessageChannel)]
+pub enum ChannelName {
+    Email,
+    Sms,
+    Webhook,
+}
+
+/// A message status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = MessageStatus)]
+pub enum StatusName {
+    Queued,
+    Sent,
+    Delivered,
+    Undelivered,
+    Failed,
+    Skipped,
+    OptedOut,
+}
+
+/// A channel preferences are kept for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum PreferenceChannel {
+    Email,
+    Sms,
+}
+
+/// A kind of message, or `*` for every kind.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum PreferenceKind {
+    #[serde(rename = "*")]
+    All,
+    Confirmation,
+    Reschedule,
+    Cancellation,
+    Reminder,
+    ConnectionAlert,
+    Forward,
+    Reply,
+    WebhookDisabled,
 }
 
 impl MessageQuery {
@@ -111,13 +170,13 @@ impl MessageQuery {
             None => {}
         }
         if let Some(k) = &self.kind {
-            if k.len() > 64 {
+            if k.chars().count() > 64 {
                 errors.push(FieldError::new("kind", "at most 64 characters"));
             }
             f.kind = Some(k.clone());
         }
         if let Some(t) = &self.to {
-            if t.len() > 2048 {
+            if t.chars().count() > 2048 {
                 errors.push(FieldError::new("to", "at most 2048 characters"));
             }
             f.recipient = Some(t.clone());
@@ -128,9 +187,9 @@ impl MessageQuery {
             None => {}
         }
         for (field, value, slot) in [("from", &self.from, &mut f.from), ("until", &self.until, &mut f.to)] {
-            match value.as_deref().map(str::parse::<jiff::Timestamp>) {
+            match value.as_deref().map(|v| crate::time::parse_instant(field, v)) {
                 Some(Ok(t)) => *slot = Some(t.as_second()),
-                Some(Err(_)) => errors.push(FieldError::new(field, "must be an RFC 3339 instant")),
+                Some(Err(e)) => errors.push(e),
                 None => {}
             }
         }
@@ -198,15 +257,14 @@ async fn list(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AddressQuery {
-    /// An email address or a phone number.
+    #[param(value_type = ContactAddress)]
     pub address: String,
 }
 
 /// Whether an address gets a kind of message on a channel.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PreferenceView {
-    /// An email address or a phone number (E.164).
+    /// An email address (channel `email`) or a phone number (channel `sms`).
     pub address: String,
     /// `email` or `sms`.
     pub channel: String,
@@ -214,10 +272,24 @@ pub struct PreferenceView {
     pub kind: String,
     pub enabled: bool,
     /// Who set it: `api`, `unsubscribe` or `sms`.
-    #[serde(default)]
     pub source: String,
-    #[serde(default)]
+    #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// Sets whether an address gets a kind of message on a channel.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPreference {
+    /// An email address (channel `email`) or a phone number (channel `sms`).
+    #[schema(value_type = ContactAddress)]
+    pub address: String,
+    #[schema(value_type = PreferenceChannel)]
+    pub channel: String,
+    /// A message kind, or `*` for every kind.
+    #[schema(value_type = PreferenceKind)]
+    pub kind: String,
+    pub enabled: bool,
 }
 
 /// An address normalised for its channel.
@@ -257,12 +329,12 @@ fn pref_view(p: Preference) -> PreferenceView {
 
 /// Sets whether an address gets a kind of message (or `*`, every kind) on a channel; every
 /// send honours it.
-#[utoipa::path(put, path = "/v1/preferences", tag = "notifications", request_body = PreferenceView,
+#[utoipa::path(put, path = "/v1/preferences", tag = "notifications", request_body = SetPreference,
     responses((status = 200, body = PreferenceView), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn set_preference(
     State(state): State<AppState>,
     auth: TenantAuth,
-    ApiJson(b): ApiJson<PreferenceView>,
+    ApiJson(b): ApiJson<SetPreference>,
 ) -> ApiResult<Json<PreferenceView>> {
     let mut errors = Vec::new();
     let channel = match b.channel.as_str() {

@@ -108,9 +108,12 @@ impl JobHandler<SendMessage> for Sender {
         metrics::counter!("sked_messages_total", "channel" => m.channel.as_str(), "kind" => m.kind.clone(), "status" => status.as_str()).increment(1);
         match result {
             Ok(_) => Ok(()),
+            // Failed for good: the message log says so (and `message.failed` webhooks); the job
+            // itself is done, not a dead letter for an operator.
             Err((MessageStatus::Failed, e)) => {
+                tracing::warn!(message = %m.id, channel = m.channel.as_str(), error = %e, "message failed");
                 self.failed(&m).await;
-                Err(e)
+                Ok(())
             }
             Err((_, e)) => Err(e),
         }

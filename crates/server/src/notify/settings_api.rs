@@ -18,31 +18,42 @@ use utoipa_axum::routes;
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
+use crate::openapi::EmailAddress;
 use crate::state::AppState;
 use crate::time::rfc3339;
 
 /// How a tenant's messages look, and where notices to the business go.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct SettingsView {
+    pub reply_to: Option<String>,
+    pub logo_url: Option<String>,
+    pub brand_color: Option<String>,
+    pub notify_email: Option<String>,
+    /// Whether this server sends email.
+    pub email_enabled: bool,
+    /// Whether this server sends SMS.
+    pub sms_enabled: bool,
+}
+
+/// Sets how a tenant's messages look (absent or `null` fields are cleared).
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettings {
     /// Where replies to emails go.
-    #[schema(max_length = 254)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub reply_to: Option<String>,
     /// An `https` image shown at the top of emails.
-    #[schema(max_length = 2048)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^https://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[^\\s\"\\\\\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*)?$"
+    )]
     pub logo_url: Option<String>,
     /// The emails' colour, `#rrggbb`.
     #[schema(pattern = "^#[0-9a-fA-F]{6}$")]
     pub brand_color: Option<String>,
     /// Where notices to the business go (a webhook endpoint disabled for failing).
-    #[schema(max_length = 254)]
+    #[schema(value_type = Option<EmailAddress>)]
     pub notify_email: Option<String>,
-    /// Whether this server sends email (answers only).
-    #[serde(default, skip_deserializing)]
-    pub email_enabled: bool,
-    /// Whether this server sends SMS (answers only).
-    #[serde(default, skip_deserializing)]
-    pub sms_enabled: bool,
 }
 
 /// A template of one part of one kind of message.
@@ -95,12 +106,12 @@ async fn get_settings(State(state): State<AppState>, auth: TenantAuth) -> ApiRes
 }
 
 /// Replaces the tenant's notification settings (absent or `null` fields are cleared).
-#[utoipa::path(put, path = "/v1/notification-settings", tag = "notifications", request_body = SettingsView,
+#[utoipa::path(put, path = "/v1/notification-settings", tag = "notifications", request_body = UpdateSettings,
     responses((status = 200, body = SettingsView), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn put_settings(
     State(state): State<AppState>,
     auth: TenantAuth,
-    ApiJson(b): ApiJson<SettingsView>,
+    ApiJson(b): ApiJson<UpdateSettings>,
 ) -> ApiResult<Json<SettingsView>> {
     let mut errors = Vec::new();
     let mut email = |field: &str, v: Option<String>| match v.as_deref().map(Email::parse) {

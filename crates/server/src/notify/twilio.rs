@@ -31,6 +31,32 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(status)).routes(routes!(inbound))
 }
 
+/// What Twilio posts about a message's delivery (it may add fields; all are signed).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct StatusForm {
+    #[schema(rename = "MessageSid")]
+    message_sid: String,
+    #[schema(rename = "MessageStatus")]
+    message_status: String,
+    #[schema(rename = "ErrorCode")]
+    error_code: Option<String>,
+}
+
+/// What Twilio posts about a text received (it may add fields; all are signed).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct InboundForm {
+    #[schema(rename = "MessageSid")]
+    message_sid: String,
+    #[schema(rename = "From")]
+    from: String,
+    #[schema(rename = "To")]
+    to: String,
+    #[schema(rename = "Body")]
+    body: String,
+}
+
 /// The form fields of a request Twilio signed, or 403 (counted against the sender's address).
 fn verified(
     state: &AppState,
@@ -78,7 +104,7 @@ fn rank(s: MessageStatus) -> u8 {
 
 /// A delivery status callback from Twilio: the message's status follows Twilio's.
 #[utoipa::path(post, path = "/webhooks/twilio/status", tag = "notifications", security(()),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's form: MessageSid, MessageStatus, ErrorCode, ..."),
+    request_body(content = StatusForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn status(
     State(state): State<AppState>,
@@ -123,7 +149,7 @@ fn twiml(reply: Option<&str>) -> Response {
 
 /// An inbound text from Twilio; the answer is TwiML.
 #[utoipa::path(post, path = "/webhooks/twilio/sms", tag = "notifications", security(()),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's form: From, To, Body, MessageSid, ..."),
+    request_body(content = InboundForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, content_type = "text/xml", body = String), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn inbound(
     State(state): State<AppState>,

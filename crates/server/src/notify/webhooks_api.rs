@@ -55,17 +55,44 @@ pub struct WebhookView {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
-    /// `https` (and a public address, unless the server allows private ones).
-    #[schema(max_length = 2048)]
+    /// `https` on a public host (unless the server allows private ones): not `localhost`, a
+    /// single label, `.local`/`.internal` names, or a loopback, private, link-local or metadata
+    /// address.
+    #[schema(
+        max_length = 2048,
+        pattern = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*)?$"
+    )]
     pub url: String,
-    /// From `booking.created`, `booking.rescheduled`, `booking.cancelled`, `booking.confirmed`,
-    /// `connection.unhealthy`, `message.failed`; `["*"]` for all.
-    #[schema(min_items = 1, max_items = 16)]
+    /// Events to receive; `["*"]` (alone) for all.
+    #[schema(min_items = 1, max_items = 16, value_type = Vec<EventName>)]
     pub events: Vec<String>,
-    #[schema(max_length = 500)]
+    /// 1 to 500 characters on one line.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub description: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+}
+
+/// An event a webhook endpoint can receive.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub enum EventName {
+    #[serde(rename = "*")]
+    All,
+    #[serde(rename = "booking.created")]
+    BookingCreated,
+    #[serde(rename = "booking.rescheduled")]
+    BookingRescheduled,
+    #[serde(rename = "booking.cancelled")]
+    BookingCancelled,
+    #[serde(rename = "booking.confirmed")]
+    BookingConfirmed,
+    #[serde(rename = "connection.unhealthy")]
+    ConnectionUnhealthy,
+    #[serde(rename = "message.failed")]
+    MessageFailed,
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
 }
 
 fn yes() -> bool {
@@ -76,12 +103,15 @@ fn yes() -> bool {
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
-    #[schema(max_length = 2048)]
+    #[schema(
+        max_length = 2048,
+        pattern = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*)?$"
+    )]
     pub url: Option<String>,
-    #[schema(min_items = 1, max_items = 16)]
+    #[schema(min_items = 1, max_items = 16, value_type = Option<Vec<EventName>>)]
     pub events: Option<Vec<String>>,
     #[serde(default, with = "::serde_with::rust::double_option")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500, pattern = "\\S")]
     pub description: Option<Option<String>>,
     /// `true` enables a disabled endpoint again (its failure streak starts over).
     pub active: Option<bool>,

@@ -226,7 +226,8 @@ string_schema!(
     /// A phone number.
     PhoneNumber,
     "An E.164 phone number: `+` and 8 to 15 digits, the first not 0; spaces, dots, dashes and \
-     parentheses between them are ignored (answers show the bare form).",
+     parentheses between them are ignored (answers show the bare form). The country code must be \
+     one in use and the number of a length used there (numbering plans, which no pattern holds).",
     Some("^\\+[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*$"),
     None,
     None,
@@ -331,3 +332,19 @@ impl PartialSchema for InstantOrDate {
 }
 
 impl ToSchema for InstantOrDate {}
+
+/// An email address or a phone number (notification preferences are kept per address).
+#[derive(Debug)]
+pub struct ContactAddress;
+
+impl PartialSchema for ContactAddress {
+    fn schema() -> RefOr<Schema> {
+        let either = OneOfBuilder::new()
+            .item(EmailAddress::schema())
+            .item(PhoneNumber::schema())
+            .description(Some("An email address, or a phone number in international form."));
+        RefOr::T(Schema::OneOf(either.build()))
+    }
+}
+
+impl ToSchema for ContactAddress {}
