@@ -63,7 +63,8 @@ async fn setup(base: &str) -> (String, String) {
     (key, e["id"].as_str().unwrap().to_owned())
 }
 
-/// A start on the next day's 10:00 UTC.
+/// A start on the next day's 10:00 UTC (the process under test keeps real time).
+#[allow(clippy::disallowed_methods)]
 fn tomorrow() -> String {
     let t = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(24)).unwrap();
     format!("{}T10:00:00Z", t.strftime("%Y-%m-%d"))
