@@ -7,8 +7,12 @@
 //! - `sked-load book --base URL --key K --event-type ID --first RFC3339 --count N -c 32` creates
 //!   N bookings on distinct free starts (15 minutes apart) with 32 connections and prints
 //!   throughput and latency percentiles as JSON.
+//! - `sked-load storm --base URL --operator-key K --at RFC3339 --count N` books N bookings whose
+//!   reminders all fall due at one minute ([`storm`], for scripts/bench-reminders).
 
 #![forbid(unsafe_code)]
+
+mod storm;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +40,8 @@ enum Cmd {
         #[arg(long)]
         now: jiff::Timestamp,
     },
+    /// Seed and book a reminder storm: every reminder due at one minute.
+    Storm(storm::StormArgs),
     /// Drive the Retell endpoint of a voice agent with signed tool calls.
     Voice(VoiceArgs),
     /// Create bookings on distinct free starts.
@@ -95,6 +101,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Seed { base, operator_key, now } => seed(&base, &operator_key, now).await,
         Cmd::Voice(args) => voice(args).await,
+        Cmd::Storm(args) => storm::storm(args).await,
         Cmd::Book { base, key, event_type, first, step, count, concurrency, rate } => {
             let target = Target { base, key, event_type, first, step };
             match rate {
