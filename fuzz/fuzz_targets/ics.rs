@@ -47,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
         attendee_email: field(5),
         notes: field(6),
         confirmation_code: "K7M2QX",
+        imip: None,
     };
     let ics = render(&invite);
 
