@@ -194,3 +194,29 @@ async fn twilio_down_or_throttling_delays_texts_and_a_lost_answer_is_reconciled_
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_text_whose_attempt_went_unanswered_is_sent_again_only_after_twilio_would_list_it() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await else { continue };
+        let (app, twilio) = start(db, None).await;
+        let w = world(&app).await;
+        twilio.fail_with(Failure::ServerError);
+        let b = app.post("/v1/bookings", book(&w.event_type, &w.hosts[0], "2026-03-04T15:00:00Z")).await;
+        app.run_pending_jobs().await;
+        twilio.fail_with(Failure::None);
+        // The retry comes 30 s later: Twilio does not list the text, but it is too soon to be
+        // sure it never took it.
+        app.clock.advance(jiff::SignedDuration::from_secs(40));
+        app.run_pending_jobs().await;
+        assert!(twilio.sent().is_empty());
+        let log = messages(&app, &b.id()).await;
+        let c = log.iter().find(|m| m["kind"] == "confirmation").unwrap();
+        assert!(c["error"].as_str().unwrap().contains("earlier attempt"), "{c}");
+        // Two minutes after the attempt, it is sent.
+        app.clock.advance(jiff::SignedDuration::from_secs(90));
+        app.run_pending_jobs().await;
+        assert_eq!(twilio.sent().len(), 1);
+        app.stop().await;
+    }
+}
