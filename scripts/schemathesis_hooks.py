@@ -82,6 +82,8 @@ STATE_RULES = [
         (r"^url$", r"is not a public (host name|address)|not a valid URL"),
         (r"^events$", r"already means every event|is listed twice"),
     ]),
+    # A tenant's slug is unique across tenants.
+    ("PATCH", r"^/v1/tenant$", [(r"^slug$", r"^is already used$")]),
     # A template must compile and render a sample message.
     ("PUT", r"^/v1/templates/\{kind\}/\{part\}$", [(r"^source$", r".")]),
     # A cursor this server gave out (any string is schema-valid).

@@ -22,7 +22,7 @@ const NOW: i64 = 1_772_452_800;
 const TUE_9: i64 = 1_772_546_400;
 
 async fn seed(store: &DynStore) -> (TenantId, EventTypeId, HostId) {
-    let tenant = Tenant { id: TenantId::new(), name: "Acme".into(), created_at: NOW };
+    let tenant = Tenant { id: TenantId::new(), name: "Acme".into(), slug: "acme".into(), created_at: NOW };
     store.insert_tenant(&tenant).await.unwrap();
     let schedule = Schedule {
         id: ScheduleId::new(),

@@ -50,6 +50,7 @@ pub mod rules;
 pub mod schedule;
 pub mod search;
 pub mod slots;
+pub mod slug;
 pub mod text;
 
 pub use assign::{Assignment, Choice, HostStats};

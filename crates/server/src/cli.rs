@@ -134,7 +134,7 @@ pub async fn run() -> anyhow::Result<()> {
         Some(Command::Tenant { action: TenantAction::Create { name } }) => {
             let store = sked_store::connect(&settings.database_url).await?;
             let (t, key) = tenants::create_tenant(&store, &name, clock.now_second()).await?;
-            println!("tenant: {}\napi key (shown once): {key}", t.id);
+            println!("tenant: {}\nslug: {}\napi key (shown once): {key}", t.id, t.slug);
             Ok(())
         }
         Some(Command::Key { action: KeyAction::Create { tenant, name } }) => {

@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sked_core::ids::{ApiKeyId, TenantId};
-use sked_store::{ApiKey, DynStore, Tenant};
+use sked_store::{ApiKey, DynStore, StoreError, Tenant};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{OperatorAuth, generate_key, hash_key};
+use crate::auth::{OperatorAuth, TenantAuth, generate_key, hash_key};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
@@ -32,10 +32,26 @@ pub struct TenantView {
     #[schema(value_type = String, format = Uuid)]
     pub id: TenantId,
     pub name: String,
+    /// In public URLs: lower-case letters, digits and dashes, unique; made from the name at
+    /// creation, changeable with `PATCH /v1/tenant`.
+    pub slug: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
+}
+
+/// Changes the caller's tenant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTenant {
+    /// 1 to 63 lower-case letters, digits and dashes, not starting or ending with a dash; unique.
+    #[schema(pattern = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    pub slug: String,
+}
+
+fn view(t: Tenant, api_key: Option<String>) -> TenantView {
+    TenantView { id: t.id, name: t.name, slug: t.slug, api_key, created_at: rfc3339(t.created_at) }
 }
 
 /// Creates an API key.
@@ -77,10 +93,25 @@ fn key_view(k: ApiKey, secret: Option<String>) -> KeyView {
     }
 }
 
-/// Creates a tenant and its first key (used by the API and the CLI).
+/// Creates a tenant and its first key (used by the API and the CLI). Its slug is made from the
+/// name: the first of `name`, `name-2`, `name-3`, ... no other tenant has.
 pub async fn create_tenant(store: &DynStore, name: &str, now: i64) -> anyhow::Result<(Tenant, String)> {
-    let tenant = Tenant { id: TenantId::new(), name: name.trim().to_owned(), created_at: now };
-    store.insert_tenant(&tenant).await?;
+    let base = sked_core::slug::from_name(name);
+    let id = TenantId::new();
+    let mut n = 1;
+    let tenant = loop {
+        let tenant = Tenant {
+            id,
+            name: name.trim().to_owned(),
+            slug: sked_core::slug::candidate(&base, n),
+            created_at: now,
+        };
+        match store.insert_tenant(&tenant).await {
+            Ok(()) => break tenant,
+            Err(StoreError::Duplicate("slug")) if n < 1_000 => n += 1,
+            Err(e) => return Err(e.into()),
+        }
+    };
     let (_, secret) = create_key(store, tenant.id, "default", now).await?;
     Ok((tenant, secret))
 }
@@ -111,6 +142,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create, list))
         .routes(routes!(create_api_key, list_keys))
         .routes(routes!(revoke_key))
+        .routes(routes!(get_own, update_own))
+}
+
+/// The caller's tenant.
+#[utoipa::path(get, path = "/v1/tenant", tag = "tenants",
+    responses((status = 200, body = TenantView)))]
+async fn get_own(State(state): State<AppState>, auth: TenantAuth) -> ApiResult<Json<TenantView>> {
+    let t = state.store.tenant(auth.tenant).await.map_err(|e| ApiError::store("tenant", e))?;
+    Ok(Json(view(t, None)))
+}
+
+/// Change the caller's tenant: its slug (public URLs change with it).
+#[utoipa::path(patch, path = "/v1/tenant", tag = "tenants", request_body = UpdateTenant,
+    responses((status = 200, body = TenantView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn update_own(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiJson(b): ApiJson<UpdateTenant>,
+) -> ApiResult<Json<TenantView>> {
+    sked_core::slug::check("slug", &b.slug)?;
+    state.store.set_tenant_slug(auth.tenant, &b.slug).await.map_err(|e| ApiError::store("tenant", e))?;
+    let t = state.store.tenant(auth.tenant).await.map_err(|e| ApiError::store("tenant", e))?;
+    Ok(Json(view(t, None)))
 }
 
 /// Create a tenant (operator key). The answer carries the tenant's API key, shown only once.
@@ -123,10 +177,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<TenantView>)> {
     let name = sked_core::text::line("name", &b.name, 200)?;
     let (t, key) = create_tenant(&state.store, &name, state.clock.now_second()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TenantView { id: t.id, name: t.name, api_key: Some(key), created_at: rfc3339(t.created_at) }),
-    ))
+    Ok((StatusCode::CREATED, Json(view(t, Some(key)))))
 }
 
 /// List tenants (operator key).
@@ -140,10 +191,7 @@ async fn list(
     let page = q.page()?;
     let rows = state.store.list_tenants(page).await.map_err(|e| ApiError::store("tenant", e))?;
     let next = Paged::<()>::next_id_cursor(&rows, page.limit, |t| t.id.0);
-    let data = rows
-        .into_iter()
-        .map(|t| TenantView { id: t.id, name: t.name, api_key: None, created_at: rfc3339(t.created_at) })
-        .collect();
+    let data = rows.into_iter().map(|t| view(t, None)).collect();
     Ok(Json(Paged { data, next_cursor: next }))
 }
 

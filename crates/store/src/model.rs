@@ -15,6 +15,8 @@ pub struct Tenant {
     pub id: TenantId,
     /// Display name.
     pub name: String,
+    /// In public URLs: lower-case letters, digits and dashes, unique.
+    pub slug: String,
     /// Creation instant.
     pub created_at: i64,
 }

@@ -12,6 +12,11 @@ pub trait TenancyStore: Send + Sync {
     async fn insert_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
     /// A tenant.
     async fn tenant(&self, id: TenantId) -> StoreResult<Tenant>;
+    /// The tenant with this slug.
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Tenant>;
+    /// Changes a tenant's slug ([`StoreError::Duplicate`](crate::StoreError::Duplicate) `slug`
+    /// when another tenant has it).
+    async fn set_tenant_slug(&self, id: TenantId, slug: &str) -> StoreResult<()>;
     /// A page of tenants.
     async fn list_tenants(&self, page: Page) -> StoreResult<Vec<Tenant>>;
 

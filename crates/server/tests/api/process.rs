@@ -299,7 +299,7 @@ async fn secret_rotation_reseals_every_token_under_the_new_key() {
     )
     .to_owned();
     let store = sked_store::connect(&settings.database_url).await.unwrap();
-    let tenant = Tenant { id: Default::default(), name: "Acme".into(), created_at: 0 };
+    let tenant = Tenant { id: Default::default(), name: "Acme".into(), slug: "acme".into(), created_at: 0 };
     store.insert_tenant(&tenant).await.unwrap();
     let host = Host {
         id: HostId::new(),

@@ -335,3 +335,44 @@ async fn lists_page_with_cursors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn tenants_get_a_slug_from_their_name_unique_and_changeable() {
+    on_each_store(|app| async move {
+        let make = |name: &'static str| {
+            let app = &app;
+            async move {
+                let r = app
+                    .call_with("POST", "/v1/tenants", Some(json!({"name": name})), OPERATOR_KEY, &[])
+                    .await;
+                assert_eq!(r.status, 201, "{}", r.body);
+                r.body
+            }
+        };
+        let first = make("Café Müller, Inc.").await;
+        assert_eq!(first["slug"], "cafe-muller-inc");
+        let second = make("Cafe Muller Inc").await;
+        assert_eq!(second["slug"], "cafe-muller-inc-2", "the next free one");
+        let own = app.get("/v1/tenant").await;
+        assert_eq!((own.body["name"].as_str(), own.body["slug"].as_str()), (Some("Acme"), Some("acme")));
+        let key = first["api_key"].as_str().unwrap();
+        let r = app.call_with("PATCH", "/v1/tenant", Some(json!({"slug": "cafe-mueller"})), key, &[]).await;
+        assert_eq!((r.status.as_u16(), r.body["slug"].as_str()), (200, Some("cafe-mueller")), "{}", r.body);
+        let taken = app.patch("/v1/tenant", json!({"slug": "cafe-mueller"})).await;
+        assert_eq!((taken.status.as_u16(), taken.fields()), (422, vec!["slug".to_owned()]), "{}", taken.body);
+        for bad in ["", "-x", "x-", "Caps", "a b", "ü"] {
+            let r = app.patch("/v1/tenant", json!({ "slug": bad })).await;
+            assert_eq!(r.fields(), ["slug"], "{bad:?}");
+        }
+        let listed = app.call_with("GET", "/v1/tenants?limit=500", None, OPERATOR_KEY, &[]).await;
+        let slugs: Vec<&str> =
+            listed.body["data"].as_array().unwrap().iter().filter_map(|t| t["slug"].as_str()).collect();
+        assert!(
+            slugs.contains(&"cafe-mueller")
+                && slugs.contains(&"cafe-muller-inc-2")
+                && slugs.contains(&"acme")
+        );
+        app
+    })
+    .await;
+}

@@ -74,7 +74,7 @@ pub struct UniqueKey {
 /// a named unique index would not help (its message names an index only when it is on an
 /// expression), so there the violation is recognised by its extended code (2067 UNIQUE, 1555
 /// PRIMARYKEY) and the exact column list of its message, a format SQLite has kept for a decade.
-pub const UNIQUE_KEYS: [UniqueKey; 5] = [
+pub const UNIQUE_KEYS: [UniqueKey; 6] = [
     UniqueKey {
         field: "confirmation_code",
         postgres: "bookings_tenant_id_confirmation_code_key",
@@ -90,6 +90,7 @@ pub const UNIQUE_KEYS: [UniqueKey; 5] = [
         postgres: "event_types_tenant_id_slug_key",
         sqlite: "event_types.tenant_id, event_types.slug",
     },
+    UniqueKey { field: "slug", postgres: "tenants_slug_key", sqlite: "tenants.slug" },
     UniqueKey { field: "uid", postgres: "bookings_uid_key", sqlite: "bookings.uid" },
     UniqueKey { field: "api_key", postgres: "api_keys_key_hash_key", sqlite: "api_keys.key_hash" },
 ];

@@ -5,10 +5,12 @@
 pub const SETTING: &str = "SELECT value FROM settings WHERE name = $1";
 pub const INIT_SETTING: &str =
     "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
-pub const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)";
-pub const TENANT: &str = "SELECT id, name, created_at FROM tenants WHERE id = $1";
+pub const INSERT_TENANT: &str = "INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, $2, $3, $4)";
+pub const TENANT: &str = "SELECT id, name, slug, created_at FROM tenants WHERE id = $1";
+pub const TENANT_BY_SLUG: &str = "SELECT id, name, slug, created_at FROM tenants WHERE slug = $1";
+pub const SET_TENANT_SLUG: &str = "UPDATE tenants SET slug = $2 WHERE id = $1";
 pub const LIST_TENANTS: &str =
-    "SELECT id, name, created_at FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
+    "SELECT id, name, slug, created_at FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
 
 // Sealed secrets, re-sealed together.
 pub const SEALED_TOKENS: &str = "SELECT id, access_token, refresh_token FROM connections";

@@ -13,6 +13,7 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
             sqlx::query(q::INSERT_TENANT)
                 .bind(t.id.0)
                 .bind(t.name.as_str())
+                .bind(t.slug.as_str())
                 .bind(t.created_at)
                 .execute(&self.writer)
                 .await
@@ -24,6 +25,32 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
 
     async fn tenant(&self, id: TenantId) -> StoreResult<Tenant> {
         found(sqlx::query_as(q::TENANT).bind(id.0).fetch_optional(&self.pool).await.map_err(map_err::<DB>)?)
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Tenant> {
+        found(
+            sqlx::query_as(q::TENANT_BY_SLUG)
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )
+    }
+
+    async fn set_tenant_slug(&self, id: TenantId, slug: &str) -> StoreResult<()> {
+        Self::retry(|| async move {
+            let r = sqlx::query(q::SET_TENANT_SLUG)
+                .bind(id.0)
+                .bind(slug)
+                .execute(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            if DB::rows_affected(&r) == 0 {
+                return Err(crate::StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn list_tenants(&self, page: Page) -> StoreResult<Vec<Tenant>> {

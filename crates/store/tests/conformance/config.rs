@@ -17,7 +17,18 @@ async fn tenants_keys_and_settings() {
         assert_eq!(s.tenant(t.id).await.unwrap(), t);
         assert!(matches!(s.tenant(TenantId::new()).await, Err(StoreError::NotFound)));
         // Any key without a name of its own (here a primary key) is an id used twice.
-        assert!(matches!(s.insert_tenant(&t).await, Err(StoreError::Duplicate("id"))));
+        let same_id = Tenant { slug: "other".into(), ..t.clone() };
+        assert!(matches!(s.insert_tenant(&same_id).await, Err(StoreError::Duplicate("id"))));
+        // Slugs are unique across tenants, found, and changed.
+        let same_slug = Tenant { id: TenantId::new(), ..t.clone() };
+        assert!(matches!(s.insert_tenant(&same_slug).await, Err(StoreError::Duplicate("slug"))));
+        assert_eq!(s.tenant_by_slug(&t.slug).await.unwrap(), t);
+        let b = tenant("Bee");
+        s.insert_tenant(&b).await.unwrap();
+        assert!(matches!(s.set_tenant_slug(b.id, &t.slug).await, Err(StoreError::Duplicate("slug"))));
+        s.set_tenant_slug(b.id, "bee").await.unwrap();
+        assert_eq!(s.tenant_by_slug("bee").await.unwrap().id, b.id);
+        assert!(matches!(s.tenant_by_slug("nobody").await, Err(StoreError::NotFound)));
         let key = ApiKey {
             id: ApiKeyId::new(),
             tenant_id: t.id,
@@ -41,7 +52,8 @@ async fn tenants_keys_and_settings() {
         assert!(s.init_setting("operator_key_hash", "abc").await.unwrap());
         assert!(!s.init_setting("operator_key_hash", "def").await.unwrap());
         assert_eq!(s.setting("operator_key_hash").await.unwrap().as_deref(), Some("abc"));
-        assert_eq!(s.list_tenants(page(10)).await.unwrap(), vec![t]);
+        let bee = Tenant { slug: "bee".into(), ..b };
+        assert_eq!(s.list_tenants(page(10)).await.unwrap(), vec![t, bee]);
         db
     })
     .await;

@@ -14,7 +14,8 @@ pub struct World {
 }
 
 pub fn tenant(name: &str) -> Tenant {
-    Tenant { id: TenantId::new(), name: name.into(), created_at: T0 }
+    let id = TenantId::new();
+    Tenant { id, name: name.into(), slug: format!("t-{}", id.0.simple()), created_at: T0 }
 }
 
 pub fn schedule(tenant: TenantId) -> Schedule {
