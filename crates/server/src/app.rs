@@ -159,6 +159,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
     let openapi = Arc::new(crate::openapi::finish(openapi));
     let request_id = HeaderName::from_static("x-request-id");
     router
+        .merge(crate::web::router())
         .route(
             "/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }),
