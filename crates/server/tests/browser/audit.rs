@@ -1,0 +1,94 @@
+//! The widget as a floating button, its accessibility (axe-core) and its look at phone and
+//! desktop widths.
+
+use fantoccini::key::Key;
+use serde_json::Value;
+use sked_store::Backend;
+
+use crate::driver::{Browser, axe_path, missing};
+use crate::site::{Site, host_page};
+
+#[tokio::test]
+async fn the_floating_button_opens_a_dialog_that_escape_closes() {
+    if let Some(why) = missing() {
+        return eprintln!("skipping: {why}");
+    }
+    let Some(site) = Site::start(Backend::Sqlite).await else { return };
+    let (url, page) = host_page(&site, "button").await;
+    let b = Browser::start(1280).await;
+    b.client.goto(&url).await.unwrap();
+    let fab = b.find("button.fab").await;
+    // Styled under the page's `style-src 'self'`: a constructed stylesheet is allowed.
+    assert_eq!(fab.css_value("position").await.unwrap(), "fixed");
+    fab.click().await.unwrap();
+    assert_eq!(b.eval("root.querySelector('dialog').open").await, true);
+    // The flow loads inside the dialog, and focus stays in it.
+    b.find("dialog td button.open").await;
+    assert!(b.eval("root.querySelector('dialog').contains(root.activeElement)").await.as_bool().unwrap());
+    b.keys(&Key::Escape).await;
+    b.until("!root.querySelector('dialog').open").await;
+    assert_eq!(b.eval("root.activeElement === root.querySelector('.fab')").await, true);
+    // Opened again, it still holds the flow.
+    b.keys(&Key::Enter).await;
+    b.until("root.querySelector('dialog').open").await;
+    b.close().await;
+    page.abort();
+    site.stop().await;
+}
+
+/// Serious or critical axe-core violations on the current page.
+async fn axe(b: &Browser) -> Vec<Value> {
+    let src = std::fs::read_to_string(axe_path()).unwrap();
+    b.client.execute(&format!("{src}\nreturn true;"), vec![]).await.unwrap();
+    let js = "const done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target)}))));";
+    let found = b.client.execute_async(js, vec![]).await.unwrap();
+    found.as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn axe_finds_nothing_serious_and_screens_fit_phone_and_desktop() {
+    if let Some(why) = missing() {
+        return eprintln!("skipping: {why}");
+    }
+    let Some(site) = Site::start(Backend::Sqlite).await else { return };
+    let (url, page) = host_page(&site, "inline").await;
+    let b = Browser::start(1280).await;
+    b.client.goto(&url).await.unwrap();
+    b.find("td button.open").await.click().await.unwrap();
+    b.find("ul button[data-start]").await;
+    assert_eq!(axe(&b).await, Vec::<Value>::new(), "the month and times");
+    b.screenshot("widget-times-1280.png").await;
+
+    b.find("ul button[data-start]").await.click().await.unwrap();
+    // An empty form sent: every required field says so beside itself.
+    b.find("button[type=submit]").await.click().await.unwrap();
+    let invalid = b.until("root.querySelectorAll('[aria-invalid=true]').length").await;
+    assert!(invalid.as_u64().unwrap() >= 2);
+    let described = b.eval(
+        "[...root.querySelectorAll('[aria-invalid=true]')].every((e) => \
+         root.getElementById(e.getAttribute('aria-describedby')).textContent.length > 0)",
+    );
+    assert_eq!(described.await, true);
+    assert_eq!(axe(&b).await, Vec::<Value>::new(), "the form with errors");
+    b.screenshot("widget-form-1280.png").await;
+
+    // Phone width: nothing wider than the screen.
+    for width in [375, 320] {
+        b.client.set_window_size(width, 800).await.unwrap();
+        let wide = b.client.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap();
+        let inner = b.client.execute("return window.innerWidth", vec![]).await.unwrap();
+        assert!(wide.as_u64() <= inner.as_u64(), "{wide} > {inner} at {width}px");
+    }
+    b.client.set_window_size(375, 800).await.unwrap();
+    b.screenshot("widget-form-375.png").await;
+    b.find("button.link:not([aria-label])").await.click().await.unwrap(); // "Change time"
+    b.find("ul button[data-start]").await;
+    b.screenshot("widget-times-375.png").await;
+    assert_eq!(axe(&b).await, Vec::<Value>::new(), "the month and times at 375 px");
+    b.close().await;
+    page.abort();
+    site.stop().await;
+}
