@@ -52,7 +52,7 @@ button:disabled,button[aria-disabled=true]{cursor:default;border-color:#ccc;colo
 table{border-collapse:collapse;width:100%;table-layout:fixed}
 th{font-size:.8rem;font-weight:600;color:#555;padding:.2rem 0}
 td{padding:2px;text-align:center}
-td button{width:100%;min-height:2.4rem;padding:0;border-color:transparent;font-weight:600}
+td button,ul button{width:100%;min-height:2.4rem;padding:0;border-color:transparent;font-weight:600}
 td button.open{border-color:#1f5fbf;background:#eef3fb}
 td button[aria-disabled=true]{border-color:transparent;background:none;font-weight:400}
 td button[aria-pressed=true]{background:#1f5fbf;color:#fff}
@@ -485,11 +485,13 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
         alert.textContent = "Check the fields marked below.";
         return;
       }
+      // Empty optional fields are left out rather than sent as null.
+      const attendee = { name: v["attendee.name"], email, time_zone: tz, ...(v["attendee.phone"] ? { phone: v["attendee.phone"] } : {}) };
       const body = {
         event_type_slug: et.slug,
         start: chosen.start,
-        attendee: { name: v["attendee.name"], email, phone: v["attendee.phone"], time_zone: tz },
-        notes: v.notes,
+        attendee,
+        ...(v.notes ? { notes: v.notes } : {}),
         ...(Object.keys(answers).length ? { answers } : {}),
       };
       submit.disabled = true;

@@ -5,18 +5,13 @@ use fantoccini::key::Key;
 use serde_json::Value;
 use sked_store::Backend;
 
-use crate::driver::{Browser, axe_path, missing};
-use crate::site::{Site, host_page};
+use crate::driver::{Browser, axe_path};
+use crate::site::Visit;
 
 #[tokio::test]
 async fn the_floating_button_opens_a_dialog_that_escape_closes() {
-    if let Some(why) = missing() {
-        return eprintln!("skipping: {why}");
-    }
-    let Some(site) = Site::start(Backend::Sqlite).await else { return };
-    let (url, page) = host_page(&site, "button").await;
-    let b = Browser::start(1280).await;
-    b.client.goto(&url).await.unwrap();
+    let Some(v) = Visit::open(Backend::Sqlite, "button", 1280).await else { return };
+    let b = &v.browser;
     let fab = b.find("button.fab").await;
     // Styled under the page's `style-src 'self'`: a constructed stylesheet is allowed.
     assert_eq!(fab.css_value("position").await.unwrap(), "fixed");
@@ -31,9 +26,7 @@ async fn the_floating_button_opens_a_dialog_that_escape_closes() {
     // Opened again, it still holds the flow.
     b.keys(&Key::Enter).await;
     b.until("root.querySelector('dialog').open").await;
-    b.close().await;
-    page.abort();
-    site.stop().await;
+    v.end().await;
 }
 
 /// Serious or critical axe-core violations on the current page.
@@ -50,16 +43,11 @@ async fn axe(b: &Browser) -> Vec<Value> {
 
 #[tokio::test]
 async fn axe_finds_nothing_serious_and_screens_fit_phone_and_desktop() {
-    if let Some(why) = missing() {
-        return eprintln!("skipping: {why}");
-    }
-    let Some(site) = Site::start(Backend::Sqlite).await else { return };
-    let (url, page) = host_page(&site, "inline").await;
-    let b = Browser::start(1280).await;
-    b.client.goto(&url).await.unwrap();
+    let Some(v) = Visit::open(Backend::Sqlite, "inline", 1280).await else { return };
+    let b = &v.browser;
     b.find("td button.open").await.click().await.unwrap();
     b.find("ul button[data-start]").await;
-    assert_eq!(axe(&b).await, Vec::<Value>::new(), "the month and times");
+    assert_eq!(axe(b).await, Vec::<Value>::new(), "the month and times");
     b.screenshot("widget-times-1280.png").await;
 
     b.find("ul button[data-start]").await.click().await.unwrap();
@@ -72,7 +60,7 @@ async fn axe_finds_nothing_serious_and_screens_fit_phone_and_desktop() {
          root.getElementById(e.getAttribute('aria-describedby')).textContent.length > 0)",
     );
     assert_eq!(described.await, true);
-    assert_eq!(axe(&b).await, Vec::<Value>::new(), "the form with errors");
+    assert_eq!(axe(b).await, Vec::<Value>::new(), "the form with errors");
     b.screenshot("widget-form-1280.png").await;
 
     // Phone width: nothing wider than the screen.
@@ -87,8 +75,6 @@ async fn axe_finds_nothing_serious_and_screens_fit_phone_and_desktop() {
     b.find("button.link:not([aria-label])").await.click().await.unwrap(); // "Change time"
     b.find("ul button[data-start]").await;
     b.screenshot("widget-times-375.png").await;
-    assert_eq!(axe(&b).await, Vec::<Value>::new(), "the month and times at 375 px");
-    b.close().await;
-    page.abort();
-    site.stop().await;
+    assert_eq!(axe(b).await, Vec::<Value>::new(), "the month and times at 375 px");
+    v.end().await;
 }

@@ -160,6 +160,12 @@ impl Browser {
         v.as_str().unwrap_or_default().to_owned()
     }
 
+    /// The date of the focused day in the month (waiting for focus to be on one).
+    pub async fn focused_date(&self) -> String {
+        let d = self.until("root.activeElement && root.activeElement.dataset.date").await;
+        d.as_str().unwrap().to_owned()
+    }
+
     /// Presses Tab until the focused element's description starts with `want` (at most 30 times).
     pub async fn tab_to(&self, want: &str) {
         for _ in 0..30 {

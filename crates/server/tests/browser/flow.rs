@@ -5,28 +5,8 @@ use fantoccini::key::Key;
 use serde_json::Value;
 use sked_store::Backend;
 
-use crate::driver::{Browser, VISITOR_ZONE, missing};
-use crate::site::{Site, host_page};
-
-/// The browser, the server and the page for one test, or `None` (with the reason printed).
-async fn open(
-    backend: Backend,
-    mode: &str,
-    width: u32,
-) -> Option<(Browser, Site, tokio::task::JoinHandle<()>)> {
-    if let Some(why) = missing() {
-        eprintln!("skipping: {why}");
-        return None;
-    }
-    let Some(site) = Site::start(backend).await else {
-        eprintln!("skipping: no {backend:?} store here");
-        return None;
-    };
-    let (url, page) = host_page(&site, mode).await;
-    let b = Browser::start(width).await;
-    b.client.goto(&url).await.unwrap();
-    Some((b, site, page))
-}
+use crate::driver::{Browser, VISITOR_ZONE};
+use crate::site::{Site, Visit};
 
 /// Fills the form's fields (each of the event type's questions when it has them).
 async fn fill(b: &Browser, site: &Site, name: &str) {
@@ -50,7 +30,8 @@ async fn booked(b: &Browser) -> Value {
 }
 
 async fn book_by_mouse(backend: Backend) {
-    let Some((b, site, page)) = open(backend, "inline", 1280).await else { return };
+    let Some(v) = Visit::open(backend, "inline", 1280).await else { return };
+    let (b, site) = (&v.browser, &v.site);
     // The widget names the visitor's zone, found by the browser.
     let zone = b.until("root.querySelector('select').value").await;
     assert_eq!(zone, VISITOR_ZONE);
@@ -58,9 +39,9 @@ async fn book_by_mouse(backend: Backend) {
     let time = b.find("ul button[data-start]").await;
     let start = time.attr("data-start").await.unwrap().unwrap();
     time.click().await.unwrap();
-    fill(&b, &site, "Ada Lovelace").await;
+    fill(b, site, "Ada Lovelace").await;
     b.find("button[type=submit]").await.click().await.unwrap();
-    let detail = booked(&b).await;
+    let detail = booked(b).await;
     assert_eq!(detail["start"], start.as_str());
 
     // The add-to-calendar links and the manage link.
@@ -90,9 +71,7 @@ async fn book_by_mouse(backend: Backend) {
         assert_eq!(answers["plan"], "Pro");
         assert_eq!(answers["first_visit"], true);
     }
-    b.close().await;
-    page.abort();
-    site.stop().await;
+    v.end().await;
 }
 
 #[tokio::test]
@@ -107,18 +86,43 @@ async fn a_visitor_books_through_the_widget_on_postgres() {
 
 #[tokio::test]
 async fn a_visitor_books_with_the_keyboard_alone() {
-    let Some((b, site, page)) = open(Backend::Sqlite, "inline", 1280).await else { return };
+    let Some(v) = Visit::open(Backend::Sqlite, "inline", 1280).await else { return };
+    let (b, site) = (&v.browser, &v.site);
     b.find("td button.open").await;
     b.tab_to("button@").await;
-    let first = b.focused().await;
+    // Focus is visible.
+    assert_eq!(b.eval("getComputedStyle(root.activeElement).outlineStyle").await, "solid");
+    let first = b.focused_date().await;
+    // Page Down shows next month with focus on its same day; Page Up comes back.
+    b.keys(&Key::PageDown).await;
+    b.until(&format!(
+        "root.activeElement && root.activeElement.dataset.date.slice(0, 7) > '{}'",
+        &first[..7]
+    ))
+    .await;
+    b.keys(&Key::PageUp).await;
+    b.until(&format!(
+        "root.activeElement && root.activeElement.dataset.date.slice(0, 7) === '{}'",
+        &first[..7]
+    ))
+    .await;
+    // (From the 29th on, the way back may land on an earlier day: step on to an open one.)
+    for _ in 0..7 {
+        if b.eval("root.activeElement.classList.contains('open')").await == true {
+            break;
+        }
+        b.keys(&Key::Right).await;
+        b.until("root.activeElement && root.activeElement.dataset.date").await;
+    }
     // Arrow keys move through the days (the next day is open too: the schedule never closes).
+    let here = b.focused_date().await;
     b.keys(&Key::Right).await;
-    b.until("root.activeElement && root.activeElement.dataset.date").await;
-    let second = b.focused().await;
-    assert_ne!(first, second);
+    b.until(&format!("root.activeElement && root.activeElement.dataset.date > '{here}'")).await;
+    let second = b.focused_date().await;
     b.keys(&Key::Left).await;
+    b.until(&format!("root.activeElement && root.activeElement.dataset.date === '{here}'")).await;
     b.keys(&Key::Right).await;
-    assert_eq!(b.focused().await, second);
+    b.until(&format!("root.activeElement && root.activeElement.dataset.date === '{second}'")).await;
     b.keys(&Key::Enter).await;
     // Choosing a day puts focus on its first time.
     b.until("root.activeElement && root.activeElement.dataset.start").await;
@@ -138,7 +142,7 @@ async fn a_visitor_books_with_the_keyboard_alone() {
     }
     b.tab_to("button:submit").await;
     b.keys(&Key::Enter).await;
-    let detail = booked(&b).await;
+    let detail = booked(b).await;
     assert_eq!(detail["start"], start);
     let r = site.app.get(&format!("/v1/bookings/{}", detail["booking_id"].as_str().unwrap())).await;
     assert_eq!(r.body["attendee"]["email"], "grace@example.test");
@@ -147,22 +151,26 @@ async fn a_visitor_books_with_the_keyboard_alone() {
     }
     // Focus moved to the confirmation's heading.
     assert_eq!(b.focused().await, "h3");
-    b.close().await;
-    page.abort();
-    site.stop().await;
+    v.end().await;
 }
 
 #[tokio::test]
 async fn a_time_taken_meanwhile_offers_others_and_keeps_the_form() {
-    let Some((b, site, page)) = open(Backend::Sqlite, "inline", 1280).await else { return };
+    let Some(v) = Visit::open(Backend::Sqlite, "inline", 1280).await else { return };
+    let (b, site) = (&v.browser, &v.site);
+    // The visitor picks another zone: the times are shown, and booked, in it.
+    b.find("select").await.select_by_value("Europe/Paris").await.unwrap();
+    b.until("!root.querySelector('[role=status]').textContent.startsWith('Loading')").await;
+    assert!(b.text().await.contains("Times in Europe/Paris"));
     b.find("td button.open").await.click().await.unwrap();
     let time = b.find("ul button[data-start]").await;
     let start = time.attr("data-start").await.unwrap().unwrap();
     time.click().await.unwrap();
-    fill(&b, &site, "Ada Lovelace").await;
+    fill(b, site, "Ada Lovelace").await;
     site.book_elsewhere(&start).await;
     b.find("button[type=submit]").await.click().await.unwrap();
     let said = b.until("root.querySelector('[role=alert]').textContent").await;
+    assert!(b.text().await.contains("(Europe/Paris)"));
     assert!(said.as_str().unwrap().contains("just taken"), "{said}");
     // What was typed is still there.
     let name = b.eval("root.querySelector(\"input[name='attendee.name']\").value").await;
@@ -173,11 +181,10 @@ async fn a_time_taken_meanwhile_offers_others_and_keeps_the_form() {
     assert_ne!(alt_start, start);
     alt.click().await.unwrap();
     b.find("button[type=submit]").await.click().await.unwrap();
-    let detail = booked(&b).await;
+    let detail = booked(b).await;
     assert_eq!(detail["start"], alt_start.as_str());
     let r = site.app.get(&format!("/v1/bookings/{}", detail["booking_id"].as_str().unwrap())).await;
     assert_eq!(r.body["attendee"]["name"], "Ada Lovelace");
-    b.close().await;
-    page.abort();
-    site.stop().await;
+    assert_eq!(r.body["attendee"]["time_zone"], "Europe/Paris");
+    v.end().await;
 }

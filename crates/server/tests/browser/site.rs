@@ -15,6 +15,7 @@ use sked_core::ManualClock;
 use sked_store::Backend;
 use sked_test_utils::TestDb;
 
+use crate::driver::{Browser, missing};
 use crate::helpers::{Res, TestApp};
 
 /// A Sked server with tenant `slug` and event type `consult` (one host, open every day).
@@ -123,4 +124,36 @@ pub async fn host_page(site: &Site, mode: &str) -> (String, tokio::task::JoinHan
         axum::serve(listener, Router::new().route("/", get(page))).await.unwrap();
     });
     (url, server)
+}
+
+/// One test's browser, server and embedding page.
+pub struct Visit {
+    pub browser: Browser,
+    pub site: Site,
+    page: tokio::task::JoinHandle<()>,
+}
+
+impl Visit {
+    /// A browser `width` pixels wide on a page embedding the widget (`mode` "inline" or
+    /// "button") against a fresh server on `backend`; `None`, saying why, when one is missing.
+    pub async fn open(backend: Backend, mode: &str, width: u32) -> Option<Visit> {
+        if let Some(why) = missing() {
+            eprintln!("skipping: {why}");
+            return None;
+        }
+        let Some(site) = Site::start(backend).await else {
+            eprintln!("skipping: no {backend:?} store here");
+            return None;
+        };
+        let (url, page) = host_page(&site, mode).await;
+        let browser = Browser::start(width).await;
+        browser.client.goto(&url).await.unwrap();
+        Some(Visit { browser, site, page })
+    }
+
+    pub async fn end(self) {
+        self.browser.close().await;
+        self.page.abort();
+        self.site.stop().await;
+    }
 }
