@@ -35,6 +35,9 @@ async fn book_by_mouse(backend: Backend) {
     // The widget names the visitor's zone, found by the browser.
     let zone = b.until("root.querySelector('select').value").await;
     assert_eq!(zone, VISITOR_ZONE);
+    // Text from the API stays text.
+    assert!(b.text().await.contains("<img src=x"));
+    assert_eq!(b.client.execute("return window.pwned === undefined", vec![]).await.unwrap(), true);
     b.find("td button.open").await.click().await.unwrap();
     let time = b.find("ul button[data-start]").await;
     let start = time.attr("data-start").await.unwrap().unwrap();

@@ -53,7 +53,7 @@ impl Site {
             )
             .await;
         created(&h);
-        let mut et = json!({"slug": "consult", "title": "Consultation", "description": "A first talk.",
+        let mut et = json!({"slug": "consult", "title": "Consultation", "description": "A first talk. <img src=x onerror=\"window.pwned = 1\">",
             "duration_minutes": 30, "host_ids": [h.id()], "assignment": "round_robin",
             "questions": [
                 {"id": "company", "label": "Company", "type": "text", "required": true},
