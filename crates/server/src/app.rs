@@ -53,6 +53,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::notify::settings_api::router())
         .merge(crate::notify::webhooks_api::router())
         .merge(crate::notify::twilio::router())
+        .merge(crate::public::router())
 }
 
 /// The OpenAPI document of the server, with the responses every operation shares.
@@ -89,6 +90,10 @@ impl Application {
             services,
             keys: KeyCache::default(),
             limiter: Limiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
+            public_limiter: Limiter::new(
+                settings.public_rate_limit_per_second,
+                settings.public_rate_limit_burst,
+            ),
             failures: Failures::new(settings.failure_limit_burst, settings.failure_limit_per_second),
             operator_key_hash,
             metrics: telemetry::metrics(),
@@ -174,6 +179,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
             .into_response()
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(crate::public::cors())
         .layer(axum::middleware::from_fn(ops::record))
         .layer(CatchPanicLayer::custom(|_| -> Response {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -251,4 +257,5 @@ pub async fn forget(state: &AppState) {
     }
     crate::worker::purge_jobs(state).await;
     state.limiter.shrink();
+    state.public_limiter.shrink();
 }

@@ -8,3 +8,5 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod picker;
+pub mod public;

@@ -6,7 +6,7 @@ use sked_core::ids::BookingId;
 
 use super::Actor;
 use super::record::{history, times};
-use crate::view::{BookingView, view};
+use crate::view::BookingView;
 use crate::{App, AppError, AppResult};
 
 /// Records that the attendee confirmed booking `id`; answers the booking, or `None` when it is
@@ -16,7 +16,7 @@ pub async fn confirm_attendance(app: &App, actor: &Actor, id: BookingId) -> AppR
     if b.status != BookingStatus::Confirmed {
         return Ok(None);
     }
-    let v = view(b)?;
+    let v = app.view(b)?;
     let now = app.clock.now_second();
     let entry = history(&v, "attendance_confirmed", actor, now, None, Some(times(&v)), None);
     app.store.add_history(&entry).await.map_err(|e| AppError::store("booking", e))?;
