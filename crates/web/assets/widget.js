@@ -15,7 +15,7 @@
  */
 (() => {
   /** @typedef {{id: string, label: string, type: "text"|"choice"|"yes_no", required: boolean, options?: string[] | null}} Question */
-  /** @typedef {{slug: string, title: string, description?: string | null, duration_minutes: number, time_zone: string, questions?: Question[]}} EventType */
+  /** @typedef {{slug: string, title: string, description?: string | null, duration_minutes: number, time_zone: string, questions?: Question[], business_name?: string, location?: string | null, max_days_ahead?: number}} EventType */
   /** @typedef {{start: string, end: string}} Slot */
   /** @typedef {{available_dates: string[], slots_by_date: Record<string, Slot[]>}} Slots */
   /** @typedef {{id: string, uid?: string, confirmation_code: string, start: string, end: string, manage_url?: string | null}} Booking */
@@ -96,12 +96,12 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
     return el;
   }
 
-  /** @param {string} path @param {unknown} [body] @returns {Promise<Answer>} */
-  async function api(path, body) {
+  /** @param {string} path @param {unknown} [body] @param {Record<string, string>} [headers] @returns {Promise<Answer>} */
+  async function api(path, body, headers) {
     /** @type {RequestInit} */
     const init = body === undefined
       ? { headers: { accept: "application/json" } }
-      : { method: "POST", headers: { accept: "application/json", "content-type": "application/json" }, body: JSON.stringify(body) };
+      : { method: "POST", headers: { accept: "application/json", "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
     const res = await fetch(ORIGIN + "/public/v1/" + path, init);
     let json = null;
     try { json = await res.json(); } catch (_) { /* an empty or non-JSON answer */ }
@@ -200,18 +200,24 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
     /** @type {EventType | null} */ let et = null;
     let firstLoad = true;
     let loading = 0;
+    // One idempotency key per distinct request, so sending the same booking again (a lost
+    // answer, a second click) gets the first answer back instead of a "taken" from itself.
+    let lastSent = "";
+    let idemKey = "";
     const sr = /** @type {ShadowRoot} */ (host.shadowRoot);
 
     const status = h("p", { role: "status", className: "muted" });
-    const heading = h("h2", { tabIndex: -1 }, "Book a time");
+    // The page's main heading when the page put its own inside the div (the booking page does).
+    const [top, sub] = host.querySelector("h1") ? /** @type {const} */ (["h1", "h2"]) : /** @type {const} */ (["h2", "h3"]);
+    const heading = h(top, { tabIndex: -1 }, "Book a time");
     const about = h("p", { className: "muted" });
-    const mTitle = h("h3", { id: "sk-month" });
+    const mTitle = h(sub, { id: "sk-month" });
     const prev = h("button", { type: "button", className: "link", "aria-label": "Previous month", onclick: () => move(addMonths(month, -1)) }, h("span", { "aria-hidden": "true" }, "\u2039 "), "Previous");
     const next = h("button", { type: "button", className: "link", "aria-label": "Next month", onclick: () => move(addMonths(month, 1)) }, "Next", h("span", { "aria-hidden": "true" }, " \u203a"));
     const grid = h("table", { role: "grid", "aria-labelledby": "sk-month" });
     const zoneSel = h("select", { id: "sk-tz", onchange: () => { tz = zoneSel.value; zoneNote.textContent = "Times in " + tz; load(); } });
     const zoneNote = h("p", { className: "muted" });
-    const timesTitle = h("h3", { id: "sk-times", tabIndex: -1 }, "Choose a day");
+    const timesTitle = h(sub, { id: "sk-times", tabIndex: -1 }, "Choose a day");
     const times = h("ul", { "aria-labelledby": "sk-times" });
     const pick = h("div", { className: "cols" },
       h("section", { className: "cal", "aria-label": "Days" }, h("div", { className: "bar" }, prev, mTitle, next), grid),
@@ -227,7 +233,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
     /** @type {Map<string, {el: HTMLElement, err: HTMLElement, value: () => string | boolean | null, required: boolean, label: string}>} */
     const inputs = new Map();
     const form = h("form", { noValidate: true, onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); book(); } },
-      h("h3", null, "Your details"), summary,
+      h(sub, null, "Your details"), summary,
       h("button", { type: "button", className: "link", onclick: () => show("pick") }, "Change time"),
       alert, alts, fields, h("div", { className: "actions" }, submit));
 
@@ -257,9 +263,12 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
       else if (step === "pick") (/** @type {HTMLElement} */ (grid.querySelector("button[tabindex='0']") || heading)).focus();
     }
 
+    /** The first of the last month a booking may fall in. */
+    const lastMonth = () => addMonths(addDays(today(tz), et && et.max_days_ahead != null ? et.max_days_ahead : 366), 0);
+
     /** @param {string} to the first of a month */
     function move(to) {
-      if (to < addMonths(today(tz), 0)) return;
+      if (to < addMonths(today(tz), 0) || to > lastMonth()) return;
       month = to;
       if (focusDay.slice(0, 7) !== month.slice(0, 7)) focusDay = month;
       load();
@@ -274,7 +283,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
       }
       et = /** @type {EventType} */ (a.body);
       heading.textContent = et.title;
-      about.textContent = [et.duration_minutes + " minutes", et.description].filter(Boolean).join(" \u00b7 ");
+      about.textContent = [et.business_name, et.duration_minutes + " minutes", et.location, et.description].filter(Boolean).join(" \u00b7 ");
       for (const z of zones(tz)) zoneSel.append(h("option", { value: z, selected: z === tz }, z));
       zoneNote.textContent = "Times in " + tz;
       buildFields(et.questions || []);
@@ -315,6 +324,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
     function draw() {
       mTitle.textContent = monthName.format(day(month));
       prev.setAttribute("aria-disabled", String(month <= addMonths(today(tz), 0)));
+      next.setAttribute("aria-disabled", String(month >= lastMonth()));
       const first = firstWeekday();
       const lead = (day(month).getUTCDay() - first + 7) % 7;
       const last = addDays(addMonths(month, 1), -1);
@@ -366,7 +376,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
         to = addDays(m, Math.min(Number(focusDay.slice(8)), Number(addDays(addMonths(m, 1), -1).slice(8))) - 1);
       } else return;
       e.preventDefault();
-      if (to.slice(0, 7) < today(tz).slice(0, 7)) return;
+      if (to.slice(0, 7) < today(tz).slice(0, 7) || to.slice(0, 7) > lastMonth().slice(0, 7)) return;
       focusDay = to;
       if (to.slice(0, 7) !== month.slice(0, 7)) { month = to.slice(0, 8) + "01"; load(); return; }
       for (const b of grid.querySelectorAll("button")) b.tabIndex = b.dataset.date === to ? 0 : -1;
@@ -428,7 +438,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
       text("attendee.name", "Name", true, { autocomplete: "name", maxLength: 200 });
       text("attendee.email", "Email", true, { type: "email", autocomplete: "email", maxLength: 254 });
       text("attendee.phone", "Phone", false, { type: "tel", autocomplete: "tel", maxLength: 32 });
-      text("notes", "Notes", false, { rows: 3, maxLength: 2000 });
+      text("notes", "Notes", false, { rows: 3, maxLength: 5000 });
       for (const q of qs) {
         const key = "answers." + q.id;
         if (q.type === "choice") {
@@ -497,7 +507,12 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
       submit.disabled = true;
       alert.textContent = "";
       status.textContent = "Booking\u2026";
-      const a = await api(base + "bookings", body).catch(() => null);
+      const sent = JSON.stringify(body);
+      if (sent !== lastSent) {
+        lastSent = sent;
+        idemKey = typeof crypto.randomUUID === "function" ? crypto.randomUUID() : "";
+      }
+      const a = await api(base + "bookings", body, idemKey ? { "idempotency-key": idemKey } : {}).catch(() => null);
       submit.disabled = false;
       status.textContent = "";
       if (a && a.status === 201) return confirmed(/** @type {Booking} */ (a.body));
@@ -550,7 +565,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
         path: "/calendar/action/compose", rru: "addevent", subject: title,
         startdt: new Date(b.start).toISOString(), enddt: new Date(b.end).toISOString(), body: details,
       });
-      const head = h("h3", { tabIndex: -1 }, "You are booked");
+      const head = h(sub, { tabIndex: -1 }, "You are booked");
       done.replaceChildren(head,
         h("p", null, title + ": " + when),
         h("p", null, "Confirmation code: ", h("span", { className: "code" }, b.confirmation_code)),

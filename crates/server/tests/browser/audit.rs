@@ -30,7 +30,7 @@ async fn the_floating_button_opens_a_dialog_that_escape_closes() {
 }
 
 /// Serious or critical axe-core violations on the current page.
-async fn axe(b: &Browser) -> Vec<Value> {
+pub async fn axe(b: &Browser) -> Vec<Value> {
     let src = std::fs::read_to_string(axe_path()).unwrap();
     b.client.execute(&format!("{src}\nreturn true;"), vec![]).await.unwrap();
     let js = "const done = arguments[arguments.length - 1];
@@ -60,6 +60,16 @@ async fn axe_finds_nothing_serious_and_screens_fit_phone_and_desktop() {
          root.getElementById(e.getAttribute('aria-describedby')).textContent.length > 0)",
     );
     assert_eq!(described.await, true);
+    // The server's refusal of a field shows beside that field too.
+    crate::flow::fill(b, &v.site, "Ada").await;
+    let phone = b.find("input[name='attendee.phone']").await;
+    phone.clear().await.unwrap();
+    phone.send_keys("12").await.unwrap();
+    b.find("button[type=submit]").await.click().await.unwrap();
+    b.until("root.querySelector(\"input[name='attendee.phone']\").getAttribute('aria-invalid') === 'true'")
+        .await;
+    let invalid = b.eval("[...root.querySelectorAll('[aria-invalid=true]')].map((e) => e.name)").await;
+    assert_eq!(invalid, serde_json::json!(["attendee.phone"]));
     assert_eq!(axe(b).await, Vec::<Value>::new(), "the form with errors");
     b.screenshot("widget-form-1280.png").await;
 

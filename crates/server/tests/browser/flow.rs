@@ -9,7 +9,7 @@ use crate::driver::{Browser, VISITOR_ZONE};
 use crate::site::{Site, Visit};
 
 /// Fills the form's fields (each of the event type's questions when it has them).
-async fn fill(b: &Browser, site: &Site, name: &str) {
+pub async fn fill(b: &Browser, site: &Site, name: &str) {
     b.find("input[name='attendee.name']").await.send_keys(name).await.unwrap();
     b.find("input[name='attendee.email']").await.send_keys("ada@example.test").await.unwrap();
     b.find("input[name='attendee.phone']").await.send_keys("+14155550123").await.unwrap();
@@ -22,7 +22,7 @@ async fn fill(b: &Browser, site: &Site, name: &str) {
 }
 
 /// Waits for the confirmation and answers the `sked:booked` detail the host page caught.
-async fn booked(b: &Browser) -> Value {
+pub async fn booked(b: &Browser) -> Value {
     let code = b.until("root.querySelector('.code') && root.querySelector('.code').textContent").await;
     let detail = b.client.execute("return window.skedBooked", vec![]).await.unwrap();
     assert_eq!(detail["confirmation_code"], code, "{detail}");
@@ -189,5 +189,28 @@ async fn a_time_taken_meanwhile_offers_others_and_keeps_the_form() {
     let r = site.app.get(&format!("/v1/bookings/{}", detail["booking_id"].as_str().unwrap())).await;
     assert_eq!(r.body["attendee"]["name"], "Ada Lovelace");
     assert_eq!(r.body["attendee"]["time_zone"], "Europe/Paris");
+    v.end().await;
+}
+
+#[tokio::test]
+async fn the_booking_page_runs_the_flow_under_its_own_policy() {
+    let Some(v) = Visit::open(Backend::Sqlite, "page", 1280).await else { return };
+    let (b, site) = (&v.browser, &v.site);
+    // The widget replaces the page's forms, and its title is the page's heading.
+    b.find("td button.open").await;
+    assert_eq!(b.eval("root.querySelector('h1').textContent").await, "Consultation");
+    let forms_shown = b.client.execute(
+        "return document.querySelector('.booking form, .booking .intro').getClientRects().length",
+        vec![],
+    );
+    assert_eq!(forms_shown.await.unwrap(), 0);
+    assert_eq!(crate::audit::axe(b).await, Vec::<Value>::new(), "the booking page");
+    b.screenshot("book-page-1280.png").await;
+    b.find("td button.open").await.click().await.unwrap();
+    b.find("ul button[data-start]").await.click().await.unwrap();
+    fill(b, site, "Ada Lovelace").await;
+    b.find("button[type=submit]").await.click().await.unwrap();
+    b.until("root.querySelector('.code') && root.querySelector('.code').textContent").await;
+    assert_eq!(crate::audit::axe(b).await, Vec::<Value>::new(), "the confirmation");
     v.end().await;
 }

@@ -77,7 +77,8 @@ impl Site {
             .post(
                 "/v1/bookings",
                 json!({"event_type_id": self.event_type, "start": start,
-                "attendee": {"name": "Quick Other", "email": "other@example.test"}}),
+                "attendee": {"name": "Quick Other", "email": "other@example.test"},
+                "answers": if self.questions { json!({"company": "Other", "plan": "Basic"}) } else { json!({}) }}),
             )
             .await;
         created(&r);
@@ -130,12 +131,13 @@ pub async fn host_page(site: &Site, mode: &str) -> (String, tokio::task::JoinHan
 pub struct Visit {
     pub browser: Browser,
     pub site: Site,
-    page: tokio::task::JoinHandle<()>,
+    page: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Visit {
     /// A browser `width` pixels wide on a page embedding the widget (`mode` "inline" or
-    /// "button") against a fresh server on `backend`; `None`, saying why, when one is missing.
+    /// "button"), or on the server's own booking page (`mode` "page"), against a fresh server on
+    /// `backend`; `None`, saying why, when one is missing.
     pub async fn open(backend: Backend, mode: &str, width: u32) -> Option<Visit> {
         if let Some(why) = missing() {
             eprintln!("skipping: {why}");
@@ -145,7 +147,12 @@ impl Visit {
             eprintln!("skipping: no {backend:?} store here");
             return None;
         };
-        let (url, page) = host_page(&site, mode).await;
+        let (url, page) = if mode == "page" {
+            (format!("{}/book/{}/consult", site.app.base, site.slug), None)
+        } else {
+            let (url, page) = host_page(&site, mode).await;
+            (url, Some(page))
+        };
         let browser = Browser::start(width).await;
         browser.client.goto(&url).await.unwrap();
         Some(Visit { browser, site, page })
@@ -153,7 +160,9 @@ impl Visit {
 
     pub async fn end(self) {
         self.browser.close().await;
-        self.page.abort();
+        if let Some(page) = self.page {
+            page.abort();
+        }
         self.site.stop().await;
     }
 }
