@@ -7,7 +7,8 @@
  *
  * Each such div gets a shadow root holding the flow (month, times, form, confirmation); the
  * div's own children (the page's no-script forms) are no longer shown. With
- * data-sked-mode="button" the div shows a floating button that opens the flow in a modal dialog.
+ * data-sked-mode="button" the div shows a floating button that opens the flow in a modal dialog
+ * (data-sked-label names the button).
  * It talks only to the public JSON API on the origin this script was loaded from, builds every
  * node with textContent (never HTML from data), and styles itself with a constructed stylesheet,
  * which pages with `style-src 'self'` allow. After a booking it dispatches a bubbling
