@@ -312,12 +312,12 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
       }
       if (firstLoad && dates.length && !byDate[focusDay]) focusDay = dates.find((d) => d >= focusDay) || dates[0];
       firstLoad = false;
+      if (chosenDay && !byDate[chosenDay]) chosenDay = null;
       const inGrid = grid.contains(sr.activeElement);
       draw();
       status.textContent = dates.length
         ? dates.length + (dates.length === 1 ? " day" : " days") + " with free times in " + monthName.format(day(month))
         : "No free times in " + monthName.format(day(month)) + ". Try the next month.";
-      if (chosenDay && !byDate[chosenDay]) chosenDay = null;
       drawTimes();
       if (inGrid) focusCell();
     }
