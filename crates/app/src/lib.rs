@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod availability;
 pub mod bookings;
 pub mod error;

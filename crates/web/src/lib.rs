@@ -8,5 +8,6 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod charts;
 pub mod picker;
 pub mod public;
