@@ -67,7 +67,8 @@ fieldset input{width:1.25rem;height:1.25rem;display:inline;margin:0}
 .err{color:#b3261e;margin:.2rem 0 0;font-size:.95rem}
 .alert:not(:empty){border-left:4px solid #b3261e;padding:.5rem .75rem;background:#fdf0ef;margin:.75rem 0}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem}
-.actions a{color:#1f5fbf}
+a{color:#1f5fbf}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 .code{font-size:1.3rem;font-weight:700;letter-spacing:.08em}
 .fab{position:fixed;right:1rem;bottom:1rem;z-index:2147483000;background:#1f5fbf;color:#fff;border-radius:2rem;padding:.7rem 1.2rem;box-shadow:0 2px 8px rgba(0,0,0,.3)}
 .fab:hover{background:#174a96}
@@ -577,6 +578,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
           h("a", { href: outlook, target: "_blank", rel: "noopener" }, "Add to Outlook")),
         b.manage_url ? h("p", null, h("a", { href: b.manage_url, className: "manage" }, "Change or cancel this booking")) : "");
       about.hidden = true;
+      status.className = "sr"; // said to screen readers; the page shows the same below
       show("done", head);
       status.textContent = "Booked: " + when + ". Confirmation code " + b.confirmation_code + ".";
       host.dispatchEvent(new CustomEvent("sked:booked", {

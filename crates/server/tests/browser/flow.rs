@@ -212,5 +212,6 @@ async fn the_booking_page_runs_the_flow_under_its_own_policy() {
     b.find("button[type=submit]").await.click().await.unwrap();
     b.until("root.querySelector('.code') && root.querySelector('.code').textContent").await;
     assert_eq!(crate::audit::axe(b).await, Vec::<Value>::new(), "the confirmation");
+    b.screenshot("book-page-booked-1280.png").await;
     v.end().await;
 }
