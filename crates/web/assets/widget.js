@@ -138,8 +138,10 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
   /** @param {string} instant @returns {string} `YYYYMMDDTHHMMSSZ` */
   const compact = (instant) => new Date(instant).toISOString().replace(/[-:]|\.\d+/g, "");
 
+  /** The reader's language: dates, the clock (12 or 24 hours) and the week's first day follow it. */
+  const LOCALE = navigator.language || undefined;
   /** @param {Intl.DateTimeFormatOptions} o */
-  const fmt = (o) => new Intl.DateTimeFormat(undefined, o);
+  const fmt = (o) => new Intl.DateTimeFormat(LOCALE, o);
   const monthName = fmt({ month: "long", year: "numeric", timeZone: "UTC" });
   const longDate = fmt({ weekday: "long", month: "long", day: "numeric", year: "numeric", timeZone: "UTC" });
   const weekday = fmt({ weekday: "short", timeZone: "UTC" });
@@ -148,7 +150,7 @@ dialog::backdrop{background:rgba(0,0,0,.5)}
   /** The first day of the week in the reader's locale (0 = Sunday). */
   function firstWeekday() {
     try {
-      const loc = /** @type {any} */ (new Intl.Locale(navigator.language || "en"));
+      const loc = /** @type {any} */ (new Intl.Locale(LOCALE || "en"));
       const info = loc.getWeekInfo ? loc.getWeekInfo() : loc.weekInfo;
       if (info && info.firstDay) return info.firstDay % 7;
     } catch (_) { /* an old engine: Monday */ }

@@ -30,6 +30,24 @@ async fn the_floating_button_opens_a_dialog_that_escape_closes() {
     v.end().await;
 }
 
+#[tokio::test]
+async fn times_and_weeks_follow_the_readers_locale() {
+    let Some(v) = Visit::open_in(Backend::Sqlite, "inline", 1280, "de-DE").await else { return };
+    let b = &v.browser;
+    // A German reader's week starts on Monday and their clock has 24 hours.
+    let day = b.find("td button.open").await;
+    assert_eq!(b.eval("root.querySelector('th').abbr").await, "Montag");
+    day.click().await.unwrap();
+    let times = b.eval("[...root.querySelectorAll('ul button')].map((e) => e.textContent)").await;
+    let times: Vec<&str> = times.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(!times.is_empty());
+    for t in &times {
+        let (hh, mm) = t.split_once(':').unwrap_or_else(|| panic!("{t}"));
+        assert!(hh.parse::<u8>().unwrap() < 24 && mm.len() == 2, "{times:?}");
+    }
+    v.end().await;
+}
+
 /// Serious or critical axe-core violations on the current page.
 pub async fn axe(b: &Browser) -> Vec<Value> {
     let src = std::fs::read_to_string(axe_path()).unwrap();

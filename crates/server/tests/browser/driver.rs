@@ -52,8 +52,9 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a headless session `width` pixels wide.
-    pub async fn start(width: u32) -> Browser {
+    /// Starts chromedriver on a free port and opens a headless session `width` pixels wide that
+    /// reads `lang` (`en-US`, `de-DE`, ...).
+    pub async fn start(width: u32, lang: &str) -> Browser {
         let chromedriver = std::env::var("SKED_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into());
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut driver = Command::new(chromedriver)
@@ -78,7 +79,10 @@ impl Browser {
         caps.insert(
             "goog:chromeOptions".into(),
             json!({"binary": chromium, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--lang=en-US", format!("--window-size={width},900")]}),
+                "--disable-dev-shm-usage", format!("--lang={lang}"), format!("--window-size={width},900")],
+                // What the page reads as the visitor's language (Debian's Chromium has only the
+                // en-US interface, so --lang alone changes nothing).
+                "prefs": {"intl.accept_languages": lang}}),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)

@@ -55,6 +55,21 @@ async fn book_by_mouse(backend: Backend) {
         links.iter().any(|l| l.starts_with("https://calendar.google.com/calendar/render?action=TEMPLATE"))
     );
     assert!(links.iter().any(|l| l.starts_with("https://outlook.live.com/calendar/0/deeplink/compose?")));
+    // The calendar file, made in the page.
+    let ics = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const a = [...document.querySelector('[data-sked-booking]').shadowRoot.querySelectorAll('a')]
+               .find((a) => a.href.startsWith('blob:'));
+             fetch(a.href).then((r) => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ics = ics.as_str().unwrap();
+    let dtstart = format!("DTSTART:{}\r\n", start.replace(['-', ':'], ""));
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains(&dtstart), "{ics}");
 
     // The booking as the API shows it.
     let id = detail["booking_id"].as_str().unwrap();

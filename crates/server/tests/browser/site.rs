@@ -139,6 +139,11 @@ impl Visit {
     /// "button"), or on the server's own booking page (`mode` "page"), against a fresh server on
     /// `backend`; `None`, saying why, when one is missing.
     pub async fn open(backend: Backend, mode: &str, width: u32) -> Option<Visit> {
+        Self::open_in(backend, mode, width, "en-US").await
+    }
+
+    /// As [`open`](Self::open), in a browser that reads `lang`.
+    pub async fn open_in(backend: Backend, mode: &str, width: u32, lang: &str) -> Option<Visit> {
         if let Some(why) = missing() {
             eprintln!("skipping: {why}");
             return None;
@@ -153,7 +158,7 @@ impl Visit {
             let (url, page) = host_page(&site, mode).await;
             (url, Some(page))
         };
-        let browser = Browser::start(width).await;
+        let browser = Browser::start(width, lang).await;
         browser.client.goto(&url).await.unwrap();
         Some(Visit { browser, site, page })
     }
