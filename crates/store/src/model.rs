@@ -156,6 +156,8 @@ pub struct Booking {
     pub cancel_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When someone marked the attendee as not having come.
+    pub no_show_at: Option<i64>,
     /// Every host the booking occupies, `host_id` first.
     #[sqlx(try_from = "String")]
     pub host_ids: HostIds,

@@ -145,6 +145,7 @@ pub async fn create(
             cancel_reason: None,
             created_at: now,
             updated_at: now,
+            no_show_at: None,
             host_ids: Ids(hosts),
         };
         let w = written(booking.clone())?;

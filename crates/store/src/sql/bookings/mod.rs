@@ -44,6 +44,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                 .bind(b.cancel_reason.as_deref())
                 .bind(b.created_at)
                 .bind(b.updated_at)
+                .bind(b.no_show_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -179,6 +180,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             .bind(f.after.map(|a| (a.1).0))
             .bind(f.limit)
             .bind(f.external_ref.as_deref())
+            .bind(f.source.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)
