@@ -21,7 +21,7 @@ use sked_core::contact::{Email, Phone};
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
 
-pub use attend::confirm_attendance;
+pub use attend::{confirm_attendance, mark_no_show};
 pub use change::{cancel, move_by_host};
 pub use record::{BOOKING_EVENT, BookingEvent};
 

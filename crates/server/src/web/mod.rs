@@ -2,6 +2,7 @@
 //! and the admin dashboard. Templates and assets live in `sked-web`; this module fetches what a
 //! page shows and answers with it, with the security headers every page carries.
 
+mod admin;
 mod assets;
 
 use axum::Router;
@@ -10,5 +11,5 @@ use crate::state::AppState;
 
 /// Every page route (outside the OpenAPI document: these answer HTML and files, not JSON).
 pub fn router() -> Router<AppState> {
-    Router::new().merge(assets::router())
+    Router::new().merge(assets::router()).merge(admin::router())
 }
