@@ -3,6 +3,7 @@
 //! `/v1/users`.
 
 pub mod api;
+pub mod reset;
 
 use std::sync::LazyLock;
 

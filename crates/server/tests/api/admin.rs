@@ -6,21 +6,24 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, World, on_each_store, on_each_store_with, world};
 
+mod cli;
+mod reset;
+
 /// A browser: cookies kept, redirects not followed (so they can be checked).
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     sked_test_utils::http();
     reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
 }
 
 /// Creates a dashboard user through the API; answers their email and one-time password.
-async fn user(app: &TestApp, email: &str, role: &str, host: Option<&str>) -> (String, String) {
+pub async fn user(app: &TestApp, email: &str, role: &str, host: Option<&str>) -> (String, String) {
     let r = app.post("/v1/users", json!({"email": email, "role": role, "host_id": host})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(r.body.get("password_hash").is_none());
     (email.to_owned(), r.body["password"].as_str().unwrap().to_owned())
 }
 
-async fn login(app: &TestApp, b: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+pub async fn login(app: &TestApp, b: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
     b.post(format!("{}/admin/login", app.base))
         .form(&[("email", email), ("password", password)])
         .send()
@@ -29,7 +32,7 @@ async fn login(app: &TestApp, b: &reqwest::Client, email: &str, password: &str) 
 }
 
 /// Signs in a new browser; answers it.
-async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+pub async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
     let b = browser();
     let r = login(app, &b, email, password).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -37,19 +40,24 @@ async fn signed_in(app: &TestApp, email: &str, password: &str) -> reqwest::Clien
     b
 }
 
-async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (StatusCode, String) {
+pub async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let r = b.get(format!("{}{path}", app.base)).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
 
 /// The CSRF token of the session, read from a page's forms.
-async fn csrf(app: &TestApp, b: &reqwest::Client) -> String {
+pub async fn csrf(app: &TestApp, b: &reqwest::Client) -> String {
     let (_, html) = page(app, b, "/admin").await;
     let at = html.find("name=\"csrf\" value=\"").expect("a form with a token") + 19;
     html[at..].split('"').next().unwrap().to_owned()
 }
 
-async fn post(app: &TestApp, b: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+pub async fn post(
+    app: &TestApp,
+    b: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     b.post(format!("{}{path}", app.base)).form(form).send().await.unwrap()
 }
 

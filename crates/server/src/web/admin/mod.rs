@@ -6,6 +6,7 @@ mod bookings;
 mod csrf;
 mod csv;
 mod login;
+mod reset;
 mod schedules;
 mod session;
 mod view;
@@ -23,6 +24,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::router())
+        .merge(reset::router())
         .merge(bookings::router())
         .merge(csv::router())
         .merge(schedules::router())
