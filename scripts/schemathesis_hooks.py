@@ -25,6 +25,10 @@ STATE_RULES = [
         (r"^host_ids\[\d+\]$", r"^no such host$"),
         (r"^slug$", r"^is already used$"),
         (r"^reminders\[\d+\]\.offset_minutes$", r"^each offset may appear once$"),
+        # Question ids unique; options belong to a choice (two fields at once), each distinct
+        # and one line.
+        (r"^questions\[\d+\]\.id$", r"^is used by another question$"),
+        (r"^questions\[\d+\]\.options(\[\d+\])?$", r"."),
     ]),
     # Event types of the tenant; the default one of them.
     ("POST|PATCH", r"^/v1/voice-agents(/\{id\})?$", [
@@ -43,7 +47,7 @@ STATE_RULES = [
         "work_budget_exceeded",
         "block_unusable",
     ]),
-    ("GET", r"^/v1/event-types/\{id\}/slots$", [
+    ("GET", r"^(/v1/event-types/\{id\}|/public/v1/\{tenant_slug\}/event-types/\{event_type_slug\})/slots$", [
         (r"^to$", r"must be after from|at most 62 days|the answer would hold"),
         (r"^host_id$", r"is not an active host of this event type"),
         # The blocks stored (state) may repeat too often to expand over the horizon.
@@ -52,8 +56,13 @@ STATE_RULES = [
     ]),
     # A booking: the start must be a slot (state), the host one of the event type's, the same
     # Idempotency-Key with another body is refused.
-    ("POST", r"^/v1/bookings(/\{id\}/(reschedule|cancel))?$", [
+    ("POST", r"^(/v1/bookings(/\{id\}/(reschedule|cancel))?|/public/v1/\{tenant_slug\}/bookings)$", [
         (r"^host_id$", r"."),
+        # Answers follow the event type's questions (state): which ids, which types, which
+        # are required.
+        (r"^answers", r"."),
+        # The event type named by its slug must exist (state).
+        (r"^event_type_slug$", r"^no such event type$"),
         # `metadata` is any object: its keys and values may hold no control character either,
         # which a schema for any object cannot say.
         (r"^metadata", r"control characters"),

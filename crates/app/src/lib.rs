@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod availability;
 pub mod bookings;
 pub mod error;
@@ -25,7 +26,7 @@ pub use availability::{AvailabilityCache, Snapshot};
 pub use bookings::{Actor, Attendee, BookingEvent, NewBooking};
 pub use error::{Alternative, AppError, AppResult, Refusal};
 pub use idempotency::{Idempotency, Outcome};
-pub use view::{AttendeeView, BookingView, Written, rfc3339};
+pub use view::{AttendeeView, BookingView, ManageLinks, Written, rfc3339};
 
 /// What the booking flows need (cheap to clone).
 #[derive(Clone, Debug)]
@@ -44,25 +45,39 @@ pub struct Parts {
     pub wake: Arc<Notify>,
     /// The job kind of each booking-event consumer: a change enqueues one job per kind.
     pub event_kinds: Vec<&'static str>,
+    /// Signs attendees' manage links, shown in every booking view (`None`: no links).
+    pub links: Option<Arc<dyn ManageLinks>>,
 }
 
 impl App {
     /// An application over `store`, with a fresh availability cache, whose changes each enqueue
     /// one `booking.event` job for whoever handles it.
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
-        Self::with_consumers(store, clock, wake, &[bookings::BOOKING_EVENT])
+        Self::with_consumers(store, clock, wake, &[bookings::BOOKING_EVENT], None)
     }
 
     /// As [`App::new`], with changes enqueueing one job of each kind in `event_kinds` (one per
-    /// consumer, so each consumer's failure retries only its own work).
+    /// consumer, so each consumer's failure retries only its own work), and booking views
+    /// carrying manage links made by `links`.
     pub fn with_consumers(
         store: DynStore,
         clock: Arc<dyn Clock>,
         wake: Arc<Notify>,
         event_kinds: &[&'static str],
+        links: Option<Arc<dyn ManageLinks>>,
     ) -> Self {
         let availability = AvailabilityCache::new(store.clone());
-        Self(Arc::new(Parts { store, clock, availability, wake, event_kinds: event_kinds.to_vec() }))
+        Self(Arc::new(Parts { store, clock, availability, wake, event_kinds: event_kinds.to_vec(), links }))
+    }
+
+    /// The view of a stored booking as every door shows it.
+    pub fn view(&self, b: sked_store::Booking) -> AppResult<BookingView> {
+        view::view(self.links.as_deref(), b)
+    }
+
+    /// The view of a booking just written, with its JSON.
+    pub fn written(&self, b: sked_store::Booking) -> AppResult<Written> {
+        view::written(self.links.as_deref(), b)
     }
 }
 

@@ -76,11 +76,27 @@ pub struct BookingView {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// Answers to the event type's questions, keyed by question id.
+    #[schema(value_type = Object)]
+    #[serde(default)]
+    pub answers: Value,
+    /// The attendee's page to see, move or cancel the booking (absent when the server has no
+    /// secret key to sign it with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_url: Option<String>,
 }
 
-/// The outside view of a stored booking.
-pub fn view(b: Booking) -> AppResult<BookingView> {
+/// Makes the attendee's signed manage link of a booking (the server knows its key and address).
+pub trait ManageLinks: Send + Sync + std::fmt::Debug {
+    /// The absolute URL of the booking's manage page.
+    fn manage_url(&self, booking: BookingId) -> String;
+}
+
+/// The outside view of a stored booking, with its manage link when `links` can make one.
+pub fn view(links: Option<&dyn ManageLinks>, b: Booking) -> AppResult<BookingView> {
     Ok(BookingView {
+        manage_url: links.map(|l| l.manage_url(b.id)),
+        answers: serde_json::from_str(&b.answers).map_err(anyhow::Error::from)?,
         id: b.id,
         uid: b.uid,
         confirmation_code: b.confirmation_code,
@@ -118,8 +134,8 @@ pub struct Written {
 }
 
 /// The view and its JSON.
-pub fn written(b: Booking) -> AppResult<Written> {
-    let view = view(b)?;
+pub fn written(links: Option<&dyn ManageLinks>, b: Booking) -> AppResult<Written> {
+    let view = view(links, b)?;
     let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
     Ok(Written { view, body })
 }

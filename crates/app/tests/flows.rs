@@ -71,6 +71,7 @@ async fn seed(store: &DynStore) -> (TenantId, EventTypeId, HostId) {
         location: None,
         send_updates: "all".into(),
         reminders: "[]".into(),
+        questions: "[]".into(),
         version: 1,
         created_at: NOW,
         updated_at: NOW,
@@ -95,6 +96,7 @@ fn request(et: EventTypeId, start: i64) -> NewBooking {
         metadata: json!({}),
         source: BookingSource::Api,
         external_ref: None,
+        answers: serde_json::Value::Null,
     }
 }
 

@@ -45,6 +45,7 @@ pub mod ids;
 pub mod interval;
 pub mod local;
 pub mod notify;
+pub mod questions;
 pub mod recurrence;
 pub mod rules;
 pub mod schedule;

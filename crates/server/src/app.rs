@@ -54,6 +54,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::notify::webhooks_api::router())
         .merge(crate::notify::twilio::router())
         .merge(crate::users::api::router())
+        .merge(crate::public::router())
 }
 
 /// The OpenAPI document of the server, with the responses every operation shares.
@@ -90,6 +91,10 @@ impl Application {
             services,
             keys: KeyCache::default(),
             limiter: Limiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
+            public_limiter: Limiter::new(
+                settings.public_rate_limit_per_second,
+                settings.public_rate_limit_burst,
+            ),
             failures: Failures::new(settings.failure_limit_burst, settings.failure_limit_per_second),
             operator_key_hash,
             metrics: telemetry::metrics(),
@@ -175,6 +180,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
             .into_response()
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(crate::public::cors())
         .layer(axum::middleware::from_fn(ops::record))
         .layer(CatchPanicLayer::custom(|_| -> Response {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -256,4 +262,5 @@ pub async fn forget(state: &AppState) {
         tracing::warn!(error = %e, "could not forget expired dashboard sessions");
     }
     state.limiter.shrink();
+    state.public_limiter.shrink();
 }

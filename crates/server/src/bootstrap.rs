@@ -219,6 +219,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
         location: Some("Phone call".into()),
         send_updates: "all".into(),
         reminders: "[]".into(),
+        questions: "[]".into(),
         version: 1,
         created_at: now,
         updated_at: now,

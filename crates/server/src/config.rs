@@ -31,6 +31,11 @@ pub struct Settings {
     pub rate_limit_per_second: u32,
     /// Requests a key may make in a burst.
     pub rate_limit_burst: u32,
+    /// Requests per second each client address may make to the public booking API on average
+    /// (0 turns limiting off).
+    pub public_rate_limit_per_second: u32,
+    /// Requests a client address may make to the public booking API in a burst.
+    pub public_rate_limit_burst: u32,
     /// Failed authentications (a wrong API key, a forged webhook or callback) a client address
     /// may make in a burst before it is answered 429 (0 turns the guard off).
     pub failure_limit_burst: u32,
@@ -108,6 +113,8 @@ impl Default for Settings {
             public_url: None,
             rate_limit_per_second: 100,
             rate_limit_burst: 200,
+            public_rate_limit_per_second: 10,
+            public_rate_limit_burst: 30,
             failure_limit_burst: 20,
             failure_limit_per_second: 1.0,
             trust_forwarded_for: false,

@@ -44,7 +44,7 @@ impl ClientAddr {
 
     /// The bucket the address counts in: an IPv6 client usually holds a whole /64, so that is
     /// one bucket; an IPv4-mapped IPv6 address counts as its IPv4 address.
-    fn bucket(self) -> IpAddr {
+    pub fn bucket(self) -> IpAddr {
         match self.0 {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),

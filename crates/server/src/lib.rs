@@ -27,6 +27,7 @@ pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod public;
 pub mod schedules;
 pub mod secrets;
 pub mod slots;

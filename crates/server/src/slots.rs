@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use sked_core::ids::{EventTypeId, HostId};
+use sked_core::ids::{EventTypeId, HostId, TenantId};
 use sked_core::local::parse_zone;
 use sked_core::{FieldError, Interval, SlotQuery, SlotSet, compute_slots};
 use utoipa::{IntoParams, ToSchema};
@@ -105,8 +105,19 @@ async fn slots(
     ApiPath(id): ApiPath<EventTypeId>,
     ApiQuery(q): ApiQuery<SlotsQuery>,
 ) -> ApiResult<Json<SlotsView>> {
+    Ok(Json(answer(&state, auth.tenant, id, q).await?))
+}
+
+/// The slots of one event type of `tenant` for a query: what `GET .../slots` answers, privately
+/// and publicly.
+pub async fn answer(
+    state: &AppState,
+    tenant: TenantId,
+    id: EventTypeId,
+    q: SlotsQuery,
+) -> ApiResult<SlotsView> {
     let now = state.clock.now_second();
-    let snap = state.app.availability.get(auth.tenant, id, now).await?;
+    let snap = state.app.availability.get(tenant, id, now).await?;
     let tz = match &q.time_zone {
         Some(name) => parse_zone("time_zone", name)?,
         None => snap.default_zone(),
@@ -143,7 +154,7 @@ async fn slots(
     // Candidate starts in the range, times the hosts that can take them.
     let hosts = if only_host.is_some() && !snap.rules.collective { 1 } else { snap.hosts.len() as u64 };
     let cost = ((to - from) / snap.rules.interval.max(60)).unsigned_abs() * hosts.max(1);
-    let view = state
+    state
         .app
         .availability
         .compute_sized(cost, move || {
@@ -158,8 +169,7 @@ async fn slots(
                 slots_by_date,
             })
         })
-        .await?;
-    Ok(Json(view))
+        .await
 }
 
 /// Most entries (slots plus the host ids they list) one answer holds: about 4 MB of JSON.

@@ -50,6 +50,8 @@ pub struct Inner {
     pub keys: KeyCache,
     /// Per-key request limits.
     pub limiter: Limiter,
+    /// Per-address limits of the public booking API.
+    pub public_limiter: Limiter,
     /// Failed authentications per client address.
     pub failures: Failures,
     /// SHA-256 of the operator key.

@@ -36,6 +36,10 @@ pub fn services(
         Some(config) => Some(sked_google::Google::new(config)?),
         None => None,
     };
+    let sealer = bootstrap::sealer(settings)?;
+    let links = sealer.clone().map(|sealer| {
+        Arc::new(notify::links::Links { base: base_url.clone(), sealer }) as Arc<dyn sked_app::ManageLinks>
+    });
     Ok(Services {
         // Each booking change enqueues one job per consumer registered below.
         app: sked_app::App::with_consumers(
@@ -43,12 +47,13 @@ pub fn services(
             clock.clone(),
             worker.waker(),
             &[calendars::writeback::EVENT_KIND, notify::NOTIFY_KIND, notify::WEBHOOK_KIND],
+            links,
         ),
         store,
         clock,
         settings: settings.clone(),
         wake_worker: worker.waker(),
-        sealer: bootstrap::sealer(settings)?,
+        sealer,
         base_url,
         google,
         channels: notify::Channels::from_settings(settings)?,

@@ -71,6 +71,9 @@ pub trait BookingStore: Send + Sync {
     async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()>;
     /// A booking.
     async fn booking(&self, tenant: TenantId, id: BookingId) -> StoreResult<Booking>;
+    /// The tenant a booking belongs to (for links that name only the booking, such as the
+    /// attendee's signed manage link).
+    async fn booking_tenant(&self, id: BookingId) -> StoreResult<TenantId>;
     /// A booking by confirmation code.
     async fn booking_by_code(&self, tenant: TenantId, code: &str) -> StoreResult<Booking>;
     /// Bookings matching a filter.

@@ -103,6 +103,8 @@ pub struct EventType {
     pub send_updates: String,
     /// Reminders, JSON `[{"offset_minutes", "channels"}]`.
     pub reminders: String,
+    /// Custom questions, JSON `[{"id", "label", "type", "required", "options"}]`.
+    pub questions: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -156,6 +158,8 @@ pub struct Booking {
     pub cancel_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Answers to the event type's questions, JSON object keyed by question id.
+    pub answers: String,
     /// When someone marked the attendee as not having come.
     pub no_show_at: Option<i64>,
     /// Every host the booking occupies, `host_id` first.

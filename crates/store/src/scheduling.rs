@@ -57,6 +57,8 @@ pub trait EventTypeStore: Send + Sync {
     async fn update_event_type(&self, e: &EventType) -> StoreResult<()>;
     /// An event type, with its hosts.
     async fn event_type(&self, tenant: TenantId, id: EventTypeId) -> StoreResult<EventType>;
+    /// The event type with this slug, with its hosts.
+    async fn event_type_by_slug(&self, tenant: TenantId, slug: &str) -> StoreResult<EventType>;
     /// A page of event types.
     async fn list_event_types(&self, tenant: TenantId, page: Page) -> StoreResult<Vec<EventType>>;
     /// Deletes an event type that has no bookings.

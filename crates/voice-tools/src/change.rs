@@ -70,6 +70,7 @@ pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         metadata: json!({"voice": {"platform": ctx.platform, "call_id": ctx.info.call_id, "voice_agent_id": ctx.agent.id}}),
         source: BookingSource::Voice,
         external_ref: ctx.info.call_id.clone(),
+        answers: serde_json::Value::Null,
     };
     match bookings::create(ctx.app, &ctx.actor, &req, idem.as_ref()).await {
         Ok(w) => booked_answer(ctx, &w.view).await,
@@ -209,7 +210,7 @@ pub(crate) async fn find(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<Answer>
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };
-    let view = sked_app::view::view(b)?;
+    let view = ctx.app.view(b)?;
     let host = host_name(ctx, &view).await;
     let start = parse_ts(&view.start)?;
     let speech = if view.status == BookingStatus::Cancelled.as_str() {

@@ -9,3 +9,6 @@
 
 pub mod admin;
 pub mod assets;
+pub mod charts;
+pub mod picker;
+pub mod public;

@@ -8,7 +8,7 @@ use sked_core::ids::BookingId;
 
 use super::Actor;
 use super::record::{history, times};
-use crate::view::{BookingView, view};
+use crate::view::BookingView;
 use crate::{App, AppError, AppResult};
 
 /// Records that the attendee confirmed booking `id`; answers the booking, or `None` when it is
@@ -18,7 +18,7 @@ pub async fn confirm_attendance(app: &App, actor: &Actor, id: BookingId) -> AppR
     if b.status != BookingStatus::Confirmed {
         return Ok(None);
     }
-    let v = view(b)?;
+    let v = app.view(b)?;
     let now = app.clock.now_second();
     let entry = history(&v, "attendance_confirmed", actor, now, None, Some(times(&v)), None);
     app.store.add_history(&entry).await.map_err(|e| AppError::store("booking", e))?;
@@ -39,7 +39,7 @@ pub async fn mark_no_show(app: &App, actor: &Actor, id: BookingId, no_show: bool
     }
     let at = no_show.then_some(now);
     let marked = sked_store::Booking { no_show_at: at, updated_at: now, ..b };
-    let v = view(marked)?;
+    let v = app.view(marked)?;
     let action = if no_show { "no_show" } else { "no_show_cleared" };
     let entry = history(&v, action, actor, now, None, Some(serde_json::json!({ "no_show": no_show })), None);
     app.store.set_no_show(actor.tenant, id, at, &entry).await.map_err(|e| match e {

@@ -10,7 +10,7 @@ use super::{ATTEMPTS, Actor};
 use crate::App;
 use crate::error::{AppError, AppResult, Refusal};
 use crate::idempotency::{Idempotency, Outcome};
-use crate::view::{Written, view, written};
+use crate::view::Written;
 
 /// Moves a confirmed booking to `[start, end)` because its host moved it in their own calendar.
 /// The host's calendar decides the host's time, so the event type's slot rules (grid, hours,
@@ -34,10 +34,10 @@ pub async fn move_by_host(
         if old.status != BookingStatus::Confirmed {
             return Err(AppError::Rejected("the booking is cancelled".into()));
         }
-        let before = view(old.clone())?;
+        let before = app.view(old.clone())?;
         let moved =
             Booking { start_at: start, end_at: end, sequence: old.sequence + 1, updated_at: now, ..old };
-        let w = written(moved.clone())?;
+        let w = app.written(moved.clone())?;
         let (was, is) = (Some(times(&before)), Some(times(&w.view)));
         let write = BookingWrite {
             daily_limit: None,
@@ -76,7 +76,7 @@ pub async fn cancel(
         let now = app.clock.now_second();
         let old = app.store.booking(actor.tenant, id).await.map_err(|e| AppError::store("booking", e))?;
         if old.status == BookingStatus::Cancelled {
-            return written(old);
+            return app.written(old);
         }
         let cancelled = Booking {
             status: BookingStatus::Cancelled,
@@ -86,7 +86,7 @@ pub async fn cancel(
             updated_at: now,
             ..old
         };
-        let w = written(cancelled.clone())?;
+        let w = app.written(cancelled.clone())?;
         let write = BookingWrite {
             daily_limit: None,
             history: history(&w.view, "cancelled", actor, now, None, None, reason.clone()),

@@ -28,7 +28,7 @@ pub use record::{BOOKING_EVENT, BookingEvent};
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{Idempotency, Outcome};
-use crate::view::{Written, view, written};
+use crate::view::Written;
 use assign::{daily_limit, named_host, pick_hosts, taken};
 use record::{event_jobs, history, times};
 
@@ -79,6 +79,8 @@ pub struct NewBooking {
     pub source: BookingSource,
     /// The caller's own reference.
     pub external_ref: Option<String>,
+    /// Answers to the event type's questions (an object keyed by question id, or `null`).
+    pub answers: Value,
 }
 
 /// Checks a booking's `metadata`: a JSON object of at most [`MAX_METADATA_BYTES`].
@@ -90,6 +92,11 @@ pub fn check_metadata(metadata: &Value) -> Result<(), FieldError> {
     } else {
         Ok(())
     }
+}
+
+/// An event type's stored questions (the store holds what validation let through).
+pub fn questions(stored: &str) -> Vec<sked_core::questions::Question> {
+    serde_json::from_str(stored).unwrap_or_default()
 }
 
 /// The stored answer of an idempotent request made before, if any.
@@ -120,6 +127,8 @@ pub async fn create(
         let only = named_host(&snap, req.host_id)?;
         let hosts = pick_hosts(app, &snap, now, req.start, only, None).await?;
         let e = &snap.event_type;
+        let answers = sked_core::questions::check_answers(&questions(&e.questions), &req.answers)
+            .map_err(AppError::Invalid)?;
         let booking_id = BookingId::new();
         let booking = Booking {
             id: booking_id,
@@ -147,8 +156,9 @@ pub async fn create(
             updated_at: now,
             no_show_at: None,
             host_ids: Ids(hosts),
+            answers: Value::Object(answers).to_string(),
         };
-        let w = written(booking.clone())?;
+        let w = app.written(booking.clone())?;
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &booking),
             history: history(&w.view, "created", actor, now, None, Some(times(&w.view)), None),
@@ -194,7 +204,7 @@ pub async fn reschedule(
         let host_id = host_id.or((snap.assignment == Assignment::Specific).then_some(old.host_id));
         let only = named_host(&snap, host_id)?;
         let hosts = pick_hosts(app, &snap, now, start, only, Some(&old)).await?;
-        let before = view(old.clone())?;
+        let before = app.view(old.clone())?;
         // The moved booking follows the event type as it is now, as a new booking would: its
         // duration and its buffers.
         let moved = Booking {
@@ -208,7 +218,7 @@ pub async fn reschedule(
             updated_at: now,
             ..old
         };
-        let w = written(moved.clone())?;
+        let w = app.written(moved.clone())?;
         let (was, is) = (Some(times(&before)), Some(times(&w.view)));
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &moved),

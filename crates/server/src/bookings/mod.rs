@@ -35,7 +35,7 @@ fn host_id(text: Option<&str>, errors: &mut Vec<FieldError>) -> Option<HostId> {
 }
 
 /// Validates a booking request; every invalid field is reported.
-fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
+pub(crate) fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     let mut errors = Vec::new();
     let event_type_id = b
         .event_type_id
@@ -78,6 +78,7 @@ fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
             metadata,
             source,
             external_ref: text.external_ref,
+            answers: b.answers.unwrap_or(Value::Null),
         }),
         _ => Err(ApiError::Validation(errors)),
     }
@@ -186,7 +187,10 @@ async fn list(
     let next = (rows.len() as i64 >= limit)
         .then(|| rows.last().map(|b| encode(&format!("{}:{}", b.start_at, b.id))))
         .flatten();
-    Ok(Json(Paged { data: rows.into_iter().map(view).collect::<ApiResult<_>>()?, next_cursor: next }))
+    Ok(Json(Paged {
+        data: rows.into_iter().map(|b| view(&state.app, b)).collect::<ApiResult<_>>()?,
+        next_cursor: next,
+    }))
 }
 
 /// Get a booking.
@@ -198,7 +202,7 @@ async fn get(
     ApiPath(id): ApiPath<BookingId>,
 ) -> ApiResult<Json<BookingView>> {
     let b = state.store.booking(auth.tenant, id).await.map_err(|e| ApiError::store("booking", e))?;
-    Ok(Json(view(b)?))
+    Ok(Json(view(&state.app, b)?))
 }
 
 /// Find a booking by its confirmation code (case, spaces and dashes do not matter).
@@ -214,7 +218,7 @@ async fn by_code(
         .booking_by_code(auth.tenant, &normalize_code(&code))
         .await
         .map_err(|e| ApiError::store("booking", e))?;
-    Ok(Json(view(b)?))
+    Ok(Json(view(&state.app, b)?))
 }
 
 /// Move a booking to another start (same rules as booking; its own old time counts as free).

@@ -57,6 +57,11 @@ pub struct CreateBooking {
     /// Any JSON object, kept with the booking (at most 16 KiB as JSON).
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Value>,
+    /// Answers to the event type's questions, keyed by question id: text for `text` and
+    /// `choice` questions, `true`/`false` for `yes_no`. Every required question must be answered.
+    #[schema(value_type = Option<Object>)]
+    #[serde(default)]
+    pub answers: Option<Value>,
     /// `api` (default), `widget` or `voice`.
     #[schema(value_type = Option<Source>)]
     pub source: Option<String>,
@@ -141,6 +146,6 @@ pub struct BookingQuery {
 }
 
 /// The API's view of a stored booking.
-pub fn view(b: Booking) -> ApiResult<BookingView> {
-    Ok(sked_app::view::view(b)?)
+pub fn view(app: &sked_app::App, b: Booking) -> ApiResult<BookingView> {
+    Ok(app.view(b)?)
 }

@@ -36,11 +36,16 @@ struct Draft {
     location: Option<String>,
     send_updates: String,
     reminders: Vec<sked_core::notify::Reminder>,
+    questions: Vec<sked_core::questions::Question>,
 }
 
 /// Validates a draft; every invalid field is reported. Hosts must be distinct hosts of the tenant.
-async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<(Vec<HostId>, Assignment)> {
+async fn validate(state: &AppState, tenant: TenantId, d: &mut Draft) -> ApiResult<(Vec<HostId>, Assignment)> {
     let mut errors: Vec<FieldError> = Vec::new();
+    match sked_core::questions::check_questions("questions", &d.questions) {
+        Ok(q) => d.questions = q,
+        Err(e) => errors.push(e),
+    }
     let slug_ok = (1..=64).contains(&d.slug.len())
         && d.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !d.slug.starts_with('-');
@@ -120,6 +125,7 @@ fn view(e: EventType) -> EventTypeView {
         location: e.location,
         send_updates: e.send_updates,
         reminders: reminders(&e.reminders),
+        questions: sked_app::bookings::questions(&e.questions),
         created_at: rfc3339(e.created_at),
         updated_at: rfc3339(e.updated_at),
     }
@@ -150,6 +156,7 @@ fn record(
         location: d.location,
         send_updates: d.send_updates,
         reminders: serde_json::to_string(&d.reminders).unwrap_or_else(|_| "[]".into()),
+        questions: serde_json::to_string(&d.questions).unwrap_or_else(|_| "[]".into()),
         version: 1,
         created_at: created,
         updated_at: now,
@@ -170,7 +177,7 @@ async fn create(
     auth: TenantAuth,
     ApiJson(b): ApiJson<CreateEventType>,
 ) -> ApiResult<(StatusCode, Json<EventTypeView>)> {
-    let draft = Draft {
+    let mut draft = Draft {
         slug: b.slug,
         title: b.title,
         description: b.description,
@@ -189,8 +196,9 @@ async fn create(
         location: b.location,
         send_updates: b.send_updates,
         reminders: b.reminders,
+        questions: b.questions,
     };
-    let checked = validate(&state, auth.tenant, &draft).await?;
+    let checked = validate(&state, auth.tenant, &mut draft).await?;
     let now = state.clock.now_second();
     let e = record(EventTypeId::new(), auth.tenant, draft, checked, now, now);
     state.store.insert_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
@@ -239,7 +247,7 @@ async fn update(
 ) -> ApiResult<Json<EventTypeView>> {
     let old = state.store.event_type(auth.tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
     let num = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-    let draft = Draft {
+    let mut draft = Draft {
         slug: b.slug.unwrap_or(old.slug.clone()),
         title: b.title.unwrap_or(old.title.clone()),
         description: b.description.unwrap_or(old.description.clone()),
@@ -258,8 +266,9 @@ async fn update(
         location: b.location.unwrap_or(old.location.clone()),
         send_updates: b.send_updates.unwrap_or(old.send_updates.clone()),
         reminders: b.reminders.unwrap_or_else(|| reminders(&old.reminders)),
+        questions: b.questions.unwrap_or_else(|| sked_app::bookings::questions(&old.questions)),
     };
-    let checked = validate(&state, auth.tenant, &draft).await?;
+    let checked = validate(&state, auth.tenant, &mut draft).await?;
     let e = record(id, auth.tenant, draft, checked, state.clock.now_second(), old.created_at);
     state.store.update_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
     Ok(Json(view(e)))

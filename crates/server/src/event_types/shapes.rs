@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sked_core::ids::{EventTypeId, HostId};
 use sked_core::notify::Reminder;
+use sked_core::questions::Question;
 use utoipa::ToSchema;
 
 use crate::openapi::{Slug, host_ids};
@@ -39,6 +40,9 @@ pub struct EventTypeView {
     /// Reminders to the attendee before the start.
     #[schema(value_type = Vec<ReminderShape>)]
     pub reminders: Vec<Reminder>,
+    /// Questions whoever books is asked.
+    #[schema(value_type = Vec<QuestionShape>)]
+    pub questions: Vec<Question>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -93,6 +97,43 @@ pub struct CreateEventType {
     #[serde(default = "sked_core::notify::default_reminders")]
     #[schema(value_type = Vec<ReminderShape>, max_items = 10)]
     pub reminders: Vec<Reminder>,
+    /// Custom questions asked when booking (default none). At most 20.
+    #[serde(default)]
+    #[schema(value_type = Vec<QuestionShape>, max_items = 20)]
+    pub questions: Vec<Question>,
+}
+
+/// A custom question.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Question)]
+pub struct QuestionShape {
+    /// Unique within the event type; answers are keyed by it.
+    #[schema(pattern = "^[a-z0-9_-]{1,40}$")]
+    id: String,
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    label: String,
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    kind: QuestionKind,
+    /// Whether every booking must answer it (default false).
+    #[serde(default)]
+    required: bool,
+    /// The options of a `choice` (1 to 50, distinct); absent or empty for the other types.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    options: Vec<String>,
+}
+
+/// The kind of answer a question takes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Text,
+    Choice,
+    YesNo,
 }
 
 /// A reminder: sent `offset_minutes` before the start on each channel.
@@ -204,4 +245,6 @@ pub struct UpdateEventType {
     pub send_updates: Option<String>,
     #[schema(value_type = Option<Vec<ReminderShape>>, max_items = 10)]
     pub reminders: Option<Vec<Reminder>>,
+    #[schema(value_type = Option<Vec<QuestionShape>>, max_items = 20)]
+    pub questions: Option<Vec<Question>>,
 }

@@ -46,6 +46,21 @@ pub fn manage_url(base: &str, sealer: &Sealer, booking: BookingId) -> String {
     format!("{base}/m/{id}.{}", short_mac(sealer, booking))
 }
 
+/// Signs manage links for booking views.
+#[derive(Debug)]
+pub struct Links {
+    /// Where clients reach the server.
+    pub base: String,
+    /// The key links are signed with.
+    pub sealer: Sealer,
+}
+
+impl sked_app::ManageLinks for Links {
+    fn manage_url(&self, booking: BookingId) -> String {
+        manage_url(&self.base, &self.sealer, booking)
+    }
+}
+
 /// The booking a manage token names, when the token is ours.
 pub fn manage_booking(sealer: &Sealer, t: &str) -> Option<BookingId> {
     let (id, mac) = t.split_once('.')?;

@@ -235,6 +235,7 @@ async fn the_csv_export_matches_the_api_for_the_same_filter() {
                 assert_eq!(col("attendee_email"), s(&v["attendee"]["email"]));
                 assert_eq!(col("notes"), s(&v["notes"]));
                 assert_eq!(col("no_show"), v["no_show"].to_string());
+                assert_eq!(col("manage_url"), s(&v["manage_url"]));
             }
         }
         app

@@ -31,6 +31,7 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
                 .bind(e.updated_at)
                 .bind(e.send_updates.as_str())
                 .bind(e.reminders.as_str())
+                .bind(e.questions.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -78,6 +79,7 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
                 .bind(e.updated_at)
                 .bind(e.send_updates.as_str())
                 .bind(e.reminders.as_str())
+                .bind(e.questions.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -110,6 +112,18 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
             tx.commit().await.map_err(map_err::<DB>)
         })
         .await
+    }
+
+    async fn event_type_by_slug(&self, tenant: TenantId, slug: &str) -> StoreResult<EventType> {
+        let (id,): (Uuid,) = found(
+            sqlx::query_as(q::EVENT_TYPE_ID_BY_SLUG)
+                .bind(tenant.0)
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )?;
+        self.event_type(tenant, EventTypeId(id)).await
     }
 
     async fn event_type(&self, tenant: TenantId, id: EventTypeId) -> StoreResult<EventType> {

@@ -83,15 +83,16 @@ pub const HOST_SPAN: &str = "SELECT max_span FROM hosts WHERE id = $1 AND tenant
 // Event types.
 const EVENT_TYPE_COLS: &str = "id, tenant_id, slug, title, description, duration_minutes, slot_interval_minutes, \
      buffer_before_minutes, buffer_after_minutes, min_notice_minutes, max_days_ahead, daily_limit, assignment, \
-     location, send_updates, reminders, version, created_at, updated_at";
+     location, send_updates, reminders, questions, version, created_at, updated_at";
 pub const INSERT_EVENT_TYPE: &str = "INSERT INTO event_types (id, tenant_id, slug, title, description, \
      duration_minutes, slot_interval_minutes, buffer_before_minutes, buffer_after_minutes, min_notice_minutes, \
-     max_days_ahead, daily_limit, assignment, location, send_updates, reminders, version, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, 1, $15, $16)";
+     max_days_ahead, daily_limit, assignment, location, send_updates, reminders, questions, version, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19, 1, $15, $16)";
 pub const UPDATE_EVENT_TYPE: &str = "UPDATE event_types SET slug = $3, title = $4, description = $5, \
      duration_minutes = $6, slot_interval_minutes = $7, buffer_before_minutes = $8, buffer_after_minutes = $9, \
      min_notice_minutes = $10, max_days_ahead = $11, daily_limit = $12, assignment = $13, location = $14, \
-     send_updates = $16, reminders = $17, version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
+     send_updates = $16, reminders = $17, questions = $18, version = version + 1, updated_at = $15 WHERE id = $1 AND tenant_id = $2";
+pub const EVENT_TYPE_ID_BY_SLUG: &str = "SELECT id FROM event_types WHERE tenant_id = $1 AND slug = $2";
 pub const EVENT_TYPE: &str =
     const_format::concatcp!("SELECT ", EVENT_TYPE_COLS, " FROM event_types WHERE id = $1 AND tenant_id = $2");
 pub const LIST_EVENT_TYPES: &str = const_format::concatcp!(
@@ -193,18 +194,19 @@ pub const COUNT_ASSIGNMENT: &str = "INSERT INTO assignment_stats (event_type_id,
      WHEN excluded.last_assigned_at IS NULL THEN assignment_stats.last_assigned_at \
      WHEN assignment_stats.last_assigned_at IS NULL OR excluded.last_assigned_at > assignment_stats.last_assigned_at \
      THEN excluded.last_assigned_at ELSE assignment_stats.last_assigned_at END";
+pub const BOOKING_TENANT: &str = "SELECT tenant_id FROM bookings WHERE id = $1";
 pub const BOOKING_HOST: &str = "SELECT host_id FROM bookings WHERE id = $1 AND tenant_id = $2";
 
 // Bookings.
 pub const BOOKING_COLS: &str = "id, tenant_id, uid, confirmation_code, status, event_type_id, host_id, start_at, \
      end_at, buffer_before_minutes, buffer_after_minutes, attendee_name, attendee_email, attendee_phone, \
      attendee_time_zone, notes, metadata, source, external_ref, host_ids, sequence, cancel_reason, created_at, \
-     updated_at, no_show_at";
+     updated_at, answers, no_show_at";
 pub const INSERT_BOOKING: &str = const_format::concatcp!(
     "INSERT INTO bookings (",
     BOOKING_COLS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-     $22, $23, $24, $25)"
+     $22, $23, $24, $25, $26)"
 );
 pub const MOVE_BOOKING: &str = "UPDATE bookings SET host_id = $3, start_at = $4, end_at = $5, host_ids = $6, \
      sequence = $7, updated_at = $8 WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed' AND sequence = $7 - 1";

@@ -19,7 +19,7 @@ use crate::state::AppState;
 const CHUNK: i64 = 500;
 
 /// The columns, named as the API's booking fields (`attendee.name` flattened).
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 24] = [
     "id",
     "uid",
     "confirmation_code",
@@ -42,6 +42,8 @@ pub const COLUMNS: [&str; 22] = [
     "no_show",
     "created_at",
     "updated_at",
+    "answers",
+    "manage_url",
 ];
 
 pub fn router() -> Router<AppState> {
@@ -74,6 +76,8 @@ fn record(v: BookingView) -> Vec<String> {
         v.no_show.to_string(),
         v.created_at,
         v.updated_at,
+        v.answers.to_string(),
+        o(v.manage_url),
     ]
 }
 
@@ -106,7 +110,7 @@ async fn export(State(state): State<AppState>, who: Signed, Query(q): Query<List
             let more = (rows.len() as i64 >= f.limit)
                 .then(|| rows.last().map(|b| BookingFilter { after: Some((b.start_at, b.id)), ..f.clone() }))
                 .flatten();
-            let views: Result<Vec<_>, _> = rows.into_iter().map(sked_app::view::view).collect();
+            let views: Result<Vec<_>, _> = rows.into_iter().map(|b| state.app.view(b)).collect();
             let chunk = views
                 .map_err(|e| std::io::Error::other(format!("{e:?}")))
                 .and_then(|v| encode(v.into_iter().map(record)));

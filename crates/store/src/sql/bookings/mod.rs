@@ -44,6 +44,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                 .bind(b.cancel_reason.as_deref())
                 .bind(b.created_at)
                 .bind(b.updated_at)
+                .bind(b.answers.as_str())
                 .bind(b.no_show_at)
                 .execute(&mut *tx)
                 .await
@@ -134,6 +135,17 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             Self::finish_write(tx, w).await
         })
         .await
+    }
+
+    async fn booking_tenant(&self, id: BookingId) -> StoreResult<TenantId> {
+        let (t,): (Uuid,) = found(
+            sqlx::query_as(q::BOOKING_TENANT)
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err::<DB>)?,
+        )?;
+        Ok(TenantId(t))
     }
 
     async fn booking(&self, tenant: TenantId, id: BookingId) -> StoreResult<Booking> {
