@@ -91,6 +91,12 @@ STATE_RULES = [
         (r"^url$", r"is not a public (host name|address)|not a valid URL"),
         (r"^events$", r"already means every event|is listed twice"),
     ]),
+    # Dashboard users: an address once per tenant (whatever its case) that the server takes as
+    # an address (stricter than the `email` format); a host user needs a host of the tenant.
+    ("POST|PATCH", r"^/v1/users(/\{id\})?$", [
+        (r"^email$", r"^is already used$|is not an email address"),
+        (r"^host_id$", r"needs the host it acts for|no such host"),
+    ]),
     # A tenant's slug is unique across tenants.
     ("PATCH", r"^/v1/tenant$", [(r"^slug$", r"^is already used$")]),
     # A template must compile and render a sample message.

@@ -182,6 +182,7 @@ mod tests {
             created_at: ts(created),
             updated_at: ts(created),
             answers: "{}".into(),
+            no_show_at: None,
             host_ids: Ids(vec![host]),
         }
     }

@@ -69,6 +69,9 @@ pub struct BookingView {
     /// Grows with each reschedule.
     pub sequence: i64,
     pub cancel_reason: Option<String>,
+    /// True when someone marked the attendee as not having come.
+    #[serde(default)]
+    pub no_show: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -115,6 +118,7 @@ pub fn view(links: Option<&dyn ManageLinks>, b: Booking) -> AppResult<BookingVie
         external_ref: b.external_ref,
         sequence: b.sequence,
         cancel_reason: b.cancel_reason,
+        no_show: b.no_show_at.is_some(),
         created_at: rfc3339(b.created_at),
         updated_at: rfc3339(b.updated_at),
     })

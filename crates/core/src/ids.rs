@@ -78,4 +78,6 @@ id_type! {
     MessageId,
     /// An outbound webhook endpoint.
     WebhookId,
+    /// A person who signs in to the dashboard.
+    UserId,
 }

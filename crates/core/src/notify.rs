@@ -150,11 +150,13 @@ pub enum Kind {
     Reply,
     /// A webhook endpoint was disabled (to the business).
     WebhookDisabled,
+    /// A link to choose a new dashboard password (to the user who asked).
+    PasswordReset,
 }
 
 impl Kind {
     /// Every kind, for validation and listings.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Self::Confirmation,
         Self::Reschedule,
         Self::Cancellation,
@@ -163,6 +165,7 @@ impl Kind {
         Self::Forward,
         Self::Reply,
         Self::WebhookDisabled,
+        Self::PasswordReset,
     ];
 
     /// As stored and shown.
@@ -176,6 +179,7 @@ impl Kind {
             Self::Forward => "forward",
             Self::Reply => "reply",
             Self::WebhookDisabled => "webhook_disabled",
+            Self::PasswordReset => "password_reset",
         }
     }
 

@@ -53,6 +53,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::notify::settings_api::router())
         .merge(crate::notify::webhooks_api::router())
         .merge(crate::notify::twilio::router())
+        .merge(crate::users::api::router())
         .merge(crate::public::router())
 }
 
@@ -249,13 +250,17 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Hourly: forgets idempotency keys past their retention, and finished jobs past theirs.
+/// Hourly: forgets idempotency keys past their retention, finished jobs past theirs, and
+/// expired dashboard sessions.
 pub async fn forget(state: &AppState) {
     let now = state.clock.now_second();
     if let Err(e) = state.store.purge_idempotency(now - RETENTION_SECS).await {
         tracing::warn!(error = %e, "could not purge idempotency keys");
     }
     crate::worker::purge_jobs(state).await;
+    if let Err(e) = state.store.purge_sessions(now).await {
+        tracing::warn!(error = %e, "could not forget expired dashboard sessions");
+    }
     state.limiter.shrink();
     state.public_limiter.shrink();
 }

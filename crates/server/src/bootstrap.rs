@@ -12,6 +12,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::{Secret, Settings};
 use crate::tenants::create_tenant;
+use crate::users::{NewUser, Role, create_user};
 
 const OPERATOR_HASH: &str = "operator_key_hash";
 
@@ -157,10 +158,13 @@ pub struct Demo {
     pub api_key: String,
     pub event_type: EventTypeId,
     pub hosts: Vec<HostId>,
+    /// The dashboard owner's email and one-time password (shown once).
+    pub owner: (String, String),
 }
 
 /// A demo tenant: two hosts working weekdays 09:00–12:00 and 13:00–17:00 New York time, and a
-/// 30-minute round-robin consultation with a 10-minute buffer after.
+/// 30-minute round-robin consultation with a 10-minute buffer after, and its owner for the
+/// dashboard (`owner@demo.test`, with a one-time password).
 pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
     let (tenant, api_key) = create_tenant(store, "Demo Clinic", now).await?;
     let day = r#"[{"start":"09:00","end":"12:00"},{"start":"13:00","end":"17:00"}]"#;
@@ -222,5 +226,9 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
         host_ids: hosts.clone(),
     };
     store.insert_event_type(&e).await?;
-    Ok(Demo { tenant: tenant.id, api_key, event_type: e.id, hosts })
+    let owner = NewUser { email: "owner@demo.test".into(), role: Role::Owner, host_id: None };
+    let (user, password) = create_user(store, tenant.id, &owner, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    Ok(Demo { tenant: tenant.id, api_key, event_type: e.id, hosts, owner: (user.email, password) })
 }

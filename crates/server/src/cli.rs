@@ -1,4 +1,4 @@
-//! The command line: `sked [serve|worker|migrate|tenant|key|demo]`. With no command, `sked` serves on
+//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo]`. With no command, `sked` serves on
 //! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
 //! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use sked_core::Clock;
-use sked_core::ids::{ApiKeyId, TenantId};
+use sked_core::ids::{ApiKeyId, HostId, TenantId};
 use sked_store::DynStore;
 
 use crate::bootstrap::{self, Demo};
@@ -47,6 +47,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TenantAction,
     },
+    /// Manage dashboard users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Manage API keys.
     Key {
         #[command(subcommand)]
@@ -79,6 +84,26 @@ pub enum TenantAction {
     Create {
         /// The tenant's name.
         name: String,
+    },
+}
+
+/// Dashboard user commands.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a dashboard user and print their one-time password alone on the last line.
+    Create {
+        /// The tenant's id.
+        #[arg(long)]
+        tenant: TenantId,
+        /// The address they sign in with.
+        #[arg(long)]
+        email: String,
+        /// owner, admin or host.
+        #[arg(long)]
+        role: crate::users::Role,
+        /// The host a `host` user acts for.
+        #[arg(long)]
+        host: Option<HostId>,
     },
 }
 
@@ -135,6 +160,23 @@ pub async fn run() -> anyhow::Result<()> {
             let store = sked_store::connect(&settings.database_url).await?;
             let (t, key) = tenants::create_tenant(&store, &name, clock.now_second()).await?;
             println!("tenant: {}\nslug: {}\napi key (shown once): {key}", t.id, t.slug);
+            Ok(())
+        }
+        Some(Command::User { action: UserAction::Create { tenant, email, role, host } }) => {
+            let store = sked_store::connect(&settings.database_url).await?;
+            store.tenant(tenant).await.map_err(|_| anyhow::anyhow!("no tenant {tenant}"))?;
+            let new = crate::users::NewUser { email, role, host_id: host };
+            let (u, password) = crate::users::create_user(&store, tenant, &new, clock.now_second())
+                .await
+                .map_err(|e| match e {
+                    crate::error::ApiError::Internal(e) => e,
+                    other => anyhow::anyhow!("{}", other.problem().detail),
+                })?;
+            println!(
+                "user: {} ({}, {})\none-time password (shown once; sign in at /admin/login):",
+                u.id, u.email, u.role
+            );
+            println!("{password}");
             Ok(())
         }
         Some(Command::Key { action: KeyAction::Create { tenant, name } }) => {
@@ -253,6 +295,7 @@ fn forget_saved_demo_key(settings: &Settings) {
 
 async fn print_tour(url: &str, demo: &Demo, store: &DynStore, now: i64) {
     let key = &demo.api_key;
+    let (owner, password) = &demo.owner;
     let et = demo.event_type;
     let today = sked_core::interval::timestamp(now).strftime("%Y-%m-%d").to_string();
     let week = sked_core::interval::timestamp(now + 7 * 86_400).strftime("%Y-%m-%d").to_string();
@@ -270,6 +313,7 @@ async fn print_tour(url: &str, demo: &Demo, store: &DynStore, now: i64) {
         r#"
 Demo tenant "Demo Clinic" (two hosts, weekdays 9-12 and 13-17 New York time, a 30-minute consultation).
 API key: {key}
+Dashboard: {url}/admin  (email {owner}, one-time password {password})
 
 Try it:
   curl -s {url}/v1/event-types -H "Authorization: Bearer {key}"

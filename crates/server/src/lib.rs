@@ -36,6 +36,7 @@ pub mod telemetry;
 pub mod tenants;
 pub mod time;
 pub mod time_api;
+pub mod users;
 pub mod voice;
 pub mod web;
 pub mod worker;

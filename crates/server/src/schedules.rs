@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sked_core::FieldError;
 use sked_core::hours::{self, Weekly, validate};
-use sked_core::ids::ScheduleId;
+use sked_core::ids::{ScheduleId, TenantId};
 use sked_store::Schedule;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -131,7 +131,8 @@ pub struct UpdateSchedule {
     pub overrides: Option<Vec<hours::DateOverride>>,
 }
 
-fn view(s: Schedule) -> ApiResult<ScheduleView> {
+/// The outside view of a schedule.
+pub fn view(s: Schedule) -> ApiResult<ScheduleView> {
     Ok(ScheduleView {
         id: s.id,
         name: s.name,
@@ -219,7 +220,18 @@ async fn update(
     ApiPath(id): ApiPath<ScheduleId>,
     ApiJson(body): ApiJson<UpdateSchedule>,
 ) -> ApiResult<Json<ScheduleView>> {
-    let old = state.store.schedule(auth.tenant, id).await.map_err(|e| ApiError::store("schedule", e))?;
+    Ok(Json(change(&state, auth.tenant, id, body).await?))
+}
+
+/// Changes a schedule (the API's and the dashboard's way): absent fields stay, the whole result
+/// is checked as a new schedule would be, and the change shows in slots at once.
+pub async fn change(
+    state: &AppState,
+    tenant: TenantId,
+    id: ScheduleId,
+    body: UpdateSchedule,
+) -> ApiResult<ScheduleView> {
+    let old = state.store.schedule(tenant, id).await.map_err(|e| ApiError::store("schedule", e))?;
     let current = view(old.clone())?;
     let name = body.name.unwrap_or(current.name);
     let time_zone = body.time_zone.unwrap_or(current.time_zone);
@@ -241,7 +253,7 @@ async fn update(
         ..old
     };
     state.store.update_schedule(&record).await.map_err(|e| ApiError::store("schedule", e))?;
-    Ok(Json(view(record)?))
+    view(record)
 }
 
 /// Delete a schedule no host uses.

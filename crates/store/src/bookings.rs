@@ -22,6 +22,8 @@ pub struct BookingFilter {
     pub event_type_id: Option<EventTypeId>,
     /// Matching text in the attendee's name, email or phone, or the confirmation code.
     pub q: Option<String>,
+    /// Made through this door (`api`, `widget`, `voice`, ...).
+    pub source: Option<String>,
     /// With this `external_ref` (voice bookings carry their call id there).
     pub external_ref: Option<String>,
     /// After this (start, id), exclusive.

@@ -5,8 +5,9 @@
 //! [`SchedulingStore`] (schedules, hosts, blocks), [`EventTypeStore`], [`AvailabilityStore`]
 //! (the reads availability is computed from), [`BookingStore`] (bookings, their history and
 //! idempotency), [`JobStore`] (the job queue), [`VoiceStore`] (voice agents, calls, signed
-//! requests seen), [`CalendarStore`] and [`CalendarSyncStore`] (connected calendars), and
-//! [`NotifyStore`] (messages, preferences, webhook endpoints).
+//! requests seen), [`CalendarStore`] and [`CalendarSyncStore`] (connected calendars),
+//! [`NotifyStore`] (messages, preferences, webhook endpoints), and [`UserStore`] (dashboard users
+//! and their sessions).
 //! [`Store`] is all of them at once, and [`DynStore`] the shared handle the server holds; the
 //! [`prelude`] brings every trait into scope.
 //!
@@ -31,6 +32,7 @@ mod scheduling;
 mod sql;
 mod system;
 mod tenancy;
+mod users;
 mod voice;
 
 use std::sync::Arc;
@@ -44,6 +46,7 @@ pub use scheduling::*;
 pub use sql::{connect, connect_postgres, connect_sqlite, connect_with};
 pub use system::*;
 pub use tenancy::*;
+pub use users::*;
 pub use voice::*;
 
 /// What can go wrong in the store.
@@ -115,6 +118,7 @@ pub trait Store:
     + CalendarStore
     + CalendarSyncStore
     + NotifyStore
+    + UserStore
     + std::fmt::Debug
 {
 }
@@ -131,6 +135,7 @@ impl<T> Store for T where
         + CalendarStore
         + CalendarSyncStore
         + NotifyStore
+        + UserStore
         + std::fmt::Debug
 {
 }
@@ -142,6 +147,6 @@ pub type DynStore = Arc<dyn Store>;
 pub mod prelude {
     pub use crate::{
         AvailabilityStore, BookingStore, CalendarStore, CalendarSyncStore, EventTypeStore, JobStore,
-        NotifyStore, SchedulingStore, Store, SystemStore, TenancyStore, VoiceStore,
+        NotifyStore, SchedulingStore, Store, SystemStore, TenancyStore, UserStore, VoiceStore,
     };
 }

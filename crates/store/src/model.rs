@@ -160,6 +160,8 @@ pub struct Booking {
     pub updated_at: i64,
     /// Answers to the event type's questions, JSON object keyed by question id.
     pub answers: String,
+    /// When someone marked the attendee as not having come.
+    pub no_show_at: Option<i64>,
     /// Every host the booking occupies, `host_id` first.
     #[sqlx(try_from = "String")]
     pub host_ids: HostIds,

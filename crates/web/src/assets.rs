@@ -24,8 +24,12 @@ macro_rules! embed {
 }
 
 /// Every embedded file: (name, content type, bytes).
-const FILES: &[(&str, &str, &[u8])] =
-    &[embed!("sked.css", "text/css; charset=utf-8"), embed!("widget.js", "text/javascript; charset=utf-8")];
+const FILES: &[(&str, &str, &[u8])] = &[
+    embed!("sked.css", "text/css; charset=utf-8"),
+    embed!("widget.js", "text/javascript; charset=utf-8"),
+    embed!("admin.css", "text/css; charset=utf-8"),
+    embed!("admin.js", "text/javascript; charset=utf-8"),
+];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod assets;
 pub mod charts;
 pub mod picker;

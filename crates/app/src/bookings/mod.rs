@@ -21,7 +21,7 @@ use sked_core::contact::{Email, Phone};
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
 
-pub use attend::confirm_attendance;
+pub use attend::{confirm_attendance, mark_no_show};
 pub use change::{cancel, move_by_host};
 pub use record::{BOOKING_EVENT, BookingEvent};
 
@@ -154,6 +154,7 @@ pub async fn create(
             cancel_reason: None,
             created_at: now,
             updated_at: now,
+            no_show_at: None,
             host_ids: Ids(hosts),
             answers: Value::Object(answers).to_string(),
         };

@@ -191,6 +191,11 @@ fn lead(n: &Notice) -> String {
         "connection_alert" => "Sked can no longer reach your calendar. Please connect it again.".to_owned(),
         "forward" => format!("{} sent a text message:", n.attendee_phone.as_deref().unwrap_or("An attendee")),
         "webhook_disabled" => "A webhook endpoint failed for 5 days and was disabled.".to_owned(),
+        "password_reset" => {
+            "Someone asked to choose a new password for your dashboard account. If it was you, open this \
+             link within an hour; if not, ignore this email."
+                .to_owned()
+        }
         _ => String::new(),
     }
 }

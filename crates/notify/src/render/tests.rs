@@ -21,7 +21,7 @@ fn every_kind_renders_for_both_readers_with_the_time_in_their_zone() {
             assert_eq!(manage, role == "attendee" && kind != "cancellation", "{kind} {role}");
         }
     }
-    for kind in ["connection_alert", "forward", "webhook_disabled"] {
+    for kind in ["connection_alert", "forward", "webhook_disabled", "password_reset"] {
         let r =
             Templates::builtin().render(&Notice { text: Some("hi".into()), ..notice(kind, "host") }).unwrap();
         assert!(!r.subject.is_empty() && !r.text.contains("Confirmation code"), "{kind}");

@@ -178,6 +178,7 @@ async fn list(
         event_type_id,
         q: q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
         external_ref: q.external_ref.clone(),
+        source: None,
         after,
         limit,
     };

@@ -153,6 +153,7 @@ pub enum PreferenceKind {
     Forward,
     Reply,
     WebhookDisabled,
+    PasswordReset,
 }
 
 impl MessageQuery {

@@ -2,6 +2,7 @@
 //! and the admin dashboard. Templates and assets live in `sked-web`; this module fetches what a
 //! page shows and answers with it, with the security headers every page carries (`page.rs`).
 
+mod admin;
 mod assets;
 mod book;
 mod manage;
@@ -17,6 +18,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(assets::router())
+        .merge(admin::router())
         .route("/book/{tenant}/{event_type}", get(book::page).post(book::submit))
         .route("/m/{token}", get(manage::page))
         .route("/m/{token}/reschedule", axum::routing::post(manage::reschedule))

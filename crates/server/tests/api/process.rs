@@ -211,12 +211,28 @@ async fn the_first_start_creates_a_demo_and_prints_its_key_once() {
     let r: serde_json::Value =
         sked_test_utils::http().get(url).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
     assert!(r["available_dates"].is_array(), "{r}");
+    // The demo's owner signs in to the dashboard with what was printed.
+    let owner = after(&text, "one-time password").trim_end_matches(')').to_owned();
+    assert!(text.contains("email owner@demo.test"), "{text}");
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = browser
+        .post(format!("{}/admin/login", first.base))
+        .form(&[("email", "owner@demo.test"), ("password", owner.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{owner}");
     first.terminate().await;
     // The key is in no file of the data directory, and every file there is the owner's alone.
     for entry in std::fs::read_dir(dir.path().join("sked-data")).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "{} holds the key", path.display());
+        assert!(
+            !bytes.windows(owner.len()).any(|w| w == owner.as_bytes()),
+            "{} holds the password",
+            path.display()
+        );
         assert_eq!(mode(&path) & 0o077, 0, "{} is {:o}", path.display(), mode(&path));
     }
     // A directory Sked makes is its owner's alone too.

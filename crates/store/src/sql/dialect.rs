@@ -74,7 +74,7 @@ pub struct UniqueKey {
 /// a named unique index would not help (its message names an index only when it is on an
 /// expression), so there the violation is recognised by its extended code (2067 UNIQUE, 1555
 /// PRIMARYKEY) and the exact column list of its message, a format SQLite has kept for a decade.
-pub const UNIQUE_KEYS: [UniqueKey; 6] = [
+pub const UNIQUE_KEYS: [UniqueKey; 7] = [
     UniqueKey {
         field: "confirmation_code",
         postgres: "bookings_tenant_id_confirmation_code_key",
@@ -93,6 +93,11 @@ pub const UNIQUE_KEYS: [UniqueKey; 6] = [
     UniqueKey { field: "slug", postgres: "tenants_slug_key", sqlite: "tenants.slug" },
     UniqueKey { field: "uid", postgres: "bookings_uid_key", sqlite: "bookings.uid" },
     UniqueKey { field: "api_key", postgres: "api_keys_key_hash_key", sqlite: "api_keys.key_hash" },
+    UniqueKey {
+        field: "email",
+        postgres: "users_tenant_id_email_key",
+        sqlite: "users.tenant_id, users.email",
+    },
 ];
 
 /// PostgreSQL's SQLSTATE for the transaction it aborted to break a deadlock.

@@ -4,7 +4,7 @@
 //! or read, named once. What differs between the two databases lives in [`dialect`]; the
 //! statements in [`queries`] (connected calendars keep theirs in their module). Each aggregate's
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
-//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`] and [`notify`].
+//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`], [`notify`] and [`users`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start.
@@ -20,6 +20,7 @@ mod queries;
 mod scheduling;
 mod system;
 mod tenancy;
+mod users;
 mod voice;
 
 use std::path::Path;
@@ -33,8 +34,8 @@ use self::dialect::Dialect;
 use crate::{
     ApiKey, Block, Booking, BookingCalendarEvent, Connection, ConnectionCalendar, DynStore, EventType,
     ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, Message,
-    NotifySettings, OAuthState, Occupancy, Preference, Schedule, StoreError, StoreResult, Template, Tenant,
-    TokenAudit, VoiceAgent, VoiceCall, Webhook,
+    NotifySettings, OAuthState, Occupancy, Preference, Schedule, Session, StoreError, StoreResult, Template,
+    Tenant, TokenAudit, User, VoiceAgent, VoiceCall, Webhook,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -138,6 +139,8 @@ pub trait SqlDb: Dialect<Arguments: IntoArguments<Self> + Default>
     + Is<Webhook, Ty = Webhook, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<NotifySettings, Ty = NotifySettings, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<Template, Ty = Template, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<User, Ty = User, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<Session, Ty = Session, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<(String, String, String, i64), Ty = (String, String, String, i64), Ty: for<'r> FromRow<'r, Self::Row>>
 {
 }

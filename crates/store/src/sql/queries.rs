@@ -201,12 +201,12 @@ pub const BOOKING_HOST: &str = "SELECT host_id FROM bookings WHERE id = $1 AND t
 pub const BOOKING_COLS: &str = "id, tenant_id, uid, confirmation_code, status, event_type_id, host_id, start_at, \
      end_at, buffer_before_minutes, buffer_after_minutes, attendee_name, attendee_email, attendee_phone, \
      attendee_time_zone, notes, metadata, source, external_ref, host_ids, sequence, cancel_reason, created_at, \
-     updated_at, answers";
+     updated_at, answers, no_show_at";
 pub const INSERT_BOOKING: &str = const_format::concatcp!(
     "INSERT INTO bookings (",
     BOOKING_COLS,
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-     $22, $23, $24, $25)"
+     $22, $23, $24, $25, $26)"
 );
 pub const MOVE_BOOKING: &str = "UPDATE bookings SET host_id = $3, start_at = $4, end_at = $5, host_ids = $6, \
      sequence = $7, updated_at = $8 WHERE id = $1 AND tenant_id = $2 AND status = 'confirmed' AND sequence = $7 - 1";
@@ -231,7 +231,7 @@ pub const LIST_BOOKINGS: &str = const_format::concatcp!(
           OR LOWER(COALESCE(attendee_email, '')) LIKE $7 ESCAPE '\\' \
           OR COALESCE(attendee_phone, '') LIKE $8 ESCAPE '\\' OR confirmation_code LIKE $9 ESCAPE '\\') \
           AND ($10 IS NULL OR start_at > $10 OR (start_at = $10 AND id > $11)) \
-     AND ($13 IS NULL OR external_ref = $13) \
+     AND ($13 IS NULL OR external_ref = $13) AND ($14 IS NULL OR source = $14) \
      ORDER BY start_at, id LIMIT $12"
 );
 pub const INSERT_OCCUPANCY: &str = "INSERT INTO booking_hosts (booking_id, host_id, tenant_id, position, active, \

@@ -121,6 +121,7 @@ pub fn booking(w: &World, hosts: &[HostId], start: i64, code: &str) -> Booking {
         answers: "{}".into(),
         created_at: T0,
         updated_at: T0,
+        no_show_at: None,
         host_ids: Ids(hosts.to_vec()),
     }
 }

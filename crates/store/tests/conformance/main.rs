@@ -9,4 +9,5 @@ mod config;
 mod fixtures;
 mod jobs;
 mod retries;
+mod users;
 mod voice;

@@ -45,6 +45,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                 .bind(b.created_at)
                 .bind(b.updated_at)
                 .bind(b.answers.as_str())
+                .bind(b.no_show_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -191,6 +192,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             .bind(f.after.map(|a| (a.1).0))
             .bind(f.limit)
             .bind(f.external_ref.as_deref())
+            .bind(f.source.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)

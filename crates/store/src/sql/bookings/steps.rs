@@ -94,7 +94,7 @@ impl<DB: SqlDb> SqlStore<DB> {
         Ok(())
     }
 
-    pub(super) async fn insert_history<'e, E: Executor<'e, Database = DB>>(
+    pub(in crate::sql) async fn insert_history<'e, E: Executor<'e, Database = DB>>(
         e: E,
         h: &HistoryEntry,
     ) -> StoreResult<()> {
