@@ -2,6 +2,7 @@
 //! the same booking flows as the API) and schedules. Every page is rendered on the server and
 //! every form works without JavaScript; every answer carries the security headers below.
 
+mod analytics;
 mod bookings;
 mod csrf;
 mod csv;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::router())
         .merge(reset::router())
+        .merge(analytics::router())
         .merge(bookings::router())
         .merge(csv::router())
         .merge(schedules::router())
