@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod analytics;
 pub mod assets;
+pub mod calendar;
 pub mod charts;
 pub mod picker;
 pub mod public;

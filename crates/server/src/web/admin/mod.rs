@@ -4,6 +4,7 @@
 
 mod analytics;
 mod bookings;
+mod calendar;
 mod csrf;
 mod csv;
 mod login;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(reset::router())
         .merge(analytics::router())
         .merge(bookings::router())
+        .merge(calendar::router())
         .merge(csv::router())
         .merge(schedules::router())
         .layer(axum::middleware::map_response(secure_headers))
