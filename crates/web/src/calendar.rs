@@ -1,6 +1,7 @@
 //! `/admin/calendar`: a day, a week or a month of bookings and busy time, for one host or a
 //! team. Days and weeks are drawn as an SVG time grid (positions as attributes, so no inline
-//! style is needed under the pages' CSP), with the same entries listed as text below it.
+//! style is needed under the pages' CSP), with the same entries listed as text below it: the
+//! grid is one image to assistive technology, and the list holds the links.
 
 use askama::Template;
 
@@ -43,7 +44,6 @@ pub struct Rect {
     pub height: f64,
     pub kind: String,
     pub title: String,
-    pub href: Option<String>,
 }
 
 /// The SVG time grid of a day or a week.
@@ -91,7 +91,6 @@ impl Grid {
                     height: (y1 - y0).max(3.0),
                     kind: e.kind.clone(),
                     title: format!("{} {} — {}", e.time, e.title, e.detail),
-                    href: e.href.clone(),
                 });
             }
         }
