@@ -48,6 +48,8 @@ pub struct Zone {
 /// Everything the picker shows.
 #[derive(Clone, Debug, Default)]
 pub struct Picker {
+    /// The section's heading ("Choose a time", "Choose a new time").
+    pub heading: String,
     /// The month shown.
     pub month: Month,
     /// "Tuesday 3 March" when a day is chosen.

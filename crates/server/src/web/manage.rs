@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 use sked_core::booking::BookingStatus;
 use sked_core::interval::timestamp;
 use sked_store::{Booking, EventType, Tenant};
-use sked_web::public::{Alternative, CalendarLinks, GonePage, ManagePage};
+use sked_web::public::{Alternative, CalendarLinks, GonePage, ManagePage, Picker};
 
 use super::book::{alternatives_of, gone, intro};
 use super::page::{Reader, calendar_links, hour12, html, see_other};
@@ -88,7 +88,7 @@ async fn render(
         )
         .await
         {
-            Ok(p) => Some(p),
+            Ok(p) => Some(Picker { heading: "Move to another time".into(), ..p }),
             Err(e) => return gone(e, GONE),
         }
     } else {

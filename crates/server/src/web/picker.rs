@@ -113,6 +113,7 @@ pub async fn build(
         keep.push(("date".into(), d.to_string()));
     }
     Ok(Picker {
+        heading: "Choose a time".into(),
         month: Month {
             title: month.strftime("%B %Y").to_string(),
             weeks,
