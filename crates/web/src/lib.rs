@@ -10,5 +10,6 @@
 pub mod admin;
 pub mod assets;
 pub mod charts;
+pub mod editors;
 pub mod picker;
 pub mod public;
