@@ -8,6 +8,7 @@ mod agents;
 mod bookings;
 mod csrf;
 mod csv;
+mod event_type_form;
 mod event_types;
 mod form;
 mod hosts;
