@@ -73,6 +73,15 @@ async fn event_types_are_edited_on_the_page_and_seen_in_the_api() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("data-field=\"duration_minutes\""));
         assert_eq!(app.get(&format!("/v1/event-types/{id}")).await.body["slug"], "intro");
+        // An error is named by the form's row even when a row above it was left empty.
+        form[4] = ("duration_minutes", "45");
+        form.retain(|(k, _)| !k.starts_with('q'));
+        form.extend([("q0_id", ""), ("q0_label", ""), ("q0_type", "text"), ("q1_id", "size"), ("q1_label", "Size")]);
+        form.extend([("q1_type", "choice"), ("q1_options", "")]);
+        let r = post(&app, &b, &format!("/admin/event-types/{id}"), &form).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("data-field=\"questions[1].options\"") && html.contains("value=\"size\""), "{html}");
         app
     })
     .await;
