@@ -33,6 +33,9 @@ async fn event_types_are_edited_on_the_page_and_seen_in_the_api() {
         let (status, html) = page(&app, &b, "/admin/event-types").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("Consultation") && html.contains("/admin/event-types\""), "{html}");
+        // A new one starts with the API's default reminders.
+        let (_, html) = page(&app, &b, "/admin/event-types/new").await;
+        assert!(html.contains("name=\"r0_offset\" value=\"1440\"") && html.contains("name=\"r1_offset\" value=\"60\""), "{html}");
         let (h0, h1) = (format!("order_{}", w.hosts[0]), format!("order_{}", w.hosts[1]));
         let mut form = vec![
             ("csrf", t.as_str()), ("slug", "intro"), ("title", "Intro call"), ("description", ""),

@@ -90,7 +90,17 @@ fn kind_name(k: &QuestionType) -> String {
 fn from_view(who: &Signed, hosts: &[Host], e: Option<&EventTypeView>) -> EventTypeEdit {
     let mut f = HashMap::new();
     let mut questions = Vec::new();
-    let mut reminders = Vec::new();
+    // A new one starts with the reminders the API gives when none are sent.
+    let mut reminders: Vec<ReminderRow> = e
+        .map_or_else(sked_core::notify::default_reminders, |e| e.reminders.clone())
+        .iter()
+        .map(|r| ReminderRow {
+            offset: r.offset_minutes.to_string(),
+            email: r.channels.iter().any(|c| c == "email"),
+            sms: r.channels.iter().any(|c| c == "sms"),
+            errors: vec![],
+        })
+        .collect();
     let mut team = Vec::new();
     if let Some(e) = e {
         let n = |k: &str, v: i64| (k.to_owned(), v.to_string());
@@ -116,16 +126,6 @@ fn from_view(who: &Signed, hosts: &[Host], e: Option<&EventTypeView>) -> EventTy
                 kinds: kinds(&kind_name(&q.kind)),
                 required: q.required,
                 options: q.options.join("\n"),
-                errors: vec![],
-            })
-            .collect();
-        reminders = e
-            .reminders
-            .iter()
-            .map(|r| ReminderRow {
-                offset: r.offset_minutes.to_string(),
-                email: r.channels.iter().any(|c| c == "email"),
-                sms: r.channels.iter().any(|c| c == "sms"),
                 errors: vec![],
             })
             .collect();
