@@ -10,10 +10,13 @@ use super::form::Fields;
 use crate::error::ApiError;
 use crate::event_types::{CreateEventType, UpdateEventType};
 
+/// Most question or reminder rows read from one form (more than the API takes of either).
+pub const ROWS: usize = 40;
+
 /// The rows that were filled in (by their row numbers) and what they say.
 fn questions(form: &Fields, errors: &mut Vec<FieldError>) -> (Vec<Question>, Vec<usize>) {
     let mut out = (Vec::new(), Vec::new());
-    for i in (0..).take_while(|i| form.0.iter().any(|(k, _)| *k == format!("q{i}_id"))) {
+    for i in (0..ROWS).take_while(|i| form.0.iter().any(|(k, _)| *k == format!("q{i}_id"))) {
         let (id, label) = (form.one(&format!("q{i}_id")).trim(), form.one(&format!("q{i}_label")));
         if id.is_empty() && label.trim().is_empty() {
             continue;
@@ -44,7 +47,7 @@ fn questions(form: &Fields, errors: &mut Vec<FieldError>) -> (Vec<Question>, Vec
 
 fn reminders(form: &Fields, errors: &mut Vec<FieldError>) -> (Vec<Reminder>, Vec<usize>) {
     let mut out = (Vec::new(), Vec::new());
-    for i in (0..).take_while(|i| form.0.iter().any(|(k, _)| *k == format!("r{i}_offset"))) {
+    for i in (0..ROWS).take_while(|i| form.0.iter().any(|(k, _)| *k == format!("r{i}_offset"))) {
         let Some(offset_minutes) =
             form.number(&format!("r{i}_offset"), &format!("reminders[{i}].offset_minutes"), errors)
         else {

@@ -14,7 +14,7 @@ use sked_web::admin::Choice;
 use sked_web::editors::{EventTypeEdit, Item, List, QuestionRow, ReminderRow, TeamRow};
 
 use super::csrf::Post;
-use super::event_type_form::{body, change, renumber};
+use super::event_type_form::{ROWS, body, change, renumber};
 use super::form::{Fields, done, split, staff_only, under, with_status};
 use super::session::Signed;
 use super::{fail, page};
@@ -164,7 +164,7 @@ fn from_view(who: &Signed, hosts: &[Host], e: Option<&EventTypeView>) -> EventTy
 fn retyped(who: &Signed, hosts: &[Host], id: String, form: &Fields, e: &ApiError) -> Response {
     let (errors, top) = split(e);
     let rows = |prefix: &str| {
-        (0..)
+        (0..ROWS)
             .take_while(|i| {
                 form.0
                     .iter()
