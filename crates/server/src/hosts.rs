@@ -108,7 +108,8 @@ pub struct UpdateHost {
     pub active: Option<bool>,
 }
 
-fn view(h: Host) -> HostView {
+/// A host as the API shows it.
+pub(crate) fn view(h: Host) -> HostView {
     HostView {
         id: h.id,
         name: h.name,
@@ -179,10 +180,15 @@ async fn create(
     auth: TenantAuth,
     ApiJson(body): ApiJson<CreateHost>,
 ) -> ApiResult<(StatusCode, Json<HostView>)> {
+    Ok((StatusCode::CREATED, Json(create_host(&state, auth.tenant, body).await?)))
+}
+
+/// Validates and stores a new host: the one path of the API and the dashboard.
+pub(crate) async fn create_host(state: &AppState, tenant: TenantId, body: CreateHost) -> ApiResult<HostView> {
     let now = state.clock.now_second();
     let mut h = Host {
         id: HostId::new(),
-        tenant_id: auth.tenant,
+        tenant_id: tenant,
         name: body.name,
         email: body.email,
         phone: body.phone,
@@ -198,9 +204,9 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    validate(&state, auth.tenant, &mut h, body.schedule_id.as_deref()).await?;
+    validate(state, tenant, &mut h, body.schedule_id.as_deref()).await?;
     state.store.insert_host(&h).await.map_err(|e| ApiError::store("host", e))?;
-    Ok((StatusCode::CREATED, Json(view(h))))
+    Ok(view(h))
 }
 
 /// List hosts.
@@ -238,7 +244,17 @@ async fn update(
     ApiPath(id): ApiPath<HostId>,
     ApiJson(body): ApiJson<UpdateHost>,
 ) -> ApiResult<Json<HostView>> {
-    let old = state.store.host(auth.tenant, id).await.map_err(|e| ApiError::store("host", e))?;
+    Ok(Json(update_host(&state, auth.tenant, id, body).await?))
+}
+
+/// Validates and stores a change to a host: the one path of the API and the dashboard.
+pub(crate) async fn update_host(
+    state: &AppState,
+    tenant: TenantId,
+    id: HostId,
+    body: UpdateHost,
+) -> ApiResult<HostView> {
+    let old = state.store.host(tenant, id).await.map_err(|e| ApiError::store("host", e))?;
     let schedule_text = body.schedule_id.clone();
     let mut h = Host {
         name: body.name.unwrap_or(old.name.clone()),
@@ -255,10 +271,10 @@ async fn update(
         updated_at: state.clock.now_second(),
         ..old
     };
-    validate(&state, auth.tenant, &mut h, schedule_text.flatten().as_deref()).await?;
+    validate(state, tenant, &mut h, schedule_text.flatten().as_deref()).await?;
     state.store.update_host(&h).await.map_err(|e| ApiError::store("host", e))?;
     h.version += 1;
-    Ok(Json(view(h)))
+    Ok(view(h))
 }
 
 /// Delete a host that has no bookings and belongs to no event type.

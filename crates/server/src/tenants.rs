@@ -206,13 +206,34 @@ async fn create_api_key(
     ApiJson(b): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<KeyView>)> {
     state.store.tenant(id).await.map_err(|e| ApiError::store("tenant", e))?;
+    Ok((StatusCode::CREATED, Json(new_key(&state, id, b).await?)))
+}
+
+/// Checks a key's name and makes the key: the one path of the API and the dashboard.
+pub(crate) async fn new_key(state: &AppState, tenant: TenantId, b: CreateKey) -> ApiResult<KeyView> {
     let name = b.name.unwrap_or_else(|| "api".into());
     if name.trim().is_empty() || name.chars().count() > 200 {
         return Err(ApiError::field("name", "must be 1 to 200 characters"));
     }
-    let name = name.trim();
-    let (key, secret) = create_key(&state.store, id, name, state.clock.now_second()).await?;
-    Ok((StatusCode::CREATED, Json(key_view(key, Some(secret)))))
+    let (key, secret) = create_key(&state.store, tenant, name.trim(), state.clock.now_second()).await?;
+    Ok(key_view(key, Some(secret)))
+}
+
+/// A tenant's keys as the API shows them.
+pub(crate) async fn tenant_keys(state: &AppState, tenant: TenantId) -> ApiResult<Vec<KeyView>> {
+    let keys = state.store.list_api_keys(tenant).await.map_err(|e| ApiError::store("tenant", e))?;
+    Ok(keys.into_iter().map(|k| key_view(k, None)).collect())
+}
+
+/// Revokes a key; it stops working at once on this server (the API and the dashboard).
+pub(crate) async fn revoke(state: &AppState, id: ApiKeyId) -> ApiResult<KeyView> {
+    let key = state
+        .store
+        .revoke_api_key(id, state.clock.now_second())
+        .await
+        .map_err(|e| ApiError::store("API key", e))?;
+    state.keys.forget(id);
+    Ok(key_view(key, None))
 }
 
 /// A tenant's API keys (operator key).
@@ -224,8 +245,7 @@ async fn list_keys(
     ApiPath(id): ApiPath<TenantId>,
 ) -> ApiResult<Json<Paged<KeyView>>> {
     state.store.tenant(id).await.map_err(|e| ApiError::store("tenant", e))?;
-    let keys = state.store.list_api_keys(id).await.map_err(|e| ApiError::store("tenant", e))?;
-    Ok(Json(Paged { data: keys.into_iter().map(|k| key_view(k, None)).collect(), next_cursor: None }))
+    Ok(Json(Paged { data: tenant_keys(&state, id).await?, next_cursor: None }))
 }
 
 /// Revoke an API key (operator key); it stops working at once on this server.
@@ -236,11 +256,5 @@ async fn revoke_key(
     _: OperatorAuth,
     ApiPath(id): ApiPath<ApiKeyId>,
 ) -> ApiResult<Json<KeyView>> {
-    let key = state
-        .store
-        .revoke_api_key(id, state.clock.now_second())
-        .await
-        .map_err(|e| ApiError::store("API key", e))?;
-    state.keys.forget(id);
-    Ok(Json(key_view(key, None)))
+    Ok(Json(revoke(&state, id).await?))
 }

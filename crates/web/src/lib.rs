@@ -12,5 +12,6 @@ pub mod analytics;
 pub mod assets;
 pub mod calendar;
 pub mod charts;
+pub mod editors;
 pub mod picker;
 pub mod public;

@@ -107,7 +107,8 @@ pub fn reminders(stored: &str) -> Vec<sked_core::notify::Reminder> {
     serde_json::from_str(stored).unwrap_or_default()
 }
 
-fn view(e: EventType) -> EventTypeView {
+/// An event type as the API shows it.
+pub(crate) fn view(e: EventType) -> EventTypeView {
     EventTypeView {
         id: e.id,
         slug: e.slug,
@@ -177,6 +178,15 @@ async fn create(
     auth: TenantAuth,
     ApiJson(b): ApiJson<CreateEventType>,
 ) -> ApiResult<(StatusCode, Json<EventTypeView>)> {
+    Ok((StatusCode::CREATED, Json(create_event_type(&state, auth.tenant, b).await?)))
+}
+
+/// Validates and stores a new event type: the one path of the API and the dashboard.
+pub(crate) async fn create_event_type(
+    state: &AppState,
+    tenant: TenantId,
+    b: CreateEventType,
+) -> ApiResult<EventTypeView> {
     let mut draft = Draft {
         slug: b.slug,
         title: b.title,
@@ -198,11 +208,11 @@ async fn create(
         reminders: b.reminders,
         questions: b.questions,
     };
-    let checked = validate(&state, auth.tenant, &mut draft).await?;
+    let checked = validate(state, tenant, &mut draft).await?;
     let now = state.clock.now_second();
-    let e = record(EventTypeId::new(), auth.tenant, draft, checked, now, now);
+    let e = record(EventTypeId::new(), tenant, draft, checked, now, now);
     state.store.insert_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
-    Ok((StatusCode::CREATED, Json(view(e))))
+    Ok(view(e))
 }
 
 /// List event types.
@@ -245,7 +255,17 @@ async fn update(
     ApiPath(id): ApiPath<EventTypeId>,
     ApiJson(b): ApiJson<UpdateEventType>,
 ) -> ApiResult<Json<EventTypeView>> {
-    let old = state.store.event_type(auth.tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
+    Ok(Json(update_event_type(&state, auth.tenant, id, b).await?))
+}
+
+/// Validates and stores a change to an event type: the one path of the API and the dashboard.
+pub(crate) async fn update_event_type(
+    state: &AppState,
+    tenant: TenantId,
+    id: EventTypeId,
+    b: UpdateEventType,
+) -> ApiResult<EventTypeView> {
+    let old = state.store.event_type(tenant, id).await.map_err(|e| ApiError::store("event type", e))?;
     let num = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     let mut draft = Draft {
         slug: b.slug.unwrap_or(old.slug.clone()),
@@ -268,10 +288,10 @@ async fn update(
         reminders: b.reminders.unwrap_or_else(|| reminders(&old.reminders)),
         questions: b.questions.unwrap_or_else(|| sked_app::bookings::questions(&old.questions)),
     };
-    let checked = validate(&state, auth.tenant, &mut draft).await?;
-    let e = record(id, auth.tenant, draft, checked, state.clock.now_second(), old.created_at);
+    let checked = validate(state, tenant, &mut draft).await?;
+    let e = record(id, tenant, draft, checked, state.clock.now_second(), old.created_at);
     state.store.update_event_type(&e).await.map_err(|err| ApiError::store("event type", err))?;
-    Ok(Json(view(e)))
+    Ok(view(e))
 }
 
 /// Delete an event type that has no bookings.

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sked_core::FieldError;
-use sked_core::ids::{MessageId, WebhookId};
+use sked_core::ids::{MessageId, TenantId, WebhookId};
 use sked_core::notify::{Channel, MessageStatus, Role};
 use sked_jobs::{Job, JobError};
 use sked_store::{Message, MessageFilter, MessageOutcome, Webhook};
@@ -127,7 +127,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(test))
 }
 
-fn view(w: Webhook, secret: Option<String>) -> WebhookView {
+/// An endpoint as the API shows it (`secret` only when just made).
+pub(crate) fn view(w: Webhook, secret: Option<String>) -> WebhookView {
     WebhookView {
         id: w.id,
         url: w.url,
@@ -164,13 +165,23 @@ async fn create(
     auth: TenantAuth,
     ApiJson(b): ApiJson<CreateWebhook>,
 ) -> ApiResult<(StatusCode, Json<WebhookView>)> {
-    check(&state, &b.url, &b.events, b.description.as_deref())?;
+    Ok((StatusCode::CREATED, Json(create_webhook(&state, auth.tenant, b).await?)))
+}
+
+/// Validates and stores a new endpoint with a fresh secret: the one path of the API and the
+/// dashboard.
+pub(crate) async fn create_webhook(
+    state: &AppState,
+    tenant: TenantId,
+    b: CreateWebhook,
+) -> ApiResult<WebhookView> {
+    check(state, &b.url, &b.events, b.description.as_deref())?;
     let sealer = state.sealer.as_ref().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no secret key")))?;
     let secret = Secret::generate().expose_whsec();
     let now = state.clock.now_second();
     let w = Webhook {
         id: WebhookId::new(),
-        tenant_id: auth.tenant,
+        tenant_id: tenant,
         url: b.url,
         events: serde_json::to_string(&b.events).unwrap_or_else(|_| "[]".into()),
         description: b.description,
@@ -182,7 +193,7 @@ async fn create(
         updated_at: now,
     };
     state.store.insert_webhook(&w).await.map_err(|e| ApiError::store("webhook", e))?;
-    Ok((StatusCode::CREATED, Json(view(w, Some(secret)))))
+    Ok(view(w, Some(secret)))
 }
 
 /// List webhook endpoints.
@@ -222,11 +233,21 @@ async fn update(
     ApiPath(id): ApiPath<WebhookId>,
     ApiJson(b): ApiJson<UpdateWebhook>,
 ) -> ApiResult<Json<WebhookView>> {
-    let old = state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    Ok(Json(update_webhook(&state, auth.tenant, id, b).await?))
+}
+
+/// Validates and stores a change to an endpoint: the one path of the API and the dashboard.
+pub(crate) async fn update_webhook(
+    state: &AppState,
+    tenant: TenantId,
+    id: WebhookId,
+    b: UpdateWebhook,
+) -> ApiResult<WebhookView> {
+    let old = state.store.webhook(tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
     let events = b.events.unwrap_or_else(|| serde_json::from_str(&old.events).unwrap_or_default());
     let url = b.url.unwrap_or(old.url.clone());
     let description = b.description.unwrap_or(old.description.clone());
-    check(&state, &url, &events, description.as_deref())?;
+    check(state, &url, &events, description.as_deref())?;
     let enabled_again = b.active == Some(true) && !old.active;
     let w = Webhook {
         url,
@@ -239,7 +260,7 @@ async fn update(
         ..old
     };
     state.store.update_webhook(&w).await.map_err(|e| ApiError::store("webhook", e))?;
-    Ok(Json(view(w, None)))
+    Ok(view(w, None))
 }
 
 /// Delete a webhook endpoint (its deliveries stay in the message log).
@@ -263,16 +284,22 @@ async fn deliveries(
     ApiPath(id): ApiPath<WebhookId>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Paged<MessageView>>> {
-    state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
     let page = q.page()?;
-    let filter = MessageFilter { webhook_id: Some(id), ..MessageFilter::default() };
-    let rows = state
-        .store
-        .list_messages(auth.tenant, &filter, page)
-        .await
-        .map_err(|e| ApiError::store("message", e))?;
+    let rows = endpoint_deliveries(&state, auth.tenant, id, page).await?;
     let next = Paged::<()>::next_id_cursor(&rows, page.limit, |m| m.id.0);
     Ok(Json(Paged { data: rows.into_iter().map(message_view).collect(), next_cursor: next }))
+}
+
+/// An endpoint's deliveries, newest first (the API and the dashboard).
+pub(crate) async fn endpoint_deliveries(
+    state: &AppState,
+    tenant: TenantId,
+    id: WebhookId,
+    page: sked_store::Page,
+) -> ApiResult<Vec<Message>> {
+    state.store.webhook(tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    let filter = MessageFilter { webhook_id: Some(id), ..MessageFilter::default() };
+    state.store.list_messages(tenant, &filter, page).await.map_err(|e| ApiError::store("message", e))
 }
 
 /// Send a delivery again now (same body, same `webhook-id`), whatever became of it.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod admin_editors;
 mod bookings;
 mod crash;
 mod google;

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 use sked_core::FieldError;
-use sked_core::ids::{EventTypeId, VoiceAgentId};
+use sked_core::ids::{EventTypeId, TenantId, VoiceAgentId};
 use sked_core::local::parse_zone;
 use sked_store::{Ids, StoreError, VoiceAgent};
 use utoipa_axum::router::OpenApiRouter;
@@ -29,7 +29,8 @@ pub fn agent_url(state: &AppState, a: &VoiceAgent) -> String {
     format!("{}/v1/voice/{}/{}", state.base_url, a.platform, a.id)
 }
 
-fn view(state: &AppState, a: VoiceAgent) -> VoiceAgentView {
+/// An agent as the API shows it.
+pub(crate) fn view(state: &AppState, a: VoiceAgent) -> VoiceAgentView {
     VoiceAgentView {
         url: agent_url(state, &a),
         id: a.id,
@@ -64,7 +65,7 @@ struct Draft {
 
 async fn validate(
     state: &AppState,
-    auth: &TenantAuth,
+    tenant: TenantId,
     d: &Draft,
 ) -> ApiResult<(Vec<EventTypeId>, EventTypeId, Option<String>)> {
     let mut errors = Vec::new();
@@ -104,7 +105,7 @@ async fn validate(
     for (i, text) in listed.iter().enumerate() {
         match text.parse::<EventTypeId>() {
             Err(_) => errors.push(FieldError::new(format!("event_type_ids[{i}]"), "is not an id")),
-            Ok(id) => match state.store.event_type(auth.tenant, id).await {
+            Ok(id) => match state.store.event_type(tenant, id).await {
                 Ok(_) if !ids.contains(&id) => ids.push(id),
                 Ok(_) => errors.push(FieldError::new(format!("event_type_ids[{i}]"), "is listed twice")),
                 Err(StoreError::NotFound) => {
@@ -159,6 +160,15 @@ async fn create(
     auth: TenantAuth,
     ApiJson(b): ApiJson<CreateVoiceAgent>,
 ) -> ApiResult<(StatusCode, Json<VoiceAgentView>)> {
+    Ok((StatusCode::CREATED, Json(create_agent(&state, auth.tenant, b).await?)))
+}
+
+/// Validates and stores a new agent: the one path of the API and the dashboard.
+pub(crate) async fn create_agent(
+    state: &AppState,
+    tenant: TenantId,
+    b: CreateVoiceAgent,
+) -> ApiResult<VoiceAgentView> {
     let d = Draft {
         platform: b.platform,
         platform_agent_id: b.platform_agent_id,
@@ -171,11 +181,11 @@ async fn create(
         clock: b.clock.unwrap_or_else(|| "12h".into()),
         language: b.language.unwrap_or_else(|| "en".into()),
     };
-    let (ids, default, sealed) = validate(&state, &auth, &d).await?;
+    let (ids, default, sealed) = validate(state, tenant, &d).await?;
     let now = state.clock.now_second();
     let a = VoiceAgent {
         id: VoiceAgentId::new(),
-        tenant_id: auth.tenant,
+        tenant_id: tenant,
         platform: d.platform,
         platform_agent_id: d.platform_agent_id,
         event_type_ids: Ids(ids),
@@ -190,7 +200,7 @@ async fn create(
         updated_at: now,
     };
     state.store.insert_voice_agent(&a).await.map_err(|e| ApiError::store("voice agent", e))?;
-    Ok((StatusCode::CREATED, Json(view(&state, a))))
+    Ok(view(state, a))
 }
 
 /// List voice agents.
@@ -233,8 +243,17 @@ async fn update(
     ApiPath(id): ApiPath<VoiceAgentId>,
     ApiJson(b): ApiJson<UpdateVoiceAgent>,
 ) -> ApiResult<Json<VoiceAgentView>> {
-    let old =
-        state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
+    Ok(Json(update_agent(&state, auth.tenant, id, b).await?))
+}
+
+/// Validates and stores a change to an agent: the one path of the API and the dashboard.
+pub(crate) async fn update_agent(
+    state: &AppState,
+    tenant: TenantId,
+    id: VoiceAgentId,
+    b: UpdateVoiceAgent,
+) -> ApiResult<VoiceAgentView> {
+    let old = state.store.voice_agent(tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let d = Draft {
         platform: old.platform.clone(),
         platform_agent_id: b.platform_agent_id.unwrap_or(old.platform_agent_id.clone()),
@@ -251,7 +270,7 @@ async fn update(
         clock: b.clock.unwrap_or(old.clock.clone()),
         language: b.language.unwrap_or(old.language.clone()),
     };
-    let (ids, default, sealed) = validate(&state, &auth, &d).await?;
+    let (ids, default, sealed) = validate(state, tenant, &d).await?;
     let a = VoiceAgent {
         platform_agent_id: d.platform_agent_id,
         event_type_ids: Ids(ids),
@@ -266,7 +285,7 @@ async fn update(
         ..old
     };
     state.store.update_voice_agent(&a).await.map_err(|e| ApiError::store("voice agent", e))?;
-    Ok(Json(view(&state, a)))
+    Ok(view(state, a))
 }
 
 /// Disconnect a voice agent.

@@ -1,17 +1,26 @@
 //! The admin dashboard at `/admin`: sign-in, bookings (list, CSV, detail and changes through
-//! the same booking flows as the API) and schedules. Every page is rendered on the server and
-//! every form works without JavaScript; every answer carries the security headers below.
+//! the same booking flows as the API), schedules, and the editors of event types, hosts, API
+//! keys, webhooks and voice agents (each through its API's own validation and store calls).
+//! Every page is rendered on the server and every form works without JavaScript; every answer
+//! carries the security headers below.
 
+mod agents;
 mod analytics;
 mod bookings;
 mod calendar;
 mod csrf;
 mod csv;
+mod event_type_form;
+mod event_types;
+mod form;
+mod hosts;
+mod keys;
 mod login;
 mod reset;
 mod schedules;
 mod session;
 mod view;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -32,6 +41,11 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(csv::router())
         .merge(schedules::router())
+        .merge(event_types::router())
+        .merge(hosts::router())
+        .merge(keys::router())
+        .merge(webhooks::router())
+        .merge(agents::router())
         .layer(axum::middleware::map_response(secure_headers))
 }
 

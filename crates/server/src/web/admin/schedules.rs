@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use sked_core::hours::{DateOverride, TimeRange, Weekly};
@@ -14,6 +13,7 @@ use sked_store::Page;
 use sked_web::admin::{Choice, Day, Schedule, Schedules};
 
 use super::csrf::Post;
+use super::form::staff_only;
 use super::session::Signed;
 use super::{fail, page};
 use crate::error::ApiError;
@@ -32,17 +32,6 @@ const DAYS: [(&str, &str); 7] = [
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/schedules", get(list)).route("/admin/schedules/{id}", get(show).post(save))
-}
-
-fn staff_only(who: &Signed) -> Result<(), ApiError> {
-    match who.host_scope() {
-        Some(_) => Err(ApiError::Client {
-            status: StatusCode::FORBIDDEN,
-            code: "forbidden",
-            detail: "host users see only their bookings".into(),
-        }),
-        None => Ok(()),
-    }
 }
 
 async fn list(State(state): State<AppState>, who: Signed) -> Response {
