@@ -1,8 +1,9 @@
 //! The admin dashboard at `/admin`: sign-in, bookings (list, CSV, detail and changes through
-//! the same booking flows as the API) and schedules. Every page is rendered on the server and
+//! the same booking flows as the API), schedules and calendar connections. Every page is rendered on the server and
 //! every form works without JavaScript; every answer carries the security headers below.
 
 mod bookings;
+mod connections;
 mod csrf;
 mod csv;
 mod login;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(reset::router())
         .merge(bookings::router())
+        .merge(connections::router())
         .merge(csv::router())
         .merge(schedules::router())
         .layer(axum::middleware::map_response(secure_headers))
