@@ -229,3 +229,13 @@ pub struct Connections {
     pub rows: Vec<Connection>,
     pub csrf: String,
 }
+
+/// `GET /admin/password`: a signed-in user chooses a new password.
+#[derive(Template, Debug, Default)]
+#[template(path = "admin/password.html")]
+pub struct Password {
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub error: Option<String>,
+    pub csrf: String,
+}

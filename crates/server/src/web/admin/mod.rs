@@ -7,6 +7,7 @@ mod connections;
 mod csrf;
 mod csv;
 mod login;
+mod password;
 mod reset;
 mod schedules;
 mod session;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::router())
         .merge(reset::router())
+        .merge(password::router())
         .merge(bookings::router())
         .merge(connections::router())
         .merge(csv::router())
