@@ -32,7 +32,12 @@ use crate::state::AppState;
 
 /// Routes of the public API.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(event_type)).routes(routes!(slots)).routes(routes!(book))
+    OpenApiRouter::new()
+        .routes(routes!(event_type))
+        .routes(routes!(slots))
+        .routes(routes!(book))
+        // A month of slots is tens of kilobytes of JSON: compressed for browsers that ask.
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// CORS for the whole server: open to any origin on the public API (answers and preflights),

@@ -24,4 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/m/{token}/reschedule", axum::routing::post(manage::reschedule))
         .route("/m/{token}/cancel", axum::routing::post(manage::cancel))
         .route("/m/{token}/booking.ics", get(manage::ics))
+        // Pages and scripts travel compressed to browsers that ask for it.
+        .layer(tower_http::compression::CompressionLayer::new())
 }

@@ -132,6 +132,11 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
+        Self::send(req).await
+    }
+
+    /// Sends a request and reads its answer as JSON (or as a string when it is not JSON).
+    pub async fn send(req: reqwest::RequestBuilder) -> Res {
         let res = req.send().await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();

@@ -15,11 +15,7 @@ async fn open(app: &TestApp, method: &str, path: &str, body: Option<Value>, head
     if let Some(b) = body {
         req = req.json(&b);
     }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    Res { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), headers }
+    TestApp::send(req).await
 }
 
 fn questions() -> Value {
