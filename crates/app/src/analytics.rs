@@ -60,15 +60,8 @@ impl Report {
     }
 }
 
-/// Counts `bookings` (those starting in `[from, to)` local days, in `tz`); `no_show` says
-/// whether a booking was marked as a no-show.
-pub fn summarize(
-    bookings: &[Booking],
-    tz: &TimeZone,
-    from: Date,
-    to: Date,
-    no_show: impl Fn(&Booking) -> bool,
-) -> Report {
+/// Counts `bookings` (those starting in `[from, to)` local days, in `tz`).
+pub fn summarize(bookings: &[Booking], tz: &TimeZone, from: Date, to: Date) -> Report {
     let mut days: BTreeMap<Date, u64> = BTreeMap::new();
     let mut d = from;
     while d < to {
@@ -88,7 +81,7 @@ pub fn summarize(
         r.total += 1;
         if b.status == BookingStatus::Cancelled {
             r.cancelled += 1;
-        } else if no_show(b) {
+        } else if b.no_show_at.is_some() {
             r.no_shows += 1;
         }
         *sources.entry(b.source.as_str()).or_default() += 1;
@@ -225,7 +218,7 @@ mod tests {
         ];
         let from: Date = "2026-03-02".parse().unwrap();
         let to: Date = "2026-03-06".parse().unwrap();
-        let r = summarize(&list, &tz, from, to, |bk| bk.source == BookingSource::Widget);
+        let r = summarize(&list, &tz, from, to);
         assert_eq!(r.per_day.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [0, 2, 0, 1]);
         assert_eq!((r.total, r.cancelled, r.no_shows), (3, 1, 1));
         assert_eq!(r.by_source, [("api", 1), ("widget", 2), ("voice", 0)]);

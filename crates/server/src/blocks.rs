@@ -321,10 +321,20 @@ async fn busy(
     if to - from > MAX_RANGE_DAYS * 86_400 {
         return Err(ApiError::field("to", format!("must be at most {MAX_RANGE_DAYS} days after from")));
     }
-    let h = state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
-    let range = Interval::new(from, to);
+    Ok(Json(host_busy(&state, auth.tenant, host, Interval::new(from, to)).await?))
+}
+
+/// What blocks a host in `range`: bookings with their buffers, blocks and connected calendars'
+/// busy time, each source merged, sorted by start (the busy answer, and the dashboard's calendar).
+pub async fn host_busy(
+    state: &AppState,
+    tenant: sked_core::ids::TenantId,
+    host: HostId,
+    range: Interval,
+) -> ApiResult<BusyView> {
+    let h = state.store.host(tenant, host).await.map_err(|e| ApiError::store("host", e))?;
     let (occupancy, blocks) =
-        state.store.host_busy(auth.tenant, host, range).await.map_err(|e| ApiError::store("host", e))?;
+        state.store.host_busy(tenant, host, range).await.map_err(|e| ApiError::store("host", e))?;
     let zone = host_zone(&h)?;
     let bookings =
         BusyTimeline::from_intervals(occupancy.iter().map(|o| Interval::new(o.blocked_start, o.blocked_end)));
@@ -340,11 +350,8 @@ async fn busy(
             Ok::<_, ApiError>(BusyTimeline::from_intervals(spans))
         })
         .await?;
-    let external = state
-        .store
-        .host_external_busy(auth.tenant, host, range)
-        .await
-        .map_err(|e| ApiError::store("host", e))?;
+    let external =
+        state.store.host_external_busy(tenant, host, range).await.map_err(|e| ApiError::store("host", e))?;
     let mut by_connection: std::collections::BTreeMap<String, Vec<Interval>> = Default::default();
     for x in &external {
         by_connection
@@ -366,10 +373,10 @@ async fn busy(
         data.extend(timeline.within(range).map(|i| (i, c.as_str())));
     }
     data.sort_by_key(|(i, s)| (i.start, i.end, *s));
-    Ok(Json(BusyView {
+    Ok(BusyView {
         data: data
             .into_iter()
             .map(|(i, s)| BusyInterval { start: rfc3339(i.start), end: rfc3339(i.end), source: s.into() })
             .collect(),
-    }))
+    })
 }

@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod analytics;
 pub mod assets;
+pub mod calendar;
 pub mod charts;
 pub mod picker;
 pub mod public;

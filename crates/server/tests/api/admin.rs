@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, World, on_each_store, on_each_store_with, world};
 
+mod analytics;
+mod calendar;
 mod cli;
 mod reset;
 

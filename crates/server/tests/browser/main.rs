@@ -8,6 +8,7 @@
 mod audit;
 mod driver;
 mod flow;
+mod pages;
 // The API tests' server harness, shared rather than copied.
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]

@@ -1,8 +1,11 @@
 //! The admin dashboard at `/admin`: sign-in, bookings (list, CSV, detail and changes through
-//! the same booking flows as the API), schedules and calendar connections. Every page is rendered on the server and
-//! every form works without JavaScript; every answer carries the security headers below.
+//! the same booking flows as the API), schedules, calendar connections, the calendar and
+//! analytics. Every page is rendered on the server and every form works without JavaScript;
+//! every answer carries the security headers below.
 
+mod analytics;
 mod bookings;
+mod calendar;
 mod connections;
 mod csrf;
 mod csv;
@@ -28,7 +31,9 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(reset::router())
         .merge(password::router())
+        .merge(analytics::router())
         .merge(bookings::router())
+        .merge(calendar::router())
         .merge(connections::router())
         .merge(csv::router())
         .merge(schedules::router())
