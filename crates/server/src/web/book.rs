@@ -1,6 +1,7 @@
 //! `/book/{tenant_slug}/{event_type_slug}`: the public booking page. It works as plain forms (a
 //! month of days, a day's times, the form) and carries the widget script, which replaces it
-//! with the interactive flow where JavaScript runs. Booking goes through the public API's code.
+//! with the interactive flow where JavaScript runs. Booking goes through the public API's code,
+//! and each request counts against the client address's public limit as the public API's do.
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -76,6 +77,7 @@ pub fn intro(tenant: &Tenant, e: &EventType) -> Intro {
 /// The booking page: the picker, or the form for a chosen time.
 pub async fn page(
     State(state): State<AppState>,
+    _client: crate::public::PublicClient,
     Path((t, e)): Path<(String, String)>,
     Query(view): Query<View>,
     headers: HeaderMap,
@@ -155,6 +157,7 @@ fn asked(e: &EventType) -> Vec<Asked> {
 /// Books the time posted; on a problem, the form again with what was typed and why.
 pub async fn submit(
     State(state): State<AppState>,
+    _client: crate::public::PublicClient,
     Path((t, e)): Path<(String, String)>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,

@@ -131,6 +131,7 @@ async fn render(
 /// The manage page.
 pub async fn page(
     State(state): State<AppState>,
+    _client: crate::public::PublicClient,
     Path(token): Path<String>,
     Query(view): Query<View>,
     headers: HeaderMap,
@@ -154,6 +155,7 @@ fn field<'a>(fields: &'a [(String, String)], k: &str) -> &'a str {
 /// Moves the booking to the posted start.
 pub async fn reschedule(
     State(state): State<AppState>,
+    _client: crate::public::PublicClient,
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
@@ -202,6 +204,7 @@ pub async fn reschedule(
 /// Cancels the booking with the posted reason.
 pub async fn cancel(
     State(state): State<AppState>,
+    _client: crate::public::PublicClient,
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,

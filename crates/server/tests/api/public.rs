@@ -197,6 +197,15 @@ async fn any_origin_may_call_it_and_each_address_is_limited() {
             assert_eq!(codes[3], 429);
             let limited = open(&app, "GET", path, None, &[]).await;
             assert!(limited.headers.contains_key("retry-after"));
+            // The booking page and the manage page count in the same bucket.
+            assert_eq!(
+                open(&app, "GET", "/book/acme/consult", None, &[]).await.status,
+                StatusCode::TOO_MANY_REQUESTS
+            );
+            assert_eq!(
+                open(&app, "POST", "/m/x.y/cancel", None, &[]).await.status,
+                StatusCode::TOO_MANY_REQUESTS
+            );
             // The private API counts per key, not per address.
             assert_eq!(app.get("/v1/event-types").await.status, StatusCode::OK);
             app
