@@ -200,3 +200,42 @@ pub struct Schedule {
     pub overrides: String,
     pub csrf: String,
 }
+
+/// One calendar connection.
+#[derive(Clone, Debug, Default)]
+pub struct Connection {
+    pub id: String,
+    pub host: String,
+    pub provider: String,
+    pub account: String,
+    /// `healthy`, `expiring`, `revoked` or `error`.
+    pub status: String,
+    pub last_checked: String,
+    /// The latest sync of any of its calendars.
+    pub last_sync: String,
+    /// What the last check or call found wrong.
+    pub reason: String,
+    /// A new authorization can be started from here (Google).
+    pub can_reconnect: bool,
+}
+
+/// `GET /admin/connections`.
+#[derive(Template, Debug, Default)]
+#[template(path = "admin/connections.html")]
+pub struct Connections {
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub error: Option<String>,
+    pub rows: Vec<Connection>,
+    pub csrf: String,
+}
+
+/// `GET /admin/password`: a signed-in user chooses a new password.
+#[derive(Template, Debug, Default)]
+#[template(path = "admin/password.html")]
+pub struct Password {
+    pub nav: Option<Nav>,
+    pub flash: Option<String>,
+    pub error: Option<String>,
+    pub csrf: String,
+}

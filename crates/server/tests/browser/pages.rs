@@ -113,6 +113,8 @@ async fn every_dashboard_page_passes_axe_at_phone_and_desktop_widths() {
         ("calendar-month", format!("/admin/calendar?view=month&date={day}")),
         ("analytics", "/admin/analytics".to_owned()),
         ("schedules", "/admin/schedules".to_owned()),
+        ("connections", "/admin/connections".to_owned()),
+        ("password", "/admin/password".to_owned()),
     ];
     for (name, path) in &pages {
         for width in [1280, 375] {

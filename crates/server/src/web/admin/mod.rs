@@ -1,13 +1,14 @@
 //! The admin dashboard at `/admin`: sign-in, bookings (list, CSV, detail and changes through
-//! the same booking flows as the API), schedules, and the editors of event types, hosts, API
-//! keys, webhooks and voice agents (each through its API's own validation and store calls).
-//! Every page is rendered on the server and every form works without JavaScript; every answer
-//! carries the security headers below.
+//! the same booking flows as the API), schedules, the editors of event types, hosts, API keys,
+//! webhooks and voice agents (each through its API's own validation and store calls), calendar
+//! connections, the calendar and analytics. Every page is rendered on the server and every form
+//! works without JavaScript; every answer carries the security headers below.
 
 mod agents;
 mod analytics;
 mod bookings;
 mod calendar;
+mod connections;
 mod csrf;
 mod csv;
 mod event_type_form;
@@ -16,6 +17,7 @@ mod form;
 mod hosts;
 mod keys;
 mod login;
+mod password;
 mod reset;
 mod schedules;
 mod session;
@@ -36,9 +38,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::router())
         .merge(reset::router())
+        .merge(password::router())
         .merge(analytics::router())
         .merge(bookings::router())
         .merge(calendar::router())
+        .merge(connections::router())
         .merge(csv::router())
         .merge(schedules::router())
         .merge(event_types::router())

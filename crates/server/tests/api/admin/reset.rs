@@ -1,4 +1,4 @@
-//! A forgotten password, reset through the emailed link.
+//! Passwords: a forgotten one reset through the emailed link, a one-time one replaced.
 
 use reqwest::StatusCode;
 use sked_store::Backend;
@@ -76,4 +76,34 @@ async fn a_forgotten_password_is_reset_by_the_emailed_link_once() {
         assert_eq!(reset("yet another password", &token).await.unwrap().status(), StatusCode::NOT_FOUND);
         app.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_user_replaces_their_one_time_password() {
+    crate::helpers::on_each_store(|app| async move {
+        let (email, first) = user(&app, "lee@acme.test", "owner", None).await;
+        let b = signed_in(&app, &email, &first).await;
+        let elsewhere = signed_in(&app, &email, &first).await;
+        let token = super::csrf(&app, &b).await;
+        let change = |current: &str, new: &str| {
+            let form = [("csrf", token.as_str()), ("current", current), ("password", new)];
+            b.post(format!("{}/admin/password", app.base)).form(&form).send()
+        };
+        assert_eq!(
+            change("not-it-at-all", "my own long password").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(change(&first, "short").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = change(&first, "my own long password").await.unwrap();
+        assert_eq!(r.headers()["location"], "/admin/password?changed=1");
+        assert_eq!(page(&app, &b, "/admin").await.0, StatusCode::OK, "this browser stays signed in");
+        assert_eq!(page(&app, &elsewhere, "/admin").await.0, StatusCode::SEE_OTHER, "other sessions end");
+        assert_eq!(login(&app, &browser(), &email, &first).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            login(&app, &browser(), &email, "my own long password").await.status(),
+            StatusCode::SEE_OTHER
+        );
+        app
+    })
+    .await;
 }

@@ -21,6 +21,7 @@ use sked_test_utils::google::GoogleStandIn;
 use crate::helpers::*;
 
 mod connection;
+mod dashboard;
 mod sync;
 mod writeback;
 
