@@ -113,6 +113,13 @@ async fn every_dashboard_page_passes_axe_at_phone_and_desktop_widths() {
         ("calendar-month", format!("/admin/calendar?view=month&date={day}")),
         ("analytics", "/admin/analytics".to_owned()),
         ("schedules", "/admin/schedules".to_owned()),
+        ("event-types", "/admin/event-types".to_owned()),
+        ("event-type", format!("/admin/event-types/{}", site.event_type)),
+        ("event-type-new", "/admin/event-types/new".to_owned()),
+        ("hosts", "/admin/hosts".to_owned()),
+        ("webhooks", "/admin/webhooks".to_owned()),
+        ("voice-agents", "/admin/voice-agents".to_owned()),
+        ("api-keys", "/admin/api-keys".to_owned()),
         ("connections", "/admin/connections".to_owned()),
         ("password", "/admin/password".to_owned()),
     ];
