@@ -175,7 +175,7 @@ mod tests {
             created_at: ts(created),
             updated_at: ts(created),
             answers: "{}".into(),
-            no_show_at: None,
+            no_show_at: (source == BookingSource::Widget).then_some(0),
             host_ids: Ids(vec![host]),
         }
     }
