@@ -124,6 +124,26 @@ impl JobHandler<SendMessage> for Sender {
     }
 }
 
+/// Marks a link sealed at rest in a message's payload.
+const SEALED: &str = "sealed:";
+
+/// A link that is a credential (a password reset), as kept in a message's payload: sealed with
+/// the secret key, so the database alone never holds a working link.
+pub fn sealed_link(sealer: &crate::secrets::Sealer, link: &str) -> anyhow::Result<String> {
+    Ok(format!("{SEALED}{}", sealer.seal(link).map_err(|e| anyhow::anyhow!("sealing a link: {e:?}"))?))
+}
+
+/// The link a payload carries, opened when it was sealed.
+fn open_link(s: &Services, link: Option<String>) -> Result<Option<String>, String> {
+    match link.as_deref().and_then(|l| l.strip_prefix(SEALED)) {
+        None => Ok(link),
+        Some(sealed) => {
+            let sealer = s.sealer.as_ref().ok_or("a sealed link, and no secret key to open it")?;
+            sealer.open(sealed).map(Some).map_err(|e| format!("a sealed link that does not open: {e:?}"))
+        }
+    }
+}
+
 impl Sender {
     /// Why a message is not sent at all, if it is not.
     async fn skip(&self, m: &Message, now: i64) -> Result<Option<MessageOutcome>, JobError> {
@@ -154,8 +174,9 @@ impl Sender {
         let Some(mailer) = &s.channels.mailer else {
             return self.give_up(m, "email is not configured", now).await;
         };
-        let n: Notice = serde_json::from_str(&m.payload)
+        let mut n: Notice = serde_json::from_str(&m.payload)
             .map_err(|e| (MessageStatus::Failed, JobError::Permanent(e.to_string())))?;
+        n.link = open_link(s, n.link).map_err(|e| (MessageStatus::Failed, JobError::Permanent(e)))?;
         let rendered = match self.look(m.tenant_id).await.map_err(|e| (MessageStatus::Queued, e))?.render(&n)
         {
             Ok(r) => r,

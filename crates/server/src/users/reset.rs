@@ -1,6 +1,7 @@
 //! Password reset by email: a signed link that names the user, ends within an hour, and stops
 //! working once the password changes (it carries a fingerprint of the hash it replaces). Nothing
-//! is stored but the message that carries it.
+//! is stored but the message that carries it, and there the link is sealed: whoever reads the
+//! database cannot use it ([`crate::notify::send`] opens it only to write the email).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -62,6 +63,7 @@ pub async fn send(s: &Services, email: &str) -> anyhow::Result<()> {
     let kind = Kind::PasswordReset.as_str();
     for u in s.store.users_by_email(email).await? {
         let link = format!("{}/admin/reset?token={}", s.base_url, token(sealer, &u, now));
+        let link = crate::notify::send::sealed_link(sealer, &link)?;
         let n = Notice {
             kind: kind.into(),
             business: s.store.tenant(u.tenant_id).await?.name,

@@ -35,6 +35,20 @@ async fn a_forgotten_password_is_reset_by_the_emailed_link_once() {
         let link =
             mails[0].text.lines().find(|l| l.contains("/admin/reset?token=")).unwrap().trim().to_owned();
         let token = link.split("token=").nth(1).unwrap().to_owned();
+        // The database keeps the message, but not a working link: it is sealed at rest.
+        let tenant = app.get("/v1/tenant").await.body["id"].as_str().unwrap().parse().unwrap();
+        let filter = sked_store::MessageFilter { kind: Some("password_reset".into()), ..Default::default() };
+        let kept = app
+            .store
+            .list_messages(tenant, &filter, sked_store::Page { limit: 10, after: None })
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 1);
+        assert!(
+            !kept[0].payload.contains(&token) && kept[0].payload.contains("sealed:"),
+            "{}",
+            kept[0].payload
+        );
         let (status, form) = page(&app, &b, &link.replace(&app.base, "")).await;
         assert_eq!(status, StatusCode::OK);
         assert!(form.contains(&token));
