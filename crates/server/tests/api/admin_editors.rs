@@ -378,3 +378,56 @@ async fn host_users_and_forged_posts_are_refused_by_every_editor() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn event_types_hosts_and_agents_are_deleted_on_their_pages() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let (b, t) = admin(&app, "admin").await;
+        // An event type with bookings stays, and the page says why.
+        let booked = app
+            .post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-03T14:00:00Z", "Pat"))
+            .await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+        let r = post(&app, &b, &format!("/admin/event-types/{}/delete", w.event_type), &[("csrf", &t)]).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert_eq!(app.get(&format!("/v1/event-types/{}", w.event_type)).await.status, StatusCode::OK);
+        // One without bookings goes; the list says so.
+        let spare = app
+            .post("/v1/event-types", json!({"slug": "spare", "title": "Spare", "duration_minutes": 15, "host_ids": [w.hosts[0]]}))
+            .await;
+        let path = format!("/admin/event-types/{}/delete", spare.id());
+        // Without the form's token, nothing happens.
+        assert_eq!(post(&app, &b, &path, &[]).await.status(), StatusCode::FORBIDDEN);
+        let r = post(&app, &b, &path, &[("csrf", &t)]).await;
+        assert_eq!(location(&r), "/admin/event-types?deleted=1");
+        assert_eq!(app.get(&format!("/v1/event-types/{}", spare.id())).await.status, StatusCode::NOT_FOUND);
+        let (_, list) = page(&app, &b, &location(&r)).await;
+        assert!(list.contains("Deleted.") && !list.contains("Spare"));
+
+        let host = app.post("/v1/hosts", json!({"name": "Temp", "time_zone": "UTC"})).await;
+        let r = post(&app, &b, &format!("/admin/hosts/{}/delete", host.id()), &[("csrf", &t)]).await;
+        assert_eq!(location(&r), "/admin/hosts?deleted=1");
+        assert_eq!(app.get(&format!("/v1/hosts/{}", host.id())).await.status, StatusCode::NOT_FOUND);
+
+        let agent = app
+            .post("/v1/voice-agents", json!({"platform": "vapi", "event_type_ids": [w.event_type], "time_zone": "UTC", "secret": "a-long-secret"}))
+            .await;
+        assert_eq!(agent.status, StatusCode::CREATED, "{}", agent.body);
+        let (_, html) = page(&app, &b, &format!("/admin/voice-agents/{}", agent.id())).await;
+        assert!(html.contains("Delete this voice agent"));
+        let r = post(&app, &b, &format!("/admin/voice-agents/{}/delete", agent.id()), &[("csrf", &t)]).await;
+        assert_eq!(location(&r), "/admin/voice-agents?deleted=1");
+        assert_eq!(app.get(&format!("/v1/voice-agents/{}", agent.id())).await.status, StatusCode::NOT_FOUND);
+
+        // Host users may not.
+        let (email, password) = user(&app, "hal@acme.test", "host", Some(&w.hosts[1])).await;
+        let hb = signed_in(&app, &email, &password).await;
+        let ht = csrf(&app, &hb).await;
+        let r = post(&app, &hb, &format!("/admin/hosts/{}/delete", w.hosts[0]), &[("csrf", &ht)]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.get(&format!("/v1/hosts/{}", w.hosts[0])).await.status, StatusCode::OK);
+        app
+    })
+    .await;
+}

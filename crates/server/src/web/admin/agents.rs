@@ -2,7 +2,7 @@
 //! it speaks, saved through the same create and change as `/v1/voice-agents`.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use sked_core::ids::VoiceAgentId;
@@ -27,7 +27,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/voice-agents/{id}", get(show).post(save))
 }
 
-async fn list(State(state): State<AppState>, who: Signed) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    who: Signed,
+    Query(d): Query<super::delete::Deleted>,
+) -> Response {
     let nav = Some(who.nav());
     if let Err(e) = staff_only(&who) {
         return fail(nav, e);
@@ -35,6 +39,7 @@ async fn list(State(state): State<AppState>, who: Signed) -> Response {
     match state.store.list_voice_agents(who.user.tenant_id, Page { limit: 1_000, after: None }).await {
         Ok(rows) => page(&List {
             nav,
+            flash: d.flash(),
             heading: "Voice agents".into(),
             new_href: "/admin/voice-agents/new".into(),
             items: rows

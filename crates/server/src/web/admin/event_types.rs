@@ -36,7 +36,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/event-types/{id}", get(show).post(save))
 }
 
-async fn list(State(state): State<AppState>, who: Signed) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    who: Signed,
+    Query(d): Query<super::delete::Deleted>,
+) -> Response {
     let nav = Some(who.nav());
     if let Err(e) = staff_only(&who) {
         return fail(nav, e);
@@ -44,6 +48,7 @@ async fn list(State(state): State<AppState>, who: Signed) -> Response {
     match state.store.list_event_types(who.user.tenant_id, Page { limit: 1_000, after: None }).await {
         Ok(rows) => page(&List {
             nav,
+            flash: d.flash(),
             heading: "Event types".into(),
             new_href: "/admin/event-types/new".into(),
             items: rows

@@ -25,7 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/hosts/{id}", get(show).post(save))
 }
 
-async fn list(State(state): State<AppState>, who: Signed) -> Response {
+async fn list(
+    State(state): State<AppState>,
+    who: Signed,
+    Query(d): Query<super::delete::Deleted>,
+) -> Response {
     let nav = Some(who.nav());
     if let Err(e) = staff_only(&who) {
         return fail(nav, e);
@@ -33,6 +37,7 @@ async fn list(State(state): State<AppState>, who: Signed) -> Response {
     match state.store.list_hosts(who.user.tenant_id, Page { limit: 1_000, after: None }).await {
         Ok(rows) => page(&List {
             nav,
+            flash: d.flash(),
             heading: "Hosts".into(),
             new_href: "/admin/hosts/new".into(),
             items: rows

@@ -11,6 +11,7 @@ mod calendar;
 mod connections;
 mod csrf;
 mod csv;
+mod delete;
 mod event_type_form;
 mod event_types;
 mod form;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(keys::router())
         .merge(webhooks::router())
         .merge(agents::router())
+        .merge(delete::router())
         .layer(axum::middleware::map_response(secure_headers))
 }
 
