@@ -142,6 +142,8 @@ pub struct Change {
 /// One message of the delivery log.
 #[derive(Clone, Debug, Default)]
 pub struct Sent {
+    /// The message's id (a webhook delivery can be sent again by it).
+    pub id: String,
     pub created_at: String,
     pub channel: String,
     pub kind: String,

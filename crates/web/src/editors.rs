@@ -168,6 +168,11 @@ pub struct WebhookPage {
     pub csrf: String,
     pub hook: HookRow,
     pub deliveries: Vec<Sent>,
+    /// The edit form, as stored or as typed.
+    pub url: String,
+    pub description: String,
+    pub events: Vec<Choice>,
+    pub errors: Errors,
 }
 
 /// `GET /admin/voice-agents/{id}` and `/admin/voice-agents/new`.

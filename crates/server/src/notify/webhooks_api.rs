@@ -311,30 +311,28 @@ async fn redeliver(
     auth: TenantAuth,
     ApiPath((id, delivery)): ApiPath<(WebhookId, MessageId)>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    let m = state
-        .store
-        .tenant_message(auth.tenant, delivery)
-        .await
-        .map_err(|e| ApiError::store("delivery", e))?;
+    let m = redeliver_delivery(&state, auth.tenant, id, delivery).await?;
+    Ok((StatusCode::ACCEPTED, Json(message_view(m))))
+}
+
+/// Queues a delivery of an endpoint again now (the API's redeliver and the dashboard's button).
+pub(crate) async fn redeliver_delivery(
+    state: &AppState,
+    tenant: TenantId,
+    id: WebhookId,
+    delivery: MessageId,
+) -> ApiResult<Message> {
+    let m = state.store.tenant_message(tenant, delivery).await.map_err(|e| ApiError::store("delivery", e))?;
     if m.webhook_id != Some(id) {
         return Err(ApiError::not_found("delivery"));
     }
     let now = state.clock.now_second();
     let job = SendMessage { message_id: m.id }
-        .to_new(Some(auth.tenant), now)
+        .to_new(Some(tenant), now)
         .map_err(|e| ApiError::Internal(e.into()))?;
-    state
-        .store
-        .requeue_message(auth.tenant, m.id, &job, now)
-        .await
-        .map_err(|e| ApiError::store("delivery", e))?;
+    state.store.requeue_message(tenant, m.id, &job, now).await.map_err(|e| ApiError::store("delivery", e))?;
     state.wake_worker.notify_one();
-    let m = state
-        .store
-        .tenant_message(auth.tenant, delivery)
-        .await
-        .map_err(|e| ApiError::store("delivery", e))?;
-    Ok((StatusCode::ACCEPTED, Json(message_view(m))))
+    state.store.tenant_message(tenant, delivery).await.map_err(|e| ApiError::store("delivery", e))
 }
 
 /// Send a `webhook.test` event to the endpoint now.
@@ -345,7 +343,13 @@ async fn test(
     auth: TenantAuth,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    let w = state.store.webhook(auth.tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
+    let m = send_test(&state, auth.tenant, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(message_view(m))))
+}
+
+/// Queues a `webhook.test` event to an endpoint (the API's test and the dashboard's button).
+pub(crate) async fn send_test(state: &AppState, tenant: TenantId, id: WebhookId) -> ApiResult<Message> {
+    let w = state.store.webhook(tenant, id).await.map_err(|e| ApiError::store("webhook", e))?;
     let now = state.clock.now_second();
     let at = jiff::Timestamp::from_second(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let data = serde_json::json!({ "webhook_id": w.id, "message": "A test event from Sked." });
@@ -353,7 +357,7 @@ async fn test(
         String::from_utf8_lossy(&sked_webhooks::payload(sked_webhooks::TEST_EVENT, at, &data)).into_owned();
     let key = format!("webhook.test:{}:{}", w.id, uuid::Uuid::now_v7());
     let (mut m, job) = super::plan::Draft {
-        tenant: auth.tenant,
+        tenant,
         booking: None,
         channel: Channel::Webhook,
         kind: sked_webhooks::TEST_EVENT,
@@ -365,7 +369,7 @@ async fn test(
     m.webhook_id = Some(w.id);
     state.store.queue_messages(&[(m.clone(), job)]).await.map_err(|e| ApiError::store("delivery", e))?;
     state.wake_worker.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(message_view(m))))
+    Ok(m)
 }
 
 /// One attempt at a webhook delivery: sent and settled, or settled for another attempt on the

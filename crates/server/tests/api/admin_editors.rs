@@ -431,3 +431,66 @@ async fn event_types_hosts_and_agents_are_deleted_on_their_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_webhook_is_changed_tested_and_redelivered_on_its_page() {
+    on_each_store(|app| async move {
+        let (b, t) = admin(&app, "admin").await;
+        let r = app
+            .post(
+                "/v1/webhooks",
+                json!({"url": "https://hooks.example.com/a", "events": ["booking.created"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.id();
+        let path = format!("/admin/webhooks/{id}");
+        let (_, html) = page(&app, &b, &path).await;
+        assert!(html.contains("value=\"https://hooks.example.com/a\""), "the form holds the stored URL");
+        // A change on the page is the API's change.
+        let form = [
+            ("csrf", t.as_str()),
+            ("url", "https://hooks.example.com/b"),
+            ("events", "booking.cancelled"),
+            ("events", "booking.rescheduled"),
+            ("description", "Billing"),
+        ];
+        assert_eq!(post(&app, &b, &path, &form).await.status(), StatusCode::SEE_OTHER);
+        let w = app.get(&format!("/v1/webhooks/{id}")).await.body;
+        assert_eq!(w["url"], "https://hooks.example.com/b");
+        assert_eq!(w["events"], json!(["booking.cancelled", "booking.rescheduled"]));
+        assert_eq!(w["description"], "Billing");
+        // Refused as the API refuses it, beside the field, with what was typed.
+        let bad = [("csrf", t.as_str()), ("url", "http://10.0.0.1/x"), ("events", "booking.created")];
+        let r = post(&app, &b, &path, &bad).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("data-field=\"url\"") && html.contains("value=\"http://10.0.0.1/x\""),
+            "{html}"
+        );
+        assert_eq!(app.get(&format!("/v1/webhooks/{id}")).await.body["url"], "https://hooks.example.com/b");
+
+        // A test event, then that delivery sent again: both through the API's own queueing.
+        assert_eq!(
+            post(&app, &b, &format!("{path}/test"), &[("csrf", &t)]).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let sent = app.get(&format!("/v1/webhooks/{id}/deliveries")).await.body;
+        assert_eq!(sent["data"][0]["kind"], "webhook.test", "{sent}");
+        let delivery = sent["data"][0]["id"].as_str().unwrap().to_owned();
+        let (_, html) = page(&app, &b, &path).await;
+        assert!(html.contains(&format!("/deliveries/{delivery}/redeliver")));
+        let again = format!("{path}/deliveries/{delivery}/redeliver");
+        assert_eq!(
+            post(&app, &b, &again, &[]).await.status(),
+            StatusCode::FORBIDDEN,
+            "no token, no delivery"
+        );
+        assert_eq!(post(&app, &b, &again, &[("csrf", &t)]).await.status(), StatusCode::SEE_OTHER);
+        let other = format!("{path}/deliveries/{}/redeliver", uuid::Uuid::now_v7());
+        assert_eq!(post(&app, &b, &other, &[("csrf", &t)]).await.status(), StatusCode::NOT_FOUND);
+        app
+    })
+    .await;
+}

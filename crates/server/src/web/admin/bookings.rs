@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sked_core::booking::{BookingSource, BookingStatus};
 use sked_core::ids::BookingId;
 use sked_store::{Booking, BookingFilter, MessageFilter, Page};
-use sked_web::admin::{Bookings, Change, Choice, Filters, Sent};
+use sked_web::admin::{Bookings, Change, Choice, Filters};
 
 use super::csrf::Post;
 use super::session::Signed;
@@ -208,19 +208,7 @@ async fn show(
                 reason: h.reason.unwrap_or_default(),
             })
             .collect(),
-        messages: messages
-            .into_iter()
-            .map(crate::notify::api::message_view)
-            .map(|m| Sent {
-                created_at: m.created_at,
-                channel: m.channel,
-                kind: m.kind,
-                to: m.to,
-                status: m.status,
-                attempts: m.attempts,
-                error: m.error.unwrap_or_default(),
-            })
-            .collect(),
+        messages: messages.into_iter().map(crate::notify::api::message_view).map(super::view::sent).collect(),
         zone,
         ..sked_web::admin::Booking::default()
     })

@@ -131,3 +131,17 @@ pub fn detail(names: &Names, b: &Booking) -> Detail {
         cancel_reason: b.cancel_reason.clone(),
     }
 }
+
+/// A message (an email, a text, a webhook delivery) as a log row.
+pub fn sent(m: crate::notify::api::MessageView) -> sked_web::admin::Sent {
+    sked_web::admin::Sent {
+        id: m.id.to_string(),
+        created_at: m.created_at,
+        channel: m.channel,
+        kind: m.kind,
+        to: m.to,
+        status: m.status,
+        attempts: m.attempts,
+        error: m.error.unwrap_or_default(),
+    }
+}

@@ -1,5 +1,6 @@
-//! The webhooks pages: endpoints (made with their secret shown once, switched on and off,
-//! deleted) and each one's recent deliveries, through the same functions as `/v1/webhooks`.
+//! The webhooks pages: endpoints (made with their secret shown once, changed, switched on and
+//! off, tested, deleted) and each one's recent deliveries (each can be sent again), through the
+//! same functions as `/v1/webhooks`.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -7,7 +8,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use sked_core::ids::WebhookId;
 use sked_store::Page;
-use sked_web::admin::{Choice, Sent};
+use sked_web::admin::Choice;
 use sked_web::editors::{Errors, HookRow, WebhookPage, Webhooks};
 
 use super::csrf::Post;
@@ -17,7 +18,8 @@ use super::{fail, page};
 use crate::error::ApiError;
 use crate::notify::api::message_view;
 use crate::notify::webhooks_api::{
-    CreateWebhook, UpdateWebhook, WebhookView, create_webhook, endpoint_deliveries, update_webhook, view,
+    CreateWebhook, UpdateWebhook, WebhookView, create_webhook, endpoint_deliveries, redeliver_delivery,
+    send_test, update_webhook, view,
 };
 use crate::state::AppState;
 
@@ -27,7 +29,9 @@ const RECENT: i64 = 50;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/webhooks", get(list).post(create))
-        .route("/admin/webhooks/{id}", get(show))
+        .route("/admin/webhooks/{id}", get(show).post(save))
+        .route("/admin/webhooks/{id}/test", post(test))
+        .route("/admin/webhooks/{id}/deliveries/{delivery}/redeliver", post(again))
         .route("/admin/webhooks/{id}/active", post(switch))
         .route("/admin/webhooks/{id}/delete", post(remove))
 }
@@ -133,35 +137,100 @@ fn id_of(id: &str) -> Result<WebhookId, ApiError> {
 }
 
 async fn show(State(state): State<AppState>, who: Signed, Path(id): Path<String>) -> Response {
+    detail(&state, &who, &id, None, None).await
+}
+
+/// An endpoint's page: its edit form as stored (or as typed, with `e`'s field errors beside the
+/// fields), its buttons, and its recent deliveries.
+async fn detail(
+    state: &AppState,
+    who: &Signed,
+    id: &str,
+    typed: Option<&Fields>,
+    e: Option<&ApiError>,
+) -> Response {
     let read = async {
-        staff_only(&who)?;
-        let id = id_of(&id)?;
+        staff_only(who)?;
+        let id = id_of(id)?;
         let w =
             state.store.webhook(who.user.tenant_id, id).await.map_err(|e| ApiError::store("webhook", e))?;
         let sent =
-            endpoint_deliveries(&state, who.user.tenant_id, id, Page { limit: RECENT, after: None }).await?;
-        Ok::<_, ApiError>((w, sent))
+            endpoint_deliveries(state, who.user.tenant_id, id, Page { limit: RECENT, after: None }).await?;
+        Ok::<_, ApiError>((view(w, None), sent))
     };
-    match read.await {
-        Ok((w, sent)) => page(&WebhookPage {
-            nav: Some(who.nav()),
-            csrf: who.session.csrf.clone(),
-            hook: row(view(w, None)),
-            deliveries: sent
-                .into_iter()
-                .map(message_view)
-                .map(|m| Sent {
-                    created_at: m.created_at,
-                    channel: m.channel,
-                    kind: m.kind,
-                    to: m.to,
-                    status: m.status,
-                    attempts: m.attempts,
-                    error: m.error.unwrap_or_default(),
-                })
-                .collect(),
-            ..WebhookPage::default()
-        }),
+    let (w, sent) = match read.await {
+        Ok(found) => found,
+        Err(e) => return fail(Some(who.nav()), e),
+    };
+    let (errors, top) = e.map_or((Errors::new(), None), split);
+    let (url, description, chosen) = match typed {
+        Some(f) => (f.one("url").to_owned(), f.one("description").to_owned(), f.all("events")),
+        None => (w.url.clone(), w.description.clone().unwrap_or_default(), w.events.clone()),
+    };
+    let res = page(&WebhookPage {
+        nav: Some(who.nav()),
+        error: top,
+        csrf: who.session.csrf.clone(),
+        hook: row(w),
+        deliveries: sent.into_iter().map(message_view).map(super::view::sent).collect(),
+        url,
+        description,
+        events: events(&chosen),
+        errors,
+        ..WebhookPage::default()
+    });
+    match e {
+        Some(e) => with_status(res, e),
+        None => res,
+    }
+}
+
+/// Changes an endpoint's URL, events and description (the API's checks), back to its page.
+async fn save(State(state): State<AppState>, Path(id): Path<String>, p: Post<Fields>) -> Response {
+    let (who, f) = (&p.who, &p.form);
+    let run = async {
+        staff_only(who)?;
+        let b = UpdateWebhook {
+            url: Some(f.one("url").trim().into()),
+            events: Some(f.all("events")),
+            description: Some(f.opt("description")),
+            active: None,
+        };
+        update_webhook(&state, who.user.tenant_id, id_of(&id)?, b).await
+    };
+    match run.await {
+        Ok(_) => done(&format!("/admin/webhooks/{id}")),
+        Err(e @ ApiError::Validation(_)) => detail(&state, who, &id, Some(f), Some(&e)).await,
+        Err(e) => fail(Some(who.nav()), e),
+    }
+}
+
+/// Queues a test event, or a delivery again; back to the endpoint's page, where it shows.
+async fn test(State(state): State<AppState>, Path(id): Path<String>, p: Post<Fields>) -> Response {
+    let who = &p.who;
+    let run = async {
+        staff_only(who)?;
+        send_test(&state, who.user.tenant_id, id_of(&id)?).await
+    };
+    match run.await {
+        Ok(_) => done(&format!("/admin/webhooks/{id}")),
+        Err(e) => fail(Some(who.nav()), e),
+    }
+}
+
+async fn again(
+    State(state): State<AppState>,
+    Path((id, delivery)): Path<(String, String)>,
+    p: Post<Fields>,
+) -> Response {
+    let who = &p.who;
+    let run = async {
+        staff_only(who)?;
+        let delivery = delivery.parse().map_err(|_| ApiError::not_found("delivery"))?;
+        redeliver_delivery(&state, who.user.tenant_id, id_of(&id)?, delivery).await
+    };
+    match run.await {
+        Ok(_) => done(&format!("/admin/webhooks/{id}")),
         Err(e) => fail(Some(who.nav()), e),
     }
 }
