@@ -97,6 +97,9 @@ STATE_RULES = [
         (r"^email$", r"^is already used$|is not an email address"),
         (r"^host_id$", r"needs the host it acts for|no such host"),
     ]),
+    # A logo URL must parse as a URL: a host whose last label is all digits is read as an IPv4
+    # address (the WHATWG URL rules), which a pattern cannot check.
+    ("PUT", r"^/v1/notification-settings$", [(r"^logo_url$", r"must be an https URL")]),
     # A tenant's slug is unique across tenants.
     ("PATCH", r"^/v1/tenant$", [(r"^slug$", r"^is already used$")]),
     # A template must compile and render a sample message.
