@@ -12,6 +12,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod deliver;
 pub mod links;
 pub mod plan;
 pub mod send;

@@ -106,7 +106,7 @@ impl JobHandler<SendMessage> for Sender {
         let result = match m.channel {
             Channel::Email => self.email(&m, now).await,
             Channel::Sms => self.sms(&m, now).await,
-            Channel::Webhook => super::webhooks_api::deliver(s, &m, now).await,
+            Channel::Webhook => super::deliver::deliver(s, &m, now).await,
         };
         let (Ok(status) | Err((status, _))) = &result;
         metrics::counter!("sked_messages_total", "channel" => m.channel.as_str(), "kind" => m.kind.clone(), "status" => status.as_str()).increment(1);
