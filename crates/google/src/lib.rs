@@ -73,53 +73,8 @@ impl GoogleConfig {
     }
 }
 
-/// What a call to Google can end in, other than success.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GoogleError {
-    /// The access token was refused (401): refresh it and try again.
-    #[error("Google refused the access token")]
-    Unauthorized,
-    /// The refresh token is dead (`invalid_grant`): the user must connect again.
-    #[error("the refresh token is expired or revoked: {0}")]
-    InvalidGrant(String),
-    /// Too many requests (429, or 403 with a rate-limit reason); `retry_after` is Google's hint
-    /// in seconds.
-    #[error("Google rate-limited the request ({reason})")]
-    RateLimited { reason: String, retry_after: Option<u64> },
-    /// 410: a sync token is stale (`fullSyncRequired`) or an event is already deleted.
-    #[error("gone ({reason})")]
-    Gone { reason: String },
-    /// 404.
-    #[error("not found")]
-    NotFound,
-    /// 409: an event with this id exists.
-    #[error("an event with this id already exists")]
-    Duplicate,
-    /// Google failed (5xx); worth trying again later.
-    #[error("Google is unavailable ({status}): {message}")]
-    Unavailable { status: u16, message: String, retry_after: Option<u64> },
-    /// Google could not be reached, or its answer could not be read.
-    #[error("could not talk to Google: {0}")]
-    Transport(String),
-    /// Google refused the request for good (a 4xx other than the above).
-    #[error("Google refused the request ({status} {reason}): {message}")]
-    Refused { status: u16, reason: String, message: String },
-}
-
-impl GoogleError {
-    /// True when the same request may succeed later.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, Self::RateLimited { .. } | Self::Unavailable { .. } | Self::Transport(_))
-    }
-
-    /// Seconds Google asked us to wait, if it said.
-    pub fn retry_after(&self) -> Option<u64> {
-        match self {
-            Self::RateLimited { retry_after, .. } | Self::Unavailable { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-}
+/// What a call to Google can end in, other than success (every provider shares these).
+pub use sked_calendar::ProviderError as GoogleError;
 
 /// Result of a call to Google.
 pub type GoogleResult<T> = Result<T, GoogleError>;

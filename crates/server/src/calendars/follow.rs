@@ -8,7 +8,7 @@ use sked_app::{Actor, AppError, bookings};
 use sked_core::booking::BookingStatus;
 use sked_core::ids::BookingId;
 use sked_google::GoogleError;
-use sked_google::events::{Event, StoredEvent};
+use sked_google::events::Event;
 use sked_store::{BookingCalendarEvent, Connection, HistoryEntry, StoreError};
 
 use super::jobs::Push;
@@ -83,7 +83,7 @@ async fn written(
 
 /// An event's start and end, as instants (all-day ones in `zone`).
 fn times(e: &Event, zone: &TimeZone) -> Option<(i64, i64)> {
-    let s = StoredEvent::from_event(e);
+    let s = e.stored();
     Some((s.start?.instant(zone)?, s.end?.instant(zone)?))
 }
 

@@ -135,7 +135,7 @@ pub async fn sync(
     // Series deleted as a whole: their exceptions go with them.
     let mut dropped: BTreeSet<String> = BTreeSet::new();
     for e in &events {
-        let s = StoredEvent::from_event(e);
+        let s = e.stored();
         touched.insert(s.series_id.clone());
         if s.cancelled && s.is_master() {
             dropped.insert(s.series_id.clone());
