@@ -10,6 +10,34 @@
 
 pub mod busy;
 
+/// What an OAuth 2.0 token endpoint answers.
+#[derive(Clone, serde::Deserialize, PartialEq, Eq)]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: String,
+    /// Seconds it lives (about an hour at Google and Microsoft).
+    pub expires_in: i64,
+    /// The refresh token: with the code exchange, not usually with a refresh.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// Seconds the refresh token lives, when the user granted time-limited access.
+    #[serde(default)]
+    pub refresh_token_expires_in: Option<i64>,
+    /// Granted scopes, space-separated.
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Result of a call to a provider.
 pub type ProviderResult<T> = Result<T, ProviderError>;
 

@@ -42,33 +42,8 @@ impl Pkce {
     }
 }
 
-/// What the token endpoint answers.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-pub struct Tokens {
-    /// The access token.
-    pub access_token: String,
-    /// Seconds it lives (3599 at Google).
-    pub expires_in: i64,
-    /// The refresh token: with the code exchange, not usually with a refresh.
-    #[serde(default)]
-    pub refresh_token: Option<String>,
-    /// Seconds the refresh token lives, when the user granted time-limited access.
-    #[serde(default)]
-    pub refresh_token_expires_in: Option<i64>,
-    /// Granted scopes, space-separated.
-    #[serde(default)]
-    pub scope: Option<String>,
-}
-
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens")
-            .field("expires_in", &self.expires_in)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
+/// What the token endpoint answers (the same at every OAuth provider).
+pub use sked_calendar::Tokens;
 
 #[derive(Deserialize)]
 struct OAuthError {

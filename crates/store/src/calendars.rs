@@ -32,7 +32,7 @@ pub struct Connection {
     pub id: ConnectionId,
     pub tenant_id: TenantId,
     pub host_id: HostId,
-    /// `google`.
+    /// `google`, `microsoft`, `caldav` or `ics`.
     pub provider: String,
     /// The account (its email).
     pub account: String,
@@ -55,6 +55,12 @@ pub struct Connection {
     pub next_check_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// CalDAV: the server (or principal) URL; ICS: the feed's URL.
+    pub server_url: Option<String>,
+    /// CalDAV: the user name.
+    pub username: Option<String>,
+    /// CalDAV: the sealed app password.
+    pub password: Option<String>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -145,6 +151,8 @@ pub struct BookingCalendarEvent {
     /// `active` or `deleted`.
     pub status: String,
     pub updated_at: i64,
+    /// The provider's version of the event as written (CalDAV updates it only `If-Match`).
+    pub etag: Option<String>,
 }
 
 /// An authorization in progress: the `state` sent to the provider, bound to a tenant and host,
@@ -184,6 +192,8 @@ pub struct PendingRevocation {
     pub access_token: Option<String>,
     /// Sealed.
     pub refresh_token: Option<String>,
+    /// Whose grant it is.
+    pub provider: String,
 }
 
 impl std::fmt::Debug for PendingRevocation {
@@ -380,6 +390,12 @@ pub trait CalendarSyncStore: Send + Sync {
     /// (what availability needs; `host` gives the tenant and how far back intervals reach).
     async fn external_spans(&self, host: &crate::Host, range: Interval) -> StoreResult<Vec<Interval>>;
 
+    /// The events written for bookings in one calendar of a connection.
+    async fn written_events(
+        &self,
+        id: ConnectionId,
+        calendar: &str,
+    ) -> StoreResult<Vec<BookingCalendarEvent>>;
     /// The events written for a booking.
     async fn booking_calendar_events(&self, booking: BookingId) -> StoreResult<Vec<BookingCalendarEvent>>;
     /// Records the event written for a booking in a connection's calendar.

@@ -28,14 +28,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::jobs::{ChannelRef, Release, Watch};
+use super::provider;
 use super::tokens::{Session, sealer};
-use super::{CalError, google, job, sync_job};
+use super::{CalError, job, sync_job};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::guard::{ClientAddr, Door};
 use crate::state::{AppState, Services};
 
-/// Where Google posts notifications.
-pub const WEBHOOK: &str = "/webhooks/google";
+pub use super::google::WEBHOOK;
 
 /// Routes of provider webhooks.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -116,7 +116,7 @@ impl JobHandler<Watch> for WatchJob {
     async fn run(&self, p: Watch, _: &Job) -> Result<(), JobError> {
         match watch(&self.0, p.connection_id, &p.calendar_id).await {
             Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
-            Err(CalError::Google(e)) if !e.is_transient() => {
+            Err(CalError::Provider(e)) if !e.is_transient() => {
                 // The provider will not make a channel (a non-HTTPS address, say): polling
                 // carries on, and the tick tries again later.
                 let msg = format!("push notifications unavailable: {e}");
@@ -137,28 +137,32 @@ async fn watch(state: &Services, id: ConnectionId, calendar: &str) -> Result<(),
         .into_iter()
         .find(|k| k.calendar_id == calendar && k.synced(c.booking_calendar_id.as_deref()))
         .ok_or(CalError::Store(StoreError::NotFound))?;
-    let g = google(state)?;
+    let p = provider::of(state, &c.provider)?;
     let connection = c.clone();
     let channel_id = uuid::Uuid::now_v7().to_string();
     let token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>());
-    let address = format!("{}{WEBHOOK}", state.base_url);
-    let mut session = Session::new(state, c)?;
-    let (cid, addr, tok) = (channel_id.as_str(), address.as_str(), token.as_str());
-    let made = session.call(|t| async move { g.watch(&t, calendar, cid, addr, tok, None).await }).await?;
-    let now_ms = state.clock.now_second() * 1_000;
-    // Google caps the expiry (a week for calendars); without one, assume a day.
-    let expires = made.expiration.unwrap_or(now_ms + 86_400_000) / 1_000;
+    let mut session = Session::new(state, &*p, c)?;
+    let Some(made) = p.watch(&mut session, calendar, &channel_id, &token).await? else {
+        // Polled only: nothing to renew.
+        state.store.save_channel(id, calendar, None).await?;
+        return Ok(());
+    };
+    let now = state.clock.now_second();
+    let expires = if made.expires_at > now { made.expires_at } else { now + 86_400 };
     let hash = token_hash(&token);
     state.store.save_channel(id, calendar, Some((&made.id, &made.resource_id, &hash, expires))).await?;
     // Changes made between the last sync and the channel opening reach no notification: one
     // sync now catches them, rather than the next poll.
-    let now = state.clock.now_second();
     if state.store.enqueue_unless_queued(&sync_job(&connection, calendar, false, now)?, now + 5).await? {
         state.wake_worker.notify_one();
     }
     if let (Some(old), Some(res)) = (&cal.channel_id, &cal.channel_resource_id) {
         // The old channel may still deliver until it is stopped; its messages are now refused.
-        if let Err(e) = session.call(|t| async move { g.stop_channel(&t, old, res).await }).await {
+        let stopped = match session.token(false).await {
+            Ok(access) => p.unwatch(&access, old, res).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = stopped {
             tracing::warn!(channel = %old, error = %e, "could not stop a replaced channel; it will expire");
         }
     }
@@ -204,7 +208,6 @@ impl JobHandler<Release> for ReleaseJob {
 }
 
 async fn release(state: &Services, p: Release) -> Result<(), CalError> {
-    let g = google(state)?;
     let sealer = sealer(state)?;
     // A token that cannot be opened (sealed under a key since dropped) fails the job for good,
     // in sight, rather than skip the revocation.
@@ -213,32 +216,37 @@ async fn release(state: &Services, p: Release) -> Result<(), CalError> {
     };
     // A connection that still exists has fresh tokens; one that is gone left them in a pending
     // revocation (or, queued by an older version, in the payload).
-    let (access, refresh) = match (state.store.find_connection(p.connection_id).await, p.revocation_id) {
-        (Ok(c), _) => (open(&c.access_token)?, open(&c.refresh_token)?),
+    let (access, refresh, kind) = match (state.store.find_connection(p.connection_id).await, p.revocation_id)
+    {
+        (Ok(c), _) => (open(&c.access_token)?, open(&c.refresh_token)?, c.provider),
         (Err(StoreError::NotFound), Some(id)) => match state.store.pending_revocation(id).await {
-            Ok(r) => (open(&r.access_token)?, open(&r.refresh_token)?),
+            Ok(r) => (open(&r.access_token)?, open(&r.refresh_token)?, r.provider),
             // Done by an earlier attempt that could not record it.
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e.into()),
         },
-        (Err(StoreError::NotFound), None) => (open(&p.access_token)?, open(&p.refresh_token)?),
+        // Queued by a version that knew only Google.
+        (Err(StoreError::NotFound), None) => {
+            (open(&p.access_token)?, open(&p.refresh_token)?, "google".into())
+        }
         (Err(e), _) => return Err(e.into()),
     };
+    let g = provider::of(state, &kind)?;
     if !p.channels.is_empty() {
         // Stopping needs a live access token; a dead grant has no channels left to stop.
         let token = match (&refresh, access) {
             (Some(r), _) => match g.refresh(r).await {
                 Ok(t) => Some(t.access_token),
-                Err(sked_google::GoogleError::InvalidGrant(_)) => None,
+                Err(sked_calendar::ProviderError::InvalidGrant(_)) => None,
                 Err(e) => return Err(e.into()),
             },
             (None, a) => a,
         };
         if let Some(token) = token {
             for ch in &p.channels {
-                match g.stop_channel(&token, &ch.id, &ch.resource_id).await {
-                    Ok(_) => {}
-                    Err(e) if e.is_transient() => return Err(e.into()),
+                match g.unwatch(&token, &ch.id, &ch.resource_id).await {
+                    Ok(()) => {}
+                    Err(CalError::Provider(e)) if e.is_transient() => return Err(e.into()),
                     // Gone already, or refused for good: it expires by itself; the grant is
                     // still given back.
                     Err(e) => tracing::warn!(channel = %ch.id, error = %e, "could not stop a push channel"),
@@ -250,7 +258,6 @@ async fn release(state: &Services, p: Release) -> Result<(), CalError> {
         && let Some(r) = &refresh
     {
         g.revoke(r).await?;
-        tracing::info!(connection = %p.connection_id, "Google grant revoked");
     }
     if let Some(id) = p.revocation_id {
         state.store.delete_pending_revocation(id).await?;

@@ -1,19 +1,19 @@
 //! Following the host's own changes back: an event Sked wrote for a booking, moved or deleted
-//! by the host in Google, moves or cancels the booking (or, when the new time is taken, is put
-//! back where the booking is).
+//! by the host in their calendar (whichever provider), moves or cancels the booking (or, when
+//! the new time is taken, is put back where the booking is).
 
 use jiff::tz::TimeZone;
 use serde_json::json;
 use sked_app::{Actor, AppError, bookings};
+use sked_calendar::busy::StoredEvent;
 use sked_core::booking::BookingStatus;
 use sked_core::ids::BookingId;
-use sked_google::GoogleError;
-use sked_google::events::Event;
 use sked_store::{BookingCalendarEvent, Connection, HistoryEntry, StoreError};
 
 use super::jobs::Push;
+use super::provider::Provider;
 use super::tokens::Session;
-use super::{CalError, google, job};
+use super::{CalError, job};
 use crate::state::Services;
 
 /// What following an event did to its booking.
@@ -23,35 +23,31 @@ pub(super) enum Followed {
     Cancelled,
 }
 
-/// Follows a change the host made in Google to an event Sked wrote for a booking.
+/// Follows a change the host made in their calendar to an event Sked wrote for a booking.
 ///
 /// A listing can be overtaken by our own write (the booking rescheduled in Sked and pushed
-/// while the listing was in flight): so before acting, the event is read again from Google,
-/// with pushes of the booking held off, and what it says now is followed.
+/// while the listing was in flight): so before acting, the event is read again from the
+/// provider, with pushes of the booking held off, and what it says now is followed.
 pub(super) async fn follow(
-    state: &Services,
-    c: &Connection,
+    session: &mut Session<'_>,
+    p: &dyn Provider,
     calendar: &str,
-    listed: &Event,
+    listed: &StoredEvent,
     booking: &str,
     zone: &TimeZone,
 ) -> Result<Followed, CalError> {
     let Ok(id) = booking.parse::<BookingId>() else { return Ok(Followed::Nothing) };
-    if !differs(state, c, calendar, listed, id, zone).await? {
+    let state = session.state();
+    let c = session.conn.clone();
+    if !differs(state, &c, calendar, listed, id, zone).await? {
         return Ok(Followed::Nothing);
     }
     let _no_push_meanwhile = super::writeback::booking_lock(id).await;
-    let g = google(state)?;
-    let mut session = Session::new(state, c.clone())?;
-    let (cal, event) = (calendar, listed.id.as_str());
-    let current = match session.call(|t| async move { g.get_event(&t, cal, event).await }).await {
-        Ok(e) => e,
-        Err(CalError::Google(GoogleError::NotFound | GoogleError::Gone { .. })) => {
-            Event { id: listed.id.clone(), status: Some("cancelled".into()), ..Event::default() }
-        }
-        Err(e) => return Err(e),
-    };
-    follow_now(state, c, calendar, &current, id, zone).await
+    let current = p
+        .event(session, calendar, &listed.id)
+        .await?
+        .unwrap_or_else(|| StoredEvent { cancelled: true, ..listed.clone() });
+    follow_now(state, &c, p, calendar, &current, id, zone).await
 }
 
 /// Whether an event of ours is no longer what was written for its booking.
@@ -59,12 +55,12 @@ pub(super) async fn differs(
     state: &Services,
     c: &Connection,
     calendar: &str,
-    e: &Event,
+    e: &StoredEvent,
     id: BookingId,
     zone: &TimeZone,
 ) -> Result<bool, CalError> {
     let Some(m) = written(state, c, calendar, &e.id, id).await? else { return Ok(false) };
-    Ok(e.is_cancelled() || times(e, zone).is_some_and(|t| t != (m.start_at, m.end_at)))
+    Ok(e.cancelled || times(e, zone).is_some_and(|t| t != (m.start_at, m.end_at)))
 }
 
 /// What was written for booking `id` as `event` in this calendar, while it stands.
@@ -82,17 +78,18 @@ async fn written(
 }
 
 /// An event's start and end, as instants (all-day ones in `zone`).
-fn times(e: &Event, zone: &TimeZone) -> Option<(i64, i64)> {
-    let s = e.stored();
-    Some((s.start?.instant(zone)?, s.end?.instant(zone)?))
+fn times(e: &StoredEvent, zone: &TimeZone) -> Option<(i64, i64)> {
+    let z = e.zone(zone);
+    Some((e.start?.instant(&z)?, e.end?.instant(&z)?))
 }
 
-/// Follows what Google says of one of our events now.
+/// Follows what the provider says of one of our events now.
 async fn follow_now(
     state: &Services,
     c: &Connection,
+    p: &dyn Provider,
     calendar: &str,
-    e: &Event,
+    e: &StoredEvent,
     id: BookingId,
     zone: &TimeZone,
 ) -> Result<Followed, CalError> {
@@ -108,9 +105,9 @@ async fn follow_now(
     if booking.status != BookingStatus::Confirmed || booking.end_at <= now {
         return Ok(Followed::Nothing);
     }
-    let actor = Actor { tenant: c.tenant_id, name: "google".into() };
-    if e.is_cancelled() {
-        bookings::cancel(&state.app, &actor, id, Some("deleted in Google Calendar".into()), None)
+    let actor = Actor { tenant: c.tenant_id, name: p.name().into() };
+    if e.cancelled {
+        bookings::cancel(&state.app, &actor, id, Some(format!("deleted in {}", p.label())), None)
             .await
             .map_err(CalError::from_booking)?;
         state
@@ -136,7 +133,8 @@ async fn follow_now(
         state.store.save_booking_calendar_event(&seen).await?;
         return Ok(Followed::Nothing);
     }
-    match bookings::move_by_host(&state.app, &actor, id, start, end, "moved in Google Calendar").await {
+    let moved = format!("moved in {}", p.label());
+    match bookings::move_by_host(&state.app, &actor, id, start, end, &moved).await {
         Ok(_) => {
             state.store.save_booking_calendar_event(&seen).await?;
             Ok(Followed::Moved)
@@ -155,14 +153,14 @@ async fn follow_now(
                     booking_id: id,
                     tenant_id: c.tenant_id,
                     at: now,
-                    actor: "google".into(),
+                    actor: p.name().into(),
                     action: "move_refused".into(),
                     before: None,
                     after: Some(
                         json!({ "start": crate::time::rfc3339(start), "end": crate::time::rfc3339(end) })
                             .to_string(),
                     ),
-                    reason: Some(format!("moved in Google Calendar to a time that is not free: {why}")),
+                    reason: Some(format!("{moved} to a time that is not free: {why}")),
                 })
                 .await?;
             state.store.save_booking_calendar_event(&seen).await?;

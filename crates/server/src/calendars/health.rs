@@ -10,8 +10,9 @@ use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ERROR, EXPIRING, HEALTHY, Job, REVOKED, StoreError, TokenAudit};
 
 use super::jobs::{ConnectionEvent, Health};
+use super::provider;
 use super::tokens::Session;
-use super::{CalError, google, job};
+use super::{CalError, job};
 use crate::state::Services;
 use crate::time::rfc3339;
 
@@ -81,9 +82,9 @@ pub async fn check(state: &Services, c: Connection) -> Result<(), CalError> {
     if c.status == REVOKED {
         return Ok(());
     }
-    let g = google(state)?;
-    let mut session = Session::new(state, c.clone())?;
-    let outcome = session.call(|t| async move { g.calendar_list(&t).await }).await;
+    let p = provider::of(state, &c.provider)?;
+    let mut session = Session::new(state, &*p, c.clone())?;
+    let outcome = p.calendars(&mut session).await;
     let c = session.conn;
     let now = state.clock.now_second();
     match outcome {
@@ -97,7 +98,7 @@ pub async fn check(state: &Services, c: Connection) -> Result<(), CalError> {
                     ERROR,
                     Some("the booking calendar is gone from the account; choose another one".to_owned()),
                 ),
-                Some(Some(k)) if !k.writable() => (
+                Some(Some(k)) if !k.writable => (
                     ERROR,
                     Some(format!(
                         "the account can no longer edit the booking calendar \"{}\"; choose another one",
@@ -114,7 +115,7 @@ pub async fn check(state: &Services, c: Connection) -> Result<(), CalError> {
         }
         // Already recorded as revoked.
         Err(CalError::Revoked) => Ok(()),
-        Err(CalError::Google(e)) => {
+        Err(CalError::Provider(e)) => {
             record(state, &c, ERROR, Some(&e.to_string()), None).await?;
             Ok(())
         }

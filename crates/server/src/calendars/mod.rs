@@ -1,9 +1,12 @@
-//! Connected calendars (Google Calendar first): connecting an account, keeping a local copy of
-//! its busy time, writing bookings into it, and following the host's changes back.
+//! Connected calendars: connecting an account, keeping a local copy of its busy time, writing
+//! bookings into it, and following the host's changes back. The engine is the same for every
+//! provider; each provider adds only its protocol behind [`provider::Provider`].
 //!
 //! Nothing here runs on the request path of slots or bookings: availability reads the busy time
 //! the sync stored, and every call to the provider happens in a durable job.
 //!
+//! - [`provider`]: the seam, and which provider serves a connection; [`google`]: Google's
+//!   protocol behind it.
 //! - [`oauth`]: `POST /v1/hosts/{id}/connections/google` and `GET /oauth/google/callback`.
 //! - [`api`]: `/v1/connections` (list, get, configure, disconnect, resync, token audit).
 //! - [`tokens`]: access tokens opened, refreshed ahead of expiry and audited.
@@ -19,19 +22,22 @@
 
 pub mod api;
 pub mod channels;
+pub mod connect;
 mod follow;
+pub mod google;
 pub mod health;
 pub mod jobs;
 pub mod oauth;
 mod oauth_state;
+pub mod provider;
 pub mod sync;
 pub mod tokens;
 pub mod writeback;
 
 use std::sync::Arc;
 
+use sked_calendar::ProviderError;
 use sked_core::ids::{ConnectionId, TenantId};
-use sked_google::GoogleError;
 use sked_jobs::{Job, JobError, Worker};
 use sked_store::{Connection, NewJob, StoreError};
 use utoipa_axum::router::OpenApiRouter;
@@ -65,13 +71,13 @@ pub fn register(worker: &mut Worker, services: &Arc<Services>) {
 pub enum CalError {
     /// The provider answered with an error.
     #[error(transparent)]
-    Google(#[from] GoogleError),
+    Provider(#[from] ProviderError),
     /// The grant is revoked; nothing works until the host connects again.
     #[error("the connection is revoked; connect the calendar again")]
     Revoked,
-    /// The provider is not configured on this server.
-    #[error("Google is not configured (set SKED_GOOGLE_CLIENT_ID and SKED_GOOGLE_CLIENT_SECRET)")]
-    NotConfigured,
+    /// The provider is not configured on this server (what to set).
+    #[error("{0} is not configured")]
+    NotConfigured(String),
     /// A sealed value could not be used.
     #[error("secrets: {0}")]
     Secret(String),
@@ -92,15 +98,15 @@ pub enum CalError {
 impl From<CalError> for JobError {
     fn from(e: CalError) -> Self {
         match &e {
-            CalError::Google(g) if g.is_transient() => match g.retry_after() {
+            CalError::Provider(g) if g.is_transient() => match g.retry_after() {
                 // The worker's clock is the one that matters; it adds this to its own now.
                 Some(secs) => JobError::RetryAfter(secs as i64, e.to_string()),
                 None => JobError::Retry(e.to_string()),
             },
             // A refused token after a refresh, or a conflict: the next attempt starts over.
-            CalError::Google(GoogleError::Unauthorized | GoogleError::Duplicate) => {
-                JobError::Retry(e.to_string())
-            }
+            CalError::Provider(
+                ProviderError::Unauthorized | ProviderError::Duplicate | ProviderError::Changed,
+            ) => JobError::Retry(e.to_string()),
             CalError::Store(StoreError::NotFound) => JobError::Permanent(e.to_string()),
             CalError::Store(_) | CalError::BookingUnavailable(_) => JobError::Retry(e.to_string()),
             _ => JobError::Permanent(e.to_string()),
@@ -121,7 +127,9 @@ impl CalError {
 
 /// The Google client, or why there is none.
 pub fn google(state: &Services) -> Result<&sked_google::Google, CalError> {
-    state.google.as_ref().ok_or(CalError::NotConfigured)
+    state.google.as_ref().ok_or_else(|| {
+        CalError::NotConfigured("Google (set SKED_GOOGLE_CLIENT_ID and SKED_GOOGLE_CLIENT_SECRET)".into())
+    })
 }
 
 /// A tenant's calendar job to enqueue now.

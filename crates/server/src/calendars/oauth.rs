@@ -15,17 +15,19 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sked_core::ids::{ConnectionId, HostId, TenantId};
+use sked_core::ids::{HostId, TenantId};
 use sked_google::{GoogleError, Pkce};
-use sked_store::{Connection, ConnectionCalendar, HEALTHY, OAuthState, StoreError};
+use sked_store::{OAuthState, StoreError};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::api::{ConnectionView, view};
+use super::api::ConnectionView;
+use super::connect::{self, NewConnection};
 use super::oauth_state::StateClaim;
-use super::tokens::{audit, sealed_update, sealer};
-use super::{CalError, HEALTH_EVERY, channels, google, job, sync_job};
+use super::provider::AccountCalendar;
+use super::tokens::{sealed_update, sealer};
+use super::{CalError, google};
 use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery, JsonBytes};
@@ -97,7 +99,7 @@ fn missing_scope(granted: &str) -> Option<&'static str> {
 
 fn unavailable(e: CalError) -> ApiError {
     match e {
-        CalError::NotConfigured | CalError::Secret(_) => ApiError::Client {
+        CalError::NotConfigured(_) | CalError::Secret(_) => ApiError::Client {
             status: StatusCode::SERVICE_UNAVAILABLE,
             code: "not_configured",
             detail: e.to_string(),
@@ -326,84 +328,30 @@ async fn finish(state: &AppState, record: &OAuthState, q: &Callback, now: i64) -
             detail: "the Google account has no calendars".into(),
         })?;
     let account = primary.id.clone();
-    // Connecting the same account again replaces the old connection (its channels are
-    // stopped; its grant is the same one, so it is not revoked).
-    let page = sked_store::Page { limit: 500, after: None };
-    let existing = state
-        .store
-        .list_connections(record.tenant_id, Some(record.host_id), page)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    for old in existing.into_iter().filter(|c| c.provider == "google" && c.account == account) {
-        let cals =
-            state.store.connection_calendars(old.id).await.map_err(|e| ApiError::Internal(e.into()))?;
-        let (revocation, release) =
-            channels::release_job(&old, &cals, false, now).map_err(|e| ApiError::Internal(e.into()))?;
-        state
-            .store
-            .delete_connection(record.tenant_id, old.id, Some(revocation), &[release])
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-    }
     let update = sealed_update(sealer, &tokens, now).map_err(|e| ApiError::Internal(e.into()))?;
-    let poll = super::poll_secs(&state.settings);
-    let c = Connection {
-        id: ConnectionId::new(),
-        tenant_id: record.tenant_id,
-        host_id: record.host_id,
-        provider: "google".into(),
-        account: account.clone(),
-        status: HEALTHY.into(),
+    let n = NewConnection {
+        tenant: record.tenant_id,
+        host: record.host_id,
+        provider: "google",
+        account,
         access_token: Some(update.access_token),
         refresh_token: update.refresh_token,
         token_expires_at: Some(update.token_expires_at),
         refresh_expires_at: update.refresh_expires_at,
         scopes: tokens.scope.clone().or_else(|| q.scope.clone()).unwrap_or_default(),
-        booking_calendar_id: primary.writable().then(|| account.clone()),
-        last_checked_at: Some(now),
-        last_error: None,
-        next_check_at: now + HEALTH_EVERY,
-        created_at: now,
-        updated_at: now,
+        server_url: None,
+        username: None,
+        password: None,
     };
-    let rows: Vec<ConnectionCalendar> = calendars
+    let calendars: Vec<AccountCalendar> = calendars
         .iter()
-        .map(|k| ConnectionCalendar {
-            connection_id: c.id,
-            calendar_id: k.id.clone(),
-            tenant_id: c.tenant_id,
-            host_id: c.host_id,
+        .map(|k| AccountCalendar {
+            id: k.id.clone(),
             summary: k.summary.clone(),
             time_zone: k.time_zone.clone(),
-            is_primary: k.id == account,
+            primary: k.id == n.account,
             writable: k.writable(),
-            busy: k.id == account,
-            sync_token: None,
-            synced_at: None,
-            next_poll_at: now + poll,
-            expanded_until: None,
-            channel_id: None,
-            channel_resource_id: None,
-            channel_token_hash: None,
-            channel_expires_at: None,
-            next_watch_at: None,
-            last_error: None,
         })
         .collect();
-    let granted = audit(&c, "granted", Some(format!("scopes: {}", c.scopes)), now);
-    let jobs = [
-        sync_job(&c, &account, true, now),
-        job(c.tenant_id, &super::jobs::Backfill { connection_id: c.id }, now),
-    ]
-    .into_iter()
-    .collect::<Result<Vec<_>, _>>()
-    .map_err(|e| ApiError::Internal(e.into()))?;
-    state
-        .store
-        .insert_connection(&c, &rows, &granted, &jobs)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    state.wake_worker.notify_one();
-    tracing::info!(connection = %c.id, host = %c.host_id, calendars = rows.len(), "Google Calendar connected");
-    Ok(view(c, rows))
+    connect::record(state, n, &calendars, now).await.map_err(|e| ApiError::Internal(e.into()))
 }

@@ -1,41 +1,38 @@
 //! Keeping a local copy of a calendar's busy time, and following our own events back.
 //!
-//! A sync lists the calendar's events unexpanded: everything the first time (a full sync), then
-//! only what changed since the last sync token (incremental). A stale token (410) starts a clean
-//! full sync. Every event is kept ([`StoredEvent`]); each series touched (a recurring event with
+//! The same for every provider: a sync asks the provider for the calendar's events, everything
+//! the first time (a full sync), then only what changed since the last token (incremental); a
+//! stale token starts a clean full sync. Every event is kept ([`StoredEvent`]); each series touched (a recurring event with
 //! its exceptions, or a single event) has its busy time recomputed from all of its kept parts and
 //! replaced, with the new sync token, in one transaction that also bumps the host's version, so
 //! cached availability refreshes. A sync that raced another one for the same calendar loses on
 //! the token and simply runs again.
 //!
 //! Events Sked wrote for bookings are not busy time (the booking already occupies the host).
-//! When the host moved or deleted one in Google, the booking follows: rescheduled (the host's
-//! calendar decides the host's time, so slot rules do not apply, but another booking's time is
-//! never taken) or cancelled, with history actor `google` and the usual booking events (see
-//! `follow.rs`).
+//! When the host moved or deleted one in their calendar, the booking follows: rescheduled (the
+//! host's calendar decides the host's time, so slot rules do not apply, but another booking's
+//! time is never taken) or cancelled, with the provider's name as history actor and the usual
+//! booking events (see `follow.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use jiff::tz::TimeZone;
+use sked_calendar::ProviderError;
+use sked_calendar::busy::{StoredEvent, series_busy};
 use sked_core::Interval;
 use sked_core::ids::ConnectionId;
 use sked_core::interval::DAY;
-use sked_google::events::{Event, StoredEvent, series_busy};
-use sked_google::{Google, GoogleError, ListEvents};
 use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ConnectionCalendar, ExternalEventRow, Job, StoreError, SyncWrite};
 
 use super::follow::{Followed, follow};
 use super::jobs::Sync;
+use super::provider;
 use super::tokens::Session;
-use super::writeback::booking_of_event;
-use super::{CalError, EXPAND_DAYS, google};
+use super::{CalError, EXPAND_DAYS};
 use crate::state::Services;
-
-/// Events per page asked of the provider.
-const PAGE: u32 = 2_500;
 
 /// Syncs one calendar.
 #[derive(Debug)]
@@ -106,9 +103,9 @@ pub async fn sync(
         .into_iter()
         .find(|k| k.calendar_id == calendar && k.synced(c.booking_calendar_id.as_deref()))
         .ok_or(CalError::Store(StoreError::NotFound))?;
-    let g = google(state)?;
+    let p = provider::of(state, &c.provider)?;
     let zone = zone_of(state, &c, &cal).await?;
-    let mut session = Session::new(state, c)?;
+    let mut session = Session::new(state, &*p, c)?;
     let mut report = SyncReport {
         full: full || cal.sync_token.is_none(),
         recovered: cal.last_error.is_some(),
@@ -116,14 +113,35 @@ pub async fn sync(
     };
     let (events, token) = loop {
         let from = if report.full { None } else { cal.sync_token.as_deref() };
-        match fetch(&mut session, g, calendar, from, &mut report.pages).await {
-            Err(CalError::Google(GoogleError::Gone { .. })) if !report.full => {
+        match p.changes(&mut session, calendar, from).await {
+            Err(CalError::Provider(ProviderError::Gone { .. })) if !report.full => {
                 tracing::info!(connection = %id, calendar, "sync token expired; syncing in full");
                 report.full = true;
             }
-            other => break other?,
+            Ok(changes) => {
+                report.pages += changes.pages;
+                break (changes.events, changes.token);
+            }
+            Err(e) => return Err(e),
         }
     };
+    // Events Sked wrote, known by their id even where the provider keeps no booking id on them.
+    let written: BTreeMap<String, String> = state
+        .store
+        .written_events(id, calendar)
+        .await?
+        .into_iter()
+        .map(|m| (m.event_id, m.booking_id.to_string()))
+        .collect();
+    let events: Vec<StoredEvent> = events
+        .into_iter()
+        .map(|mut s| {
+            if s.booking_id.is_none() {
+                s.booking_id = written.get(&s.id).cloned();
+            }
+            s
+        })
+        .collect();
     report.events = events.len();
     let now = state.clock.now_second();
     let expand_until = now + EXPAND_DAYS * DAY;
@@ -134,13 +152,12 @@ pub async fn sync(
     let mut touched: BTreeSet<String> = BTreeSet::new();
     // Series deleted as a whole: their exceptions go with them.
     let mut dropped: BTreeSet<String> = BTreeSet::new();
-    for e in &events {
-        let s = e.stored();
+    for s in &events {
         touched.insert(s.series_id.clone());
         if s.cancelled && s.is_master() {
             dropped.insert(s.series_id.clone());
         }
-        changes.insert(s.id.clone(), relevant(&s, &zone, now).then_some(s));
+        changes.insert(s.id.clone(), relevant(s, &zone, now).then(|| s.clone()));
     }
     // Every kept part of each touched series, with this sync's changes laid over them.
     let mut parts: BTreeMap<String, StoredEvent> = BTreeMap::new();
@@ -161,14 +178,14 @@ pub async fn sync(
     }
     // Our own events, found by the booking id they carry, by the one kept from before, or
     // (deleted ones may come as bare ids) by the id we gave them.
-    let ours: Vec<(&Event, String)> = events
+    let ours: Vec<(&StoredEvent, String)> = events
         .iter()
         .filter_map(|e| {
             let id = e
-                .booking_id()
-                .map(str::to_owned)
+                .booking_id
+                .clone()
                 .or_else(|| parts.get(&e.id)?.booking_id.clone())
-                .or_else(|| booking_of_event(&e.id).map(|b| b.to_string()))?;
+                .or_else(|| p.booking_of(&e.id).map(|b| b.to_string()))?;
             Some((e, id))
         })
         .collect();
@@ -231,7 +248,7 @@ pub async fn sync(
     // fails (the database, say) fails the sync, which runs again from the same token. Following
     // is idempotent, so changes already followed are not followed twice.
     for (e, booking) in ours {
-        match follow(state, &session.conn, calendar, e, &booking, &zone).await {
+        match follow(&mut session, &*p, calendar, e, &booking, &zone).await {
             Ok(Followed::Moved) => report.moved += 1,
             Ok(Followed::Cancelled) => report.cancelled += 1,
             Ok(Followed::Nothing) => {}
@@ -281,34 +298,4 @@ fn relevant(s: &StoredEvent, zone: &TimeZone, now: i64) -> bool {
         return false;
     }
     !s.recurrence.is_empty() || s.end.and_then(|e| e.instant(zone)).is_none_or(|end| end > now - DAY)
-}
-
-async fn fetch(
-    session: &mut Session<'_>,
-    g: &Google,
-    calendar: &str,
-    sync_token: Option<&str>,
-    pages: &mut usize,
-) -> Result<(Vec<Event>, Option<String>), CalError> {
-    let mut out = Vec::new();
-    let mut page: Option<String> = None;
-    loop {
-        // Deleted events too, in full syncs as well: one of ours deleted while the sync token
-        // was lost still cancels its booking.
-        let q = ListEvents {
-            sync_token,
-            page_token: page.as_deref(),
-            max_results: Some(PAGE),
-            show_deleted: true,
-            ..Default::default()
-        };
-        let q = &q;
-        let p = session.call(|t| async move { g.list_events(&t, calendar, q).await }).await?;
-        *pages += 1;
-        out.extend(p.items);
-        match p.next_page_token {
-            Some(next) => page = Some(next),
-            None => return Ok((out, p.next_sync_token)),
-        }
-    }
 }

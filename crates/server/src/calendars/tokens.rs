@@ -1,12 +1,14 @@
-//! Access tokens: opened from their sealed form, refreshed ahead of expiry (and after a 401),
-//! each refresh audited. A refresh refused with `invalid_grant` marks the connection `revoked`.
+//! Credentials: access tokens opened from their sealed form, refreshed ahead of expiry (and
+//! after a 401), each refresh audited; or a CalDAV app password, opened. A refresh refused with
+//! `invalid_grant` (or a password refused) marks the connection `revoked`.
 
 use std::future::Future;
 
-use sked_google::{GoogleError, GoogleResult, Tokens};
+use sked_calendar::{ProviderError, ProviderResult, Tokens};
 use sked_store::{Connection, REVOKED, TokenAudit, TokenUpdate};
 
-use super::{CalError, google, health};
+use super::provider::Provider;
+use super::{CalError, health};
 use crate::secrets::Sealer;
 use crate::state::Services;
 
@@ -19,42 +21,67 @@ pub fn sealer(state: &Services) -> Result<&Sealer, CalError> {
 }
 
 /// Calls to the provider on behalf of one connection.
-#[derive(Debug)]
 pub struct Session<'a> {
     state: &'a Services,
+    provider: &'a dyn Provider,
     /// The connection, with its latest tokens.
     pub conn: Connection,
 }
 
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("provider", &self.provider.name()).field("conn", &self.conn).finish()
+    }
+}
+
 impl<'a> Session<'a> {
     /// A session for a connection that is not revoked.
-    pub fn new(state: &'a Services, conn: Connection) -> Result<Self, CalError> {
+    pub fn new(state: &'a Services, provider: &'a dyn Provider, conn: Connection) -> Result<Self, CalError> {
         if conn.status == REVOKED {
             return Err(CalError::Revoked);
         }
-        Ok(Self { state, conn })
+        Ok(Self { state, provider, conn })
     }
 
-    /// Runs `call` with a valid access token; after a 401 it refreshes once and runs it again.
+    /// The server's services.
+    pub fn state(&self) -> &'a Services {
+        self.state
+    }
+
+    /// Runs `call` with valid credentials; after a 401 it refreshes once and runs it again.
     pub async fn call<T, F, Fut>(&mut self, call: F) -> Result<T, CalError>
     where
         F: Fn(String) -> Fut,
-        Fut: Future<Output = GoogleResult<T>>,
+        Fut: Future<Output = ProviderResult<T>>,
     {
         let token = self.token(false).await?;
         match call(token).await {
-            Err(GoogleError::Unauthorized) => {
+            Err(ProviderError::Unauthorized) => {
                 let token = self.token(true).await?;
-                Ok(call(token).await?)
+                match call(token).await {
+                    // A password refused twice is refused for good.
+                    Err(ProviderError::Unauthorized) if self.conn.password.is_some() => {
+                        Err(self.revoked("the server refused the user name or app password".into()).await)
+                    }
+                    other => Ok(other?),
+                }
             }
             other => Ok(other?),
         }
     }
 
-    /// The access token, refreshed first when it is missing, about to expire, or `force`d.
+    /// The credentials: the app password where the connection has one; none for a public
+    /// feed; else the access token, refreshed first when it is missing, about to expire, or
+    /// `force`d.
     pub async fn token(&mut self, force: bool) -> Result<String, CalError> {
         let now = self.state.clock.now_second();
         let sealer = sealer(self.state)?;
+        if let Some(password) = &self.conn.password {
+            return sealer.open(password).map_err(|e| CalError::Secret(e.to_string()));
+        }
+        if self.conn.refresh_token.is_none() && self.conn.access_token.is_none() {
+            return Ok(String::new());
+        }
         if !force
             && let (Some(sealed), Some(exp)) = (&self.conn.access_token, self.conn.token_expires_at)
             && exp - REFRESH_AHEAD > now
@@ -70,7 +97,7 @@ impl<'a> Session<'a> {
         let sealed = self.conn.refresh_token.as_deref().ok_or(CalError::Revoked)?;
         let refresh = sealer.open(sealed).map_err(|e| CalError::Secret(e.to_string()))?;
         let now = state.clock.now_second();
-        match google(state)?.refresh(&refresh).await {
+        match self.provider.refresh(&refresh).await {
             Ok(t) => {
                 let update = sealed_update(sealer, &t, now)?;
                 let audit = audit(
@@ -90,15 +117,21 @@ impl<'a> Session<'a> {
                 }
                 Ok(t.access_token)
             }
-            Err(GoogleError::InvalidGrant(why)) => {
-                let a = audit(&self.conn, "revoked_by_provider", Some(why.clone()), now);
-                health::record(state, &self.conn, REVOKED, Some(&format!("invalid_grant: {why}")), Some(&a))
-                    .await?;
-                self.conn.status = REVOKED.into();
-                Err(CalError::Revoked)
-            }
+            Err(ProviderError::InvalidGrant(why)) => Err(self.revoked(format!("invalid_grant: {why}")).await),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Records the connection revoked by the provider: nothing works until the host connects
+    /// again.
+    async fn revoked(&mut self, why: String) -> CalError {
+        let now = self.state.clock.now_second();
+        let a = audit(&self.conn, "revoked_by_provider", Some(why.clone()), now);
+        if let Err(e) = health::record(self.state, &self.conn, REVOKED, Some(&why), Some(&a)).await {
+            return e;
+        }
+        self.conn.status = REVOKED.into();
+        CalError::Revoked
     }
 }
 

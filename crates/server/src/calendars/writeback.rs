@@ -5,57 +5,35 @@
 //! written before). The job makes the provider agree with the booking as it is now, whatever
 //! happened in between: an event in each host's booking calendar while the booking is
 //! confirmed (created, or patched when the time moved), and none once it is cancelled or a host
-//! left it. Event ids are derived from the booking id, so a retried insert finds its own event
-//! (409) and patches it: an outage delays the event, never duplicates or loses it.
+//! left it. Each provider makes a retried insert find its own event (an id Sked chose, a
+//! transaction id, a resource name): an outage delays the event, never duplicates or loses it.
 
-use std::sync::Arc;
-
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
 use sked_app::BookingEvent;
+use sked_calendar::ProviderError;
 use sked_core::booking::BookingStatus;
 use sked_core::ids::{BookingId, HostId, TenantId};
-use sked_google::GoogleError;
-use sked_google::events::BOOKING_PROPERTY;
 use sked_jobs::{JobError, JobHandler};
 use sked_store::{
     Booking, BookingCalendarEvent, BookingFilter, Connection, EventType, Job, Page, REVOKED, StoreError,
 };
 
 use super::jobs::{Backfill, Health, Push};
+use super::provider::{self, Written};
 use super::tokens::Session;
-use super::{CalError, google, job};
+use super::{CalError, job};
 use crate::events::EventConsumer;
 use crate::state::Services;
-use crate::time::rfc3339;
 
-/// The provider's event id for a booking: base32hex (`a-v`, `0-9`), so a client-chosen id.
-pub fn event_id(booking: BookingId) -> String {
-    format!("sked{}", booking.0.simple())
+/// The title of a booking's event.
+pub fn summary(b: &Booking, et: &EventType) -> String {
+    format!("{} with {}", et.title, b.attendee_name)
 }
 
-/// Google's `sendUpdates` for an event type's `send_updates`.
-fn send_updates(et: &EventType) -> &'static str {
-    match et.send_updates.as_str() {
-        "none" => "none",
-        "external_only" => "externalOnly",
-        _ => "all",
-    }
-}
-
-/// The booking an event id of ours stands for ([`event_id`]).
-pub fn booking_of_event(event: &str) -> Option<BookingId> {
-    let hex = event.strip_prefix("sked")?;
-    if hex.len() != 32 {
-        return None;
-    }
-    uuid::Uuid::try_parse(hex).ok().map(BookingId)
-}
-
-/// The event Sked writes for a booking.
-pub fn event_body(b: &Booking, et: &EventType) -> Value {
+/// The description of a booking's event: who booked, how to reach them, the code.
+pub fn description(b: &Booking, et: &EventType) -> String {
     let mut lines = vec![
         format!("{} booked through Sked.", et.title),
         String::new(),
@@ -74,22 +52,7 @@ pub fn event_body(b: &Booking, et: &EventType) -> Value {
         lines.push(format!("Notes: {n}"));
     }
     lines.push(format!("Confirmation code: {}", b.confirmation_code));
-    let attendees: Vec<Value> =
-        b.attendee_email.iter().map(|e| json!({ "email": e, "displayName": b.attendee_name })).collect();
-    let mut body = json!({
-        "summary": format!("{} with {}", et.title, b.attendee_name),
-        "description": lines.join("\n"),
-        "start": { "dateTime": rfc3339(b.start_at) },
-        "end": { "dateTime": rfc3339(b.end_at) },
-        "status": "confirmed",
-        "attendees": attendees,
-        "extendedProperties": { "private": { BOOKING_PROPERTY: b.id.to_string(), "sked_tenant_id": b.tenant_id.to_string() } },
-        "reminders": { "useDefault": true },
-    });
-    if let Some(l) = &et.location {
-        body["location"] = json!(l);
-    }
-    body
+    lines.join("\n")
 }
 
 /// The kind of booking-event jobs for calendar write-back.
@@ -142,7 +105,7 @@ async fn receiving(
     host: HostId,
 ) -> Result<impl Iterator<Item = (Connection, String)>, StoreError> {
     let all = state.store.list_connections(tenant, Some(host), Page { limit: 100, after: None }).await?;
-    Ok(all.into_iter().filter(|c| c.provider == "google" && c.status != REVOKED).filter_map(|c| {
+    Ok(all.into_iter().filter(|c| c.provider != "ics" && c.status != REVOKED).filter_map(|c| {
         let cal = c.booking_calendar_id.clone()?;
         Some((c, cal))
     }))
@@ -206,7 +169,7 @@ pub async fn push(state: &Services, tenant: TenantId, id: BookingId) -> Result<b
             if written.iter().any(|m| m.connection_id == c.id && m.calendar_id == *cal) {
                 continue;
             }
-            match remove_unrecorded(state, c.clone(), cal, b.id, send_updates(&et)).await {
+            match remove_unrecorded(state, c.clone(), cal, b.id, &et).await {
                 Ok(()) => reached = true,
                 Err(e) => note(e),
             }
@@ -217,7 +180,7 @@ pub async fn push(state: &Services, tenant: TenantId, id: BookingId) -> Result<b
         if targets.iter().any(|(c, cal)| c.id == m.connection_id && *cal == m.calendar_id) {
             continue;
         }
-        match remove(state, m, send_updates(&et)).await {
+        match remove(state, m, &et).await {
             Ok(()) => {
                 reached = true;
                 let gone = BookingCalendarEvent {
@@ -237,8 +200,8 @@ pub async fn push(state: &Services, tenant: TenantId, id: BookingId) -> Result<b
             continue;
         }
         let connection = c.id;
-        match upsert(state, c, &cal, &b, &et, mine.map(|m| m.event_id.as_str())).await {
-            Ok(event) => {
+        match upsert(state, c, &cal, &b, &et, mine).await {
+            Ok(Written { event_id: event, etag }) => {
                 reached = true;
                 state
                     .store
@@ -252,13 +215,14 @@ pub async fn push(state: &Services, tenant: TenantId, id: BookingId) -> Result<b
                         end_at: b.end_at,
                         status: "active".into(),
                         updated_at: state.clock.now_second(),
+                        etag,
                     })
                     .await?;
             }
             Err(e) => {
                 // Refused for good (the calendar turned read-only, say): the connection's
                 // health is checked now, so the admin hears of it.
-                if matches!(e, CalError::Google(ref g) if !g.is_transient() && !matches!(g, GoogleError::Unauthorized))
+                if matches!(e, CalError::Provider(ref g) if !g.is_transient() && !matches!(g, ProviderError::Unauthorized))
                 {
                     let now = state.clock.now_second();
                     state.store.enqueue(&job(tenant, &Health { connection_id: connection }, now)?).await?;
@@ -272,84 +236,54 @@ pub async fn push(state: &Services, tenant: TenantId, id: BookingId) -> Result<b
 
 fn transient(e: &CalError) -> bool {
     match e {
-        CalError::Google(g) => g.is_transient(),
+        CalError::Provider(g) => g.is_transient(),
         CalError::Store(_) => true,
         _ => false,
     }
 }
 
-/// Creates the booking's event (or finds it, after a retry, and patches it), or moves the one
-/// written before.
+/// Creates the booking's event (or finds it, after a retry, and brings it up to date), or moves
+/// the one written before.
 async fn upsert(
     state: &Services,
     c: Connection,
     calendar: &str,
     b: &Booking,
     et: &EventType,
-    existing: Option<&str>,
-) -> Result<String, CalError> {
-    let g = google(state)?;
-    let mut session = Session::new(state, c)?;
-    let body = event_body(b, et);
-    let su = send_updates(et);
-    let body = &body;
-
-    if let Some(event) = existing {
-        // Only the time moved: what the host changed in the event since (attendees they
-        // added, notes in the description) stays.
-        let moved = json!({ "start": body["start"], "end": body["end"], "status": "confirmed" });
-        let moved = &moved;
-        match session.call(|t| async move { g.patch_event(&t, calendar, event, moved, su).await }).await {
-            Ok(_) => return Ok(event.to_owned()),
-            // Deleted for good in the provider: write it again.
-            Err(CalError::Google(GoogleError::NotFound)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let id = event_id(b.id);
-    let mut with_id = body.clone();
-    with_id["id"] = json!(id);
-    let with_id = &with_id;
-    match session.call(|t| async move { g.insert_event(&t, calendar, with_id, su).await }).await {
-        Ok(e) => Ok(e.id),
-        // Written by an earlier attempt whose answer was lost: bring it up to date.
-        Err(CalError::Google(GoogleError::Duplicate)) => {
-            let event = id.as_str();
-            session.call(|t| async move { g.patch_event(&t, calendar, event, body, su).await }).await?;
-            Ok(id)
-        }
-        Err(e) => Err(e),
-    }
+    existing: Option<&BookingCalendarEvent>,
+) -> Result<Written, CalError> {
+    let p = provider::of(state, &c.provider)?;
+    let mut session = Session::new(state, &*p, c)?;
+    p.write(&mut session, calendar, provider::BookingEvent { booking: b, event_type: et }, existing).await
 }
 
 /// Deletes a booking's event (one already gone counts as deleted).
-async fn remove(state: &Services, m: &BookingCalendarEvent, su: &str) -> Result<(), CalError> {
+async fn remove(state: &Services, m: &BookingCalendarEvent, et: &EventType) -> Result<(), CalError> {
     let c = match state.store.find_connection(m.connection_id).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let g = google(state)?;
-    let mut session = Session::new(state, c)?;
-    let (cal, event) = (m.calendar_id.as_str(), m.event_id.as_str());
-    session.call(|t| async move { g.delete_event(&t, cal, event, su).await }).await?;
-    Ok(())
+    let p = provider::of(state, &c.provider)?;
+    let mut session = Session::new(state, &*p, c)?;
+    p.remove(&mut session, &m.calendar_id, &m.event_id, m.etag.as_deref(), et).await
 }
 
-/// Deletes the event a booking would have in `calendar`, if there is one.
+/// Deletes the event a booking would have in `calendar`, if Sked chose its id and there is one.
 async fn remove_unrecorded(
     state: &Services,
     c: Connection,
     calendar: &str,
     booking: BookingId,
-    su: &str,
+    et: &EventType,
 ) -> Result<(), CalError> {
-    let g = google(state)?;
-    let mut session = Session::new(state, c)?;
-    let event = event_id(booking);
-    let event = event.as_str();
-    session.call(|t| async move { g.delete_event(&t, calendar, event, su).await }).await?;
-    Ok(())
+    let p = provider::of(state, &c.provider)?;
+    let Some(event) = p.chosen_id(calendar, booking) else { return Ok(()) };
+    let mut session = Session::new(state, &*p, c)?;
+    match p.remove(&mut session, calendar, &event, None, et).await {
+        Err(CalError::Provider(ProviderError::NotFound | ProviderError::Gone { .. })) => Ok(()),
+        other => other,
+    }
 }
 
 /// Writes a host's upcoming bookings into a newly connected calendar.

@@ -355,6 +355,9 @@ async fn secret_rotation_reseals_every_token_under_the_new_key() {
         next_check_at: 0,
         created_at: 0,
         updated_at: 0,
+        server_url: None,
+        username: None,
+        password: None,
     };
     let audit = TokenAudit {
         id: uuid::Uuid::now_v7(),

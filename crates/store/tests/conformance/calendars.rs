@@ -27,6 +27,9 @@ fn connection(w: &World, host: HostId) -> Connection {
         next_check_at: T0 + 900,
         created_at: T0,
         updated_at: T0,
+        server_url: None,
+        username: None,
+        password: None,
     }
 }
 
@@ -416,6 +419,7 @@ async fn disconnecting_forgets_busy_time_and_keeps_bookings() {
             end_at: b.end_at,
             status: "active".into(),
             updated_at: T0,
+            etag: None,
         };
         s.save_booking_calendar_event(&mapped).await.unwrap();
         let moved = BookingCalendarEvent { start_at: b.start_at + 60, ..mapped.clone() };

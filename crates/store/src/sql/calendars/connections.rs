@@ -74,6 +74,9 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
                 .bind(c.next_check_at)
                 .bind(c.created_at)
                 .bind(c.updated_at)
+                .bind(c.server_url.as_deref())
+                .bind(c.username.as_deref())
+                .bind(c.password.as_deref())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -338,14 +341,14 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
     }
 
     async fn pending_revocation(&self, id: uuid::Uuid) -> StoreResult<PendingRevocation> {
-        let row: Option<(uuid::Uuid, uuid::Uuid, Option<String>, Option<String>)> =
+        let row: Option<(uuid::Uuid, uuid::Uuid, Option<String>, Option<String>, String)> =
             sqlx::query_as(q::PENDING_REVOCATION)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(map_err::<DB>)?;
-        let (id, tenant, access_token, refresh_token) = found(row)?;
-        Ok(PendingRevocation { id, tenant_id: TenantId(tenant), access_token, refresh_token })
+        let (id, tenant, access_token, refresh_token, provider) = found(row)?;
+        Ok(PendingRevocation { id, tenant_id: TenantId(tenant), access_token, refresh_token, provider })
     }
 
     async fn delete_pending_revocation(&self, id: uuid::Uuid) -> StoreResult<()> {

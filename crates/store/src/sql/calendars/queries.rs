@@ -4,13 +4,13 @@ use const_format::concatcp;
 
 const CONN_COLS: &str = "id, tenant_id, host_id, provider, account, status, access_token, refresh_token, \
      token_expires_at, refresh_expires_at, scopes, booking_calendar_id, last_checked_at, last_error, \
-     next_check_at, created_at, updated_at";
+     next_check_at, created_at, updated_at, server_url, username, password";
 const CAL_COLS: &str = "connection_id, calendar_id, tenant_id, host_id, summary, time_zone, is_primary, writable, \
      busy, sync_token, synced_at, next_poll_at, expanded_until, channel_id, channel_resource_id, \
      channel_token_hash, channel_expires_at, next_watch_at, last_error";
 const EVENT_COLS: &str = "connection_id, calendar_id, event_id, series_id, booking_id, data";
 const BCE_COLS: &str =
-    "booking_id, connection_id, tenant_id, calendar_id, event_id, start_at, end_at, status, updated_at";
+    "booking_id, connection_id, tenant_id, calendar_id, event_id, start_at, end_at, status, updated_at, etag";
 
 pub const INSERT_STATE: &str = "INSERT INTO oauth_states (id, tenant_id, host_id, provider, verifier, \
      redirect_to, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -21,7 +21,7 @@ pub const PURGE_STATES: &str = "DELETE FROM oauth_states WHERE expires_at < $1";
 pub const INSERT_CONN: &str = concatcp!(
     "INSERT INTO connections (",
     CONN_COLS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 );
 pub const INSERT_CAL: &str = concatcp!(
     "INSERT INTO connection_calendars (",
@@ -126,12 +126,17 @@ pub const BCES: &str = concatcp!("SELECT ", BCE_COLS, " FROM booking_calendar_ev
 pub const SAVE_BCE: &str = concatcp!(
     "INSERT INTO booking_calendar_events (",
     BCE_COLS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (booking_id, connection_id) DO UPDATE SET \
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (booking_id, connection_id) DO UPDATE SET \
      calendar_id = excluded.calendar_id, event_id = excluded.event_id, start_at = excluded.start_at, \
-     end_at = excluded.end_at, status = excluded.status, updated_at = excluded.updated_at"
+     end_at = excluded.end_at, status = excluded.status, updated_at = excluded.updated_at, etag = excluded.etag"
 );
-pub const KEEP_REVOCATION: &str = "INSERT INTO pending_revocations (id, tenant_id, access_token, refresh_token) \
-     SELECT $1, tenant_id, access_token, refresh_token FROM connections WHERE id = $2";
+pub const KEEP_REVOCATION: &str = "INSERT INTO pending_revocations (id, tenant_id, access_token, refresh_token, \
+     provider) SELECT $1, tenant_id, access_token, refresh_token, provider FROM connections WHERE id = $2";
 pub const PENDING_REVOCATION: &str =
-    "SELECT id, tenant_id, access_token, refresh_token FROM pending_revocations WHERE id = $1";
+    "SELECT id, tenant_id, access_token, refresh_token, provider FROM pending_revocations WHERE id = $1";
 pub const DELETE_REVOCATION: &str = "DELETE FROM pending_revocations WHERE id = $1";
+pub const WRITTEN: &str = concatcp!(
+    "SELECT ",
+    BCE_COLS,
+    " FROM booking_calendar_events WHERE connection_id = $1 AND calendar_id = $2"
+);

@@ -309,6 +309,19 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         Ok(rows.into_iter().map(|(s, e)| Interval::new(s, e)).collect())
     }
 
+    async fn written_events(
+        &self,
+        id: ConnectionId,
+        calendar: &str,
+    ) -> StoreResult<Vec<BookingCalendarEvent>> {
+        sqlx::query_as(q::WRITTEN)
+            .bind(id.0)
+            .bind(calendar)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err::<DB>)
+    }
+
     async fn booking_calendar_events(&self, booking: BookingId) -> StoreResult<Vec<BookingCalendarEvent>> {
         sqlx::query_as(q::BCES).bind(booking.0).fetch_all(&self.pool).await.map_err(map_err::<DB>)
     }
@@ -325,6 +338,7 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
                 .bind(e.end_at)
                 .bind(e.status.as_str())
                 .bind(e.updated_at)
+                .bind(e.etag.as_deref())
                 .execute(&self.writer)
                 .await
                 .map_err(map_err::<DB>)?;
