@@ -44,7 +44,11 @@ impl CalendarEntry {
             name: text("name").unwrap_or_default(),
             is_default: flag("isDefaultCalendar"),
             can_edit: flag("canEdit"),
-            owner_email: v.get("owner").and_then(|o| o.get("address")).and_then(Value::as_str).map(str::to_owned),
+            owner_email: v
+                .get("owner")
+                .and_then(|o| o.get("address"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         })
     }
 }
@@ -55,11 +59,12 @@ impl Microsoft {
         let mut url = self.graph_url(&["me"])?;
         url.query_pairs_mut().append_pair("$select", "id,mail,userPrincipalName,displayName");
         let v: Value = self.call(Method::GET, url, access, None, &[]).await?;
-        let text = |key: &str| v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let text =
+            |key: &str| v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
         let id = text("id").ok_or_else(|| ProviderError::Transport("/me answered without an id".into()))?;
-        let email = text("mail")
-            .or_else(|| text("userPrincipalName"))
-            .ok_or_else(|| ProviderError::Transport("/me answered without mail or userPrincipalName".into()))?;
+        let email = text("mail").or_else(|| text("userPrincipalName")).ok_or_else(|| {
+            ProviderError::Transport("/me answered without mail or userPrincipalName".into())
+        })?;
         Ok(Account { id, email, display_name: text("displayName") })
     }
 
@@ -70,7 +75,13 @@ impl Microsoft {
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
             let page: Value = self.call(Method::GET, url, access, None, &[]).await?;
-            out.extend(page.get("value").and_then(Value::as_array).into_iter().flatten().filter_map(CalendarEntry::from_json));
+            out.extend(
+                page.get("value")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(CalendarEntry::from_json),
+            );
             match page.get("@odata.nextLink").and_then(Value::as_str) {
                 Some(link) => url = self.follow(link)?,
                 None => return Ok(out),

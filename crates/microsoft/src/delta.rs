@@ -77,9 +77,9 @@ impl Microsoft {
             }
             // A stored link that no longer lies under graph_base (the configuration changed)
             // cannot be followed: a fresh round replaces it.
-            DeltaStart::Link(link) => self.trusted_link(link).ok_or_else(|| ProviderError::Gone {
-                reason: "deltaLinkOutsideGraphBase".into(),
-            })?,
+            DeltaStart::Link(link) => self
+                .trusted_link(link)
+                .ok_or_else(|| ProviderError::Gone { reason: "deltaLinkOutsideGraphBase".into() })?,
         };
         let prefer = [format!("odata.maxpagesize={}", self.delta_page_size)];
         let page: Value = self.call(Method::GET, url, access, None, &prefer).await?;
@@ -91,7 +91,9 @@ impl Microsoft {
         };
         let (next_link, delta_link) = (link("@odata.nextLink")?, link("@odata.deltaLink")?);
         if next_link.is_none() && delta_link.is_none() {
-            return Err(ProviderError::Transport("delta page without @odata.nextLink or @odata.deltaLink".into()));
+            return Err(ProviderError::Transport(
+                "delta page without @odata.nextLink or @odata.deltaLink".into(),
+            ));
         }
         let events = page
             .get("value")

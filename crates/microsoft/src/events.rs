@@ -15,10 +15,10 @@
 //!
 //! Reading is lenient: a field of an unexpected type is taken as absent, never a failure.
 
+use jiff::SignedDuration;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
-use jiff::SignedDuration;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 pub use sked_calendar::busy::{StoredEvent, When, series_busy};
 
@@ -43,36 +43,41 @@ pub fn booking_of_transaction(transaction_id: &str) -> Option<&str> {
 }
 
 /// An event as Graph sends it (the fields Sked reads). Built leniently from any JSON by
-/// [`Event::from_json`] (which `Deserialize` uses too).
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+/// [`Event::from_json`], which `Deserialize` uses too.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Event {
     /// Graph's id of this item (an occurrence has its own).
     pub id: String,
+    /// Its title.
     pub subject: Option<String>,
-    /// Start and end as Graph wrote them (`{"dateTime","timeZone"}`).
+    /// Its start as Graph wrote it (`{"dateTime","timeZone"}`).
     pub start: Option<Value>,
+    /// Its end as Graph wrote it.
     pub end: Option<Value>,
+    /// `isAllDay`: midnight to midnight.
     pub is_all_day: bool,
+    /// `isCancelled`: a meeting its organizer cancelled.
     pub is_cancelled: bool,
     /// `free`, `tentative`, `busy`, `oof`, `workingElsewhere` or `unknown`.
     pub show_as: Option<String>,
-    /// The owner's answer: `none`, `organizer`, `tentativelyAccepted`, `accepted`, `declined`,
-    /// `notResponded`.
+    /// The owner's answer (`responseStatus.response`): `none`, `organizer`,
+    /// `tentativelyAccepted`, `accepted`, `declined` or `notResponded`.
     pub response: Option<String>,
-    /// `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
-    #[serde(rename = "type")]
+    /// `type`: `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
     pub kind: Option<String>,
+    /// The series of an occurrence or exception.
     pub series_master_id: Option<String>,
     /// The zone the organizer wrote the start in (often a Windows name).
     pub original_start_time_zone: Option<String>,
+    /// The client's idempotency key, when one was given at creation.
     pub transaction_id: Option<String>,
-    /// Single-value extended properties returned (id → value).
+    /// Single-value extended properties returned (id, value); only when a GET expanded them.
     pub extended_properties: Vec<(String, String)>,
-    #[serde(rename = "iCalUId")]
+    /// The iCalendar UID (shared by a series' instances).
     pub ical_uid: Option<String>,
+    /// Changes with every change of the event.
     pub change_key: Option<String>,
-    /// `@removed.reason` of a delta item (`deleted`, or `changed` for out of the view).
+    /// `@removed.reason` of a delta item (`deleted`: deleted, or out of the window).
     pub removed: Option<String>,
 }
 
@@ -108,7 +113,11 @@ impl Event {
             is_all_day: flag("isAllDay"),
             is_cancelled: flag("isCancelled"),
             show_as: text("showAs"),
-            response: v.get("responseStatus").and_then(|r| r.get("response")).and_then(Value::as_str).map(str::to_owned),
+            response: v
+                .get("responseStatus")
+                .and_then(|r| r.get("response"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             kind: text("type"),
             series_master_id: text("seriesMasterId"),
             original_start_time_zone: text("originalStartTimeZone"),
@@ -148,7 +157,10 @@ impl Event {
     pub fn stored(&self) -> StoredEvent {
         let (start, end) = if self.is_all_day {
             let zone = self.original_start_time_zone.as_deref().and_then(zone);
-            (self.start.as_ref().and_then(|v| day(v, zone.as_ref())), self.end.as_ref().and_then(|v| day(v, zone.as_ref())))
+            (
+                self.start.as_ref().and_then(|v| day(v, zone.as_ref())),
+                self.end.as_ref().and_then(|v| day(v, zone.as_ref())),
+            )
         } else {
             let at = |v: &Value| instant(v).map(|t| When::At(t.as_second()));
             (self.start.as_ref().and_then(at), self.end.as_ref().and_then(at))

@@ -59,7 +59,10 @@ fn single_events_block_with_their_utc_times() {
     assert!(e.blocks && !e.cancelled);
     assert_eq!(e.start, Some(When::At(ts("2026-03-10T14:00:00Z"))));
     assert_eq!(e.booking_id, None);
-    assert_eq!(busy(graph_event()), vec![Interval::new(ts("2026-03-10T14:00:00Z"), ts("2026-03-10T15:30:00Z"))]);
+    assert_eq!(
+        busy(graph_event()),
+        vec![Interval::new(ts("2026-03-10T14:00:00Z"), ts("2026-03-10T15:30:00Z"))]
+    );
     for show_as in ["tentative", "oof", "unknown", "busy"] {
         assert_eq!(busy(with(graph_event(), "showAs", json!(show_as))).len(), 1, "{show_as}");
     }
@@ -69,7 +72,11 @@ fn single_events_block_with_their_utc_times() {
 fn free_working_elsewhere_and_declined_do_not_block() {
     assert!(busy(with(graph_event(), "showAs", json!("free"))).is_empty());
     assert!(busy(with(graph_event(), "showAs", json!("workingElsewhere"))).is_empty());
-    let declined = with(graph_event(), "responseStatus", json!({"response": "declined", "time": "2026-03-01T10:00:00Z"}));
+    let declined = with(
+        graph_event(),
+        "responseStatus",
+        json!({"response": "declined", "time": "2026-03-01T10:00:00Z"}),
+    );
     assert!(busy(declined).is_empty());
     let accepted = with(graph_event(), "responseStatus", json!({"response": "accepted"}));
     assert_eq!(busy(accepted).len(), 1);
@@ -80,7 +87,9 @@ fn cancelled_meetings_and_removed_items_are_gone() {
     let cancelled = stored(with(graph_event(), "isCancelled", json!(true)));
     assert!(cancelled.cancelled);
     assert!(series_busy(&[cancelled], &ny(), range()).is_empty());
-    let removed = stored(json!({"@odata.type": "#microsoft.graph.event", "id": "AAMkADk0=", "@removed": {"reason": "deleted"}}));
+    let removed = stored(
+        json!({"@odata.type": "#microsoft.graph.event", "id": "AAMkADk0=", "@removed": {"reason": "deleted"}}),
+    );
     assert!(removed.cancelled);
     assert_eq!(removed.id, "AAMkADk0=");
     assert_eq!(removed.start, None);
@@ -96,7 +105,11 @@ fn seven_fraction_digits_and_other_zones() {
         json!({"dateTime": "2026-03-10T09:00:00.1234567", "timeZone": "Eastern Standard Time"}),
     ));
     assert_eq!(e.start, Some(When::At(ts("2026-03-10T13:00:00Z"))));
-    let e = stored(with(graph_event(), "start", json!({"dateTime": "2026-07-01T09:00:00", "timeZone": "Europe/Paris"})));
+    let e = stored(with(
+        graph_event(),
+        "start",
+        json!({"dateTime": "2026-07-01T09:00:00", "timeZone": "Europe/Paris"}),
+    ));
     assert_eq!(e.start, Some(When::At(ts("2026-07-01T07:00:00Z"))));
 }
 
@@ -112,7 +125,10 @@ fn all_day_events_are_dates_read_in_the_calendar_zone() {
     assert_eq!(e.end, Some(When::Date(jiff::civil::date(2026, 3, 9))));
     assert_eq!(e.time_zone, None);
     // The DST day in New York is 23 hours long.
-    assert_eq!(busy(all_day.clone()), vec![Interval::new(ts("2026-03-08T05:00:00Z"), ts("2026-03-09T04:00:00Z"))]);
+    assert_eq!(
+        busy(all_day.clone()),
+        vec![Interval::new(ts("2026-03-08T05:00:00Z"), ts("2026-03-09T04:00:00Z"))]
+    );
     assert!(busy(with(all_day, "showAs", json!("free"))).is_empty());
 }
 
@@ -142,13 +158,20 @@ fn sked_bookings_are_recognised_by_property_or_transaction_id() {
         json!([{"id": "String {66F5A359-4659-4830-9070-00047EC6AC6E} Name sked_booking_id", "value": "bk_1"}]),
     );
     assert_eq!(stored(by_property.clone()).booking_id.as_deref(), Some("bk_1"));
-    assert!(series_busy(&[stored(by_property)], &ny(), range()).is_empty(), "our bookings are occupancy already");
+    assert!(
+        series_busy(&[stored(by_property)], &ny(), range()).is_empty(),
+        "our bookings are occupancy already"
+    );
     let by_transaction = with(graph_event(), "transactionId", json!(transaction_id("0191-ab.c", 2)));
     assert_eq!(stored(by_transaction).booking_id.as_deref(), Some("0191-ab.c"));
     for other in ["7E163156-7762-4BEB-A1C6-729EA81755A7", "sked.", "sked.x.y", "sked..1"] {
         assert_eq!(stored(with(graph_event(), "transactionId", json!(other))).booking_id, None, "{other}");
     }
-    let foreign = with(graph_event(), "singleValueExtendedProperties", json!([{"id": "String {00020329-0000-0000-C000-000000000046} Name x", "value": "v"}]));
+    let foreign = with(
+        graph_event(),
+        "singleValueExtendedProperties",
+        json!([{"id": "String {00020329-0000-0000-C000-000000000046} Name x", "value": "v"}]),
+    );
     assert_eq!(stored(foreign).booking_id, None);
 }
 
@@ -201,7 +224,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ];
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(keys, inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map(keys, inner, 0..8)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }

@@ -84,11 +84,7 @@ impl Microsoft {
         let status = resp.status().as_u16();
         let retry = retry_after(resp.headers());
         let bytes = read_bounded(resp).await?;
-        if (200..300).contains(&status) {
-            Ok(bytes)
-        } else {
-            Err(api_error(status, retry, &bytes))
-        }
+        if (200..300).contains(&status) { Ok(bytes) } else { Err(api_error(status, retry, &bytes)) }
     }
 }
 
@@ -144,7 +140,9 @@ mod tests {
     use crate::MicrosoftConfig;
 
     fn body(code: &str) -> Vec<u8> {
-        json!({"error": {"code": code, "message": "m", "innerError": {"request-id": "r"}}}).to_string().into_bytes()
+        json!({"error": {"code": code, "message": "m", "innerError": {"request-id": "r"}}})
+            .to_string()
+            .into_bytes()
     }
 
     #[test]

@@ -31,9 +31,7 @@ pub use delta::{DeltaPage, DeltaRound, DeltaStart};
 pub use events::Event;
 pub use oauth::{PkceVerifier, Tokens};
 pub use sked_calendar::{ProviderError, ProviderResult};
-pub use subscriptions::{
-    MAX_EVENT_SUBSCRIPTION_MINUTES, NewSubscription, Subscription, events_resource,
-};
+pub use subscriptions::{MAX_EVENT_SUBSCRIPTION_MINUTES, NewSubscription, Subscription, events_resource};
 pub use writes::{Attendee, EventPatch, NewEvent};
 
 /// The Graph API's base (v1.0).
@@ -76,11 +74,7 @@ impl std::fmt::Debug for MicrosoftConfig {
 impl MicrosoftConfig {
     /// Microsoft's real endpoints for `tenant` (`common`, `organizations`, `consumers` or a
     /// tenant id) with this app registration.
-    pub fn production(
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-        tenant: &str,
-    ) -> Self {
+    pub fn production(client_id: impl Into<String>, client_secret: impl Into<String>, tenant: &str) -> Self {
         let tenant = tenant.trim().trim_matches('/');
         Self {
             client_id: client_id.into(),

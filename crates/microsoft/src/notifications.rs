@@ -13,8 +13,11 @@ use subtle::ConstantTimeEq;
 /// What happened to a resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChangeType {
+    /// `created`.
     Created,
+    /// `updated`.
     Updated,
+    /// `deleted`.
     Deleted,
     /// A change type Sked does not know.
     Other(String),
@@ -53,6 +56,7 @@ pub struct Notification {
 pub enum NotificationKind {
     /// A resource changed.
     Change {
+        /// What happened.
         change_type: ChangeType,
         /// The changed resource's path, e.g. `Users/{id}/Events/{id}`.
         resource: String,
@@ -80,7 +84,8 @@ impl std::error::Error for NotificationError {}
 /// refused.
 pub fn parse(body: &[u8]) -> Result<Vec<Notification>, NotificationError> {
     let v: Value = serde_json::from_slice(body).map_err(|e| NotificationError(e.to_string()))?;
-    let items = v.get("value").and_then(Value::as_array).ok_or_else(|| NotificationError("no value array".into()))?;
+    let items =
+        v.get("value").and_then(Value::as_array).ok_or_else(|| NotificationError("no value array".into()))?;
     Ok(items.iter().filter_map(item).collect())
 }
 
@@ -103,7 +108,11 @@ fn item(v: &Value) -> Option<Notification> {
                 _ => ChangeType::Other(change),
             },
             resource: text("resource").unwrap_or_default(),
-            resource_id: v.get("resourceData").and_then(|d| d.get("id")).and_then(Value::as_str).map(str::to_owned),
+            resource_id: v
+                .get("resourceData")
+                .and_then(|d| d.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
         }
     };
     Some(Notification {

@@ -84,7 +84,11 @@ impl Tokens {
 impl Microsoft {
     /// The URL to send the user to (Sked's scopes, `response_mode=query`, PKCE S256, and
     /// `state`), and the PKCE verifier to keep for [`Microsoft::exchange`].
-    pub fn authorization_url(&self, redirect_uri: &str, state: &str) -> ProviderResult<(String, PkceVerifier)> {
+    pub fn authorization_url(
+        &self,
+        redirect_uri: &str,
+        state: &str,
+    ) -> ProviderResult<(String, PkceVerifier)> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, _) = self
             .oauth_client()?
@@ -196,7 +200,9 @@ fn token_error(e: TokenError, seen: &Mutex<Option<(u16, Option<u64>)>>) -> Provi
             match r.error() {
                 BasicErrorResponseType::InvalidGrant => ProviderError::InvalidGrant(description),
                 _ if status == 429 || status >= 500 => api_error(status, retry, description.as_bytes()),
-                other => ProviderError::Refused { status, reason: other.as_ref().to_owned(), message: description },
+                other => {
+                    ProviderError::Refused { status, reason: other.as_ref().to_owned(), message: description }
+                }
             }
         }
         RequestTokenError::Parse(err, _) if status == 200 => {

@@ -54,7 +54,8 @@ pub struct Subscription {
 impl Subscription {
     fn from_json(v: &Value) -> ProviderResult<Self> {
         let id = v.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
-        let expiration = v.get("expirationDateTime").and_then(Value::as_str).and_then(|s| s.trim().parse().ok());
+        let expiration =
+            v.get("expirationDateTime").and_then(Value::as_str).and_then(|s| s.trim().parse().ok());
         match (id, expiration) {
             (Some(id), Some(expiration)) => Ok(Self {
                 id: id.to_owned(),
@@ -69,7 +70,11 @@ impl Subscription {
 impl Microsoft {
     /// Subscribes to created, updated and deleted events (`POST /subscriptions`). Graph first
     /// POSTs `?validationToken=...` to the URLs; a refusal to echo it answers 400 here.
-    pub async fn create_subscription(&self, access: &str, s: &NewSubscription<'_>) -> ProviderResult<Subscription> {
+    pub async fn create_subscription(
+        &self,
+        access: &str,
+        s: &NewSubscription<'_>,
+    ) -> ProviderResult<Subscription> {
         let mut body = json!({
             "changeType": "created,updated,deleted",
             "notificationUrl": s.notification_url,

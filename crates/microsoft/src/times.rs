@@ -75,7 +75,10 @@ mod tests {
         let at = |dt: &str, tz: &str| instant(&json!({"dateTime": dt, "timeZone": tz}));
         assert_eq!(at("2019-03-15T09:00:00.0000000", "UTC"), Some(ts("2019-03-15T09:00:00Z")));
         assert_eq!(at("2019-03-15T09:00:00.5000000", "UTC"), Some(ts("2019-03-15T09:00:00.5Z")));
-        assert_eq!(at("2019-03-15T09:00:00.0000000", "Pacific Standard Time"), Some(ts("2019-03-15T16:00:00Z")));
+        assert_eq!(
+            at("2019-03-15T09:00:00.0000000", "Pacific Standard Time"),
+            Some(ts("2019-03-15T16:00:00Z"))
+        );
         assert_eq!(at("2019-07-01T09:00:00", "W. Europe Standard Time"), Some(ts("2019-07-01T07:00:00Z")));
         assert_eq!(at("2019-07-01T09:00:00", "Europe/London"), Some(ts("2019-07-01T08:00:00Z")));
         assert_eq!(at("2019-07-01T09:00:00", "tzone://Microsoft/Utc"), Some(ts("2019-07-01T09:00:00Z")));

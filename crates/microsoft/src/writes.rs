@@ -21,11 +21,15 @@ pub struct Attendee {
 /// A booking to write as an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEvent {
+    /// The title.
     pub subject: String,
-    /// Plain text.
+    /// The description, plain text.
     pub body: String,
+    /// Start instant (written in UTC).
     pub start: Timestamp,
+    /// End instant.
     pub end: Timestamp,
+    /// Where (`location.displayName`).
     pub location: Option<String>,
     /// Invited as a required attendee (Outlook sends the invitation).
     pub attendee: Option<Attendee>,
@@ -67,11 +71,15 @@ impl NewEvent {
 /// Changes to a booking's event; fields left `None` stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventPatch {
+    /// A new title.
     pub subject: Option<String>,
-    /// Plain text.
+    /// A new description, plain text.
     pub body: Option<String>,
+    /// A new start.
     pub start: Option<Timestamp>,
+    /// A new end.
     pub end: Option<Timestamp>,
+    /// A new place.
     pub location: Option<String>,
 }
 
@@ -100,14 +108,24 @@ impl EventPatch {
 
 impl Microsoft {
     /// Creates a booking's event in `calendar_id` (`POST /me/calendars/{id}/events`).
-    pub async fn create_event(&self, access: &str, calendar_id: &str, event: &NewEvent) -> ProviderResult<Event> {
+    pub async fn create_event(
+        &self,
+        access: &str,
+        calendar_id: &str,
+        event: &NewEvent,
+    ) -> ProviderResult<Event> {
         let url = self.graph_url(&["me", "calendars", calendar_id, "events"])?;
         let v: Value = self.call(Method::POST, url, access, Some(&event.to_json()), &[]).await?;
         read_event(&v)
     }
 
     /// Patches an event (`PATCH /me/events/{id}`); answers the event as it now is.
-    pub async fn update_event(&self, access: &str, event_id: &str, patch: &EventPatch) -> ProviderResult<Event> {
+    pub async fn update_event(
+        &self,
+        access: &str,
+        event_id: &str,
+        patch: &EventPatch,
+    ) -> ProviderResult<Event> {
         let url = self.graph_url(&["me", "events", event_id])?;
         let v: Value = self.call(Method::PATCH, url, access, Some(&patch.to_json()), &[]).await?;
         read_event(&v)
@@ -168,7 +186,11 @@ mod tests {
         assert_eq!(v["attendees"][0]["type"], "required");
         assert_eq!(v["singleValueExtendedProperties"][0]["value"], "bk_1");
         assert_eq!(v["location"]["displayName"], "Zoom");
-        let patch = EventPatch { end: Some("2026-03-10T15:00:00Z".parse().unwrap()), ..EventPatch::default() };
-        assert_eq!(patch.to_json(), json!({"end": {"dateTime": "2026-03-10T15:00:00.0000000", "timeZone": "UTC"}}));
+        let patch =
+            EventPatch { end: Some("2026-03-10T15:00:00Z".parse().unwrap()), ..EventPatch::default() };
+        assert_eq!(
+            patch.to_json(),
+            json!({"end": {"dateTime": "2026-03-10T15:00:00.0000000", "timeZone": "UTC"}})
+        );
     }
 }

@@ -12,7 +12,8 @@ async fn the_account_is_named_by_mail_or_principal_name() {
     assert_eq!(me.id.len(), 36, "a GUID");
     e.ms.clear_mail("pat@fabrikam.test");
     assert_eq!(e.client.me(&tokens.access_token).await.unwrap().email, "pat@fabrikam.test");
-    let asked: Vec<String> = e.ms.requests().into_iter().map(|(_, p)| p).filter(|p| p.starts_with("/v1.0/me?")).collect();
+    let asked: Vec<String> =
+        e.ms.requests().into_iter().map(|(_, p)| p).filter(|p| p.starts_with("/v1.0/me?")).collect();
     assert!(asked[0].contains("%24select=") || asked[0].contains("$select="), "{asked:?}");
 }
 

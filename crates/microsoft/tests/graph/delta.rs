@@ -32,8 +32,13 @@ async fn a_full_round_pages_to_a_delta_link() {
     let first = round.events[0].stored();
     assert_eq!(first.start, Some(When::At(ts("2026-03-10T15:00:00Z").as_second())));
     assert!(first.blocks && !first.cancelled);
-    let asked: Vec<String> = e.ms.requests().into_iter().map(|(_, p)| p).filter(|p| p.contains("delta")).collect();
-    assert!(asked[0].contains("startDateTime=2026-03-01T00%3A00%3A00Z") || asked[0].contains("startDateTime=2026-03-01T00:00:00Z"), "{asked:?}");
+    let asked: Vec<String> =
+        e.ms.requests().into_iter().map(|(_, p)| p).filter(|p| p.contains("delta")).collect();
+    assert!(
+        asked[0].contains("startDateTime=2026-03-01T00%3A00%3A00Z")
+            || asked[0].contains("startDateTime=2026-03-01T00:00:00Z"),
+        "{asked:?}"
+    );
     assert!(asked[1].contains("$skiptoken="), "{asked:?}");
 }
 
@@ -43,7 +48,10 @@ async fn pages_can_be_taken_one_at_a_time() {
     let access = e.connect().await.access_token;
     let cal = e.ms.default_calendar();
     for i in 0..3 {
-        e.ms.put_event(&cal, event("x", &format!("2026-03-1{i}T09:00:00"), &format!("2026-03-1{i}T10:00:00")));
+        e.ms.put_event(
+            &cal,
+            event("x", &format!("2026-03-1{i}T09:00:00"), &format!("2026-03-1{i}T10:00:00")),
+        );
     }
     let client = e.client.clone().with_delta_page_size(2);
     let page = client.calendar_view_delta(&access, &cal, window()).await.unwrap();
@@ -74,7 +82,8 @@ async fn the_next_round_has_only_what_changed() {
     let added = e.ms.put_event(&cal, event("added", "2026-03-20T09:00:00", "2026-03-20T10:00:00"));
     let far = e.ms.put_event(&cal, event("far away", "2026-07-01T09:00:00", "2026-07-01T10:00:00"));
 
-    let next = e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap();
+    let next =
+        e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap();
     let got = stored_by_id(&next.events);
     let id_of = |id: &str| got.iter().find(|(i, _)| i == id).map(|(_, s)| s.clone());
     assert!(id_of(&kept).is_none(), "unchanged events are not sent again");
@@ -87,7 +96,8 @@ async fn the_next_round_has_only_what_changed() {
     let removed = next.events.iter().find(|ev| ev.id == deleted).unwrap();
     assert_eq!(removed.removed.as_deref(), Some("deleted"));
 
-    let quiet = e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&next.delta_link)).await.unwrap();
+    let quiet =
+        e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&next.delta_link)).await.unwrap();
     assert!(quiet.events.is_empty());
 }
 
@@ -112,8 +122,17 @@ async fn series_come_as_occurrences_and_exceptions() {
     let starts: Vec<Option<When>> = round.events.iter().map(|ev| ev.stored().start).collect();
     // Mondays and Wednesdays to the 11th, 09:00 New York (EST, then EDT from the 8th).
     let at = |s: &str| Some(When::At(ts(s).as_second()));
-    assert_eq!(starts, vec![at("2026-03-02T14:00:00Z"), at("2026-03-04T14:00:00Z"), at("2026-03-09T13:00:00Z"), at("2026-03-11T13:00:00Z")]);
-    assert!(round.events.iter().all(|ev| ev.kind.as_deref() == Some("occurrence") && ev.series_master_id.as_deref() == Some(series.as_str())));
+    assert_eq!(
+        starts,
+        vec![
+            at("2026-03-02T14:00:00Z"),
+            at("2026-03-04T14:00:00Z"),
+            at("2026-03-09T13:00:00Z"),
+            at("2026-03-11T13:00:00Z")
+        ]
+    );
+    assert!(round.events.iter().all(|ev| ev.kind.as_deref() == Some("occurrence")
+        && ev.series_master_id.as_deref() == Some(series.as_str())));
     let stored = round.events[0].stored();
     assert_eq!(stored.series_id, stored.id, "each instance stands alone");
 
@@ -121,10 +140,14 @@ async fn series_come_as_occurrences_and_exceptions() {
     let moved = round.events[2].id.clone();
     e.ms.delete_event(&skipped);
     let exception = e.ms.move_event(&moved, ts("2026-03-09T18:00:00Z"), ts("2026-03-09T18:15:00Z"));
-    let next = e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap();
+    let next =
+        e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap();
     let got = stored_by_id(&next.events);
     assert!(got.iter().any(|(id, s)| id == &skipped && s.cancelled));
-    assert!(got.iter().any(|(id, s)| id == &moved && s.cancelled), "the occurrence gives way to its exception");
+    assert!(
+        got.iter().any(|(id, s)| id == &moved && s.cancelled),
+        "the occurrence gives way to its exception"
+    );
     let (_, exc) = got.iter().find(|(id, _)| id == &exception).unwrap();
     assert_eq!(exc.start, at("2026-03-09T18:00:00Z"));
     assert_eq!(next.events.iter().find(|ev| ev.id == exception).unwrap().kind.as_deref(), Some("exception"));
@@ -169,7 +192,11 @@ async fn stale_delta_links_are_gone_and_a_fresh_round_recovers() {
         e.ms.put_event(&cal, event("a", "2026-03-10T09:00:00", "2026-03-10T10:00:00"));
         let round = e.client.calendar_view_delta_round(&access, &cal, window()).await.unwrap();
         e.ms.expire_delta_tokens(how);
-        let err = e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap_err();
+        let err = e
+            .client
+            .calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link))
+            .await
+            .unwrap_err();
         assert!(matches!(err, ProviderError::Gone { .. }), "{how:?}: {err:?}");
         let again = e.client.calendar_view_delta_round(&access, &cal, window()).await.unwrap();
         assert_eq!(again.events.len(), 1);

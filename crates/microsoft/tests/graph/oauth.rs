@@ -32,7 +32,11 @@ async fn a_wrong_verifier_or_redirect_is_refused() {
     let err = e.client.exchange(param(&q, "code").unwrap(), &wrong, REDIRECT).await.unwrap_err();
     assert!(matches!(err, ProviderError::InvalidGrant(ref d) if d.starts_with("AADSTS501481")), "{err:?}");
     let (q, verifier) = e.consent("s").await;
-    let err = e.client.exchange(param(&q, "code").unwrap(), &verifier, "http://127.0.0.1:9/other").await.unwrap_err();
+    let err = e
+        .client
+        .exchange(param(&q, "code").unwrap(), &verifier, "http://127.0.0.1:9/other")
+        .await
+        .unwrap_err();
     assert!(matches!(err, ProviderError::InvalidGrant(_)), "{err:?}");
 }
 

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sked_microsoft::notifications::{self, ChangeType, LifecycleEvent, NotificationKind, client_state_matches};
+use sked_microsoft::notifications::{
+    self, ChangeType, LifecycleEvent, NotificationKind, client_state_matches,
+};
 use sked_microsoft::{MAX_EVENT_SUBSCRIPTION_MINUTES, NewSubscription, ProviderError, events_resource};
 use sked_test_utils::microsoft::Lifecycle;
 
@@ -52,7 +54,9 @@ async fn creating_validates_both_urls_and_notifications_follow_changes() {
     let changes: Vec<(ChangeType, Option<String>)> = items
         .iter()
         .map(|n| match &n.kind {
-            NotificationKind::Change { change_type, resource_id, .. } => (change_type.clone(), resource_id.clone()),
+            NotificationKind::Change { change_type, resource_id, .. } => {
+                (change_type.clone(), resource_id.clone())
+            }
             other => panic!("{other:?}"),
         })
         .collect();
@@ -97,13 +101,18 @@ async fn renewals_keep_what_graph_grants() {
         expiration: expiring(minutes),
         client_state: STATE,
     };
-    let too_long = e.client.create_subscription(&access, &ask(MAX_EVENT_SUBSCRIPTION_MINUTES + 1)).await.unwrap_err();
+    let too_long =
+        e.client.create_subscription(&access, &ask(MAX_EVENT_SUBSCRIPTION_MINUTES + 1)).await.unwrap_err();
     assert!(matches!(too_long, ProviderError::Refused { status: 400, .. }), "{too_long:?}");
     e.ms.cap_subscriptions(Some(4230));
     let sub = e.client.create_subscription(&access, &ask(MAX_EVENT_SUBSCRIPTION_MINUTES)).await.unwrap();
     assert_eq!(sub.expiration, expiring(4230), "Graph may grant less than asked");
     e.ms.cap_subscriptions(None);
-    let renewed = e.client.renew_subscription(&access, &sub.id, expiring(MAX_EVENT_SUBSCRIPTION_MINUTES)).await.unwrap();
+    let renewed = e
+        .client
+        .renew_subscription(&access, &sub.id, expiring(MAX_EVENT_SUBSCRIPTION_MINUTES))
+        .await
+        .unwrap();
     assert_eq!(renewed.id, sub.id);
     assert_eq!(renewed.expiration, expiring(MAX_EVENT_SUBSCRIPTION_MINUTES));
     e.client.delete_subscription(&access, &sub.id).await.unwrap();

@@ -78,7 +78,8 @@ async fn patches_move_the_event_and_delta_sees_the_booking() {
     let moved = e.client.update_event(&access, &made.id, &patch).await.unwrap();
     assert_eq!(moved.id, made.id);
     assert_eq!(moved.subject.as_deref(), Some("Moved"));
-    let next = e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap();
+    let next =
+        e.client.calendar_view_delta_round(&access, &cal, DeltaStart::Link(&round.delta_link)).await.unwrap();
     assert_eq!(next.events.len(), 1);
     assert_eq!(next.events[0].stored().start, Some(When::At(ts("2026-03-11T09:00:00Z").as_second())));
     assert_eq!(next.events[0].booking_id(), Some("bk_3"));
@@ -104,7 +105,10 @@ async fn a_read_only_calendar_refuses_writes() {
     let shared = e.ms.add_calendar("Shared with me");
     e.ms.set_read_only(&shared, true);
     let err = e.client.create_event(&access, &shared, &booking("bk_5")).await.unwrap_err();
-    assert!(matches!(err, ProviderError::Refused { status: 403, ref reason, .. } if reason == "ErrorAccessDenied"), "{err:?}");
+    assert!(
+        matches!(err, ProviderError::Refused { status: 403, ref reason, .. } if reason == "ErrorAccessDenied"),
+        "{err:?}"
+    );
     let err = e.client.create_event(&access, "AAMkAGunknown", &booking("bk_5")).await.unwrap_err();
     assert_eq!(err, ProviderError::NotFound);
 }

@@ -117,8 +117,12 @@ fn route(inner: &Inner, method: &Method, segs: &[&str], call: &Call<'_>) -> Repl
         ("POST", ["me", "events"] | ["me", "calendar", "events"]) => events::create(inner, call, None),
         ("POST", ["me", "calendars", cal, "events"]) => events::create(inner, call, Some(cal)),
         ("GET", ["me", "events", id] | ["me", "calendars", _, "events", id]) => events::get(inner, call, id),
-        ("PATCH", ["me", "events", id] | ["me", "calendars", _, "events", id]) => events::patch(inner, call, id),
-        ("DELETE", ["me", "events", id] | ["me", "calendars", _, "events", id]) => events::delete(inner, call, id),
+        ("PATCH", ["me", "events", id] | ["me", "calendars", _, "events", id]) => {
+            events::patch(inner, call, id)
+        }
+        ("DELETE", ["me", "events", id] | ["me", "calendars", _, "events", id]) => {
+            events::delete(inner, call, id)
+        }
         ("GET", ["subscriptions"]) => subscriptions::list(inner, call),
         ("GET", ["subscriptions", id]) => subscriptions::get(inner, call, id),
         ("PATCH", ["subscriptions", id]) => subscriptions::renew(inner, call, id),
@@ -140,7 +144,9 @@ pub(crate) fn select(call: &Call<'_>, v: Value) -> Value {
     let keys: Vec<&str> = wanted.split(',').map(str::trim).collect();
     match v {
         Value::Object(m) => Value::Object(
-            m.into_iter().filter(|(k, _)| k.starts_with('@') || keys.iter().any(|w| w.eq_ignore_ascii_case(k))).collect(),
+            m.into_iter()
+                .filter(|(k, _)| k.starts_with('@') || keys.iter().any(|w| w.eq_ignore_ascii_case(k)))
+                .collect(),
         ),
         other => other,
     }

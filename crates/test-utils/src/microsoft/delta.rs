@@ -55,7 +55,10 @@ pub(crate) fn delta(inner: &Inner, call: &Call<'_>, cal: Option<&str>) -> Reply 
             ));
         };
         if to <= from {
-            return Err(GraphError::bad("ErrorInvalidParameter", "The value of EndDateTime must be later than StartDateTime."));
+            return Err(GraphError::bad(
+                "ErrorInvalidParameter",
+                "The value of EndDateTime must be later than StartDateTime.",
+            ));
         }
         let point = DeltaPoint {
             account: account.clone(),
@@ -103,13 +106,20 @@ fn changes(st: &State, since: &DeltaPoint, call: &Call<'_>) -> (DeltaPoint, Vec<
     let outside: Vec<&String> = cal
         .events
         .iter()
-        .filter(|e| since.seq > 0 && e.changed > since.seq && !series_seen.contains(&e.id) && !since.known.contains_key(&e.id))
+        .filter(|e| {
+            since.seq > 0
+                && e.changed > since.seq
+                && !series_seen.contains(&e.id)
+                && !since.known.contains_key(&e.id)
+        })
         .map(|e| &e.id)
         .collect();
     removed.extend(outside);
     removed.sort();
     removed.dedup();
-    items.extend(removed.into_iter().map(|id| json!({"@odata.type": "#microsoft.graph.event", "id": id, "@removed": {"reason": "deleted"}})));
+    items.extend(removed.into_iter().map(
+        |id| json!({"@odata.type": "#microsoft.graph.event", "id": id, "@removed": {"reason": "deleted"}}),
+    ));
     (now, items)
 }
 

@@ -58,12 +58,20 @@ impl GraphError {
 
     /// 403 `ErrorAccessDenied`.
     pub(crate) fn denied() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        )
     }
 
     /// 404 `ErrorItemNotFound`.
     pub(crate) fn item_not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        )
     }
 
     /// 404 for subscriptions.
@@ -73,7 +81,11 @@ impl GraphError {
 
     /// 410 Gone: the sync state is gone (mailbox maintenance); start a new round.
     pub(crate) fn resync_required() -> Self {
-        Self::new(StatusCode::GONE, "resyncRequired", "Resync required. Replace any local cached data with a full sync.")
+        Self::new(
+            StatusCode::GONE,
+            "resyncRequired",
+            "Resync required. Replace any local cached data with a full sync.",
+        )
     }
 
     /// 400 `syncStateNotFound`: the delta token fell out of Graph's cache.
@@ -83,8 +95,12 @@ impl GraphError {
 
     /// 429 with `Retry-After`.
     pub(crate) fn throttled(retry_after: u64) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", format!("Please retry after {retry_after} seconds."))
-            .with_header(header::RETRY_AFTER, retry_after.to_string())
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            format!("Please retry after {retry_after} seconds."),
+        )
+        .with_header(header::RETRY_AFTER, retry_after.to_string())
     }
 
     /// 503 `ServiceNotAvailable`, with `Retry-After` when given.
@@ -132,7 +148,13 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
 
 /// An identity-platform error answer: `error`, an `AADSTS{code}: ...` description and the
 /// fields Microsoft adds.
-pub(crate) fn oauth_error(status: StatusCode, error: &str, aadsts: u32, text: &str, now: Timestamp) -> Response {
+pub(crate) fn oauth_error(
+    status: StatusCode,
+    error: &str,
+    aadsts: u32,
+    text: &str,
+    now: Timestamp,
+) -> Response {
     let trace = super::shape::guid();
     let body = json!({
         "error": error,

@@ -91,7 +91,12 @@ fn writable(st: &State, account: &str, id: &str) -> Result<(), GraphError> {
 }
 
 /// The event `found` as a response shows it, in the zone the request prefers.
-pub(crate) fn rendered(st: &State, found: &Found, call: &Call<'_>, expand: Option<&[String]>) -> Option<Value> {
+pub(crate) fn rendered(
+    st: &State,
+    found: &Found,
+    call: &Call<'_>,
+    expand: Option<&[String]>,
+) -> Option<Value> {
     let cal = st.calendar(&found.calendar_id)?;
     let ev = cal.events.get(found.index)?;
     let owner = st.account(&cal.owner)?;
@@ -101,7 +106,8 @@ pub(crate) fn rendered(st: &State, found: &Found, call: &Call<'_>, expand: Optio
 
 /// The property ids of `singleValueExtendedProperties($filter=id eq '...' [or id eq '...'])`.
 fn expand_ids(expand: &str) -> Result<Vec<String>, GraphError> {
-    let bad = || GraphError::bad("BadRequest", format!("Parsing OData Select and Expand failed: '{expand}'."));
+    let bad =
+        || GraphError::bad("BadRequest", format!("Parsing OData Select and Expand failed: '{expand}'."));
     let inner = expand
         .trim()
         .strip_prefix("singleValueExtendedProperties(")

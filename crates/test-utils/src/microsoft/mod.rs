@@ -201,7 +201,10 @@ impl MicrosoftStandIn {
     pub fn put_event(&self, calendar_id: &str, event: Value) -> String {
         let now = self.inner.now();
         let Value::Object(body) = event else { panic!("put_event takes a JSON object") };
-        self.inner.lock().insert_event(calendar_id, body, now).unwrap_or_else(|e| panic!("put_event: {}", e.body()))
+        self.inner
+            .lock()
+            .insert_event(calendar_id, body, now)
+            .unwrap_or_else(|e| panic!("put_event: {}", e.body()))
     }
 
     /// As the user: changes an event (or one occurrence, which becomes an exception) with
@@ -209,7 +212,10 @@ impl MicrosoftStandIn {
     pub fn patch_event(&self, event_id: &str, patch: Value) -> String {
         let now = self.inner.now();
         let Value::Object(patch) = patch else { panic!("patch_event takes a JSON object") };
-        self.inner.lock().patch_event(None, event_id, patch, now).unwrap_or_else(|e| panic!("patch_event: {}", e.body()))
+        self.inner
+            .lock()
+            .patch_event(None, event_id, patch, now)
+            .unwrap_or_else(|e| panic!("patch_event: {}", e.body()))
     }
 
     /// As the user: moves an event (or one occurrence) to `[start, end)`.
@@ -221,7 +227,10 @@ impl MicrosoftStandIn {
     /// As the user: deletes an event, a whole series, or one occurrence.
     pub fn delete_event(&self, event_id: &str) {
         let now = self.inner.now();
-        self.inner.lock().delete_event(None, event_id, now).unwrap_or_else(|e| panic!("delete_event: {}", e.body()));
+        self.inner
+            .lock()
+            .delete_event(None, event_id, now)
+            .unwrap_or_else(|e| panic!("delete_event: {}", e.body()));
     }
 
     /// The stored events of a calendar (series as their masters), as a GET returns them in UTC,
@@ -233,10 +242,17 @@ impl MicrosoftStandIn {
         let all: Vec<String> = cal
             .events
             .iter()
-            .flat_map(|e| e.fields.get("singleValueExtendedProperties").and_then(Value::as_array).cloned().unwrap_or_default())
+            .flat_map(|e| {
+                e.fields
+                    .get("singleValueExtendedProperties")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .filter_map(|p| p.get("id").and_then(Value::as_str).map(str::to_owned))
             .collect();
-        let r = Render { tz: &jiff::tz::TimeZone::UTC, tz_name: "UTC", expand: Some(&all), odata_type: false };
+        let r =
+            Render { tz: &jiff::tz::TimeZone::UTC, tz_name: "UTC", expand: Some(&all), odata_type: false };
         cal.events.iter().map(|e| render(e, None, owner, r)).collect()
     }
 

@@ -14,9 +14,23 @@ use super::view::{occurrence, rrule};
 
 /// Fields the server owns; a client's values for them are dropped.
 const SERVER_FIELDS: &[&str] = &[
-    "id", "start", "end", "isAllDay", "createdDateTime", "lastModifiedDateTime", "changeKey", "iCalUId", "uid",
-    "type", "seriesMasterId", "originalStartTimeZone", "originalEndTimeZone", "webLink", "@odata.etag",
-    "@odata.type", "@odata.context",
+    "id",
+    "start",
+    "end",
+    "isAllDay",
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "changeKey",
+    "iCalUId",
+    "uid",
+    "type",
+    "seriesMasterId",
+    "originalStartTimeZone",
+    "originalEndTimeZone",
+    "webLink",
+    "@odata.etag",
+    "@odata.type",
+    "@odata.context",
 ];
 
 /// Where an event a client names lives.
@@ -38,10 +52,15 @@ fn time_error(e: TimeError, body: &Map<String, Value>) -> GraphError {
                 .unwrap_or_default();
             GraphError::bad(
                 "TimeZoneNotSupportedException",
-                format!("A valid TimeZone value must be specified. The following TimeZone value is not supported: '{zone}'."),
+                format!(
+                    "A valid TimeZone value must be specified. The following TimeZone value is not supported: '{zone}'."
+                ),
             )
         }
-        TimeError::Invalid => GraphError::bad("ErrorInvalidRequest", "Your request can't be completed. The start and end of the event are not valid."),
+        TimeError::Invalid => GraphError::bad(
+            "ErrorInvalidRequest",
+            "Your request can't be completed. The start and end of the event are not valid.",
+        ),
     }
 }
 
@@ -50,7 +69,9 @@ fn check_recurrence(fields: &Map<String, Value>) -> Result<(), GraphError> {
         None | Some(Value::Null) => Ok(()),
         Some(r) => match rrule(r) {
             Some((rule, _)) if RecurrenceRule::parse(&rule).is_ok() => Ok(()),
-            _ => Err(GraphError::bad("ErrorPropertyValidationFailure", "The recurrence pattern is not valid.")),
+            _ => {
+                Err(GraphError::bad("ErrorPropertyValidationFailure", "The recurrence pattern is not valid."))
+            }
         },
     }
 }
@@ -72,10 +93,19 @@ impl State {
     }
 
     /// Creates an event in calendar `cal_id` from a Graph POST body; returns its id.
-    pub(crate) fn insert_event(&mut self, cal_id: &str, mut body: Map<String, Value>, now: Timestamp) -> Result<String, GraphError> {
+    pub(crate) fn insert_event(
+        &mut self,
+        cal_id: &str,
+        mut body: Map<String, Value>,
+        now: Timestamp,
+    ) -> Result<String, GraphError> {
         let all_day = body.get("isAllDay").and_then(Value::as_bool).unwrap_or(false);
-        let (start, end) = (body.get("start").cloned().unwrap_or(Value::Null), body.get("end").cloned().unwrap_or(Value::Null));
-        let (span, start_zone, end_zone) = read_span(&start, &end, all_day).map_err(|e| time_error(e, &body))?;
+        let (start, end) = (
+            body.get("start").cloned().unwrap_or(Value::Null),
+            body.get("end").cloned().unwrap_or(Value::Null),
+        );
+        let (span, start_zone, end_zone) =
+            read_span(&start, &end, all_day).map_err(|e| time_error(e, &body))?;
         for k in SERVER_FIELDS {
             body.remove(*k);
         }
@@ -103,17 +133,28 @@ impl State {
 
     /// Applies a PATCH to the event `id` (an occurrence becomes an exception); returns the id
     /// of the stored event now holding it.
-    pub(crate) fn patch_event(&mut self, account: Option<&str>, id: &str, mut patch: Map<String, Value>, now: Timestamp) -> Result<String, GraphError> {
+    pub(crate) fn patch_event(
+        &mut self,
+        account: Option<&str>,
+        id: &str,
+        mut patch: Map<String, Value>,
+        now: Timestamp,
+    ) -> Result<String, GraphError> {
         let found = self.find(account, id).ok_or_else(GraphError::item_not_found)?;
         let cal = self.calendar(&found.calendar_id).ok_or_else(GraphError::item_not_found)?;
         let base = cal.events.get(found.index).cloned().ok_or_else(GraphError::item_not_found)?;
         let span = found.instance.as_ref().map_or(base.span, |i| i.span);
         let (cur_start, cur_end) = render_span(span, &jiff::tz::TimeZone::UTC, "UTC");
-        let all_day = patch.get("isAllDay").and_then(Value::as_bool).unwrap_or(matches!(span, Span::AllDay(..)));
+        let all_day =
+            patch.get("isAllDay").and_then(Value::as_bool).unwrap_or(matches!(span, Span::AllDay(..)));
         let times_changed = ["start", "end", "isAllDay"].iter().any(|k| patch.contains_key(*k));
         let start = patch.get("start").cloned().unwrap_or(cur_start);
         let end = patch.get("end").cloned().unwrap_or(cur_end);
-        let new_span = if times_changed { Some(read_span(&start, &end, all_day).map_err(|e| time_error(e, &patch))?) } else { None };
+        let new_span = if times_changed {
+            Some(read_span(&start, &end, all_day).map_err(|e| time_error(e, &patch))?)
+        } else {
+            None
+        };
         for k in SERVER_FIELDS.iter().chain(&["transactionId"]) {
             patch.remove(*k);
         }
@@ -130,7 +171,11 @@ impl State {
             ev.ical_uid = base.ical_uid.clone();
         }
         for (k, v) in patch {
-            if v.is_null() { ev.fields.remove(&k) } else { ev.fields.insert(k, v) };
+            if v.is_null() {
+                ev.fields.remove(&k)
+            } else {
+                ev.fields.insert(k, v)
+            };
         }
         check_recurrence(&ev.fields)?;
         if let Some((span, sz, ez)) = new_span {
@@ -153,7 +198,12 @@ impl State {
 
     /// Deletes the event `id`: a series takes its exceptions along; an occurrence or exception
     /// leaves a hole in its series.
-    pub(crate) fn delete_event(&mut self, account: Option<&str>, id: &str, now: Timestamp) -> Result<(), GraphError> {
+    pub(crate) fn delete_event(
+        &mut self,
+        account: Option<&str>,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<(), GraphError> {
         let found = self.find(account, id).ok_or_else(GraphError::item_not_found)?;
         let cal = self.calendar_mut(&found.calendar_id).ok_or_else(GraphError::item_not_found)?;
         let hole = match &found.instance {

@@ -47,8 +47,13 @@ impl Caller {
     }
 }
 
-pub(crate) const READ_CALENDARS: &[&str] =
-    &["Calendars.Read", "Calendars.ReadWrite", "Calendars.ReadBasic", "Calendars.Read.Shared", "Calendars.ReadWrite.Shared"];
+pub(crate) const READ_CALENDARS: &[&str] = &[
+    "Calendars.Read",
+    "Calendars.ReadWrite",
+    "Calendars.ReadBasic",
+    "Calendars.Read.Shared",
+    "Calendars.ReadWrite.Shared",
+];
 pub(crate) const WRITE_CALENDARS: &[&str] = &["Calendars.ReadWrite", "Calendars.ReadWrite.Shared"];
 pub(crate) const READ_USER: &[&str] = &["User.Read", "User.ReadBasic.All", "User.Read.All", "User.ReadWrite"];
 
@@ -84,7 +89,9 @@ fn normalize(scope: &str) -> Option<String> {
 }
 
 fn error_page(text: &str) -> Response {
-    let html = format!("<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><p>{text}</p></body></html>");
+    let html = format!(
+        "<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><p>{text}</p></body></html>"
+    );
     let mut resp = (StatusCode::BAD_REQUEST, html).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     resp
@@ -109,8 +116,12 @@ pub(crate) async fn authorize(AxState(inner): AxState<Arc<Inner>>, RawQuery(q): 
     if get(&q, "client_id") != Some(CLIENT_ID) {
         return error_page("AADSTS700016: Application with identifier was not found in the directory.");
     }
-    let Some(redirect_uri) = get(&q, "redirect_uri").filter(|r| r.starts_with("https://") || r.starts_with("http://")) else {
-        return error_page("AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application.");
+    let Some(redirect_uri) =
+        get(&q, "redirect_uri").filter(|r| r.starts_with("https://") || r.starts_with("http://"))
+    else {
+        return error_page(
+            "AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application.",
+        );
     };
     let state = get(&q, "state").map(str::to_owned);
     let fail = |error: &str, description: &str| {
@@ -131,15 +142,25 @@ pub(crate) async fn authorize(AxState(inner): AxState<Arc<Inner>>, RawQuery(q): 
         match normalize(s) {
             Some(n) if !scopes.contains(&n) => scopes.push(n),
             Some(_) => {}
-            None => return fail("invalid_scope", &format!("AADSTS70011: The provided value for scope {s} is not valid.")),
+            None => {
+                return fail(
+                    "invalid_scope",
+                    &format!("AADSTS70011: The provided value for scope {s} is not valid."),
+                );
+            }
         }
     }
     if scopes.is_empty() {
-        return fail("invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'.");
+        return fail(
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'scope'.",
+        );
     }
     let challenge = match (get(&q, "code_challenge"), get(&q, "code_challenge_method").unwrap_or("plain")) {
         (None, _) => None,
-        (Some(c), m @ ("S256" | "plain")) if (43..=128).contains(&c.len()) => Some((c.to_owned(), m == "S256")),
+        (Some(c), m @ ("S256" | "plain")) if (43..=128).contains(&c.len()) => {
+            Some((c.to_owned(), m == "S256"))
+        }
         _ => return fail("invalid_request", "AADSTS501491: Invalid size of Code_Challenge parameter."),
     };
     let now = inner.now();
@@ -149,7 +170,14 @@ pub(crate) async fn authorize(AxState(inner): AxState<Arc<Inner>>, RawQuery(q): 
     }
     let code = opaque("0.AAAA", 120);
     let account = st.consenting.clone();
-    let entry = AuthCode { account, redirect_uri: redirect_uri.to_owned(), challenge, scopes, issued: now, used: false };
+    let entry = AuthCode {
+        account,
+        redirect_uri: redirect_uri.to_owned(),
+        challenge,
+        scopes,
+        issued: now,
+        used: false,
+    };
     st.codes.insert(code.clone(), entry);
     let mut p = vec![("code", code)];
     if let Some(s) = state {
@@ -173,44 +201,84 @@ pub(crate) async fn token(AxState(inner): AxState<Arc<Inner>>, headers: HeaderMa
         Some((i, s)) => (Some(i.to_owned()), Some(s.to_owned())),
         None => (get(&p, "client_id").map(str::to_owned), get(&p, "client_secret").map(str::to_owned)),
     };
-    let bad = |error: &str, code: u32, text: &str| oauth_error(StatusCode::BAD_REQUEST, error, code, text, now);
+    let bad =
+        |error: &str, code: u32, text: &str| oauth_error(StatusCode::BAD_REQUEST, error, code, text, now);
     if id.as_deref() != Some(CLIENT_ID) {
-        return bad("unauthorized_client", 700016, "Application with identifier was not found in the directory.");
+        return bad(
+            "unauthorized_client",
+            700016,
+            "Application with identifier was not found in the directory.",
+        );
     }
     if secret.as_deref() != Some(CLIENT_SECRET) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, "Invalid client secret provided.", now);
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided.",
+            now,
+        );
     }
     let mut st = inner.lock();
     match get(&p, "grant_type").unwrap_or_default() {
         "authorization_code" => exchange(&mut st, &p, now),
         "refresh_token" => refresh(&mut st, &p, now),
-        other => bad("unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{other}'.")),
+        other => bad(
+            "unsupported_grant_type",
+            70003,
+            &format!("The app requested an unsupported grant type '{other}'."),
+        ),
     }
 }
 
 fn exchange(st: &mut State, p: &[(String, String)], now: Timestamp) -> Response {
-    let bad = |error: &str, code: u32, text: &str| oauth_error(StatusCode::BAD_REQUEST, error, code, text, now);
+    let bad =
+        |error: &str, code: u32, text: &str| oauth_error(StatusCode::BAD_REQUEST, error, code, text, now);
     let Some(code) = get(p, "code") else {
-        return bad("invalid_request", 900144, "The request body must contain the following parameter: 'code'.");
+        return bad(
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'code'.",
+        );
     };
     let Some(entry) = st.codes.get(code).cloned() else {
         return bad("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
     };
     if entry.used {
-        return bad("invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+        return bad(
+            "invalid_grant",
+            54005,
+            "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+        );
     }
     if now >= plus(entry.issued, CODE_TTL) {
-        return bad("invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity.");
+        return bad(
+            "invalid_grant",
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity.",
+        );
     }
     if get(p, "redirect_uri") != Some(entry.redirect_uri.as_str()) {
-        return bad("invalid_grant", 50148, "The redirect_uri does not match the one used in the authorization request.");
+        return bad(
+            "invalid_grant",
+            50148,
+            "The redirect_uri does not match the one used in the authorization request.",
+        );
     }
     match (&entry.challenge, get(p, "code_verifier")) {
         (Some(_), None) => return bad("invalid_grant", 50148, "The code_verifier is missing."),
         (Some((challenge, s256)), Some(verifier)) => {
-            let derived = if *s256 { URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) } else { verifier.to_owned() };
+            let derived = if *s256 {
+                URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+            } else {
+                verifier.to_owned()
+            };
             if &derived != challenge {
-                return bad("invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+                return bad(
+                    "invalid_grant",
+                    501481,
+                    "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+                );
             }
         }
         _ => {}
@@ -224,19 +292,40 @@ fn exchange(st: &mut State, p: &[(String, String)], now: Timestamp) -> Response 
 
 fn refresh(st: &mut State, p: &[(String, String)], now: Timestamp) -> Response {
     let Some(token) = get(p, "refresh_token") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'refresh_token'.", now);
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'refresh_token'.",
+            now,
+        );
     };
     let Some(grant) = st.grants.get(token).filter(|g| !g.revoked).cloned() else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity.", now);
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70008,
+            "The provided authorization code or refresh token has expired due to inactivity.",
+            now,
+        );
     };
     let rotate = st.rotate_refresh;
     token_response(st, &grant.account, &grant.scopes, rotate, now)
 }
 
 /// Mints an access token (and, with `refresh`, a new refresh token) and answers with them.
-fn token_response(st: &mut State, account: &str, scopes: &[String], refresh: bool, now: Timestamp) -> Response {
+fn token_response(
+    st: &mut State,
+    account: &str,
+    scopes: &[String],
+    refresh: bool,
+    now: Timestamp,
+) -> Response {
     let access = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.{}", opaque("", 200));
-    st.access.insert(access.clone(), Access { account: account.to_owned(), scopes: scopes.to_vec(), expires: plus(now, ACCESS_TTL) });
+    st.access.insert(
+        access.clone(),
+        Access { account: account.to_owned(), scopes: scopes.to_vec(), expires: plus(now, ACCESS_TTL) },
+    );
     let shown: Vec<&str> = scopes.iter().map(String::as_str).filter(|s| *s != "offline_access").collect();
     let mut body = serde_json::Map::new();
     body.insert("token_type".into(), json!("Bearer"));
@@ -246,7 +335,10 @@ fn token_response(st: &mut State, account: &str, scopes: &[String], refresh: boo
     body.insert("access_token".into(), json!(access));
     if refresh {
         let refresh = opaque("1.AQ", 300);
-        st.grants.insert(refresh.clone(), Grant { account: account.to_owned(), scopes: scopes.to_vec(), revoked: false });
+        st.grants.insert(
+            refresh.clone(),
+            Grant { account: account.to_owned(), scopes: scopes.to_vec(), revoked: false },
+        );
         body.insert("refresh_token".into(), json!(refresh));
     }
     let mut resp = (StatusCode::OK, Value::Object(body).to_string()).into_response();

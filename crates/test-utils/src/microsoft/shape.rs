@@ -89,8 +89,10 @@ pub(crate) fn render(ev: &Stored, inst: Option<&Instance>, owner: &Account, r: R
     };
     let (start, end) = render_span(span, r.tz, r.tz_name);
     let body = field("body").unwrap_or_else(|| json!({"contentType": "html", "content": ""}));
-    let preview: String = body.get("content").and_then(Value::as_str).unwrap_or_default().chars().take(255).collect();
-    let response = field("responseStatus").unwrap_or_else(|| json!({"response": "organizer", "time": "0001-01-01T00:00:00Z"}));
+    let preview: String =
+        body.get("content").and_then(Value::as_str).unwrap_or_default().chars().take(255).collect();
+    let response = field("responseStatus")
+        .unwrap_or_else(|| json!({"response": "organizer", "time": "0001-01-01T00:00:00Z"}));
     let organizer = response.get("response").and_then(Value::as_str) == Some("organizer");
     let mut m = Map::new();
     if r.odata_type {
@@ -136,7 +138,8 @@ pub(crate) fn render(ev: &Stored, inst: Option<&Instance>, owner: &Account, r: R
     let location = field("location").unwrap_or_else(|| json!({"displayName": ""}));
     m.insert("location".into(), location);
     m.insert("locations".into(), json!([]));
-    let recurrence = if kind == "seriesMaster" { field("recurrence").unwrap_or(Value::Null) } else { Value::Null };
+    let recurrence =
+        if kind == "seriesMaster" { field("recurrence").unwrap_or(Value::Null) } else { Value::Null };
     m.insert("recurrence".into(), recurrence);
     m.insert("attendees".into(), attendees(field("attendees")));
     let address = owner.mail.clone().unwrap_or_else(|| owner.upn.clone());
@@ -156,7 +159,8 @@ fn attendees(given: Option<Value>) -> Value {
             .map(|mut a| {
                 if let Some(obj) = a.as_object_mut() {
                     obj.entry("type").or_insert_with(|| json!("required"));
-                    obj.entry("status").or_insert_with(|| json!({"response": "none", "time": "0001-01-01T00:00:00Z"}));
+                    obj.entry("status")
+                        .or_insert_with(|| json!({"response": "none", "time": "0001-01-01T00:00:00Z"}));
                 }
                 a
             })

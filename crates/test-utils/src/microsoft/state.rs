@@ -200,7 +200,12 @@ impl State {
         }
         let name = upn.split('@').next().unwrap_or(upn).to_owned();
         let id = super::shape::guid();
-        self.accounts.push(Account { id, upn: upn.to_owned(), mail: Some(upn.to_owned()), display_name: name });
+        self.accounts.push(Account {
+            id,
+            upn: upn.to_owned(),
+            mail: Some(upn.to_owned()),
+            display_name: name,
+        });
         self.add_calendar(upn, "Calendar", true);
     }
 

@@ -59,7 +59,9 @@ fn expiration(st: &State, body: &Map<String, Value>, now: Timestamp) -> Result<T
         return Err(invalid("Subscription expiration must be in the future."));
     }
     if asked > plus(now, MAX_MINUTES * 60) {
-        return Err(invalid(format!("Subscription expiration can only be {MAX_MINUTES} minutes in the future.")));
+        return Err(invalid(format!(
+            "Subscription expiration can only be {MAX_MINUTES} minutes in the future."
+        )));
     }
     Ok(match st.subscription_cap_minutes {
         Some(cap) => asked.min(plus(now, cap * 60)),
@@ -72,12 +74,19 @@ pub(crate) async fn create(inner: &Inner, call: &Call<'_>) -> Reply {
     call.caller.require(READ_CALENDARS)?;
     let body = call.json_body()?;
     let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
-    let change_types: Vec<String> =
-        text("changeType").unwrap_or_default().split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-    if change_types.is_empty() || change_types.iter().any(|c| !["created", "updated", "deleted"].contains(&c.as_str())) {
+    let change_types: Vec<String> = text("changeType")
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if change_types.is_empty()
+        || change_types.iter().any(|c| !["created", "updated", "deleted"].contains(&c.as_str()))
+    {
         return Err(invalid("changeType must be one or more of created, updated, deleted."));
     }
-    let notification_url = text("notificationUrl").ok_or_else(|| invalid("notificationUrl is a required property."))?;
+    let notification_url =
+        text("notificationUrl").ok_or_else(|| invalid("notificationUrl is a required property."))?;
     let lifecycle_url = text("lifecycleNotificationUrl");
     if !url_ok(&notification_url) || lifecycle_url.as_deref().is_some_and(|u| !url_ok(u)) {
         return Err(invalid("Subscription Notification Url must be https."));
@@ -119,10 +128,18 @@ fn watched(st: &State, account: &str, resource: &str) -> Result<Option<String>, 
     let segs: Vec<&str> = path.split('/').collect();
     match segs.as_slice() {
         [me, events] if me.eq_ignore_ascii_case("me") && events.eq_ignore_ascii_case("events") => Ok(None),
-        [me, cal, events] if me.eq_ignore_ascii_case("me") && cal.eq_ignore_ascii_case("calendar") && events.eq_ignore_ascii_case("events") => {
+        [me, cal, events]
+            if me.eq_ignore_ascii_case("me")
+                && cal.eq_ignore_ascii_case("calendar")
+                && events.eq_ignore_ascii_case("events") =>
+        {
             Ok(Some(st.default_calendar(account).ok_or_else(GraphError::resource_not_found)?.id.clone()))
         }
-        [me, cals, id, events] if me.eq_ignore_ascii_case("me") && cals.eq_ignore_ascii_case("calendars") && events.eq_ignore_ascii_case("events") => {
+        [me, cals, id, events]
+            if me.eq_ignore_ascii_case("me")
+                && cals.eq_ignore_ascii_case("calendars")
+                && events.eq_ignore_ascii_case("events") =>
+        {
             Ok(Some(st.calendar_of(account, id).ok_or_else(GraphError::resource_not_found)?.id.clone()))
         }
         _ => Err(invalid(format!("Resource '{resource}' is not supported for subscriptions."))),
@@ -131,7 +148,10 @@ fn watched(st: &State, account: &str, resource: &str) -> Result<Option<String>, 
 
 /// The validation handshake with `url`.
 async fn validate(inner: &Inner, url: &str, timeout: std::time::Duration) -> Result<(), GraphError> {
-    let token = format!("Validation: Testing client application reachability for subscription Request-Id: {}", super::shape::guid());
+    let token = format!(
+        "Validation: Testing client application reachability for subscription Request-Id: {}",
+        super::shape::guid()
+    );
     let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
     let sep = if url.contains('?') { '&' } else { '?' };
     let sent = inner
@@ -141,19 +161,29 @@ async fn validate(inner: &Inner, url: &str, timeout: std::time::Duration) -> Res
         .timeout(timeout)
         .send()
         .await;
-    let failed = || invalid("Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.");
+    let failed = || {
+        invalid(
+            "Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.",
+        )
+    };
     let resp = match sent {
         Ok(r) => r,
         Err(e) if e.is_timeout() => return Err(invalid("Subscription validation request timed out.")),
         Err(_) => return Err(failed()),
     };
-    let plain = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+    let plain = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
     if resp.status() != reqwest::StatusCode::OK || !plain {
         return Err(failed());
     }
     match resp.text().await {
         Ok(body) if body == token => Ok(()),
-        _ => Err(invalid("Subscription validation request failed. Response must exactly match validationToken query parameter.")),
+        _ => Err(invalid(
+            "Subscription validation request failed. Response must exactly match validationToken query parameter.",
+        )),
     }
 }
 
@@ -169,8 +199,16 @@ fn render(inner: &Inner, st: &State, s: &Subscription) -> Value {
     })
 }
 
-fn live_mut<'a>(st: &'a mut State, account: &str, id: &str, now: Timestamp) -> Result<&'a mut Subscription, GraphError> {
-    st.subscriptions.iter_mut().find(|s| s.id == id && s.account == account && s.live(now)).ok_or_else(GraphError::resource_not_found)
+fn live_mut<'a>(
+    st: &'a mut State,
+    account: &str,
+    id: &str,
+    now: Timestamp,
+) -> Result<&'a mut Subscription, GraphError> {
+    st.subscriptions
+        .iter_mut()
+        .find(|s| s.id == id && s.account == account && s.live(now))
+        .ok_or_else(GraphError::resource_not_found)
 }
 
 /// `GET /subscriptions`: the caller's live subscriptions.
@@ -251,6 +289,12 @@ pub(crate) async fn lifecycle(inner: &Inner, id: &str, event: Lifecycle) -> Opti
 }
 
 async fn post(inner: &Inner, url: &str, body: &Value) -> u16 {
-    let sent = inner.http.post(url).header("content-type", "application/json; charset=utf-8").body(body.to_string()).send().await;
+    let sent = inner
+        .http
+        .post(url)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body.to_string())
+        .send()
+        .await;
     sent.map_or(0, |r| r.status().as_u16())
 }

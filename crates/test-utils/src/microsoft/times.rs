@@ -32,7 +32,11 @@ pub(crate) fn windows_name(name: &str) -> String {
 
 /// `t` plus `secs`, saturating.
 pub(crate) fn plus(t: Timestamp, secs: i64) -> Timestamp {
-    t.checked_add(SignedDuration::from_secs(secs)).unwrap_or(if secs < 0 { Timestamp::MIN } else { Timestamp::MAX })
+    t.checked_add(SignedDuration::from_secs(secs)).unwrap_or(if secs < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 /// `2026-03-10T14:00:00.0000000`: a wall time as Graph writes it.
@@ -76,7 +80,11 @@ pub(crate) fn read_dtz(v: &Value) -> Result<(DateTime, TimeZone, String), TimeEr
 }
 
 /// The span of `start`/`end` objects; all-day spans must run midnight to midnight.
-pub(crate) fn read_span(start: &Value, end: &Value, all_day: bool) -> Result<(Span, String, String), TimeError> {
+pub(crate) fn read_span(
+    start: &Value,
+    end: &Value,
+    all_day: bool,
+) -> Result<(Span, String, String), TimeError> {
     let (sw, stz, sname) = read_dtz(start)?;
     let (ew, etz, ename) = read_dtz(end)?;
     if all_day {
@@ -130,7 +138,8 @@ pub(crate) struct Prefer {
 impl Prefer {
     /// Reads every `Prefer` header (each may list several preferences).
     pub(crate) fn read(headers: &axum::http::HeaderMap) -> Self {
-        let mut out = Prefer { tz: TimeZone::UTC, tz_name: "UTC".into(), max_page: None, applied: Vec::new() };
+        let mut out =
+            Prefer { tz: TimeZone::UTC, tz_name: "UTC".into(), max_page: None, applied: Vec::new() };
         let values = headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok());
         for item in values.flat_map(|v| v.split(',')) {
             let Some((k, v)) = item.split_once('=') else { continue };

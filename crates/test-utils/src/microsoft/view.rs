@@ -50,12 +50,22 @@ pub(crate) fn rrule(recurrence: &Value) -> Option<(String, Option<String>)> {
         "weekly" if !days.is_empty() => format!("FREQ=WEEKLY;INTERVAL={interval};BYDAY={}", days.join(",")),
         "weekly" => format!("FREQ=WEEKLY;INTERVAL={interval}"),
         "absoluteMonthly" => format!("FREQ=MONTHLY;INTERVAL={interval};BYMONTHDAY={}", num("dayOfMonth")),
-        "relativeMonthly" => format!("FREQ=MONTHLY;INTERVAL={interval};BYDAY={};BYSETPOS={set_pos}", days.join(",")),
+        "relativeMonthly" => {
+            format!("FREQ=MONTHLY;INTERVAL={interval};BYDAY={};BYSETPOS={set_pos}", days.join(","))
+        }
         "absoluteYearly" => {
-            format!("FREQ=YEARLY;INTERVAL={interval};BYMONTH={};BYMONTHDAY={}", num("month"), num("dayOfMonth"))
+            format!(
+                "FREQ=YEARLY;INTERVAL={interval};BYMONTH={};BYMONTHDAY={}",
+                num("month"),
+                num("dayOfMonth")
+            )
         }
         "relativeYearly" => {
-            format!("FREQ=YEARLY;INTERVAL={interval};BYMONTH={};BYDAY={};BYSETPOS={set_pos}", num("month"), days.join(","))
+            format!(
+                "FREQ=YEARLY;INTERVAL={interval};BYMONTH={};BYDAY={};BYSETPOS={set_pos}",
+                num("month"),
+                days.join(",")
+            )
         }
         _ => return None,
     };
