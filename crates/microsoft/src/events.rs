@@ -148,12 +148,16 @@ impl Event {
 
     /// Takes time: not shown as free or working elsewhere, and not declined.
     pub fn blocks(&self) -> bool {
-        let free = matches!(self.show_as.as_deref(), Some(s) if s.eq_ignore_ascii_case("free") || s.eq_ignore_ascii_case("workingElsewhere"));
+        let free = self
+            .show_as
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("free") || s.eq_ignore_ascii_case("workingElsewhere"));
         let declined = self.response.as_deref().is_some_and(|r| r.eq_ignore_ascii_case("declined"));
         !free && !declined
     }
 
-    /// What Sked keeps of it. Each item is its own series (delta expands recurrences).
+    /// What Sked keeps of it. Each item is its own series: delta expands recurrences (a series
+    /// master fetched by id reads as its first occurrence only).
     pub fn stored(&self) -> StoredEvent {
         let (start, end) = if self.is_all_day {
             let zone = self.original_start_time_zone.as_deref().and_then(zone);

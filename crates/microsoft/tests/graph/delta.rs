@@ -61,6 +61,8 @@ async fn pages_can_be_taken_one_at_a_time() {
     let last = client.calendar_view_delta(&access, "ignored", DeltaStart::Link(&next)).await.unwrap();
     assert_eq!(last.events.len(), 1);
     assert!(last.next_link.is_none() && last.delta_link.is_some());
+    let retried = client.calendar_view_delta(&access, "ignored", DeltaStart::Link(&next)).await.unwrap();
+    assert_eq!(retried.events, last.events, "a page asked again answers the same");
 }
 
 #[tokio::test]

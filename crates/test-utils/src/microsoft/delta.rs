@@ -32,7 +32,8 @@ pub(crate) fn delta(inner: &Inner, call: &Call<'_>, cal: Option<&str>) -> Reply 
     let account = call.caller.account.clone();
     if let Some(token) = call.param("$skiptoken") {
         stale(&st, token)?;
-        let skip = st.skip_tokens.remove(token).filter(|s| s.point.account == account);
+        // A page asked again (its answer was lost) answers the same again.
+        let skip = st.skip_tokens.get(token).filter(|s| s.point.account == account).cloned();
         let skip = skip.ok_or_else(GraphError::sync_state_not_found)?;
         return Ok(Answer::Json(StatusCode::OK, page(inner, &mut st, skip, size)));
     }
