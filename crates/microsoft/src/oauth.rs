@@ -6,7 +6,7 @@
 //! bound and noting the status and `Retry-After` that `oauth2`'s errors do not keep.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{
@@ -109,41 +109,60 @@ impl Microsoft {
         verifier: &PkceVerifier,
         redirect_uri: &str,
     ) -> ProviderResult<Tokens> {
-        let client = self.oauth_client()?;
-        let seen = Mutex::new(None);
-        let result = client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .set_pkce_verifier(PkceCodeVerifier::new(verifier.secret().to_owned()))
-            .set_redirect_uri(Cow::Owned(redirect(redirect_uri)?))
-            .add_extra_param("scope", SCOPES)
-            .request_async(&|req| self.oauth_http(req, &seen))
-            .await;
-        match result {
-            Ok(r) => Ok(Tokens::from_response(&r)),
-            Err(e) => Err(token_error(e, &seen)),
-        }
+        self.exchange_boxed(code, verifier, redirect_uri).await
+    }
+
+    /// Boxed where its lifetimes are known: `oauth2`'s request future is `Send`, but rustc
+    /// cannot prove it through higher-ranked lifetimes once it is nested in a caller's future.
+    fn exchange_boxed<'a>(
+        &'a self,
+        code: &'a str,
+        verifier: &'a PkceVerifier,
+        redirect_uri: &'a str,
+    ) -> BoxedTokens<'a> {
+        Box::pin(async move {
+            let client = self.oauth_client()?;
+            let seen = Arc::new(Mutex::new(None));
+            let result = client
+                .exchange_code(AuthorizationCode::new(code.to_owned()))
+                .set_pkce_verifier(PkceCodeVerifier::new(verifier.secret().to_owned()))
+                .set_redirect_uri(Cow::Owned(redirect(redirect_uri)?))
+                .add_extra_param("scope", SCOPES)
+                .request_async(&Carrier { http: self.http.clone(), seen: seen.clone() })
+                .await;
+            match result {
+                Ok(r) => Ok(Tokens::from_response(&r)),
+                Err(e) => Err(token_error(e, &seen)),
+            }
+        })
     }
 
     /// A new access token from a refresh token. The answer's `refresh_token` is the one to
     /// store from now on. A revoked or expired grant is [`ProviderError::InvalidGrant`] (with
     /// Microsoft's `AADSTS...` description): the user must connect again.
     pub async fn refresh(&self, refresh_token: &str) -> ProviderResult<Tokens> {
-        let client = self.oauth_client()?;
-        let seen = Mutex::new(None);
-        let token = RefreshToken::new(refresh_token.to_owned());
-        let result = client
-            .exchange_refresh_token(&token)
-            .add_scopes(SCOPES.split_whitespace().map(|s| Scope::new(s.to_owned())))
-            .request_async(&|req| self.oauth_http(req, &seen))
-            .await;
-        match result {
-            Ok(r) => {
-                let mut tokens = Tokens::from_response(&r);
-                tokens.refresh_token = tokens.refresh_token.or_else(|| Some(refresh_token.to_owned()));
-                Ok(tokens)
+        self.refresh_boxed(refresh_token).await
+    }
+
+    fn refresh_boxed<'a>(&'a self, refresh_token: &'a str) -> BoxedTokens<'a> {
+        Box::pin(async move {
+            let client = self.oauth_client()?;
+            let seen = Arc::new(Mutex::new(None));
+            let token = RefreshToken::new(refresh_token.to_owned());
+            let result = client
+                .exchange_refresh_token(&token)
+                .add_scopes(SCOPES.split_whitespace().map(|s| Scope::new(s.to_owned())))
+                .request_async(&Carrier { http: self.http.clone(), seen: seen.clone() })
+                .await;
+            match result {
+                Ok(r) => {
+                    let mut tokens = Tokens::from_response(&r);
+                    tokens.refresh_token = tokens.refresh_token.or_else(|| Some(refresh_token.to_owned()));
+                    Ok(tokens)
+                }
+                Err(e) => Err(token_error(e, &seen)),
             }
-            Err(e) => Err(token_error(e, &seen)),
-        }
+        })
     }
 
     fn oauth_client(&self) -> ProviderResult<OAuthClient> {
@@ -155,33 +174,48 @@ impl Microsoft {
             // Microsoft documents the secret in the form body for web apps.
             .set_auth_type(AuthType::RequestBody))
     }
+}
 
-    /// Carries one of `oauth2`'s requests over Sked's reqwest client; notes the answer's status
-    /// and `Retry-After` in `seen`.
-    async fn oauth_http(
-        &self,
-        req: HttpRequest,
-        seen: &Mutex<Option<(u16, Option<u64>)>>,
-    ) -> Result<HttpResponse, ProviderError> {
-        let (parts, body) = req.into_parts();
-        let resp = self
-            .http
-            .request(parts.method, parts.uri.to_string())
-            .headers(parts.headers)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| ProviderError::Transport(e.to_string()))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        if let Ok(mut s) = seen.lock() {
-            *s = Some((status.as_u16(), retry_after(&headers)));
-        }
-        let bytes = read_bounded(resp).await?;
-        let mut out = HttpResponse::new(bytes);
-        *out.status_mut() = status;
-        *out.headers_mut() = headers;
-        Ok(out)
+/// The last answer's status and `Retry-After`, which `oauth2`'s errors do not carry.
+type Seen = Mutex<Option<(u16, Option<u64>)>>;
+
+/// A token request in flight.
+type BoxedTokens<'a> = std::pin::Pin<Box<dyn Future<Output = ProviderResult<Tokens>> + Send + 'a>>;
+
+/// `oauth2`'s HTTP client: Sked's reqwest client, noting each answer's status and
+/// `Retry-After` in `seen`. It owns what it uses: with borrowed parts, rustc cannot prove the
+/// request future `Send` through `oauth2`'s higher-ranked lifetimes.
+struct Carrier {
+    http: reqwest::Client,
+    seen: Arc<Seen>,
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Carrier {
+    type Error = ProviderError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, ProviderError>> + Send + 'c>>;
+
+    fn call(&'c self, req: HttpRequest) -> Self::Future {
+        let (http, seen) = (self.http.clone(), self.seen.clone());
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let resp = http
+                .request(parts.method, parts.uri.to_string())
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| ProviderError::Transport(e.to_string()))?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            if let Ok(mut s) = seen.lock() {
+                *s = Some((status.as_u16(), retry_after(&headers)));
+            }
+            let bytes = read_bounded(resp).await?;
+            let mut out = HttpResponse::new(bytes);
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            Ok(out)
+        })
     }
 }
 
@@ -191,7 +225,7 @@ fn redirect(uri: &str) -> ProviderResult<RedirectUrl> {
 
 /// Reads a failed token request: `invalid_grant` means the user must connect again; 429 and 5xx
 /// are worth another try; other OAuth errors are refusals.
-fn token_error(e: TokenError, seen: &Mutex<Option<(u16, Option<u64>)>>) -> ProviderError {
+fn token_error(e: TokenError, seen: &Seen) -> ProviderError {
     let (status, retry) = seen.lock().ok().and_then(|s| *s).unwrap_or((0, None));
     match e {
         RequestTokenError::Request(inner) => inner,

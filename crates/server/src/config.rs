@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 /// A secret string: never printed by `Debug`, wiped from memory when dropped, read only
@@ -72,6 +73,19 @@ pub struct Settings {
     pub google_revoke_url: String,
     /// Google Calendar API base.
     pub google_api_base: String,
+    /// Microsoft application (client) id (Outlook connections are off without it).
+    pub microsoft_client_id: Option<String>,
+    /// Microsoft client secret.
+    #[serde(skip_serializing)]
+    pub microsoft_client_secret: Option<Secret>,
+    /// Microsoft Entra tenant: `common`, `organizations`, `consumers` or a tenant id.
+    pub microsoft_tenant: String,
+    /// Microsoft's authorization endpoint (default built from the tenant).
+    pub microsoft_auth_url: Option<String>,
+    /// Microsoft's token endpoint (default built from the tenant).
+    pub microsoft_token_url: Option<String>,
+    /// Microsoft Graph base.
+    pub microsoft_graph_base: String,
     /// How often each connected calendar is polled when push notifications do not arrive.
     pub calendar_poll_seconds: u64,
     /// Ask providers for push notifications (they need a public HTTPS `SKED_PUBLIC_URL`).
@@ -130,6 +144,12 @@ impl Default for Settings {
             google_token_url: sked_google::TOKEN_URL.into(),
             google_revoke_url: sked_google::REVOKE_URL.into(),
             google_api_base: sked_google::API_BASE.into(),
+            microsoft_client_id: None,
+            microsoft_client_secret: None,
+            microsoft_tenant: "common".into(),
+            microsoft_auth_url: None,
+            microsoft_token_url: None,
+            microsoft_graph_base: sked_microsoft::GRAPH_BASE.into(),
             calendar_poll_seconds: 300,
             calendar_push: true,
             job_retention_days: 14,
@@ -148,7 +168,7 @@ impl Default for Settings {
 }
 
 /// Settings whose values are text, whatever they look like.
-const TEXT_SETTINGS: [&str; 21] = [
+const TEXT_SETTINGS: [&str; 27] = [
     "database_url",
     "listen",
     "operator_key",
@@ -163,6 +183,12 @@ const TEXT_SETTINGS: [&str; 21] = [
     "google_token_url",
     "google_revoke_url",
     "google_api_base",
+    "microsoft_client_id",
+    "microsoft_client_secret",
+    "microsoft_tenant",
+    "microsoft_auth_url",
+    "microsoft_token_url",
+    "microsoft_graph_base",
     "smtp_url",
     "email_from",
     "twilio_account_sid",
@@ -217,6 +243,25 @@ impl Settings {
             revoke_url: self.google_revoke_url.clone(),
             api_base: self.google_api_base.clone(),
         })
+    }
+
+    /// The Microsoft client configuration, when a client id is set.
+    pub fn microsoft(&self) -> Option<sked_microsoft::MicrosoftConfig> {
+        let id = self.microsoft_client_id.clone().filter(|s| !s.is_empty())?;
+        let secret = self.microsoft_client_secret.as_ref().map(|s| s.expose_secret().to_owned());
+        let mut config = sked_microsoft::MicrosoftConfig::production(
+            id,
+            secret.unwrap_or_default(),
+            &self.microsoft_tenant,
+        );
+        if let Some(u) = self.microsoft_auth_url.clone().filter(|s| !s.is_empty()) {
+            config.auth_url = u;
+        }
+        if let Some(u) = self.microsoft_token_url.clone().filter(|s| !s.is_empty()) {
+            config.token_url = u;
+        }
+        config.graph_base = self.microsoft_graph_base.clone();
+        Some(config)
     }
 
     /// Finished jobs older than this many seconds are deleted (`None`: kept).

@@ -33,6 +33,8 @@ pub struct Services {
     pub base_url: String,
     /// The Google client, when Google is configured.
     pub google: Option<sked_google::Google>,
+    /// The Microsoft Graph client, when Microsoft is configured.
+    pub microsoft: Option<sked_microsoft::Microsoft>,
     /// Email, SMS and webhook delivery (a channel without settings is off).
     pub channels: crate::notify::Channels,
 }

@@ -36,6 +36,10 @@ pub fn services(
         Some(config) => Some(sked_google::Google::new(config)?),
         None => None,
     };
+    let microsoft = match settings.microsoft() {
+        Some(config) => Some(sked_microsoft::Microsoft::new(config)?),
+        None => None,
+    };
     let sealer = bootstrap::sealer(settings)?;
     let links = sealer.clone().map(|sealer| {
         Arc::new(notify::links::Links { base: base_url.clone(), sealer }) as Arc<dyn sked_app::ManageLinks>
@@ -56,6 +60,7 @@ pub fn services(
         sealer,
         base_url,
         google,
+        microsoft,
         channels: notify::Channels::from_settings(settings)?,
     })
 }

@@ -128,6 +128,7 @@ impl Provider for GoogleCalendar<'_> {
                 Some(next) => page = Some(next),
                 None => {
                     out.token = p.next_sync_token;
+                    out.whole_series = false;
                     return Ok(out);
                 }
             }

@@ -27,6 +27,8 @@ mod follow;
 pub mod google;
 pub mod health;
 pub mod jobs;
+pub mod microsoft;
+pub mod microsoft_connect;
 pub mod oauth;
 mod oauth_state;
 pub mod provider;
@@ -52,7 +54,11 @@ pub const HEALTH_EVERY: i64 = 15 * 60;
 
 /// Routes of connections, the OAuth callback and provider webhooks.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(oauth::router()).merge(api::router()).merge(channels::router())
+    OpenApiRouter::new()
+        .merge(oauth::router())
+        .merge(microsoft_connect::router())
+        .merge(api::router())
+        .merge(channels::router())
 }
 
 /// Registers the calendar jobs' handlers.
@@ -129,6 +135,15 @@ impl CalError {
 pub fn google(state: &Services) -> Result<&sked_google::Google, CalError> {
     state.google.as_ref().ok_or_else(|| {
         CalError::NotConfigured("Google (set SKED_GOOGLE_CLIENT_ID and SKED_GOOGLE_CLIENT_SECRET)".into())
+    })
+}
+
+/// The Microsoft Graph client, or why there is none.
+pub fn microsoft(state: &Services) -> Result<&sked_microsoft::Microsoft, CalError> {
+    state.microsoft.as_ref().ok_or_else(|| {
+        CalError::NotConfigured(
+            "Microsoft (set SKED_MICROSOFT_CLIENT_ID and SKED_MICROSOFT_CLIENT_SECRET)".into(),
+        )
     })
 }
 

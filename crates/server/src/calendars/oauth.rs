@@ -53,6 +53,27 @@ pub struct StartConnect {
     pub login_hint: Option<String>,
 }
 
+impl StartConnect {
+    /// Refuses a redirect that is not a plain http(s) URL, and overlong values.
+    pub fn check(&self) -> ApiResult<()> {
+        if let Some(r) = &self.redirect_to
+            && (!(r.starts_with("https://") || r.starts_with("http://"))
+                || r.chars().count() > 2_000
+                || r.chars().any(char::is_control))
+        {
+            return Err(ApiError::field("redirect_to", "must be an http(s) URL of at most 2000 characters"));
+        }
+        if self
+            .login_hint
+            .as_ref()
+            .is_some_and(|h| h.chars().count() > 254 || h.chars().any(char::is_control))
+        {
+            return Err(ApiError::field("login_hint", "must be at most 254 characters"));
+        }
+        Ok(())
+    }
+}
+
 /// Where to send the host to connect their calendar.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AuthorizationView {
@@ -97,7 +118,7 @@ fn missing_scope(granted: &str) -> Option<&'static str> {
     None
 }
 
-fn unavailable(e: CalError) -> ApiError {
+pub(super) fn unavailable(e: CalError) -> ApiError {
     match e {
         CalError::NotConfigured(_) | CalError::Secret(_) => ApiError::Client {
             status: StatusCode::SERVICE_UNAVAILABLE,
@@ -120,16 +141,7 @@ async fn start(
     body: JsonBytes,
 ) -> ApiResult<(StatusCode, Json<AuthorizationView>)> {
     let opts: StartConnect = body.parse_or_default()?;
-    if let Some(r) = &opts.redirect_to
-        && (!(r.starts_with("https://") || r.starts_with("http://"))
-            || r.chars().count() > 2_000
-            || r.contains(['\r', '\n']))
-    {
-        return Err(ApiError::field("redirect_to", "must be an http(s) URL of at most 2000 characters"));
-    }
-    if opts.login_hint.as_ref().is_some_and(|h| h.chars().count() > 254) {
-        return Err(ApiError::field("login_hint", "must be at most 254 characters"));
-    }
+    opts.check()?;
     state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
     let view = begin(&state, auth.tenant, host, opts.redirect_to, opts.login_hint.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -149,7 +161,7 @@ pub async fn begin(
     let now = state.clock.now_second();
     let id = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
     let expires_at = now + STATE_TTL;
-    let signed_state = StateClaim::encode(sealer, &id, tenant, host, expires_at);
+    let signed_state = StateClaim::encode(sealer, "google", &id, tenant, host, expires_at);
     let pkce = Pkce::generate();
     let record = OAuthState {
         id: id.clone(),
@@ -193,7 +205,7 @@ async fn reconnect(
     Ok(axum::response::Redirect::to(&view.authorization_url).into_response())
 }
 
-fn bad_state() -> ApiError {
+pub(super) fn bad_state() -> ApiError {
     ApiError::Client {
         status: StatusCode::BAD_REQUEST,
         code: "invalid_state",
@@ -211,15 +223,21 @@ async fn callback(
     addr: ClientAddr,
     ApiQuery(q): ApiQuery<Callback>,
 ) -> Response {
-    match authorization(&state, addr, &q).await {
+    match authorization(&state, addr, &q, "google").await {
         Ok(record) => finished(&state, &record, &q).await,
         Err(e) => e.into_response(),
     }
 }
 
-/// The authorization a callback finishes: its state's signature and expiry are checked first,
-/// then it is used up (single use). Every refusal counts against the client's address.
-async fn authorization(state: &AppState, addr: ClientAddr, q: &Callback) -> ApiResult<OAuthState> {
+/// The authorization a callback of `provider` finishes: its state's signature and expiry are
+/// checked first, then it is used up (single use). Every refusal counts against the client's
+/// address.
+pub(super) async fn authorization(
+    state: &AppState,
+    addr: ClientAddr,
+    q: &Callback,
+    provider: &str,
+) -> ApiResult<OAuthState> {
     let door = Door::enter(state, addr, "oauth_callback")?;
     let sealer = state.sealer.as_ref().ok_or_else(bad_state)?;
     let now = state.clock.now_second();
@@ -227,17 +245,21 @@ async fn authorization(state: &AppState, addr: ClientAddr, q: &Callback) -> ApiR
         .state
         .as_deref()
         .and_then(StateClaim::parse)
-        .filter(|c| c.verify(sealer, now))
+        .filter(|c| c.verify(sealer, provider, now))
         .ok_or_else(|| door.refuse(bad_state()))?;
     match state.store.take_oauth_state(claim.id, now).await {
-        Ok(record) if claim.matches(&record) => Ok(record),
+        Ok(record) if claim.matches(&record, provider) => Ok(record),
         Ok(_) | Err(StoreError::NotFound) => Err(door.refuse(bad_state())),
         Err(e) => Err(ApiError::Internal(e.into())),
     }
 }
 
 async fn finished(state: &AppState, record: &OAuthState, q: &Callback) -> Response {
-    let outcome = finish(state, record, q, state.clock.now_second()).await;
+    respond(record, finish(state, record, q, state.clock.now_second()).await)
+}
+
+/// The browser's answer at the end of a callback: back to `redirect_to` when there is one.
+pub(super) fn respond(record: &OAuthState, outcome: ApiResult<ConnectionView>) -> Response {
     match (&record.redirect_to, outcome) {
         (Some(to), Ok(view)) => see_other(to, &[("connection_id", &view.id.to_string())]),
         (Some(to), Err(e)) => see_other(to, &[("error", error_code(&e))]),
@@ -246,14 +268,14 @@ async fn finished(state: &AppState, record: &OAuthState, q: &Callback) -> Respon
     }
 }
 
-fn error_code(e: &ApiError) -> &'static str {
+pub(super) fn error_code(e: &ApiError) -> &'static str {
     match e {
         ApiError::Client { code, .. } => code,
         _ => "internal_error",
     }
 }
 
-fn see_other(to: &str, params: &[(&str, &str)]) -> Response {
+pub(super) fn see_other(to: &str, params: &[(&str, &str)]) -> Response {
     let mut url = to.to_owned();
     for (k, v) in params {
         url.push(if url.contains('?') { '&' } else { '?' });

@@ -22,9 +22,16 @@ pub struct StateClaim<'a> {
 }
 
 impl<'a> StateClaim<'a> {
-    /// The signed state for a stored authorization.
-    pub fn encode(sealer: &Sealer, id: &str, tenant: TenantId, host: HostId, expires_at: i64) -> String {
-        let signature = sealer.sign(&signed_part("google", id, tenant, host, expires_at));
+    /// The signed state for a stored authorization with `provider`.
+    pub fn encode(
+        sealer: &Sealer,
+        provider: &str,
+        id: &str,
+        tenant: TenantId,
+        host: HostId,
+        expires_at: i64,
+    ) -> String {
+        let signature = sealer.sign(&signed_part(provider, id, tenant, host, expires_at));
         format!("{id}.{tenant}.{host}.{expires_at}.{signature}")
     }
 
@@ -41,18 +48,18 @@ impl<'a> StateClaim<'a> {
         parts.next().is_none().then_some(claim)
     }
 
-    /// Signed by this server, and not expired: checked without the store.
-    pub fn verify(&self, sealer: &Sealer, now: i64) -> bool {
+    /// Signed by this server for `provider`, and not expired: checked without the store.
+    pub fn verify(&self, sealer: &Sealer, provider: &str, now: i64) -> bool {
         now <= self.expires_at
             && sealer.verify(
-                &signed_part("google", self.id, self.tenant, self.host, self.expires_at),
+                &signed_part(provider, self.id, self.tenant, self.host, self.expires_at),
                 self.signature,
             )
     }
 
     /// The stored authorization is the one the state was signed for.
-    pub fn matches(&self, record: &OAuthState) -> bool {
-        record.provider == "google"
+    pub fn matches(&self, record: &OAuthState, provider: &str) -> bool {
+        record.provider == provider
             && record.id == self.id
             && record.tenant_id == self.tenant
             && record.host_id == self.host
@@ -70,13 +77,14 @@ mod tests {
     fn a_state_is_believed_only_when_signed_and_unexpired() {
         let sealer = Sealer::new(KEY, &[]).unwrap();
         let (tenant, host) = (TenantId::new(), HostId::new());
-        let state = StateClaim::encode(&sealer, "abc_-9", tenant, host, 1_000);
+        let state = StateClaim::encode(&sealer, "google", "abc_-9", tenant, host, 1_000);
         let claim = StateClaim::parse(&state).unwrap();
         assert_eq!((claim.id, claim.tenant, claim.host, claim.expires_at), ("abc_-9", tenant, host, 1_000));
-        assert!(claim.verify(&sealer, 1_000));
-        assert!(!claim.verify(&sealer, 1_001), "expired");
+        assert!(claim.verify(&sealer, "google", 1_000));
+        assert!(!claim.verify(&sealer, "google", 1_001), "expired");
         let other = Sealer::new(&KEY.replace("00", "ff"), &[]).unwrap();
-        assert!(!claim.verify(&other, 0), "another key");
+        assert!(!claim.verify(&other, "google", 0), "another key");
+        assert!(!claim.verify(&sealer, "microsoft", 0), "another provider's");
         // Any part changed breaks the signature.
         let (signed, signature) = state.rsplit_once('.').unwrap();
         for forged in [
@@ -85,10 +93,13 @@ mod tests {
             state.replacen(&host.to_string(), &HostId::new().to_string(), 1),
             state.replacen(".1000.", ".9999.", 1),
         ] {
-            assert!(StateClaim::parse(&forged).is_some_and(|c| !c.verify(&sealer, 0)), "{forged}");
+            assert!(StateClaim::parse(&forged).is_some_and(|c| !c.verify(&sealer, "google", 0)), "{forged}");
         }
         for malformed in ["", "abc", signed, &format!("{state}.x"), &format!(".{signature}")] {
-            assert!(StateClaim::parse(malformed).is_none_or(|c| !c.verify(&sealer, 0)), "{malformed}");
+            assert!(
+                StateClaim::parse(malformed).is_none_or(|c| !c.verify(&sealer, "google", 0)),
+                "{malformed}"
+            );
         }
         let record = |host| OAuthState {
             id: "abc_-9".into(),
@@ -100,7 +111,8 @@ mod tests {
             expires_at: 1_000,
             created_at: 400,
         };
-        assert!(claim.matches(&record(host)));
-        assert!(!claim.matches(&record(HostId::new())));
+        assert!(claim.matches(&record(host), "google"));
+        assert!(!claim.matches(&record(host), "microsoft"));
+        assert!(!claim.matches(&record(HostId::new()), "google"));
     }
 }

@@ -13,7 +13,7 @@ use sked_core::ids::BookingId;
 use sked_store::{Booking, BookingCalendarEvent, EventType};
 
 use super::tokens::Session;
-use super::{CalError, google};
+use super::{CalError, google, microsoft};
 use crate::state::Services;
 
 /// One calendar of an account, as the provider lists it.
@@ -40,6 +40,9 @@ pub struct Changes {
     pub token: Option<String>,
     /// Requests made.
     pub pages: usize,
+    /// Each changed series comes whole (a CalDAV resource, a feed): stored parts of it that
+    /// are not among the events are gone.
+    pub whole_series: bool,
 }
 
 /// A booking as written into a host's calendar.
@@ -162,6 +165,9 @@ pub fn of<'a>(state: &'a Services, name: &str) -> Result<Box<dyn Provider + 'a>,
         "google" => {
             Ok(Box::new(super::google::GoogleCalendar { g: google(state)?, base_url: &state.base_url }))
         }
-        other => Err(CalError::NotConfigured(other.to_owned())),
+        "microsoft" => {
+            Ok(Box::new(super::microsoft::Outlook { client: microsoft(state)?, base_url: &state.base_url }))
+        }
+        other => Err(CalError::NotConfigured(format!("the calendar provider {other:?}"))),
     }
 }

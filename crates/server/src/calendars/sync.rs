@@ -111,6 +111,7 @@ pub async fn sync(
         recovered: cal.last_error.is_some(),
         ..Default::default()
     };
+    let whole_series;
     let (events, token) = loop {
         let from = if report.full { None } else { cal.sync_token.as_deref() };
         match p.changes(&mut session, calendar, from).await {
@@ -120,6 +121,7 @@ pub async fn sync(
             }
             Ok(changes) => {
                 report.pages += changes.pages;
+                whole_series = changes.whole_series;
                 break (changes.events, changes.token);
             }
             Err(e) => return Err(e),
@@ -189,6 +191,19 @@ pub async fn sync(
             Some((e, id))
         })
         .collect();
+    if whole_series {
+        // A changed series came whole: its stored parts that did not come are gone.
+        let received: BTreeSet<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        let came: BTreeSet<&str> = events.iter().map(|e| e.series_id.as_str()).collect();
+        let stale: Vec<String> = parts
+            .values()
+            .filter(|s| came.contains(s.series_id.as_str()) && !received.contains(s.id.as_str()))
+            .map(|s| s.id.clone())
+            .collect();
+        for id in stale {
+            changes.insert(id, None);
+        }
+    }
     for (event_id, change) in &changes {
         match change {
             Some(s) => {
