@@ -1,6 +1,6 @@
 //! Test support: a fresh database per test on each store, and stand-ins for outside services
 //! ([`google`]: Google OAuth 2.0 and Calendar API v3; [`twilio`]: Twilio's Messages API and
-//! its webhooks), and a real SMTP server ([`smtp`]).
+//! its webhooks), a real SMTP server ([`smtp`]) and a real CalDAV server ([`radicale`]).
 //!
 //! SQLite databases are files in a temporary directory. PostgreSQL databases are created on the
 //! server named by `SKED_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and
@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod google;
+pub mod radicale;
 pub mod smtp;
 pub mod twilio;
 
