@@ -11,6 +11,10 @@
 /// Deepest nesting kept inside an event (`VEVENT` > `VALARM` > one more, for extensions).
 const MAX_NESTING: usize = 3;
 
+/// Deepest nesting followed by name; deeper `BEGIN`s and `END`s are only counted, so a text of
+/// nothing but `BEGIN`s costs no more than its length.
+const MAX_OPEN: usize = 32;
+
 /// A component cut out of the text.
 #[derive(Debug, Default)]
 pub(super) struct Block {
@@ -55,8 +59,10 @@ pub(super) fn scan(text: &str, max_events: usize) -> Scan {
 #[derive(Debug, Default)]
 struct Cutter {
     max_events: usize,
-    /// Names of the components open around the current line.
+    /// Names of the components open around the current line (the outer [`MAX_OPEN`]).
     open: Vec<String>,
+    /// Components open deeper than that.
+    overflow: usize,
     /// The component being cut, and how many components were open outside it.
     current: Option<(Block, usize)>,
     out: Scan,
@@ -79,7 +85,7 @@ impl Cutter {
     }
 
     fn begin(&mut self, name: String) {
-        let outer = self.open.len();
+        let outer = self.open.len() + self.overflow;
         self.out.calendar |= name == "VCALENDAR" || name == "VEVENT";
         let cut = matches!(name.as_str(), "VEVENT" | "VTIMEZONE");
         if cut && self.current.is_none() && self.open.iter().all(|n| n == "VCALENDAR") {
@@ -98,10 +104,18 @@ impl Cutter {
                 push_line(block, &format!("BEGIN:{name}"));
             }
         }
-        self.open.push(name);
+        if self.open.len() < MAX_OPEN {
+            self.open.push(name);
+        } else {
+            self.overflow += 1;
+        }
     }
 
     fn end(&mut self, name: &str) {
+        if self.overflow > 0 {
+            self.overflow -= 1;
+            return;
+        }
         // A stray END closes nothing; one that closes an outer component closes the inner ones.
         let Some(at) = self.open.iter().rposition(|n| n == name) else { return };
         while self.open.len() > at {
@@ -180,5 +194,10 @@ mod tests {
         let s = scan(&many, 3);
         assert_eq!((s.blocks.len(), s.dropped_events), (3, 2));
         assert!(!scan("<html>nope</html>", 3).calendar);
+        let nested =
+            format!("{}BEGIN:VEVENT\n{}", "BEGIN:VCALENDAR\n".repeat(31), "BEGIN:X\n".repeat(10_000));
+        assert!(scan(&nested, 3).blocks.iter().all(|b| !b.whole && b.text.len() < 100));
+        let begins = format!("BEGIN:VCALENDAR\n{}", "BEGIN:X\nEND:Y\n".repeat(50_000));
+        assert!(scan(&begins, 3).blocks.is_empty());
     }
 }
