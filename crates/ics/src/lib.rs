@@ -5,11 +5,17 @@
 //! characters other than line breaks (which the writer escapes as `\n`), and parameter values
 //! (`CN=`) lose every control character and double quote, so no value can start a line or a
 //! parameter of its own. The object carries one `PRODID`, as RFC 5545 requires.
+//!
+//! The other way, [`read`] reads the calendar texts of CalDAV servers and subscribed feeds as
+//! the events Sked keeps.
 
 #![forbid(unsafe_code)]
 
+pub mod read;
+
 use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 use jiff::Timestamp;
+pub use read::{BOOKING_ID_PROPERTY, Naming, ReadError, ReadEvents, ReadOptions, read_events};
 
 /// What the calendar object of one booking says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -78,6 +84,24 @@ pub fn ics_time(second: i64) -> String {
 
 /// The calendar object, as text with CRLF line ends.
 pub fn render(i: &Invite<'_>) -> String {
+    build(i, None)
+}
+
+/// The calendar object to store in the host's own calendar (a CalDAV `PUT`): no `METHOD`
+/// (RFC 4791 forbids it in stored objects, so [`Invite::imip`] is ignored), the booking's id in
+/// [`BOOKING_ID_PROPERTY`] so reading the calendar back knows the event for the booking it is,
+/// and `SCHEDULE-AGENT=CLIENT` on organizer and attendee so a scheduling server (RFC 6638) sends
+/// no invitations of its own: Sked sends them.
+pub fn render_stored(i: &Invite<'_>, booking_id: &str) -> String {
+    build(&Invite { imip: None, ..i.clone() }, Some(booking_id))
+}
+
+fn build(i: &Invite<'_>, booking_id: Option<&str>) -> String {
+    // Stored objects say the server must not schedule for their people.
+    let agent = |mut p: Property| match booking_id {
+        Some(_) => p.add_parameter("SCHEDULE-AGENT", "CLIENT").done(),
+        None => p,
+    };
     let mut event = icalendar::Event::new();
     event
         .uid(&text(i.uid))
@@ -96,6 +120,9 @@ pub fn render(i: &Invite<'_>) -> String {
     event.description(&text(&description));
     if let Some(loc) = i.location {
         event.location(&text(loc));
+    }
+    if let Some(id) = booking_id {
+        event.add_property(BOOKING_ID_PROPERTY, param(id));
     }
     match (&i.imip, i.host_email) {
         (Some(m), host) => {
@@ -120,19 +147,19 @@ pub fn render(i: &Invite<'_>) -> String {
         }
         (None, host) => {
             if let Some(email) = host {
-                event.append_property(
+                event.append_property(agent(
                     Property::new("ORGANIZER", format!("mailto:{}", address(email)))
                         .add_parameter("CN", &param(i.host_name))
                         .done(),
-                );
+                ));
             }
             if let Some(email) = i.attendee_email {
-                event.append_multi_property(
+                event.append_multi_property(agent(
                     Property::new("ATTENDEE", format!("mailto:{}", address(email)))
                         .add_parameter("CN", &param(i.attendee_name))
                         .add_parameter("ROLE", "REQ-PARTICIPANT")
                         .done(),
-                );
+                ));
             }
         }
     }

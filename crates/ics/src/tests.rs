@@ -113,3 +113,31 @@ fn an_emailed_invitation_names_its_method_the_sender_as_organizer_and_both_peopl
     assert!(!top.iter().any(|p| p.0 == "METHOD"));
     assert!(props.iter().any(|p| p.0 == "ORGANIZER" && p.1 == "mailto:host@example.com"));
 }
+
+#[test]
+fn a_stored_object_carries_the_booking_id_and_keeps_the_server_from_scheduling() {
+    let imip = Imip { method: Method::Request, organizer_email: "b@sked.example", organizer_name: "Acme" };
+    let i = Invite { imip: Some(imip), ..invite("Pat", "Hana", "", "Cut") };
+    let ics = render_stored(&i, "0190f3c2-7a5e-7cc1-9b1e-3f1f6c1d2e4a");
+    let (top, props) = parse_back(&ics);
+    assert!(!top.iter().any(|p| p.0 == "METHOD"), "{ics}");
+    assert!(props.contains(&(
+        BOOKING_ID_PROPERTY.to_owned(),
+        "0190f3c2-7a5e-7cc1-9b1e-3f1f6c1d2e4a".to_owned(),
+        None
+    )));
+    let cal: Calendar = ics.parse().unwrap();
+    let event = cal.components.iter().find_map(CalendarComponent::as_event).unwrap();
+    let people: Vec<_> = event
+        .properties()
+        .values()
+        .chain(event.multi_properties().values().flatten())
+        .filter(|p| matches!(p.key(), "ORGANIZER" | "ATTENDEE"))
+        .collect();
+    assert_eq!(people.len(), 2, "{ics}");
+    assert!(
+        people.iter().all(|p| p.params().get("SCHEDULE-AGENT").map(|a| a.value()) == Some("CLIENT")),
+        "{ics}"
+    );
+    assert!(!render(&i).contains("SCHEDULE-AGENT"));
+}
