@@ -4,11 +4,13 @@
 //! with its overrides) or from a subscribed feed (many `UID`s). [`Naming`] says which, and so
 //! how the events are named: a series by its resource, or by its `UID` within the feed; an
 //! override (`RECURRENCE-ID`) as `<series>#<recurrence-id>`. Times are read as RFC 5545 writes
-//! them (see [`value`] for zones), recurrences are kept as the `RRULE`, `EXDATE` and `RDATE`
+//! them (zones as `read/value.rs` says), recurrences are kept as the `RRULE`, `EXDATE` and `RDATE`
 //! lines [`series_busy`](sked_calendar::busy::series_busy) expands, and what blocks is decided
 //! here: not `TRANSP:TRANSPARENT` (nor Outlook's `X-MICROSOFT-CDO-BUSYSTATUS:FREE`), not
 //! declined by the calendar's owner. `STATUS:CANCELLED` marks an event cancelled; Sked's own
-//! bookings carry [`BOOKING_ID_PROPERTY`].
+//! bookings carry [`BOOKING_ID_PROPERTY`]. An override with `RANGE=THISANDFUTURE` is read as a
+//! change of its one occurrence (servers rarely keep them; the later ones stay as the series
+//! says).
 //!
 //! The work is bounded: texts over [`MAX_TEXT_BYTES`] are refused, events past [`MAX_EVENTS`]
 //! are skipped, and an event the parser cannot read is skipped alone.
