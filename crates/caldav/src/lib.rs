@@ -97,10 +97,30 @@ pub struct CalDav {
 impl CalDav {
     /// A client with `config`.
     pub fn new(config: CalDavConfig) -> ProviderResult<Self> {
+        Self::build(config, None)
+    }
+
+    /// A client with `config` whose host names are resolved by `resolver` (the server's, which
+    /// refuses private addresses unless allowed).
+    pub fn with_resolver(
+        config: CalDavConfig,
+        resolver: std::sync::Arc<dyn reqwest::dns::Resolve>,
+    ) -> ProviderResult<Self> {
+        Self::build(config, Some(resolver))
+    }
+
+    fn build(
+        config: CalDavConfig,
+        resolver: Option<std::sync::Arc<dyn reqwest::dns::Resolve>>,
+    ) -> ProviderResult<Self> {
         // reqwest's rustls is built without a default crypto provider; ring is ours. Installing
         // twice is harmless (the second attempt reports the first).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(r) = resolver {
+            builder = builder.dns_resolver(r);
+        }
+        let http = builder
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             // Followed by hand: each hop is checked before the password goes along.

@@ -35,6 +35,10 @@ pub struct Services {
     pub google: Option<sked_google::Google>,
     /// The Microsoft Graph client, when Microsoft is configured.
     pub microsoft: Option<sked_microsoft::Microsoft>,
+    /// The CalDAV client (its names resolved under the webhooks' address rule).
+    pub caldav: sked_caldav::CalDav,
+    /// The client subscribed calendar feeds are fetched with (the same rule).
+    pub feeds: reqwest::Client,
     /// Email, SMS and webhook delivery (a channel without settings is off).
     pub channels: crate::notify::Channels,
 }

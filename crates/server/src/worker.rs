@@ -40,6 +40,16 @@ pub fn services(
         Some(config) => Some(sked_microsoft::Microsoft::new(config)?),
         None => None,
     };
+    let resolver = Arc::new(sked_webhooks::CheckedResolver { allow_private: settings.webhook_allow_private });
+    let caldav = sked_caldav::CalDav::with_resolver(sked_caldav::CalDavConfig::default(), resolver.clone())?;
+    let feeds = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .https_only(!settings.webhook_allow_private)
+        .dns_resolver(resolver)
+        .user_agent(concat!("sked/", env!("CARGO_PKG_VERSION")))
+        .build()?;
     let sealer = bootstrap::sealer(settings)?;
     let links = sealer.clone().map(|sealer| {
         Arc::new(notify::links::Links { base: base_url.clone(), sealer }) as Arc<dyn sked_app::ManageLinks>
@@ -61,6 +71,8 @@ pub fn services(
         base_url,
         google,
         microsoft,
+        caldav,
+        feeds,
         channels: notify::Channels::from_settings(settings)?,
     })
 }

@@ -1,12 +1,7 @@
 //! Test support: a fresh database per test on each store, and stand-ins for outside services
-<<<<<<< HEAD
 //! ([`google`]: Google OAuth 2.0 and Calendar API v3; [`microsoft`]: the Microsoft identity
-//! platform and Graph's calendar API; [`twilio`]: Twilio's Messages API and its webhooks), and a
-//! real SMTP server ([`smtp`]).
-=======
-//! ([`google`]: Google OAuth 2.0 and Calendar API v3; [`twilio`]: Twilio's Messages API and
-//! its webhooks), a real SMTP server ([`smtp`]) and a real CalDAV server ([`radicale`]).
->>>>>>> h-caldav
+//! platform and Graph's calendar API; [`twilio`]: Twilio's Messages API and its webhooks), a
+//! real SMTP server ([`smtp`]) and a real CalDAV server ([`radicale`]).
 //!
 //! SQLite databases are files in a temporary directory. PostgreSQL databases are created on the
 //! server named by `SKED_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and
@@ -16,11 +11,8 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod google;
-<<<<<<< HEAD
 pub mod microsoft;
-=======
 pub mod radicale;
->>>>>>> h-caldav
 pub mod smtp;
 pub mod twilio;
 

@@ -20,7 +20,7 @@ mod url_policy;
 pub use deliver::{DeliverError, Deliverer, Delivery, Outcome, deliver};
 pub use events::{EVENTS, TEST_EVENT, check_events, payload, subscribed};
 pub use ip::is_public_ip;
-pub use resolve::resolve_checked;
+pub use resolve::{CheckedResolver, resolve_checked};
 pub use retry::{ATTEMPTS, DISABLE_AFTER_SECS, SCHEDULE, retry_delay, retry_delay_jittered, should_disable};
 pub use secret::{Secret, SecretError, sign, verify};
 pub use url_policy::{MAX_URL_LEN, UrlError, check_url};

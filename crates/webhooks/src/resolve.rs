@@ -32,10 +32,12 @@ pub async fn resolve_checked(
     Ok(addrs)
 }
 
-/// The delivery client's resolver: [`resolve_checked`] for every name it connects to.
+/// The delivery client's resolver: [`resolve_checked`] for every name it connects to. Other
+/// clients that fetch addresses users give (calendar servers, feeds) use it too.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct CheckedResolver {
-    pub(crate) allow_private: bool,
+pub struct CheckedResolver {
+    /// Private and loopback addresses are allowed (tests, closed networks).
+    pub allow_private: bool,
 }
 
 impl Resolve for CheckedResolver {

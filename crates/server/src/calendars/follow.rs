@@ -44,7 +44,7 @@ pub(super) async fn follow(
     }
     let _no_push_meanwhile = super::writeback::booking_lock(id).await;
     let current = p
-        .event(session, calendar, &listed.id)
+        .event(session, calendar, &listed.id, zone)
         .await?
         .unwrap_or_else(|| StoredEvent { cancelled: true, ..listed.clone() });
     follow_now(state, &c, p, calendar, &current, id, zone).await

@@ -106,6 +106,7 @@ impl Provider for GoogleCalendar<'_> {
         s: &mut Session<'_>,
         calendar: &str,
         sync_token: Option<&str>,
+        _zone: &jiff::tz::TimeZone,
     ) -> Result<Changes, CalError> {
         let g = self.g;
         let mut out = Changes::default();
@@ -140,6 +141,7 @@ impl Provider for GoogleCalendar<'_> {
         s: &mut Session<'_>,
         calendar: &str,
         id: &str,
+        _zone: &jiff::tz::TimeZone,
     ) -> Result<Option<StoredEvent>, CalError> {
         let g = self.g;
         match s.call(|t| async move { g.get_event(&t, calendar, id).await }).await {

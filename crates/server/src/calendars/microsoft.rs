@@ -92,6 +92,7 @@ impl Provider for Outlook<'_> {
         s: &mut Session<'_>,
         calendar: &str,
         from: Option<&str>,
+        _zone: &jiff::tz::TimeZone,
     ) -> Result<Changes, CalError> {
         let m = self.client;
         let now = s.state().clock.now_second();
@@ -111,6 +112,7 @@ impl Provider for Outlook<'_> {
             token: Some(token(end, &round.delta_link)),
             pages: round.pages,
             whole_series: false,
+            complete: false,
         })
     }
 
@@ -119,6 +121,7 @@ impl Provider for Outlook<'_> {
         s: &mut Session<'_>,
         _calendar: &str,
         id: &str,
+        _zone: &jiff::tz::TimeZone,
     ) -> Result<Option<StoredEvent>, CalError> {
         let m = self.client;
         match s.call(|t| async move { m.get_event(&t, id).await }).await {

@@ -212,7 +212,7 @@ async fn webhook(
     if body.len() > MAX_NOTIFICATION {
         return Err(ApiError::field("body", "is too large"));
     }
-    let items = notifications::parse(&body).map_err(|e| ApiError::field("value", &e.0))?;
+    let items = notifications::parse(&body).map_err(|e| ApiError::field("value", e.0))?;
     let now = state.clock.now_second();
     let mut accepted = 0;
     for n in items {

@@ -21,8 +21,11 @@
 //! renewals, health checks); each is claimed in the store first, so one process enqueues it.
 
 pub mod api;
+pub mod caldav;
 pub mod channels;
 pub mod connect;
+pub mod direct;
+pub mod feed;
 mod follow;
 pub mod google;
 pub mod health;
@@ -57,6 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(oauth::router())
         .merge(microsoft_connect::router())
+        .merge(direct::router())
         .merge(api::router())
         .merge(channels::router())
 }

@@ -7,6 +7,7 @@
 //! connection revoked) whatever the provider.
 
 use async_trait::async_trait;
+use jiff::tz::TimeZone;
 use sked_calendar::Tokens;
 use sked_calendar::busy::StoredEvent;
 use sked_core::ids::BookingId;
@@ -43,6 +44,9 @@ pub struct Changes {
     /// Each changed series comes whole (a CalDAV resource, a feed): stored parts of it that
     /// are not among the events are gone.
     pub whole_series: bool,
+    /// The events are the whole calendar (a feed downloaded again): what is stored and did
+    /// not come is gone.
+    pub complete: bool,
 }
 
 /// A booking as written into a host's calendar.
@@ -88,13 +92,15 @@ pub trait Provider: Send + Sync {
     /// The account's calendars now.
     async fn calendars(&self, s: &mut Session<'_>) -> Result<Vec<AccountCalendar>, CalError>;
 
-    /// Events of a calendar changed since `token`, or all of them without one. A token the
-    /// provider no longer knows ends in [`ProviderError::Gone`](sked_calendar::ProviderError).
+    /// Events of a calendar changed since `token`, or all of them without one; wall times
+    /// without a zone are read in `zone`. A token the provider no longer knows ends in
+    /// [`ProviderError::Gone`](sked_calendar::ProviderError).
     async fn changes(
         &self,
         s: &mut Session<'_>,
         calendar: &str,
         token: Option<&str>,
+        zone: &TimeZone,
     ) -> Result<Changes, CalError>;
 
     /// One event as the provider has it now (`None`: deleted).
@@ -103,6 +109,7 @@ pub trait Provider: Send + Sync {
         s: &mut Session<'_>,
         calendar: &str,
         id: &str,
+        zone: &TimeZone,
     ) -> Result<Option<StoredEvent>, CalError>;
 
     /// Writes a booking's event: creates it, or moves the one written before (`existing`).
@@ -168,6 +175,8 @@ pub fn of<'a>(state: &'a Services, name: &str) -> Result<Box<dyn Provider + 'a>,
         "microsoft" => {
             Ok(Box::new(super::microsoft::Outlook { client: microsoft(state)?, base_url: &state.base_url }))
         }
+        "caldav" => Ok(Box::new(super::caldav::CalDavCalendar { client: &state.caldav })),
+        "ics" => Ok(Box::new(super::feed::Feed { http: &state.feeds })),
         other => Err(CalError::NotConfigured(format!("the calendar provider {other:?}"))),
     }
 }

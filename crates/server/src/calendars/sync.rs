@@ -114,13 +114,15 @@ pub async fn sync(
     let whole_series;
     let (events, token) = loop {
         let from = if report.full { None } else { cal.sync_token.as_deref() };
-        match p.changes(&mut session, calendar, from).await {
+        match p.changes(&mut session, calendar, from, &zone).await {
             Err(CalError::Provider(ProviderError::Gone { .. })) if !report.full => {
                 tracing::info!(connection = %id, calendar, "sync token expired; syncing in full");
                 report.full = true;
             }
             Ok(changes) => {
                 report.pages += changes.pages;
+                // A whole new listing replaces what is stored, as a full sync does.
+                report.full |= changes.complete;
                 whole_series = changes.whole_series;
                 break (changes.events, changes.token);
             }

@@ -60,9 +60,9 @@ impl<'a> Session<'a> {
                 let token = self.token(true).await?;
                 match call(token).await {
                     // A password refused twice is refused for good.
-                    Err(ProviderError::Unauthorized) if self.conn.password.is_some() => {
-                        Err(self.revoked("the server refused the user name or app password".into()).await)
-                    }
+                    Err(ProviderError::Unauthorized) if self.conn.password.is_some() => Err(self
+                        .revoked("caldav_auth_failed: the server refused the user name or app password")
+                        .await),
                     other => Ok(other?),
                 }
             }
@@ -117,17 +117,19 @@ impl<'a> Session<'a> {
                 }
                 Ok(t.access_token)
             }
-            Err(ProviderError::InvalidGrant(why)) => Err(self.revoked(format!("invalid_grant: {why}")).await),
+            Err(ProviderError::InvalidGrant(why)) => {
+                Err(self.revoked(&format!("invalid_grant: {why}")).await)
+            }
             Err(e) => Err(e.into()),
         }
     }
 
     /// Records the connection revoked by the provider: nothing works until the host connects
     /// again.
-    async fn revoked(&mut self, why: String) -> CalError {
+    pub async fn revoked(&mut self, why: &str) -> CalError {
         let now = self.state.clock.now_second();
-        let a = audit(&self.conn, "revoked_by_provider", Some(why.clone()), now);
-        if let Err(e) = health::record(self.state, &self.conn, REVOKED, Some(&why), Some(&a)).await {
+        let a = audit(&self.conn, "revoked_by_provider", Some(why.to_owned()), now);
+        if let Err(e) = health::record(self.state, &self.conn, REVOKED, Some(why), Some(&a)).await {
             return e;
         }
         self.conn.status = REVOKED.into();
