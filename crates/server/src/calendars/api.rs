@@ -28,9 +28,9 @@ pub struct ConnectionView {
     pub id: ConnectionId,
     #[schema(value_type = String, format = Uuid)]
     pub host_id: HostId,
-    /// `google`.
+    /// `google`, `microsoft`, `caldav` or `ics`.
     pub provider: String,
-    /// The account's email.
+    /// The account: its email, a CalDAV user at its server, or a feed's host.
     pub account: String,
     /// `healthy`, `expiring`, `revoked` or `error`.
     pub status: String,

@@ -184,7 +184,10 @@ pub async fn tick(state: &Services) -> Result<usize, CalError> {
     if state.settings.calendar_push {
         // Renew a day before expiry; a failed attempt is retried an hour later.
         for (id, calendar) in state.store.claim_watches(now, now + 86_400, now + 3_600, 200).await? {
-            if let Ok(c) = state.store.find_connection(id).await {
+            // CalDAV servers and feeds have no push: they are polled.
+            if let Ok(c) = state.store.find_connection(id).await
+                && matches!(c.provider.as_str(), "google" | "microsoft")
+            {
                 due.push(job(c.tenant_id, &jobs::Watch { connection_id: id, calendar_id: calendar }, now)?);
             }
         }

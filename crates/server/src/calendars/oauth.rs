@@ -201,7 +201,14 @@ async fn reconnect(
         .connection(claim.tenant, claim.connection)
         .await
         .map_err(|_| door.refuse(ApiError::not_found("link")))?;
-    let view = begin(&state, c.tenant_id, c.host_id, None, Some(&c.account)).await?;
+    let view = match c.provider.as_str() {
+        "google" => begin(&state, c.tenant_id, c.host_id, None, Some(&c.account)).await?,
+        "microsoft" => {
+            super::microsoft_connect::begin(&state, c.tenant_id, c.host_id, None, Some(&c.account)).await?
+        }
+        // Nothing to authorize: a password or an address is given again instead.
+        _ => return Err(door.refuse(ApiError::not_found("link"))),
+    };
     Ok(axum::response::Redirect::to(&view.authorization_url).into_response())
 }
 

@@ -65,7 +65,10 @@ pub async fn connection_event(s: &Services, tenant: TenantId, e: &ConnectionEven
         zone: host.time_zone.clone(),
         role: Role::Host.as_str().into(),
         text: e.error.clone(),
-        link: Some(links::reconnect_url(&s.base_url, sealer, tenant, c.id, now)),
+        // A link starts a new authorization where there is one to start; a CalDAV password or a
+        // feed's address is given again in the dashboard or the API.
+        link: matches!(c.provider.as_str(), "google" | "microsoft")
+            .then(|| links::reconnect_url(&s.base_url, sealer, tenant, c.id, now)),
         ..Notice::default()
     };
     let payload = serde_json::to_string(&n).map_err(|err| JobError::Permanent(err.to_string()))?;

@@ -41,7 +41,8 @@ async fn rows(state: &AppState, who: &Signed) -> Result<Vec<Connection>, ApiErro
         out.push(Connection {
             id: c.id.to_string(),
             host: names.host(c.host_id),
-            can_reconnect: c.provider == "google" && state.google.is_some(),
+            can_reconnect: (c.provider == "google" && state.google.is_some())
+                || (c.provider == "microsoft" && state.microsoft.is_some()),
             provider: c.provider,
             account: c.account,
             status: c.status,
@@ -81,8 +82,14 @@ async fn reconnect(State(state): State<AppState>, Path(id): Path<String>, p: Pos
             return Err(ApiError::not_found("connection"));
         }
         let back = format!("{}/admin/connections", state.base_url);
-        crate::calendars::oauth::begin(&state, who.user.tenant_id, c.host_id, Some(back), Some(&c.account))
-            .await
+        let (tenant, host, hint) = (who.user.tenant_id, c.host_id, Some(c.account.as_str()));
+        match c.provider.as_str() {
+            "microsoft" => {
+                crate::calendars::microsoft_connect::begin(&state, tenant, host, Some(back), hint).await
+            }
+            "google" => crate::calendars::oauth::begin(&state, tenant, host, Some(back), hint).await,
+            _ => Err(ApiError::not_found("connection")),
+        }
     }
     .await;
     match result {
