@@ -1,5 +1,6 @@
 //! A booking as an RFC 5545 calendar object, with a stable `UID` and a `SEQUENCE` that grows with
-//! each change, so calendar apps update the event in place.
+//! each change, so calendar apps update the event in place; and many bookings as one calendar to
+//! subscribe to ([`render_feed`]), whose events carry the same `UID`s.
 //!
 //! Whatever a name or a note holds, it stays inside its property: text values lose control
 //! characters other than line breaks (which the writer escapes as `\n`), and parameter values
@@ -31,6 +32,8 @@ pub struct Invite<'a> {
     pub host_email: Option<&'a str>,
     pub attendee_name: &'a str,
     pub attendee_email: Option<&'a str>,
+    /// Written in the description when given (a host's own feed shows it; invitations do not).
+    pub attendee_phone: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub confirmation_code: &'a str,
     /// Set for an invitation sent by email (iMIP): `METHOD` on the object, the sender as
@@ -78,6 +81,53 @@ pub fn ics_time(second: i64) -> String {
 
 /// The calendar object, as text with CRLF line ends.
 pub fn render(i: &Invite<'_>) -> String {
+    let mut cal = frame();
+    if let Some(m) = &i.imip {
+        cal.append_property(("METHOD", m.method.as_str()));
+    }
+    cal.push(event(i, i.imip.as_ref()));
+    cal.done().to_string()
+}
+
+/// A calendar of many bookings, published for subscription (a host's feed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Feed<'a> {
+    /// The calendar's name (`X-WR-CALNAME`), one line.
+    pub name: &'a str,
+    /// How often subscribers should read it again (`REFRESH-INTERVAL`, `X-PUBLISHED-TTL`).
+    pub refresh_minutes: u32,
+    /// One event per booking; their `imip` is ignored (a feed is published, not sent).
+    pub events: Vec<Invite<'a>>,
+}
+
+/// The feed as one calendar object (`METHOD:PUBLISH`), as text with CRLF line ends. Each event is
+/// written as [`render`] writes it alone, so a subscriber sees the same `UID`s as in the
+/// booking's own file and invitations.
+pub fn render_feed(f: &Feed<'_>) -> String {
+    let mut cal = frame();
+    let ttl = format!("PT{}M", f.refresh_minutes.max(1));
+    cal.append_property(("METHOD", "PUBLISH"));
+    cal.append_property(("X-WR-CALNAME", one_line(f.name).as_str()));
+    cal.append_property(Property::new("REFRESH-INTERVAL", &ttl).add_parameter("VALUE", "DURATION").done());
+    cal.append_property(("X-PUBLISHED-TTL", ttl.as_str()));
+    for i in &f.events {
+        cal.push(event(i, None));
+    }
+    cal.done().to_string()
+}
+
+/// The calendar's own properties. `Calendar::new()` brings a PRODID of its own; a calendar
+/// object has exactly one.
+fn frame() -> Calendar {
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"));
+    cal.append_property(("PRODID", "-//Sked//Sked//EN"));
+    cal.append_property(("CALSCALE", "GREGORIAN"));
+    cal
+}
+
+/// One booking's `VEVENT`; with `imip`, as an emailed invitation asks for answers.
+fn event(i: &Invite<'_>, imip: Option<&Imip<'_>>) -> icalendar::Event {
     let mut event = icalendar::Event::new();
     event
         .uid(&text(i.uid))
@@ -88,6 +138,9 @@ pub fn render(i: &Invite<'_>) -> String {
         .summary(&text(&format!("{} with {}", i.title, i.host_name)))
         .status(if i.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
     let mut description = format!("Booked by {}", i.attendee_name);
+    if let Some(p) = i.attendee_phone {
+        description.push_str(&format!("\nPhone: {p}"));
+    }
     if let Some(n) = i.notes {
         description.push_str("\n\n");
         description.push_str(n);
@@ -97,7 +150,7 @@ pub fn render(i: &Invite<'_>) -> String {
     if let Some(loc) = i.location {
         event.location(&text(loc));
     }
-    match (&i.imip, i.host_email) {
+    match (imip, i.host_email) {
         (Some(m), host) => {
             event.append_property(
                 Property::new("ORGANIZER", format!("mailto:{}", address(m.organizer_email)))
@@ -136,22 +189,18 @@ pub fn render(i: &Invite<'_>) -> String {
             }
         }
     }
-    // `Calendar::new()` brings a PRODID of its own; a calendar object has exactly one.
-    let mut cal = Calendar::empty();
-    cal.append_property(("VERSION", "2.0"));
-    cal.append_property(("PRODID", "-//Sked//Sked//EN"));
-    cal.append_property(("CALSCALE", "GREGORIAN"));
-    if let Some(m) = &i.imip {
-        cal.append_property(("METHOD", m.method.as_str()));
-    }
-    cal.push(event.done());
-    cal.done().to_string()
+    event.done()
 }
 
 /// A TEXT value: line breaks kept (the writer escapes them as `\n`), other control characters
 /// dropped.
 fn text(value: &str) -> String {
     value.replace("\r\n", "\n").chars().filter(|&c| c == '\n' || !c.is_control()).collect()
+}
+
+/// A TEXT value on one line: control characters (line breaks too) become spaces.
+fn one_line(value: &str) -> String {
+    value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// A parameter value: one line, no double quote (a quoted value cannot hold one).
