@@ -45,6 +45,7 @@ fuzz_target!(|data: &[u8]| {
         host_email: field(3),
         attendee_name: field(4).unwrap_or_default(),
         attendee_email: field(5),
+        attendee_phone: None,
         notes: field(6),
         confirmation_code: "K7M2QX",
         imip: None,

@@ -50,6 +50,7 @@ async fn seed(store: &DynStore) -> (TenantId, EventTypeId, HostId) {
         max_span: 0,
         external_span: 0,
         external_version: 0,
+        feed_version: 1,
         created_at: NOW,
         updated_at: NOW,
     };

@@ -37,6 +37,8 @@ pub struct Invite<'a> {
     pub host_email: Option<&'a str>,
     pub attendee_name: &'a str,
     pub attendee_email: Option<&'a str>,
+    /// Written in the description when given (a host's own feed shows it; invitations do not).
+    pub attendee_phone: Option<&'a str>,
     pub notes: Option<&'a str>,
     pub confirmation_code: &'a str,
     /// Set for an invitation sent by email (iMIP): `METHOD` on the object, the sender as
@@ -84,7 +86,12 @@ pub fn ics_time(second: i64) -> String {
 
 /// The calendar object, as text with CRLF line ends.
 pub fn render(i: &Invite<'_>) -> String {
-    build(i, None)
+    let mut cal = frame();
+    if let Some(m) = &i.imip {
+        cal.append_property(("METHOD", m.method.as_str()));
+    }
+    cal.push(event(i, i.imip.as_ref(), None));
+    cal.done().to_string()
 }
 
 /// The calendar object to store in the host's own calendar (a CalDAV `PUT`): no `METHOD`
@@ -93,10 +100,51 @@ pub fn render(i: &Invite<'_>) -> String {
 /// and `SCHEDULE-AGENT=CLIENT` on organizer and attendee so a scheduling server (RFC 6638) sends
 /// no invitations of its own: Sked sends them.
 pub fn render_stored(i: &Invite<'_>, booking_id: &str) -> String {
-    build(&Invite { imip: None, ..i.clone() }, Some(booking_id))
+    let mut cal = frame();
+    cal.push(event(i, None, Some(booking_id)));
+    cal.done().to_string()
 }
 
-fn build(i: &Invite<'_>, booking_id: Option<&str>) -> String {
+/// A calendar of many bookings, published for subscription (a host's feed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Feed<'a> {
+    /// The calendar's name (`X-WR-CALNAME`), one line.
+    pub name: &'a str,
+    /// How often subscribers should read it again (`REFRESH-INTERVAL`, `X-PUBLISHED-TTL`).
+    pub refresh_minutes: u32,
+    /// One event per booking; their `imip` is ignored (a feed is published, not sent).
+    pub events: Vec<Invite<'a>>,
+}
+
+/// The feed as one calendar object (`METHOD:PUBLISH`), as text with CRLF line ends. Each event is
+/// written as [`render`] writes it alone, so a subscriber sees the same `UID`s as in the
+/// booking's own file and invitations.
+pub fn render_feed(f: &Feed<'_>) -> String {
+    let mut cal = frame();
+    let ttl = format!("PT{}M", f.refresh_minutes.max(1));
+    cal.append_property(("METHOD", "PUBLISH"));
+    cal.append_property(("X-WR-CALNAME", one_line(f.name).as_str()));
+    cal.append_property(Property::new("REFRESH-INTERVAL", &ttl).add_parameter("VALUE", "DURATION").done());
+    cal.append_property(("X-PUBLISHED-TTL", ttl.as_str()));
+    for i in &f.events {
+        cal.push(event(i, None, None));
+    }
+    cal.done().to_string()
+}
+
+/// The calendar's own properties. `Calendar::new()` brings a PRODID of its own; a calendar
+/// object has exactly one.
+fn frame() -> Calendar {
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"));
+    cal.append_property(("PRODID", "-//Sked//Sked//EN"));
+    cal.append_property(("CALSCALE", "GREGORIAN"));
+    cal
+}
+
+/// One booking's `VEVENT`; with `imip`, as an emailed invitation asks for answers; with
+/// `booking_id`, as stored in the host's own calendar.
+fn event(i: &Invite<'_>, imip: Option<&Imip<'_>>, booking_id: Option<&str>) -> icalendar::Event {
     // Stored objects say the server must not schedule for their people.
     let agent = |mut p: Property| match booking_id {
         Some(_) => p.add_parameter("SCHEDULE-AGENT", "CLIENT").done(),
@@ -112,6 +160,9 @@ fn build(i: &Invite<'_>, booking_id: Option<&str>) -> String {
         .summary(&text(&format!("{} with {}", i.title, i.host_name)))
         .status(if i.cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
     let mut description = format!("Booked by {}", i.attendee_name);
+    if let Some(p) = i.attendee_phone {
+        description.push_str(&format!("\nPhone: {p}"));
+    }
     if let Some(n) = i.notes {
         description.push_str("\n\n");
         description.push_str(n);
@@ -124,7 +175,7 @@ fn build(i: &Invite<'_>, booking_id: Option<&str>) -> String {
     if let Some(id) = booking_id {
         event.add_property(BOOKING_ID_PROPERTY, param(id));
     }
-    match (&i.imip, i.host_email) {
+    match (imip, i.host_email) {
         (Some(m), host) => {
             event.append_property(
                 Property::new("ORGANIZER", format!("mailto:{}", address(m.organizer_email)))
@@ -163,22 +214,18 @@ fn build(i: &Invite<'_>, booking_id: Option<&str>) -> String {
             }
         }
     }
-    // `Calendar::new()` brings a PRODID of its own; a calendar object has exactly one.
-    let mut cal = Calendar::empty();
-    cal.append_property(("VERSION", "2.0"));
-    cal.append_property(("PRODID", "-//Sked//Sked//EN"));
-    cal.append_property(("CALSCALE", "GREGORIAN"));
-    if let Some(m) = &i.imip {
-        cal.append_property(("METHOD", m.method.as_str()));
-    }
-    cal.push(event.done());
-    cal.done().to_string()
+    event.done()
 }
 
 /// A TEXT value: line breaks kept (the writer escapes them as `\n`), other control characters
 /// dropped.
 fn text(value: &str) -> String {
     value.replace("\r\n", "\n").chars().filter(|&c| c == '\n' || !c.is_control()).collect()
+}
+
+/// A TEXT value on one line: control characters (line breaks too) become spaces.
+fn one_line(value: &str) -> String {
+    value.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// A parameter value: one line, no double quote (a quoted value cannot hold one).

@@ -141,3 +141,87 @@ fn a_stored_object_carries_the_booking_id_and_keeps_the_server_from_scheduling()
     );
     assert!(!render(&i).contains("SCHEDULE-AGENT"));
 }
+
+/// A feed parsed back: its calendar properties and its events' properties.
+fn parse_feed(ics: &str) -> (Vec<(String, String)>, Vec<Vec<Prop>>) {
+    let cal: Calendar = ics.parse().unwrap_or_else(|e| panic!("does not parse: {e}\n{ics}"));
+    let top = cal.properties.iter().map(|p| (p.key().to_owned(), p.value().to_owned())).collect();
+    let events = cal
+        .components
+        .iter()
+        .filter_map(CalendarComponent::as_event)
+        .map(|e| {
+            let mut props: Vec<Prop> =
+                e.properties().iter().map(|(k, p)| (k.clone(), p.value().to_owned(), None)).collect();
+            props.extend(
+                e.multi_properties()
+                    .values()
+                    .flatten()
+                    .map(|p| (p.key().to_owned(), p.value().to_owned(), None)),
+            );
+            props
+        })
+        .collect();
+    (top, events)
+}
+
+fn value<'a>(props: &'a [Prop], key: &str) -> Option<&'a str> {
+    props.iter().find(|(k, ..)| k == key).map(|(_, v, _)| v.as_str())
+}
+
+#[test]
+fn a_feed_holds_each_booking_as_its_own_file_does_with_the_refresh_hints() {
+    let mut cancelled = invite("Sam", "Hana", "", "Cut");
+    cancelled.uid = "b2@sked";
+    cancelled.cancelled = true;
+    // An invitation's METHOD and organizer never reach a feed.
+    cancelled.imip =
+        Some(Imip { method: Method::Cancel, organizer_email: "x@example.com", organizer_name: "X" });
+    let phoned = Invite { attendee_phone: Some("+15551234567"), ..invite("Pat", "Hana", "n", "Cut") };
+    let feed =
+        Feed { name: "Hana\r\nX-EVIL:1", refresh_minutes: 15, events: vec![phoned.clone(), cancelled] };
+    let ics = render_feed(&feed);
+    let (top, events) = parse_feed(&ics);
+    let get = |k: &str| top.iter().filter(|(key, _)| key == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+    assert_eq!(get("PRODID").len(), 1, "{ics}");
+    assert_eq!(get("METHOD"), ["PUBLISH"]);
+    assert_eq!(get("X-WR-CALNAME"), ["Hana  X-EVIL:1"]);
+    assert_eq!(get("X-PUBLISHED-TTL"), ["PT15M"]);
+    assert!(ics.contains("\r\nREFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n"), "{ics}");
+    assert_eq!(events.len(), 2, "{ics}");
+    assert_eq!(value(&events[0], "UID"), Some("b1@sked"));
+    assert_eq!(value(&events[0], "STATUS"), Some("CONFIRMED"));
+    assert!(value(&events[0], "DESCRIPTION").is_some_and(|d| d.contains("Phone: +15551234567")), "{ics}");
+    assert_eq!(value(&events[1], "UID"), Some("b2@sked"));
+    assert_eq!(value(&events[1], "STATUS"), Some("CANCELLED"));
+    assert_eq!(value(&events[1], "ORGANIZER"), Some("mailto:host@example.com"), "{ics}");
+    // The event is the one the booking's own file holds.
+    let alone = render(&phoned);
+    let body = |s: &str| s[s.find("BEGIN:VEVENT").unwrap()..s.find("END:VEVENT").unwrap()].to_owned();
+    assert_eq!(body(&alone), body(&ics));
+}
+
+proptest! {
+    /// Whatever the names hold, a feed parses back with one PRODID, its name on one line and one
+    /// event per booking, each with one UID and one ATTENDEE.
+    #[test]
+    fn any_feed_parses_back_whole(
+        name in "\\PC*|[\\x00-\\x7f]{0,40}",
+        people in proptest::collection::vec("[\\x00-\\x7f\\u{2028}é]{0,30}", 0..6),
+    ) {
+        let events: Vec<Invite<'_>> = people.iter().map(|p| invite(p, p, p, p)).collect();
+        let n = events.len();
+        let ics = render_feed(&Feed { name: &name, refresh_minutes: 15, events });
+        let (top, events) = parse_feed(&ics);
+        prop_assert_eq!(top.iter().filter(|(k, _)| k == "PRODID").count(), 1);
+        prop_assert_eq!(top.iter().filter(|(k, _)| k == "X-WR-CALNAME").count(), 1);
+        prop_assert_eq!(events.len(), n);
+        for e in &events {
+            prop_assert_eq!(count(e, "UID"), 1);
+            prop_assert_eq!(count(e, "ATTENDEE"), 1);
+        }
+        for line in ics.split_inclusive('\n') {
+            prop_assert!(line.ends_with("\r\n") && !line[..line.len() - 2].contains(['\r', '\n']), "{:?}", line);
+        }
+    }
+}

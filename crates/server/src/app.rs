@@ -38,6 +38,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(tenants::router())
         .merge(hosts::router())
+        .merge(crate::feeds::router())
         .merge(schedules::router())
         .merge(event_types::router())
         .merge(blocks::router())

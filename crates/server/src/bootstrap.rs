@@ -196,6 +196,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
             max_span: 0,
             external_span: 0,
             external_version: 0,
+            feed_version: 1,
             created_at: now,
             updated_at: now,
         };

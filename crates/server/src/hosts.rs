@@ -201,6 +201,7 @@ pub(crate) async fn create_host(state: &AppState, tenant: TenantId, body: Create
         max_span: 0,
         external_span: 0,
         external_version: 0,
+        feed_version: 1,
         created_at: now,
         updated_at: now,
     };

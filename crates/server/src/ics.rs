@@ -15,7 +15,13 @@ use crate::state::AppState;
 
 /// The calendar object of a booking.
 pub fn render(b: &Booking, e: &EventType, host: &Host) -> String {
-    sked_ics::render(&sked_ics::Invite {
+    sked_ics::render(&invite(b, e, host))
+}
+
+/// What the calendar object of a booking says (also each event of a host's feed, so both carry
+/// the same `UID`).
+pub fn invite<'a>(b: &'a Booking, e: &'a EventType, host: &'a Host) -> sked_ics::Invite<'a> {
+    sked_ics::Invite {
         uid: &b.uid,
         sequence: u32::try_from(b.sequence).unwrap_or(0),
         stamp: b.updated_at,
@@ -28,10 +34,11 @@ pub fn render(b: &Booking, e: &EventType, host: &Host) -> String {
         host_email: host.email.as_deref(),
         attendee_name: &b.attendee_name,
         attendee_email: b.attendee_email.as_deref(),
+        attendee_phone: None,
         notes: b.notes.as_deref(),
         confirmation_code: &b.confirmation_code,
         imip: None,
-    })
+    }
 }
 
 /// A booking as an iCalendar file.

@@ -18,6 +18,7 @@ pub mod error;
 pub mod event_types;
 pub mod events;
 pub mod extract;
+pub mod feeds;
 pub mod guard;
 pub mod hosts;
 pub mod ics;

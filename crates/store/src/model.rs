@@ -76,6 +76,8 @@ pub struct Host {
     /// Bumped with every change to its busy time from connected calendars (kept apart from
     /// `version`, so a booking does not make caches read calendar busy time again).
     pub external_version: i64,
+    /// What the host's calendar feed URL is signed with; bumped to make earlier URLs stop working.
+    pub feed_version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -35,6 +35,8 @@ pub trait SchedulingStore: Send + Sync {
     async fn list_hosts(&self, tenant: TenantId, page: Page) -> StoreResult<Vec<Host>>;
     /// Deletes a host that no booking or event type references.
     async fn delete_host(&self, tenant: TenantId, id: HostId) -> StoreResult<()>;
+    /// Bumps a host's feed version (its earlier feed URLs stop working); answers the new one.
+    async fn rotate_feed(&self, tenant: TenantId, id: HostId) -> StoreResult<i64>;
 
     /// Creates a block; bumps its host's version.
     async fn insert_block(&self, b: &Block) -> StoreResult<()>;

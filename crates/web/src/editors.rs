@@ -103,6 +103,8 @@ pub struct HostEdit {
     pub schedules: Vec<Choice>,
     pub active: bool,
     pub errors: Errors,
+    /// The host's calendar feed URL (empty when there is none to show).
+    pub feed_url: String,
 }
 
 /// One API key.

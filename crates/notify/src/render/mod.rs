@@ -241,6 +241,7 @@ pub fn invitation(n: &Notice, from: &str) -> Option<(Method, String)> {
         host_email: n.host_email.as_deref(),
         attendee_name: &n.attendee_name,
         attendee_email: n.attendee_email.as_deref(),
+        attendee_phone: None,
         notes: n.notes.as_deref(),
         confirmation_code: &n.code,
         imip: Some(Imip { method, organizer_email: from, organizer_name: &n.business }),

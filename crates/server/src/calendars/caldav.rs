@@ -77,6 +77,7 @@ fn object(e: BookingEvent<'_>) -> String {
             host_email: None,
             attendee_name: &b.attendee_name,
             attendee_email: b.attendee_email.as_deref(),
+            attendee_phone: b.attendee_phone.as_deref(),
             notes: b.notes.as_deref(),
             confirmation_code: &b.confirmation_code,
             imip: None,

@@ -6,6 +6,7 @@ mod admin;
 mod admin_editors;
 mod bookings;
 mod crash;
+mod feed;
 mod google;
 mod guard;
 mod helpers;

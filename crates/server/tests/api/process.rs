@@ -332,6 +332,7 @@ async fn secret_rotation_reseals_every_token_under_the_new_key() {
         max_span: 0,
         external_span: 0,
         external_version: 0,
+        feed_version: 1,
         created_at: 0,
         updated_at: 0,
     };

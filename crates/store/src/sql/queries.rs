@@ -56,7 +56,7 @@ pub const SCHEDULE_IN_USE: &str = "SELECT COUNT(*) FROM hosts WHERE schedule_id 
 
 // Hosts.
 const HOST_COLS: &str = "id, tenant_id, name, email, phone, time_zone, schedule_id, priority, weight, active, \
-     version, max_span, external_span, external_version, created_at, updated_at";
+     version, max_span, external_span, external_version, feed_version, created_at, updated_at";
 pub const INSERT_HOST: &str = "INSERT INTO hosts (id, tenant_id, name, email, phone, time_zone, schedule_id, \
      priority, weight, active, version, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)";
@@ -73,6 +73,9 @@ pub const LIST_HOSTS: &str = const_format::concatcp!(
 pub const DELETE_HOST: &str = "DELETE FROM hosts WHERE id = $1 AND tenant_id = $2";
 pub const HOST_IN_USE: &str = "SELECT (SELECT COUNT(*) FROM event_type_hosts WHERE host_id = $1) \
      + (SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1)";
+/// Bumps a host's feed version and answers the new one.
+pub const ROTATE_FEED: &str = "UPDATE hosts SET feed_version = feed_version + 1 \
+     WHERE id = $1 AND tenant_id = $2 RETURNING feed_version";
 pub const BUMP_HOST: &str = "UPDATE hosts SET version = version + 1 WHERE id = $1 AND tenant_id = $2";
 /// Bumps a host's version (locking its row), grows its reach to at least `$3`, and answers how
 /// far back its bookings can reach.
@@ -142,7 +145,7 @@ pub const VERSIONS: &str = "SELECT 0 AS k, version FROM event_types WHERE id = $
 pub const EVENT_TYPE_ACTIVE_HOSTS: &str = const_format::concatcp!(
     "SELECT h.",
     "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, h.weight, h.active, \
-     h.version, h.max_span, h.external_span, h.external_version, h.created_at, h.updated_at",
+     h.version, h.max_span, h.external_span, h.external_version, h.feed_version, h.created_at, h.updated_at",
     " FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3 ORDER BY eh.position"
 );

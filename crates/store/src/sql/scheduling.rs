@@ -200,6 +200,19 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
         .await
     }
 
+    async fn rotate_feed(&self, tenant: TenantId, id: HostId) -> StoreResult<i64> {
+        Self::retry(|| async move {
+            let row: Option<(i64,)> = sqlx::query_as(q::ROTATE_FEED)
+                .bind(id.0)
+                .bind(tenant.0)
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(map_err::<DB>)?;
+            found(row).map(|(v,)| v)
+        })
+        .await
+    }
+
     async fn insert_block(&self, b: &Block) -> StoreResult<()> {
         Self::retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;

@@ -197,6 +197,25 @@ async fn versions_move_with_every_change_to_availability() {
 }
 
 #[tokio::test]
+async fn a_feed_version_grows_alone_and_only_in_its_tenant() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let (ann, bob) = (&w.hosts[0], &w.hosts[1]);
+        assert_eq!(s.host(w.tenant, ann.id).await.unwrap().feed_version, 1);
+        assert_eq!(s.rotate_feed(w.tenant, ann.id).await.unwrap(), 2);
+        let after = s.host(w.tenant, ann.id).await.unwrap();
+        assert_eq!((after.feed_version, after.version), (2, ann.version), "availability is untouched");
+        assert_eq!(s.host(w.tenant, bob.id).await.unwrap().feed_version, 1);
+        assert!(matches!(s.rotate_feed(w.other, ann.id).await, Err(StoreError::NotFound)));
+        s.update_host(&Host { name: "Ann B".into(), ..after }).await.unwrap();
+        assert_eq!(s.host(w.tenant, ann.id).await.unwrap().feed_version, 2, "a change keeps it");
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn records_in_use_are_not_deleted() {
     on_each_store(|db| async move {
         let s = db.store().await;

@@ -47,6 +47,7 @@ pub fn host(tenant: TenantId, schedule: Option<ScheduleId>, name: &str) -> Host 
         max_span: 0,
         external_span: 0,
         external_version: 0,
+        feed_version: 1,
         created_at: T0,
         updated_at: T0,
     }

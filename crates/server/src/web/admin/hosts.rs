@@ -1,10 +1,11 @@
 //! The hosts editor: name, contact, time zone, schedule and whether they take bookings, saved
 //! through the same create and change as `/v1/hosts`. Teams are edited on the event type page.
+//! A host's page also shows its calendar feed URL, and makes a new one as the API's rotate does.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use sked_core::ids::{HostId, ScheduleId};
 use sked_store::Page;
 use sked_web::admin::Choice;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/hosts", get(list))
         .route("/admin/hosts/new", get(blank).post(create))
         .route("/admin/hosts/{id}", get(show).post(save))
+        .route("/admin/hosts/{id}/feed/rotate", post(rotate))
 }
 
 async fn list(
@@ -85,6 +87,18 @@ fn from_view(who: &Signed, h: Option<&HostView>, schedules: Vec<Choice>) -> Host
 struct Done {
     #[serde(default)]
     saved: String,
+    #[serde(default)]
+    rotated: String,
+}
+
+impl Done {
+    fn flash(&self) -> Option<String> {
+        if !self.rotated.is_empty() {
+            Some("A new feed URL is made; the old one no longer works.".into())
+        } else {
+            (!self.saved.is_empty()).then(|| "Saved.".into())
+        }
+    }
 }
 
 async fn blank(State(state): State<AppState>, who: Signed) -> Response {
@@ -108,15 +122,17 @@ async fn show(
     let read = async {
         staff_only(&who)?;
         let id: HostId = id.parse().map_err(|_| ApiError::not_found("host"))?;
-        let h = view(state.store.host(who.user.tenant_id, id).await.map_err(|e| ApiError::store("host", e))?);
+        let host = state.store.host(who.user.tenant_id, id).await.map_err(|e| ApiError::store("host", e))?;
+        // Without a secret key there is no feed to show.
+        let feed_url = crate::feeds::url_of(&state, &host).unwrap_or_default();
+        let h = view(host);
         let chosen = h.schedule_id.map(|s: ScheduleId| s.to_string()).unwrap_or_default();
-        Ok::<_, ApiError>((schedules(&state, &who, &chosen).await?, h))
+        Ok::<_, ApiError>((schedules(&state, &who, &chosen).await?, h, feed_url))
     };
     match read.await {
-        Ok((s, h)) => page(&HostEdit {
-            flash: (!d.saved.is_empty()).then(|| "Saved.".into()),
-            ..from_view(&who, Some(&h), s)
-        }),
+        Ok((s, h, feed_url)) => {
+            page(&HostEdit { flash: d.flash(), feed_url, ..from_view(&who, Some(&h), s) })
+        }
         Err(e) => fail(Some(who.nav()), e),
     }
 }
@@ -190,5 +206,19 @@ async fn save(State(state): State<AppState>, Path(id): Path<String>, p: Post<Fie
     match id.parse::<HostId>() {
         Ok(id) => store(&state, &p.who, Some(id), &p.form).await,
         Err(_) => fail(Some(p.who.nav()), ApiError::not_found("host")),
+    }
+}
+
+/// A new feed URL for the host: to its page, which shows it.
+async fn rotate(State(state): State<AppState>, Path(id): Path<String>, p: Post<Fields>) -> Response {
+    let run = async {
+        staff_only(&p.who)?;
+        let id: HostId = id.parse().map_err(|_| ApiError::not_found("host"))?;
+        crate::feeds::rotate(&state, p.who.user.tenant_id, id).await?;
+        Ok::<_, ApiError>(id)
+    };
+    match run.await {
+        Ok(id) => done(&format!("/admin/hosts/{id}?rotated=1")),
+        Err(e) => fail(Some(p.who.nav()), e),
     }
 }
