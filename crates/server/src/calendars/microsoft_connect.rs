@@ -49,7 +49,10 @@ const MAX_NOTIFICATION: usize = 1 << 20;
 
 /// Routes of the flow and the notifications.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(start)).routes(routes!(callback)).routes(routes!(webhook))
+    OpenApiRouter::new()
+        .routes(routes!(connect_microsoft))
+        .routes(routes!(microsoft_callback))
+        .routes(routes!(microsoft_webhook))
 }
 
 /// Start connecting a host's Outlook calendar: answers the URL to open in the host's browser
@@ -57,7 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/hosts/{id}/connections/microsoft", tag = "connections", params(("id" = uuid::Uuid, Path)),
     request_body(content = Option<StartConnect>),
     responses((status = 201, body = AuthorizationView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn start(
+async fn connect_microsoft(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(host): ApiPath<HostId>,
@@ -111,7 +114,7 @@ pub async fn begin(
 /// admin chooses otherwise), and starts the first sync.
 #[utoipa::path(get, path = "/oauth/microsoft/callback", tag = "connections", params(Callback), security(()),
     responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
-async fn callback(
+async fn microsoft_callback(
     State(state): State<AppState>,
     addr: ClientAddr,
     ApiQuery(q): ApiQuery<Callback>,
@@ -208,7 +211,7 @@ fn hash(token: &str) -> String {
 #[utoipa::path(post, path = "/webhooks/microsoft", tag = "connections", security(()),
     params(("validationToken" = Option<String>, Query, description = "Graph's handshake when it makes a subscription")),
     responses((status = 200, description = "the validation token, echoed", content_type = "text/plain"), (status = 202), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
-async fn webhook(
+async fn microsoft_webhook(
     State(state): State<AppState>,
     addr: ClientAddr,
     RawQuery(query): RawQuery,
