@@ -1,6 +1,7 @@
 //! Test support: a fresh database per test on each store, and stand-ins for outside services
 //! ([`google`]: Google OAuth 2.0 and Calendar API v3; [`twilio`]: Twilio's Messages API and
-//! its webhooks), and a real SMTP server ([`smtp`]).
+//! its webhooks; [`calcom`]: Cal.com's API v2 and its signed webhooks), and a real SMTP server
+//! ([`smtp`]).
 //!
 //! SQLite databases are files in a temporary directory. PostgreSQL databases are created on the
 //! server named by `SKED_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and
@@ -9,6 +10,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub mod calcom;
 pub mod google;
 pub mod smtp;
 pub mod twilio;

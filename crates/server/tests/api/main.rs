@@ -5,6 +5,7 @@
 mod admin;
 mod admin_editors;
 mod bookings;
+mod calcom;
 mod crash;
 mod google;
 mod guard;
