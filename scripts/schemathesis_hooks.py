@@ -104,6 +104,8 @@ STATE_RULES = [
     ("PATCH", r"^/v1/tenant$", [(r"^slug$", r"^is already used$")]),
     # A template must compile and render a sample message.
     ("PUT", r"^/v1/templates/\{kind\}/\{part\}$", [(r"^source$", r".")]),
+    # The Cal.com integration maps Cal.com event types to event types of the tenant (state).
+    ("PUT", r"^/v1/integrations/calcom$", [(r"^event_types\.[0-9]+$", r"^no such event type$")]),
     # A cursor this server gave out (any string is schema-valid).
     ("GET", r".", [(r"^cursor$", r"is not a cursor this server gave out")]),
 ]

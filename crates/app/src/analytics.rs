@@ -96,6 +96,10 @@ pub fn summarize(bookings: &[Booking], tz: &TimeZone, from: Date, to: Date) -> R
     for s in [BookingSource::Api, BookingSource::Widget, BookingSource::Voice] {
         r.by_source.push((s.as_str(), sources.get(s.as_str()).copied().unwrap_or(0)));
     }
+    // Bookings mirrored from Cal.com show only where a business has them.
+    if let Some(n) = sources.get(BookingSource::Calcom.as_str()) {
+        r.by_source.push((BookingSource::Calcom.as_str(), *n));
+    }
     r.by_host = hosts.into_iter().collect();
     r.by_host.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     r

@@ -63,7 +63,7 @@ pub struct BookingView {
     pub notes: Option<String>,
     #[schema(value_type = Object)]
     pub metadata: Value,
-    /// `api`, `widget` or `voice`.
+    /// `api`, `widget`, `voice` or `calcom` (mirrored from Cal.com).
     pub source: String,
     pub external_ref: Option<String>,
     /// Grows with each reschedule.

@@ -41,6 +41,8 @@ pub enum BookingSource {
     Widget,
     /// A voice agent during a call.
     Voice,
+    /// Cal.com, mirrored from its webhooks or imported from its API while a business moves over.
+    Calcom,
 }
 
 impl BookingSource {
@@ -50,6 +52,7 @@ impl BookingSource {
             Self::Api => "api",
             Self::Widget => "widget",
             Self::Voice => "voice",
+            Self::Calcom => "calcom",
         }
     }
 
@@ -59,6 +62,7 @@ impl BookingSource {
             "api" => Some(Self::Api),
             "widget" => Some(Self::Widget),
             "voice" => Some(Self::Voice),
+            "calcom" => Some(Self::Calcom),
             _ => None,
         }
     }

@@ -56,6 +56,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(crate::notify::twilio::router())
         .merge(crate::users::api::router())
         .merge(crate::public::router())
+        .merge(crate::calcom::router())
 }
 
 /// The OpenAPI document of the server, with the responses every operation shares.
@@ -99,6 +100,7 @@ impl Application {
             failures: Failures::new(settings.failure_limit_burst, settings.failure_limit_per_second),
             operator_key_hash,
             metrics: telemetry::metrics(),
+            calcom_locks: crate::calcom::Locks::default(),
         });
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })

@@ -1,4 +1,4 @@
-//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo]`. With no command, `sked` serves on
+//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo|import]`. With no command, `sked` serves on
 //! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
 //! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
@@ -59,6 +59,11 @@ pub enum Command {
     },
     /// Create a demo tenant (two hosts, a schedule, an event type) and print curl lines.
     Demo,
+    /// Import another scheduler's records into a tenant.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Manage the key that seals calendar tokens and voice secrets at rest.
     Secret {
         #[command(subcommand)]
@@ -75,6 +80,13 @@ pub enum Command {
         #[arg(long)]
         now: Option<jiff::Timestamp>,
     },
+}
+
+/// What to import from.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// A Cal.com account, through its API v2.
+    Calcom(crate::calcom::command::Args),
 }
 
 /// Tenant commands.
@@ -203,6 +215,9 @@ pub async fn run() -> anyhow::Result<()> {
             let u = crate::time_api::understand(&text, &zone, now.unwrap_or_else(|| clock.now()));
             println!("{}", serde_json::to_string_pretty(&u)?);
             Ok(())
+        }
+        Some(Command::Import { source: ImportSource::Calcom(args) }) => {
+            crate::calcom::command::import(settings, clock, args).await
         }
         Some(Command::Secret { action: SecretAction::Generate }) => {
             println!("{}", hex::encode(rand::random::<[u8; 32]>()));

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::openapi::{EmailAddress, PhoneNumber, TimeZoneName};
 use crate::pagination::{ListQuery, Paged};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::time::rfc3339;
 
 /// A host.
@@ -127,7 +127,7 @@ pub(crate) fn view(h: Host) -> HostView {
 
 /// Validates a host's fields in place (normalising email and phone), checking its schedule
 /// belongs to the tenant; every invalid field is reported.
-async fn validate(state: &AppState, tenant: TenantId, h: &mut Host, schedule: Option<&str>) -> ApiResult<()> {
+async fn validate(state: &Services, tenant: TenantId, h: &mut Host, schedule: Option<&str>) -> ApiResult<()> {
     let mut errors: Vec<FieldError> = Vec::new();
     match sked_core::text::line("name", &h.name, 200) {
         Ok(name) => h.name = name,
@@ -184,7 +184,7 @@ async fn create(
 }
 
 /// Validates and stores a new host: the one path of the API and the dashboard.
-pub(crate) async fn create_host(state: &AppState, tenant: TenantId, body: CreateHost) -> ApiResult<HostView> {
+pub(crate) async fn create_host(state: &Services, tenant: TenantId, body: CreateHost) -> ApiResult<HostView> {
     let now = state.clock.now_second();
     let mut h = Host {
         id: HostId::new(),

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod blocks;
 pub mod bookings;
 pub mod bootstrap;
+pub mod calcom;
 pub mod calendars;
 pub mod cli;
 pub mod config;

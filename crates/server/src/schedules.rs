@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::openapi::{LocalEndTime, LocalTime, TimeZoneName};
 use crate::pagination::{ListQuery, Paged};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::time::rfc3339;
 
 // The document's forms of `sked_core::hours::{TimeRange, DateOverride}`, which requests are
@@ -161,6 +161,15 @@ async fn create(
     auth: TenantAuth,
     ApiJson(body): ApiJson<CreateSchedule>,
 ) -> ApiResult<(StatusCode, Json<ScheduleView>)> {
+    Ok((StatusCode::CREATED, Json(create_schedule(&state, auth.tenant, body).await?)))
+}
+
+/// Validates and stores a new schedule: the one path of the API and the Cal.com importer.
+pub(crate) async fn create_schedule(
+    s: &Services,
+    tenant: TenantId,
+    body: CreateSchedule,
+) -> ApiResult<ScheduleView> {
     let mut errors = check_name(&body.name).err().into_iter().collect::<Vec<_>>();
     if let Err(e) = validate(&body.time_zone, &body.weekly, &body.overrides) {
         errors.extend(e);
@@ -168,10 +177,10 @@ async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let now = state.clock.now_second();
+    let now = s.clock.now_second();
     let record = Schedule {
         id: ScheduleId::new(),
-        tenant_id: auth.tenant,
+        tenant_id: tenant,
         name: body.name.trim().to_owned(),
         time_zone: body.time_zone,
         weekly: serde_json::to_string(&body.weekly).map_err(anyhow::Error::from)?,
@@ -179,8 +188,8 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    state.store.insert_schedule(&record).await.map_err(|e| ApiError::store("schedule", e))?;
-    Ok((StatusCode::CREATED, Json(view(record)?)))
+    s.store.insert_schedule(&record).await.map_err(|e| ApiError::store("schedule", e))?;
+    view(record)
 }
 
 /// List schedules.

@@ -64,6 +64,8 @@ pub struct Inner {
     pub operator_key_hash: [u8; 32],
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Cal.com deliveries of one tenant are applied one at a time.
+    pub calcom_locks: crate::calcom::Locks,
 }
 
 impl AppState {

@@ -6,8 +6,9 @@
 //! (the reads availability is computed from), [`BookingStore`] (bookings, their history and
 //! idempotency), [`JobStore`] (the job queue), [`VoiceStore`] (voice agents, calls, signed
 //! requests seen), [`CalendarStore`] and [`CalendarSyncStore`] (connected calendars),
-//! [`NotifyStore`] (messages, preferences, webhook endpoints), and [`UserStore`] (dashboard users
-//! and their sessions).
+//! [`NotifyStore`] (messages, preferences, webhook endpoints), [`UserStore`] (dashboard users
+//! and their sessions), and [`CalcomStore`] (the Cal.com integration, its mirror and the
+//! importer's links).
 //! [`Store`] is all of them at once, and [`DynStore`] the shared handle the server holds; the
 //! [`prelude`] brings every trait into scope.
 //!
@@ -24,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 mod bookings;
+mod calcom;
 pub mod calendars;
 mod jobs;
 pub mod model;
@@ -38,6 +40,7 @@ mod voice;
 use std::sync::Arc;
 
 pub use bookings::*;
+pub use calcom::*;
 pub use calendars::*;
 pub use jobs::*;
 pub use model::*;
@@ -119,6 +122,7 @@ pub trait Store:
     + CalendarSyncStore
     + NotifyStore
     + UserStore
+    + CalcomStore
     + std::fmt::Debug
 {
 }
@@ -136,6 +140,7 @@ impl<T> Store for T where
         + CalendarSyncStore
         + NotifyStore
         + UserStore
+        + CalcomStore
         + std::fmt::Debug
 {
 }
@@ -146,7 +151,7 @@ pub type DynStore = Arc<dyn Store>;
 /// The store traits, to call their methods: `use sked_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AvailabilityStore, BookingStore, CalendarStore, CalendarSyncStore, EventTypeStore, JobStore,
-        NotifyStore, SchedulingStore, Store, SystemStore, TenancyStore, UserStore, VoiceStore,
+        AvailabilityStore, BookingStore, CalcomStore, CalendarStore, CalendarSyncStore, EventTypeStore,
+        JobStore, NotifyStore, SchedulingStore, Store, SystemStore, TenancyStore, UserStore, VoiceStore,
     };
 }

@@ -23,7 +23,8 @@ pub trait SystemStore: Send + Sync {
     async fn init_setting(&self, name: &str, value: &str) -> StoreResult<bool>;
 
     /// Re-seals every sealed value (connection tokens, authorization verifiers, voice agent
-    /// secrets, tokens kept for pending revocations) in one transaction with `reseal`; answers how many.
+    /// secrets, webhook secrets, Cal.com webhook secrets, tokens kept for pending revocations) in
+    /// one transaction with `reseal`; answers how many.
     /// Any failure changes nothing.
     async fn reseal_secrets(
         &self,

@@ -1,7 +1,8 @@
 //! Test support: a fresh database per test on each store, and stand-ins for outside services
 //! ([`google`]: Google OAuth 2.0 and Calendar API v3; [`microsoft`]: the Microsoft identity
-//! platform and Graph's calendar API; [`twilio`]: Twilio's Messages API and its webhooks), a
-//! real SMTP server ([`smtp`]) and a real CalDAV server ([`radicale`]).
+//! platform and Graph's calendar API; [`twilio`]: Twilio's Messages API and its webhooks;
+//! [`calcom`]: Cal.com's API v2 and its signed webhooks), a real SMTP server ([`smtp`]) and a
+//! real CalDAV server ([`radicale`]).
 //!
 //! SQLite databases are files in a temporary directory. PostgreSQL databases are created on the
 //! server named by `SKED_TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and
@@ -10,6 +11,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub mod calcom;
 pub mod google;
 pub mod microsoft;
 pub mod radicale;

@@ -11,6 +11,7 @@
 mod assign;
 mod attend;
 mod change;
+mod mirror;
 mod record;
 
 use serde_json::Value;
@@ -23,6 +24,7 @@ use sked_store::{Booking, BookingWrite, Ids, StoreError};
 
 pub use attend::{confirm_attendance, mark_no_show};
 pub use change::{cancel, move_by_host};
+pub use mirror::{ExternalBooking, record_external};
 pub use record::{BOOKING_EVENT, BookingEvent};
 
 use crate::App;

@@ -65,7 +65,9 @@ pub(crate) fn validate(b: CreateBooking) -> ApiResult<NewBooking> {
     if let Err(e) = check_metadata(&metadata) {
         errors.push(e);
     }
+    // `calcom` is written only by the Cal.com mirror.
     let source = BookingSource::parse(b.source.as_deref().unwrap_or("api"))
+        .filter(|s| *s != BookingSource::Calcom)
         .ok_or_else(|| errors.push(FieldError::new("source", "must be api, widget or voice")))
         .ok();
     match (event_type_id, start, text, source) {

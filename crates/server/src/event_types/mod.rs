@@ -15,7 +15,7 @@ use crate::auth::TenantAuth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
-use crate::state::AppState;
+use crate::state::{AppState, Services};
 use crate::time::rfc3339;
 
 mod shapes;
@@ -40,7 +40,7 @@ struct Draft {
 }
 
 /// Validates a draft; every invalid field is reported. Hosts must be distinct hosts of the tenant.
-async fn validate(state: &AppState, tenant: TenantId, d: &mut Draft) -> ApiResult<(Vec<HostId>, Assignment)> {
+async fn validate(state: &Services, tenant: TenantId, d: &mut Draft) -> ApiResult<(Vec<HostId>, Assignment)> {
     let mut errors: Vec<FieldError> = Vec::new();
     match sked_core::questions::check_questions("questions", &d.questions) {
         Ok(q) => d.questions = q,
@@ -183,7 +183,7 @@ async fn create(
 
 /// Validates and stores a new event type: the one path of the API and the dashboard.
 pub(crate) async fn create_event_type(
-    state: &AppState,
+    state: &Services,
     tenant: TenantId,
     b: CreateEventType,
 ) -> ApiResult<EventTypeView> {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sked_app::{BookingEvent, BookingView};
+use sked_core::booking::BookingSource;
 use sked_core::ids::{BookingId, HostId, MessageId, TenantId};
 use sked_core::notify::{Channel, Kind, MessageStatus, Role, reminder_due, reminder_too_late};
 use sked_jobs::{Job, JobError};
@@ -178,7 +179,9 @@ impl EventConsumer for Notify {
             format!("{}:{}:{}:{}:{}:{to}", v.id, kind.as_str(), v.sequence, channel.as_str(), role.as_str())
         };
         let attendee = notice(s, &f, &v, kind, Role::Attendee, (&v.attendee.name, &attendee_zone));
-        if let (Some(to), Some(_)) = (&v.attendee.email, &s.channels.mailer) {
+        // Cal.com tells the attendee of its own bookings' changes; hosts hear from Sked.
+        let tell_attendee = v.source != BookingSource::Calcom.as_str();
+        if let (true, Some(to), Some(_)) = (tell_attendee, &v.attendee.email, &s.channels.mailer) {
             let n = Notice { unsubscribe_url: unsubscribe(s, tenant, to), ..attendee.clone() };
             let k = key(Channel::Email, Role::Attendee, to);
             items.push(
@@ -193,7 +196,7 @@ impl EventConsumer for Notify {
                 .queue(k, payload(&n)?, now, now)?,
             );
         }
-        if let (Some(to), Some(_)) = (&v.attendee.phone, &s.channels.twilio) {
+        if let (true, Some(to), Some(_)) = (tell_attendee, &v.attendee.phone, &s.channels.twilio) {
             let k = key(Channel::Sms, Role::Attendee, to);
             items.push(
                 Draft {

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_editors;
 mod bookings;
+mod calcom;
 mod crash;
 mod feed;
 mod google;

@@ -4,13 +4,15 @@
 //! or read, named once. What differs between the two databases lives in [`dialect`]; the
 //! statements in [`queries`] (connected calendars keep theirs in their module). Each aggregate's
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
-//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`], [`notify`] and [`users`].
+//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`], [`notify`], [`users`]
+//! and [`calcom`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start.
 
 mod availability;
 mod bookings;
+mod calcom;
 mod calendars;
 mod dialect;
 mod event_types;
@@ -32,10 +34,10 @@ use uuid::Uuid;
 
 use self::dialect::Dialect;
 use crate::{
-    ApiKey, Block, Booking, BookingCalendarEvent, Connection, ConnectionCalendar, DynStore, EventType,
-    ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse, Job, Message,
-    NotifySettings, OAuthState, Occupancy, Preference, Schedule, Session, StoreError, StoreResult, Template,
-    Tenant, TokenAudit, User, VoiceAgent, VoiceCall, Webhook,
+    ApiKey, Block, Booking, BookingCalendarEvent, CalcomIntegration, Connection, ConnectionCalendar,
+    DynStore, EventType, ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse,
+    Job, Message, NotifySettings, OAuthState, Occupancy, Preference, Schedule, Session, StoreError,
+    StoreResult, Template, Tenant, TokenAudit, User, VoiceAgent, VoiceCall, Webhook,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -141,6 +143,7 @@ pub trait SqlDb: Dialect<Arguments: IntoArguments<Self> + Default>
     + Is<Template, Ty = Template, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<User, Ty = User, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<Session, Ty = Session, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<CalcomIntegration, Ty = CalcomIntegration, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<(String, String, String, i64), Ty = (String, String, String, i64), Ty: for<'r> FromRow<'r, Self::Row>>
 {
 }

@@ -21,6 +21,9 @@ pub const SEALED_VOICE: &str = "SELECT id, secret FROM voice_agents";
 pub const RESEAL_VOICE: &str = "UPDATE voice_agents SET secret = $2 WHERE id = $1";
 pub const SEALED_WEBHOOKS: &str = "SELECT id, secret FROM webhooks";
 pub const RESEAL_WEBHOOK: &str = "UPDATE webhooks SET secret = $2 WHERE id = $1";
+pub const SEALED_CALCOM: &str =
+    "SELECT tenant_id, webhook_secret FROM calcom_integrations WHERE webhook_secret IS NOT NULL";
+pub const RESEAL_CALCOM: &str = "UPDATE calcom_integrations SET webhook_secret = $2 WHERE tenant_id = $1";
 pub const SEALED_REVOCATIONS: &str = "SELECT id, access_token, refresh_token FROM pending_revocations";
 pub const RESEAL_REVOCATION: &str =
     "UPDATE pending_revocations SET access_token = $2, refresh_token = $3 WHERE id = $1";

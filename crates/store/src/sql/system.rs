@@ -102,6 +102,18 @@ impl<DB: SqlDb> SystemStore for SqlStore<DB> {
                     .map_err(map_err::<DB>)?;
                 n += 1;
             }
+            let calcom: Vec<(Uuid, String)> =
+                sqlx::query_as(q::SEALED_CALCOM).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
+            for (tenant, v) in calcom {
+                let v = again(&v)?;
+                sqlx::query(q::RESEAL_CALCOM)
+                    .bind(tenant)
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                n += 1;
+            }
             let kept: Vec<(Uuid, Option<String>, Option<String>)> =
                 sqlx::query_as(q::SEALED_REVOCATIONS).fetch_all(&mut *tx).await.map_err(map_err::<DB>)?;
             for (id, access, refresh) in kept {

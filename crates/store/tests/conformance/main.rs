@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bookings;
+mod calcom;
 mod calendars;
 mod config;
 mod fixtures;

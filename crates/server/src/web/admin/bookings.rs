@@ -136,7 +136,7 @@ async fn list(State(state): State<AppState>, who: Signed, Query(q): Query<ListQu
         hosts: names.host_choices(f.host_id),
         statuses: choices(&["confirmed", "cancelled"], &q.status),
         event_types: names.event_type_choices(f.event_type_id),
-        sources: choices(&["api", "widget", "voice"], &q.source),
+        sources: choices(&["api", "widget", "voice", "calcom"], &q.source),
         query: serde_urlencoded::to_string(&query).unwrap_or_default(),
         rows: rows.iter().map(|b| row(&names, b)).collect(),
         next,

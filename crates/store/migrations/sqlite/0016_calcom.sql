@@ -1,0 +1,56 @@
+-- Moving off Cal.com: a tenant's Cal.com integration (its webhook secret, sealed, and which Sked
+-- event type each Cal.com event type is), the Cal.com bookings mirrored as Sked bookings, the
+-- webhook deliveries applied, and what the importer made from which Cal.com record.
+-- Twin of migrations/postgres/0016_calcom.sql: keep them in step.
+
+CREATE TABLE calcom_integrations (
+    tenant_id      BLOB PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    -- Sealed; NULL until one is set (every delivery is refused meanwhile).
+    webhook_secret TEXT,
+    -- JSON object: Cal.com event type id -> Sked event type id.
+    event_types    TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+
+-- Every Cal.com booking uid known to the mirror and the Sked booking it is (a reschedule gives
+-- the booking a new uid; both are kept). `booking_id` is NULL for a uid cancelled before it was
+-- ever mirrored. `last_created_at` (Unix ms) is the `createdAt` of the newest delivery applied
+-- to the booking: an older one arriving late changes nothing.
+CREATE TABLE calcom_bookings (
+    tenant_id       BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    uid             TEXT NOT NULL,
+    booking_id      BLOB REFERENCES bookings (id) ON DELETE CASCADE,
+    last_created_at INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, uid)
+);
+CREATE INDEX calcom_bookings_booking ON calcom_bookings (booking_id);
+
+-- Deliveries applied, by `trigger uid start end`: the same one again changes nothing.
+CREATE TABLE calcom_deliveries (
+    tenant_id  BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    applied_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+);
+
+-- What the importer made of each Cal.com record, so running it again makes nothing twice.
+CREATE TABLE calcom_links (
+    tenant_id  BLOB NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CONSTRAINT calcom_links_kind_check CHECK (kind IN ('user', 'schedule', 'event_type')),
+    calcom_id  TEXT NOT NULL,
+    sked_id    BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, kind, calcom_id)
+);
+
+-- Bookings may come from Cal.com.
+DROP TRIGGER bookings_source_check_insert;
+DROP TRIGGER bookings_source_check_update;
+CREATE TRIGGER bookings_source_check_insert BEFORE INSERT ON bookings
+WHEN NEW.source NOT IN ('api', 'widget', 'voice', 'calcom')
+BEGIN SELECT RAISE(ABORT, 'bookings_source_check'); END;
+CREATE TRIGGER bookings_source_check_update BEFORE UPDATE OF source ON bookings
+WHEN NEW.source NOT IN ('api', 'widget', 'voice', 'calcom')
+BEGIN SELECT RAISE(ABORT, 'bookings_source_check'); END;
