@@ -5,11 +5,13 @@
 mod admin;
 mod admin_editors;
 mod bookings;
+mod caldav;
 mod crash;
 mod google;
 mod guard;
 mod helpers;
 mod hostile;
+mod ics_feed;
 mod notify;
 mod openapi;
 mod ops;
