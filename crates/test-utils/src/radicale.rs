@@ -54,13 +54,20 @@ impl Radicale {
         }
         let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
         let dir = tempfile::tempdir().ok()?;
-        if let Some(users) = users {
-            let lines: String = users.iter().map(|(u, p)| format!("{u}:{p}\n")).collect();
-            std::fs::write(dir.path().join("htpasswd"), lines).ok()?;
-        }
         let mut server = Self { child: None, port, dir, checks_passwords: users.is_some() };
+        if let Some(users) = users {
+            server.set_users(users);
+        }
         server.resume();
         Some(server)
+    }
+
+    /// Replaces the users a server from [`Radicale::with_users`] lets in, and their passwords
+    /// (a password changed on the server): the next request is checked against them.
+    pub fn set_users(&self, users: &[(&str, &str)]) {
+        assert!(self.checks_passwords, "a server from Radicale::start lets any password in");
+        let lines: String = users.iter().map(|(u, p)| format!("{u}:{p}\n")).collect();
+        std::fs::write(self.dir.path().join("htpasswd"), lines).expect("radicale's htpasswd file");
     }
 
     /// Its root URL (`http://127.0.0.1:<port>/`).

@@ -264,3 +264,76 @@ pub async fn world(app: &TestApp) -> World {
 pub fn booking(event_type: &str, start: &str, name: &str) -> Value {
     json!({"event_type_id": event_type, "start": start, "attendee": {"name": name, "email": "guest@example.test"}})
 }
+
+/// Every text value of the tables that could hold a token.
+pub async fn database_text(app: &TestApp) -> String {
+    let url = app.state.settings.database_url.clone();
+    let mut out = String::new();
+    for table in [
+        "connections",
+        "connection_calendars",
+        "oauth_states",
+        "token_audit",
+        "jobs",
+        "pending_revocations",
+        "external_events",
+        "settings",
+    ] {
+        let sql = match app.backend {
+            Backend::Sqlite => format!("SELECT * FROM {table}"),
+            Backend::Postgres => format!("SELECT t::text FROM {table} t"),
+        };
+        match app.backend {
+            Backend::Sqlite => {
+                use sqlx::{Connection, Row};
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                for row in sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut conn).await.unwrap() {
+                    for i in 0..row.len() {
+                        if let Ok(Some(v)) = row.try_get::<Option<String>, _>(i) {
+                            out.push_str(&v);
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+            Backend::Postgres => {
+                use sqlx::{Connection, Row};
+                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                for row in sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut conn).await.unwrap() {
+                    out.push_str(&row.get::<String, _>(0));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A host's free starts (UTC) on a New York date, for the usual world's event type.
+pub async fn free_starts(app: &TestApp, w: &World, host: &str, date: &str) -> Vec<String> {
+    let next = date.parse::<jiff::civil::Date>().unwrap().tomorrow().unwrap();
+    let r = app
+        .get(&format!(
+            "/v1/event-types/{}/slots?from={date}&to={next}&time_zone=America/New_York&host_id={host}",
+            w.event_type
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["slots_by_date"][date]
+        .as_array()
+        .map(|a| a.iter().map(|s| s["start"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// A host's busy time from connected calendars between two instants, as `(start, end)`.
+pub async fn calendar_busy(app: &TestApp, host: &str, from: &str, to: &str) -> Vec<(String, String)> {
+    let r = app.get(&format!("/v1/hosts/{host}/busy?from={from}&to={to}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["source"] != "booking")
+        .map(|b| (b["start"].as_str().unwrap().to_owned(), b["end"].as_str().unwrap().to_owned()))
+        .collect()
+}

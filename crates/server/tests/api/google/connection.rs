@@ -56,50 +56,6 @@ async fn tokens_refresh_ahead_and_a_revoked_grant_is_reported() {
     .await;
 }
 
-/// Every text value of the tables that could hold a token.
-async fn database_text(app: &TestApp) -> String {
-    let url = app.state.settings.database_url.clone();
-    let mut out = String::new();
-    for table in [
-        "connections",
-        "connection_calendars",
-        "oauth_states",
-        "token_audit",
-        "jobs",
-        "pending_revocations",
-        "external_events",
-        "settings",
-    ] {
-        let sql = match app.backend {
-            Backend::Sqlite => format!("SELECT * FROM {table}"),
-            Backend::Postgres => format!("SELECT t::text FROM {table} t"),
-        };
-        match app.backend {
-            Backend::Sqlite => {
-                use sqlx::{Connection, Row};
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                for row in sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut conn).await.unwrap() {
-                    for i in 0..row.len() {
-                        if let Ok(Some(v)) = row.try_get::<Option<String>, _>(i) {
-                            out.push_str(&v);
-                            out.push('\n');
-                        }
-                    }
-                }
-            }
-            Backend::Postgres => {
-                use sqlx::{Connection, Row};
-                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                for row in sqlx::query(sqlx::AssertSqlSafe(sql.clone())).fetch_all(&mut conn).await.unwrap() {
-                    out.push_str(&row.get::<String, _>(0));
-                    out.push('\n');
-                }
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn push_channels_are_verified_renewed_and_polling_catches_up() {
     on_each_store_google(|app, g| async move {
