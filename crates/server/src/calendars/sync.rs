@@ -55,6 +55,13 @@ impl JobHandler<Sync> for SyncJob {
             }
             // Disconnected, no longer busy, or revoked (already recorded): nothing to do.
             Err(CalError::Store(StoreError::NotFound) | CalError::Revoked) => Ok(()),
+            Err(CalError::Provider(ProviderError::NotFound)) => {
+                // The calendar is gone from the account (deleted on the server): recorded for
+                // the admin, polled again later; the health check says the same.
+                let why = "the calendar is gone from the account; choose another one or disconnect";
+                let _ = state.store.set_calendar_error(p.connection_id, &p.calendar_id, Some(why)).await;
+                Ok(())
+            }
             Err(CalError::Store(StoreError::Stale)) => {
                 Err(JobError::RetryAfter(1, "another sync of this calendar finished first".into()))
             }
