@@ -10,6 +10,7 @@ mod google;
 mod guard;
 mod helpers;
 mod hostile;
+mod microsoft;
 mod notify;
 mod openapi;
 mod ops;

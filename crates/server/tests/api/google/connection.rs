@@ -57,7 +57,7 @@ async fn tokens_refresh_ahead_and_a_revoked_grant_is_reported() {
 }
 
 /// Every text value of the tables that could hold a token.
-async fn database_text(app: &TestApp) -> String {
+pub(crate) async fn database_text(app: &TestApp) -> String {
     let url = app.state.settings.database_url.clone();
     let mut out = String::new();
     for table in [

@@ -25,6 +25,8 @@ mod dashboard;
 mod sync;
 mod writeback;
 
+pub(crate) use connection::database_text;
+
 const ANN: &str = "ann@acme.test";
 const ZONE: &str = "America/New_York";
 
@@ -73,7 +75,7 @@ where
     }
 }
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     sked_test_utils::install_tls();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
@@ -90,7 +92,7 @@ async fn consent(app: &TestApp, host: &str) -> String {
     consent.headers()["location"].to_str().unwrap().to_owned()
 }
 
-async fn open(url: &str) -> Res {
+pub(crate) async fn open(url: &str) -> Res {
     let res = browser().get(url).send().await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
