@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use sked_calendar::ProviderError;
-use sked_core::ids::HostId;
+use sked_core::ids::{HostId, TenantId};
 use sked_microsoft::PkceVerifier;
 use sked_microsoft::notifications::{self, LifecycleEvent, NotificationKind};
 use sked_store::{OAuthState, StoreError};
@@ -49,7 +49,10 @@ const MAX_NOTIFICATION: usize = 1 << 20;
 
 /// Routes of the flow and the notifications.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(start)).routes(routes!(callback)).routes(routes!(webhook))
+    OpenApiRouter::new()
+        .routes(routes!(microsoft_start))
+        .routes(routes!(microsoft_callback))
+        .routes(routes!(microsoft_webhook))
 }
 
 /// Start connecting a host's Outlook calendar: answers the URL to open in the host's browser
@@ -57,7 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/hosts/{id}/connections/microsoft", tag = "connections", params(("id" = uuid::Uuid, Path)),
     request_body(content = Option<StartConnect>),
     responses((status = 201, body = AuthorizationView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn start(
+async fn microsoft_start(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(host): ApiPath<HostId>,
@@ -66,32 +69,44 @@ async fn start(
     let opts: StartConnect = body.parse_or_default()?;
     opts.check()?;
     state.store.host(auth.tenant, host).await.map_err(|e| ApiError::store("host", e))?;
-    let m = microsoft(&state).map_err(unavailable)?;
-    let sealer = sealer(&state).map_err(unavailable)?;
+    let view = begin(&state, auth.tenant, host, opts.redirect_to, opts.login_hint.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Starts an authorization at Microsoft for a host of a tenant: a signed single-use state with
+/// its PKCE verifier, stored; answers the URL to send the host's browser to.
+pub async fn begin(
+    state: &AppState,
+    tenant: TenantId,
+    host: HostId,
+    redirect_to: Option<String>,
+    login_hint: Option<&str>,
+) -> ApiResult<AuthorizationView> {
+    let m = microsoft(state).map_err(unavailable)?;
+    let sealer = sealer(state).map_err(unavailable)?;
     let now = state.clock.now_second();
     let id = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>());
     let expires_at = now + STATE_TTL;
-    let signed = StateClaim::encode(sealer, "microsoft", &id, auth.tenant, host, expires_at);
+    let signed = StateClaim::encode(sealer, "microsoft", &id, tenant, host, expires_at);
     let redirect_uri = format!("{}{CALLBACK}", state.base_url);
     let (mut url, verifier) =
         m.authorization_url(&redirect_uri, &signed).map_err(|e| ApiError::Internal(e.into()))?;
-    if let Some(hint) = &opts.login_hint {
+    if let Some(hint) = login_hint {
         url.push_str("&login_hint=");
         url.extend(form_urlencoded::byte_serialize(hint.as_bytes()));
     }
     let record = OAuthState {
         id,
-        tenant_id: auth.tenant,
+        tenant_id: tenant,
         host_id: host,
         provider: "microsoft".into(),
         verifier: sealer.seal(verifier.secret()).map_err(|e| ApiError::Internal(e.into()))?,
-        redirect_to: opts.redirect_to,
+        redirect_to,
         expires_at,
         created_at: now,
     };
     state.store.insert_oauth_state(&record).await.map_err(|e| ApiError::Internal(e.into()))?;
-    let view = AuthorizationView { authorization_url: url, redirect_uri, expires_at: rfc3339(expires_at) };
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(AuthorizationView { authorization_url: url, redirect_uri, expires_at: rfc3339(expires_at) })
 }
 
 /// Microsoft sends the host's browser here. Finishes connecting: exchanges the code, reads the
@@ -99,7 +114,7 @@ async fn start(
 /// admin chooses otherwise), and starts the first sync.
 #[utoipa::path(get, path = "/oauth/microsoft/callback", tag = "connections", params(Callback), security(()),
     responses((status = 200, body = ConnectionView), (status = 303, description = "back to `redirect_to`"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 502, body = Problem, content_type = "application/problem+json")))]
-async fn callback(
+async fn microsoft_callback(
     State(state): State<AppState>,
     addr: ClientAddr,
     ApiQuery(q): ApiQuery<Callback>,
@@ -195,8 +210,8 @@ fn hash(token: &str) -> String {
 /// `clientState`. Answers 202 once the work is queued.
 #[utoipa::path(post, path = "/webhooks/microsoft", tag = "connections", security(()),
     params(("validationToken" = Option<String>, Query, description = "Graph's handshake when it makes a subscription")),
-    responses((status = 200, description = "the validation token, echoed", content_type = "text/plain"), (status = 202), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
-async fn webhook(
+    responses((status = 200, description = "the validation token, echoed", content_type = "text/plain"), (status = 202), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+async fn microsoft_webhook(
     State(state): State<AppState>,
     addr: ClientAddr,
     RawQuery(query): RawQuery,

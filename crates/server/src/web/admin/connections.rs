@@ -41,7 +41,7 @@ async fn rows(state: &AppState, who: &Signed) -> Result<Vec<Connection>, ApiErro
         out.push(Connection {
             id: c.id.to_string(),
             host: names.host(c.host_id),
-            can_reconnect: c.provider == "google" && state.google.is_some(),
+            can_reconnect: crate::calendars::oauth::can_begin_again(state, &c.provider),
             provider: c.provider,
             account: c.account,
             status: c.status,
@@ -81,8 +81,7 @@ async fn reconnect(State(state): State<AppState>, Path(id): Path<String>, p: Pos
             return Err(ApiError::not_found("connection"));
         }
         let back = format!("{}/admin/connections", state.base_url);
-        crate::calendars::oauth::begin(&state, who.user.tenant_id, c.host_id, Some(back), Some(&c.account))
-            .await
+        crate::calendars::oauth::begin_again(&state, &c, Some(back)).await
     }
     .await;
     match result {

@@ -23,6 +23,7 @@ use crate::google::{browser, open};
 use crate::helpers::*;
 
 mod connection;
+mod dashboard;
 mod subscriptions;
 mod sync;
 mod writeback;
@@ -35,6 +36,15 @@ const EASTERN: &str = "Eastern Standard Time";
 /// Runs `test` on each store with a Graph stand-in sharing the server's clock, the server
 /// configured for it, and Ann's account consenting.
 async fn on_each_store_ms<F, Fut>(test: F)
+where
+    F: Fn(TestApp, MicrosoftStandIn) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    on_each_store_ms_with(|_| {}, test).await;
+}
+
+/// As [`on_each_store_ms`], with settings changed first.
+async fn on_each_store_ms_with<F, Fut>(tweak: impl Fn(&mut sked_server::Settings), test: F)
 where
     F: Fn(TestApp, MicrosoftStandIn) -> Fut,
     Fut: Future<Output = TestApp>,
@@ -52,6 +62,7 @@ where
             s.microsoft_auth_url = Some(gg.auth_url());
             s.microsoft_token_url = Some(gg.token_url());
             s.microsoft_graph_base = gg.graph_base();
+            tweak(s);
         })
         .await;
         match AssertUnwindSafe(test(app, g)).catch_unwind().await {
