@@ -208,3 +208,49 @@ async fn an_outage_delays_the_event_and_a_lost_answer_makes_no_second_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_event_whose_create_answer_was_lost_goes_when_the_booking_is_cancelled() {
+    on_each_store_ms(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &g, &w.hosts[0]).await;
+        // Two bookings whose events Graph made but whose answers were lost; both are cancelled
+        // before the write-backs try again (in about 30 s).
+        g.lose_next_answers(2);
+        let seen = book(&app, &w, "2026-03-03T14:00:00Z").await;
+        let unseen = book(&app, &w, "2026-03-03T16:00:00Z").await;
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 2, "made, answers lost");
+        // A poll sees the first one's event before its booking is cancelled...
+        advance(&app, 20);
+        tick(&app).await;
+        let r = cancel(&app, &seen).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.run_pending_jobs().await;
+        assert_eq!(our_events(&g).len(), 1, "{:?}", our_events(&g));
+        assert_eq!(booking_of(&our_events(&g)[0]).as_deref(), unseen["id"].as_str());
+        // ...the second one's comes to light only after its booking is cancelled.
+        let r = cancel(&app, &unseen).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        advance(&app, 3_600);
+        app.run_pending_jobs().await;
+        tick(&app).await;
+        assert!(our_events(&g).is_empty(), "{:?}", our_events(&g));
+        for b in [&seen, &unseen] {
+            assert_eq!(
+                app.get(&format!("/v1/bookings/{}", b["id"].as_str().unwrap())).await.body["status"],
+                "cancelled"
+            );
+        }
+        app
+    })
+    .await;
+}
+
+async fn cancel(app: &TestApp, b: &Value) -> Res {
+    app.post(
+        &format!("/v1/bookings/{}/cancel", b["id"].as_str().unwrap()),
+        json!({"reason": "changed plans"}),
+    )
+    .await
+}
