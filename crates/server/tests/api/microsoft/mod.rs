@@ -22,6 +22,7 @@ use sked_test_utils::microsoft::MicrosoftStandIn;
 use crate::google::{browser, open};
 use crate::helpers::*;
 
+mod booking_calendars;
 mod connection;
 mod dashboard;
 mod subscriptions;
