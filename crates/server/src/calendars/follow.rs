@@ -39,6 +39,9 @@ pub(super) async fn follow(
     let Ok(id) = booking.parse::<BookingId>() else { return Ok(Followed::Nothing) };
     let state = session.state();
     let c = session.conn.clone();
+    if !listed.cancelled && written(state, &c, calendar, &listed.id, id).await?.is_none() {
+        return unrecorded(session, p, calendar, listed, id).await;
+    }
     if !differs(state, &c, calendar, listed, id, zone).await? {
         return Ok(Followed::Nothing);
     }
@@ -48,6 +51,34 @@ pub(super) async fn follow(
         .await?
         .unwrap_or_else(|| StoredEvent { cancelled: true, ..listed.clone() });
     follow_now(state, &c, p, calendar, &current, id, zone).await
+}
+
+/// An event Sked wrote that no record stands for: the answer to its create was lost (a
+/// timeout), and a retry had not found it yet. While its booking is confirmed, the retry will;
+/// once the booking is cancelled nothing else deletes it, and its attendee would keep the
+/// invitation, so it is deleted here.
+async fn unrecorded(
+    session: &mut Session<'_>,
+    p: &dyn Provider,
+    calendar: &str,
+    e: &StoredEvent,
+    id: BookingId,
+) -> Result<Followed, CalError> {
+    let state = session.state();
+    let tenant = session.conn.tenant_id;
+    let booking = match state.store.booking(tenant, id).await {
+        Ok(b) => b,
+        Err(StoreError::NotFound) => return Ok(Followed::Nothing),
+        Err(err) => return Err(err.into()),
+    };
+    if booking.status == BookingStatus::Confirmed {
+        return Ok(Followed::Nothing);
+    }
+    let _no_push_meanwhile = super::writeback::booking_lock(id).await;
+    let et = state.store.event_type(tenant, booking.event_type_id).await?;
+    p.remove(session, calendar, &e.id, None, &et).await?;
+    tracing::info!(booking = %id, event = %e.id, calendar, "deleted the unrecorded event of a cancelled booking");
+    Ok(Followed::Nothing)
 }
 
 /// Whether an event of ours is no longer what was written for its booking.

@@ -50,7 +50,7 @@ const MAX_NOTIFICATION: usize = 1 << 20;
 /// Routes of the flow and the notifications.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(connect_microsoft))
+        .routes(routes!(microsoft_start))
         .routes(routes!(microsoft_callback))
         .routes(routes!(microsoft_webhook))
 }
@@ -60,7 +60,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/v1/hosts/{id}/connections/microsoft", tag = "connections", params(("id" = uuid::Uuid, Path)),
     request_body(content = Option<StartConnect>),
     responses((status = 201, body = AuthorizationView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
-async fn connect_microsoft(
+async fn microsoft_start(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(host): ApiPath<HostId>,
@@ -73,8 +73,8 @@ async fn connect_microsoft(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-/// Starts an authorization for a host of a tenant: a signed single-use state with its PKCE
-/// verifier, stored; answers the URL to send the host's browser to.
+/// Starts an authorization at Microsoft for a host of a tenant: a signed single-use state with
+/// its PKCE verifier, stored; answers the URL to send the host's browser to.
 pub async fn begin(
     state: &AppState,
     tenant: TenantId,
@@ -210,7 +210,7 @@ fn hash(token: &str) -> String {
 /// `clientState`. Answers 202 once the work is queued.
 #[utoipa::path(post, path = "/webhooks/microsoft", tag = "connections", security(()),
     params(("validationToken" = Option<String>, Query, description = "Graph's handshake when it makes a subscription")),
-    responses((status = 200, description = "the validation token, echoed", content_type = "text/plain"), (status = 202), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the validation token, echoed", content_type = "text/plain"), (status = 202), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn microsoft_webhook(
     State(state): State<AppState>,
     addr: ClientAddr,
@@ -227,7 +227,7 @@ async fn microsoft_webhook(
     if body.len() > MAX_NOTIFICATION {
         return Err(ApiError::field("body", "is too large"));
     }
-    let items = notifications::parse(&body).map_err(|e| ApiError::field("value", e.0))?;
+    let items = notifications::parse(&body).map_err(|e| ApiError::field("value", &e.0))?;
     let now = state.clock.now_second();
     let mut accepted = 0;
     for n in items {

@@ -181,8 +181,38 @@ pub async fn begin(
     Ok(AuthorizationView { authorization_url: url, redirect_uri, expires_at: rfc3339(expires_at) })
 }
 
+/// Starts a new authorization with the provider of an existing connection (to connect it
+/// again), for its account.
+pub async fn begin_again(
+    state: &AppState,
+    c: &sked_store::Connection,
+    redirect_to: Option<String>,
+) -> ApiResult<AuthorizationView> {
+    match c.provider.as_str() {
+        "google" => begin(state, c.tenant_id, c.host_id, redirect_to, Some(&c.account)).await,
+        "microsoft" => {
+            super::microsoft_connect::begin(state, c.tenant_id, c.host_id, redirect_to, Some(&c.account))
+                .await
+        }
+        other => Err(ApiError::Client {
+            status: StatusCode::CONFLICT,
+            code: "not_reconnectable",
+            detail: format!("a {other} connection is not connected again through a sign-in; connect it anew"),
+        }),
+    }
+}
+
+/// Whether a connection of `provider` can be connected again through a sign-in here.
+pub fn can_begin_again(state: &AppState, provider: &str) -> bool {
+    match provider {
+        "google" => state.google.is_some(),
+        "microsoft" => state.microsoft.is_some(),
+        _ => false,
+    }
+}
+
 /// The link in a "connect your calendar again" email: signed for one host, good for 7 days; it
-/// starts a new authorization and sends the browser on to Google.
+/// starts a new authorization and sends the browser on to the connection's provider.
 #[utoipa::path(get, path = "/connect/{token}", tag = "connections", security(()), params(("token" = String, Path)),
     responses((status = 303, description = "on to the provider's consent page"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn reconnect(
@@ -201,14 +231,7 @@ async fn reconnect(
         .connection(claim.tenant, claim.connection)
         .await
         .map_err(|_| door.refuse(ApiError::not_found("link")))?;
-    let view = match c.provider.as_str() {
-        "google" => begin(&state, c.tenant_id, c.host_id, None, Some(&c.account)).await?,
-        "microsoft" => {
-            super::microsoft_connect::begin(&state, c.tenant_id, c.host_id, None, Some(&c.account)).await?
-        }
-        // Nothing to authorize: a password or an address is given again instead.
-        _ => return Err(door.refuse(ApiError::not_found("link"))),
-    };
+    let view = begin_again(&state, &c, None).await?;
     Ok(axum::response::Redirect::to(&view.authorization_url).into_response())
 }
 

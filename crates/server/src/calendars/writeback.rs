@@ -269,7 +269,8 @@ async fn remove(state: &Services, m: &BookingCalendarEvent, et: &EventType) -> R
     p.remove(&mut session, &m.calendar_id, &m.event_id, m.etag.as_deref(), et).await
 }
 
-/// Deletes the event a booking would have in `calendar`, if Sked chose its id and there is one.
+/// Deletes the event a booking would have in `calendar`, if there is one: by the id Sked chose
+/// for it, or else as a sync saw it carrying the booking's id (a create whose answer was lost).
 async fn remove_unrecorded(
     state: &Services,
     c: Connection,
@@ -278,7 +279,15 @@ async fn remove_unrecorded(
     et: &EventType,
 ) -> Result<(), CalError> {
     let p = provider::of(state, &c.provider)?;
-    let Some(event) = p.chosen_id(calendar, booking) else { return Ok(()) };
+    let event = match p.chosen_id(calendar, booking) {
+        Some(event) => Some(event),
+        None => {
+            let wanted = booking.to_string();
+            let seen = state.store.external_events(c.id, calendar).await?;
+            seen.into_iter().find(|r| r.booking_id.as_deref() == Some(wanted.as_str())).map(|r| r.event_id)
+        }
+    };
+    let Some(event) = event else { return Ok(()) };
     let mut session = Session::new(state, &*p, c)?;
     match p.remove(&mut session, calendar, &event, None, et).await {
         Err(CalError::Provider(ProviderError::NotFound | ProviderError::Gone { .. })) => Ok(()),

@@ -89,6 +89,13 @@ pub(crate) async fn dispatch(
     } else {
         route(&inner, &method, &segs, &call)
     };
+    {
+        let mut st = inner.lock();
+        if st.lost_answers > 0 {
+            st.lost_answers -= 1;
+            return GraphError::gateway_timeout().into_response();
+        }
+    }
     match reply {
         Ok(Answer::Json(status, v)) => {
             let mut resp = json_response(status, &v);

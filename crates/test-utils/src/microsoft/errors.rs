@@ -116,6 +116,11 @@ impl GraphError {
         }
     }
 
+    /// 504: the gateway gave up waiting (the request may have been carried out).
+    pub(crate) fn gateway_timeout() -> Self {
+        Self::new(StatusCode::GATEWAY_TIMEOUT, "UnknownError", "The request timed out at the gateway.")
+    }
+
     /// The JSON body.
     pub(crate) fn body(&self) -> Value {
         let request_id = super::shape::guid();

@@ -281,6 +281,13 @@ impl MicrosoftStandIn {
         st.unavailable_retry_after = retry_after_secs;
     }
 
+    /// The next `calls` Graph calls are carried out, but answered 504 `UnknownError`, as when
+    /// Graph's gateway gives up on a request that went through: the caller cannot tell whether
+    /// its change was made.
+    pub fn lose_next_answers(&self, calls: usize) {
+        self.inner.lock().lost_answers = calls;
+    }
+
     /// Revokes every refresh token: refreshing answers 400 `invalid_grant`. Access tokens
     /// already issued keep working until they expire.
     pub fn revoke_refresh_tokens(&self) {

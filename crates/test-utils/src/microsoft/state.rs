@@ -38,6 +38,8 @@ pub(crate) struct State {
     /// Graph calls still to refuse with 503, and their `Retry-After`.
     pub unavailable: usize,
     pub unavailable_retry_after: Option<u64>,
+    /// Graph calls still to carry out but answer 504 `UnknownError` (the answer lost).
+    pub lost_answers: usize,
     /// Most items on any page, whatever the client prefers.
     pub page_size: Option<usize>,
     /// Change counter over all calendars; events remember the value of their last change.

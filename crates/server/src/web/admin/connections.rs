@@ -41,8 +41,7 @@ async fn rows(state: &AppState, who: &Signed) -> Result<Vec<Connection>, ApiErro
         out.push(Connection {
             id: c.id.to_string(),
             host: names.host(c.host_id),
-            can_reconnect: (c.provider == "google" && state.google.is_some())
-                || (c.provider == "microsoft" && state.microsoft.is_some()),
+            can_reconnect: crate::calendars::oauth::can_begin_again(state, &c.provider),
             provider: c.provider,
             account: c.account,
             status: c.status,
@@ -82,14 +81,7 @@ async fn reconnect(State(state): State<AppState>, Path(id): Path<String>, p: Pos
             return Err(ApiError::not_found("connection"));
         }
         let back = format!("{}/admin/connections", state.base_url);
-        let (tenant, host, hint) = (who.user.tenant_id, c.host_id, Some(c.account.as_str()));
-        match c.provider.as_str() {
-            "microsoft" => {
-                crate::calendars::microsoft_connect::begin(&state, tenant, host, Some(back), hint).await
-            }
-            "google" => crate::calendars::oauth::begin(&state, tenant, host, Some(back), hint).await,
-            _ => Err(ApiError::not_found("connection")),
-        }
+        crate::calendars::oauth::begin_again(&state, &c, Some(back)).await
     }
     .await;
     match result {

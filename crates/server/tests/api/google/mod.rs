@@ -73,7 +73,7 @@ where
     }
 }
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     sked_test_utils::install_tls();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
@@ -90,7 +90,7 @@ async fn consent(app: &TestApp, host: &str) -> String {
     consent.headers()["location"].to_str().unwrap().to_owned()
 }
 
-async fn open(url: &str) -> Res {
+pub(crate) async fn open(url: &str) -> Res {
     let res = browser().get(url).send().await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
