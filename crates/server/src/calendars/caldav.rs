@@ -16,13 +16,15 @@ use async_trait::async_trait;
 use jiff::tz::TimeZone;
 use sked_caldav::{Account, CalDav, ProviderError, Resource};
 use sked_calendar::busy::StoredEvent;
+use sked_core::Interval;
 use sked_core::ids::BookingId;
+use sked_core::interval::DAY;
 use sked_ics::{Naming, ReadOptions};
 use sked_store::{BookingCalendarEvent, EventType};
 
-use super::CalError;
 use super::provider::{AccountCalendar, BookingEvent, Changes, Provider, Written};
 use super::tokens::Session;
+use super::{CalError, EXPAND_DAYS};
 
 /// Token prefix of a `sync-collection` token.
 const SYNC: &str = "sync:";
@@ -117,12 +119,13 @@ fn removed(href: &str) -> StoredEvent {
 
 impl CalDavCalendar<'_> {
     /// The whole calendar and where to continue: a `sync-collection` token where the server
-    /// has them, else its `getctag`.
+    /// has them, else its `getctag` (and then only events that touch `window`, by
+    /// `calendar-query`; recurring ones come whole and are expanded here).
     async fn everything(
         &self,
         a: &Account,
         calendar: &str,
-        zone: &TimeZone,
+        (zone, window): (&TimeZone, Interval),
         owner: &[String],
         out: &mut Changes,
     ) -> Result<(), CalError> {
@@ -140,7 +143,7 @@ impl CalDavCalendar<'_> {
             Err(ProviderError::Refused { .. } | ProviderError::NotFound) => {
                 // No sync-collection here: the whole calendar, and its ctag to poll.
                 let ctag = self.client.ctag(a, calendar).await?;
-                let got = self.client.calendar_query(a, calendar, None, false).await?;
+                let got = self.client.calendar_query(a, calendar, Some(window), false).await?;
                 out.pages += 2;
                 out.events.extend(read(&got, zone, owner));
                 out.token = ctag.map(|c| format!("{CTAG}{c}"));
@@ -217,7 +220,11 @@ impl Provider for CalDavCalendar<'_> {
         let owner = owner(s);
         let mut out = Changes { whole_series: true, ..Changes::default() };
         let done = match token {
-            None => self.everything(&a, calendar, zone, &owner, &mut out).await,
+            None => {
+                let now = s.state().clock.now_second();
+                let window = Interval::new(now - DAY, now + EXPAND_DAYS * DAY);
+                self.everything(&a, calendar, (zone, window), &owner, &mut out).await
+            }
             Some(t) if t.starts_with(SYNC) => {
                 self.since(&a, calendar, &t[SYNC.len()..], zone, &owner, &mut out).await
             }
