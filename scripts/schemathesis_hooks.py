@@ -91,6 +91,17 @@ STATE_RULES = [
         (r"^url$", r"is not a public (host name|address)|not a valid URL"),
         (r"^events$", r"already means every event|is listed twice"),
     ]),
+    # CalDAV servers and calendar feeds are reached under the same address rule as webhooks
+    # (no server answers here, so a public one is refused as unreachable, not as a field).
+    ("POST", r"^/v1/hosts/\{id\}/connections/(caldav|ics)$", [
+        (r"^url$", r"."),
+        (r"^(username|password)$", r"control characters"),
+        "caldav_unreachable",
+        "caldav_auth_failed",
+        "ics_unreachable",
+    ]),
+    # Graph's notifications: a body that is no notification is named by its `value`.
+    ("POST", r"^/webhooks/microsoft$", [(r"^value$", r".")]),
     # Dashboard users: an address once per tenant (whatever its case) that the server takes as
     # an address (stricter than the `email` format); a host user needs a host of the tenant.
     ("POST|PATCH", r"^/v1/users(/\{id\})?$", [

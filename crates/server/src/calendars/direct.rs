@@ -33,12 +33,12 @@ use crate::state::AppState;
 pub struct CalDavConnect {
     /// The server (`https://caldav.fastmail.com/`), any URL on it, or the account's email
     /// address (its domain's `/.well-known/caldav` is asked).
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub url: String,
-    #[schema(max_length = 254)]
+    #[schema(min_length = 1, max_length = 254)]
     pub username: String,
     /// An app-specific password; kept sealed, never shown again.
-    #[schema(max_length = 1024, format = Password)]
+    #[schema(min_length = 1, max_length = 1024, format = Password)]
     pub password: String,
 }
 
@@ -56,7 +56,7 @@ impl std::fmt::Debug for CalDavConnect {
 #[serde(deny_unknown_fields)]
 pub struct IcsConnect {
     /// The feed's address (`https://` or `webcal://`); kept sealed, shown only by its host.
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub url: String,
 }
 
