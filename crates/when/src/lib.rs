@@ -236,19 +236,62 @@ pub struct Understanding {
     pub matches: Vec<Mention>,
 }
 
+/// The language a phrase is said in (and answers are spoken in).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// English (the default).
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+impl Language {
+    /// Every language, in the order they were added.
+    pub const ALL: [Language; 2] = [Language::En, Language::Es];
+
+    /// Its ISO 639-1 code: `"en"`, `"es"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Es => "es",
+        }
+    }
+
+    /// The language of an ISO 639-1 code (case-insensitive; a region such as `es-MX` is
+    /// ignored), if it is one Sked speaks.
+    pub fn from_code(code: &str) -> Option<Language> {
+        let base = code.trim().split(['-', '_']).next().unwrap_or_default();
+        Language::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(base))
+    }
+}
+
+impl std::fmt::Display for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// When and where the phrase is heard.
 #[derive(Clone, Debug)]
 pub struct Context {
     pub now: Timestamp,
     pub tz: TimeZone,
     pub country: Country,
+    /// The language the phrase is read in.
+    pub language: Language,
 }
 
 impl Context {
-    /// A context whose country comes from the zone ([`Country::from_zone`]).
+    /// A context whose country comes from the zone ([`Country::from_zone`]), in English.
     pub fn new(now: Timestamp, tz: TimeZone) -> Context {
         let country = Country::from_zone(&tz);
-        Context { now, tz, country }
+        Context { now, tz, country, language: Language::En }
+    }
+
+    /// The same context, reading phrases in `language`.
+    pub fn in_language(self, language: Language) -> Context {
+        Context { language, ..self }
     }
 }
 

@@ -48,8 +48,8 @@ pub struct StartConnect {
     /// http(s) URL of at most 2000 characters.
     #[schema(max_length = 2000, pattern = "^https?://[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub redirect_to: Option<String>,
-    /// The Google account to suggest (at most 254 characters).
-    #[schema(max_length = 254)]
+    /// The account to suggest (at most 254 characters, no control characters).
+    #[schema(max_length = 254, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub login_hint: Option<String>,
 }
 
@@ -68,7 +68,10 @@ impl StartConnect {
             .as_ref()
             .is_some_and(|h| h.chars().count() > 254 || h.chars().any(char::is_control))
         {
-            return Err(ApiError::field("login_hint", "must be at most 254 characters"));
+            return Err(ApiError::field(
+                "login_hint",
+                "must be at most 254 characters, without control characters",
+            ));
         }
         Ok(())
     }

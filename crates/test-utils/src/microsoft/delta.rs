@@ -5,8 +5,9 @@
 //! window) as `{"id", "@removed": {"reason": "deleted"}}`, and events changed outside the
 //! window as `@removed` too, as Graph does. Rounds are snapshotted at their first page.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use jiff::tz::TimeZone;
@@ -61,7 +62,7 @@ pub(crate) fn delta(inner: &Inner, call: &Call<'_>, cal: Option<&str>) -> Reply 
                 "The value of EndDateTime must be later than StartDateTime.",
             ));
         }
-        let point = DeltaPoint {
+        let point = Arc::new(DeltaPoint {
             account: account.clone(),
             calendar_id: cal_id,
             path: call.path.to_owned(),
@@ -69,10 +70,11 @@ pub(crate) fn delta(inner: &Inner, call: &Call<'_>, cal: Option<&str>) -> Reply 
             to,
             known: HashMap::new(),
             seq: 0,
-        };
+        });
         changes(&st, &point, call)
     };
-    Ok(Answer::Json(StatusCode::OK, page(inner, &mut st, Skip { items, point }, size)))
+    let skip = Skip { items: Arc::new(items), at: 0, point: Arc::new(point) };
+    Ok(Answer::Json(StatusCode::OK, page(inner, &mut st, skip, size)))
 }
 
 /// 410 or 400 for a token made stale on purpose.
@@ -86,16 +88,24 @@ fn stale(st: &State, token: &str) -> Result<(), GraphError> {
 
 /// What changed in the view since `since` (everything, for a new round), and the view now.
 fn changes(st: &State, since: &DeltaPoint, call: &Call<'_>) -> (DeltaPoint, Vec<Value>) {
-    let mut now = DeltaPoint { known: HashMap::new(), seq: st.seq, ..since.clone() };
+    let mut now = DeltaPoint {
+        account: since.account.clone(),
+        calendar_id: since.calendar_id.clone(),
+        path: since.path.clone(),
+        from: since.from,
+        to: since.to,
+        known: HashMap::new(),
+        seq: st.seq,
+    };
     let mut items = Vec::new();
     let Some(cal) = st.calendar(&since.calendar_id) else { return (now, items) };
     let Some(owner) = st.account(&cal.owner) else { return (now, items) };
     let shown = Render { tz: &call.prefer.tz, tz_name: &call.prefer.tz_name, expand: None, odata_type: true };
     let utc = Render { tz: &TimeZone::UTC, tz_name: "UTC", expand: None, odata_type: true };
-    let mut series_seen = Vec::new();
+    let mut series_seen = HashSet::new();
     for (index, inst) in instances(cal, since.from, since.to) {
         let Some(ev) = cal.events.get(index) else { continue };
-        series_seen.push(ev.id.clone());
+        series_seen.insert(ev.id.as_str());
         let print = fingerprint(&render(ev, Some(&inst), owner, utc));
         if since.known.get(&inst.id) != Some(&print) {
             items.push(render(ev, Some(&inst), owner, shown));
@@ -110,7 +120,7 @@ fn changes(st: &State, since: &DeltaPoint, call: &Call<'_>) -> (DeltaPoint, Vec<
         .filter(|e| {
             since.seq > 0
                 && e.changed > since.seq
-                && !series_seen.contains(&e.id)
+                && !series_seen.contains(e.id.as_str())
                 && !since.known.contains_key(&e.id)
         })
         .map(|e| &e.id)
@@ -131,19 +141,18 @@ fn fingerprint(v: &Value) -> u64 {
 }
 
 /// The next page of `skip`: a `nextLink` while more remain, else the `deltaLink`.
-fn page(inner: &Inner, st: &mut State, mut skip: Skip, size: usize) -> Value {
-    let rest = if skip.items.len() > size { skip.items.split_off(size) } else { Vec::new() };
-    let items = std::mem::take(&mut skip.items);
+fn page(inner: &Inner, st: &mut State, skip: Skip, size: usize) -> Value {
+    let end = skip.at.saturating_add(size).min(skip.items.len());
+    let items = skip.items.get(skip.at..end).unwrap_or_default().to_vec();
     let link = |kind: &str, token: &str| format!("{}{}?${kind}={token}", inner.base_url(), skip.point.path);
     let mut out = json!({"@odata.context": format!("{}/v1.0/$metadata#Collection(event)", inner.base_url())});
-    if rest.is_empty() {
-        let token = opaque("", 48);
+    let token = opaque("", 48);
+    if end >= skip.items.len() {
         out["@odata.deltaLink"] = json!(link("deltatoken", &token));
         st.delta_tokens.insert(token, skip.point);
     } else {
-        let token = opaque("", 48);
         out["@odata.nextLink"] = json!(link("skiptoken", &token));
-        st.skip_tokens.insert(token, Skip { items: rest, point: skip.point });
+        st.skip_tokens.insert(token, Skip { at: end, ..skip });
     }
     out["value"] = Value::Array(items);
     out

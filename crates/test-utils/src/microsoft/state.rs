@@ -3,6 +3,7 @@
 //! switches. One `Mutex<State>` guards it all; no lock is held across an `.await`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -44,7 +45,7 @@ pub(crate) struct State {
     pub page_size: Option<usize>,
     /// Change counter over all calendars; events remember the value of their last change.
     pub seq: u64,
-    pub delta_tokens: HashMap<String, DeltaPoint>,
+    pub delta_tokens: HashMap<String, Arc<DeltaPoint>>,
     pub skip_tokens: HashMap<String, Skip>,
     /// Tokens made stale on purpose, and how Graph answers them.
     pub expired_tokens: HashMap<String, DeltaExpiry>,
@@ -186,12 +187,15 @@ pub(crate) struct DeltaPoint {
     pub seq: u64,
 }
 
-/// The rest of a round, snapshotted at its first page.
+/// The rest of a round, snapshotted at its first page. Every page of a round shares the one
+/// snapshot, so a round of many pages costs what its items do, not their square.
 #[derive(Debug, Clone)]
 pub(crate) struct Skip {
-    pub items: Vec<Value>,
+    pub items: Arc<Vec<Value>>,
+    /// The first item of the page this token asks for.
+    pub at: usize,
     /// Where the round ends.
-    pub point: DeltaPoint,
+    pub point: Arc<DeltaPoint>,
 }
 
 impl State {

@@ -193,6 +193,15 @@ async fn authorizations_are_signed_single_use_and_expire() {
         let missing =
             app.post("/v1/hosts/01890000-0000-7000-8000-000000000000/connections/google", json!({})).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        // A login hint with a line break in it is refused, naming the field.
+        let bad = app
+            .post(
+                &format!("/v1/hosts/{}/connections/google", w.hosts[1]),
+                json!({"login_hint": "a@b.test\n"}),
+            )
+            .await;
+        assert_eq!((bad.status, bad.code()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+        assert_eq!(bad.body["errors"][0]["field"], "login_hint", "{}", bad.body);
         // Events unticked on Google's consent screen: refused, the grant given back, nothing
         // connected.
         g.set_account("bo@acme.test");
