@@ -46,6 +46,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(bookings::router())
         .merge(jobs_api::router())
         .merge(crate::voice::router())
+        .merge(crate::mcp::router())
         .merge(crate::time_api::router())
         .merge(calendars::router())
         .merge(ops::router())

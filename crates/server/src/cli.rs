@@ -1,4 +1,4 @@
-//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo|import]`. With no command, `sked` serves on
+//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo|import|mcp]`. With no command, `sked` serves on
 //! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
 //! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
@@ -68,6 +68,15 @@ pub enum Command {
     Secret {
         #[command(subcommand)]
         action: SecretAction,
+    },
+    /// Serve the voice tools over MCP on stdin and stdout, for a local agent (logs go to stderr).
+    Mcp {
+        /// The tenant's API key the tools act with.
+        #[arg(long, env = "SKED_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// A voice agent of that tenant: its event types, zone and language.
+        #[arg(long)]
+        agent: Option<sked_core::ids::VoiceAgentId>,
     },
     /// Show what a caller's phrase means: `sked when "next tuesday afternoon" --tz America/New_York`.
     When {
@@ -210,6 +219,7 @@ pub async fn run() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Some(Command::Mcp { api_key, agent }) => mcp(settings, clock, &api_key, agent).await,
         Some(Command::When { text, tz, now }) => {
             let zone = sked_core::local::parse_zone("tz", &tz).map_err(|e| anyhow::anyhow!("{e}"))?;
             let u = crate::time_api::understand(&text, &zone, now.unwrap_or_else(|| clock.now()));
@@ -280,6 +290,23 @@ async fn work(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     crate::worker::run(settings, store, clock, shutdown_signal()).await?;
     println!("Sked worker stopped.");
     Ok(())
+}
+
+/// `sked mcp`: the MCP server on stdio over the configured store. Nothing but protocol
+/// messages is written to stdout. Jobs the tools enqueue are worked by the server or worker
+/// sharing the store.
+async fn mcp(
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    api_key: &str,
+    agent: Option<sked_core::ids::VoiceAgentId>,
+) -> anyhow::Result<()> {
+    telemetry::init_logs_to_stderr(&settings.log_format);
+    let store = sked_store::connect_with(&settings.database_url, settings.db_max_connections).await?;
+    let worker = crate::worker::new_worker(&settings, store.clone(), clock.clone());
+    let base_url = settings.base_url(&settings.listen);
+    let services = Arc::new(crate::worker::services(&settings, store, clock, &worker, base_url)?);
+    crate::mcp::stdio::run(services, api_key, agent).await
 }
 
 const DEMO_TENANT: &str = "demo_tenant";

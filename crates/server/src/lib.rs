@@ -25,6 +25,7 @@ pub mod hosts;
 pub mod ics;
 pub mod idempotency;
 pub mod jobs_api;
+pub mod mcp;
 pub mod notify;
 pub mod openapi;
 pub mod ops;

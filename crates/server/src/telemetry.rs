@@ -1,6 +1,6 @@
 //! Logs and metrics.
 //!
-//! Logs are JSON lines on stdout (or readable lines with `log_format = "pretty"`), filtered by
+//! Logs are JSON lines on stdout (stderr for `sked mcp`; or readable lines with `log_format = "pretty"`), filtered by
 //! `RUST_LOG` (default `info`). Metrics are kept by one process-wide Prometheus recorder.
 
 use std::sync::OnceLock;
@@ -10,8 +10,20 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the log subscriber (once; later calls do nothing).
 pub fn init_logs(format: &str) {
+    init_logs_to(format, std::io::stdout);
+}
+
+/// As [`init_logs`], writing to stderr: for `sked mcp`, whose stdout carries the protocol.
+pub fn init_logs_to_stderr(format: &str) {
+    init_logs_to(format, std::io::stderr);
+}
+
+fn init_logs_to<W>(format: &str, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stdout);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let _ = if format == "pretty" {
         builder.try_init()
     } else {

@@ -14,6 +14,7 @@ mod guard;
 mod helpers;
 mod hostile;
 mod ics_feed;
+mod mcp;
 mod microsoft;
 mod notify;
 mod openapi;

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::json;
 use sked_core::FieldError;
 use sked_core::ids::{EventTypeId, TenantId, VoiceAgentId};
 use sked_core::local::parse_zone;
@@ -18,9 +17,11 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
 use crate::state::AppState;
 use crate::time::rfc3339;
-use crate::voice::tools::definitions;
 
+mod formats;
 mod shapes;
+
+pub use formats::{ToolFormat, ToolsQuery};
 
 pub use shapes::*;
 
@@ -300,39 +301,18 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The agent's tool definitions, ready to paste into Retell (custom functions) or Vapi
-/// (function tools).
-#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ToolsView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// The agent's tool definitions, ready to paste into Retell (custom functions), Vapi (function
+/// tools), OpenAI (Chat Completions tools) or Anthropic (tools).
+#[utoipa::path(get, path = "/v1/voice-agents/{id}/tools", tag = "voice", params(("id" = uuid::Uuid, Path), ToolsQuery),
+    responses((status = 200, body = ToolsView), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`format` is not one of the shapes", body = Problem, content_type = "application/problem+json")))]
 async fn tools(
     State(state): State<AppState>,
     auth: TenantAuth,
     ApiPath(id): ApiPath<VoiceAgentId>,
+    ApiQuery(q): ApiQuery<ToolsQuery>,
 ) -> ApiResult<Json<ToolsView>> {
     let a = state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
-    let url = agent_url(&state, &a);
-    let tools = definitions()
-        .into_iter()
-        .map(|(name, description, parameters)| match a.platform.as_str() {
-            "retell" => json!({
-                "type": "custom",
-                "name": name,
-                "description": description,
-                "url": format!("{url}/{name}"),
-                "method": "POST",
-                "speak_during_execution": true,
-                "speak_after_execution": true,
-                "execution_message_description": "Tell the caller you are checking the calendar.",
-                "timeout_ms": 10_000,
-                "parameters": parameters,
-            }),
-            _ => json!({
-                "type": "function",
-                "async": false,
-                "function": {"name": name, "description": description, "parameters": parameters},
-                "server": {"url": url, "timeoutSeconds": 20},
-            }),
-        })
-        .collect();
+    let tools = formats::render(&a, &agent_url(&state, &a), q.format.as_deref())?;
     Ok(Json(ToolsView { platform: a.platform, tools }))
 }
