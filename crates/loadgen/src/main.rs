@@ -7,11 +7,14 @@
 //! - `sked-load book --base URL --key K --event-type ID --first RFC3339 --count N -c 32` creates
 //!   N bookings on distinct free starts (15 minutes apart) with 32 connections and prints
 //!   throughput and latency percentiles as JSON.
+//! - `sked-load mcp --base URL --key K --agent ID -c 50` sends MCP `check_availability` calls
+//!   from 50 concurrent sessions ([`mcp`], for scripts/bench-mcp).
 //! - `sked-load storm --base URL --operator-key K --at RFC3339 --count N` books N bookings whose
 //!   reminders all fall due at one minute ([`storm`], for scripts/bench-reminders).
 
 #![forbid(unsafe_code)]
 
+mod mcp;
 mod storm;
 
 use std::sync::Arc;
@@ -44,6 +47,8 @@ enum Cmd {
     Storm(storm::StormArgs),
     /// Drive the Retell endpoint of a voice agent with signed tool calls.
     Voice(VoiceArgs),
+    /// Drive `POST /mcp` with `check_availability` calls from concurrent MCP sessions.
+    Mcp(mcp::McpArgs),
     /// Create bookings on distinct free starts.
     Book {
         #[arg(long)]
@@ -101,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Seed { base, operator_key, now } => seed(&base, &operator_key, now).await,
         Cmd::Voice(args) => voice(args).await,
+        Cmd::Mcp(args) => mcp::mcp(args).await,
         Cmd::Storm(args) => storm::storm(args).await,
         Cmd::Book { base, key, event_type, first, step, count, concurrency, rate } => {
             let target = Target { base, key, event_type, first, step };
