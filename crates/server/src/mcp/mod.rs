@@ -72,9 +72,9 @@ async fn serve(
     req: Request,
 ) -> Result<Response, ApiError> {
     let agent = match q.agent {
-        Some(id) => {
-            Some(state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?)
-        }
+        Some(id) => Some(
+            state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?,
+        ),
         None => None,
     };
     let scope = Scope { tenant: auth.tenant, actor: auth.caller.actor(), agent };
@@ -90,7 +90,9 @@ async fn serve(
         }
     };
     if let Some(ct) = parts.headers.get(header::CONTENT_TYPE)
-        && !ct.to_str().is_ok_and(|ct| ct.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case("application/json")))
+        && !ct.to_str().is_ok_and(|ct| {
+            ct.split(';').next().is_some_and(|e| e.trim().eq_ignore_ascii_case("application/json"))
+        })
     {
         return Err(ApiError::Client {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,8 +100,8 @@ async fn serve(
             detail: "send the MCP message as JSON with Content-Type: application/json".into(),
         });
     }
-    if let Err(refusal) = check_message(&bytes) {
-        return Ok(refusal);
+    if let Some(refused) = refusal(&bytes) {
+        return Ok(refused);
     }
     // Lenient with plain HTTP clients: JSON is what every answer here is.
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -131,15 +133,21 @@ fn http_service(state: &AppState) -> StreamableHttpService<SkedMcp, NeverSession
     )
 }
 
-/// Refuses what is not one JSON-RPC message of the protocol, with a JSON-RPC error (parse error
-/// or invalid request) and 400.
-fn check_message(bytes: &[u8]) -> Result<(), Response> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| jsonrpc_error(None, ErrorData::parse_error(format!("not JSON: {e}"), None)))?;
+/// The refusal of what is not one JSON-RPC message of the protocol: a JSON-RPC error (parse
+/// error or invalid request) with 400.
+fn refusal(bytes: &[u8]) -> Option<Response> {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return Some(jsonrpc_error(None, ErrorData::parse_error(format!("not JSON: {e}"), None))),
+    };
     let id = value.get("id").cloned().and_then(|id| serde_json::from_value::<RequestId>(id).ok());
-    serde_json::from_value::<ClientJsonRpcMessage>(value).map(drop).map_err(|e| {
-        jsonrpc_error(id, ErrorData::invalid_request(format!("not an MCP JSON-RPC message: {e}"), None))
-    })
+    match serde_json::from_value::<ClientJsonRpcMessage>(value) {
+        Ok(_) => None,
+        Err(e) => Some(jsonrpc_error(
+            id,
+            ErrorData::invalid_request(format!("not an MCP JSON-RPC message: {e}"), None),
+        )),
+    }
 }
 
 fn jsonrpc_error(id: Option<RequestId>, error: ErrorData) -> Response {

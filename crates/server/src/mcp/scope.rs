@@ -103,7 +103,11 @@ fn refuse(field: &'static str, message: impl Into<String>) -> Refusal {
 }
 
 /// The agent a call runs as: the scope's, or one made from the call's arguments.
-pub async fn agent_for(store: &DynStore, scope: &Scope, args: &McpArgs) -> Result<Result<VoiceAgent, Refusal>, StoreError> {
+pub async fn agent_for(
+    store: &DynStore,
+    scope: &Scope,
+    args: &McpArgs,
+) -> Result<Result<VoiceAgent, Refusal>, StoreError> {
     if let Some(a) = &scope.agent {
         return Ok(Ok(a.clone()));
     }
@@ -121,7 +125,12 @@ pub async fn agent_for(store: &DynStore, scope: &Scope, args: &McpArgs) -> Resul
             match all.len() {
                 0 => return Ok(Err(refuse("event_type_id", "this account has no event type yet"))),
                 1 => all.remove(0),
-                _ => return Ok(Err(refuse("event_type_id", "is required: this account has several event types"))),
+                _ => {
+                    return Ok(Err(refuse(
+                        "event_type_id",
+                        "is required: this account has several event types",
+                    )));
+                }
             }
         }
     };
@@ -166,7 +175,8 @@ async fn first_host_zone(store: &DynStore, tenant: TenantId, e: &EventType) -> R
 pub fn split_args(mut args: Map<String, Value>, agent: bool) -> Result<(McpArgs, Value), Refusal> {
     let mut take = |k: &str| args.remove(k);
     let key = take("idempotency_key");
-    let (event_type_id, time_zone) = if agent { (None, None) } else { (take("event_type_id"), take("time_zone")) };
+    let (event_type_id, time_zone) =
+        if agent { (None, None) } else { (take("event_type_id"), take("time_zone")) };
     let text = |v: Option<Value>, field: &'static str| -> Result<Option<String>, Refusal> {
         match v {
             None | Some(Value::Null) => Ok(None),
@@ -179,7 +189,10 @@ pub fn split_args(mut args: Map<String, Value>, agent: bool) -> Result<(McpArgs,
     if let Some(k) = &idempotency_key
         && (k.len() > MAX_KEY_LEN || !k.bytes().all(|b| (0x20..0x7f).contains(&b)))
     {
-        return Err(refuse("idempotency_key", format!("must be 1 to {MAX_KEY_LEN} visible ASCII characters")));
+        return Err(refuse(
+            "idempotency_key",
+            format!("must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
+        ));
     }
     let extra = McpArgs {
         event_type_id: text(event_type_id, "event_type_id")?,

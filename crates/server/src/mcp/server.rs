@@ -48,7 +48,8 @@ impl SkedMcp {
 
     async fn tools(&self, scope: &Scope) -> Result<Vec<Tool>, ErrorData> {
         let agent = scope.agent.is_some();
-        let several = !agent && scope::has_several(&self.services.store, scope.tenant).await.map_err(internal)?;
+        let several =
+            !agent && scope::has_several(&self.services.store, scope.tenant).await.map_err(internal)?;
         Ok(scope::definitions(agent, several)
             .into_iter()
             .map(|(name, description, schema)| {
@@ -75,7 +76,8 @@ impl SkedMcp {
             Ok(a) => a,
             Err(r) => return Ok(refused(r)),
         };
-        let tz = sked_app::availability::stored_zone(&agent.time_zone).map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        let tz = sked_app::availability::stored_zone(&agent.time_zone)
+            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
         // The key stands in for the platform's call id: the voice tools derive their own
         // idempotency key from it, the tool and its arguments.
         let info = CallInfo {
@@ -119,7 +121,8 @@ impl SkedMcp {
 /// A call the adapter refuses before the tool runs: a tool error naming the argument.
 fn refused(r: Refusal) -> CallToolResult {
     let mut result = CallToolResult::error(vec![ContentBlock::text(format!("`{}` {}", r.field, r.message))]);
-    result.structured_content = Some(json!({"error": "invalid_argument", "field": r.field, "message": r.message}));
+    result.structured_content =
+        Some(json!({"error": "invalid_argument", "field": r.field, "message": r.message}));
     result
 }
 

@@ -38,7 +38,8 @@ async fn tool(app: &TestApp, query: &str, name: &str, args: Value) -> (String, V
     let r = rpc_at(app, query, &app.key, call(name, args)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let result = &r.body["result"];
-    let text = result["content"][0]["text"].as_str().unwrap_or_else(|| panic!("no text in {}", r.body)).to_owned();
+    let text =
+        result["content"][0]["text"].as_str().unwrap_or_else(|| panic!("no text in {}", r.body)).to_owned();
     (text, result["structuredContent"].clone(), result["isError"].as_bool().unwrap_or(false))
 }
 
@@ -222,16 +223,28 @@ async fn an_agent_brings_its_event_types_and_zone_and_without_one_the_tools_ask(
 async fn tool_definitions_come_in_each_shape() {
     on_each_store(|app| async move {
         let w = world(&app).await;
-        let a = app.post("/v1/voice-agents", json!({"platform": "retell", "event_type_ids": [w.event_type],
-            "time_zone": "America/New_York", "secret": "key_retell_webhook_0123"})).await;
+        let a = app
+            .post(
+                "/v1/voice-agents",
+                json!({"platform": "retell", "event_type_ids": [w.event_type],
+            "time_zone": "America/New_York", "secret": "key_retell_webhook_0123"}),
+            )
+            .await;
         let path = format!("/v1/voice-agents/{}/tools", a.id());
         let default = app.get(&path).await.body;
-        assert_eq!((default["platform"].as_str(), default["tools"][0]["type"].as_str()), (Some("retell"), Some("custom")));
+        assert_eq!(
+            (default["platform"].as_str(), default["tools"][0]["type"].as_str()),
+            (Some("retell"), Some("custom"))
+        );
         assert_eq!(app.get(&format!("{path}?format=retell")).await.body, default);
         let vapi = app.get(&format!("{path}?format=vapi")).await.body;
-        assert_eq!((vapi["platform"].as_str(), vapi["tools"][0]["server"]["url"].is_string()), (Some("retell"), true));
+        assert_eq!(
+            (vapi["platform"].as_str(), vapi["tools"][0]["server"]["url"].is_string()),
+            (Some("retell"), true)
+        );
         let openai = app.get(&format!("{path}?format=openai")).await.body["tools"].clone();
-        let names: Vec<&str> = openai.as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> =
+            openai.as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap()).collect();
         assert_eq!(names, TOOLS);
         let book = &openai[2];
         assert_eq!(book["type"], "function");
@@ -247,7 +260,8 @@ async fn tool_definitions_come_in_each_shape() {
         assert_eq!(keys, ["description", "input_schema", "name"]);
         assert_eq!(anthropic[2]["input_schema"], book["function"]["parameters"]);
         // The same schemas MCP lists for the agent.
-        let mcp = rpc_at(&app, &format!("?agent={}", a.id()), &app.key, list()).await.body["result"]["tools"].clone();
+        let mcp = rpc_at(&app, &format!("?agent={}", a.id()), &app.key, list()).await.body["result"]["tools"]
+            .clone();
         assert_eq!(mcp[2]["inputSchema"], anthropic[2]["input_schema"]);
         let bad = app.get(&format!("{path}?format=gemini")).await;
         assert_eq!((bad.status, bad.fields()), (StatusCode::UNPROCESSABLE_ENTITY, vec!["format".to_owned()]));
@@ -313,12 +327,12 @@ async fn the_python_sdk_books_through_mcp_over_http() {
     on_each_store(|app| {
         let python = python.clone();
         async move {
-        world(&app).await;
-        let seen = python_client(&python, &["http", &format!("{}/mcp", app.base), &app.key]).await;
-        check_client_session(&seen);
-        let bookings = app.get("/v1/bookings?status=cancelled").await.body["data"].clone();
-        assert_eq!(bookings.as_array().unwrap().len(), 1, "booked once: {bookings}");
-        app
+            world(&app).await;
+            let seen = python_client(&python, &["http", &format!("{}/mcp", app.base), &app.key]).await;
+            check_client_session(&seen);
+            let bookings = app.get("/v1/bookings?status=cancelled").await.body["data"].clone();
+            assert_eq!(bookings.as_array().unwrap().len(), 1, "booked once: {bookings}");
+            app
         }
     })
     .await;
@@ -330,13 +344,13 @@ async fn the_python_sdk_books_through_sked_mcp_over_stdio() {
     on_each_store(|app| {
         let python = python.clone();
         async move {
-        world(&app).await;
-        let url = app.state.settings.database_url.clone();
-        let seen = python_client(&python, &["stdio", crate::process::SKED, &app.key, &url]).await;
-        check_client_session(&seen);
-        let bookings = app.get("/v1/bookings").await.body["data"].clone();
-        assert_eq!(bookings.as_array().unwrap().len(), 1, "booked once: {bookings}");
-        app
+            world(&app).await;
+            let url = app.state.settings.database_url.clone();
+            let seen = python_client(&python, &["stdio", crate::process::SKED, &app.key, &url]).await;
+            check_client_session(&seen);
+            let bookings = app.get("/v1/bookings").await.body["data"].clone();
+            assert_eq!(bookings.as_array().unwrap().len(), 1, "booked once: {bookings}");
+            app
         }
     })
     .await;
