@@ -26,7 +26,7 @@ use rmcp::model::{ClientJsonRpcMessage, ErrorData, JsonRpcError, RequestId};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sked_core::ids::VoiceAgentId;
 use tower::ServiceExt;
 use utoipa::IntoParams;
@@ -60,7 +60,8 @@ pub struct McpQuery {
 /// The MCP server (streamable HTTP): the voice tools for language-model agents.
 #[utoipa::path(post, path = "/mcp", tag = "voice", params(McpQuery),
     request_body(content = Object, description = "One JSON-RPC 2.0 message of the Model Context Protocol \
-        (`initialize`, `tools/list`, `tools/call`, a notification, ...)"),
+        (`initialize`, `tools/list`, `tools/call`, a notification, ...)",
+        example = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})),
     responses((status = 200, description = "The JSON-RPC response", body = Object),
         (status = 202, description = "A notification or response was accepted"),
         (status = 400, description = "Not a JSON-RPC message of the protocol: a JSON-RPC error", body = Object),
