@@ -26,7 +26,7 @@ use rmcp::model::{ClientJsonRpcMessage, ErrorData, JsonRpcError, RequestId};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sked_core::ids::VoiceAgentId;
 use tower::ServiceExt;
 use utoipa::IntoParams;
