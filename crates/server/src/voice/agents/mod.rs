@@ -18,7 +18,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{ListQuery, Paged};
 use crate::state::AppState;
 use crate::time::rfc3339;
-use crate::voice::tools::definitions;
+use crate::voice::tools::definitions_in;
 
 mod shapes;
 
@@ -86,8 +86,8 @@ async fn validate(
     if !["12h", "24h"].contains(&d.clock.as_str()) {
         errors.push(FieldError::new("clock", "must be 12h or 24h"));
     }
-    if d.language != "en" {
-        errors.push(FieldError::new("language", "only en is spoken for now"));
+    if !sked_when::Language::ALL.iter().any(|l| l.as_str() == d.language) {
+        errors.push(FieldError::new("language", "must be en or es"));
     }
     if d.secret.as_ref().is_some_and(|s| s.chars().count() < 8 || s.chars().count() > 512) {
         errors.push(FieldError::new("secret", "must be 8 to 512 characters"));
@@ -311,7 +311,8 @@ async fn tools(
 ) -> ApiResult<Json<ToolsView>> {
     let a = state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let url = agent_url(&state, &a);
-    let tools = definitions()
+    let language = sked_when::Language::from_code(&a.language).unwrap_or_default();
+    let tools = definitions_in(language)
         .into_iter()
         .map(|(name, description, parameters)| match a.platform.as_str() {
             "retell" => json!({
