@@ -2,6 +2,7 @@
 //! "15th" → ordinal 15), reads clock times ("3:30", "3.30"), slash and ISO dates, spelled
 //! numbers ("twenty-first"), and keeps the byte span of every token in the input.
 
+use crate::lang::{self, Lexicon};
 use crate::words;
 
 /// Before or after noon.
@@ -24,11 +25,26 @@ pub(crate) struct Num {
 pub(crate) enum Tok {
     Word(String),
     Num(Num),
-    /// "3:30", "15.30"; `zero` when the hour has a leading zero ("07:30" is 24-hour).
+    /// "3:30", "15.30", "20:32:13"; `zero` when the hour has a leading zero ("07:30" is 24-hour).
     Clock {
         h: u32,
         m: u32,
+        s: u32,
         zero: bool,
+    },
+    /// "10.8.2027": day, month, year (dots are always day first).
+    Dmy {
+        d: u32,
+        m: u32,
+        y: u32,
+    },
+    /// "1.5": a decimal, in hundredths.
+    Dec(u32),
+    /// An ISO 8601 timestamp ("2027-01-05T13:15:30Z"): the wall time, and its UTC offset in
+    /// seconds when one is written.
+    Stamp {
+        at: jiff::civil::DateTime,
+        offset: Option<i32>,
     },
     /// "3/14", "14/3/2026".
     Slash {
@@ -64,13 +80,14 @@ const ABBREV: &[&str] = &[
 
 struct Lexer<'a> {
     text: &'a str,
+    lang: &'static Lexicon,
     chars: Vec<(usize, char)>,
     out: Vec<Token>,
 }
 
 /// Splits `text` into tokens.
-pub(crate) fn lex(text: &str) -> Vec<Token> {
-    let mut lx = Lexer { text, chars: text.char_indices().collect(), out: Vec::new() };
+pub(crate) fn lex(text: &str, lang: &'static Lexicon) -> Vec<Token> {
+    let mut lx = Lexer { text, lang, chars: text.char_indices().collect(), out: Vec::new() };
     let mut i = 0;
     while i < lx.chars.len() {
         i = lx.step(i);
@@ -124,6 +141,18 @@ impl Lexer<'_> {
                     self.push(Tok::Dash, i, i + 1);
                 }
             }
+            '+' if self.ch(i + 1).is_some_and(|c| c.is_ascii_digit())
+                && !i.checked_sub(1).and_then(|p| self.ch(p)).is_some_and(char::is_alphanumeric) =>
+            {
+                // "+15 min": from now
+                self.push(Tok::Word("in".into()), i, i + 1);
+            }
+            c if Self::is_apostrophe(c) && self.short_year(i + 1) => {
+                // "'27": a year
+                let (y, _, e) = self.digits(i + 1);
+                self.push(Tok::Num(Num { val: 2000 + y, digits: 4, ord: false, zero: false }), i, e);
+                return e;
+            }
             '&' => self.push(Tok::Word("and".into()), i, i + 1),
             '@' => self.push(Tok::Word("at".into()), i, i + 1),
             '~' => self.push(Tok::Word("around".into()), i, i + 1),
@@ -142,7 +171,11 @@ impl Lexer<'_> {
         let mut w = String::new();
         while let Some(c) = self.ch(j) {
             if c.is_alphanumeric() {
-                w.extend(c.to_lowercase());
+                if self.lang.fold {
+                    w.extend(c.to_lowercase().map(lang::fold));
+                } else {
+                    w.extend(c.to_lowercase());
+                }
             } else if Self::is_apostrophe(c) && self.ch(j + 1).is_some_and(char::is_alphabetic) && j > i {
                 // "o'clock" → "oclock", "can't" → "cant"
             } else {
@@ -180,6 +213,12 @@ impl Lexer<'_> {
         end
     }
 
+    /// Exactly two digits at `i`, not glued to a letter or another digit.
+    fn short_year(&self, i: usize) -> bool {
+        let digit = |k: usize| self.ch(k).is_some_and(|c| c.is_ascii_digit());
+        digit(i) && digit(i + 1) && !self.ch(i + 2).is_some_and(char::is_alphanumeric)
+    }
+
     fn after_number(&self) -> bool {
         matches!(
             self.out.last(),
@@ -188,6 +227,14 @@ impl Lexer<'_> {
     }
 
     fn push_word(&mut self, w: String, from: usize, to: usize) {
+        if self.lang.language != crate::Language::En {
+            let tok = match self.lang.number(&w) {
+                Some((val, ord)) => Tok::Num(Num { val, digits: 0, ord, zero: false }),
+                None => Tok::Word(w),
+            };
+            self.push(tok, from, to);
+            return;
+        }
         let w = match words::alias(&w).or_else(|| words::fuzzy(&w)) {
             Some(a) => a.to_string(),
             None => w,
@@ -216,18 +263,7 @@ impl Lexer<'_> {
         let next_digit = |k: usize| self.ch(k).is_some_and(|c| c.is_ascii_digit());
         // clock: "3:30", "15.30"
         if matches!(self.ch(j), Some(':' | '.')) && next_digit(j + 1) {
-            let (m, mn, k) = self.digits(j + 1);
-            let more = self.ch(k) == Some('.') && next_digit(k + 1);
-            if mn == 2 && n <= 2 && val <= 24 && m < 60 && !more && self.ch(k) != Some(':') {
-                self.push(Tok::Clock { h: val, m, zero }, i, k);
-                return self.suffix(k);
-            }
-            // a decimal, a version or an IP address: not something we read
-            let mut k = k;
-            while self.ch(k).is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ':') {
-                k += 1;
-            }
-            return k;
+            return self.dotted(i, val, n, zero, j);
         }
         if self.ch(j) == Some('/') && next_digit(j + 1) {
             let (b, _, k) = self.digits(j + 1);
@@ -245,6 +281,9 @@ impl Lexer<'_> {
             if mn <= 2 && self.ch(k) == Some('-') && next_digit(k + 1) {
                 let (d, dn, e) = self.digits(k + 1);
                 if dn <= 2 {
+                    if let Some(end) = self.stamp(i, e) {
+                        return end;
+                    }
                     self.push(Tok::Iso { y: val, m, d }, i, e);
                     return e;
                 }
@@ -276,6 +315,81 @@ impl Lexer<'_> {
         }
         self.push(Tok::Num(Num { val, digits: n, ord: false, zero }), i, j);
         self.suffix(j)
+    }
+
+    /// After "3:" or "3.": a clock ("3:30", "20:32:13", "15.30"), a dotted date ("10.8.2027"),
+    /// a decimal ("1.5"); versions and addresses are skipped.
+    fn dotted(&mut self, i: usize, val: u32, n: u8, zero: bool, j: usize) -> usize {
+        let next_digit = |k: usize| self.ch(k).is_some_and(|c| c.is_ascii_digit());
+        let sep = self.ch(j);
+        let (m, mn, k) = self.digits(j + 1);
+        let third = (self.ch(k) == sep && next_digit(k + 1)).then(|| self.digits(k + 1));
+        let trailing = |e: usize| matches!(self.ch(e), Some('.' | ':')) && next_digit(e + 1);
+        match third {
+            None if mn == 2 && n <= 2 && val <= 24 && m < 60 => {
+                self.push(Tok::Clock { h: val, m, s: 0, zero }, i, k);
+                return self.suffix(k);
+            }
+            Some((s, 2, e)) if sep == Some(':') && mn == 2 && n <= 2 && val <= 24 && m < 60 && s < 60 => {
+                if !trailing(e) {
+                    self.push(Tok::Clock { h: val, m, s, zero }, i, e);
+                    return self.suffix(e);
+                }
+            }
+            Some((y, 2 | 4, e)) if sep == Some('.') && n <= 2 && mn <= 2 && !trailing(e) => {
+                let y = if y < 100 { y + 2000 } else { y };
+                self.push(Tok::Dmy { d: val, m, y }, i, e);
+                return e;
+            }
+            None if sep == Some('.') && n <= 3 && mn <= 2 && self.ch(k) != Some('%') => {
+                let hundredths = if mn == 1 { m * 10 } else { m };
+                self.push(Tok::Dec(val.saturating_mul(100).saturating_add(hundredths)), i, k);
+                return k;
+            }
+            _ => {}
+        }
+        // a percentage, a version or an IP address: not something we read
+        let mut k = k;
+        while self.ch(k).is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ':' || c == '%') {
+            k += 1;
+        }
+        k
+    }
+
+    /// An ISO 8601 timestamp starting at `i`, whose date ends at `e`: "2027-01-05T13:15:30Z",
+    /// "2027-01-05T13:15:30+02:00", "2027-01-05 13:15".
+    fn stamp(&mut self, i: usize, e: usize) -> Option<usize> {
+        if !matches!(self.ch(e), Some('T' | 't')) {
+            return None;
+        }
+        let mut k = e + 1;
+        while self.ch(k).is_some_and(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | 'Z' | 'z'))
+        {
+            k += 1;
+        }
+        let s = self.text.get(self.pos(i)..self.pos(k))?;
+        let (civil, offset) =
+            match s.find(['Z', 'z', '+']).or_else(|| s.get(11..).and_then(|t| t.find('-')).map(|x| x + 11)) {
+                Some(x) => (s.get(..x)?, Some(s.get(x..)?)),
+                None => (s, None),
+            };
+        let at: jiff::civil::DateTime = civil.parse().ok()?;
+        let offset = match offset {
+            None => None,
+            Some("Z" | "z") => Some(0),
+            Some(o) => {
+                let sign = if o.starts_with('-') { -1 } else { 1 };
+                let digits: String = o.chars().filter(char::is_ascii_digit).collect();
+                let (h, m) = match digits.len() {
+                    2 => (digits.parse::<i32>().ok()?, 0),
+                    4 => (digits.get(..2)?.parse::<i32>().ok()?, digits.get(2..)?.parse::<i32>().ok()?),
+                    _ => return None,
+                };
+                (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))?.into()
+            }
+        };
+        self.push(Tok::Stamp { at, offset }, i, k);
+        Some(k)
     }
 
     /// Meridiem or "ish" glued to a number or clock ("3pm", "3p", "3:30p.m.", "3ish").
@@ -329,7 +443,7 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<Tok> {
-        lex(s).into_iter().map(|t| t.tok).collect()
+        lex(s, crate::lang::lexicon(crate::Language::En)).into_iter().map(|t| t.tok).collect()
     }
 
     #[test]
@@ -339,7 +453,7 @@ mod tests {
         assert_eq!(kinds("3 p.m."), vec![n(3, 1, false), Tok::Mer(Mer::Pm)]);
         assert_eq!(kinds("15th"), vec![n(15, 2, true)]);
         assert_eq!(kinds("twenty-first"), vec![n(21, 0, true)]);
-        assert_eq!(kinds("3:30"), vec![Tok::Clock { h: 3, m: 30, zero: false }]);
+        assert_eq!(kinds("3:30"), vec![Tok::Clock { h: 3, m: 30, s: 0, zero: false }]);
         assert_eq!(kinds("I am"), vec![Tok::Word("i".into()), Tok::Word("am".into())]);
         assert_eq!(kinds("Tues. at"), vec![Tok::Word("tuesday".into()), Tok::Word("at".into())]);
         assert_eq!(kinds("o'clock"), vec![Tok::Word("oclock".into())]);

@@ -178,6 +178,7 @@ mod combine;
 mod country;
 mod dates;
 mod holidays;
+mod lang;
 mod lexer;
 mod markers;
 mod months;
@@ -191,6 +192,7 @@ mod spans;
 mod times;
 mod windows;
 mod words;
+mod zones;
 
 pub use country::Country;
 
@@ -227,6 +229,10 @@ pub struct Mention {
     pub start: Timestamp,
     /// `Exact`: equal to `start`. `Date`: the next local midnight. `Window`: exclusive end.
     pub end: Timestamp,
+    /// The zone the caller named ("3pm eastern", "10:30 PST", "5pm my time", an ISO offset),
+    /// `None` when they named none. `start` and `end` are already the right instants: show
+    /// them in the business's zone to convert.
+    pub zone: Option<TimeZone>,
 }
 
 /// Every mention found, in order, and the one the caller means.
@@ -234,6 +240,38 @@ pub struct Mention {
 pub struct Understanding {
     pub best: Option<Mention>,
     pub matches: Vec<Mention>,
+    /// Why a time that was said cannot be offered ("Jan 1 3000"); set only when `best` is
+    /// `None`.
+    pub refusal: Option<Refusal>,
+}
+
+/// Why a time the caller said is refused rather than read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    /// More than two years ahead.
+    TooFar,
+    /// A dated day already gone ("March 3rd 2020").
+    Past,
+}
+
+impl Refusal {
+    /// A short plain sentence saying why, in `language`.
+    pub fn reason(&self, language: Language) -> String {
+        let lex = lang::lexicon(language);
+        match self {
+            Refusal::TooFar => lex.too_far,
+            Refusal::Past => lex.past,
+        }
+        .to_string()
+    }
+
+    /// `"too_far"` or `"past"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Refusal::TooFar => "too_far",
+            Refusal::Past => "past",
+        }
+    }
 }
 
 /// The language a phrase is said in (and answers are spoken in).
@@ -280,13 +318,22 @@ pub struct Context {
     pub country: Country,
     /// The language the phrase is read in.
     pub language: Language,
+    /// The caller's own zone, when the agent knows it: what "my time" means. `None`: unknown,
+    /// and "my time" is read in the business's zone.
+    pub caller_tz: Option<TimeZone>,
 }
 
 impl Context {
-    /// A context whose country comes from the zone ([`Country::from_zone`]), in English.
+    /// A context whose country comes from the zone ([`Country::from_zone`]), in English, with
+    /// the caller's zone unknown.
     pub fn new(now: Timestamp, tz: TimeZone) -> Context {
         let country = Country::from_zone(&tz);
-        Context { now, tz, country, language: Language::En }
+        Context { now, tz, country, language: Language::En, caller_tz: None }
+    }
+
+    /// The same context, knowing the caller's own zone.
+    pub fn with_caller_tz(self, caller_tz: TimeZone) -> Context {
+        Context { caller_tz: Some(caller_tz), ..self }
     }
 
     /// The same context, reading phrases in `language`.
@@ -305,16 +352,9 @@ pub fn understand(text: &str, ctx: &Context) -> Understanding {
         cut -= 1;
     }
     let text = text.get(..cut).unwrap_or_default();
-    let zoned = ctx.now.to_zoned(ctx.tz.clone());
-    let env = parts::Env {
-        now: ctx.now,
-        today: zoned.date(),
-        now_min: u16::try_from(i32::from(zoned.hour()) * 60 + i32::from(zoned.minute())).unwrap_or(0),
-        zoned,
-        tz: ctx.tz.clone(),
-        country: ctx.country,
-    };
-    let toks = lexer::lex(text);
+    let lex = lang::lexicon(ctx.language);
+    let env = parts::Env::new(ctx.now, ctx.tz.clone(), ctx.country, ctx.caller_tz.clone(), lex);
+    let toks = lang::rewrite(lexer::lex(text, lex), lex, text);
     let p = parts::P::new(&toks, &env, text);
     let found = parse::scan(&p);
     combine::understand(&p, &found)

@@ -90,10 +90,10 @@ fn core(p: &P, i: usize) -> Option<ClockHit> {
     if let Some((c, e)) = named(p, i) {
         return finish(p, c, e, false);
     }
-    if let Some(Tok::Clock { h, m, zero }) = p.tok(i) {
-        let (h, m) = (u8::try_from(*h).ok()?, u8::try_from(*m).ok()?);
-        let mer = if *zero || h == 0 || h > 12 { Mers::H24 } else { Mers::Bare };
-        return finish(p, Clock::new(h, m, mer), i + 1, false);
+    if let Some(Tok::Clock { h, m, s, zero }) = p.tok(i) {
+        let (h, m, s) = (u8::try_from(*h).ok()?, u8::try_from(*m).ok()?, u8::try_from(*s).ok()?);
+        let mer = if *zero || h == 0 || h > 12 || s > 0 { Mers::H24 } else { Mers::Bare };
+        return finish(p, Clock { s, ..Clock::new(h, m, mer) }, i + 1, false);
     }
     let n = p.num(i).filter(|n| !n.ord)?;
     if counted_before(p, i) || (n.digits > 0 && (phone_like(p, i) || address(p, i))) {
