@@ -172,7 +172,10 @@ fn joinable(p: &P, a: usize, b: usize) -> bool {
 
 /// Two dates said together: "Tuesday the 15th", "next week Tuesday", "next month on the 3rd".
 fn merge(a: DatePart, b: DatePart) -> Option<DatePart> {
-    merge_ordered(a, b).or_else(|| merge_ordered(b, a))
+    merge_ordered(a, b)
+        .or_else(|| merge_ordered(b, a))
+        .or_else(|| month_day(a, b))
+        .or_else(|| month_day(b, a))
 }
 
 fn merge_ordered(a: DatePart, b: DatePart) -> Option<DatePart> {

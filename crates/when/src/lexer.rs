@@ -308,6 +308,22 @@ impl Lexer<'_> {
                 return k;
             }
         }
+        let after_in = matches!(self.out.last(), Some(Token { tok: Tok::Word(w), .. }) if w == "in");
+        let unit = match suf.as_str() {
+            "h" | "hr" | "hrs" | "hour" | "hours" => Some("hours"),
+            "m" | "min" | "mins" | "minute" | "minutes" => Some("minutes"),
+            "d" if after_in || !matches!(val % 10, 2 | 3) || matches!(val % 100, 12 | 13) => Some("days"),
+            "day" | "days" => Some("days"),
+            "w" | "wk" | "wks" | "week" | "weeks" => Some("weeks"),
+            "mo" | "mos" | "month" | "months" => Some("months"),
+            "y" | "yr" | "yrs" | "year" | "years" => Some("years"),
+            _ => None,
+        };
+        if let Some(u) = unit {
+            self.push(Tok::Num(Num { val, digits: n, ord: false, zero }), i, j);
+            self.push(Tok::Word(u.into()), j, k);
+            return k;
+        }
         let ord = matches!(suf.as_str(), "st" | "nd" | "rd" | "th" | "d");
         if ord {
             self.push(Tok::Num(Num { val, digits: n, ord: true, zero }), i, k);
@@ -326,7 +342,7 @@ impl Lexer<'_> {
         let third = (self.ch(k) == sep && next_digit(k + 1)).then(|| self.digits(k + 1));
         let trailing = |e: usize| matches!(self.ch(e), Some('.' | ':')) && next_digit(e + 1);
         match third {
-            None if mn == 2 && n <= 2 && val <= 24 && m < 60 => {
+            None if mn == 2 && n <= 2 && val <= 24 && m < 60 && self.ch(k) != Some('%') => {
                 self.push(Tok::Clock { h: val, m, s: 0, zero }, i, k);
                 return self.suffix(k);
             }

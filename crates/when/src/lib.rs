@@ -192,6 +192,7 @@ mod spans;
 mod times;
 mod windows;
 mod words;
+mod years;
 mod zones;
 
 pub use country::Country;

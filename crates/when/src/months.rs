@@ -73,9 +73,9 @@ impl MonthRef {
 
 /// A four-digit year, perhaps after a comma.
 fn year_at(p: &P, k: usize) -> Hit<i16> {
-    let k = k + usize::from(matches!(p.tok(k), Some(Tok::Comma)));
+    let k = k + usize::from(matches!(p.tok(k), Some(Tok::Comma | Tok::Dash)));
     let n = p.num(k)?;
-    (n.digits == 4 && !n.ord && (1900..=2200).contains(&n.val)).then_some((i16::try_from(n.val).ok()?, k + 1))
+    (n.digits == 4 && !n.ord && (1000..=9999).contains(&n.val)).then_some((i16::try_from(n.val).ok()?, k + 1))
 }
 
 pub(crate) fn parse(p: &P, i: usize) -> Hit<What> {
@@ -124,7 +124,8 @@ fn day_first(p: &P, i: usize) -> Hit<DatePart> {
     let k = j + 1 + usize::from(of);
     let (month, weak) = words::month(p.word(k)?)?;
     // "3 may" and "3 march" read as verbs too; "3 April" is a date
-    if !n.ord && (n.digits == 0 || weak && !of && matches!(month, 3 | 5)) {
+    let verb = weak && !of && matches!(month, 3 | 5) && !p.boundary(k + 1) && year_at(p, k + 1).is_none();
+    if !n.ord && (n.digits == 0 || verb) {
         return None;
     }
     dated(p, month, i8::try_from(n.val).ok()?, k + 1)
@@ -157,18 +158,23 @@ fn window_at(p: &P, i: usize, piece: Piece, k: usize) -> Hit<DatePart> {
     });
     let (first, e) = match relative {
         Some((n, e)) => (cal::add_months(today.first_of_month(), n)?, e),
-        None if k > i => {
+        None => {
             let (mr, end) = month_ref(p, k).filter(|(mr, _)| mr.named)?;
             if matches!(p.num(end), Some(n) if n.digits <= 2) {
                 return None; // "in March 3rd ..." is a day
             }
             let mut y = mr.year;
+            let mut end = end;
+            if let Some(e) = p.seq(end, &["next", "year"]).filter(|_| !mr.year_given) {
+                (y, end) = (today.year().checked_add(1)?, e);
+            } else if k == i && !mr.year_given && !p.alone(i, end) {
+                return None; // a bare month name needs its year, or to be the whole answer
+            }
             if p.is(i, "next") && mr.month == today.month() && !mr.year_given {
                 y = y.checked_add(1)?;
             }
             (Date::new(y, mr.month, 1).ok()?, end)
         }
-        None => return None,
     };
     let next = cal::add_months(first, 1)?;
     let day = |d: i8| Date::new(first.year(), first.month(), d).ok();

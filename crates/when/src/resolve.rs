@@ -240,8 +240,9 @@ pub(crate) fn minutes(c: Clock, hint: Option<(i32, i32)>) -> i32 {
 fn between(a: Clock, b: Clock, hint: Option<(i32, i32)>) -> (i32, i32) {
     let mut ra = minutes(a, hint);
     let mut rb = minutes(b, hint);
-    if a.mer == Mers::Bare && matches!(b.mer, Mers::Am | Mers::Pm) {
-        let shared = minutes(Clock { mer: b.mer, ..a }, None);
+    if a.mer == Mers::Bare && matches!(b.mer, Mers::Am | Mers::Pm | Mers::Night) {
+        let mer = if b.mer == Mers::Night { Mers::Pm } else { b.mer };
+        let shared = minutes(Clock { mer, ..a }, None);
         if shared < rb {
             ra = shared;
         }
