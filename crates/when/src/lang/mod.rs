@@ -107,13 +107,16 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon, text: &str) -> Vec<Token>
     if lex.passes.is_empty() && lex.words.is_empty() {
         return toks;
     }
-    let mut toks = join_tens(toks, lex, text);
+    let toks = join_tens(toks, lex, text);
+    // each token, and whether it is already canonical (written by a phrase)
+    let mut toks: Vec<(Token, bool)> = toks.into_iter().map(|t| (t, false)).collect();
     for phrases in lex.passes {
         toks = apply(toks, phrases, lex);
     }
     let mut out = Vec::with_capacity(toks.len());
-    for t in &toks {
+    for (t, canonical) in &toks {
         match &t.tok {
+            Tok::Word(_) if *canonical => out.push(t.clone()),
             Tok::Word(w) => {
                 if let Some(c) = lex.word(w) {
                     if !c.is_empty()
@@ -138,15 +141,15 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon, text: &str) -> Vec<Token>
 }
 
 /// One table of phrases over the tokens.
-fn apply(toks: Vec<Token>, phrases: &[Phrase], lex: &Lexicon) -> Vec<Token> {
+fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], lex: &Lexicon) -> Vec<(Token, bool)> {
     let mut out = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
         if let Some((n, target, caps)) = best_phrase(&toks, i, phrases, lex) {
-            let (start, end) = (toks[i].start, toks[i + n - 1].end);
+            let (start, end) = (toks[i].0.start, toks[i + n - 1].0.end);
             for t in target {
                 if let Some(tok) = emit(t, &caps, lex) {
-                    out.push(Token { tok, start, end });
+                    out.push((Token { tok, start, end }, true));
                 }
             }
             i += n;
@@ -182,7 +185,7 @@ fn join_tens(mut toks: Vec<Token>, lex: &Lexicon, _text: &str) -> Vec<Token> {
 
 /// The longest phrase at `i`: its length in tokens, its target and what it captured.
 fn best_phrase(
-    toks: &[Token],
+    toks: &[(Token, bool)],
     i: usize,
     phrases: &[Phrase],
     lex: &Lexicon,
@@ -199,10 +202,13 @@ fn best_phrase(
     best
 }
 
-fn matches(toks: &[Token], i: usize, src: &[&str], lex: &Lexicon) -> Option<[Cap; 3]> {
+fn matches(toks: &[(Token, bool)], i: usize, src: &[&str], lex: &Lexicon) -> Option<[Cap; 3]> {
     let mut caps = [Cap::None; 3];
     for (k, pat) in src.iter().enumerate() {
-        let tok = &toks.get(i + k)?.tok;
+        let (tok, canonical) = toks.get(i + k).map(|(t, c)| (&t.tok, *c))?;
+        if canonical && matches!(tok, Tok::Word(_)) {
+            return None;
+        }
         let slot = usize::from(pat.ends_with('2'));
         match (*pat, tok) {
             ("#" | "#2", Tok::Num(n)) => caps[slot] = Cap::Num(*n),
