@@ -281,7 +281,7 @@ impl Lexer<'_> {
             if mn <= 2 && self.ch(k) == Some('-') && next_digit(k + 1) {
                 let (d, dn, e) = self.digits(k + 1);
                 if dn <= 2 {
-                    if let Some(end) = self.stamp(i, e) {
+                    if let Some(end) = self.stamp(i, e, (val, m, d)) {
                         return end;
                     }
                     self.push(Tok::Iso { y: val, m, d }, i, e);
@@ -352,6 +352,10 @@ impl Lexer<'_> {
                     return self.suffix(e);
                 }
             }
+            Some((d, 1 | 2, e)) if sep == Some('.') && n == 4 && mn <= 2 && !trailing(e) => {
+                self.push(Tok::Iso { y: val, m, d }, i, e);
+                return e;
+            }
             Some((y, 2 | 4, e)) if sep == Some('.') && n <= 2 && mn <= 2 && !trailing(e) => {
                 let y = if y < 100 { y + 2000 } else { y };
                 self.push(Tok::Dmy { d: val, m, y }, i, e);
@@ -372,39 +376,61 @@ impl Lexer<'_> {
         k
     }
 
-    /// An ISO 8601 timestamp starting at `i`, whose date ends at `e`: "2027-01-05T13:15:30Z",
-    /// "2027-01-05T13:15:30+02:00", "2027-01-05 13:15".
-    fn stamp(&mut self, i: usize, e: usize) -> Option<usize> {
+    /// An ISO 8601 timestamp starting at `i` whose date `ymd` ends at `e`:
+    /// "2027-01-05T13:15:30Z", "2027-01-05T13:15:30.25+02:00", "2026-8-10T12:00".
+    fn stamp(&mut self, i: usize, e: usize, ymd: (u32, u32, u32)) -> Option<usize> {
         if !matches!(self.ch(e), Some('T' | 't')) {
             return None;
         }
-        let mut k = e + 1;
-        while self.ch(k).is_some_and(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | 'Z' | 'z'))
-        {
-            k += 1;
+        let digit = |k: usize| self.ch(k).is_some_and(|c| c.is_ascii_digit());
+        let (h, hn, k) = self.digits(e + 1);
+        if hn != 2 || self.ch(k) != Some(':') || !digit(k + 1) {
+            return None;
         }
-        let s = self.text.get(self.pos(i)..self.pos(k))?;
-        let (civil, offset) =
-            match s.find(['Z', 'z', '+']).or_else(|| s.get(11..).and_then(|t| t.find('-')).map(|x| x + 11)) {
-                Some(x) => (s.get(..x)?, Some(s.get(x..)?)),
-                None => (s, None),
-            };
-        let at: jiff::civil::DateTime = civil.parse().ok()?;
-        let offset = match offset {
-            None => None,
-            Some("Z" | "z") => Some(0),
-            Some(o) => {
-                let sign = if o.starts_with('-') { -1 } else { 1 };
-                let digits: String = o.chars().filter(char::is_ascii_digit).collect();
-                let (h, m) = match digits.len() {
-                    2 => (digits.parse::<i32>().ok()?, 0),
-                    4 => (digits.get(..2)?.parse::<i32>().ok()?, digits.get(2..)?.parse::<i32>().ok()?),
+        let (mi, mn, mut k) = self.digits(k + 1);
+        let mut s = 0;
+        if mn != 2 {
+            return None;
+        }
+        if self.ch(k) == Some(':') && digit(k + 1) {
+            let (sv, sn, k2) = self.digits(k + 1);
+            if sn != 2 {
+                return None;
+            }
+            (s, k) = (sv, k2);
+            if matches!(self.ch(k), Some('.' | ',')) && digit(k + 1) {
+                k = self.digits(k + 1).2; // fractions of a second are dropped
+            }
+        }
+        let offset = match self.ch(k) {
+            Some('Z' | 'z') => {
+                k += 1;
+                Some(0)
+            }
+            Some(c @ ('+' | '-')) if digit(k + 1) => {
+                let sign = if c == '-' { -1 } else { 1 };
+                let (oh, ohn, k2) = self.digits(k + 1);
+                let (oh, om, k2) = match ohn {
+                    4 => (oh / 100, oh % 100, k2),
+                    2 if self.ch(k2) == Some(':') && digit(k2 + 1) => {
+                        let (om, _, k3) = self.digits(k2 + 1);
+                        (oh, om, k3)
+                    }
+                    2 => (oh, 0, k2),
                     _ => return None,
                 };
-                (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))?.into()
+                if oh > 14 || om > 59 {
+                    return None;
+                }
+                k = k2;
+                Some(sign * i32::try_from(oh * 3600 + om * 60).ok()?)
             }
+            _ => None,
         };
-        self.push(Tok::Stamp { at, offset }, i, k);
+        let num = |v: u32| i8::try_from(v).ok();
+        let date = jiff::civil::Date::new(i16::try_from(ymd.0).ok()?, num(ymd.1)?, num(ymd.2)?).ok()?;
+        let time = jiff::civil::Time::new(num(h)?, num(mi)?, num(s)?, 0).ok()?;
+        self.push(Tok::Stamp { at: date.to_datetime(time), offset }, i, k);
         Some(k)
     }
 

@@ -27,6 +27,7 @@ const RELATIVE: &[(&[&str], i64)] = &[
     (&["the", "next", "month"], 1),
     (&["this", "month"], 0),
     (&["the", "month"], 0),
+    (&["month"], 0),
 ];
 
 /// "[of|in] March [2027]", "[of] next month", "[of] the month".
@@ -79,7 +80,7 @@ fn year_at(p: &P, k: usize) -> Hit<i16> {
 }
 
 pub(crate) fn parse(p: &P, i: usize) -> Hit<What> {
-    let found = [month_first(p, i), day_first(p, i), window(p, i)];
+    let found = [month_first(p, i), day_first(p, i), window(p, i), week_or_day_of(p, i)];
     found.into_iter().flatten().max_by_key(|(_, e)| *e).map(|(d, e)| (What::Date(d), e))
 }
 
@@ -153,8 +154,10 @@ fn window_at(p: &P, i: usize, piece: Piece, k: usize) -> Hit<DatePart> {
     let today = p.env.today;
     let relative = RELATIVE.iter().find_map(|(ws, n)| {
         // "next month" needs no prefix; "the month" alone is too vague.
-        let bare_ok = *n != 0 || ws[0] == "this";
-        p.seq(k, ws).filter(|_| k > i || bare_ok).map(|e| (*n, e))
+        let bare_ok = (*n != 0 || ws[0] == "this") && ws != &["month"];
+        // "end of month": a bare "month" only after a piece
+        let piece_ok = ws != &["month"] || piece != Piece::Whole;
+        p.seq(k, ws).filter(|_| (k > i || bare_ok) && piece_ok).map(|e| (*n, e))
     });
     let (first, e) = match relative {
         Some((n, e)) => (cal::add_months(today.first_of_month(), n)?, e),
@@ -192,4 +195,47 @@ fn window_at(p: &P, i: usize, piece: Piece, k: usize) -> Hit<DatePart> {
         return None;
     }
     Some((DatePart::new(DateVal::Days(start, end), Src::Month), e))
+}
+
+/// "the first week of April", "the last week of next month", "the last day of February",
+/// "the first day of next month".
+fn week_or_day_of(p: &P, i: usize) -> Hit<DatePart> {
+    let j = i + usize::from(p.is(i, "the"));
+    let nth: i8 = match (p.num(j), p.word(j)) {
+        (Some(n), _) if n.ord && (1..=4).contains(&n.val) => i8::try_from(n.val).ok()?,
+        (_, Some("last" | "final")) => -1,
+        _ => return None,
+    };
+    let week = match p.word(j + 1)? {
+        "week" => true,
+        "day" => false,
+        _ => return None,
+    };
+    if !p.any(j + 2, &["of", "in"]) {
+        return None;
+    }
+    let (mr, e) = month_ref(p, j + 2)?;
+    let mut first = Date::new(mr.year, mr.month, 1).ok()?;
+    let next = |f: Date| cal::add_months(f, 1);
+    // a month already over ("the last week of the month" said late) is next year's or month's
+    if next(first)? <= p.env.today
+        && let Some((y, m)) = mr.after_past()
+    {
+        first = Date::new(y, m, 1).ok()?;
+    }
+    let end = next(first)?;
+    let (start, stop) = match (week, nth) {
+        (true, -1) => (cal::add_days(end, -7)?, end),
+        (true, n) => {
+            let s = cal::add_days(first, 7 * i64::from(n - 1))?;
+            (s, cal::add_days(s, 7)?)
+        }
+        (false, -1) => (cal::add_days(end, -1)?, end),
+        (false, n) => {
+            let s = cal::add_days(first, i64::from(n - 1))?;
+            (s, cal::add_days(s, 1)?)
+        }
+    };
+    let val = if week { DateVal::Days(start, stop) } else { DateVal::Day(start) };
+    Some((DatePart::new(val, Src::Explicit), e))
 }

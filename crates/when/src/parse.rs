@@ -148,6 +148,13 @@ fn supported(p: &P, parts: &[Part], k: usize, kept: &[bool]) -> bool {
     if date_before || date_after {
         return true;
     }
+    // "8 tonight", "9 this morning"
+    let daypart_after = parts.get(k + 1).is_some_and(|n| {
+        n.from == to && matches!(n.what, What::Time(t) if matches!(t.val, TimeVal::Fixed { hint: true, .. }))
+    });
+    if daypart_after {
+        return true;
+    }
     // The whole answer is the number: "3", "um, 3?"
     p.alone(from, to)
 }

@@ -54,8 +54,22 @@ fn unit(p: &P, i: usize) -> Option<(Unit, i64, usize)> {
 
 /// "3 days", "a couple of weeks", "an hour and a half", "half an hour", "one and a half hours".
 fn amount(p: &P, i: usize) -> Hit<Amount> {
+    let mins = |n: i64, e: usize| {
+        Some((Amount { n, half: false, unit: Unit::Minute, one_word: false, extra: 0 }, e))
+    };
     if let Some(e) = p.one_of(i, &[&["half", "an", "hour"], &["half", "a", "hour"]]) {
-        return Some((Amount { n: 30, half: false, unit: Unit::Minute, one_word: false, extra: 0 }, e));
+        return mins(30, e);
+    }
+    if let Some(e) = p.one_of(
+        i,
+        &[&["a", "quarter", "of", "an", "hour"], &["quarter", "of", "an", "hour"], &["a", "quarter", "hour"]],
+    ) {
+        return mins(15, e);
+    }
+    if p.num(i).is_some_and(|n| n.val == 3 && !n.ord)
+        && let Some(e) = p.seq(i + 1, &["quarters", "of", "an", "hour"])
+    {
+        return mins(45, e);
     }
     if let Some(Tok::Dec(h)) = p.tok(i) {
         // "1.5 hours": in minutes for hours and days, else a half when it is one
@@ -168,6 +182,27 @@ fn in_form(p: &P, i: usize) -> Hit<What> {
         let end = p.env.now.checked_add(SignedDuration::from_hours(1)).ok()?;
         return Some((What::Date(DatePart::new(DateVal::Instants(p.env.now, end), Src::Other)), e));
     }
+    if let Some((e, unit_end)) =
+        p.one_of(i, &[&["within", "the", "week"], &["within", "this", "week"]]).map(|e| (e, 7)).or_else(
+            || p.one_of(i, &[&["within", "the", "month"], &["within", "this", "month"]]).map(|e| (e, 31)),
+        )
+    {
+        let today = p.env.today;
+        let end = if unit_end == 7 {
+            cal::add_days(cal::monday_of(today)?, 7)?
+        } else {
+            cal::add_months(today.first_of_month(), 1)?
+        };
+        let end = cal::instant(end, 0, &p.env.tz)?;
+        return Some((What::Date(DatePart::new(DateVal::Instants(p.env.now, end), Src::Other)), e));
+    }
+    // "next 2 weeks", "the next few days": a count is needed ("next week" is the calendar week)
+    if let Some(j) = p.one_of(i, &[&["the", "next"], &["next"], &["the", "coming"], &["the", "following"]])
+        && let Some((a, e)) = amount(p, j).filter(|(a, _)| !a.one_word || a.n > 1)
+        && let Some(DateVal::Moment { at, .. }) = shifted(p, a)
+    {
+        return Some((What::Date(DatePart::new(DateVal::Instants(p.env.now, at), Src::Other)), e));
+    }
     let window =
         [&["in", "the", "next"][..], &["within", "the", "next"], &["over", "the", "next"], &["within"]];
     if let Some(j) = p.one_of(i, &window) {
@@ -186,6 +221,10 @@ fn in_form(p: &P, i: usize) -> Hit<What> {
         return Some((What::Date(part), e));
     }
     let j = p.seq(i, &["in"])?;
+    // "in about half an hour"
+    let j = p
+        .one_of(j, &[&["about"], &["around"], &["roughly"], &["approximately"], &["maybe"], &["like"]])
+        .unwrap_or(j);
     let (a, mut e) = amount(p, j)?;
     if a.one_word && a.unit == Unit::Minute {
         return None; // "in a minute": a figure of speech

@@ -55,6 +55,7 @@ fn fraction(p: &P, i: usize, to_ok: bool) -> Option<ClockHit> {
         }
         _ => return None,
     };
+    let said_minutes = k > j + 1;
     let dir = p.word(k).unwrap_or("");
     let sign: i32 = match dir {
         "past" | "after" => 1,
@@ -70,7 +71,9 @@ fn fraction(p: &P, i: usize, to_ok: bool) -> Option<ClockHit> {
         _ => return None,
     };
     // "10 to 4" in digits is a range; "10 after 3" only for the usual fives.
-    if (!spelled && (sign < 0 || mins % 5 != 0) && dir != "past") || (sign < 0 && !to_ok && mins != 15) {
+    if (!spelled && !said_minutes && (sign < 0 || mins % 5 != 0) && dir != "past")
+        || (sign < 0 && !to_ok && mins != 15)
+    {
         return None;
     }
     let (c, e) = hour(p, k + 1)?;

@@ -258,6 +258,10 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     let size = match p.word(j) {
         Some(w @ ("early" | "late" | "mid")) => {
             j += 1;
+            // "early in the morning"
+            if p.seq(j, &["in", "the"]).is_some() && p.any(j + 2, &["morning", "afternoon", "evening"]) {
+                j += 2;
+            }
             Some(w)
         }
         _ if p.seq(j, &["middle", "of", "the"]).is_some() => {

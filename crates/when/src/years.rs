@@ -108,9 +108,21 @@ fn quarter(p: &P, i: usize) -> Hit<DatePart> {
         }
         (cal::add_months(this_first, 3 * n)?, e)
     } else {
-        let w = p.word(k)?;
-        let q = match w.strip_prefix('q').and_then(|d| d.parse::<i8>().ok()) {
-            Some(q @ 1..=4) => q,
+        let (q, k) = match (p.word(k), p.num(k + usize::from(p.is(k, "the")))) {
+            (Some(w), _) if w.starts_with('q') => {
+                match w.strip_prefix('q').and_then(|d| d.parse::<i8>().ok()) {
+                    Some(q @ 1..=4) => (q, k),
+                    _ => return None,
+                }
+            }
+            // "the third quarter"
+            (_, Some(n)) if n.ord && (1..=4).contains(&n.val) => {
+                let at = k + usize::from(p.is(k, "the")) + 1;
+                if !p.is(at, "quarter") {
+                    return None;
+                }
+                (i8::try_from(n.val).ok()?, at)
+            }
             _ => return None,
         };
         let (y, e) = match p.num(k + 1) {
