@@ -308,6 +308,14 @@ impl Lexer<'_> {
                 return k;
             }
         }
+        // "15h30": a clock, the European way
+        if suf == "h" && n <= 2 && val <= 24 && next_digit(k) {
+            let (m, mn, e) = self.digits(k);
+            if mn == 2 && m < 60 && !self.ch(e).is_some_and(|c| c.is_alphanumeric()) {
+                self.push(Tok::Clock { h: val, m, s: 0, zero }, i, e);
+                return self.suffix(e);
+            }
+        }
         let after_in = matches!(self.out.last(), Some(Token { tok: Tok::Word(w), .. }) if w == "in");
         let unit = match suf.as_str() {
             "h" | "hr" | "hrs" | "hour" | "hours" => Some("hours"),

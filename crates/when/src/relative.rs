@@ -270,6 +270,9 @@ fn from_form(p: &P, i: usize, depth: u8) -> Hit<What> {
 fn day_after(p: &P, i: usize, depth: u8) -> Hit<What> {
     let j = i + usize::from(p.is(i, "the"));
     let date = |d: Option<Date>, e: usize| Some((What::Date(DatePart::new(DateVal::Day(d?), Src::Other)), e));
+    if let Some(e) = p.seq(j, &["day", "after", "next"]).filter(|_| j > i) {
+        return date(cal::add_days(p.env.today, 2), e);
+    }
     if let Some(k) = p.seq(j, &["day", "after"]).or_else(|| p.seq(j, &["day", "before"])) {
         let sign = if p.is(j + 1, "after") { 1 } else { -1 };
         if let Some((d, e)) = single_day(p, k, depth) {

@@ -96,6 +96,10 @@ fn core(p: &P, i: usize) -> Option<ClockHit> {
     if let Some(Tok::Clock { h, m, s, zero }) = p.tok(i) {
         let (h, m, s) = (u8::try_from(*h).ok()?, u8::try_from(*m).ok()?, u8::try_from(*s).ok()?);
         let mer = if *zero || h == 0 || h > 12 || s > 0 { Mers::H24 } else { Mers::Bare };
+        // "12.53 out of 20", "3.45 points": a score, not a time
+        if p.word(i + 1).is_some_and(|w| w == "out" || words::is_count_noun(w)) {
+            return None;
+        }
         return finish(p, Clock { s, ..Clock::new(h, m, mer) }, i + 1, false);
     }
     let n = p.num(i).filter(|n| !n.ord)?;

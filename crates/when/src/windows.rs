@@ -287,7 +287,7 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     };
     let (from, to) = day_window(size, base)?;
     let mut e = j + 1;
-    if base == "lunch" {
+    if base == "lunch" || base == "dinner" {
         e = p.one_of(e, &[&["time"], &["hour"], &["break"]]).unwrap_or(e);
     }
     Some((TimePart { val: fixed(from, to), today: today || base == "tonight" }, e, false))
@@ -312,6 +312,7 @@ fn day_window(size: Option<&str>, base: &str) -> Option<(u16, u16)> {
         (Some("early"), "night" | "tonight") => (1020, 1200),
         (Some(_), "night" | "tonight") => (1260, 1440),
         (None, "lunch") => (660, 840),
+        (None, "dinner") => (1080, 1200),
         (Some("early"), "lunch") => (660, 720),
         (Some("mid"), "lunch") => (720, 780),
         (Some("late"), "lunch") => (780, 840),
