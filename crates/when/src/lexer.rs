@@ -265,6 +265,14 @@ impl Lexer<'_> {
         if matches!(self.ch(j), Some(':' | '.')) && next_digit(j + 1) {
             return self.dotted(i, val, n, zero, j);
         }
+        if self.lang.decimal_comma && self.ch(j) == Some(',') && next_digit(j + 1) && n <= 3 {
+            let (f, fn_, k) = self.digits(j + 1);
+            if fn_ <= 2 && !self.ch(k).is_some_and(|c| c.is_ascii_digit() || c == ',') {
+                let hundredths = if fn_ == 1 { f * 10 } else { f };
+                self.push(Tok::Dec(val.saturating_mul(100).saturating_add(hundredths)), i, k);
+                return k;
+            }
+        }
         if self.ch(j) == Some('/') && next_digit(j + 1) {
             let (b, _, k) = self.digits(j + 1);
             let (c, end) = if self.ch(k) == Some('/') && next_digit(k + 1) {

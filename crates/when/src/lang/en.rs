@@ -7,6 +7,7 @@ pub(super) static LEXICON: Lexicon = Lexicon {
     language: Language::En,
     day_first: false,
     fold: false,
+    decimal_comma: false,
     passes: &[],
     words: &[],
     weekdays: &[&[], &[], &[], &[], &[], &[], &[]],

@@ -31,6 +31,8 @@ pub(crate) struct Lexicon {
     pub day_first: bool,
     /// Fold accents before matching ("miércoles" → "miercoles").
     pub fold: bool,
+    /// Decimals are written with a comma ("1,5 horas").
+    pub decimal_comma: bool,
     /// Phrase tables applied one after another (clock phrases first, so later phrases can take
     /// a clock as an hour), longest match first within a table.
     pub passes: &'static [&'static [Phrase]],
