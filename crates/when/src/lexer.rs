@@ -362,11 +362,11 @@ impl Lexer<'_> {
                 self.push(Tok::Clock { h: val, m, s: 0, zero }, i, k);
                 return self.suffix(k);
             }
-            Some((s, 2, e)) if sep == Some(':') && mn == 2 && n <= 2 && val <= 24 && m < 60 && s < 60 => {
-                if !trailing(e) {
-                    self.push(Tok::Clock { h: val, m, s, zero }, i, e);
-                    return self.suffix(e);
-                }
+            Some((s, 2, e))
+                if sep == Some(':') && mn == 2 && n <= 2 && val <= 24 && m < 60 && s < 60 && !trailing(e) =>
+            {
+                self.push(Tok::Clock { h: val, m, s, zero }, i, e);
+                return self.suffix(e);
             }
             Some((d, 1 | 2, e)) if sep == Some('.') && n == 4 && mn <= 2 && !trailing(e) => {
                 self.push(Tok::Iso { y: val, m, d }, i, e);

@@ -116,7 +116,8 @@ fn amount(p: &P, i: usize) -> Hit<Amount> {
     }
     // "1d 2h", "2 hours and 15 minutes", "1 hour, 30 minutes"
     let mut extra = 0;
-    while matches!(unit, Unit::Day | Unit::Hour | Unit::Week) {
+    let parts = if matches!(unit, Unit::Day | Unit::Hour | Unit::Week) { 3 } else { 0 };
+    for _ in 0..parts {
         let k = e + usize::from(p.is(e, "and") || matches!(p.tok(e), Some(Tok::Comma)));
         let Some(num) = p.num(k).filter(|n| !n.ord && n.val < 10_000) else { break };
         let Some((u, _, end)) = unit_after(p, k + 1) else { break };

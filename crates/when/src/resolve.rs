@@ -51,7 +51,7 @@ pub(crate) fn resolve(env: &Env, g: &Group, prev_day: Option<Date>) -> Result<Re
     let latest = env.zoned.checked_add(jiff::Span::new().years(2)).map_err(|_| None)?.timestamp();
     let latest_end = latest.checked_add(jiff::SignedDuration::from_hours(24 * 62)).map_err(|_| None)?;
     let explicit = g.date.is_some_and(|d| matches!(d.src, Src::Explicit | Src::Month | Src::Other));
-    if start > latest || (end > latest_end && start >= env.now) {
+    if start > latest || end > latest_end {
         return Err(Some(Refusal::TooFar));
     }
     if start < earliest {
