@@ -13,7 +13,9 @@ pub(crate) fn parse(p: &P, i: usize, depth: u8) -> Hit<What> {
     if depth > 0 {
         return None; // "before Monday through Wednesday" is not a thing
     }
-    let found = [range(p, i, depth), bounded(p, i, depth), shared(p, i)];
+    let month_near =
+        (i..(i + 8).min(p.toks.len())).any(|k| p.word(k).is_some_and(|w| crate::words::month(w).is_some()));
+    let found = [range(p, i, depth), bounded(p, i, depth), month_near.then(|| shared(p, i)).flatten()];
     found.into_iter().flatten().max_by_key(|(_, e)| *e).map(|(d, e)| (What::Date(d), e))
 }
 

@@ -10,6 +10,18 @@ use crate::lexer::Tok;
 use crate::parts::{DatePart, DateVal, Hit, P, PIECES, Piece, Src, What};
 
 pub(crate) fn parse(p: &P, i: usize) -> Hit<What> {
+    // most tokens start none of these: look for a word they all need before trying them
+    let needed = (i..(i + 6).min(p.toks.len())).any(|k| match p.tok(k) {
+        Some(Tok::Word(w)) => {
+            matches!(w.as_str(), "year" | "quarter" | "spring" | "summer" | "fall" | "autumn" | "winter")
+                || (w.len() == 2 && w.starts_with('q'))
+        }
+        Some(Tok::Num(n)) => n.digits == 4,
+        _ => false,
+    });
+    if !needed {
+        return None;
+    }
     let found = [year(p, i), quarter(p, i), season(p, i)];
     found.into_iter().flatten().max_by_key(|(_, e)| *e).map(|(d, e)| (What::Date(d), e))
 }
@@ -71,7 +83,7 @@ fn year(p: &P, i: usize) -> Hit<DatePart> {
     };
     let m_at = e + usize::from(p.is(e, "in"));
     if let Some(m) = p.word(m_at).and_then(month_after).filter(|_| piece == Piece::Whole) {
-        return month_of(p, m, y, m_at + 1);
+        return month_of(m, y, m_at + 1);
     }
     let first = Date::new(y, 1, 1).ok()?;
     window(first, 12, piece, today, e)
@@ -82,9 +94,8 @@ fn month_after(w: &str) -> Option<i8> {
     crate::words::month(w).map(|(m, _)| m)
 }
 
-fn month_of(p: &P, month: i8, y: i16, e: usize) -> Hit<DatePart> {
+fn month_of(month: i8, y: i16, e: usize) -> Hit<DatePart> {
     let first = Date::new(y, month, 1).ok()?;
-    let _ = p;
     Some((DatePart::new(DateVal::Days(first, cal::add_months(first, 1)?), Src::Month), e))
 }
 

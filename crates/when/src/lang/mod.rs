@@ -105,11 +105,11 @@ fn is_minute(n: Num) -> bool {
 }
 
 /// Rewrites the tokens of a non-canonical language into canonical tokens, keeping spans.
-pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon, text: &str) -> Vec<Token> {
+pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
     if lex.passes.is_empty() && lex.words.is_empty() {
         return toks;
     }
-    let toks = join_tens(toks, lex, text);
+    let toks = join_tens(toks, lex);
     // each token, and whether it is already canonical (written by a phrase)
     let mut toks: Vec<(Token, bool)> = toks.into_iter().map(|t| (t, false)).collect();
     for phrases in lex.passes {
@@ -122,7 +122,7 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon, text: &str) -> Vec<Token>
             Tok::Word(w) => {
                 if let Some(c) = lex.word(w) {
                     if !c.is_empty()
-                        && let Some(tok) = emit(c, &[Cap::None; 3], lex)
+                        && let Some(tok) = emit(c, &[Cap::None; 3])
                     {
                         out.push(Token { tok, start: t.start, end: t.end });
                     }
@@ -150,7 +150,7 @@ fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], lex: &Lexicon) -> Vec<(To
         if let Some((n, target, caps)) = best_phrase(&toks, i, phrases, lex) {
             let (start, end) = (toks[i].0.start, toks[i + n - 1].0.end);
             for t in target {
-                if let Some(tok) = emit(t, &caps, lex) {
+                if let Some(tok) = emit(t, &caps) {
                     out.push((Token { tok, start, end }, true));
                 }
             }
@@ -164,7 +164,7 @@ fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], lex: &Lexicon) -> Vec<(To
 }
 
 /// "treinta y uno" → 31.
-fn join_tens(mut toks: Vec<Token>, lex: &Lexicon, _text: &str) -> Vec<Token> {
+fn join_tens(mut toks: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
     let Some(joiner) = lex.tens_joiner else { return toks };
     let mut i = 0;
     while i + 2 < toks.len() {
@@ -231,7 +231,7 @@ fn matches(toks: &[(Token, bool)], i: usize, src: &[&str], lex: &Lexicon) -> Opt
 }
 
 /// One target element as a token.
-fn emit(t: &str, caps: &[Cap; 3], lex: &Lexicon) -> Option<Tok> {
+fn emit(t: &str, caps: &[Cap; 3]) -> Option<Tok> {
     let num = |c: Cap| match c {
         Cap::Num(n) => Some(Tok::Num(n)),
         Cap::Clock(h, m) => Some(Tok::Clock { h, m, s: 0, zero: false }),
@@ -270,7 +270,6 @@ fn emit(t: &str, caps: &[Cap; 3], lex: &Lexicon) -> Option<Tok> {
             if let Some((val, ord)) = crate::words::number_word(t) {
                 return Some(Tok::Num(Num { val, digits: 0, ord, zero: false }));
             }
-            let _ = lex;
             Some(Tok::Word(t.to_string()))
         }
     }
