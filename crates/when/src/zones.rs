@@ -145,7 +145,11 @@ fn needs_time(ws: &[&str]) -> bool {
 
 /// A zone named at token `i` (after a time): the zone and the token after it.
 pub(crate) fn parse(p: &P, i: usize) -> Option<(ZoneRef, usize)> {
-    let (ws, zone, mut e) = NAMES.iter().find_map(|(ws, z)| p.seq(i, ws).map(|e| (*ws, *z, e)))?;
+    let w = p.word(i)?;
+    let (ws, zone, mut e) = NAMES
+        .iter()
+        .filter(|(ws, _)| ws.first() == Some(&w))
+        .find_map(|(ws, z)| p.seq(i, ws).map(|e| (*ws, *z, e)))?;
     e = p.one_of(e, &[&["standard"], &["daylight"], &["summer"]]).unwrap_or(e);
     let timed = p.one_of(e, &[&["time"], &["timezone"], &["zone"], &["time", "zone"]]);
     if needs_time(ws) && timed.is_none() {

@@ -1,5 +1,7 @@
 //! English: the canonical vocabulary itself, so no words or phrases to rewrite.
 
+use std::sync::OnceLock;
+
 use super::Lexicon;
 use crate::Language;
 
@@ -15,4 +17,5 @@ pub(super) static LEXICON: Lexicon = Lexicon {
     tens_joiner: None,
     too_far: "That date is too far ahead; I can book up to two years out.",
     past: "That date has already passed.",
+    index: OnceLock::new(),
 };

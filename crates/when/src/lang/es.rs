@@ -2,6 +2,8 @@
 //! tomorrow, except after an article or a preposition ("por la mañana", "de la mañana", "esta
 //! mañana"), where it is the morning: "mañana por la mañana" is tomorrow morning.
 
+use std::sync::OnceLock;
+
 use super::{Lexicon, Phrase};
 use crate::Language;
 
@@ -25,6 +27,7 @@ pub(super) static LEXICON: Lexicon = Lexicon {
     tens_joiner: Some("y"),
     too_far: "Esa fecha está demasiado lejos; puedo reservar hasta dos años por delante.",
     past: "Esa fecha ya ha pasado.",
+    index: OnceLock::new(),
 };
 
 /// Clock phrases, read first so that "a las diez y media" sees one clock after "a las".

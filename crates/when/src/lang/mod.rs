@@ -17,6 +17,9 @@
 mod en;
 mod es;
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::Language;
 use crate::lexer::{Num, Tok, Token};
 
@@ -47,6 +50,42 @@ pub(crate) struct Lexicon {
     /// Refusal reasons: too far ahead, already past.
     pub too_far: &'static str,
     pub past: &'static str,
+    /// The tables indexed by first word, built on first use.
+    pub index: OnceLock<Index>,
+}
+
+/// Where to look: for each pass, the phrases starting with each word and those starting with
+/// a class (`#`, `@wd`); the single words by spelling.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    passes: Vec<(HashMap<&'static str, Vec<usize>>, Vec<usize>)>,
+    words: HashMap<&'static str, &'static str>,
+}
+
+impl Index {
+    fn build(lex: &Lexicon) -> Index {
+        let passes = lex
+            .passes
+            .iter()
+            .map(|phrases| {
+                let mut by_word: HashMap<&'static str, Vec<usize>> = HashMap::new();
+                let mut classes = Vec::new();
+                for (k, (src, _)) in phrases.iter().enumerate() {
+                    match src.first() {
+                        Some(w) if !w.starts_with(['#', '@']) => by_word.entry(*w).or_default().push(k),
+                        _ => classes.push(k),
+                    }
+                }
+                (by_word, classes)
+            })
+            .collect();
+        // the first entry for a word wins, as in a scan
+        let mut words = HashMap::new();
+        for (w, c) in lex.words.iter().rev() {
+            words.insert(*w, *c);
+        }
+        Index { passes, words }
+    }
 }
 
 /// The lexicon of a language.
@@ -58,6 +97,10 @@ pub(crate) fn lexicon(language: Language) -> &'static Lexicon {
 }
 
 impl Lexicon {
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::build(self))
+    }
+
     /// A number word of this language.
     pub(crate) fn number(&self, w: &str) -> Option<(u32, bool)> {
         self.numbers.iter().find(|(n, _, _)| *n == w).map(|(_, v, o)| (*v, *o))
@@ -68,7 +111,7 @@ impl Lexicon {
     }
 
     fn word(&self, w: &str) -> Option<&'static str> {
-        self.words.iter().find(|(n, _)| *n == w).map(|(_, c)| *c)
+        self.index().words.get(w).copied()
     }
 }
 
@@ -112,8 +155,8 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
     let toks = join_tens(toks, lex);
     // each token, and whether it is already canonical (written by a phrase)
     let mut toks: Vec<(Token, bool)> = toks.into_iter().map(|t| (t, false)).collect();
-    for phrases in lex.passes {
-        toks = apply(toks, phrases, lex);
+    for (k, phrases) in lex.passes.iter().enumerate() {
+        toks = apply(toks, phrases, k, lex);
     }
     let mut out = Vec::with_capacity(toks.len());
     for (t, canonical) in &toks {
@@ -143,11 +186,11 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
 }
 
 /// One table of phrases over the tokens.
-fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], lex: &Lexicon) -> Vec<(Token, bool)> {
+fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], pass: usize, lex: &Lexicon) -> Vec<(Token, bool)> {
     let mut out = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
-        if let Some((n, target, caps)) = best_phrase(&toks, i, phrases, lex) {
+        if let Some((n, target, caps)) = best_phrase(&toks, i, phrases, pass, lex) {
             let (start, end) = (toks[i].0.start, toks[i + n - 1].0.end);
             for t in target {
                 if let Some(tok) = emit(t, &caps) {
@@ -190,10 +233,17 @@ fn best_phrase(
     toks: &[(Token, bool)],
     i: usize,
     phrases: &[Phrase],
+    pass: usize,
     lex: &Lexicon,
 ) -> Option<(usize, &'static [&'static str], [Cap; 3])> {
     let mut best: Option<(usize, &'static [&'static str], [Cap; 3])> = None;
-    for (src, target) in phrases {
+    let word = match toks.get(i) {
+        Some((Token { tok: Tok::Word(w), .. }, false)) => Some(w.as_str()),
+        _ => None,
+    };
+    let Some((by_word, classes)) = lex.index().passes.get(pass) else { return None };
+    let listed = word.and_then(|w| by_word.get(w)).map(Vec::as_slice).unwrap_or_default();
+    for (src, target) in listed.iter().chain(classes).filter_map(|k| phrases.get(*k)) {
         if best.is_some_and(|(n, _, _)| n >= src.len()) {
             continue;
         }
