@@ -162,7 +162,7 @@ fn window_at(p: &P, i: usize, piece: Piece, k: usize) -> Hit<DatePart> {
     let (first, e) = match relative {
         Some((n, e)) => (cal::add_months(today.first_of_month(), n)?, e),
         // a bare month needs its name here
-        None if k == i && !p.word(k).is_some_and(|w| words::month(w).is_some()) => return None,
+        None if k == i && p.word(k).is_none_or(|w| words::month(w).is_none()) => return None,
         None => {
             let (mr, end) = month_ref(p, k).filter(|(mr, _)| mr.named)?;
             if matches!(p.num(end), Some(n) if n.digits <= 2) {

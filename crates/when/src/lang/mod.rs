@@ -56,9 +56,12 @@ pub(crate) struct Lexicon {
 
 /// Where to look: for each pass, the phrases starting with each word and those starting with
 /// a class (`#`, `@wd`); the single words by spelling.
+/// One pass's phrases by first word, and those starting with a class.
+type PassIndex = (HashMap<&'static str, Vec<usize>>, Vec<usize>);
+
 #[derive(Debug, Default)]
 pub(crate) struct Index {
-    passes: Vec<(HashMap<&'static str, Vec<usize>>, Vec<usize>)>,
+    passes: Vec<PassIndex>,
     words: HashMap<&'static str, &'static str>,
 }
 
@@ -241,7 +244,7 @@ fn best_phrase(
         Some((Token { tok: Tok::Word(w), .. }, false)) => Some(w.as_str()),
         _ => None,
     };
-    let Some((by_word, classes)) = lex.index().passes.get(pass) else { return None };
+    let (by_word, classes) = lex.index().passes.get(pass)?;
     let listed = word.and_then(|w| by_word.get(w)).map(Vec::as_slice).unwrap_or_default();
     for (src, target) in listed.iter().chain(classes).filter_map(|k| phrases.get(*k)) {
         if best.is_some_and(|(n, _, _)| n >= src.len()) {
