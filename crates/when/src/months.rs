@@ -1,7 +1,7 @@
 //! Month names: "March 3rd", "the 3rd of March", "3 March 2027", and month windows such as
 //! "in March", "early next month", "the end of the month".
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Weekday};
 
 use crate::cal;
 use crate::lexer::Tok;
@@ -208,9 +208,10 @@ fn week_or_day_of(p: &P, i: usize) -> Hit<DatePart> {
         (_, Some("last" | "final")) => -1,
         _ => return None,
     };
-    let week = match p.word(j + 1)? {
-        "week" => true,
-        "day" => false,
+    let (week, weekend) = match p.word(j + 1)? {
+        "week" => (true, false),
+        "weekend" => (true, true),
+        "day" => (false, false),
         _ => return None,
     };
     if !p.any(j + 2, &["of", "in"]) {
@@ -226,6 +227,15 @@ fn week_or_day_of(p: &P, i: usize) -> Hit<DatePart> {
         first = Date::new(y, m, 1).ok()?;
     }
     let end = next(first)?;
+    if weekend {
+        // "the first weekend of April": its first Saturday and the Sunday after
+        let sat = match nth {
+            -1 => cal::add_days(cal::on_or_after(cal::add_days(end, -7)?, Weekday::Saturday)?, 0)?,
+            n => cal::add_days(cal::on_or_after(first, Weekday::Saturday)?, 7 * i64::from(n - 1))?,
+        };
+        let sat = if sat >= end { cal::add_days(sat, -7)? } else { sat };
+        return Some((DatePart::new(DateVal::Days(sat, cal::add_days(sat, 2)?), Src::Explicit), e));
+    }
     let (start, stop) = match (week, nth) {
         (true, -1) => (cal::add_days(end, -7)?, end),
         (true, n) => {

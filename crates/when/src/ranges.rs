@@ -55,7 +55,11 @@ fn range(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
 /// (the week after it), "until the 20th" (today through the 20th; after it when the caller is
 /// away or busy until then). "by the end of the week" stays the Friday it names.
 fn bounded(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
-    let w = p.word(i)?;
+    // "no later than Thursday" is "by Thursday"
+    let (w, i) = match p.one_of(i, &[&["no", "later", "than"], &["not", "later", "than"]]) {
+        Some(e) => ("by", e - 1),
+        None => (p.word(i)?, i),
+    };
     if !matches!(w, "before" | "by" | "after" | "until")
         || p.is(i + 1, "end")
         || p.seq(i + 1, &["the", "end"]).is_some()

@@ -57,7 +57,14 @@ fn amount(p: &P, i: usize) -> Hit<Amount> {
     let mins = |n: i64, e: usize| {
         Some((Amount { n, half: false, unit: Unit::Minute, one_word: false, extra: 0 }, e))
     };
-    if let Some(e) = p.one_of(i, &[&["half", "an", "hour"], &["half", "a", "hour"]]) {
+    let half_hour: &[&[&str]] = &[
+        &["half", "an", "hour"],
+        &["half", "a", "hour"],
+        &["a", "half", "hour"],
+        &["half", "an", "hours"],
+        &["half", "hour"],
+    ];
+    if let Some(e) = p.one_of(i, half_hour) {
         return mins(30, e);
     }
     if let Some(e) = p.one_of(

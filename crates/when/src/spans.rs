@@ -70,7 +70,7 @@ fn week(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
     let k = if piece != Piece::Whole && p.is(k, "in") { k + 1 } else { k };
     let this_monday = cal::monday_of(today)?;
     let mut implicit = false;
-    let (mut monday, e) = if let Some(e) = p.seq(k, &["the", "week", "of"]) {
+    let (mut monday, e) = if let Some(e) = p.one_of(k, &[&["the", "week", "of"], &["week", "of"]]) {
         let (d, e) = crate::dates::single_day(p, e, depth)?;
         (cal::monday_of(d)?, e)
     } else {

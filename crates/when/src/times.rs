@@ -129,6 +129,10 @@ fn core(p: &P, i: usize) -> Option<ClockHit> {
     if n.digits == 0 && h > 12 {
         return None; // "fifteen" alone is not an hour
     }
+    // "one evening next week", "one morning": a count of days, not one o'clock
+    if n.digits == 0 && h == 1 && p.any(i + 1, &["morning", "afternoon", "evening", "night", "day", "week"]) {
+        return None;
+    }
     finish(p, base, i + 1, true)
 }
 

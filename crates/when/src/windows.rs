@@ -224,7 +224,7 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
         &["for"],
         &["any"],
     ];
-    let (mut j, today) = match p.one_of(i, prefixes) {
+    let (mut j, mut today) = match p.one_of(i, prefixes) {
         Some(e) => (e, p.any(i, &["this", "later"])),
         None => (i, false),
     };
@@ -258,6 +258,11 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     let size = match p.word(j) {
         Some(w @ ("early" | "late" | "mid")) => {
             j += 1;
+            // "early this evening", "late this afternoon"
+            if p.is(j, "this") && p.any(j + 1, &["morning", "afternoon", "evening"]) {
+                j += 1;
+                today = true;
+            }
             // "early in the morning"
             if p.seq(j, &["in", "the"]).is_some() && p.any(j + 2, &["morning", "afternoon", "evening"]) {
                 j += 2;
