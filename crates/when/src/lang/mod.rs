@@ -7,12 +7,15 @@
 //! the canonical words cannot say.
 //!
 //! Phrase patterns, source side (matched against lower-cased, accent-folded words):
-//! - a word matches itself; `#` any number token; `#h` an hour (a number or clock up to 24);
-//!   `#2` a second number; `@wd` a weekday word of the language.
+//! - a word matches itself (not a word an earlier table already wrote); `#` any number token;
+//!   `#h` an hour (a number or clock up to 24); `#m` minutes after an hour (spelled 1–59, or
+//!   written 13–59); a `2` after a class (`#2`, `#h2`, `#m2`) captures a second number; `@wd` a
+//!   weekday word of the language; `@mo` a month word of the language.
 //!
-//! Target side: words are canonical words (number words become numbers); `#`, `#2` copy the
-//! matched numbers, `#th` the first as an ordinal; `#:MM` is a clock at the first number's hour
-//! and minute MM, `#:#2` the clock "first:second"; `@wd` the weekday matched, in canonical form.
+//! Target side: words are canonical words (number words become numbers, "am"/"pm" meridiems);
+//! `#`, `#2` copy the captured numbers, `#th` the first as an ordinal; `#:MM` is a clock at the
+//! first number's hour and minute MM, `#:#m2` the clock "first:second"; `@wd` and `@mo` the
+//! weekday or month matched, in canonical form.
 
 mod en;
 mod es;
@@ -272,7 +275,7 @@ fn matches(toks: &[(Token, bool)], i: usize, src: &[&str], lex: &Lexicon) -> Opt
             ("#h", Tok::Clock { h, m, .. }) => caps[0] = Cap::Clock(*h, *m),
             ("#h2", Tok::Clock { h, m, .. }) => caps[1] = Cap::Clock(*h, *m),
             ("#m" | "#m2", Tok::Num(n)) if is_minute(*n) => caps[slot] = Cap::Num(*n),
-            ("@wd", Tok::Word(w)) => caps[0] = Cap::Weekday(lex.weekday(w)?),
+            ("@wd", Tok::Word(w)) => caps[2] = Cap::Weekday(lex.weekday(w)?),
             ("@mo", Tok::Word(w)) => {
                 caps[2] = Cap::Month(lex.word(w).filter(|c| crate::words::month(c).is_some())?)
             }
@@ -306,7 +309,7 @@ fn emit(t: &str, caps: &[Cap; 3]) -> Option<Tok> {
             Cap::Month(m) => Some(Tok::Word(m.to_string())),
             _ => None,
         },
-        "@wd" => match caps[0] {
+        "@wd" => match caps[2] {
             Cap::Weekday(k) => Some(Tok::Word(CANONICAL_WEEKDAYS.get(k)?.to_string())),
             _ => None,
         },
