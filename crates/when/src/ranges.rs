@@ -69,8 +69,16 @@ fn bounded(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
     if w == "by" && p.any(i.wrapping_sub(1), &["come", "stop", "drop", "swing", "pop", "get", "go"]) {
         return None;
     }
-    let (d, e) = single_day(p, i + 1, depth)?;
     let today = p.env.today;
+    // "after the weekend": the seven days after it, like "after Wednesday"
+    if w == "after"
+        && let Some((What::Date(DatePart { val: DateVal::Days(_, end), src: Src::Week, .. }), e)) =
+            crate::spans::parse(p, i + 1, depth + 1)
+        && end.weekday() == jiff::civil::Weekday::Monday
+    {
+        return days(end, cal::add_days(end, 7)?, e);
+    }
+    let (d, e) = single_day(p, i + 1, depth)?;
     match w {
         "before" => days(today, d, e),
         "by" => days(today, cal::add_days(d, 1)?, e),

@@ -287,6 +287,12 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
         (Some("am"), _) if the_before => "morning",
         (Some("lunchtime"), _) => "lunch",
         (Some("night"), _) if p.any(j + 1, &["shift", "before", "owl"]) => return None,
+        // "this eve", "Thursday eve" (holiday eves are read as holidays before this)
+        (Some("eve"), _)
+            if (j == i + 1 && p.is(i, "this")) || (j == i && is_day_word(p, i.wrapping_sub(1))) =>
+        {
+            "evening"
+        }
         (Some(w), _) => w,
         _ => return None,
     };
