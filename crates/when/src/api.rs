@@ -37,9 +37,9 @@ pub struct Mention {
     pub start: Timestamp,
     /// `Exact`: equal to `start`. `Date`: the next local midnight. `Window`: exclusive end.
     pub end: Timestamp,
-    /// The zone the caller named ("3pm eastern", "10:30 PST", "5pm my time", an ISO offset),
-    /// `None` when they named none. `start` and `end` are already the right instants: show
-    /// them in the business's zone to convert.
+    /// The zone the caller named ("3pm eastern", "10:30 PST", an ISO offset; "5pm my time" when
+    /// [`Context::caller_tz`] is known), `None` when they named none. `start` and `end` are
+    /// already the right instants: show them in the business's zone to convert.
     pub zone: Option<TimeZone>,
 }
 
