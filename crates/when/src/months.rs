@@ -125,7 +125,11 @@ fn day_first(p: &P, i: usize) -> Hit<DatePart> {
     let k = j + 1 + usize::from(of);
     let (month, weak) = words::month(p.word(k)?)?;
     // "3 may" and "3 march" read as verbs too; "3 April" is a date
-    let verb = weak && !of && matches!(month, 3 | 5) && !p.boundary(k + 1) && year_at(p, k + 1).is_none();
+    let verb = weak
+        && !of
+        && matches!(month, 3 | 5)
+        && (!crate::numbered::date_follows(p, k + 1) || p.any(k + 1, &["i", "we", "you", "it", "they"]))
+        && year_at(p, k + 1).is_none();
     if !n.ord && (n.digits == 0 || verb) {
         return None;
     }

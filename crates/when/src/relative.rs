@@ -211,8 +211,14 @@ fn in_form(p: &P, i: usize) -> Hit<What> {
     {
         return Some((What::Date(DatePart::new(DateVal::Instants(p.env.now, at), Src::Other)), e));
     }
-    let window =
-        [&["in", "the", "next"][..], &["within", "the", "next"], &["over", "the", "next"], &["within"]];
+    let window = [
+        &["in", "the", "next"][..],
+        &["within", "the", "next"],
+        &["over", "the", "next"],
+        &["within"],
+        &["in", "under"],
+        &["in", "less", "than"],
+    ];
     if let Some(j) = p.one_of(i, &window) {
         let (a, e) = match amount(p, j) {
             Some(hit) => hit,
