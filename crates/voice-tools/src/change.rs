@@ -9,7 +9,6 @@ use sked_store::{Booking, BookingFilter};
 use sked_voice::ToolCall;
 
 use crate::find::exact_start;
-use crate::speech::spell;
 use crate::{Answer, Ctx, Result, args, event_type};
 
 /// The first 8 bytes of a SHA-256, in hex.
@@ -20,10 +19,7 @@ fn short_hash(text: &str) -> String {
 pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     let a: args::Book = args::parse(&call.args);
     let Some(name) = a.name.as_deref() else {
-        return Ok(Answer::new(
-            "What name should I put the appointment under?",
-            json!({"booked": false, "missing": ["name"]}),
-        ));
+        return Ok(Answer::new(ctx.voice.lines().ask_name, json!({"booked": false, "missing": ["name"]})));
     };
     let et = match event_type(ctx, a.event_type.as_deref()).await? {
         Ok(id) => id,
@@ -42,7 +38,7 @@ pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
             Ok(p) => Some(p),
             Err(_) => {
                 return Ok(Answer::new(
-                    "I didn't get that phone number. Could you say it again, with the area code?",
+                    ctx.voice.lines().bad_phone,
                     json!({"booked": false, "invalid": ["phone"]}),
                 ));
             }
@@ -54,7 +50,7 @@ pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
             Ok(e) => Some(e),
             Err(_) => {
                 return Ok(Answer::new(
-                    "That email address doesn't look right. Could you spell it for me?",
+                    ctx.voice.lines().bad_email,
                     json!({"booked": false, "invalid": ["email"]}),
                 ));
             }
@@ -96,19 +92,16 @@ async fn replayed(ctx: &Ctx<'_>, idem: Option<&Idempotency>) -> Result<Option<Bo
 async fn host_name(ctx: &Ctx<'_>, b: &BookingView) -> String {
     match ctx.app.store.host(ctx.actor.tenant, b.host_id).await {
         Ok(h) => h.name.split_whitespace().next().unwrap_or(&h.name).to_owned(),
-        Err(_) => "our team".into(),
+        Err(_) => ctx.voice.lines().our_team.into(),
     }
 }
 
 async fn booked_answer(ctx: &Ctx<'_>, b: &BookingView) -> Result<Answer> {
     let start = parse_ts(&b.start)?;
     let host = host_name(ctx, b).await;
+    let (when, code) = (ctx.voice.when(start), ctx.voice.spell(&b.confirmation_code));
     Ok(Answer::new(
-        format!(
-            "You're all set for {} with {host}. Your confirmation code is {}.",
-            ctx.voice.when(start),
-            spell(&b.confirmation_code)
-        ),
+        ctx.voice.say(ctx.voice.lines().booked, &[("when", &when), ("host", &host), ("code", &code)]),
         json!({"booked": true, "booking": b}),
     ))
 }
@@ -122,28 +115,30 @@ fn refusal(ctx: &Ctx<'_>, e: AppError, start: i64) -> Result<Answer> {
     match e {
         AppError::Unavailable { refusal, alternatives } => {
             let alts: Vec<i64> = alternatives.iter().map(|a| a.start).collect();
+            let lines = ctx.voice.lines();
             let (code, why) = if refusal.is_taken() {
-                ("slot_unavailable", "is taken")
+                ("slot_unavailable", lines.taken)
             } else {
-                ("outside_availability", "isn't one I can book")
+                ("outside_availability", lines.not_bookable)
             };
             let alternatives: Vec<Value> = alternatives
                 .iter()
                 .map(|a| json!({"start": rfc3339(a.start), "end": rfc3339(a.end), "host_ids": a.host_ids}))
                 .collect();
+            let when = ctx.voice.when(start);
             let speech = if alts.is_empty() {
-                format!("Sorry, {} {why}, and I have nothing else open.", ctx.voice.when(start))
+                ctx.voice.say(lines.refused_no_alternatives, &[("when", &when), ("why", why)])
             } else {
-                format!(
-                    "Sorry, {} {why}. {}. Would one of those work?",
-                    ctx.voice.when(start),
-                    ctx.voice.options(&alts)
+                let options = ctx.voice.options(&alts);
+                ctx.voice.say(
+                    lines.refused_with_alternatives,
+                    &[("when", &when), ("why", why), ("options", &options)],
                 )
             };
             Ok(Answer::new(speech, json!({"booked": false, "reason": code, "alternatives": alternatives})))
         }
         AppError::Invalid(errors) => Ok(Answer::new(
-            "I'm missing something to book that. Could you repeat the details?",
+            ctx.voice.lines().missing_details,
             json!({"booked": false, "errors": errors.iter().map(|e| json!({"field": e.field, "message": e.message})).collect::<Vec<_>>()}),
         )),
         other => Err(other),
@@ -156,9 +151,9 @@ async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Res
         return Ok(match ctx.app.store.booking_by_code(ctx.actor.tenant, &normalize_code(code)).await {
             Ok(b) => Ok(b),
             Err(sked_store::StoreError::NotFound) => Err(Answer::new(
-                format!(
-                    "I couldn't find a booking with the code {}. Could you read it to me again?",
-                    spell(&normalize_code(code))
+                ctx.voice.say(
+                    ctx.voice.lines().no_such_code,
+                    &[("code", &ctx.voice.spell(&normalize_code(code)))],
                 ),
                 json!({"found": false}),
             )),
@@ -167,15 +162,12 @@ async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Res
     }
     let Some(phone) = lookup.phone.as_deref().or(ctx.info.from_number.as_deref()) else {
         return Ok(Err(Answer::new(
-            "Could you give me your confirmation code, or the phone number you booked with?",
+            ctx.voice.lines().ask_code_or_phone,
             json!({"found": false, "missing": ["confirmation_code", "phone"]}),
         )));
     };
     let Ok(phone) = Phone::parse(phone) else {
-        return Ok(Err(Answer::new(
-            "I didn't get that phone number. Could you say it again, with the area code?",
-            json!({"found": false}),
-        )));
+        return Ok(Err(Answer::new(ctx.voice.lines().bad_phone, json!({"found": false}))));
     };
     let filter = BookingFilter {
         from: Some(ctx.voice.now),
@@ -187,17 +179,14 @@ async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Res
     let mut found = ctx.app.store.list_bookings(ctx.actor.tenant, &filter).await?;
     found.retain(|b| b.attendee_phone.as_deref() == Some(phone.as_str()));
     match found.len() {
-        0 => Ok(Err(Answer::new(
-            "I couldn't find an upcoming appointment for that phone number. Do you have a confirmation code?",
-            json!({"found": false}),
-        ))),
+        0 => Ok(Err(Answer::new(ctx.voice.lines().none_for_phone, json!({"found": false})))),
         1 => Ok(Ok(found.remove(0))),
         n => {
             let starts: Vec<i64> = found.iter().map(|b| b.start_at).collect();
             Ok(Err(Answer::new(
-                format!(
-                    "I see {n} appointments for that number: {}. Which one do you mean? The confirmation code would help.",
-                    ctx.voice.options(&starts)
+                ctx.voice.say(
+                    ctx.voice.lines().several_for_phone,
+                    &[("n", &n.to_string()), ("options", &ctx.voice.options(&starts))],
                 ),
                 json!({"found": true, "several": true, "bookings": found.iter().map(|b| json!({"id": b.id, "start": rfc3339(b.start_at), "confirmation_code": b.confirmation_code})).collect::<Vec<_>>()}),
             )))
@@ -213,14 +202,12 @@ pub(crate) async fn find(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<Answer>
     let view = ctx.app.view(b)?;
     let host = host_name(ctx, &view).await;
     let start = parse_ts(&view.start)?;
+    let when = ctx.voice.when(start);
     let speech = if view.status == BookingStatus::Cancelled.as_str() {
-        format!("That appointment, {}, was cancelled.", ctx.voice.when(start))
+        ctx.voice.say(ctx.voice.lines().found_cancelled, &[("when", &when)])
     } else {
-        format!(
-            "I found it: {} with {host}. Your confirmation code is {}.",
-            ctx.voice.when(start),
-            spell(&view.confirmation_code)
-        )
+        let code = ctx.voice.spell(&view.confirmation_code);
+        ctx.voice.say(ctx.voice.lines().found, &[("when", &when), ("host", &host), ("code", &code)])
     };
     Ok(Answer::new(speech, json!({"found": true, "booking": view})))
 }
@@ -233,7 +220,7 @@ pub(crate) async fn reschedule(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer>
     };
     if b.status != BookingStatus::Confirmed {
         return Ok(Answer::new(
-            "That appointment was cancelled, so there's nothing to move. Shall I book a new time?",
+            ctx.voice.lines().cancelled_cannot_move,
             json!({"rescheduled": false, "reason": "cancelled"}),
         ));
     }
@@ -264,12 +251,9 @@ pub(crate) async fn reschedule(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer>
 async fn moved_answer(ctx: &Ctx<'_>, b: &BookingView) -> Result<Answer> {
     let start = parse_ts(&b.start)?;
     let host = host_name(ctx, b).await;
+    let (when, code) = (ctx.voice.when(start), ctx.voice.spell(&b.confirmation_code));
     Ok(Answer::new(
-        format!(
-            "Done. You're now booked for {} with {host}. Your confirmation code stays {}.",
-            ctx.voice.when(start),
-            spell(&b.confirmation_code)
-        ),
+        ctx.voice.say(ctx.voice.lines().moved, &[("when", &when), ("host", &host), ("code", &code)]),
         json!({"rescheduled": true, "booking": b}),
     ))
 }
@@ -283,17 +267,14 @@ pub(crate) async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     let start = b.start_at;
     if b.status == BookingStatus::Cancelled {
         return Ok(Answer::new(
-            format!("Your appointment {} was already cancelled.", ctx.voice.when(start)),
+            ctx.voice.say(ctx.voice.lines().already_cancelled, &[("when", &ctx.voice.when(start))]),
             json!({"cancelled": true}),
         ));
     }
     let idem = idempotency(ctx, call)?;
     let w = bookings::cancel(ctx.app, &ctx.actor, b.id, a.reason.clone(), idem.as_ref()).await?;
     Ok(Answer::new(
-        format!(
-            "Your appointment {} is cancelled. Is there anything else I can help with?",
-            ctx.voice.when(start)
-        ),
+        ctx.voice.say(ctx.voice.lines().cancelled, &[("when", &ctx.voice.when(start))]),
         json!({"cancelled": true, "booking": w.view}),
     ))
 }

@@ -13,7 +13,9 @@ use crate::{Answer, Ctx, Result, event_type};
 
 /// What the caller's words mean, in the business's zone.
 fn understand(ctx: &Ctx<'_>, words: &str) -> Option<sked_when::Mention> {
-    sked_when::understand(words, &WhenContext::new(timestamp(ctx.voice.now), ctx.voice.tz.clone())).best
+    let when =
+        WhenContext::new(timestamp(ctx.voice.now), ctx.voice.tz.clone()).in_language(ctx.voice.language);
+    sked_when::understand(words, &when).best
 }
 
 fn slot_data(starts: &[i64], duration: i64, voice: &Voice) -> Value {
@@ -37,7 +39,7 @@ pub(crate) async fn check_availability(
     let Some(words) = when else { return find_earliest_of(ctx, et).await };
     let Some(m) = understand(ctx, words) else {
         return Ok(Answer::new(
-            format!("I didn't catch a day or time in \"{words}\". What day works for you?"),
+            ctx.voice.say(ctx.voice.lines().no_day_heard, &[("words", words)]),
             json!({"available": false, "understood": null}),
         ));
     };
@@ -49,12 +51,13 @@ pub(crate) async fn check_availability(
     if m.kind == Kind::Exact {
         if check_start(&snap.rules, &inputs, now, from, None).is_ok() {
             return Ok(Answer::new(
-                format!("Yes, {} is available. Shall I book it?", ctx.voice.when(from)),
+                ctx.voice.say(ctx.voice.lines().is_free, &[("when", &ctx.voice.when(from))]),
                 json!({"available": true, "understood": understood, "slots": slot_data(&[from], snap.rules.duration, &ctx.voice)}),
             ));
         }
         let alts = nearest(&snap.rules, &inputs, now, from, ctx.voice.max_options, None);
-        let sentence = format!("{} isn't available.", capitalized(&ctx.voice.when(from)));
+        let sentence =
+            ctx.voice.say(ctx.voice.lines().not_free, &[("when", &capitalized(&ctx.voice.when(from)))]);
         return Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood));
     }
     let set = compute_slots(
@@ -70,12 +73,12 @@ pub(crate) async fn check_availability(
     if !set.is_empty() {
         let starts: Vec<i64> = set.starts().iter().take(ctx.voice.max_options).copied().collect();
         return Ok(Answer::new(
-            format!("{}. Which works for you?", ctx.voice.options(&starts)),
+            ctx.voice.say(ctx.voice.lines().pick_one, &[("options", &ctx.voice.options(&starts))]),
             json!({"available": true, "understood": understood, "slots": slot_data(&starts, snap.rules.duration, &ctx.voice)}),
         ));
     }
     let alts = nearest(&snap.rules, &inputs, now, from.max(now), ctx.voice.max_options, None);
-    let sentence = format!("I don't have anything {}.", m.text);
+    let sentence = ctx.voice.say(ctx.voice.lines().nothing_then, &[("text", &m.text)]);
     Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood))
 }
 
@@ -95,9 +98,11 @@ fn unavailable(
     let mut alts = alternatives.to_vec();
     alts.sort_unstable();
     let speech = if alts.is_empty() {
-        format!("{sentence} Nothing else is open in the next {} days.", snap.rules.horizon / DAY)
+        let days = (snap.rules.horizon / DAY).to_string();
+        ctx.voice.say(ctx.voice.lines().nothing_else_open, &[("sentence", sentence), ("days", &days)])
     } else {
-        format!("{sentence} {}. Would one of those work?", ctx.voice.options(&alts))
+        let options = ctx.voice.options(&alts);
+        ctx.voice.say(ctx.voice.lines().alternatives, &[("sentence", sentence), ("options", &options)])
     };
     Answer::new(
         speech,
@@ -119,15 +124,13 @@ async fn find_earliest_of(ctx: &Ctx<'_>, et: EventTypeId) -> Result<Answer> {
     let set = earliest(&snap.rules, &inputs, now, ctx.voice.max_options, None);
     if set.is_empty() {
         return Ok(Answer::new(
-            format!("I'm sorry, nothing is open in the next {} days.", snap.rules.horizon / DAY),
+            ctx.voice
+                .say(ctx.voice.lines().nothing_open, &[("days", &(snap.rules.horizon / DAY).to_string())]),
             json!({"available": false, "slots": []}),
         ));
     }
     Ok(Answer::new(
-        format!(
-            "{}. Those are the earliest times I have. Which works for you?",
-            ctx.voice.options(set.starts())
-        ),
+        ctx.voice.say(ctx.voice.lines().earliest, &[("options", &ctx.voice.options(set.starts()))]),
         json!({"available": true, "slots": slot_data(set.starts(), snap.rules.duration, &ctx.voice)}),
     ))
 }
@@ -147,13 +150,13 @@ pub(crate) async fn exact_start(
     }
     let Some(words) = words.or(start) else {
         return Ok(Err(Answer::new(
-            "What day and time would you like?",
+            ctx.voice.lines().ask_when,
             json!({"booked": false, "missing": ["when"]}),
         )));
     };
     let Some(m) = understand(ctx, words) else {
         return Ok(Err(Answer::new(
-            format!("I didn't catch a time in \"{words}\". What day and time would you like?"),
+            ctx.voice.say(ctx.voice.lines().no_time_heard, &[("words", words)]),
             json!({"booked": false, "understood": null}),
         )));
     };

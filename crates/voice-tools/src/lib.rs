@@ -6,6 +6,7 @@
 
 mod args;
 mod change;
+mod described;
 mod find;
 pub mod speech;
 
@@ -14,6 +15,7 @@ use sked_app::{Actor, App, AppError};
 use sked_core::ids::EventTypeId;
 use sked_store::VoiceAgent;
 use sked_voice::{CallInfo, ToolCall};
+use sked_when::Language;
 
 use speech::Voice;
 
@@ -32,7 +34,17 @@ impl Answer {
     }
 }
 
-/// The tool names, their descriptions and their JSON schemas.
+/// The tool names, their descriptions and their JSON schemas, in `language`.
+pub fn definitions_in(language: Language) -> Vec<(&'static str, &'static str, Value)> {
+    definitions()
+        .into_iter()
+        .map(|(name, description, schema)| {
+            (name, described::text(description, language), described::schema(schema, language))
+        })
+        .collect()
+}
+
+/// The tool names, their descriptions and their JSON schemas, in English.
 pub fn definitions() -> Vec<(&'static str, &'static str, Value)> {
     vec![
         (
@@ -121,10 +133,7 @@ pub async fn run(ctx: &Ctx<'_>, call: &ToolCall) -> Option<Answer> {
     };
     Some(answer.unwrap_or_else(|e| {
         tracing::error!(error = ?e, tool = %call.name, "voice tool failed");
-        Answer::new(
-            "Sorry, I can't reach the calendar right now. Please try again in a moment.",
-            json!({"error": "internal"}),
-        )
+        Answer::new(ctx.voice.lines().unreachable, json!({"error": "internal"}))
     }))
 }
 
@@ -152,7 +161,8 @@ pub(crate) async fn event_type(
         titles.push(e.title);
     }
     Ok(Err(Answer::new(
-        format!("I can book {}. Which would you like?", crate::speech::join(&titles, "or")),
+        ctx.voice
+            .say(ctx.voice.lines().which_service, &[("services", &ctx.voice.join(&titles, ctx.voice.or()))]),
         json!({"error": "unknown_event_type", "event_types": titles}),
     )))
 }

@@ -9,7 +9,8 @@ use crate::lexer::Tok;
 use crate::markers::{self, Relation};
 use crate::parts::{DatePart, DateVal, P, Part, Src, TimePart, TimeVal, What};
 use crate::resolve::{self, Resolved};
-use crate::{Mention, Understanding};
+use crate::zones::ZoneRef;
+use crate::{Mention, Refusal, Understanding};
 
 /// Parts that make one mention.
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub(crate) struct Group {
     pub negated: bool,
     pub sometime: bool,
     pub supersedes: bool,
+    /// The zone named with it.
+    pub zone: Option<ZoneRef>,
 }
 
 pub(crate) fn understand(p: &P, parts: &[Part]) -> Understanding {
@@ -39,13 +42,21 @@ pub(crate) fn understand(p: &P, parts: &[Part]) -> Understanding {
     inherit(&mut groups);
     let mut matches: Vec<(Mention, usize)> = Vec::new();
     let mut prev_day: Option<Date> = None;
+    let mut refusal: Option<Refusal> = None;
     for (k, g) in groups.iter().enumerate() {
-        let Some(r) = resolve::resolve(p.env, g, prev_day) else { continue };
+        let r = match resolve::resolve(p.env, g, prev_day) {
+            Ok(r) => r,
+            Err(why) => {
+                refusal = refusal.or(why.filter(|_| !g.negated));
+                continue;
+            }
+        };
         prev_day = r.day;
         matches.push((mention(p, g, &r), k));
     }
     let best = choose(&groups, &matches).map(|b| matches[b].0.clone());
-    Understanding { best, matches: matches.into_iter().map(|(m, _)| m).collect() }
+    let refusal = if best.is_some() { None } else { refusal };
+    Understanding { best, matches: matches.into_iter().map(|(m, _)| m).collect(), refusal }
 }
 
 fn mention(p: &P, g: &Group, r: &Resolved) -> Mention {
@@ -56,7 +67,7 @@ fn mention(p: &P, g: &Group, r: &Resolved) -> Mention {
     let start = p.toks.get(from).map_or(0, |t| t.start);
     let end = p.toks.get(g.to.saturating_sub(1)).map_or(start, |t| t.end).max(start);
     let text = p.text.get(start..end).unwrap_or_default().to_string();
-    Mention { text, span: (start, end), kind: r.kind, start: r.start, end: r.end }
+    Mention { text, span: (start, end), kind: r.kind, start: r.start, end: r.end, zone: r.zone.clone() }
 }
 
 /// The mention the caller means: the first one, unless a later one corrects it, refines it, or
@@ -106,6 +117,7 @@ fn group(p: &P, parts: &[Part]) -> Vec<Group> {
             negated: false,
             sometime: false,
             supersedes: false,
+            zone: part.zone,
         };
         match part.what {
             What::Ignored => {
@@ -118,12 +130,14 @@ fn group(p: &P, parts: &[Part]) -> Vec<Group> {
                         None => {
                             g.date = Some(d);
                             g.to = part.to;
+                            g.zone = g.zone.or(part.zone);
                             continue;
                         }
                         Some(old) => {
                             if let Some(merged) = merge(old, d) {
                                 g.date = Some(merged);
                                 g.to = part.to;
+                                g.zone = g.zone.or(part.zone);
                                 continue;
                             }
                         }
@@ -137,6 +151,7 @@ fn group(p: &P, parts: &[Part]) -> Vec<Group> {
                     if !(exact(&t) && g.times.iter().any(exact)) && g.times.len() < 3 {
                         g.times.push(t);
                         g.to = part.to;
+                        g.zone = g.zone.or(part.zone);
                         continue;
                     }
                 }
@@ -157,7 +172,10 @@ fn joinable(p: &P, a: usize, b: usize) -> bool {
 
 /// Two dates said together: "Tuesday the 15th", "next week Tuesday", "next month on the 3rd".
 fn merge(a: DatePart, b: DatePart) -> Option<DatePart> {
-    merge_ordered(a, b).or_else(|| merge_ordered(b, a))
+    merge_ordered(a, b)
+        .or_else(|| merge_ordered(b, a))
+        .or_else(|| month_day(a, b))
+        .or_else(|| month_day(b, a))
 }
 
 fn merge_ordered(a: DatePart, b: DatePart) -> Option<DatePart> {

@@ -8,7 +8,7 @@ use jiff::civil::{Date, Weekday};
 use crate::cal;
 use crate::lexer::Tok;
 use crate::parts::{DatePart, DateVal, Hit, P, Src, What};
-use crate::{holidays, months, numbered, ranges, relative, spans};
+use crate::{holidays, months, numbered, ranges, relative, spans, years};
 
 /// Longest date expression starting at token `i`. `depth` bounds nesting ("the day after ...").
 pub(crate) fn parse(p: &P, i: usize, depth: u8) -> Hit<What> {
@@ -27,6 +27,7 @@ pub(crate) fn parse(p: &P, i: usize, depth: u8) -> Hit<What> {
         relative::parse(p, i, depth),
         holidays::parse(p, i),
         ranges::parse(p, i, depth),
+        years::parse(p, i),
     ];
     found.into_iter().flatten().fold(None, |best: Hit<What>, (w, e)| match best {
         Some((_, be)) if be >= e => best,
@@ -69,11 +70,68 @@ fn named(p: &P, i: usize) -> Hit<What> {
     if let Some(e) = p.one_of(i, past) {
         return Some((What::Ignored, e));
     }
+    if let Some(e) = p.one_of(i, NOW).or_else(|| (p.is(i, "now") && now_ok(p, i)).then_some(i + 1)) {
+        let val = DateVal::Moment { at: env.now, day: None, weeks: false };
+        return Some((What::Date(DatePart::new(val, Src::Other)), e));
+    }
+    if let Some(e) = p.one_of(i, NEXT_HOUR) {
+        let end = env.now.checked_add(SignedDuration::from_hours(1)).ok()?;
+        return Some((What::Date(DatePart::new(DateVal::Instants(env.now, end), Src::Other)), e));
+    }
+    if let Some(e) = p.one_of(i, NEXT_WEEKDAY) {
+        let mut d = cal::add_days(env.today, 1)?;
+        while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            d = cal::add_days(d, 1)?;
+        }
+        return Some((What::Date(DatePart::day(d)), e));
+    }
     match p.word(i)? {
         "today" if !asked_after(p, i) => day(0, i + 1),
         "tomorrow" => day(1, i + 1),
         _ => None,
     }
+}
+
+/// As soon as possible: the present instant. ("as soon as possible" spelled out stays a wish,
+/// not a time: an agent answers it with the first free slot, not a slot at this instant.)
+const NOW: &[&[&str]] = &[
+    &["right", "now"],
+    &["asap"],
+    &["immediately"],
+    &["right", "away"],
+    &["straight", "away"],
+    &["soonest", "possible"],
+    &["earliest", "possible"],
+    &["at", "your", "earliest", "convenience"],
+];
+
+const NEXT_HOUR: &[&[&str]] =
+    &[&["the", "next", "hour"], &["next", "hour"], &["this", "hour"], &["the", "coming", "hour"]];
+
+const NEXT_WEEKDAY: &[&[&str]] = &[
+    &["the", "next", "weekday"],
+    &["next", "weekday"],
+    &["the", "next", "business", "day"],
+    &["next", "business", "day"],
+    &["the", "next", "working", "day"],
+    &["next", "working", "day"],
+    &["next", "work", "day"],
+    &["the", "next", "workday"],
+    &["next", "workday"],
+];
+
+/// "now" means the present when it is the answer or asked for: "now", "available now", "can
+/// you see me now"; not "now, about Friday".
+fn now_ok(p: &P, i: usize) -> bool {
+    p.alone(i, i + 1)
+        || p.any(
+            i.wrapping_sub(1),
+            &["available", "free", "open", "me", "in", "starting", "us", "come", "start"],
+        )
+        || (p.boundary(i + 1)
+            && i > 0
+            && !p.any(i.wrapping_sub(1), &["until", "till", "by", "and", "for", "right"]))
+            && p.any(i.wrapping_sub(1), &["it", "there", "over", "today", "go"])
 }
 
 /// "how are you today", "calling today": small talk, not a date.
@@ -195,6 +253,10 @@ fn weak_ok(p: &P, j: usize) -> bool {
     p.dotted(j)
         || p.prev(j, 1).is_some_and(|w| BEFORE.contains(&w))
         || matches!(p.tok(j + 1), Some(Tok::Num(_) | Tok::Clock { .. } | Tok::Slash { .. }))
+        || (matches!(p.tok(j + 1), Some(Tok::Dash))
+            && p.word(j + 2).is_some_and(|w| crate::words::weekday(w).is_some()))
+        || (matches!(p.tok(j.wrapping_sub(1)), Some(Tok::Dash))
+            && p.word(j.wrapping_sub(2)).is_some_and(|w| crate::words::weekday(w).is_some()))
         || p.any(j + 1, &["morning", "afternoon", "evening", "night", "at", "the", "or", "and"])
         || p.alone(j, j + 1)
 }

@@ -128,7 +128,12 @@ pub(crate) fn parse(p: &P, i: usize) -> Hit<What> {
     if let Some(hit) = long_weekend(p, i) {
         return Some(hit);
     }
-    let (h, e) = NAMES.iter().filter_map(|(ws, h)| p.seq(i, ws).map(|e| (*h, e))).max_by_key(|(_, e)| *e)?;
+    let w = p.word(i)?;
+    let (h, e) = NAMES
+        .iter()
+        .filter(|(ws, _)| ws.first() == Some(&w))
+        .filter_map(|(ws, h)| p.seq(i, ws).map(|e| (*h, e)))
+        .max_by_key(|(_, e)| *e)?;
     // "merry Christmas", "happy new year": a greeting, not a date
     if p.any(i.wrapping_sub(1), &["merry", "happy"]) || p.is_name(i) {
         return Some((What::Ignored, e));

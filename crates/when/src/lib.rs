@@ -126,6 +126,53 @@
 //!   Father's Day, Civic Holiday, Australia Day, Anzac Day, Waitangi Day, King's Birthday, UK
 //!   and Irish bank holidays, St Brigid's Day. "Merry Christmas" is a greeting, not a date.
 //!
+//! **Durations, now, and from now.**
+//! - "in 1.5 hours", "in 90 minutes", "in an hour and a half", "in a quarter of an hour", "in
+//!   about half an hour", "in 1d 2h", "in 2 hours and 15 minutes", "+15 min" are elapsed time;
+//!   "2 days later", "three weeks out", "a week hence" are "in 2 days" and so on; "in 2 years"
+//!   counts years. "next 2 days", "the next few hours", "next hour" (the coming 60 minutes),
+//!   "within the week" (to Monday 00:00) and "within the month" are windows from now.
+//! - "now", "right now", "ASAP", "immediately", "right away" are `now`, an `Exact` instant;
+//!   "now" only when it is the answer or asked for ("are you free now"), not "now, about
+//!   Friday". "as soon as possible" spelled out stays a wish (`None`): the first free slot.
+//! - "the next weekday", "next business day", "next working day": the first Monday to Friday
+//!   after today.
+//!
+//! **Months, years, quarters, seasons** (windows).
+//! - A month named alone is one when it is the whole answer ("May"; not "May I book"), has its
+//!   year ("September 2027", "9/2027", "march next year") or a preposition ("in September").
+//! - "next year", "this year", "in 2027"; "early/mid/late next year" are its first, middle and
+//!   last four months, "the beginning/end of the year" its first/last two weeks.
+//! - "next quarter", "this quarter", "Q3", "Q3 2027", "the third quarter": calendar quarters.
+//! - "this summer", "next winter", "summer 2027", "in the spring": March–May, June–August,
+//!   September–November, December–February (the other way round in Australia and New Zealand);
+//!   without a year, the season not yet over.
+//! - "the first week of April" (days 1–7; the second 8–14, ...), "the last week of April" (its
+//!   last seven days), "the last day of February", "the first day of next month".
+//!
+//! **Written dates and times.** "2027/8/10", "2027-08-10", "2026.04.02"; "8/10" (month first
+//! in the US and Canada, else day first; always day first in Spanish); "10.8.2027" (dots are
+//! day first); "Aug 10th '27"; "10-AUG-2027"; ISO timestamps ("2027-01-05T13:15:30Z",
+//! "…+02:00"; without an offset, the business's zone) read exactly, seconds kept; "20:32:13";
+//! "15h30". Scores and decimals are not times ("12.53%", "12.53 out of 20", "101 points").
+//!
+//! **Zones.** A zone named after a time is where that time is read: "3pm eastern", "10:30 PST",
+//! "noon Pacific", "2 o'clock central time", "14:00 CET", "8am AEST", "noon GMT", "10:00
+//! UTC+2", "4pm London time". Region words and abbreviations name the region's zone ("PST" in
+//! July is Pacific time). "my time" is [`Context::caller_tz`] (the business's zone when unknown),
+//! "your time" and "local time" the business's. [`Mention::zone`] is the zone named; the
+//! instants are already right, so converting is only showing them in `ctx.tz`. A date said
+//! without a time keeps the business's days.
+//!
+//! **Ranges with shared parts**: "22–23 Feb", "Feb 22-23", "from the 10th to the 12th of
+//! August", "10 August – 12 September 2027" (a year said once holds for both ends) are windows
+//! over whole days; "22–23 Feb at 7pm" is the first of those 7 pms still ahead. "10 to 11 at
+//! night" shares "at night" (22:00–23:00).
+//!
+//! **Refusals.** A time said but out of reach is not moved: "Jan 1 3000" (more than two years
+//! ahead) and "March 3rd 2020" (a written date already gone) give no `best` and an
+//! [`Understanding::refusal`], whose [`Refusal::reason`] is a short sentence in the language.
+//!
 //! **All instants** are computed in the context's zone: a wall time in a DST gap moves forward
 //! by the gap, a wall time in a fold takes the earlier instant (jiff's `compatible`).
 //! Mentions starting more than a day before `now` ("earlier this week" said on Friday) or more
@@ -160,7 +207,25 @@
 //! what a reader expects ("Tues.", "thurs", "tmrw", "tomorow", "wensday", "2moro", "tonite",
 //! "arvo"), and long time words one typo off are corrected.
 //!
+//! # Languages
+//!
+//! [`Context::language`] picks the words. Spanish reads the same breadth: "hoy", "mañana",
+//! "pasado mañana", "el martes que viene" and "el próximo martes" (the first Tuesday after
+//! today), "la semana que viene", "el 15 de marzo", "dentro de dos horas", "en media hora", "a
+//! las diez y media", "a las cuatro menos cuarto", "a eso de las cuatro", "sobre las cinco",
+//! "por/de la mañana, tarde, noche", "mañana temprano", "mediodía", "medianoche", "entre las 2
+//! y las 4", "del 10 al 12 de agosto", numbers in words ("treinta y uno"), corrections and
+//! refusals ("no, mejor el viernes", "el martes no puedo", "o el miércoles"), "ahora", "lo
+//! antes posible", with or without accents. "mañana" is tomorrow, and the morning after an
+//! article or a preposition: "mañana por la mañana" is tomorrow morning. Numeric dates are day
+//! first. English words a Spanish caller mixes in are read too.
+//!
 //! # How it works
+//!
+//! `lang` holds a lexicon per language: data (words, number words, weekday names, phrases with
+//! a small pattern language that also reorders, refusal sentences) that rewrites the language's
+//! words into the one vocabulary the grammar reads, English's. English needs no rewriting; a
+//! third language is a new table there, plus grammar only for what that vocabulary cannot say.
 //!
 //! `lexer` splits the text into words, numbers (with "3pm", "15th", "twenty-first" taken
 //! apart), clock times and punctuation, keeping byte spans. `parse` then takes, at each token,
@@ -169,15 +234,18 @@
 //! and parts of the day); bare numbers stay only where their context makes them times.
 //! `combine` joins neighbouring date and time parts into mentions and reads the words between
 //! them (`markers`: corrections, alternatives, refusals), and `resolve` places each mention on
-//! the time line in the zone (`cal` holds the calendar arithmetic).
+//! the time line in the zone (`cal` holds the calendar arithmetic), in the zone the caller
+//! named (`zones`) when they named one. `years` reads years, quarters and seasons.
 
 #![forbid(unsafe_code)]
 
+mod api;
 mod cal;
 mod combine;
 mod country;
 mod dates;
 mod holidays;
+mod lang;
 mod lexer;
 mod markers;
 mod months;
@@ -191,109 +259,12 @@ mod spans;
 mod times;
 mod windows;
 mod words;
+mod years;
+mod zones;
 
 pub use country::Country;
 
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-
-/// What a mention is: an instant, a whole local day, or a window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Exact,
-    Date,
-    Window,
-}
-
-impl Kind {
-    /// `"exact"`, `"date"` or `"window"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Exact => "exact",
-            Kind::Date => "date",
-            Kind::Window => "window",
-        }
-    }
-}
-
-/// One time mention in the caller's words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mention {
-    /// The words of the input this mention came from (as written).
-    pub text: String,
-    /// Byte range of `text` in the input.
-    pub span: (usize, usize),
-    pub kind: Kind,
-    pub start: Timestamp,
-    /// `Exact`: equal to `start`. `Date`: the next local midnight. `Window`: exclusive end.
-    pub end: Timestamp,
-}
-
-/// Every mention found, in order, and the one the caller means.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Understanding {
-    pub best: Option<Mention>,
-    pub matches: Vec<Mention>,
-}
-
-/// The language a phrase is said in (and answers are spoken in).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Language {
-    /// English (the default).
-    #[default]
-    En,
-    /// Spanish.
-    Es,
-}
-
-impl Language {
-    /// Every language, in the order they were added.
-    pub const ALL: [Language; 2] = [Language::En, Language::Es];
-
-    /// Its ISO 639-1 code: `"en"`, `"es"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Es => "es",
-        }
-    }
-
-    /// The language of an ISO 639-1 code (case-insensitive; a region such as `es-MX` is
-    /// ignored), if it is one Sked speaks.
-    pub fn from_code(code: &str) -> Option<Language> {
-        let base = code.trim().split(['-', '_']).next().unwrap_or_default();
-        Language::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(base))
-    }
-}
-
-impl std::fmt::Display for Language {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// When and where the phrase is heard.
-#[derive(Clone, Debug)]
-pub struct Context {
-    pub now: Timestamp,
-    pub tz: TimeZone,
-    pub country: Country,
-    /// The language the phrase is read in.
-    pub language: Language,
-}
-
-impl Context {
-    /// A context whose country comes from the zone ([`Country::from_zone`]), in English.
-    pub fn new(now: Timestamp, tz: TimeZone) -> Context {
-        let country = Country::from_zone(&tz);
-        Context { now, tz, country, language: Language::En }
-    }
-
-    /// The same context, reading phrases in `language`.
-    pub fn in_language(self, language: Language) -> Context {
-        Context { language, ..self }
-    }
-}
+pub use api::{Context, Kind, Language, Mention, Refusal, Understanding};
 
 /// Longest input read, in bytes; a caller's phrase is far shorter.
 const MAX_INPUT: usize = 10_000;
@@ -305,16 +276,9 @@ pub fn understand(text: &str, ctx: &Context) -> Understanding {
         cut -= 1;
     }
     let text = text.get(..cut).unwrap_or_default();
-    let zoned = ctx.now.to_zoned(ctx.tz.clone());
-    let env = parts::Env {
-        now: ctx.now,
-        today: zoned.date(),
-        now_min: u16::try_from(i32::from(zoned.hour()) * 60 + i32::from(zoned.minute())).unwrap_or(0),
-        zoned,
-        tz: ctx.tz.clone(),
-        country: ctx.country,
-    };
-    let toks = lexer::lex(text);
+    let lex = lang::lexicon(ctx.language);
+    let env = parts::Env::new(ctx.now, ctx.tz.clone(), ctx.country, ctx.caller_tz.clone(), lex);
+    let toks = lang::rewrite(lexer::lex(text, lex), lex);
     let p = parts::P::new(&toks, &env, text);
     let found = parse::scan(&p);
     combine::understand(&p, &found)

@@ -156,8 +156,12 @@ pub(crate) fn negated(p: &P, from: usize, to: usize, prev_end: usize, next_start
     ];
     let lo = from.saturating_sub(4).max(prev_end);
     let pre = (lo..from).any(|s| {
-        p.one_of(s, PRE).is_some_and(|e| e <= from && !p.any(e, NOT_NEGATING))
-            && !p.any(s.wrapping_sub(1), &["why", "if", "whether"])
+        p.one_of(s, PRE).is_some_and(|e| {
+            // "Tuesday I can't, actually Thursday": the refusal is of what came before
+            e <= from
+                && !p.any(e, NOT_NEGATING)
+                && !(e..from).any(|x| correction_at(p, x) || matches!(p.tok(x), Some(Tok::Comma | Tok::Stop)))
+        }) && !p.any(s.wrapping_sub(1), &["why", "if", "whether"])
     });
     const POST: &[&[&str]] = &[
         &["doesnt", "work"],

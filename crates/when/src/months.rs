@@ -1,7 +1,7 @@
 //! Month names: "March 3rd", "the 3rd of March", "3 March 2027", and month windows such as
 //! "in March", "early next month", "the end of the month".
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Weekday};
 
 use crate::cal;
 use crate::lexer::Tok;
@@ -27,6 +27,7 @@ const RELATIVE: &[(&[&str], i64)] = &[
     (&["the", "next", "month"], 1),
     (&["this", "month"], 0),
     (&["the", "month"], 0),
+    (&["month"], 0),
 ];
 
 /// "[of|in] March [2027]", "[of] next month", "[of] the month".
@@ -73,13 +74,13 @@ impl MonthRef {
 
 /// A four-digit year, perhaps after a comma.
 fn year_at(p: &P, k: usize) -> Hit<i16> {
-    let k = k + usize::from(matches!(p.tok(k), Some(Tok::Comma)));
+    let k = k + usize::from(matches!(p.tok(k), Some(Tok::Comma | Tok::Dash)));
     let n = p.num(k)?;
-    (n.digits == 4 && !n.ord && (1900..=2200).contains(&n.val)).then_some((i16::try_from(n.val).ok()?, k + 1))
+    (n.digits == 4 && !n.ord && (1000..=9999).contains(&n.val)).then_some((i16::try_from(n.val).ok()?, k + 1))
 }
 
 pub(crate) fn parse(p: &P, i: usize) -> Hit<What> {
-    let found = [month_first(p, i), day_first(p, i), window(p, i)];
+    let found = [month_first(p, i), day_first(p, i), window(p, i), week_or_day_of(p, i)];
     found.into_iter().flatten().max_by_key(|(_, e)| *e).map(|(d, e)| (What::Date(d), e))
 }
 
@@ -124,7 +125,12 @@ fn day_first(p: &P, i: usize) -> Hit<DatePart> {
     let k = j + 1 + usize::from(of);
     let (month, weak) = words::month(p.word(k)?)?;
     // "3 may" and "3 march" read as verbs too; "3 April" is a date
-    if !n.ord && (n.digits == 0 || weak && !of && matches!(month, 3 | 5)) {
+    let verb = weak
+        && !of
+        && matches!(month, 3 | 5)
+        && (!crate::numbered::date_follows(p, k + 1) || p.any(k + 1, &["i", "we", "you", "it", "they"]))
+        && year_at(p, k + 1).is_none();
+    if !n.ord && (n.digits == 0 || verb) {
         return None;
     }
     dated(p, month, i8::try_from(n.val).ok()?, k + 1)
@@ -152,23 +158,32 @@ fn window_at(p: &P, i: usize, piece: Piece, k: usize) -> Hit<DatePart> {
     let today = p.env.today;
     let relative = RELATIVE.iter().find_map(|(ws, n)| {
         // "next month" needs no prefix; "the month" alone is too vague.
-        let bare_ok = *n != 0 || ws[0] == "this";
-        p.seq(k, ws).filter(|_| k > i || bare_ok).map(|e| (*n, e))
+        let bare_ok = (*n != 0 || ws[0] == "this") && ws != &["month"];
+        // "end of month": a bare "month" only after a piece
+        let piece_ok = ws != &["month"] || piece != Piece::Whole;
+        p.seq(k, ws).filter(|_| (k > i || bare_ok) && piece_ok).map(|e| (*n, e))
     });
     let (first, e) = match relative {
         Some((n, e)) => (cal::add_months(today.first_of_month(), n)?, e),
-        None if k > i => {
+        // a bare month needs its name here
+        None if k == i && p.word(k).is_none_or(|w| words::month(w).is_none()) => return None,
+        None => {
             let (mr, end) = month_ref(p, k).filter(|(mr, _)| mr.named)?;
             if matches!(p.num(end), Some(n) if n.digits <= 2) {
                 return None; // "in March 3rd ..." is a day
             }
             let mut y = mr.year;
+            let mut end = end;
+            if let Some(e) = p.seq(end, &["next", "year"]).filter(|_| !mr.year_given) {
+                (y, end) = (today.year().checked_add(1)?, e);
+            } else if k == i && !mr.year_given && !p.alone(i, end) {
+                return None; // a bare month name needs its year, or to be the whole answer
+            }
             if p.is(i, "next") && mr.month == today.month() && !mr.year_given {
                 y = y.checked_add(1)?;
             }
             (Date::new(y, mr.month, 1).ok()?, end)
         }
-        None => return None,
     };
     let next = cal::add_months(first, 1)?;
     let day = |d: i8| Date::new(first.year(), first.month(), d).ok();
@@ -186,4 +201,57 @@ fn window_at(p: &P, i: usize, piece: Piece, k: usize) -> Hit<DatePart> {
         return None;
     }
     Some((DatePart::new(DateVal::Days(start, end), Src::Month), e))
+}
+
+/// "the first week of April", "the last week of next month", "the last day of February",
+/// "the first day of next month".
+fn week_or_day_of(p: &P, i: usize) -> Hit<DatePart> {
+    let j = i + usize::from(p.is(i, "the"));
+    let nth: i8 = match (p.num(j), p.word(j)) {
+        (Some(n), _) if n.ord && (1..=4).contains(&n.val) => i8::try_from(n.val).ok()?,
+        (_, Some("last" | "final")) => -1,
+        _ => return None,
+    };
+    let (week, weekend) = match p.word(j + 1)? {
+        "week" => (true, false),
+        "weekend" => (true, true),
+        "day" => (false, false),
+        _ => return None,
+    };
+    if !p.any(j + 2, &["of", "in"]) {
+        return None;
+    }
+    let (mr, e) = month_ref(p, j + 2)?;
+    let mut first = Date::new(mr.year, mr.month, 1).ok()?;
+    let next = |f: Date| cal::add_months(f, 1);
+    // a month already over ("the last week of the month" said late) is next year's or month's
+    if next(first)? <= p.env.today
+        && let Some((y, m)) = mr.after_past()
+    {
+        first = Date::new(y, m, 1).ok()?;
+    }
+    let end = next(first)?;
+    if weekend {
+        // "the first weekend of April": its first Saturday and the Sunday after
+        let sat = match nth {
+            -1 => cal::add_days(cal::on_or_after(cal::add_days(end, -7)?, Weekday::Saturday)?, 0)?,
+            n => cal::add_days(cal::on_or_after(first, Weekday::Saturday)?, 7 * i64::from(n - 1))?,
+        };
+        let sat = if sat >= end { cal::add_days(sat, -7)? } else { sat };
+        return Some((DatePart::new(DateVal::Days(sat, cal::add_days(sat, 2)?), Src::Explicit), e));
+    }
+    let (start, stop) = match (week, nth) {
+        (true, -1) => (cal::add_days(end, -7)?, end),
+        (true, n) => {
+            let s = cal::add_days(first, 7 * i64::from(n - 1))?;
+            (s, cal::add_days(s, 7)?)
+        }
+        (false, -1) => (cal::add_days(end, -1)?, end),
+        (false, n) => {
+            let s = cal::add_days(first, i64::from(n - 1))?;
+            (s, cal::add_days(s, 1)?)
+        }
+    };
+    let val = if week { DateVal::Days(start, stop) } else { DateVal::Day(start) };
+    Some((DatePart::new(val, Src::Explicit), e))
 }

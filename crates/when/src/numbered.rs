@@ -189,11 +189,32 @@ pub(crate) fn numeric(p: &P, i: usize) -> Hit<DatePart> {
         Tok::Iso { y, m, d } => {
             Date::new(i16::try_from(*y).ok()?, i8::try_from(*m).ok()?, i8::try_from(*d).ok()?).ok()?
         }
+        Tok::Stamp { at, offset } => {
+            let tz = match offset {
+                Some(secs) => jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(*secs).ok()?),
+                None => env.tz.clone(),
+            };
+            let z = at.to_zoned(tz).ok()?;
+            let val = DateVal::Moment { at: z.timestamp(), day: None, weeks: false };
+            return Some((DatePart::new(val, Src::Explicit), i + 1));
+        }
+        Tok::Dmy { d, m, y } => {
+            Date::new(i16::try_from(*y).ok()?, i8::try_from(*m).ok()?, i8::try_from(*d).ok()?).ok()?
+        }
+        Tok::Slash { a, b, c: Some((c, _)) } if *a >= 1000 => {
+            Date::new(i16::try_from(*a).ok()?, i8::try_from(*b).ok()?, i8::try_from(*c).ok()?).ok()?
+        }
+        Tok::Slash { a, b, c: None } if *b >= 1000 && (1..=12).contains(a) => {
+            // "9/2027": the month
+            let first = Date::new(i16::try_from(*b).ok()?, i8::try_from(*a).ok()?, 1).ok()?;
+            let val = DateVal::Days(first, cal::add_months(first, 1)?);
+            return Some((DatePart::new(val, Src::Month), i + 1));
+        }
         Tok::Slash { a, b, c } => {
             if (*a, *b, *c) == (24, 7, None) || p.word(i + 1).is_some_and(words::is_count_noun) {
                 return None;
             }
-            let month_first = matches!(env.country, Country::Us | Country::Ca);
+            let month_first = matches!(env.country, Country::Us | Country::Ca) && !env.lang.day_first;
             let (m, d) = if month_first { (*a, *b) } else { (*b, *a) };
             let (m, d) = if m > 12 && d <= 12 { (d, m) } else { (m, d) };
             let (m, d) = (i8::try_from(m).ok()?, i8::try_from(d).ok()?);

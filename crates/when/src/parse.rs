@@ -13,15 +13,22 @@ pub(crate) fn scan(p: &P) -> Vec<Part> {
         let time = windows::parse(p, i);
         let part = match (date, time) {
             (Some((_, de)), Some((t, te, weak))) if te > de => {
-                Part { what: What::Time(t), from: i, to: te, weak }
+                Part { what: What::Time(t), from: i, to: te, weak, zone: None }
             }
-            (Some((d, de)), _) => Part { what: d, from: i, to: de, weak: false },
-            (None, Some((t, te, weak))) => Part { what: What::Time(t), from: i, to: te, weak },
+            (Some((d, de)), _) => Part { what: d, from: i, to: de, weak: false, zone: stamp_zone(p, i) },
+            (None, Some((t, te, weak))) => Part { what: What::Time(t), from: i, to: te, weak, zone: None },
             (None, None) => {
                 i += 1;
                 continue;
             }
         };
+        let mut part = part;
+        if part.zone.is_none()
+            && !matches!(part.what, What::Ignored)
+            && let Some((zone, e)) = crate::zones::parse(p, part.to)
+        {
+            (part.zone, part.to, part.weak) = (Some(zone), e, false);
+        }
         i = part.to.max(i + 1);
         parts.push(part);
     }
@@ -37,6 +44,14 @@ pub(crate) fn scan(p: &P) -> Vec<Part> {
     });
     share_meridiem(p, &mut parts);
     parts
+}
+
+/// The offset written in an ISO timestamp at `i`.
+fn stamp_zone(p: &P, i: usize) -> Option<crate::zones::ZoneRef> {
+    match p.tok(i) {
+        Some(Tok::Stamp { offset: Some(secs), .. }) => Some(crate::zones::ZoneRef::Fixed(*secs)),
+        _ => None,
+    }
 }
 
 /// "9 or 10 in the morning", "5 or 6 pm": a bare hour takes the meridiem of the option after it.
@@ -131,6 +146,13 @@ fn supported(p: &P, parts: &[Part], k: usize, kept: &[bool]) -> bool {
     let date_after =
         parts.get(k + 1).is_some_and(|n| matches!(n.what, What::Date(_)) && near_date(to, n.from));
     if date_before || date_after {
+        return true;
+    }
+    // "8 tonight", "9 this morning"
+    let daypart_after = parts.get(k + 1).is_some_and(|n| {
+        n.from == to && matches!(n.what, What::Time(t) if matches!(t.val, TimeVal::Fixed { hint: true, .. }))
+    });
+    if daypart_after {
         return true;
     }
     // The whole answer is the number: "3", "um, 3?"

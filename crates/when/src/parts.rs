@@ -17,6 +17,29 @@ pub(crate) struct Env {
     pub tz: TimeZone,
     pub country: Country,
     pub now_min: u16,
+    /// The caller's own zone, when known ("5pm my time").
+    pub caller: Option<TimeZone>,
+    /// The language the words are read in.
+    pub lang: &'static crate::lang::Lexicon,
+}
+
+impl Env {
+    pub(crate) fn new(
+        now: Timestamp,
+        tz: TimeZone,
+        country: Country,
+        caller: Option<TimeZone>,
+        lang: &'static crate::lang::Lexicon,
+    ) -> Env {
+        let zoned = now.to_zoned(tz.clone());
+        let now_min = u16::try_from(i32::from(zoned.hour()) * 60 + i32::from(zoned.minute())).unwrap_or(0);
+        Env { now, today: zoned.date(), zoned, tz, country, now_min, caller, lang }
+    }
+
+    /// The same moment seen from another zone (a time said in "eastern").
+    pub(crate) fn in_zone(&self, tz: TimeZone) -> Env {
+        Env::new(self.now, tz, self.country, self.caller.clone(), self.lang)
+    }
 }
 
 /// How an hour was qualified.
@@ -39,13 +62,15 @@ pub(crate) enum Mers {
 pub(crate) struct Clock {
     pub h: u8,
     pub m: u8,
+    /// Seconds, when written ("20:32:13").
+    pub s: u8,
     pub delta: i8,
     pub mer: Mers,
 }
 
 impl Clock {
     pub(crate) fn new(h: u8, m: u8, mer: Mers) -> Clock {
-        Clock { h, m, delta: 0, mer }
+        Clock { h, m, s: 0, delta: 0, mer }
     }
 
     pub(crate) fn with(self, mer: Option<Mer>) -> Clock {
@@ -150,6 +175,8 @@ pub(crate) struct Part {
     pub to: usize,
     /// A bare number with nothing yet saying it is a time.
     pub weak: bool,
+    /// The zone named with it ("3pm eastern", an ISO offset).
+    pub zone: Option<crate::zones::ZoneRef>,
 }
 
 /// A parse result: the value and the index of the first token after it.

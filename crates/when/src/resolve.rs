@@ -5,18 +5,20 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::Kind;
 use crate::cal::{self, DAY, instant};
 use crate::combine::Group;
-use crate::parts::{Clock, DateVal, Env, Mers, TimePart, TimeVal};
+use crate::parts::{Clock, DateVal, Env, Mers, Src, TimePart, TimeVal};
+use crate::{Kind, Refusal};
 
 /// A mention's kind and instants, and the day it falls on (for "the day after").
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Resolved {
     pub kind: Kind,
     pub start: Timestamp,
     pub end: Timestamp,
     pub day: Option<Date>,
+    /// The zone the caller named, as a zone.
+    pub zone: Option<jiff::tz::TimeZone>,
 }
 
 /// A time of day in minutes (may pass 1440 into the next day).
@@ -27,7 +29,53 @@ enum Tod {
     Next(u8),
 }
 
-pub(crate) fn resolve(env: &Env, g: &Group, prev_day: Option<Date>) -> Option<Resolved> {
+/// Places a group; `Err` carries why a time that was said is refused (too far ahead, gone).
+pub(crate) fn resolve(env: &Env, g: &Group, prev_day: Option<Date>) -> Result<Resolved, Option<Refusal>> {
+    let timed = !g.times.is_empty() || matches!(g.date.map(|d| d.val), Some(DateVal::Moment { .. }));
+    let zone = g.zone.filter(|_| timed).and_then(|z| z.zone(env.caller.as_ref(), &env.tz));
+    let (kind, start, end) = match &zone {
+        Some(tz) => place_group(&env.in_zone(tz.clone()), g, prev_day),
+        None => place_group(env, g, prev_day),
+    }
+    .ok_or(None)?;
+    let secs = exact_seconds(&g.times);
+    let (start, end) = match kind {
+        Kind::Exact if secs > 0 => {
+            let s = start.checked_add(jiff::SignedDuration::from_secs(i64::from(secs))).map_err(|_| None)?;
+            (s, s)
+        }
+        _ => (start, end),
+    };
+    let start = if kind == Kind::Window && start < env.now && env.now < end { env.now } else { start };
+    let earliest = env.zoned.checked_sub(jiff::Span::new().days(1)).map_err(|_| None)?.timestamp();
+    let latest = env.zoned.checked_add(jiff::Span::new().years(2)).map_err(|_| None)?.timestamp();
+    let latest_end = latest.checked_add(jiff::SignedDuration::from_hours(24 * 62)).map_err(|_| None)?;
+    let explicit = g.date.is_some_and(|d| matches!(d.src, Src::Explicit | Src::Month | Src::Other));
+    if start > latest || end > latest_end {
+        return Err(Some(Refusal::TooFar));
+    }
+    if start < earliest {
+        return Err(explicit.then_some(Refusal::Past));
+    }
+    if end < start || (kind == Kind::Window && start == end) {
+        return Err(None);
+    }
+    let day = Some(start.to_zoned(env.tz.clone()).date());
+    Ok(Resolved { kind, start, end, day, zone })
+}
+
+/// Seconds written with the exact clock time ("20:32:13").
+fn exact_seconds(times: &[TimePart]) -> u8 {
+    times
+        .iter()
+        .find_map(|t| match t.val {
+            TimeVal::At(c) => Some(c.s),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+fn place_group(env: &Env, g: &Group, prev_day: Option<Date>) -> Option<Placed> {
     let date = match g.date.map(|d| d.val) {
         Some(DateVal::Prev(n)) => Some(DateVal::Day(cal::add_days(prev_day?, i64::from(n))?)),
         other => other,
@@ -53,20 +101,7 @@ pub(crate) fn resolve(env: &Env, g: &Group, prev_day: Option<Date>) -> Option<Re
         (Some(DateVal::Prev(_)), _) => return None,
         (None, Some(t)) => floating(env, t, today_flag)?,
     };
-    let start = if kind == Kind::Window && start < env.now && env.now < end { env.now } else { start };
-    let earliest = env.zoned.checked_sub(jiff::Span::new().days(1)).ok()?.timestamp();
-    let latest = env.zoned.checked_add(jiff::Span::new().years(2)).ok()?.timestamp();
-    let latest_end = latest.checked_add(jiff::SignedDuration::from_hours(24 * 62)).ok()?;
-    if start < earliest
-        || start > latest
-        || end < start
-        || end > latest_end
-        || (kind == Kind::Window && start == end)
-    {
-        return None;
-    }
-    let day = Some(start.to_zoned(tz.clone()).date());
-    Some(Resolved { kind, start, end, day })
+    Some((kind, start, end))
 }
 
 type Placed = (Kind, Timestamp, Timestamp);
@@ -205,8 +240,9 @@ pub(crate) fn minutes(c: Clock, hint: Option<(i32, i32)>) -> i32 {
 fn between(a: Clock, b: Clock, hint: Option<(i32, i32)>) -> (i32, i32) {
     let mut ra = minutes(a, hint);
     let mut rb = minutes(b, hint);
-    if a.mer == Mers::Bare && matches!(b.mer, Mers::Am | Mers::Pm) {
-        let shared = minutes(Clock { mer: b.mer, ..a }, None);
+    if a.mer == Mers::Bare && matches!(b.mer, Mers::Am | Mers::Pm | Mers::Night) {
+        let mer = if b.mer == Mers::Night { Mers::Pm } else { b.mer };
+        let shared = minutes(Clock { mer, ..a }, None);
         if shared < rb {
             ra = shared;
         }

@@ -27,12 +27,11 @@ fn weekend(p: &P, i: usize) -> Hit<DatePart> {
         (&["next"], 1),
     ];
     let (k, j) = PREFIXES.iter().find_map(|(ws, k)| p.seq(i, ws).map(|e| (*k, e))).unwrap_or((0, i));
-    if !p.is(j, "weekend") {
-        return None;
-    }
-    let (k, e) = match p.seq(j + 1, &["after", "next"]) {
+    // "week-end" is read as two words
+    let j1 = if p.is(j, "weekend") { j + 1 } else { p.seq(j, &["week", "end"])? };
+    let (k, e) = match p.seq(j1, &["after", "next"]) {
         Some(e) => (2, e),
-        None => (k, j + 1),
+        None => (k, j1),
     };
     let today = p.env.today;
     let sat = if today.weekday() == Weekday::Sunday {
@@ -49,6 +48,9 @@ const WEEKS: &[(&[&str], i64)] = &[
     (&["week", "after", "next"], 2),
     (&["the", "following", "week"], 1),
     (&["the", "coming", "week"], 1),
+    (&["the", "upcoming", "week"], 1),
+    (&["coming", "week"], 1),
+    (&["upcoming", "week"], 1),
     (&["next", "week"], 1),
     (&["this", "week"], 0),
     (&["the", "week"], 0),
@@ -68,7 +70,7 @@ fn week(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
     let k = if piece != Piece::Whole && p.is(k, "in") { k + 1 } else { k };
     let this_monday = cal::monday_of(today)?;
     let mut implicit = false;
-    let (mut monday, e) = if let Some(e) = p.seq(k, &["the", "week", "of"]) {
+    let (mut monday, e) = if let Some(e) = p.one_of(k, &[&["the", "week", "of"], &["week", "of"]]) {
         let (d, e) = crate::dates::single_day(p, e, depth)?;
         (cal::monday_of(d)?, e)
     } else {

@@ -55,6 +55,7 @@ fn fraction(p: &P, i: usize, to_ok: bool) -> Option<ClockHit> {
         }
         _ => return None,
     };
+    let said_minutes = k > j + 1;
     let dir = p.word(k).unwrap_or("");
     let sign: i32 = match dir {
         "past" | "after" => 1,
@@ -70,7 +71,9 @@ fn fraction(p: &P, i: usize, to_ok: bool) -> Option<ClockHit> {
         _ => return None,
     };
     // "10 to 4" in digits is a range; "10 after 3" only for the usual fives.
-    if (!spelled && (sign < 0 || mins % 5 != 0) && dir != "past") || (sign < 0 && !to_ok && mins != 15) {
+    if (!spelled && !said_minutes && (sign < 0 || mins % 5 != 0) && dir != "past")
+        || (sign < 0 && !to_ok && mins != 15)
+    {
         return None;
     }
     let (c, e) = hour(p, k + 1)?;
@@ -90,10 +93,14 @@ fn core(p: &P, i: usize) -> Option<ClockHit> {
     if let Some((c, e)) = named(p, i) {
         return finish(p, c, e, false);
     }
-    if let Some(Tok::Clock { h, m, zero }) = p.tok(i) {
-        let (h, m) = (u8::try_from(*h).ok()?, u8::try_from(*m).ok()?);
-        let mer = if *zero || h == 0 || h > 12 { Mers::H24 } else { Mers::Bare };
-        return finish(p, Clock::new(h, m, mer), i + 1, false);
+    if let Some(Tok::Clock { h, m, s, zero }) = p.tok(i) {
+        let (h, m, s) = (u8::try_from(*h).ok()?, u8::try_from(*m).ok()?, u8::try_from(*s).ok()?);
+        let mer = if *zero || h == 0 || h > 12 || s > 0 { Mers::H24 } else { Mers::Bare };
+        // "12.53 out of 20", "3.45 points": a score, not a time
+        if p.word(i + 1).is_some_and(|w| w == "out" || words::is_count_noun(w)) {
+            return None;
+        }
+        return finish(p, Clock { s, ..Clock::new(h, m, mer) }, i + 1, false);
     }
     let n = p.num(i).filter(|n| !n.ord)?;
     if counted_before(p, i) || (n.digits > 0 && (phone_like(p, i) || address(p, i))) {
@@ -121,6 +128,10 @@ fn core(p: &P, i: usize) -> Option<ClockHit> {
     }
     if n.digits == 0 && h > 12 {
         return None; // "fifteen" alone is not an hour
+    }
+    // "one evening next week", "one morning": a count of days, not one o'clock
+    if n.digits == 0 && h == 1 && p.any(i + 1, &["morning", "afternoon", "evening", "night", "day", "week"]) {
+        return None;
     }
     finish(p, base, i + 1, true)
 }

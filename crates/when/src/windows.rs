@@ -224,7 +224,7 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
         &["for"],
         &["any"],
     ];
-    let (mut j, today) = match p.one_of(i, prefixes) {
+    let (mut j, mut today) = match p.one_of(i, prefixes) {
         Some(e) => (e, p.any(i, &["this", "later"])),
         None => (i, false),
     };
@@ -258,6 +258,15 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     let size = match p.word(j) {
         Some(w @ ("early" | "late" | "mid")) => {
             j += 1;
+            // "early this evening", "late this afternoon"
+            if p.is(j, "this") && p.any(j + 1, &["morning", "afternoon", "evening"]) {
+                j += 1;
+                today = true;
+            }
+            // "early in the morning"
+            if p.seq(j, &["in", "the"]).is_some() && p.any(j + 2, &["morning", "afternoon", "evening"]) {
+                j += 2;
+            }
             Some(w)
         }
         _ if p.seq(j, &["middle", "of", "the"]).is_some() => {
@@ -278,12 +287,18 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
         (Some("am"), _) if the_before => "morning",
         (Some("lunchtime"), _) => "lunch",
         (Some("night"), _) if p.any(j + 1, &["shift", "before", "owl"]) => return None,
+        // "this eve", "Thursday eve" (holiday eves are read as holidays before this)
+        (Some("eve"), _)
+            if (j == i + 1 && p.is(i, "this")) || (j == i && is_day_word(p, i.wrapping_sub(1))) =>
+        {
+            "evening"
+        }
         (Some(w), _) => w,
         _ => return None,
     };
     let (from, to) = day_window(size, base)?;
     let mut e = j + 1;
-    if base == "lunch" {
+    if base == "lunch" || base == "dinner" {
         e = p.one_of(e, &[&["time"], &["hour"], &["break"]]).unwrap_or(e);
     }
     Some((TimePart { val: fixed(from, to), today: today || base == "tonight" }, e, false))
@@ -308,6 +323,7 @@ fn day_window(size: Option<&str>, base: &str) -> Option<(u16, u16)> {
         (Some("early"), "night" | "tonight") => (1020, 1200),
         (Some(_), "night" | "tonight") => (1260, 1440),
         (None, "lunch") => (660, 840),
+        (None, "dinner") => (1080, 1200),
         (Some("early"), "lunch") => (660, 720),
         (Some("mid"), "lunch") => (720, 780),
         (Some("late"), "lunch") => (780, 840),

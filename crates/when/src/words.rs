@@ -47,6 +47,9 @@ pub(crate) fn alias(w: &str) -> Option<&'static str> {
         "okay" | "k" => "ok",
         "weekends" => "weekend",
         "midmorning" => "midmorning",
+        "nxt" => "next",
+        "dinnertime" => "dinner",
+        "suppertime" | "supper" => "dinner",
         _ => return None,
     })
 }
@@ -240,7 +243,7 @@ const COUNT_NOUNS: &[&str] = &[
     "seconds", "secs", "sec", "appointments", "sessions", "session", "visits", "tickets", "seats",
     "spots", "slots", "options", "houses", "properties", "apartments", "offices", "doors", "blocks",
     "stops", "people's", "yo", "yrs", "kilos", "kg", "lbs", "k", "grand", "million", "thousand",
-    "hundred",
+    "hundred", "points", "pts", "goals", "runs", "stars", "votes",
 ];
 
 /// Words before a number that make it a label or a count ("room 12", "party of 4").

@@ -6,7 +6,7 @@
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use proptest::prelude::*;
-use sked_when::{Context, Kind, Understanding, understand};
+use sked_when::{Context, Kind, Language, Understanding, understand};
 
 const ZONES: &[&str] = &[
     "America/New_York",
@@ -25,145 +25,150 @@ const ZONES: &[&str] = &[
 ];
 
 /// Words and pieces callers use, mixed at random to reach the grammar's corners.
+#[rustfmt::skip]
 const VOCAB: &[&str] = &[
-    "next",
-    "this",
-    "coming",
-    "last",
-    "the",
+    "next", "this", "coming", "last", "the", "a", "an", "of", "on", "at", "in", "by", "after",
+    "before", "between", "and", "or", "to", "from", "around", "about", "until", "no", "wait",
+    "actually", "not", "sometime", "any", "time", "day", "days", "week", "weeks", "weekend",
+    "month", "hours", "minutes", "monday", "tuesday", "Tues.", "wed", "thursday", "friday", "sat",
+    "sunday", "today", "tomorrow", "tonight", "morning", "afternoon", "evening", "night", "noon",
+    "midnight", "lunch", "first", "thing", "second", "third", "last", "end", "early", "late", "mid",
+    "half", "quarter", "past", "o'clock", "pm", "a.m.", "3", "12", "0", "24", "31", "3:30", "15:30",
+    "930", "2026", "3/14", "14/3", "2026-02-29", "15th", "twenty-first", "three", "thirty",
+    "eleven", "march", "may", "april", "december", "feb", "christmas", "thanksgiving", "easter",
+    "boxing", "new", "year's", "eve", "long", "ish", "or so", ",", ".", "—", "-", "?", "!", "...",
+    "um", "like", "999999999999", "0:00", "24:00", "29", "30", "february", "leap", "from", "now",
+    "ago", "within", "fortnight", "couple", "few", "week's", "eastern", "PST", "my", "your",
+    "UTC+2", "2027-01-05T13:15:30Z", "2026-03-08T02:30:00-05:00", "20:32:13", "10.8.2027", "9/2027",
+    "'27", "1.5", "+15", "1d", "2h", "asap", "quarter", "year", "Q3", "summer", "3000", "later",
+    "out", "–",
+];
+
+/// Spanish words and pieces, mixed the same way.
+#[rustfmt::skip]
+const VOCAB_ES: &[&str] = &[
+    "el",
+    "la",
+    "las",
+    "los",
+    "de",
+    "del",
     "a",
-    "an",
-    "of",
-    "on",
-    "at",
-    "in",
-    "by",
-    "after",
-    "before",
-    "between",
-    "and",
-    "or",
-    "to",
-    "from",
-    "around",
-    "about",
-    "until",
+    "al",
+    "en",
+    "y",
+    "o",
     "no",
-    "wait",
-    "actually",
-    "not",
-    "sometime",
-    "any",
-    "time",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "weekend",
-    "month",
-    "hours",
-    "minutes",
-    "monday",
-    "tuesday",
-    "Tues.",
-    "wed",
-    "thursday",
-    "friday",
-    "sat",
-    "sunday",
-    "today",
-    "tomorrow",
-    "tonight",
-    "morning",
-    "afternoon",
-    "evening",
-    "night",
-    "noon",
-    "midnight",
-    "lunch",
-    "first",
-    "thing",
-    "second",
-    "third",
-    "last",
-    "end",
-    "early",
-    "late",
-    "mid",
-    "half",
-    "quarter",
-    "past",
-    "o'clock",
-    "pm",
-    "a.m.",
+    "mejor",
+    "puedo",
+    "hoy",
+    "mañana",
+    "manana",
+    "pasado",
+    "ayer",
+    "lunes",
+    "martes",
+    "miércoles",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "sabado",
+    "domingo",
+    "que",
+    "viene",
+    "próximo",
+    "proxima",
+    "semana",
+    "mes",
+    "año",
+    "fin",
+    "finde",
+    "por",
+    "tarde",
+    "noche",
+    "madrugada",
+    "temprano",
+    "mediodía",
+    "medianoche",
+    "entre",
+    "sobre",
+    "eso",
+    "hacia",
+    "antes",
+    "después",
+    "hasta",
+    "desde",
+    "dentro",
+    "media",
+    "hora",
+    "horas",
+    "minutos",
+    "días",
+    "semanas",
+    "cuarto",
+    "menos",
+    "en punto",
+    "y media",
+    "y cuarto",
+    "uno",
+    "una",
+    "dos",
+    "tres",
+    "cuatro",
+    "diez",
+    "doce",
+    "quince",
+    "veinte",
+    "treinta",
+    "treinta y uno",
+    "primero",
+    "marzo",
+    "mayo",
+    "agosto",
+    "diciembre",
     "3",
     "12",
-    "0",
-    "24",
     "31",
-    "3:30",
     "15:30",
-    "930",
-    "2026",
-    "3/14",
-    "14/3",
-    "2026-02-29",
-    "15th",
-    "twenty-first",
-    "three",
-    "thirty",
-    "eleven",
-    "march",
-    "may",
-    "april",
-    "december",
-    "feb",
-    "christmas",
-    "thanksgiving",
-    "easter",
-    "boxing",
-    "new",
-    "year's",
-    "eve",
-    "long",
-    "ish",
-    "or so",
+    "10/8",
+    "1,5",
+    "2027",
+    "3000",
+    "ahora",
+    "mismo",
+    "lo",
+    "posible",
+    "principios",
+    "finales",
+    "mi",
+    "hora del este",
     ",",
     ".",
-    "—",
     "-",
     "?",
-    "!",
-    "...",
-    "um",
-    "like",
-    "999999999999",
-    "0:00",
-    "24:00",
-    "29",
-    "30",
-    "february",
-    "leap",
-    "from",
-    "now",
-    "ago",
-    "within",
-    "fortnight",
-    "couple",
-    "few",
-    "week's",
 ];
 
 fn contexts() -> impl Strategy<Value = Context> {
-    // 2000-01-01 .. 2099-12-31, any zone above
-    (946_684_800i64..4_102_444_800i64, 0..ZONES.len()).prop_map(|(s, z)| {
-        let tz = TimeZone::get(ZONES[z]).unwrap();
-        Context::new(Timestamp::from_second(s).unwrap(), tz)
-    })
+    // 2000-01-01 .. 2099-12-31, any zone above, either language, the caller's zone known or not
+    (946_684_800i64..4_102_444_800i64, 0..ZONES.len(), 0..Language::ALL.len(), 0..ZONES.len() + 1).prop_map(
+        |(s, z, l, c)| {
+            let tz = TimeZone::get(ZONES[z]).unwrap();
+            let ctx = Context::new(Timestamp::from_second(s).unwrap(), tz).in_language(Language::ALL[l]);
+            match ZONES.get(c) {
+                Some(name) => ctx.with_caller_tz(TimeZone::get(name).unwrap()),
+                None => ctx,
+            }
+        },
+    )
 }
 
 fn phrases() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(VOCAB), 0..14).prop_map(|w| w.join(" "))
+}
+
+fn spanish_phrases() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(VOCAB_ES), 0..14).prop_map(|w| w.join(" "))
 }
 
 /// Every property the answer must hold.
@@ -179,6 +184,7 @@ fn check(text: &str, ctx: &Context, u: &Understanding) {
     let (earliest, latest) = (earliest.timestamp(), latest.timestamp());
     if let Some(best) = &u.best {
         assert!(u.matches.contains(best), "best is one of the matches");
+        assert!(u.refusal.is_none(), "a refusal comes only without an answer");
     }
     for m in &u.matches {
         assert!(m.start <= m.end, "start <= end: {m:?}");
@@ -204,6 +210,13 @@ proptest! {
 
     #[test]
     fn caller_like_phrases(text in phrases(), ctx in contexts()) {
+        let u = understand(&text, &ctx);
+        check(&text, &ctx, &u);
+    }
+
+    #[test]
+    fn spanish_caller_like_phrases(text in spanish_phrases(), ctx in contexts()) {
+        let ctx = ctx.in_language(Language::Es);
         let u = understand(&text, &ctx);
         check(&text, &ctx, &u);
     }
@@ -260,8 +273,12 @@ fn pathological_inputs_do_not_panic() {
     let corrections = "no wait, ".repeat(1000) + "Thursday";
     let many = [nested, numbers, dots, multibyte, words, weak_days, options, corrections];
     let odd = ["\u{0}", "3:", "3:6", "/3", "3//4", "24:00", "2026-13-45", "99/99", "0/0/0"];
-    for text in many.iter().map(String::as_str).chain(odd) {
-        let u = understand(text, &ctx);
-        check(text, &ctx, &u);
+    let spanish = ["a las ".repeat(3000), "y media ".repeat(3000), "treinta y ".repeat(3000) + "uno"];
+    for lang in Language::ALL {
+        let ctx = ctx.clone().in_language(lang);
+        for text in many.iter().chain(&spanish).map(String::as_str).chain(odd) {
+            let u = understand(text, &ctx);
+            check(text, &ctx, &u);
+        }
     }
 }

@@ -229,7 +229,10 @@ pub fn calendar(rng: &mut Rng, singles: usize, series: usize, days: i64) -> Vec<
         let start = t0 + rng.next(14) * 86_400 + (13 + rng.next(9)) * 3_600;
         let rule = if i % 4 == 0 { Rule::Daily60 } else { Rule::Weekly };
         let moved = (i % 2 == 0).then(|| {
-            let second = start + if i % 4 == 0 { 86_400 } else { 7 * 86_400 };
+            // The second occurrence: a day or a week later on New York's clock.
+            let days = if i % 4 == 0 { 1 } else { 7 };
+            let zoned = utc(start).to_zoned(TimeZone::get(ZONE).unwrap());
+            let second = zoned.checked_add(jiff::Span::new().days(days)).unwrap().timestamp().as_second();
             (second, second + 2 * 3_600)
         });
         out.push(Ev { uid: format!("series{i}x"), start, minutes: 60, rule: Some(rule), moved });

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sked_core::ids::{EventTypeId, TenantId, VoiceAgentId};
 use sked_store::{DynStore, EventType, Ids, Page, StoreError, VoiceAgent};
+use sked_when::Language;
 
 /// What every request of a connection acts for.
 #[derive(Clone, Debug)]
@@ -54,12 +55,16 @@ fn extra_properties() -> Map<String, Value> {
     props
 }
 
-/// The voice tools' definitions as MCP gives them: with `idempotency_key` on the changing ones,
-/// and, without an agent, `event_type_id` (required when `several` event types exist) and
-/// `time_zone`.
-pub fn definitions(agent: bool, several: bool) -> Vec<(&'static str, &'static str, Value)> {
+/// The voice tools' definitions as MCP gives them, in `language`: with `idempotency_key` on the
+/// changing ones, and, without an agent, `event_type_id` (required when `several` event types
+/// exist) and `time_zone`.
+pub fn definitions(
+    agent: bool,
+    several: bool,
+    language: Language,
+) -> Vec<(&'static str, &'static str, Value)> {
     let extra = extra_properties();
-    sked_voice_tools::definitions()
+    sked_voice_tools::definitions_in(language)
         .into_iter()
         .map(|(name, description, mut schema)| {
             let mut add = vec![];
@@ -211,16 +216,16 @@ mod tests {
 
     #[test]
     fn mcp_arguments_are_added_where_they_belong() {
-        let with_agent = definitions(true, true);
+        let with_agent = definitions(true, true, Language::En);
         let book = &with_agent[2].2["properties"];
         assert_eq!(book["idempotency_key"]["type"], "string");
         assert!(book.get("event_type_id").is_none() && book.get("time_zone").is_none());
         assert!(with_agent[0].2["properties"].get("idempotency_key").is_none());
-        let without = definitions(false, true);
+        let without = definitions(false, true, Language::En);
         assert_eq!(without[0].2["required"], json!(["event_type_id"]));
         assert_eq!(without[2].2["required"], json!(["name", "event_type_id"]));
         assert_eq!(without[0].2["properties"]["time_zone"]["type"], "string");
-        assert!(definitions(false, false)[0].2.get("required").is_none());
+        assert!(definitions(false, false, Language::En)[0].2.get("required").is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 use sked_voice::{CallInfo, ToolCall};
 use sked_voice_tools::{self as tools, Ctx, speech::Voice};
+use sked_when::Language;
 
 use super::scope::{self, Refusal, Scope};
 use crate::state::Services;
@@ -50,7 +51,8 @@ impl SkedMcp {
         let agent = scope.agent.is_some();
         let several =
             !agent && scope::has_several(&self.services.store, scope.tenant).await.map_err(internal)?;
-        Ok(scope::definitions(agent, several)
+        let language = scope.agent.as_ref().map(language_of).unwrap_or_default();
+        Ok(scope::definitions(agent, several, language)
             .into_iter()
             .map(|(name, description, schema)| {
                 let schema: JsonObject = match schema {
@@ -96,6 +98,7 @@ impl SkedMcp {
                 clock_24h: agent.clock == "24h",
                 max_options: usize::try_from(agent.max_options_spoken).unwrap_or(3).clamp(1, 6),
                 now: self.services.clock.now_second(),
+                language: language_of(&agent),
             },
             actor: sked_app::Actor { tenant: scope.tenant, name: scope.actor.clone() },
         };
@@ -116,6 +119,11 @@ impl SkedMcp {
         result.structured_content = Some(data);
         Ok(result)
     }
+}
+
+/// The language an agent speaks (English when its setting is unknown).
+fn language_of(a: &sked_store::VoiceAgent) -> Language {
+    Language::from_code(&a.language).unwrap_or_default()
 }
 
 /// A call the adapter refuses before the tool runs: a tool error naming the argument.

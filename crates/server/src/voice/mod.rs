@@ -93,6 +93,7 @@ fn context<'a>(
             clock_24h: a.clock == "24h",
             max_options: usize::try_from(a.max_options_spoken).unwrap_or(3).clamp(1, 6),
             now: state.clock.now_second(),
+            language: sked_when::Language::from_code(&a.language).unwrap_or_default(),
         },
         actor: sked_app::Actor { tenant: a.tenant_id, name: Caller::Voice { agent: a.id }.actor() },
     })

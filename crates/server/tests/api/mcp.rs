@@ -212,6 +212,15 @@ async fn an_agent_brings_its_event_types_and_zone_and_without_one_the_tools_ask(
         let (said, data, _) = tool(&app, &q, "book_appointment", json!({"when": "tomorrow at noon", "name": "Ray", "event_type": "consult", "idempotency_key": "a1"})).await;
         assert_eq!(data["booked"], true, "{said}");
         assert_eq!(data["booking"]["metadata"]["voice"]["voice_agent_id"], a.id().as_str());
+        // An agent speaking Spanish: its tools are described, and answer, in Spanish.
+        let es = app.patch(&format!("/v1/voice-agents/{}", a.id()), json!({"language": "es"})).await;
+        assert_eq!(es.status, StatusCode::OK, "{}", es.body);
+        let spanish = rpc_at(&app, &q, &app.key, list()).await.body["result"]["tools"].clone();
+        assert_eq!(names(&spanish), TOOLS);
+        assert_ne!(spanish[2]["description"], tools[2]["description"]);
+        assert_eq!(spanish[2]["inputSchema"]["properties"]["idempotency_key"]["type"], "string");
+        let (said, _, _) = tool(&app, &q, "book_appointment", json!({"start": "2026-03-03T19:00:00Z", "event_type": "consult"})).await;
+        assert_eq!(said, "¿A nombre de quién pongo la cita?");
         let r = rpc_at(&app, "?agent=not-a-uuid", &app.key, list()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         app

@@ -7,10 +7,10 @@ use sked_server::voice::platform::{sign_retell, sign_vapi};
 
 use crate::helpers::*;
 
-const RETELL_KEY: &str = "key_retell_webhook_0123456789";
+pub(crate) const RETELL_KEY: &str = "key_retell_webhook_0123456789";
 const VAPI_SECRET: &str = "vapi-shared-secret-0123";
 
-async fn agent(app: &TestApp, w: &World, platform: &str, secret: &str) -> Value {
+pub(crate) async fn agent(app: &TestApp, w: &World, platform: &str, secret: &str) -> Value {
     let r = app
         .post(
             "/v1/voice-agents",
@@ -23,7 +23,13 @@ async fn agent(app: &TestApp, w: &World, platform: &str, secret: &str) -> Value 
 }
 
 /// Posts a Retell request signed at the app's current time.
-async fn retell(app: &TestApp, path: &str, body: &Value, sign_with: Option<&str>, skew_ms: i64) -> Res {
+pub(crate) async fn retell(
+    app: &TestApp,
+    path: &str,
+    body: &Value,
+    sign_with: Option<&str>,
+    skew_ms: i64,
+) -> Res {
     let raw = serde_json::to_vec(body).unwrap();
     let mut req = app
         .client
@@ -41,12 +47,12 @@ async fn retell(app: &TestApp, path: &str, body: &Value, sign_with: Option<&str>
     Res { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), headers }
 }
 
-fn tool(name: &str, args: Value, call_id: &str) -> Value {
+pub(crate) fn tool(name: &str, args: Value, call_id: &str) -> Value {
     json!({"name": name, "args": args, "call": {"call_id": call_id, "call_type": "phone_call", "from_number": "+15551234567",
         "to_number": "+15550000000", "agent_id": "agent_1", "call_status": "ongoing"}})
 }
 
-fn speech(r: &Res) -> String {
+pub(crate) fn speech(r: &Res) -> String {
     r.body["result"].as_str().unwrap_or_else(|| panic!("no result in {}", r.body)).to_owned()
 }
 

@@ -1,13 +1,14 @@
 //! Feeds arbitrary bytes to `understand`: the first bytes pick the instant and the zone, the
 //! rest (as lossy UTF-8) is the phrase. Beyond not panicking, every answer must keep the
-//! crate's promises (start <= end, exact is an instant, a date is one local day).
+//! crate's promises (start <= end, exact is an instant, a date is one local day), in English
+//! and in Spanish.
 
 #![no_main]
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use libfuzzer_sys::fuzz_target;
-use sked_when::{Context, Kind, understand};
+use sked_when::{Context, Kind, Language, understand};
 
 const ZONES: &[&str] =
     &["America/New_York", "America/Toronto", "Europe/London", "Australia/Sydney", "Pacific/Chatham", "UTC"];
@@ -20,7 +21,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let zone = ZONES[usize::from(head.get(4).copied().unwrap_or(0)) % ZONES.len()];
     let (Ok(now), Ok(tz)) = (Timestamp::from_second(seconds), TimeZone::get(zone)) else { return };
-    let ctx = Context::new(now, tz.clone());
+    // the zone byte's high bit picks the language
+    let spanish = head.get(4).is_some_and(|b| b & 0x80 != 0);
+    let ctx = Context::new(now, tz.clone()).in_language(if spanish { Language::Es } else { Language::En });
     let text = String::from_utf8_lossy(rest);
     let u = understand(&text, &ctx);
     for m in &u.matches {

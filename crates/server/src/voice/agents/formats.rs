@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 use sked_store::VoiceAgent;
 use utoipa::{IntoParams, ToSchema};
 
+use sked_when::Language;
+
 use crate::error::ApiError;
-use crate::voice::tools::definitions;
+use crate::voice::tools::definitions_in;
 
 /// `GET /v1/voice-agents/{id}/tools`'s query.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -30,15 +32,17 @@ pub enum ToolFormat {
     Anthropic,
 }
 
-/// The agent's tools in `format` (default: its platform's); an unknown format is refused.
+/// The agent's tools in `format` (default: its platform's), in its language; an unknown format
+/// is refused.
 pub fn render(a: &VoiceAgent, url: &str, format: Option<&str>) -> Result<Vec<Value>, ApiError> {
+    let language = Language::from_code(&a.language).unwrap_or_default();
     match format.unwrap_or(a.platform.as_str()) {
-        "retell" => Ok(definitions().into_iter().map(|(n, d, p)| retell(url, n, d, p)).collect()),
-        "vapi" => Ok(definitions().into_iter().map(|(n, d, p)| vapi(url, n, d, p)).collect()),
-        "openai" => Ok(mcp().map(|(name, description, parameters)| {
+        "retell" => Ok(definitions_in(language).into_iter().map(|(n, d, p)| retell(url, n, d, p)).collect()),
+        "vapi" => Ok(definitions_in(language).into_iter().map(|(n, d, p)| vapi(url, n, d, p)).collect()),
+        "openai" => Ok(mcp(language).map(|(name, description, parameters)| {
             json!({"type": "function", "function": {"name": name, "description": description, "parameters": parameters}})
         }).collect()),
-        "anthropic" => Ok(mcp()
+        "anthropic" => Ok(mcp(language)
             .map(|(name, description, schema)| json!({"name": name, "description": description, "input_schema": schema}))
             .collect()),
         _ => Err(ApiError::field("format", "must be retell, vapi, openai or anthropic")),
@@ -46,8 +50,8 @@ pub fn render(a: &VoiceAgent, url: &str, format: Option<&str>) -> Result<Vec<Val
 }
 
 /// The tools as `POST /mcp?agent=` lists them.
-fn mcp() -> impl Iterator<Item = (&'static str, &'static str, Value)> {
-    crate::mcp::scope::definitions(true, false).into_iter()
+fn mcp(language: Language) -> impl Iterator<Item = (&'static str, &'static str, Value)> {
+    crate::mcp::scope::definitions(true, false, language).into_iter()
 }
 
 fn retell(url: &str, name: &str, description: &str, parameters: Value) -> Value {

@@ -87,8 +87,8 @@ async fn validate(
     if !["12h", "24h"].contains(&d.clock.as_str()) {
         errors.push(FieldError::new("clock", "must be 12h or 24h"));
     }
-    if d.language != "en" {
-        errors.push(FieldError::new("language", "only en is spoken for now"));
+    if !sked_when::Language::ALL.iter().any(|l| l.as_str() == d.language) {
+        errors.push(FieldError::new("language", "must be en or es"));
     }
     if d.secret.as_ref().is_some_and(|s| s.chars().count() < 8 || s.chars().count() > 512) {
         errors.push(FieldError::new("secret", "must be 8 to 512 characters"));

@@ -97,6 +97,7 @@ enum Clock {
 #[schema(rename_all = "snake_case")]
 enum Language {
     En,
+    Es,
 }
 
 /// Changes a voice agent; absent fields stay.

@@ -2,6 +2,9 @@
 //! "15th" → ordinal 15), reads clock times ("3:30", "3.30"), slash and ISO dates, spelled
 //! numbers ("twenty-first"), and keeps the byte span of every token in the input.
 
+mod numbers;
+
+use crate::lang::{self, Lexicon};
 use crate::words;
 
 /// Before or after noon.
@@ -24,11 +27,26 @@ pub(crate) struct Num {
 pub(crate) enum Tok {
     Word(String),
     Num(Num),
-    /// "3:30", "15.30"; `zero` when the hour has a leading zero ("07:30" is 24-hour).
+    /// "3:30", "15.30", "20:32:13"; `zero` when the hour has a leading zero ("07:30" is 24-hour).
     Clock {
         h: u32,
         m: u32,
+        s: u32,
         zero: bool,
+    },
+    /// "10.8.2027": day, month, year (dots are always day first).
+    Dmy {
+        d: u32,
+        m: u32,
+        y: u32,
+    },
+    /// "1.5": a decimal, in hundredths.
+    Dec(u32),
+    /// An ISO 8601 timestamp ("2027-01-05T13:15:30Z"): the wall time, and its UTC offset in
+    /// seconds when one is written.
+    Stamp {
+        at: jiff::civil::DateTime,
+        offset: Option<i32>,
     },
     /// "3/14", "14/3/2026".
     Slash {
@@ -64,13 +82,14 @@ const ABBREV: &[&str] = &[
 
 struct Lexer<'a> {
     text: &'a str,
+    lang: &'static Lexicon,
     chars: Vec<(usize, char)>,
     out: Vec<Token>,
 }
 
 /// Splits `text` into tokens.
-pub(crate) fn lex(text: &str) -> Vec<Token> {
-    let mut lx = Lexer { text, chars: text.char_indices().collect(), out: Vec::new() };
+pub(crate) fn lex(text: &str, lang: &'static Lexicon) -> Vec<Token> {
+    let mut lx = Lexer { text, lang, chars: text.char_indices().collect(), out: Vec::new() };
     let mut i = 0;
     while i < lx.chars.len() {
         i = lx.step(i);
@@ -124,6 +143,18 @@ impl Lexer<'_> {
                     self.push(Tok::Dash, i, i + 1);
                 }
             }
+            '+' if self.ch(i + 1).is_some_and(|c| c.is_ascii_digit())
+                && !i.checked_sub(1).and_then(|p| self.ch(p)).is_some_and(char::is_alphanumeric) =>
+            {
+                // "+15 min": from now
+                self.push(Tok::Word("in".into()), i, i + 1);
+            }
+            c if Self::is_apostrophe(c) && self.short_year(i + 1) => {
+                // "'27": a year
+                let (y, _, e) = self.digits(i + 1);
+                self.push(Tok::Num(Num { val: 2000 + y, digits: 4, ord: false, zero: false }), i, e);
+                return e;
+            }
             '&' => self.push(Tok::Word("and".into()), i, i + 1),
             '@' => self.push(Tok::Word("at".into()), i, i + 1),
             '~' => self.push(Tok::Word("around".into()), i, i + 1),
@@ -142,7 +173,11 @@ impl Lexer<'_> {
         let mut w = String::new();
         while let Some(c) = self.ch(j) {
             if c.is_alphanumeric() {
-                w.extend(c.to_lowercase());
+                if self.lang.fold {
+                    w.extend(c.to_lowercase().map(lang::fold));
+                } else {
+                    w.extend(c.to_lowercase());
+                }
             } else if Self::is_apostrophe(c) && self.ch(j + 1).is_some_and(char::is_alphabetic) && j > i {
                 // "o'clock" → "oclock", "can't" → "cant"
             } else {
@@ -180,6 +215,12 @@ impl Lexer<'_> {
         end
     }
 
+    /// Exactly two digits at `i`, not glued to a letter or another digit.
+    fn short_year(&self, i: usize) -> bool {
+        let digit = |k: usize| self.ch(k).is_some_and(|c| c.is_ascii_digit());
+        digit(i) && digit(i + 1) && !self.ch(i + 2).is_some_and(char::is_alphanumeric)
+    }
+
     fn after_number(&self) -> bool {
         matches!(
             self.out.last(),
@@ -188,6 +229,14 @@ impl Lexer<'_> {
     }
 
     fn push_word(&mut self, w: String, from: usize, to: usize) {
+        if self.lang.language != crate::Language::En {
+            let tok = match self.lang.number(&w) {
+                Some((val, ord)) => Tok::Num(Num { val, digits: 0, ord, zero: false }),
+                None => Tok::Word(w),
+            };
+            self.push(tok, from, to);
+            return;
+        }
         let w = match words::alias(&w).or_else(|| words::fuzzy(&w)) {
             Some(a) => a.to_string(),
             None => w,
@@ -197,110 +246,6 @@ impl Lexer<'_> {
             None => Tok::Word(w),
         };
         self.push(tok, from, to);
-    }
-
-    /// Reads a run of ASCII digits starting at `i`: (value, digit count, end).
-    fn digits(&self, i: usize) -> (u32, u8, usize) {
-        let mut j = i;
-        let mut val: u32 = 0;
-        while let Some(d) = self.ch(j).and_then(|c| c.to_digit(10)) {
-            val = val.saturating_mul(10).saturating_add(d);
-            j += 1;
-        }
-        (val, u8::try_from(j - i).unwrap_or(u8::MAX), j)
-    }
-
-    fn number(&mut self, i: usize) -> usize {
-        let (val, n, j) = self.digits(i);
-        let zero = n >= 2 && self.ch(i) == Some('0');
-        let next_digit = |k: usize| self.ch(k).is_some_and(|c| c.is_ascii_digit());
-        // clock: "3:30", "15.30"
-        if matches!(self.ch(j), Some(':' | '.')) && next_digit(j + 1) {
-            let (m, mn, k) = self.digits(j + 1);
-            let more = self.ch(k) == Some('.') && next_digit(k + 1);
-            if mn == 2 && n <= 2 && val <= 24 && m < 60 && !more && self.ch(k) != Some(':') {
-                self.push(Tok::Clock { h: val, m, zero }, i, k);
-                return self.suffix(k);
-            }
-            // a decimal, a version or an IP address: not something we read
-            let mut k = k;
-            while self.ch(k).is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ':') {
-                k += 1;
-            }
-            return k;
-        }
-        if self.ch(j) == Some('/') && next_digit(j + 1) {
-            let (b, _, k) = self.digits(j + 1);
-            let (c, end) = if self.ch(k) == Some('/') && next_digit(k + 1) {
-                let (c, cn, e) = self.digits(k + 1);
-                (Some((c, cn)), e)
-            } else {
-                (None, k)
-            };
-            self.push(Tok::Slash { a: val, b, c }, i, end);
-            return end;
-        }
-        if n == 4 && self.ch(j) == Some('-') && next_digit(j + 1) {
-            let (m, mn, k) = self.digits(j + 1);
-            if mn <= 2 && self.ch(k) == Some('-') && next_digit(k + 1) {
-                let (d, dn, e) = self.digits(k + 1);
-                if dn <= 2 {
-                    self.push(Tok::Iso { y: val, m, d }, i, e);
-                    return e;
-                }
-            }
-        }
-        // letters glued to the number: "15th", "3pm", "2moro"
-        let mut k = j;
-        let mut suf = String::new();
-        while let Some(c) = self.ch(k).filter(|c| c.is_ascii_alphabetic()) {
-            suf.push(c.to_ascii_lowercase());
-            k += 1;
-        }
-        if val == 2 && n == 1 {
-            let w = match suf.as_str() {
-                "moro" | "morrow" | "morow" | "mrw" | "mro" | "mrow" | "mor" => Some("tomorrow"),
-                "day" => Some("today"),
-                "nite" | "night" | "nyt" => Some("tonight"),
-                _ => None,
-            };
-            if let Some(w) = w {
-                self.push(Tok::Word(w.into()), i, k);
-                return k;
-            }
-        }
-        let ord = matches!(suf.as_str(), "st" | "nd" | "rd" | "th" | "d");
-        if ord {
-            self.push(Tok::Num(Num { val, digits: n, ord: true, zero }), i, k);
-            return k;
-        }
-        self.push(Tok::Num(Num { val, digits: n, ord: false, zero }), i, j);
-        self.suffix(j)
-    }
-
-    /// Meridiem or "ish" glued to a number or clock ("3pm", "3p", "3:30p.m.", "3ish").
-    fn suffix(&mut self, j: usize) -> usize {
-        let lower = |c: Option<char>| c.map(|c| c.to_ascii_lowercase());
-        let (a, b, c, d) =
-            (lower(self.ch(j)), lower(self.ch(j + 1)), lower(self.ch(j + 2)), lower(self.ch(j + 3)));
-        let mer = match a {
-            Some('a') => Mer::Am,
-            Some('p') => Mer::Pm,
-            Some('i') if b == Some('s') && c == Some('h') && !d.is_some_and(char::is_alphabetic) => {
-                self.push(Tok::Word("ish".into()), j, j + 3);
-                return j + 3;
-            }
-            _ => return j,
-        };
-        let end = match (b, c, d) {
-            (Some('m'), x, _) if !x.is_some_and(char::is_alphabetic) => j + 2,
-            (Some('.'), Some('m'), Some('.')) => j + 4,
-            (Some('.'), Some('m'), x) if !x.is_some_and(char::is_alphabetic) => j + 3,
-            (x, _, _) if !x.is_some_and(char::is_alphabetic) => j + 1,
-            _ => return j,
-        };
-        self.push(Tok::Mer(mer), j, end);
-        end
     }
 }
 
@@ -329,7 +274,7 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<Tok> {
-        lex(s).into_iter().map(|t| t.tok).collect()
+        lex(s, crate::lang::lexicon(crate::Language::En)).into_iter().map(|t| t.tok).collect()
     }
 
     #[test]
@@ -339,7 +284,7 @@ mod tests {
         assert_eq!(kinds("3 p.m."), vec![n(3, 1, false), Tok::Mer(Mer::Pm)]);
         assert_eq!(kinds("15th"), vec![n(15, 2, true)]);
         assert_eq!(kinds("twenty-first"), vec![n(21, 0, true)]);
-        assert_eq!(kinds("3:30"), vec![Tok::Clock { h: 3, m: 30, zero: false }]);
+        assert_eq!(kinds("3:30"), vec![Tok::Clock { h: 3, m: 30, s: 0, zero: false }]);
         assert_eq!(kinds("I am"), vec![Tok::Word("i".into()), Tok::Word("am".into())]);
         assert_eq!(kinds("Tues. at"), vec![Tok::Word("tuesday".into()), Tok::Word("at".into())]);
         assert_eq!(kinds("o'clock"), vec![Tok::Word("oclock".into())]);
