@@ -201,7 +201,8 @@ async fn connect_dav(
 fn caldav_sync(c: &mut Criterion, rt: &Runtime, env: &Env, dav: &Radicale, backend: &str) {
     let (hosts, _) = rt.block_on(env.team(1, "caldav"));
     let events = big_calendar();
-    let (conn, (client, account, _), mut hrefs) = rt.block_on(connect_dav(env, dav, &hosts[0], "ann", &events));
+    let (conn, (client, account, _), mut hrefs) =
+        rt.block_on(connect_dav(env, dav, &hosts[0], "ann", &events));
     let cal = rt.block_on(env.busy_calendar(conn));
     rt.block_on(sync(&env.state, conn, &cal, true)).unwrap();
     rt.block_on(report(env, &hosts[0], "CalDAV, 5,000 events", backend));

@@ -19,10 +19,7 @@ fn short_hash(text: &str) -> String {
 pub(crate) async fn book(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
     let a: args::Book = args::parse(&call.args);
     let Some(name) = a.name.as_deref() else {
-        return Ok(Answer::new(
-            ctx.voice.lines().ask_name,
-            json!({"booked": false, "missing": ["name"]}),
-        ));
+        return Ok(Answer::new(ctx.voice.lines().ask_name, json!({"booked": false, "missing": ["name"]})));
     };
     let et = match event_type(ctx, a.event_type.as_deref()).await? {
         Ok(id) => id,
@@ -133,7 +130,10 @@ fn refusal(ctx: &Ctx<'_>, e: AppError, start: i64) -> Result<Answer> {
                 ctx.voice.say(lines.refused_no_alternatives, &[("when", &when), ("why", why)])
             } else {
                 let options = ctx.voice.options(&alts);
-                ctx.voice.say(lines.refused_with_alternatives, &[("when", &when), ("why", why), ("options", &options)])
+                ctx.voice.say(
+                    lines.refused_with_alternatives,
+                    &[("when", &when), ("why", why), ("options", &options)],
+                )
             };
             Ok(Answer::new(speech, json!({"booked": false, "reason": code, "alternatives": alternatives})))
         }
@@ -151,7 +151,10 @@ async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Res
         return Ok(match ctx.app.store.booking_by_code(ctx.actor.tenant, &normalize_code(code)).await {
             Ok(b) => Ok(b),
             Err(sked_store::StoreError::NotFound) => Err(Answer::new(
-                ctx.voice.say(ctx.voice.lines().no_such_code, &[("code", &ctx.voice.spell(&normalize_code(code)))]),
+                ctx.voice.say(
+                    ctx.voice.lines().no_such_code,
+                    &[("code", &ctx.voice.spell(&normalize_code(code)))],
+                ),
                 json!({"found": false}),
             )),
             Err(e) => return Err(e.into()),
@@ -164,10 +167,7 @@ async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Res
         )));
     };
     let Ok(phone) = Phone::parse(phone) else {
-        return Ok(Err(Answer::new(
-            ctx.voice.lines().bad_phone,
-            json!({"found": false}),
-        )));
+        return Ok(Err(Answer::new(ctx.voice.lines().bad_phone, json!({"found": false}))));
     };
     let filter = BookingFilter {
         from: Some(ctx.voice.now),
@@ -179,10 +179,7 @@ async fn locate(ctx: &Ctx<'_>, lookup: &args::Lookup) -> Result<std::result::Res
     let mut found = ctx.app.store.list_bookings(ctx.actor.tenant, &filter).await?;
     found.retain(|b| b.attendee_phone.as_deref() == Some(phone.as_str()));
     match found.len() {
-        0 => Ok(Err(Answer::new(
-            ctx.voice.lines().none_for_phone,
-            json!({"found": false}),
-        ))),
+        0 => Ok(Err(Answer::new(ctx.voice.lines().none_for_phone, json!({"found": false})))),
         1 => Ok(Ok(found.remove(0))),
         n => {
             let starts: Vec<i64> = found.iter().map(|b| b.start_at).collect();

@@ -133,10 +133,7 @@ pub async fn run(ctx: &Ctx<'_>, call: &ToolCall) -> Option<Answer> {
     };
     Some(answer.unwrap_or_else(|e| {
         tracing::error!(error = ?e, tool = %call.name, "voice tool failed");
-        Answer::new(
-            ctx.voice.lines().unreachable,
-            json!({"error": "internal"}),
-        )
+        Answer::new(ctx.voice.lines().unreachable, json!({"error": "internal"}))
     }))
 }
 
@@ -164,7 +161,8 @@ pub(crate) async fn event_type(
         titles.push(e.title);
     }
     Ok(Err(Answer::new(
-        ctx.voice.say(ctx.voice.lines().which_service, &[("services", &ctx.voice.join(&titles, ctx.voice.or()))]),
+        ctx.voice
+            .say(ctx.voice.lines().which_service, &[("services", &ctx.voice.join(&titles, ctx.voice.or()))]),
         json!({"error": "unknown_event_type", "event_types": titles}),
     )))
 }

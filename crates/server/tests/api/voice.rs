@@ -23,7 +23,13 @@ pub(crate) async fn agent(app: &TestApp, w: &World, platform: &str, secret: &str
 }
 
 /// Posts a Retell request signed at the app's current time.
-pub(crate) async fn retell(app: &TestApp, path: &str, body: &Value, sign_with: Option<&str>, skew_ms: i64) -> Res {
+pub(crate) async fn retell(
+    app: &TestApp,
+    path: &str,
+    body: &Value,
+    sign_with: Option<&str>,
+    skew_ms: i64,
+) -> Res {
     let raw = serde_json::to_vec(body).unwrap();
     let mut req = app
         .client
