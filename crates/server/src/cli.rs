@@ -88,6 +88,9 @@ pub enum Command {
         /// The moment it was said (RFC 3339; default now).
         #[arg(long)]
         now: Option<jiff::Timestamp>,
+        /// The language it was said in: en or es.
+        #[arg(long, default_value = "en")]
+        language: String,
     },
 }
 
@@ -220,9 +223,12 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Mcp { api_key, agent }) => mcp(settings, clock, &api_key, agent).await,
-        Some(Command::When { text, tz, now }) => {
+        Some(Command::When { text, tz, now, language }) => {
             let zone = sked_core::local::parse_zone("tz", &tz).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let u = crate::time_api::understand(&text, &zone, now.unwrap_or_else(|| clock.now()));
+            let language = sked_when::Language::from_code(&language)
+                .ok_or_else(|| anyhow::anyhow!("--language: must be en or es"))?;
+            let ctx = sked_when::Context::new(now.unwrap_or_else(|| clock.now()), zone).in_language(language);
+            let u = crate::time_api::understand(&text, &ctx);
             println!("{}", serde_json::to_string_pretty(&u)?);
             Ok(())
         }

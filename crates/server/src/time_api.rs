@@ -3,7 +3,7 @@
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sked_core::local::parse_zone;
-use sked_when::{Context, Mention};
+use sked_when::{Context, Language, Mention};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,6 +28,21 @@ pub struct UnderstandRequest {
     /// The moment it was said (RFC 3339; default: now).
     #[schema(value_type = Option<Instant>)]
     pub now: Option<String>,
+    /// The language it was said in: `en` (default) or `es`.
+    #[schema(value_type = Option<PhraseLanguage>, default = "en")]
+    pub language: Option<String>,
+    /// The caller's own zone, when known: what "my time" means.
+    #[schema(value_type = Option<TimeZoneName>)]
+    pub caller_time_zone: Option<String>,
+}
+
+/// A language phrases are read in.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "snake_case")]
+enum PhraseLanguage {
+    En,
+    Es,
 }
 
 /// One time found in the phrase.
@@ -41,6 +56,10 @@ pub struct MentionView {
     pub start: String,
     #[schema(format = DateTime)]
     pub end: String,
+    /// The zone the caller named ("3pm eastern", "10:30 PST"), if any: `start` and `end` are
+    /// already the instants meant.
+    #[schema(value_type = Option<TimeZoneName>)]
+    pub time_zone: Option<String>,
 }
 
 /// What the phrase means.
@@ -50,6 +69,13 @@ pub struct Understanding {
     pub best: Option<MentionView>,
     /// Every time mentioned, in order.
     pub matches: Vec<MentionView>,
+    /// When `best` is `null` because the time said cannot be offered ("Jan 1 3000"): why, in
+    /// the phrase's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `too_far` or `past`, with `reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// The API's view of a mention.
@@ -59,15 +85,18 @@ pub fn mention_view(m: Mention) -> MentionView {
         kind: m.kind.as_str().to_owned(),
         start: m.start.to_string(),
         end: m.end.to_string(),
+        time_zone: m.zone.as_ref().and_then(|z| z.iana_name()).map(str::to_owned),
     }
 }
 
-/// Understands a phrase at `now` in `zone`.
-pub fn understand(text: &str, zone: &jiff::tz::TimeZone, now: jiff::Timestamp) -> Understanding {
-    let u = sked_when::understand(text, &Context::new(now, zone.clone()));
+/// Understands a phrase as `ctx` says it was heard.
+pub fn understand(text: &str, ctx: &Context) -> Understanding {
+    let u = sked_when::understand(text, ctx);
     Understanding {
         best: u.best.map(mention_view),
         matches: u.matches.into_iter().map(mention_view).collect(),
+        reason: u.refusal.map(|r| r.reason(ctx.language)),
+        refusal: u.refusal.map(|r| r.as_str().to_owned()),
     }
 }
 
@@ -92,5 +121,16 @@ async fn understand_phrase(
     if b.text.chars().count() > 2_000 {
         return Err(crate::error::ApiError::field("text", "must be at most 2000 characters"));
     }
-    Ok(Json(understand(&b.text, &tz, now)))
+    let language = match b.language.as_deref() {
+        None => Language::En,
+        Some(l) => Language::ALL
+            .into_iter()
+            .find(|x| x.as_str() == l)
+            .ok_or_else(|| crate::error::ApiError::field("language", "must be en or es"))?,
+    };
+    let mut ctx = Context::new(now, tz).in_language(language);
+    if let Some(caller) = &b.caller_time_zone {
+        ctx = ctx.with_caller_tz(parse_zone("caller_time_zone", caller)?);
+    }
+    Ok(Json(understand(&b.text, &ctx)))
 }

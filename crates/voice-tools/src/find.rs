@@ -11,11 +11,37 @@ use sked_when::{Context as WhenContext, Kind};
 use crate::speech::Voice;
 use crate::{Answer, Ctx, Result, event_type};
 
-/// What the caller's words mean, in the business's zone.
-fn understand(ctx: &Ctx<'_>, words: &str) -> Option<sked_when::Mention> {
-    let when =
+/// What the caller's words mean.
+enum Heard {
+    /// A time, in the business's zone.
+    Time(sked_when::Mention),
+    /// A time that cannot be offered ("Jan 1 3000"), and the answer saying why.
+    Refused(Answer),
+    /// No time at all.
+    Nothing,
+}
+
+/// What the caller's words mean, in the business's zone, read in the agent's language.
+fn understand(ctx: &Ctx<'_>, words: &str, data: Value) -> Heard {
+    let mut when =
         WhenContext::new(timestamp(ctx.voice.now), ctx.voice.tz.clone()).in_language(ctx.voice.language);
-    sked_when::understand(words, &when).best
+    if let Some(caller) = &ctx.voice.caller_tz {
+        when = when.with_caller_tz(caller.clone());
+    }
+    let u = sked_when::understand(words, &when);
+    match (u.best, u.refusal) {
+        (Some(m), _) => Heard::Time(m),
+        (None, Some(r)) => {
+            let reason = r.reason(ctx.voice.language);
+            let mut data = data;
+            data["refused"] = json!(r.as_str());
+            Heard::Refused(Answer::new(
+                ctx.voice.say(ctx.voice.lines().refused_time, &[("reason", &reason)]),
+                data,
+            ))
+        }
+        (None, None) => Heard::Nothing,
+    }
 }
 
 fn slot_data(starts: &[i64], duration: i64, voice: &Voice) -> Value {
@@ -37,11 +63,15 @@ pub(crate) async fn check_availability(
         Err(ask) => return Ok(ask),
     };
     let Some(words) = when else { return find_earliest_of(ctx, et).await };
-    let Some(m) = understand(ctx, words) else {
-        return Ok(Answer::new(
-            ctx.voice.say(ctx.voice.lines().no_day_heard, &[("words", words)]),
-            json!({"available": false, "understood": null}),
-        ));
+    let m = match understand(ctx, words, json!({"available": false, "understood": null})) {
+        Heard::Time(m) => m,
+        Heard::Refused(answer) => return Ok(answer),
+        Heard::Nothing => {
+            return Ok(Answer::new(
+                ctx.voice.say(ctx.voice.lines().no_day_heard, &[("words", words)]),
+                json!({"available": false, "understood": null}),
+            ));
+        }
     };
     let now = ctx.voice.now;
     let snap = ctx.app.availability.get(ctx.actor.tenant, et, now).await?;
@@ -51,13 +81,14 @@ pub(crate) async fn check_availability(
     if m.kind == Kind::Exact {
         if check_start(&snap.rules, &inputs, now, from, None).is_ok() {
             return Ok(Answer::new(
-                ctx.voice.say(ctx.voice.lines().is_free, &[("when", &ctx.voice.when(from))]),
+                ctx.voice
+                    .say(ctx.voice.lines().is_free, &[("when", &ctx.voice.when_also(from, m.zone.as_ref()))]),
                 json!({"available": true, "understood": understood, "slots": slot_data(&[from], snap.rules.duration, &ctx.voice)}),
             ));
         }
         let alts = nearest(&snap.rules, &inputs, now, from, ctx.voice.max_options, None);
-        let sentence =
-            ctx.voice.say(ctx.voice.lines().not_free, &[("when", &capitalized(&ctx.voice.when(from)))]);
+        let when = capitalized(&ctx.voice.when_also(from, m.zone.as_ref()));
+        let sentence = ctx.voice.say(ctx.voice.lines().not_free, &[("when", &when)]);
         return Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood));
     }
     let set = compute_slots(
@@ -154,11 +185,15 @@ pub(crate) async fn exact_start(
             json!({"booked": false, "missing": ["when"]}),
         )));
     };
-    let Some(m) = understand(ctx, words) else {
-        return Ok(Err(Answer::new(
-            ctx.voice.say(ctx.voice.lines().no_time_heard, &[("words", words)]),
-            json!({"booked": false, "understood": null}),
-        )));
+    let m = match understand(ctx, words, json!({"booked": false, "understood": null})) {
+        Heard::Time(m) => m,
+        Heard::Refused(answer) => return Ok(Err(answer)),
+        Heard::Nothing => {
+            return Ok(Err(Answer::new(
+                ctx.voice.say(ctx.voice.lines().no_time_heard, &[("words", words)]),
+                json!({"booked": false, "understood": null}),
+            )));
+        }
     };
     if m.kind == Kind::Exact {
         return Ok(Ok(m.start.as_second()));

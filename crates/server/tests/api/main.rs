@@ -26,5 +26,5 @@ mod resources;
 mod slots;
 mod storm;
 mod voice;
-mod voice_es;
+mod voice_speech;
 mod worker;

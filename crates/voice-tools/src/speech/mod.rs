@@ -118,6 +118,21 @@ impl Voice {
         self.say(self.words().day_at_time, &[("day", &day), ("time", &time), ("zone", &zone)])
     }
 
+    /// [`Voice::when`], and the same time in `said` when the caller named that zone and its
+    /// clock differs from the business's: `tomorrow at noon (3 in the afternoon Eastern time)`.
+    pub fn when_also(&self, second: i64, said: Option<&TimeZone>) -> String {
+        let when = self.when(second);
+        match said {
+            Some(z) if z.to_offset(timestamp(second)) != self.tz.to_offset(timestamp(second)) => {
+                let there = Voice { tz: z.clone(), caller_tz: None, ..self.clone() };
+                let w = self.words();
+                let time = there.time(second);
+                format!("{when}{}", fill(w.also_in, &[("time", &time), ("zone", &(w.zone_name)(z))]))
+            }
+            _ => when,
+        }
+    }
+
     /// ` Eastern time` when the caller is in another zone, else nothing.
     pub fn zone_note(&self, second: i64) -> String {
         match &self.caller_tz {
@@ -321,6 +336,28 @@ mod tests {
         assert_eq!(
             v.say(v.lines().already_cancelled, &[("when", &when)]),
             "Su cita del martes 10 de marzo a las 3 de la tarde ya estaba cancelada."
+        );
+    }
+
+    #[test]
+    fn a_time_said_in_another_zone_is_said_back_in_both() {
+        let v = voice("2026-03-02T12:00:00Z", false);
+        let pacific = TimeZone::get("America/Los_Angeles").unwrap();
+        let t = at("2026-03-03T15:00:00Z");
+        assert_eq!(
+            v.when_also(t, Some(&pacific)),
+            "tomorrow at 10 in the morning (7 in the morning Pacific time)"
+        );
+        assert_eq!(
+            v.when_also(t, Some(&v.tz.clone())),
+            "tomorrow at 10 in the morning",
+            "the business's own zone"
+        );
+        assert_eq!(v.when_also(t, None), "tomorrow at 10 in the morning");
+        let es = spanish("2026-03-02T12:00:00Z", false);
+        assert_eq!(
+            es.when_also(t, Some(&pacific)),
+            "mañana a las 10 de la mañana (las 7 de la mañana hora del Pacífico)"
         );
     }
 }

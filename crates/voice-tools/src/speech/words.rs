@@ -34,6 +34,8 @@ pub(crate) struct Words {
     pub zone_note: &'static str,
     /// How the zone is named in the note.
     pub zone_name: fn(&TimeZone) -> String,
+    /// The same time on the clock of the zone the caller named (`{time}`, `{zone}`).
+    pub also_in: &'static str,
     /// The first day of a list of options (`{day}`, `{times}`).
     pub first_options: &'static str,
     /// Each further day (`{day}`, `{times}`).
@@ -107,6 +109,7 @@ pub(crate) static ENGLISH: Words = Words {
     },
     day_at_time: "{day} at {time}{zone}",
     zone_note: " {zone} time",
+    also_in: " ({time} {zone} time)",
     zone_name: |tz| match us_zone(tz) {
         Some(i) => ["Eastern", "Central", "Mountain", "Pacific"][i].into(),
         None => city(tz),
@@ -175,6 +178,7 @@ pub(crate) static SPANISH: Words = Words {
     },
     day_at_time: "{day} a {time}{zone}",
     zone_note: " hora {zone}",
+    also_in: " ({time} hora {zone})",
     zone_name: |tz| match us_zone(tz) {
         Some(i) => ["del Este", "del Centro", "de la Montaña", "del Pacífico"][i].into(),
         None => match tz.iana_name().unwrap_or("UTC") {
