@@ -265,13 +265,21 @@ pub(crate) async fn cancel(ctx: &Ctx<'_>, call: &ToolCall) -> Result<Answer> {
         Err(ask) => return Ok(ask),
     };
     let start = b.start_at;
+    // A retried cancel answers as the first one did, before "already cancelled" would.
+    let idem = idempotency(ctx, call)?;
+    if let Some(done) = replayed(ctx, idem.as_ref()).await? {
+        let when = ctx.voice.when(parse_ts(&done.start)?);
+        return Ok(Answer::new(
+            ctx.voice.say(ctx.voice.lines().cancelled, &[("when", &when)]),
+            json!({"cancelled": true, "booking": done}),
+        ));
+    }
     if b.status == BookingStatus::Cancelled {
         return Ok(Answer::new(
             ctx.voice.say(ctx.voice.lines().already_cancelled, &[("when", &ctx.voice.when(start))]),
             json!({"cancelled": true}),
         ));
     }
-    let idem = idempotency(ctx, call)?;
     let w = bookings::cancel(ctx.app, &ctx.actor, b.id, a.reason.clone(), idem.as_ref()).await?;
     Ok(Answer::new(
         ctx.voice.say(ctx.voice.lines().cancelled, &[("when", &ctx.voice.when(start))]),

@@ -98,7 +98,7 @@ pub struct Ctx<'a> {
     pub app: &'a App,
     /// The agent called.
     pub agent: &'a VoiceAgent,
-    /// `retell` or `vapi`.
+    /// `retell`, `vapi` or `mcp`.
     pub platform: &'static str,
     /// What the platform said about the call.
     pub info: &'a CallInfo,

@@ -55,6 +55,20 @@ fn extra_properties() -> Map<String, Value> {
     props
 }
 
+/// The Spanish description of an MCP-only argument.
+fn spanish(field: &str) -> Option<&'static str> {
+    match field {
+        "event_type_id" => Some("El tipo de cita (su id). Necesario cuando el negocio tiene más de uno."),
+        "time_zone" => Some(
+            "La zona horaria IANA en la que se leen las frases y se dicen las horas (por defecto, la del primer anfitrión del tipo de cita).",
+        ),
+        "idempotency_key" => Some(
+            "Cualquier texto que elija, para reintentar sin riesgo: una llamada con una clave ya usada y los mismos argumentos devuelve el primer resultado y no cambia nada.",
+        ),
+        _ => None,
+    }
+}
+
 /// The voice tools' definitions as MCP gives them, in `language`: with `idempotency_key` on the
 /// changing ones, and, without an agent, `event_type_id` (required when `several` event types
 /// exist) and `time_zone`.
@@ -77,7 +91,11 @@ pub fn definitions(
             if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
                 for field in add {
                     if let Some(p) = extra.get(field) {
-                        props.insert(field.into(), p.clone());
+                        let mut p = p.clone();
+                        if let Some(d) = spanish(field).filter(|_| language == Language::Es) {
+                            p["description"] = json!(d);
+                        }
+                        props.insert(field.into(), p);
                     }
                 }
             }

@@ -109,8 +109,9 @@ async fn mcp_books_moves_and_cancels_and_a_retried_call_changes_nothing() {
         let (said, cancelled, _) = tool(&app, "", "cancel_appointment", cancel.clone()).await;
         assert!(said.starts_with("Your appointment this Wednesday at 10 in the morning is cancelled."), "{said}");
         assert_eq!(cancelled["booking"]["status"], "cancelled");
-        let (_, again, _) = tool(&app, "", "cancel_appointment", cancel).await;
+        let (said_again, again, _) = tool(&app, "", "cancel_appointment", cancel).await;
         assert_eq!(again["cancelled"], true);
+        assert_eq!(said_again, said, "a retried cancel answers as the first did");
         let b = app.get(&format!("/v1/bookings/{}", first["booking"]["id"].as_str().unwrap())).await;
         assert_eq!((b.body["status"].as_str(), b.body["start"].as_str()), (Some("cancelled"), Some("2026-03-04T15:00:00Z")));
         let history = app.get(&format!("/v1/bookings/{}/history", first["booking"]["id"].as_str().unwrap())).await;

@@ -48,8 +48,12 @@ async fn a_spanish_agent_books_finds_and_cancels_in_spanish() {
         assert!(found.starts_with("La encontré: mañana a la 1 de la tarde con "), "{found}");
         let (gone, _) = say("cancel_appointment", json!({"confirmation_code": code})).await;
         assert_eq!(gone, "Su cita de mañana a la 1 de la tarde queda cancelada. ¿Le puedo ayudar en algo más?");
+        // The platform retries the same call: the same answer. A later call: already cancelled.
         app.clock.advance(jiff::SignedDuration::from_millis(1_500));
-        let (again, _) = say("cancel_appointment", json!({"confirmation_code": code})).await;
+        let (retried, _) = say("cancel_appointment", json!({"confirmation_code": code})).await;
+        assert_eq!(retried, gone);
+        let later = tool("cancel_appointment", json!({"confirmation_code": code}), "llamada_2");
+        let again = speech(&retell(&app, &path, &later, Some(RETELL_KEY), 0).await);
         assert_eq!(again, "Su cita de mañana a la 1 de la tarde ya estaba cancelada.");
         let (missing, _) = say("find_appointment", json!({"confirmation_code": "ZZ7"})).await;
         assert!(missing.starts_with("No encontré ninguna cita con el código zeta zeta siete."), "{missing}");
