@@ -13,22 +13,7 @@ const MAD: &str = "Europe/Madrid";
 
 /// Table rows read in Spanish.
 fn run_es(rows: &[Row]) {
-    let mut failures = Vec::new();
-    for &(phrase, now, zone, want) in rows {
-        let got = understand(phrase, &context(now, zone).in_language(Language::Es));
-        let have = got.best.as_ref().map(|m| (m.kind, m.start, m.end));
-        if have != expected(want, zone) {
-            let shown = got.best.as_ref().map_or("none".to_string(), |m| show(m, zone));
-            failures.push(format!("{phrase:?} at {now} {zone}\n    want {want}\n    got  {shown}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} rows failed:\n{}",
-        failures.len(),
-        rows.len(),
-        failures.join("\n")
-    );
+    run_in(rows, Language::Es);
 }
 
 #[test]

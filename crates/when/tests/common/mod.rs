@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
-use sked_when::{Context, Kind, Mention, Understanding, understand};
+use sked_when::{Context, Kind, Language, Mention, Understanding, understand};
 
 pub const NY: &str = "America/New_York";
 pub const CHI: &str = "America/Chicago";
@@ -87,9 +87,14 @@ pub fn show(m: &Mention, zone: &str) -> String {
 
 /// Checks every row's `best`, and reports all failures at once.
 pub fn run(rows: &[Row]) {
+    run_in(rows, Language::En);
+}
+
+/// As [`run`], each phrase read in `language`.
+pub fn run_in(rows: &[Row], language: Language) {
     let mut failures = Vec::new();
     for &(phrase, now, zone, want) in rows {
-        let got = run_at(phrase, now, zone);
+        let got = understand(phrase, &context(now, zone).in_language(language));
         let have = got.best.as_ref().map(|m| (m.kind, m.start, m.end));
         if have != expected(want, zone) {
             let shown = got.best.as_ref().map_or("none".to_string(), |m| show(m, zone));
