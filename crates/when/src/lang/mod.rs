@@ -165,9 +165,9 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
         toks = apply(toks, phrases, k, lex);
     }
     let mut out = Vec::with_capacity(toks.len());
-    for (t, canonical) in &toks {
+    for (t, canonical) in toks {
         match &t.tok {
-            Tok::Word(_) if *canonical => out.push(t.clone()),
+            Tok::Word(_) if canonical => out.push(t),
             Tok::Word(w) => {
                 if let Some(c) = lex.word(w) {
                     if !c.is_empty()
@@ -182,17 +182,17 @@ pub(crate) fn rewrite(toks: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
                         end: t.end,
                     });
                 } else {
-                    out.push(t.clone());
+                    out.push(t);
                 }
             }
-            _ => out.push(t.clone()),
+            _ => out.push(t),
         }
     }
     out
 }
 
 /// One table of phrases over the tokens.
-fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], pass: usize, lex: &Lexicon) -> Vec<(Token, bool)> {
+fn apply(mut toks: Vec<(Token, bool)>, phrases: &[Phrase], pass: usize, lex: &Lexicon) -> Vec<(Token, bool)> {
     let mut out = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
@@ -206,7 +206,9 @@ fn apply(toks: Vec<(Token, bool)>, phrases: &[Phrase], pass: usize, lex: &Lexico
             i += n;
             continue;
         }
-        out.push(toks[i].clone());
+        // Phrases only look ahead: a token passed over is moved out, not copied.
+        let spent = (Token { tok: Tok::Comma, start: 0, end: 0 }, true);
+        out.push(std::mem::replace(&mut toks[i], spent));
         i += 1;
     }
     out
