@@ -8,7 +8,7 @@ use sked_core::interval::{DAY, timestamp};
 use sked_core::{Interval, SlotQuery, check_start, compute_slots, earliest, nearest};
 use sked_when::{Context as WhenContext, Kind};
 
-use crate::speech::Voice;
+use crate::speech::{Voice, capitalize_first};
 use crate::{Answer, Ctx, Result, event_type};
 
 /// What the caller's words mean.
@@ -87,7 +87,7 @@ pub(crate) async fn check_availability(
             ));
         }
         let alts = nearest(&snap.rules, &inputs, now, from, ctx.voice.max_options, None);
-        let when = capitalized(&ctx.voice.when_also(from, m.zone.as_ref()));
+        let when = capitalize_first(&ctx.voice.when_also(from, m.zone.as_ref()), true);
         let sentence = ctx.voice.say(ctx.voice.lines().not_free, &[("when", &when)]);
         return Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood));
     }
@@ -111,11 +111,6 @@ pub(crate) async fn check_availability(
     let alts = nearest(&snap.rules, &inputs, now, from.max(now), ctx.voice.max_options, None);
     let sentence = ctx.voice.say(ctx.voice.lines().nothing_then, &[("text", &m.text)]);
     Ok(unavailable(ctx, &snap, &sentence, alts.starts(), understood))
-}
-
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// `sentence`, then the nearest free times (in order) as a sentence of their own.
