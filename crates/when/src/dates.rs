@@ -201,11 +201,15 @@ fn weekday_expr(p: &P, i: usize) -> Hit<What> {
         (&["this", "week"], Rel::ThisWeek),
         (&["week"], Rel::WeekAfter),
     ];
-    if let Some((e, r)) = suffixes.iter().find_map(|(ws, r)| p.seq(j, ws).map(|e| (e, *r))) {
+    let suffix = |j: usize| suffixes.iter().find_map(|(ws, r)| p.seq(j, ws).map(|e| (e, *r)));
+    if let Some((e, r)) = suffix(j) {
         if rel == Rel::Bare {
             rel = r;
             j = e;
         }
+    } else if let Some((_, r)) = shared_week(p, j).and_then(suffix).filter(|_| rel == Rel::Bare) {
+        // "Tuesday or Wednesday next week": the week said once holds both days
+        rel = r;
     } else if rel == Rel::Bare
         && p.any(j, &["next", "coming"])
         && !p.any(j + 1, &["week", "month", "weekend"])
@@ -221,6 +225,15 @@ fn weekday_expr(p: &P, i: usize) -> Hit<What> {
     }
     part.roll = rel == Rel::Bare && d == p.env.today;
     Some((What::Date(part), j))
+}
+
+/// After "Tuesday" in "Tuesday or Wednesday next week": where the second day's week words
+/// start, when a second weekday follows.
+fn shared_week(p: &P, j: usize) -> Option<usize> {
+    let k = j + usize::from(matches!(p.tok(j), Some(Tok::Comma)));
+    let k = p.one_of(k, &[&["or"], &["and"], &["or", "maybe"], &["or", "else"]])?;
+    crate::words::weekday(p.word(k)?)?;
+    Some(k + 1)
 }
 
 /// Weekday resolution. "Next Tuesday" said Friday, Saturday or Sunday is the coming Tuesday;

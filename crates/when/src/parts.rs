@@ -105,6 +105,8 @@ pub(crate) struct TimePart {
     pub val: TimeVal,
     /// Said with "this"/"tonight"/"later today": today, even when already past.
     pub today: bool,
+    /// "first thing": on a span of days, the first of them that is still ahead.
+    pub first: bool,
 }
 
 /// A resolved date, range of dates or instant.
@@ -224,6 +226,9 @@ pub(crate) struct P<'a> {
     pub content: Option<(usize, usize)>,
     /// The first reschedule verb ("move", "change", ...).
     pub first_change: Option<usize>,
+    /// The last token that could join the two ends of a range ("to", "through", "and", a dash,
+    /// or a hyphen before it): no range starts at or after it.
+    pub last_joiner: Option<usize>,
 }
 
 impl<'a> P<'a> {
@@ -237,7 +242,19 @@ impl<'a> P<'a> {
         let last = toks.iter().rposition(|t| !filler(t));
         let first_change =
             toks.iter().position(|t| matches!(&t.tok, Tok::Word(w) if crate::markers::is_change_verb(w)));
-        P { toks, env, text, content: first.zip(last), first_change }
+        let hyphen_before = |k: usize| {
+            let gap = k.checked_sub(1).and_then(|j| text.get(toks.get(j)?.end..toks.get(k)?.start));
+            gap.is_some_and(|g| g.contains(['-', '\u{2013}']))
+        };
+        let last_joiner = toks.iter().enumerate().rev().find_map(|(k, t)| {
+            let joins = match &t.tok {
+                Tok::Word(w) => matches!(w.as_str(), "to" | "through" | "until" | "till" | "and"),
+                Tok::Dash => true,
+                _ => false,
+            };
+            (joins || hyphen_before(k)).then_some(k)
+        });
+        P { toks, env, text, content: first.zip(last), first_change, last_joiner }
     }
 
     /// Everything outside `[from, to)` is filler: "um, 3?", "sat".

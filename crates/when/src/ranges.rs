@@ -28,6 +28,10 @@ fn days(start: Date, end: Date, e: usize) -> Hit<DatePart> {
 fn range(p: &P, i: usize, depth: u8) -> Hit<DatePart> {
     let between = p.is(i, "between");
     let j = i + usize::from(between || p.is(i, "from"));
+    // the first day takes at least one token, and a joiner must follow it
+    if p.last_joiner.is_none_or(|s| s <= j) {
+        return None;
+    }
     let (a, k) = single_day(p, j, depth)?;
     let seps: &[&[&str]] = if between { &[&["and"]] } else { &[&["through"], &["to"], &["until"]] };
     let hyphen = || {

@@ -97,7 +97,7 @@ fn place_group(env: &Env, g: &Group, prev_day: Option<Date>) -> Option<Placed> {
             _ => (Kind::Exact, at, at),
         },
         (Some(DateVal::Day(d)), Some(t)) => on_day(env, d, t, roll)?,
-        (Some(DateVal::Days(a, b)), Some(t)) => on_days(env, a, b, t)?,
+        (Some(DateVal::Days(a, b)), Some(t)) => on_days(env, a, b, t, g.times.iter().any(|t| t.first))?,
         (Some(DateVal::Prev(_)), _) => return None,
         (None, Some(t)) => floating(env, t, today_flag)?,
     };
@@ -140,7 +140,9 @@ fn on_day(env: &Env, d: Date, t: Tod, roll: bool) -> Option<Placed> {
 
 /// A time of day over several days: an exact time on the first day it is still ahead; a window
 /// from the first day it is still open to the last day.
-fn on_days(env: &Env, a: Date, b: Date, t: Tod) -> Option<Placed> {
+/// A time of day on a span of days: from its first time still ahead to its last day; with
+/// `first` ("first thing next week"), that first day only.
+fn on_days(env: &Env, a: Date, b: Date, t: Tod, first: bool) -> Option<Placed> {
     let n = a.until(b).ok()?.get_days();
     let last = cal::add_days(b, -1)?;
     (0..i64::from(n.clamp(0, 62))).find_map(|k| {
@@ -148,6 +150,7 @@ fn on_days(env: &Env, a: Date, b: Date, t: Tod) -> Option<Placed> {
         let (kind, s, e) = place(env, d, t)?;
         match kind {
             Kind::Exact => (s >= env.now).then_some((kind, s, e)),
+            _ if first => (e > env.now).then_some((kind, s, e)),
             _ => (e > env.now).then(|| Some((kind, s, place(env, last, t)?.2))).flatten(),
         }
     })

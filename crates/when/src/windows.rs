@@ -28,7 +28,7 @@ pub(crate) fn parse(p: &P, i: usize) -> TimeHit {
 }
 
 fn part(val: TimeVal, e: usize, weak: bool) -> TimeHit {
-    Some((TimePart { val, today: false }, e, weak))
+    Some((TimePart { val, today: false, first: false }, e, weak))
 }
 
 fn fixed(from: u16, to: u16) -> TimeVal {
@@ -230,10 +230,10 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     };
     if let Some(e) = p.seq(i, &["later", "today"]) {
         let val = TimeVal::Fixed { from: p.env.now_min, to: crate::cal::DAY, hint: false };
-        return Some((TimePart { val, today: true }, e, false));
+        return Some((TimePart { val, today: true, first: false }, e, false));
     }
     if let Some(e) = p.seq(i, &["tonight"]).or_else(|| p.seq(i, &["later", "tonight"])) {
-        return Some((TimePart { val: fixed(1020, 1440), today: true }, e, false));
+        return Some((TimePart { val: fixed(1020, 1440), today: true, first: false }, e, false));
     }
     let first_thing = |k: usize| match (p.num(k), p.word(k + 1)) {
         (Some(n), Some("thing")) if n.ord && n.val == 1 => Some(k + 2),
@@ -241,7 +241,7 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     };
     if let Some(e) = first_thing(i) {
         let e = p.one_of(e, &[&["in", "the", "morning"], &["in", "the", "am"]]).unwrap_or(e);
-        return part(fixed(360, 600), e, false);
+        return Some((TimePart { val: fixed(360, 600), today: false, first: true }, e, false));
     }
     let eod: &[&[&str]] = &[
         &["end", "of", "the", "business", "day"],
@@ -301,7 +301,7 @@ pub(crate) fn daypart(p: &P, i: usize) -> TimeHit {
     if base == "lunch" || base == "dinner" {
         e = p.one_of(e, &[&["time"], &["hour"], &["break"]]).unwrap_or(e);
     }
-    Some((TimePart { val: fixed(from, to), today: today || base == "tonight" }, e, false))
+    Some((TimePart { val: fixed(from, to), today: today || base == "tonight", first: false }, e, false))
 }
 
 /// The minutes `[from, to)` of a named part of the day, perhaps early, mid or late.

@@ -91,6 +91,11 @@ fn weeks_around_weekdays() {
         ("next week Tuesday", TUE, NY, "date 2026-03-17"),
         ("Tuesday next week", FRI, NY, "date 2026-03-17"),
         ("Thursday of next week", TUE, NY, "date 2026-03-19"),
+        // a week said once after two days holds both: the first is the answer
+        ("Tuesday or Wednesday next week", TUE, NY, "date 2026-03-17"),
+        ("tues or weds next week", TUE, NY, "date 2026-03-17"),
+        ("Monday, or Friday of next week", TUE, NY, "date 2026-03-16"),
+        ("Tuesday or Wednesday", MON, NY, "date 2026-03-10"),
         ("Friday this week", TUE, NY, "date 2026-03-13"),
         ("next week on Wednesday", TUE, NY, "date 2026-03-18"),
         ("Saturday this weekend", TUE, NY, "date 2026-03-14"),

@@ -32,6 +32,10 @@ fn parts_of_the_day() {
         ("by end of day", TUE, NY, "window 2026-03-10 15:00 .. 2026-03-10 18:00"),
         ("first thing tomorrow", TUE, NY, "window 2026-03-11 06:00 .. 2026-03-11 10:00"),
         ("first thing Monday morning", TUE, NY, "window 2026-03-16 06:00 .. 2026-03-16 10:00"),
+        // on a span of days, "first thing" is its first morning still ahead
+        ("first thing next week", TUE, NY, "window 2026-03-16 06:00 .. 2026-03-16 10:00"),
+        ("next week first thing", TUE, NY, "window 2026-03-16 06:00 .. 2026-03-16 10:00"),
+        ("first thing this week", TUE, NY, "window 2026-03-10 09:00 .. 2026-03-10 10:00"),
         ("late afternoon", TUE, NY, "window 2026-03-10 15:00 .. 2026-03-10 17:00"),
         ("early afternoon", TUE, NY, "window 2026-03-10 12:00 .. 2026-03-10 14:00"),
         ("early morning", TUE_PM, NY, "window 2026-03-11 06:00 .. 2026-03-11 09:00"),

@@ -57,10 +57,15 @@ pub(crate) struct Lexicon {
     pub index: OnceLock<Index>,
 }
 
-/// Where to look: for each pass, the phrases starting with each word and those starting with
-/// a class (`#`, `@wd`); the single words by spelling.
-/// One pass's phrases by first word, and those starting with a class.
-type PassIndex = (HashMap<&'static str, Vec<usize>>, Vec<usize>);
+/// One pass's phrases by what they start with: a word, a number (`#…`), a weekday (`@wd`) or a
+/// month (`@mo`). A token is tried only against the phrases that can start with it.
+#[derive(Debug, Default)]
+struct PassIndex {
+    by_word: HashMap<&'static str, Vec<usize>>,
+    numbers: Vec<usize>,
+    weekdays: Vec<usize>,
+    months: Vec<usize>,
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Index {
@@ -74,15 +79,16 @@ impl Index {
             .passes
             .iter()
             .map(|phrases| {
-                let mut by_word: HashMap<&'static str, Vec<usize>> = HashMap::new();
-                let mut classes = Vec::new();
+                let mut pass = PassIndex::default();
                 for (k, (src, _)) in phrases.iter().enumerate() {
-                    match src.first() {
-                        Some(w) if !w.starts_with(['#', '@']) => by_word.entry(*w).or_default().push(k),
-                        _ => classes.push(k),
+                    match src.first().copied().unwrap_or_default() {
+                        "@wd" => pass.weekdays.push(k),
+                        "@mo" => pass.months.push(k),
+                        w if w.starts_with('#') => pass.numbers.push(k),
+                        w => pass.by_word.entry(w).or_default().push(k),
                     }
                 }
-                (by_word, classes)
+                pass
             })
             .collect();
         // the first entry for a word wins, as in a scan
@@ -245,12 +251,23 @@ fn best_phrase(
     lex: &Lexicon,
 ) -> Option<(usize, &'static [&'static str], [Cap; 3])> {
     let mut best: Option<(usize, &'static [&'static str], [Cap; 3])> = None;
-    let word = match toks.get(i) {
-        Some((Token { tok: Tok::Word(w), .. }, false)) => Some(w.as_str()),
-        _ => None,
+    let index = lex.index().passes.get(pass)?;
+    let (listed, classes): (&[usize], &[usize]) = match toks.get(i).map(|(t, c)| (&t.tok, *c)) {
+        Some((Tok::Word(w), false)) => {
+            let listed = index.by_word.get(w.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let classes: &[usize] = if lex.weekday(w).is_some() {
+                &index.weekdays
+            } else if index.months.is_empty() || lex.word(w).is_none_or(|c| crate::words::month(c).is_none())
+            {
+                &[]
+            } else {
+                &index.months
+            };
+            (listed, classes)
+        }
+        Some((Tok::Num(_) | Tok::Clock { .. }, _)) => (&[], &index.numbers),
+        _ => return None,
     };
-    let (by_word, classes) = lex.index().passes.get(pass)?;
-    let listed = word.and_then(|w| by_word.get(w)).map(Vec::as_slice).unwrap_or_default();
     for (src, target) in listed.iter().chain(classes).filter_map(|k| phrases.get(*k)) {
         if best.is_some_and(|(n, _, _)| n >= src.len()) {
             continue;
