@@ -45,6 +45,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(slots::router())
         .merge(bookings::router())
         .merge(jobs_api::router())
+        .merge(crate::audit::router())
         .merge(crate::voice::router())
         .merge(crate::mcp::router())
         .merge(crate::time_api::router())
@@ -185,6 +186,7 @@ fn router(state: AppState, body_limit: usize) -> Router {
         })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(crate::public::cors())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::audit::record))
         .layer(axum::middleware::from_fn(ops::record))
         .layer(CatchPanicLayer::custom(|_| -> Response {
             ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -262,6 +264,7 @@ pub async fn forget(state: &AppState) {
         tracing::warn!(error = %e, "could not purge idempotency keys");
     }
     crate::worker::purge_jobs(state).await;
+    crate::privacy::retain(&state.store, state.settings.personal_data_retention_days, now).await;
     if let Err(e) = state.store.purge_sessions(now).await {
         tracing::warn!(error = %e, "could not forget expired dashboard sessions");
     }

@@ -122,6 +122,7 @@ impl FromRequestParts<AppState> for TenantAuth {
             }
         };
         state.limiter.check(found.id.0.as_u128())?;
+        crate::audit::note(parts, found.tenant_id, format!("api_key:{}", found.id));
         Ok(TenantAuth {
             tenant: found.tenant_id,
             caller: Caller::Key { tenant: found.tenant_id, key: found.id },

@@ -1,4 +1,4 @@
-//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo|import|mcp]`. With no command, `sked` serves on
+//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo|import|mcp|export|erase]`. With no command, `sked` serves on
 //! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
 //! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
@@ -77,6 +77,17 @@ pub enum Command {
         /// A voice agent of that tenant: its event types, zone and language.
         #[arg(long)]
         agent: Option<sked_core::ids::VoiceAgentId>,
+    },
+    /// Print, as JSON, everything kept about one attendee of a tenant (a privacy request).
+    Export(crate::privacy::Person),
+    /// Erase one attendee's personal data in a tenant: their bookings keep their times, not who
+    /// they were for.
+    Erase {
+        #[command(flatten)]
+        person: crate::privacy::Person,
+        /// Do it (without this, only say how much would be erased).
+        #[arg(long)]
+        yes: bool,
     },
     /// Show what a caller's phrase means: `sked when "next tuesday afternoon" --tz America/New_York`.
     When {
@@ -220,6 +231,29 @@ pub async fn run() -> anyhow::Result<()> {
                 "revoked key {} of tenant {} (running servers stop accepting it within 30 s)",
                 k.id, k.tenant_id
             );
+            Ok(())
+        }
+        Some(Command::Export(person)) => {
+            let store = sked_store::connect(&settings.database_url).await?;
+            let data = crate::privacy::export(&store, &person, clock.now_second()).await?;
+            println!("{}", serde_json::to_string_pretty(&data)?);
+            Ok(())
+        }
+        Some(Command::Erase { person, yes }) => {
+            let store = sked_store::connect(&settings.database_url).await?;
+            if !yes {
+                let data = crate::privacy::export(&store, &person, clock.now_second()).await?;
+                let n = |k: &str| data[k].as_array().map_or(0, Vec::len);
+                println!(
+                    "would erase {} bookings and {} messages, and forget {} notification choices; run again with --yes",
+                    n("bookings"),
+                    n("messages"),
+                    n("preferences")
+                );
+                return Ok(());
+            }
+            let e = crate::privacy::erase(&store, &person, clock.now_second()).await?;
+            println!("erased {} bookings and {} messages", e.bookings, e.messages);
             Ok(())
         }
         Some(Command::Mcp { api_key, agent }) => mcp(settings, clock, &api_key, agent).await,

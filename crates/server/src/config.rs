@@ -93,6 +93,9 @@ pub struct Settings {
     /// Finished jobs are deleted this many days after they finished (0 keeps them). Dead jobs
     /// are kept: each needs a person to look at it.
     pub job_retention_days: u32,
+    /// Bookings that ended more than this many days ago lose their attendee's personal data
+    /// (name, contact, notes, answers, message contents); 0 keeps it.
+    pub personal_data_retention_days: u32,
     /// Create a demo tenant when a new store starts (`sked` with no command); `false` never does.
     pub demo: bool,
     /// Outgoing mail server: `smtp://user:pass@host:port` (STARTTLS when offered), `smtps://`
@@ -153,6 +156,7 @@ impl Default for Settings {
             calendar_poll_seconds: 300,
             calendar_push: true,
             job_retention_days: 14,
+            personal_data_retention_days: 0,
             demo: true,
             smtp_url: None,
             email_from: None,

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod blocks;
 pub mod bookings;
@@ -30,6 +31,7 @@ pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod privacy;
 pub mod public;
 pub mod schedules;
 pub mod secrets;

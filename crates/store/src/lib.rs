@@ -7,8 +7,9 @@
 //! idempotency), [`JobStore`] (the job queue), [`VoiceStore`] (voice agents, calls, signed
 //! requests seen), [`CalendarStore`] and [`CalendarSyncStore`] (connected calendars),
 //! [`NotifyStore`] (messages, preferences, webhook endpoints), [`UserStore`] (dashboard users
-//! and their sessions), and [`CalcomStore`] (the Cal.com integration, its mirror and the
-//! importer's links).
+//! and their sessions), [`CalcomStore`] (the Cal.com integration, its mirror and the
+//! importer's links), [`AuditStore`] (who changed what) and [`PrivacyStore`] (an attendee's
+//! data found and erased).
 //! [`Store`] is all of them at once, and [`DynStore`] the shared handle the server holds; the
 //! [`prelude`] brings every trait into scope.
 //!
@@ -24,12 +25,14 @@
 
 #![forbid(unsafe_code)]
 
+mod audit;
 mod bookings;
 mod calcom;
 pub mod calendars;
 mod jobs;
 pub mod model;
 mod notify;
+mod privacy;
 mod scheduling;
 mod sql;
 mod system;
@@ -39,12 +42,14 @@ mod voice;
 
 use std::sync::Arc;
 
+pub use audit::*;
 pub use bookings::*;
 pub use calcom::*;
 pub use calendars::*;
 pub use jobs::*;
 pub use model::*;
 pub use notify::*;
+pub use privacy::*;
 pub use scheduling::*;
 pub use sql::{connect, connect_postgres, connect_sqlite, connect_with};
 pub use system::*;
@@ -123,6 +128,8 @@ pub trait Store:
     + NotifyStore
     + UserStore
     + CalcomStore
+    + AuditStore
+    + PrivacyStore
     + std::fmt::Debug
 {
 }
@@ -141,6 +148,8 @@ impl<T> Store for T where
         + NotifyStore
         + UserStore
         + CalcomStore
+        + AuditStore
+        + PrivacyStore
         + std::fmt::Debug
 {
 }
@@ -151,7 +160,8 @@ pub type DynStore = Arc<dyn Store>;
 /// The store traits, to call their methods: `use sked_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AvailabilityStore, BookingStore, CalcomStore, CalendarStore, CalendarSyncStore, EventTypeStore,
-        JobStore, NotifyStore, SchedulingStore, Store, SystemStore, TenancyStore, UserStore, VoiceStore,
+        AuditStore, AvailabilityStore, BookingStore, CalcomStore, CalendarStore, CalendarSyncStore,
+        EventTypeStore, JobStore, NotifyStore, PrivacyStore, SchedulingStore, Store, SystemStore,
+        TenancyStore, UserStore, VoiceStore,
     };
 }

@@ -109,6 +109,11 @@ impl TestApp {
         t
     }
 
+    /// The database's URL, for running the `sked` binary on it.
+    pub fn db_url(&self) -> &str {
+        self.db.as_ref().map_or("", |d| d.url.as_str())
+    }
+
     /// Creates a tenant with the operator key; returns its API key.
     pub async fn new_tenant(&self, name: &str) -> String {
         let r = self.call_with("POST", "/v1/tenants", Some(json!({"name": name})), OPERATOR_KEY, &[]).await;

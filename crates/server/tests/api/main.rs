@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_editors;
+mod audit;
 mod bookings;
 mod calcom;
 mod caldav;
@@ -20,6 +21,7 @@ mod notify;
 mod openapi;
 mod ops;
 mod pages;
+mod privacy;
 mod process;
 mod public;
 mod resources;

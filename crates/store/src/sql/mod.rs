@@ -4,12 +4,13 @@
 //! or read, named once. What differs between the two databases lives in [`dialect`]; the
 //! statements in [`queries`] (connected calendars keep theirs in their module). Each aggregate's
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
-//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`], [`notify`], [`users`]
-//! and [`calcom`].
+//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`], [`notify`], [`users`],
+//! [`calcom`], [`audit`] and [`privacy`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start.
 
+mod audit;
 mod availability;
 mod bookings;
 mod calcom;
@@ -18,6 +19,7 @@ mod dialect;
 mod event_types;
 mod jobs;
 mod notify;
+mod privacy;
 mod queries;
 mod scheduling;
 mod system;
@@ -34,10 +36,10 @@ use uuid::Uuid;
 
 use self::dialect::Dialect;
 use crate::{
-    ApiKey, Block, Booking, BookingCalendarEvent, CalcomIntegration, Connection, ConnectionCalendar,
-    DynStore, EventType, ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad, IdempotentResponse,
-    Job, Message, NotifySettings, OAuthState, Occupancy, Preference, Schedule, Session, StoreError,
-    StoreResult, Template, Tenant, TokenAudit, User, VoiceAgent, VoiceCall, Webhook,
+    ApiKey, AuditRow, Block, Booking, BookingCalendarEvent, CalcomIntegration, Connection,
+    ConnectionCalendar, DynStore, EventType, ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad,
+    IdempotentResponse, Job, Message, NotifySettings, OAuthState, Occupancy, Preference, Schedule, Session,
+    StoreError, StoreResult, Template, Tenant, TokenAudit, User, VoiceAgent, VoiceCall, Webhook,
 };
 
 /// Connects to `sqlite://PATH` or `postgres://...`, and migrates.
@@ -144,6 +146,7 @@ pub trait SqlDb: Dialect<Arguments: IntoArguments<Self> + Default>
     + Is<User, Ty = User, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<Session, Ty = Session, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<CalcomIntegration, Ty = CalcomIntegration, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<AuditRow, Ty = AuditRow, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<(String, String, String, i64), Ty = (String, String, String, i64), Ty: for<'r> FromRow<'r, Self::Row>>
 {
 }

@@ -3,12 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod bookings;
 mod calcom;
 mod calendars;
 mod config;
 mod fixtures;
 mod jobs;
+mod privacy;
 mod retries;
 mod users;
 mod voice;

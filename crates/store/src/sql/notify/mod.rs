@@ -3,6 +3,8 @@
 
 mod queries;
 
+pub(in crate::sql) use queries::{MSG_COLS, PREF_COLS};
+
 use async_trait::async_trait;
 use sked_core::ids::{BookingId, MessageId, TenantId, WebhookId};
 use sked_core::notify::Channel;

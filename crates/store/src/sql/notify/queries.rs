@@ -2,9 +2,9 @@
 
 use const_format::concatcp;
 
-const MSG_COLS: &str = "id, tenant_id, booking_id, webhook_id, channel, kind, role, recipient, status, dedupe_key, \
+pub(in crate::sql) const MSG_COLS: &str = "id, tenant_id, booking_id, webhook_id, channel, kind, role, recipient, status, dedupe_key, \
      payload, provider_id, error, attempts, sending_at, response_code, next_attempt_at, created_at, updated_at";
-const PREF_COLS: &str = "tenant_id, address, channel, kind, enabled, source, updated_at";
+pub(in crate::sql) const PREF_COLS: &str = "tenant_id, address, channel, kind, enabled, source, updated_at";
 const HOOK_COLS: &str = "id, tenant_id, url, events, description, active, secret, failing_since, disabled_at, created_at, updated_at";
 
 pub const INSERT_MESSAGE: &str = concatcp!(
