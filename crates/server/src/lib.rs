@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod blocks;
 pub mod bookings;
 pub mod bootstrap;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_editors;
+mod backup;
 mod bookings;
 mod calcom;
 mod caldav;
