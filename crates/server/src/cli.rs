@@ -1,4 +1,4 @@
-//! The command line: `sked [serve|worker|migrate|tenant|user|key|demo|import|mcp|export|erase]`. With no command, `sked` serves on
+//! The command line: `sked [serve|worker|migrate|backup|restore|tenant|user|key|demo|import|mcp|export|erase]`. With no command, `sked` serves on
 //! 127.0.0.1:8080 with the SQLite store in `./sked-data/`, creating a demo tenant when the store
 //! is new (no tenant at all), unless `--no-demo` or `SKED_DEMO=false` says not to.
 
@@ -42,6 +42,10 @@ pub enum Command {
     Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy the SQLite store to a file, consistently, while servers keep using it.
+    Backup(crate::backup::BackupArgs),
+    /// Replace the SQLite store with a backup (every sked process on it stopped first).
+    Restore(crate::backup::RestoreArgs),
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -191,6 +195,8 @@ pub async fn run() -> anyhow::Result<()> {
             println!("migrations applied to {}", redact(&settings.database_url));
             Ok(())
         }
+        Some(Command::Backup(args)) => crate::backup::backup(&settings, &args).await,
+        Some(Command::Restore(args)) => crate::backup::restore(&settings, &args).await,
         Some(Command::Tenant { action: TenantAction::Create { name } }) => {
             let store = sked_store::connect(&settings.database_url).await?;
             let (t, key) = tenants::create_tenant(&store, &name, clock.now_second()).await?;
@@ -317,6 +323,7 @@ async fn serve(settings: Settings, clock: Arc<dyn Clock>, demo: bool) -> anyhow:
     }
     println!("API description: {url}/v1/openapi.json   Health: {url}/healthz   Metrics: {url}/metrics");
     app.run_until_stopped(shutdown_signal()).await?;
+    close(&store).await;
     println!("Sked stopped.");
     Ok(())
 }
@@ -327,7 +334,8 @@ async fn work(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let store = sked_store::connect_with(&settings.database_url, settings.db_max_connections).await?;
     bootstrap::secret_key(&settings)?;
     println!("Sked worker running (store: {})", redact(&settings.database_url));
-    crate::worker::run(settings, store, clock, shutdown_signal()).await?;
+    crate::worker::run(settings, store.clone(), clock, shutdown_signal()).await?;
+    close(&store).await;
     println!("Sked worker stopped.");
     Ok(())
 }
@@ -347,6 +355,14 @@ async fn mcp(
     let base_url = settings.base_url(&settings.listen);
     let services = Arc::new(crate::worker::services(&settings, store, clock, &worker, base_url)?);
     crate::mcp::stdio::run(services, api_key, agent).await
+}
+
+/// Closes the store after a drain (on SQLite, folding the write-ahead log into the database), but
+/// never waits long for a connection some task still holds.
+async fn close(store: &DynStore) {
+    if tokio::time::timeout(std::time::Duration::from_secs(5), store.close()).await.is_err() {
+        tracing::warn!("the store did not close within 5 s; exiting anyway");
+    }
 }
 
 const DEMO_TENANT: &str = "demo_tenant";

@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+pub mod backup;
 mod bookings;
 mod calcom;
 pub mod calendars;
@@ -82,6 +83,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store cannot be opened now (`sked restore` is replacing it).
+    #[error("{0}")]
+    Locked(String),
     /// A stored value could not be used (e.g. a sealed secret that does not open).
     #[error("{0}")]
     Invalid(String),

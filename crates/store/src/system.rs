@@ -14,6 +14,9 @@ pub trait SystemStore: Send + Sync {
     async fn ping(&self) -> StoreResult<()>;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
+    /// Closes every connection, waiting for each. On SQLite the last one to close folds the
+    /// write-ahead log into the database file. Calls after this fail.
+    async fn close(&self);
     /// Housekeeping to run every second or so, off the request path (SQLite: a WAL checkpoint).
     async fn maintain(&self) -> StoreResult<()>;
 

@@ -16,7 +16,7 @@ use sked_test_utils::twilio::{Failure, TwilioStandIn};
 use crate::helpers::OPERATOR_KEY;
 use crate::process::Server;
 
-async fn call(base: &str, key: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+pub(crate) async fn call(base: &str, key: &str, method: &str, path: &str, body: Option<Value>) -> Value {
     let mut req =
         sked_test_utils::http().request(method.parse().unwrap(), format!("{base}{path}")).bearer_auth(key);
     if let Some(b) = body {
@@ -31,7 +31,7 @@ async fn call(base: &str, key: &str, method: &str, path: &str, body: Option<Valu
 
 /// A tenant with one host (who has an email address) and a 30-minute event type with no
 /// reminders; answers the tenant key and the event type id.
-async fn setup(base: &str) -> (String, String) {
+pub(crate) async fn setup(base: &str) -> (String, String) {
     let t = call(base, OPERATOR_KEY, "POST", "/v1/tenants", Some(json!({"name": "Acme"}))).await;
     let key = t["api_key"].as_str().unwrap().to_owned();
     let day = json!([{"start": "00:00", "end": "24:00"}]);
@@ -65,12 +65,12 @@ async fn setup(base: &str) -> (String, String) {
 
 /// A start on the next day's 10:00 UTC (the process under test keeps real time).
 #[allow(clippy::disallowed_methods)]
-fn tomorrow() -> String {
+pub(crate) fn tomorrow() -> String {
     let t = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(24)).unwrap();
     format!("{}T10:00:00Z", t.strftime("%Y-%m-%d"))
 }
 
-async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub(crate) async fn wait_until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     let until = Instant::now() + Duration::from_secs(60);
     while !done().await {
         assert!(Instant::now() < until, "timed out waiting until {what}");

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_editors;
 mod audit;
+mod backup;
 mod bookings;
 mod calcom;
 mod caldav;

@@ -18,6 +18,11 @@ use crate::Backend;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The SQLite migrations this binary has.
+pub(crate) fn sqlite_migrator() -> &'static Migrator {
+    &SQLITE_MIGRATIONS
+}
+
 /// The backend-specific part of the SQL store.
 pub trait Dialect: Database {
     /// Which backend this is.

@@ -35,6 +35,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, 
 use uuid::Uuid;
 
 use self::dialect::Dialect;
+pub(crate) use self::dialect::sqlite_migrator;
 use crate::{
     ApiKey, AuditRow, Block, Booking, BookingCalendarEvent, CalcomIntegration, Connection,
     ConnectionCalendar, DynStore, EventType, ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad,
@@ -65,17 +66,18 @@ pub async fn connect_with(url: &str, max_connections: Option<u32>) -> StoreResul
 
 /// Opens a SQLite store (not migrated): readers share `max_connections` connections, and every
 /// write goes through one more, so writers queue in order instead of sleeping in SQLite's busy
-/// handler.
+/// handler. The store holds the database's lock shared while it lives ([`crate::backup::lock`]).
 pub async fn connect_sqlite(path: &Path, max_connections: u32) -> StoreResult<DynStore> {
+    let lock = crate::backup::lock::shared(path).map_err(|e| StoreError::Locked(e.to_string()))?;
     let writer = dialect::sqlite_pool(path, 1).await?;
     let pool = dialect::sqlite_pool(path, max_connections).await?;
-    Ok(Arc::new(SqlStore { pool, writer }))
+    Ok(Arc::new(SqlStore { pool, writer, _lock: Some(lock) }))
 }
 
 /// Opens a PostgreSQL store (not migrated).
 pub async fn connect_postgres(url: &str, max_connections: u32) -> StoreResult<DynStore> {
     let pool = dialect::postgres_pool(url, max_connections).await?;
-    Ok(Arc::new(SqlStore { writer: pool.clone(), pool }))
+    Ok(Arc::new(SqlStore { writer: pool.clone(), pool, _lock: None }))
 }
 
 /// The store over one database.
@@ -85,6 +87,8 @@ pub struct SqlStore<DB: Dialect> {
     pool: Pool<DB>,
     /// Writes (one connection on SQLite; the same pool on PostgreSQL).
     writer: Pool<DB>,
+    /// SQLite: the database's lock, held shared so `sked restore` knows the store is in use.
+    _lock: Option<crate::backup::StoreLock>,
 }
 
 /// `T` itself, as an associated type of any type. See [`SqlDb`].

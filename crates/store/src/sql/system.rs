@@ -17,6 +17,11 @@ impl<DB: SqlDb> SystemStore for SqlStore<DB> {
         Ok(())
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+
     async fn maintain(&self) -> StoreResult<()> {
         DB::maintain(&self.pool).await.map_err(map_err::<DB>)
     }
