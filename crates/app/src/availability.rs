@@ -269,11 +269,13 @@ impl Build {
         let mut host_schedule = Vec::with_capacity(data.hosts.len());
         let mut zones = Vec::with_capacity(data.hosts.len());
         for h in &data.hosts {
-            let zone = stored_zone(&h.time_zone)?;
+            let zone = h.time_zone.tz().clone();
             let schedule = match h.schedule_id.and_then(|sid| data.schedules.iter().find(|s| s.id == sid)) {
-                Some(s) => hours::from_stored(&s.time_zone, &s.weekly, &s.overrides).map_err(|e| {
-                    AppError::Internal(anyhow::anyhow!("stored schedule {} is invalid: {e}", s.id))
-                })?,
+                Some(s) => {
+                    hours::from_stored(s.time_zone.as_str(), &s.weekly, &s.overrides).map_err(|e| {
+                        AppError::Internal(anyhow::anyhow!("stored schedule {} is invalid: {e}", s.id))
+                    })?
+                }
                 // No schedule: never open, in the host's own zone.
                 None => CoreSchedule::every_day(zone.clone(), Default::default()),
             };
@@ -334,13 +336,6 @@ impl AvailabilityCache {
         }
         Ok(fresh)
     }
-}
-
-/// A zone name read back from the store: it was checked when written, so one that no longer
-/// parses is reported as our failure, never replaced by another zone.
-pub fn stored_zone(name: &str) -> AppResult<TimeZone> {
-    sked_core::local::parse_zone("time_zone", name)
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("stored time zone `{name}` is unknown")))
 }
 
 /// Most occurrences of recurring blocks one request expands (an hourly block over ten years is
@@ -410,16 +405,4 @@ fn load_range(now: i64, horizon: i64) -> Interval {
 
 fn covers(s: &Snapshot, now: i64) -> bool {
     s.loaded.start <= now && s.loaded.end >= now + s.rules.horizon
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_stored_zone_that_no_longer_parses_is_an_error_not_utc() {
-        assert!(stored_zone("America/Chicago").is_ok());
-        assert!(matches!(stored_zone("Mars/Olympus_Mons"), Err(AppError::Internal(_))));
-        assert!(matches!(stored_zone("localtime"), Err(AppError::Internal(_))));
-    }
 }

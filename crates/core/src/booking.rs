@@ -70,6 +70,70 @@ impl BookingSource {
 
 stored_name!(BookingSource, "booking source");
 
+/// What one entry of a booking's history records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BookingAction {
+    /// Booked.
+    Created,
+    /// Moved to another time (or host).
+    Rescheduled,
+    /// Cancelled.
+    Cancelled,
+    /// The attendee confirmed they are coming (an SMS `C`).
+    AttendanceConfirmed,
+    /// Marked as not having come.
+    NoShow,
+    /// The no-show mark taken back.
+    NoShowCleared,
+    /// The host moved the booking's calendar event onto taken time; the booking stayed.
+    MoveRefused,
+    /// Retell's `call_ended` report of the call the booking was made in.
+    CallEnded,
+    /// Retell's `call_analyzed` report.
+    CallAnalyzed,
+    /// Vapi's `end-of-call-report`.
+    EndOfCallReport,
+}
+
+impl BookingAction {
+    /// Every action.
+    pub const ALL: [BookingAction; 10] = [
+        Self::Created,
+        Self::Rescheduled,
+        Self::Cancelled,
+        Self::AttendanceConfirmed,
+        Self::NoShow,
+        Self::NoShowCleared,
+        Self::MoveRefused,
+        Self::CallEnded,
+        Self::CallAnalyzed,
+        Self::EndOfCallReport,
+    ];
+
+    /// API name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Rescheduled => "rescheduled",
+            Self::Cancelled => "cancelled",
+            Self::AttendanceConfirmed => "attendance_confirmed",
+            Self::NoShow => "no_show",
+            Self::NoShowCleared => "no_show_cleared",
+            Self::MoveRefused => "move_refused",
+            Self::CallEnded => "call_ended",
+            Self::CallAnalyzed => "call_analyzed",
+            Self::EndOfCallReport => "end_of_call_report",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+stored_name!(BookingAction, "booking history action");
+
 /// Characters of confirmation codes: digits and capitals without look-alikes (no 0/O, 1/I/L,
 /// 5/S, 2/Z, 8/B, U/V), so a code read over the phone is heard and typed right.
 pub const CODE_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTWXY";

@@ -20,14 +20,41 @@
 
 #![forbid(unsafe_code)]
 
-/// `TryFrom<String>` for a vocabulary enum with `parse`: how the store reads a stored name back
-/// (an unknown one is an error naming it, never a default).
+/// The stored and API forms of a vocabulary enum with `as_str` and `parse`: `TryFrom<String>`
+/// (how the store reads a stored name back: an unknown one is an error naming it, never a
+/// default), `FromStr`, `Display`, and serde as the same name.
 macro_rules! stored_name {
     ($ty:ty, $what:literal) => {
         impl TryFrom<String> for $ty {
             type Error = String;
             fn try_from(s: String) -> Result<Self, String> {
-                Self::parse(&s).ok_or_else(|| format!("`{s}` is not a known {}", $what))
+                s.parse()
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::parse(s).ok_or_else(|| format!("`{s}` is not a known {}", $what))
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
             }
         }
     };
@@ -53,6 +80,7 @@ pub mod search;
 pub mod slots;
 pub mod slug;
 pub mod text;
+pub mod zone;
 
 pub use assign::{Assignment, Choice, HostStats};
 pub use budget::{OverBudget, WorkBudget};
@@ -66,3 +94,4 @@ pub use rules::EventRules;
 pub use schedule::{DayHours, DayInterval, Schedule};
 pub use search::{Rejection, check_start, earliest, nearest};
 pub use slots::{HostInput, Slot, SlotQuery, SlotSet, compute_slots};
+pub use zone::Zone;

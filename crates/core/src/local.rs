@@ -73,6 +73,37 @@ impl fmt::Display for LocalTime {
     }
 }
 
+/// How times of day are written and spoken: `3 PM` or `15:00`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HourClock {
+    /// `12h` (the default).
+    #[default]
+    H12,
+    /// `24h`.
+    H24,
+}
+
+impl HourClock {
+    /// As stored and shown.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::H12 => "12h",
+            Self::H24 => "24h",
+        }
+    }
+
+    /// From its name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "12h" => Some(Self::H12),
+            "24h" => Some(Self::H24),
+            _ => None,
+        }
+    }
+}
+
+stored_name!(HourClock, "clock");
+
 /// Parses an IANA zone name (`America/New_York`). `UTC` is accepted; POSIX strings are not.
 pub fn parse_zone(field: &str, name: &str) -> Result<TimeZone, FieldError> {
     // Only names the database lists: `TimeZone::get` alone also opens files that are not zones

@@ -131,6 +131,39 @@ impl Role {
 
 stored_name!(Role, "message role");
 
+/// Who the host's connected calendar emails about the event written for a booking.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SendUpdates {
+    /// Every guest (the client gets the provider's invitation).
+    #[default]
+    All,
+    /// Only guests outside the host's organisation.
+    ExternalOnly,
+    /// Nobody.
+    None,
+}
+
+impl SendUpdates {
+    /// Every value, in API order.
+    pub const ALL: [SendUpdates; 3] = [Self::All, Self::ExternalOnly, Self::None];
+
+    /// As stored and shown (Google's `sendUpdates` spells them `all`, `externalOnly`, `none`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::ExternalOnly => "external_only",
+            Self::None => "none",
+        }
+    }
+
+    /// From its name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+stored_name!(SendUpdates, "send_updates value");
+
 /// What a message is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {

@@ -1,20 +1,32 @@
-//! OAuth 2.0 web-server flow: the authorization URL (offline access, consent, PKCE S256), the
-//! code exchange, refreshes and revocation.
+//! OAuth 2.0 web-server flow, built on the `oauth2` crate: the authorization URL (offline
+//! access, consent, PKCE S256), the code exchange and refreshes; revocation is one form post.
+//!
+//! `oauth2` brings its own HTTP client only for reqwest 0.12; Sked's reqwest is 0.13, so a small
+//! adapter ([`Carrier`]) carries its requests and keeps the answer's status, `Retry-After` and
+//! body, which `oauth2`'s errors do not, so failures read as they always have.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::Rng;
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse,
+    TokenResponse, TokenUrl,
+};
 use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
 
 use crate::{Google, GoogleError, GoogleResult, SCOPES};
 
 /// A PKCE pair (RFC 7636): the verifier stays with us, the challenge goes in the URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pkce {
-    /// 64 characters of the unreserved alphabet.
+    /// 43 characters of the unreserved alphabet (32 random bytes).
     pub verifier: String,
     /// `base64url(sha256(verifier))`.
     pub challenge: String,
@@ -29,28 +41,50 @@ impl std::fmt::Debug for Pkce {
 impl Pkce {
     /// A fresh random pair.
     pub fn generate() -> Self {
-        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-        let mut rng = rand::rng();
-        let verifier: String = (0..64).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
-        Self::from_verifier(verifier)
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        Self { verifier: verifier.secret().clone(), challenge: challenge.as_str().to_owned() }
     }
 
     /// The pair of a known verifier.
     pub fn from_verifier(verifier: String) -> Self {
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        Self { verifier, challenge }
+        let challenge =
+            PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.clone()));
+        Self { verifier, challenge: challenge.as_str().to_owned() }
     }
 }
 
 /// What the token endpoint answers (the same at every OAuth provider).
 pub use sked_calendar::Tokens;
 
-#[derive(Deserialize)]
-struct OAuthError {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
+/// What Google adds to the standard token answer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+struct GoogleFields {
+    /// Seconds the refresh token lives, when the user granted time-limited access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token_expires_in: Option<i64>,
 }
+
+impl ExtraTokenFields for GoogleFields {}
+
+type TokenAnswer = StandardTokenResponse<GoogleFields, BasicTokenType>;
+
+type OAuthClient = Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+type TokenError = RequestTokenError<GoogleError, BasicErrorResponse>;
+
+/// A token request in flight.
+type BoxedTokens<'a> = std::pin::Pin<Box<dyn Future<Output = GoogleResult<Tokens>> + Send + 'a>>;
 
 impl Google {
     /// The URL to send the user to: offline access (a refresh token), consent shown (so the
@@ -62,54 +96,67 @@ impl Google {
         pkce: &Pkce,
         login_hint: Option<&str>,
     ) -> GoogleResult<String> {
-        let mut url = reqwest::Url::parse(&self.config.auth_url)
-            .map_err(|e| GoogleError::Transport(format!("auth URL: {e}")))?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("client_id", &self.config.client_id)
-                .append_pair("redirect_uri", redirect_uri)
-                .append_pair("response_type", "code")
-                .append_pair("scope", SCOPES)
-                .append_pair("access_type", "offline")
-                .append_pair("prompt", "consent")
-                .append_pair("include_granted_scopes", "true")
-                .append_pair("state", state)
-                .append_pair("code_challenge", &pkce.challenge)
-                .append_pair("code_challenge_method", "S256");
-            if let Some(hint) = login_hint {
-                q.append_pair("login_hint", hint);
-            }
+        let challenge =
+            PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(pkce.verifier.clone()));
+        let client = self.oauth_client()?;
+        let mut request = client
+            .authorize_url(|| CsrfToken::new(state.to_owned()))
+            .set_redirect_uri(Cow::Owned(redirect(redirect_uri)?))
+            .add_scopes(SCOPES.split_whitespace().map(|s| Scope::new(s.to_owned())))
+            .add_extra_param("access_type", "offline")
+            .add_extra_param("prompt", "consent")
+            .add_extra_param("include_granted_scopes", "true")
+            .set_pkce_challenge(challenge);
+        if let Some(hint) = login_hint {
+            request = request.add_extra_param("login_hint", hint);
         }
-        Ok(url.into())
+        Ok(request.url().0.into())
     }
 
-    /// Exchanges an authorization code for tokens.
+    /// Exchanges an authorization code (with its PKCE verifier and the same redirect URI) for
+    /// tokens.
     pub async fn exchange_code(
         &self,
         code: &str,
         verifier: &str,
         redirect_uri: &str,
     ) -> GoogleResult<Tokens> {
-        self.token_request(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("client_id", &self.config.client_id),
-            ("client_secret", self.config.client_secret.expose_secret()),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", verifier),
-        ])
-        .await
+        self.exchange_boxed(code, verifier, redirect_uri).await
+    }
+
+    /// Boxed where its lifetimes are known: `oauth2`'s request future is `Send`, but rustc
+    /// cannot prove it through higher-ranked lifetimes once it is nested in a caller's future.
+    fn exchange_boxed<'a>(
+        &'a self,
+        code: &'a str,
+        verifier: &'a str,
+        redirect_uri: &'a str,
+    ) -> BoxedTokens<'a> {
+        Box::pin(async move {
+            let carrier = Carrier::new(&self.http);
+            let result = self
+                .oauth_client()?
+                .exchange_code(AuthorizationCode::new(code.to_owned()))
+                .set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()))
+                .set_redirect_uri(Cow::Owned(redirect(redirect_uri)?))
+                .request_async(&carrier)
+                .await;
+            result.map_err(|e| token_error(e, &carrier.seen)).and_then(|r| tokens(&r))
+        })
     }
 
     /// A new access token from a refresh token.
     pub async fn refresh(&self, refresh_token: &str) -> GoogleResult<Tokens> {
-        self.token_request(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", &self.config.client_id),
-            ("client_secret", self.config.client_secret.expose_secret()),
-        ])
-        .await
+        self.refresh_boxed(refresh_token).await
+    }
+
+    fn refresh_boxed<'a>(&'a self, refresh_token: &'a str) -> BoxedTokens<'a> {
+        Box::pin(async move {
+            let carrier = Carrier::new(&self.http);
+            let token = RefreshToken::new(refresh_token.to_owned());
+            let result = self.oauth_client()?.exchange_refresh_token(&token).request_async(&carrier).await;
+            result.map_err(|e| token_error(e, &carrier.seen)).and_then(|r| tokens(&r))
+        })
     }
 
     /// Revokes a token (a refresh token revokes the whole grant). A token Google no longer
@@ -133,32 +180,116 @@ impl Google {
         Err(crate::client::api_error(status.as_u16(), None, &body))
     }
 
-    async fn token_request(&self, form: &[(&str, &str)]) -> GoogleResult<Tokens> {
-        let resp = self
-            .http
-            .post(&self.config.token_url)
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| GoogleError::Transport(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let retry_after = crate::client::retry_after(resp.headers());
-        let body = resp.text().await.map_err(|e| GoogleError::Transport(e.to_string()))?;
-        if (200..300).contains(&status) {
-            return serde_json::from_str(&body)
-                .map_err(|e| GoogleError::Transport(format!("token answer unreadable: {e}")));
-        }
-        if let Ok(err) = serde_json::from_str::<OAuthError>(&body) {
-            let description = err.error_description.unwrap_or_default();
-            match err.error.as_str() {
-                "invalid_grant" => return Err(GoogleError::InvalidGrant(description)),
-                _ if status < 500 && status != 429 => {
-                    return Err(GoogleError::Refused { status, reason: err.error, message: description });
+    fn oauth_client(&self) -> GoogleResult<OAuthClient> {
+        let bad = |what: &str, e: oauth2::url::ParseError| GoogleError::Transport(format!("{what}: {e}"));
+        Ok(Client::new(ClientId::new(self.config.client_id.clone()))
+            .set_client_secret(ClientSecret::new(self.config.client_secret.expose_secret().to_owned()))
+            .set_auth_uri(AuthUrl::new(self.config.auth_url.clone()).map_err(|e| bad("auth URL", e))?)
+            .set_token_uri(TokenUrl::new(self.config.token_url.clone()).map_err(|e| bad("token URL", e))?)
+            // As Google's web-server flow documents it: the secret in the form body.
+            .set_auth_type(AuthType::RequestBody))
+    }
+}
+
+/// A token answer as every provider's tokens; Google always says how long the access token lives.
+fn tokens(r: &TokenAnswer) -> GoogleResult<Tokens> {
+    let expires_in = r
+        .expires_in()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+        .ok_or_else(|| GoogleError::Transport("token answer unreadable: no `expires_in`".into()))?;
+    Ok(Tokens {
+        access_token: r.access_token().secret().clone(),
+        expires_in,
+        refresh_token: r.refresh_token().map(|t| t.secret().clone()),
+        refresh_token_expires_in: r.extra_fields().refresh_token_expires_in,
+        scope: r.scopes().map(|s| s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" ")),
+    })
+}
+
+/// The last answer's status, `Retry-After` and body.
+#[derive(Default)]
+struct Answer {
+    status: u16,
+    retry_after: Option<u64>,
+    body: String,
+}
+
+/// `oauth2`'s HTTP client: Sked's reqwest client, noting each answer in `seen`. It owns what it
+/// uses: with borrowed parts, rustc cannot prove the request future `Send` through `oauth2`'s
+/// higher-ranked lifetimes.
+struct Carrier {
+    http: reqwest::Client,
+    seen: Arc<Mutex<Answer>>,
+}
+
+impl Carrier {
+    fn new(http: &reqwest::Client) -> Self {
+        Self { http: http.clone(), seen: Arc::default() }
+    }
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Carrier {
+    type Error = GoogleError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, GoogleError>> + Send + 'c>>;
+
+    fn call(&'c self, req: HttpRequest) -> Self::Future {
+        let (http, seen) = (self.http.clone(), self.seen.clone());
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let resp = http
+                .request(parts.method, parts.uri.to_string())
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| GoogleError::Transport(e.to_string()))?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let bytes = resp.bytes().await.map_err(|e| GoogleError::Transport(e.to_string()))?;
+            if let Ok(mut s) = seen.lock() {
+                *s = Answer {
+                    status: status.as_u16(),
+                    retry_after: crate::client::retry_after(&headers),
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                };
+            }
+            let mut out = HttpResponse::new(bytes.to_vec());
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            Ok(out)
+        })
+    }
+}
+
+fn redirect(uri: &str) -> GoogleResult<RedirectUrl> {
+    RedirectUrl::new(uri.to_owned()).map_err(|e| GoogleError::Transport(format!("redirect URI: {e}")))
+}
+
+/// Reads a failed token request: `invalid_grant` means the user must connect again; other OAuth
+/// errors below 500 (but 429) are refusals; the rest read as any Google error answer.
+fn token_error(e: TokenError, seen: &Mutex<Answer>) -> GoogleError {
+    let Ok(a) = seen.lock() else { return GoogleError::Transport("token answer lost".into()) };
+    let (status, retry) = (a.status, a.retry_after);
+    match e {
+        RequestTokenError::Request(inner) => inner,
+        RequestTokenError::ServerResponse(r) => {
+            let description = r.error_description().cloned().unwrap_or_default();
+            match r.error() {
+                BasicErrorResponseType::InvalidGrant => GoogleError::InvalidGrant(description),
+                other if status < 500 && status != 429 => {
+                    GoogleError::Refused { status, reason: other.as_ref().to_owned(), message: description }
                 }
-                _ => {}
+                _ => crate::client::api_error(status, retry, &a.body),
             }
         }
-        Err(crate::client::api_error(status, retry_after, &body))
+        RequestTokenError::Parse(err, _) if (200..300).contains(&status) => {
+            GoogleError::Transport(format!("token answer unreadable: {err}"))
+        }
+        RequestTokenError::Parse(..) | RequestTokenError::Other(_) if status >= 300 => {
+            crate::client::api_error(status, retry, &a.body)
+        }
+        RequestTokenError::Parse(err, _) => GoogleError::Transport(format!("token answer unreadable: {err}")),
+        RequestTokenError::Other(message) => GoogleError::Transport(message),
     }
 }
 
@@ -172,7 +303,8 @@ mod tests {
         let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
         assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         let fresh = Pkce::generate();
-        assert_eq!(fresh.verifier.len(), 64);
+        assert_eq!(fresh.verifier.len(), 43);
+        assert_eq!(Pkce::from_verifier(fresh.verifier.clone()), fresh);
         assert_ne!(fresh.verifier, Pkce::generate().verifier);
     }
 
@@ -180,15 +312,54 @@ mod tests {
     fn authorization_url_asks_for_offline_consent_with_pkce() {
         let g = Google::new(crate::GoogleConfig::production("cid", "secret")).unwrap();
         let p = Pkce::generate();
-        let url = g.authorization_url("https://sked.example/oauth/google/callback", "st", &p, None).unwrap();
+        let redirect = "https://sked.example/oauth/google/callback";
+        let url = g.authorization_url(redirect, "st", &p, Some("ann@example.com")).unwrap();
         let parsed = reqwest::Url::parse(&url).unwrap();
         let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        assert_eq!(q["client_id"], "cid");
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["scope"], SCOPES);
         assert_eq!(q["access_type"], "offline");
         assert_eq!(q["prompt"], "consent");
+        assert_eq!(q["include_granted_scopes"], "true");
         assert_eq!(q["code_challenge_method"], "S256");
         assert_eq!(q["code_challenge"], p.challenge);
         assert_eq!(q["state"], "st");
-        assert_eq!(q["redirect_uri"], "https://sked.example/oauth/google/callback");
+        assert_eq!(q["login_hint"], "ann@example.com");
+        assert_eq!(q["redirect_uri"], redirect);
         assert!(!url.contains(&p.verifier));
+        assert!(!url.contains("secret"));
+    }
+
+    #[test]
+    fn token_errors_read_as_before() {
+        let seen =
+            |status: u16, body: &str| Mutex::new(Answer { status, retry_after: Some(7), body: body.into() });
+        let grant = BasicErrorResponse::new(
+            BasicErrorResponseType::InvalidGrant,
+            Some("Token has been expired or revoked.".into()),
+            None,
+        );
+        assert_eq!(
+            token_error(RequestTokenError::ServerResponse(grant), &seen(400, "")),
+            GoogleError::InvalidGrant("Token has been expired or revoked.".into())
+        );
+        let client =
+            BasicErrorResponse::new(BasicErrorResponseType::InvalidClient, Some("Unauthorized".into()), None);
+        assert_eq!(
+            token_error(RequestTokenError::ServerResponse(client), &seen(401, "")),
+            GoogleError::Refused {
+                status: 401,
+                reason: "invalid_client".into(),
+                message: "Unauthorized".into()
+            }
+        );
+        let busy =
+            BasicErrorResponse::new(BasicErrorResponseType::Extension("backendError".into()), None, None);
+        let e =
+            token_error(RequestTokenError::ServerResponse(busy), &seen(503, r#"{"error":"backendError"}"#));
+        assert!(e.is_transient());
+        let limited = token_error(RequestTokenError::Other("x".into()), &seen(429, r#"{"error":"rate"}"#));
+        assert_eq!(limited.retry_after(), Some(7));
     }
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use sked_core::{Clock, ManualClock};
 use sked_jobs::{Backoff, Handler, JobError, Worker, WorkerConfig, new_job};
-use sked_store::{DynStore, Job};
+use sked_store::{DynStore, Job, JobStatus};
 use sked_test_utils::on_each_store;
 
 /// Fails its first `fail` runs with the given error, then succeeds; counts runs.
@@ -127,7 +127,7 @@ async fn retry_at_is_honoured_and_unknown_kinds_wait() {
         worker.run_until_idle().await.unwrap();
         assert_eq!(store.job(limited.id).await.unwrap().run_at, AT);
         let u = store.job(unknown.id).await.unwrap();
-        assert_eq!(u.status, "queued");
+        assert_eq!(u.status, JobStatus::Queued);
         assert!(u.last_error.unwrap().contains("no handler"));
         db
     })
@@ -240,7 +240,7 @@ async fn typed_jobs_arrive_decoded_and_an_attempt_past_its_timeout_is_cancelled_
         let pass = worker.run_until_idle().await.unwrap();
         assert_eq!((pass.done, pass.retried, pass.dead), (1, 1, 1), "the hung attempt timed out");
         let h = store.job(hang.id).await.unwrap();
-        assert_eq!(h.status, "queued");
+        assert_eq!(h.status, JobStatus::Queued);
         assert!(h.last_error.unwrap().contains("timed out"));
         assert!(store.job(bad.id).await.unwrap().last_error.unwrap().contains("payload of `greet`"));
         clock.advance(SignedDuration::from_secs(60));
@@ -262,7 +262,7 @@ struct AfterFast {
 impl Handler for AfterFast {
     async fn run(&self, _: &Job) -> Result<(), JobError> {
         let settled = async {
-            while self.store.job(self.fast).await.map(|j| j.status).ok().as_deref() != Some("done") {
+            while self.store.job(self.fast).await.map(|j| j.status).ok() != Some(JobStatus::Done) {
                 tokio::task::yield_now().await;
             }
         };

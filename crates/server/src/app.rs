@@ -11,7 +11,7 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sked_core::Clock;
 use sked_jobs::Worker;
-use sked_store::DynStore;
+use sked_store::{DynStore, JobStatus};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::LatencyUnit;
@@ -232,9 +232,9 @@ async fn upkeep(state: AppState, mut stop: watch::Receiver<bool>) {
         state.metrics.run_upkeep();
         state.failures.shrink(state.clock.now().as_millisecond());
         if let Ok(counts) = state.store.job_counts().await {
-            for status in ["queued", "running", "dead"] {
-                let c = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, c)| *c);
-                metrics::gauge!("sked_jobs", "status" => status).set(c as f64);
+            for status in [JobStatus::Queued, JobStatus::Running, JobStatus::Dead] {
+                let c = counts.iter().find(|(s, _)| *s == status).map_or(0, |(_, c)| *c);
+                metrics::gauge!("sked_jobs", "status" => status.as_str()).set(c as f64);
             }
         }
         let now = state.clock.now_second();

@@ -166,7 +166,7 @@ async fn checked(
 
 /// The zone a host's blocks repeat in.
 fn host_zone(h: &sked_store::Host) -> Result<TimeZone, ApiError> {
-    Ok(sked_app::availability::stored_zone(&h.time_zone)?)
+    Ok(h.time_zone.tz().clone())
 }
 
 /// Routes of this resource.

@@ -168,11 +168,12 @@ pub struct Demo {
 pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
     let (tenant, api_key) = create_tenant(store, "Demo Clinic", now).await?;
     let day = r#"[{"start":"09:00","end":"12:00"},{"start":"13:00","end":"17:00"}]"#;
+    let zone = sked_core::Zone::parse("time_zone", "America/New_York").map_err(|e| anyhow::anyhow!("{e}"))?;
     let schedule = Schedule {
         id: ScheduleId::new(),
         tenant_id: tenant.id,
         name: "Office hours".into(),
-        time_zone: "America/New_York".into(),
+        time_zone: zone.clone(),
         weekly: format!(r#"{{"mon":{day},"tue":{day},"wed":{day},"thu":{day},"fri":{day}}}"#),
         overrides: "[]".into(),
         created_at: now,
@@ -187,7 +188,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
             name: name.into(),
             email: Some(email.into()),
             phone: None,
-            time_zone: "America/New_York".into(),
+            time_zone: zone.clone(),
             schedule_id: Some(schedule.id),
             priority: 0,
             weight: 100,
@@ -218,7 +219,7 @@ pub async fn demo(store: &DynStore, now: i64) -> anyhow::Result<Demo> {
         daily_limit: None,
         assignment: sked_core::assign::Assignment::RoundRobin,
         location: Some("Phone call".into()),
-        send_updates: "all".into(),
+        send_updates: sked_core::notify::SendUpdates::All,
         reminders: "[]".into(),
         questions: "[]".into(),
         version: 1,

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use sked_core::FieldError;
+use sked_core::Zone;
 use sked_core::contact::{Email, Phone};
 use sked_core::ids::{HostId, ScheduleId, TenantId};
-use sked_core::local::parse_zone;
 use sked_store::{Host, StoreError};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -115,7 +115,7 @@ pub(crate) fn view(h: Host) -> HostView {
         name: h.name,
         email: h.email,
         phone: h.phone,
-        time_zone: h.time_zone,
+        time_zone: h.time_zone.as_str().to_owned(),
         schedule_id: h.schedule_id,
         priority: h.priority,
         weight: h.weight,
@@ -125,46 +125,76 @@ pub(crate) fn view(h: Host) -> HostView {
     }
 }
 
-/// Validates a host's fields in place (normalising email and phone), checking its schedule
-/// belongs to the tenant; every invalid field is reported.
-async fn validate(state: &Services, tenant: TenantId, h: &mut Host, schedule: Option<&str>) -> ApiResult<()> {
+/// A host's own fields as sent (or kept), before they are checked.
+struct Draft {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    time_zone: String,
+    priority: i64,
+    weight: i64,
+}
+
+/// A draft's fields, checked and normalised.
+struct Checked {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    time_zone: Zone,
+    /// The schedule named, when one was.
+    schedule_id: Option<ScheduleId>,
+}
+
+/// Checks a host's fields (normalising email and phone) and that the schedule named belongs to
+/// the tenant; every invalid field is reported.
+async fn validate(
+    state: &Services,
+    tenant: TenantId,
+    d: Draft,
+    schedule: Option<&str>,
+) -> ApiResult<Checked> {
     let mut errors: Vec<FieldError> = Vec::new();
-    match sked_core::text::line("name", &h.name, 200) {
-        Ok(name) => h.name = name,
-        Err(e) => errors.push(e),
-    }
-    if let Some(e) = &h.email {
-        match Email::parse(e) {
-            Ok(e) => h.email = Some(e.to_string()),
-            Err(m) => errors.push(FieldError::new("email", m)),
+    let name = sked_core::text::line("name", &d.name, 200).map_err(|e| errors.push(e)).ok();
+    let email = match d.email.as_deref().map(Email::parse) {
+        Some(Ok(e)) => Some(e.to_string()),
+        Some(Err(m)) => {
+            errors.push(FieldError::new("email", m));
+            None
         }
-    }
-    if let Some(p) = &h.phone {
-        match Phone::parse(p) {
-            Ok(p) => h.phone = Some(p.to_string()),
-            Err(m) => errors.push(FieldError::new("phone", m)),
+        None => None,
+    };
+    let phone = match d.phone.as_deref().map(Phone::parse) {
+        Some(Ok(p)) => Some(p.to_string()),
+        Some(Err(m)) => {
+            errors.push(FieldError::new("phone", m));
+            None
         }
-    }
-    if let Err(e) = parse_zone("time_zone", &h.time_zone) {
-        errors.push(e);
-    }
-    if !(0..=1_000_000).contains(&h.weight) {
+        None => None,
+    };
+    let time_zone = Zone::parse("time_zone", &d.time_zone).map_err(|e| errors.push(e)).ok();
+    if !(0..=1_000_000).contains(&d.weight) {
         errors.push(FieldError::new("weight", "must be between 0 and 1000000"));
     }
-    if !(-1_000_000..=1_000_000).contains(&h.priority) {
+    if !(-1_000_000..=1_000_000).contains(&d.priority) {
         errors.push(FieldError::new("priority", "must be between -1000000 and 1000000"));
     }
+    let mut schedule_id = None;
     if let Some(text) = schedule {
         match text.parse::<ScheduleId>() {
             Ok(id) => match state.store.schedule(tenant, id).await {
-                Ok(_) => h.schedule_id = Some(id),
+                Ok(_) => schedule_id = Some(id),
                 Err(StoreError::NotFound) => errors.push(FieldError::new("schedule_id", "no such schedule")),
                 Err(e) => return Err(ApiError::Internal(e.into())),
             },
             Err(_) => errors.push(FieldError::new("schedule_id", "is not an id")),
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+    match (name, time_zone) {
+        (Some(name), Some(time_zone)) if errors.is_empty() => {
+            Ok(Checked { name, email, phone, time_zone, schedule_id })
+        }
+        _ => Err(ApiError::Validation(errors)),
+    }
 }
 
 /// Routes of this resource.
@@ -185,15 +215,24 @@ async fn create(
 
 /// Validates and stores a new host: the one path of the API and the dashboard.
 pub(crate) async fn create_host(state: &Services, tenant: TenantId, body: CreateHost) -> ApiResult<HostView> {
-    let now = state.clock.now_second();
-    let mut h = Host {
-        id: HostId::new(),
-        tenant_id: tenant,
+    let d = Draft {
         name: body.name,
         email: body.email,
         phone: body.phone,
         time_zone: body.time_zone,
-        schedule_id: None,
+        priority: body.priority,
+        weight: body.weight,
+    };
+    let c = validate(state, tenant, d, body.schedule_id.as_deref()).await?;
+    let now = state.clock.now_second();
+    let h = Host {
+        id: HostId::new(),
+        tenant_id: tenant,
+        name: c.name,
+        email: c.email,
+        phone: c.phone,
+        time_zone: c.time_zone,
+        schedule_id: c.schedule_id,
         priority: body.priority,
         weight: body.weight,
         active: body.active,
@@ -205,7 +244,6 @@ pub(crate) async fn create_host(state: &Services, tenant: TenantId, body: Create
         created_at: now,
         updated_at: now,
     };
-    validate(state, tenant, &mut h, body.schedule_id.as_deref()).await?;
     state.store.insert_host(&h).await.map_err(|e| ApiError::store("host", e))?;
     Ok(view(h))
 }
@@ -257,22 +295,33 @@ pub(crate) async fn update_host(
 ) -> ApiResult<HostView> {
     let old = state.store.host(tenant, id).await.map_err(|e| ApiError::store("host", e))?;
     let schedule_text = body.schedule_id.clone();
-    let mut h = Host {
+    let d = Draft {
         name: body.name.unwrap_or(old.name.clone()),
         email: body.email.unwrap_or(old.email.clone()),
         phone: body.phone.unwrap_or(old.phone.clone()),
-        time_zone: body.time_zone.unwrap_or(old.time_zone.clone()),
-        schedule_id: match &schedule_text {
-            Some(None) => None,
-            _ => old.schedule_id,
-        },
+        time_zone: body.time_zone.unwrap_or_else(|| old.time_zone.as_str().to_owned()),
         priority: body.priority.unwrap_or(old.priority),
         weight: body.weight.unwrap_or(old.weight),
+    };
+    let (priority, weight) = (d.priority, d.weight);
+    let c = validate(state, tenant, d, schedule_text.clone().flatten().as_deref()).await?;
+    let schedule_id = match schedule_text {
+        Some(None) => None,
+        Some(Some(_)) => c.schedule_id,
+        None => old.schedule_id,
+    };
+    let mut h = Host {
+        name: c.name,
+        email: c.email,
+        phone: c.phone,
+        time_zone: c.time_zone,
+        schedule_id,
+        priority,
+        weight,
         active: body.active.unwrap_or(old.active),
         updated_at: state.clock.now_second(),
         ..old
     };
-    validate(state, tenant, &mut h, schedule_text.flatten().as_deref()).await?;
     state.store.update_host(&h).await.map_err(|e| ApiError::store("host", e))?;
     h.version += 1;
     Ok(view(h))

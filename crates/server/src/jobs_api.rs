@@ -82,7 +82,7 @@ fn view(j: Job) -> JobView {
     JobView {
         id: j.id,
         kind: j.kind,
-        status: j.status,
+        status: j.status.as_str().to_owned(),
         attempts: j.attempts,
         max_attempts: j.max_attempts,
         run_at: rfc3339(j.run_at),
@@ -106,17 +106,14 @@ async fn list(
     auth: TenantAuth,
     ApiQuery(q): ApiQuery<JobQuery>,
 ) -> ApiResult<Json<Paged<JobView>>> {
-    if let Some(s) = &q.status
-        && !["queued", "running", "done", "dead"].contains(&s.as_str())
-    {
-        return Err(ApiError::field("status", "must be queued, running, done or dead"));
-    }
+    let status = match q.status.as_deref().map(str::parse::<sked_store::JobStatus>) {
+        Some(Err(_)) => return Err(ApiError::field("status", "must be queued, running, done or dead")),
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
     let page = ListQuery { limit: q.limit, cursor: q.cursor }.page()?;
-    let rows = state
-        .store
-        .list_jobs(auth.tenant, q.status.as_deref(), page)
-        .await
-        .map_err(|e| ApiError::store("job", e))?;
+    let rows =
+        state.store.list_jobs(auth.tenant, status, page).await.map_err(|e| ApiError::store("job", e))?;
     let next = Paged::<()>::next_id_cursor(&rows, page.limit, |j| j.id.0);
     Ok(Json(Paged { data: rows.into_iter().map(view).collect(), next_cursor: next }))
 }

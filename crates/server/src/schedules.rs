@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use sked_core::FieldError;
 use sked_core::hours::{self, Weekly, validate};
 use sked_core::ids::{ScheduleId, TenantId};
+use sked_core::{FieldError, Zone};
 use sked_store::Schedule;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -136,7 +136,7 @@ pub fn view(s: Schedule) -> ApiResult<ScheduleView> {
     Ok(ScheduleView {
         id: s.id,
         name: s.name,
-        time_zone: s.time_zone,
+        time_zone: s.time_zone.as_str().to_owned(),
         weekly: serde_json::from_str(&s.weekly).map_err(anyhow::Error::from)?,
         overrides: serde_json::from_str(&s.overrides).map_err(anyhow::Error::from)?,
         created_at: rfc3339(s.created_at),
@@ -146,6 +146,22 @@ pub fn view(s: Schedule) -> ApiResult<ScheduleView> {
 
 fn check_name(name: &str) -> Result<(), FieldError> {
     sked_core::text::line("name", name, 200).map(drop)
+}
+
+/// Checks a schedule's name, zone and hours; every invalid field is reported.
+fn check(name: &str, time_zone: &str, weekly: &Weekly, overrides: &[hours::DateOverride]) -> ApiResult<Zone> {
+    let mut errors = check_name(name).err().into_iter().collect::<Vec<_>>();
+    let zone = match validate(time_zone, weekly, overrides) {
+        Ok(_) => Zone::parse("time_zone", time_zone).map_err(|e| errors.push(e)).ok(),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    match zone {
+        Some(zone) if errors.is_empty() => Ok(zone),
+        _ => Err(ApiError::Validation(errors)),
+    }
 }
 
 /// Routes of this resource.
@@ -170,19 +186,13 @@ pub(crate) async fn create_schedule(
     tenant: TenantId,
     body: CreateSchedule,
 ) -> ApiResult<ScheduleView> {
-    let mut errors = check_name(&body.name).err().into_iter().collect::<Vec<_>>();
-    if let Err(e) = validate(&body.time_zone, &body.weekly, &body.overrides) {
-        errors.extend(e);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let time_zone = check(&body.name, &body.time_zone, &body.weekly, &body.overrides)?;
     let now = s.clock.now_second();
     let record = Schedule {
         id: ScheduleId::new(),
         tenant_id: tenant,
         name: body.name.trim().to_owned(),
-        time_zone: body.time_zone,
+        time_zone,
         weekly: serde_json::to_string(&body.weekly).map_err(anyhow::Error::from)?,
         overrides: serde_json::to_string(&body.overrides).map_err(anyhow::Error::from)?,
         created_at: now,
@@ -246,13 +256,7 @@ pub async fn change(
     let time_zone = body.time_zone.unwrap_or(current.time_zone);
     let weekly = body.weekly.unwrap_or(current.weekly);
     let overrides = body.overrides.unwrap_or(current.overrides);
-    let mut errors = check_name(&name).err().into_iter().collect::<Vec<_>>();
-    if let Err(e) = validate(&time_zone, &weekly, &overrides) {
-        errors.extend(e);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let time_zone = check(&name, &time_zone, &weekly, &overrides)?;
     let record = Schedule {
         name: name.trim().to_owned(),
         time_zone,

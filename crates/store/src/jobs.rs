@@ -6,6 +6,58 @@ use sked_core::ids::{JobId, TenantId};
 
 use crate::{Job, NewJob, Page, StoreResult};
 
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    /// Waiting for its run time or a worker (or a retry).
+    Queued,
+    /// Leased by a worker.
+    Running,
+    /// Finished.
+    Done,
+    /// Out of attempts, or refused for good: kept for a person to look at.
+    Dead,
+}
+
+impl JobStatus {
+    /// Every status, in the order a job goes through them.
+    pub const ALL: [JobStatus; 4] = [Self::Queued, Self::Running, Self::Done, Self::Dead];
+
+    /// As stored and shown.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for JobStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not a known job status"))
+    }
+}
+
+/// How the store reads a stored status back.
+impl TryFrom<String> for JobStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
 /// The job queue.
 #[async_trait]
 pub trait JobStore: Send + Sync {
@@ -40,11 +92,16 @@ pub trait JobStore: Send + Sync {
     /// each needs a person to look at it.
     async fn purge_jobs(&self, before: i64) -> StoreResult<u64>;
     /// A tenant's jobs, newest first, optionally with one status.
-    async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>>;
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        status: Option<JobStatus>,
+        page: Page,
+    ) -> StoreResult<Vec<Job>>;
     /// A job.
     async fn job(&self, id: JobId) -> StoreResult<Job>;
     /// Jobs per status (queued, running, dead), over all tenants.
-    async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>>;
+    async fn job_counts(&self) -> StoreResult<Vec<(JobStatus, i64)>>;
     /// When the longest-waiting job that is due by `now` fell due (none waiting: `None`): how far
     /// behind the queue is.
     async fn oldest_due(&self, now: i64) -> StoreResult<Option<i64>>;

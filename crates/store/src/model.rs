@@ -2,11 +2,18 @@
 //! by the layer that owns their shape.
 
 use sked_core::assign::Assignment;
-use sked_core::booking::{BookingSource, BookingStatus};
+use sked_core::booking::{BookingAction, BookingSource, BookingStatus};
 use sked_core::ids::{
     ApiKeyId, BlockId, BookingId, EventTypeId, HostId, JobId, ScheduleId, TenantId, VoiceAgentId,
 };
+use sked_core::local::HourClock;
+use sked_core::notify::SendUpdates;
+use sked_core::zone::Zone;
+use sked_voice::Platform;
+use sked_when::Language;
 use sqlx::FromRow;
+
+use crate::JobStatus;
 
 /// A tenant.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -44,7 +51,8 @@ pub struct Schedule {
     pub id: ScheduleId,
     pub tenant_id: TenantId,
     pub name: String,
-    pub time_zone: String,
+    #[sqlx(try_from = "String")]
+    pub time_zone: Zone,
     pub weekly: String,
     pub overrides: String,
     pub created_at: i64,
@@ -59,7 +67,8 @@ pub struct Host {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub time_zone: String,
+    #[sqlx(try_from = "String")]
+    pub time_zone: Zone,
     pub schedule_id: Option<ScheduleId>,
     pub priority: i64,
     pub weight: i64,
@@ -100,9 +109,9 @@ pub struct EventType {
     #[sqlx(try_from = "String")]
     pub assignment: Assignment,
     pub location: Option<String>,
-    /// Who the calendar provider emails about events written for bookings: `all`,
-    /// `external_only` or `none`.
-    pub send_updates: String,
+    /// Who the calendar provider emails about events written for bookings.
+    #[sqlx(try_from = "String")]
+    pub send_updates: SendUpdates,
     /// Reminders, JSON `[{"offset_minutes", "channels"}]`.
     pub reminders: String,
     /// Custom questions, JSON `[{"id", "label", "type", "required", "options"}]`.
@@ -219,8 +228,8 @@ pub struct HistoryEntry {
     pub at: i64,
     /// Who: `api_key:<id>`, `operator`, `system`, `google`, ...
     pub actor: String,
-    /// `created`, `rescheduled`, `cancelled`.
-    pub action: String,
+    #[sqlx(try_from = "String")]
+    pub action: BookingAction,
     /// JSON snapshot of the changed fields before (absent for `created`).
     pub before: Option<String>,
     /// JSON snapshot after.
@@ -237,8 +246,8 @@ pub struct Job {
     pub kind: String,
     /// JSON.
     pub payload: String,
-    /// `queued`, `running`, `done` or `dead`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: JobStatus,
     /// Attempts started so far.
     pub attempts: i64,
     pub max_attempts: i64,
@@ -326,8 +335,8 @@ pub struct HostLoad {
 pub struct VoiceAgent {
     pub id: VoiceAgentId,
     pub tenant_id: TenantId,
-    /// `retell` or `vapi`.
-    pub platform: String,
+    #[sqlx(try_from = "String")]
+    pub platform: Platform,
     /// The agent's id on the platform (Retell `agent_id`, Vapi assistant id).
     pub platform_agent_id: Option<String>,
     /// Event types the agent may book.
@@ -336,17 +345,20 @@ pub struct VoiceAgent {
     /// The one used when the caller names none.
     pub default_event_type_id: EventTypeId,
     /// The business's zone: phrases are read and times spoken in it.
-    pub time_zone: String,
+    #[sqlx(try_from = "String")]
+    pub time_zone: Zone,
     /// The platform secret, sealed (Retell API key for signatures, Vapi secret or HMAC key).
     pub secret: String,
     /// Header that carries the Vapi secret (default `x-vapi-secret`).
     pub auth_header: Option<String>,
     /// Most times read out in one answer.
     pub max_options_spoken: i64,
-    /// `12h` or `24h`.
-    pub clock: String,
-    /// Spoken language (`en`).
-    pub language: String,
+    /// How times are spoken.
+    #[sqlx(try_from = "String")]
+    pub clock: HourClock,
+    /// Spoken language.
+    #[sqlx(try_from = "String")]
+    pub language: Language,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -19,6 +19,52 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The voice platform an agent runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Platform {
+    /// Retell AI.
+    Retell,
+    /// Vapi.
+    Vapi,
+}
+
+impl Platform {
+    /// Every platform.
+    pub const ALL: [Platform; 2] = [Platform::Retell, Platform::Vapi];
+
+    /// As stored, shown and in the tools' URL: `retell`, `vapi`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Platform::Retell => "retell",
+            Platform::Vapi => "vapi",
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not a known voice platform"))
+    }
+}
+
+/// How the store reads a stored name back.
+impl TryFrom<String> for Platform {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
 /// Signatures older or newer than this are refused (Retell: 5 minutes).
 pub const TOLERANCE_MS: i64 = 300_000;
 

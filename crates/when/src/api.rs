@@ -118,6 +118,25 @@ impl std::fmt::Display for Language {
     }
 }
 
+/// Exactly a code Sked speaks (`en`, `es`), as stored and as the API takes it.
+impl std::str::FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Language::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not a known language"))
+    }
+}
+
+/// How the store reads a stored code back (an unknown one is an error, never the default).
+impl TryFrom<String> for Language {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
 /// When and where the phrase is heard.
 #[derive(Clone, Debug)]
 pub struct Context {

@@ -3,7 +3,7 @@
 //! booking with its history entry.
 
 use sked_core::FieldError;
-use sked_core::booking::BookingStatus;
+use sked_core::booking::{BookingAction, BookingStatus};
 use sked_core::ids::BookingId;
 
 use super::Actor;
@@ -20,7 +20,7 @@ pub async fn confirm_attendance(app: &App, actor: &Actor, id: BookingId) -> AppR
     }
     let v = app.view(b)?;
     let now = app.clock.now_second();
-    let entry = history(&v, "attendance_confirmed", actor, now, None, Some(times(&v)), None);
+    let entry = history(&v, BookingAction::AttendanceConfirmed, actor, now, None, Some(times(&v)), None);
     app.store.add_history(&entry).await.map_err(|e| AppError::store("booking", e))?;
     Ok(Some(v))
 }
@@ -40,7 +40,7 @@ pub async fn mark_no_show(app: &App, actor: &Actor, id: BookingId, no_show: bool
     let at = no_show.then_some(now);
     let marked = sked_store::Booking { no_show_at: at, updated_at: now, ..b };
     let v = app.view(marked)?;
-    let action = if no_show { "no_show" } else { "no_show_cleared" };
+    let action = if no_show { BookingAction::NoShow } else { BookingAction::NoShowCleared };
     let entry = history(&v, action, actor, now, None, Some(serde_json::json!({ "no_show": no_show })), None);
     app.store.set_no_show(actor.tenant, id, at, &entry).await.map_err(|e| match e {
         sked_store::StoreError::Stale => AppError::Stale,

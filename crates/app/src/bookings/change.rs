@@ -1,7 +1,7 @@
 //! Changes that skip the slot rules: a host moving a booking in their own calendar, and
 //! cancelling.
 
-use sked_core::booking::BookingStatus;
+use sked_core::booking::{BookingAction, BookingStatus};
 use sked_core::ids::BookingId;
 use sked_store::{Booking, BookingWrite, StoreError};
 
@@ -41,7 +41,15 @@ pub async fn move_by_host(
         let (was, is) = (Some(times(&before)), Some(times(&w.view)));
         let write = BookingWrite {
             daily_limit: None,
-            history: history(&w.view, "rescheduled", actor, now, was.clone(), is, Some(reason.to_owned())),
+            history: history(
+                &w.view,
+                BookingAction::Rescheduled,
+                actor,
+                now,
+                was.clone(),
+                is,
+                Some(reason.to_owned()),
+            ),
             jobs: event_jobs(&app.event_kinds, actor, "booking.rescheduled", &w.view, now, was)?,
             idempotency: None,
             booking: moved,
@@ -89,7 +97,7 @@ pub async fn cancel(
         let w = app.written(cancelled.clone())?;
         let write = BookingWrite {
             daily_limit: None,
-            history: history(&w.view, "cancelled", actor, now, None, None, reason.clone()),
+            history: history(&w.view, BookingAction::Cancelled, actor, now, None, None, reason.clone()),
             jobs: event_jobs(&app.event_kinds, actor, "booking.cancelled", &w.view, now, None)?,
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: cancelled,

@@ -5,7 +5,9 @@
 
 use serde_json::Value;
 use sked_core::assign::Assignment;
-use sked_core::booking::{BookingSource, BookingStatus, BookingText, CODE_LEN, confirmation_code};
+use sked_core::booking::{
+    BookingAction, BookingSource, BookingStatus, BookingText, CODE_LEN, confirmation_code,
+};
 use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_core::{FieldError, interval::DAY};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
@@ -118,7 +120,15 @@ pub async fn record_external(app: &App, actor: &Actor, req: &ExternalBooking) ->
             let w = app.written(booking.clone())?;
             let write = BookingWrite {
                 daily_limit: None,
-                history: history(&w.view, "created", actor, now, None, Some(times(&w.view)), None),
+                history: history(
+                    &w.view,
+                    BookingAction::Created,
+                    actor,
+                    now,
+                    None,
+                    Some(times(&w.view)),
+                    None,
+                ),
                 jobs: event_jobs(&app.event_kinds, actor, "booking.created", &w.view, now, None)?,
                 idempotency: None,
                 booking,

@@ -17,7 +17,9 @@ mod record;
 use serde_json::Value;
 use sked_core::FieldError;
 use sked_core::assign::Assignment;
-use sked_core::booking::{BookingSource, BookingStatus, BookingText, CODE_LEN, confirmation_code};
+use sked_core::booking::{
+    BookingAction, BookingSource, BookingStatus, BookingText, CODE_LEN, confirmation_code,
+};
 use sked_core::contact::{Email, Phone};
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
@@ -163,7 +165,7 @@ pub async fn create(
         let w = app.written(booking.clone())?;
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &booking),
-            history: history(&w.view, "created", actor, now, None, Some(times(&w.view)), None),
+            history: history(&w.view, BookingAction::Created, actor, now, None, Some(times(&w.view)), None),
             jobs: event_jobs(&app.event_kinds, actor, "booking.created", &w.view, now, None)?,
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Created, &w.body, now)),
             booking,
@@ -224,7 +226,15 @@ pub async fn reschedule(
         let (was, is) = (Some(times(&before)), Some(times(&w.view)));
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &moved),
-            history: history(&w.view, "rescheduled", actor, now, was.clone(), is, reason.clone()),
+            history: history(
+                &w.view,
+                BookingAction::Rescheduled,
+                actor,
+                now,
+                was.clone(),
+                is,
+                reason.clone(),
+            ),
             jobs: event_jobs(&app.event_kinds, actor, "booking.rescheduled", &w.view, now, was)?,
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: moved,

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sked_core::booking::BookingAction;
 use sked_core::ids::BookingId;
 use sked_jobs::Job;
 use sked_store::{HistoryEntry, NewJob};
@@ -21,7 +22,7 @@ pub(super) fn times(v: &BookingView) -> Value {
 
 pub(super) fn history(
     v: &BookingView,
-    action: &str,
+    action: BookingAction,
     actor: &Actor,
     now: i64,
     before: Option<Value>,
@@ -34,7 +35,7 @@ pub(super) fn history(
         tenant_id: actor.tenant,
         at: now,
         actor: actor.name.clone(),
-        action: action.into(),
+        action,
         before: before.map(|b| b.to_string()),
         after: after.or_else(|| Some(times(v))).map(|a| a.to_string()),
         reason,

@@ -292,7 +292,7 @@ async fn history(
             .map(|h| HistoryView {
                 at: rfc3339(h.at),
                 actor: h.actor,
-                action: h.action,
+                action: h.action.as_str().to_owned(),
                 before: json(h.before),
                 after: json(h.after),
                 reason: h.reason,

@@ -188,8 +188,7 @@ async fn connect_ics(
         Ok(feed::Fetched::Unchanged) => String::new(),
         Err(e) => return Err(unreachable(format!("could not read the feed: {e}"))),
     };
-    let zone = sked_app::availability::stored_zone(&h.time_zone)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+    let zone = h.time_zone.tz().clone();
     feed::read(&body, &zone).map_err(|e| unreachable(format!("the address is not a calendar feed: {e}")))?;
     // Two feeds on one host stay two connections: a short digest of the address tells them
     // apart without showing it.

@@ -185,7 +185,7 @@ async fn follow_now(
                     tenant_id: c.tenant_id,
                     at: now,
                     actor: p.name().into(),
-                    action: "move_refused".into(),
+                    action: sked_core::booking::BookingAction::MoveRefused,
                     before: None,
                     after: Some(
                         json!({ "start": crate::time::rfc3339(start), "end": crate::time::rfc3339(end) })

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sked_calendar::busy::StoredEvent;
 use sked_calendar::{ProviderResult, Tokens};
 use sked_core::ids::BookingId;
+use sked_core::notify::SendUpdates;
 use sked_google::events::BOOKING_PROPERTY;
 use sked_google::{Google, GoogleError, ListEvents};
 use sked_store::{Booking, BookingCalendarEvent, EventType};
@@ -45,10 +46,10 @@ pub fn booking_of_event(event: &str) -> Option<BookingId> {
 
 /// Google's `sendUpdates` for an event type's `send_updates`.
 fn send_updates(et: &EventType) -> &'static str {
-    match et.send_updates.as_str() {
-        "none" => "none",
-        "external_only" => "externalOnly",
-        _ => "all",
+    match et.send_updates {
+        SendUpdates::All => "all",
+        SendUpdates::ExternalOnly => "externalOnly",
+        SendUpdates::None => "none",
     }
 }
 

@@ -308,7 +308,7 @@ async fn zone_of(state: &Services, c: &Connection, cal: &ConnectionCalendar) -> 
         return Ok(tz);
     }
     let host = state.store.host(c.tenant_id, c.host_id).await?;
-    sked_app::availability::stored_zone(&host.time_zone).map_err(CalError::from_booking)
+    Ok(host.time_zone.tz().clone())
 }
 
 /// Whether an event is worth keeping: exceptions of a series always (a cancelled one removes an

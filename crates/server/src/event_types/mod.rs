@@ -39,8 +39,15 @@ struct Draft {
     questions: Vec<sked_core::questions::Question>,
 }
 
+/// What validation makes of a draft's hosts and names.
+struct Checked {
+    hosts: Vec<HostId>,
+    assignment: Assignment,
+    send_updates: sked_core::notify::SendUpdates,
+}
+
 /// Validates a draft; every invalid field is reported. Hosts must be distinct hosts of the tenant.
-async fn validate(state: &Services, tenant: TenantId, d: &mut Draft) -> ApiResult<(Vec<HostId>, Assignment)> {
+async fn validate(state: &Services, tenant: TenantId, d: &mut Draft) -> ApiResult<Checked> {
     let mut errors: Vec<FieldError> = Vec::new();
     match sked_core::questions::check_questions("questions", &d.questions) {
         Ok(q) => d.questions = q,
@@ -61,7 +68,8 @@ async fn validate(state: &Services, tenant: TenantId, d: &mut Draft) -> ApiResul
     if let Some(Err(e)) = d.location.as_deref().map(|s| text::line("location", s, 500)) {
         errors.push(e);
     }
-    if !SEND_UPDATES.contains(&d.send_updates.as_str()) {
+    let send_updates = sked_core::notify::SendUpdates::parse(&d.send_updates);
+    if send_updates.is_none() {
         errors.push(FieldError::new("send_updates", "must be one of all, external_only, none"));
     }
     if let Err(e) = sked_core::notify::check_reminders("reminders", &d.reminders) {
@@ -96,8 +104,10 @@ async fn validate(state: &Services, tenant: TenantId, d: &mut Draft) -> ApiResul
             },
         }
     }
-    match assignment {
-        Some(a) if errors.is_empty() => Ok((hosts, a)),
+    match (assignment, send_updates) {
+        (Some(assignment), Some(send_updates)) if errors.is_empty() => {
+            Ok(Checked { hosts, assignment, send_updates })
+        }
         _ => Err(ApiError::Validation(errors)),
     }
 }
@@ -124,7 +134,7 @@ pub(crate) fn view(e: EventType) -> EventTypeView {
         host_ids: e.host_ids,
         assignment: e.assignment.as_str().to_owned(),
         location: e.location,
-        send_updates: e.send_updates,
+        send_updates: e.send_updates.as_str().to_owned(),
         reminders: reminders(&e.reminders),
         questions: sked_app::bookings::questions(&e.questions),
         created_at: rfc3339(e.created_at),
@@ -136,7 +146,7 @@ fn record(
     id: EventTypeId,
     tenant: TenantId,
     d: Draft,
-    (hosts, assignment): (Vec<HostId>, Assignment),
+    Checked { hosts, assignment, send_updates }: Checked,
     now: i64,
     created: i64,
 ) -> EventType {
@@ -155,7 +165,7 @@ fn record(
         daily_limit: d.spec.daily_limit.map(i64::from),
         assignment,
         location: d.location,
-        send_updates: d.send_updates,
+        send_updates,
         reminders: serde_json::to_string(&d.reminders).unwrap_or_else(|_| "[]".into()),
         questions: serde_json::to_string(&d.questions).unwrap_or_else(|_| "[]".into()),
         version: 1,
@@ -284,7 +294,7 @@ pub(crate) async fn update_event_type(
         host_ids: b.host_ids.unwrap_or_else(|| old.host_ids.iter().map(ToString::to_string).collect()),
         assignment: b.assignment.unwrap_or(old.assignment.as_str().to_owned()),
         location: b.location.unwrap_or(old.location.clone()),
-        send_updates: b.send_updates.unwrap_or(old.send_updates.clone()),
+        send_updates: b.send_updates.unwrap_or_else(|| old.send_updates.as_str().to_owned()),
         reminders: b.reminders.unwrap_or_else(|| reminders(&old.reminders)),
         questions: b.questions.unwrap_or_else(|| sked_app::bookings::questions(&old.questions)),
     };

@@ -204,7 +204,11 @@ fn default_send_updates() -> String {
 }
 
 /// Values of `send_updates`.
-pub const SEND_UPDATES: [&str; 3] = ["all", "external_only", "none"];
+pub const SEND_UPDATES: [&str; 3] = [
+    sked_core::notify::SendUpdates::All.as_str(),
+    sked_core::notify::SendUpdates::ExternalOnly.as_str(),
+    sked_core::notify::SendUpdates::None.as_str(),
+];
 
 /// Changes an event type; absent fields stay, `null` clears a nullable one (and leaves the
 /// others).

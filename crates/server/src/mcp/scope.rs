@@ -4,7 +4,9 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use sked_core::Zone;
 use sked_core::ids::{EventTypeId, TenantId, VoiceAgentId};
+use sked_core::local::HourClock;
 use sked_store::{DynStore, EventType, Ids, Page, StoreError, VoiceAgent};
 use sked_when::Language;
 
@@ -158,8 +160,8 @@ pub async fn agent_for(
         }
     };
     let time_zone = match args.time_zone.as_deref().map(str::trim) {
-        Some(z) => match sked_core::local::parse_zone("time_zone", z) {
-            Ok(_) => z.to_owned(),
+        Some(z) => match Zone::parse("time_zone", z) {
+            Ok(zone) => zone,
             Err(_) => return Ok(Err(refuse("time_zone", "is not an IANA time zone"))),
         },
         None => first_host_zone(store, scope.tenant, &event_type).await?,
@@ -168,7 +170,8 @@ pub async fn agent_for(
         // No stored agent: the nil id says so in the booking's metadata.
         id: VoiceAgentId(uuid::Uuid::nil()),
         tenant_id: scope.tenant,
-        platform: "mcp".into(),
+        // Not read: the MCP door names itself in the tools' context (`Ctx::platform`).
+        platform: sked_voice::Platform::Retell,
         platform_agent_id: None,
         event_type_ids: Ids(vec![event_type.id]),
         default_event_type_id: event_type.id,
@@ -176,18 +179,18 @@ pub async fn agent_for(
         secret: String::new(),
         auth_header: None,
         max_options_spoken: 3,
-        clock: "12h".into(),
-        language: "en".into(),
+        clock: HourClock::H12,
+        language: Language::En,
         created_at: 0,
         updated_at: 0,
     }))
 }
 
-async fn first_host_zone(store: &DynStore, tenant: TenantId, e: &EventType) -> Result<String, StoreError> {
-    let Some(host) = e.host_ids.first() else { return Ok("UTC".into()) };
+async fn first_host_zone(store: &DynStore, tenant: TenantId, e: &EventType) -> Result<Zone, StoreError> {
+    let Some(host) = e.host_ids.first() else { return Ok(Zone::utc()) };
     match store.host(tenant, *host).await {
         Ok(h) => Ok(h.time_zone),
-        Err(StoreError::NotFound) => Ok("UTC".into()),
+        Err(StoreError::NotFound) => Ok(Zone::utc()),
         Err(e) => Err(e),
     }
 }

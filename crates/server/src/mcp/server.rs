@@ -12,7 +12,6 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 use sked_voice::{CallInfo, ToolCall};
 use sked_voice_tools::{self as tools, Ctx, speech::Voice};
-use sked_when::Language;
 
 use super::scope::{self, Refusal, Scope};
 use crate::state::Services;
@@ -51,7 +50,7 @@ impl SkedMcp {
         let agent = scope.agent.is_some();
         let several =
             !agent && scope::has_several(&self.services.store, scope.tenant).await.map_err(internal)?;
-        let language = scope.agent.as_ref().map(language_of).unwrap_or_default();
+        let language = scope.agent.as_ref().map(|a| a.language).unwrap_or_default();
         Ok(scope::definitions(agent, several, language)
             .into_iter()
             .map(|(name, description, schema)| {
@@ -78,8 +77,7 @@ impl SkedMcp {
             Ok(a) => a,
             Err(r) => return Ok(refused(r)),
         };
-        let tz = sked_app::availability::stored_zone(&agent.time_zone)
-            .map_err(|e| internal(anyhow::anyhow!("{e}")))?;
+        let tz = agent.time_zone.tz().clone();
         // The key stands in for the platform's call id: the voice tools derive their own
         // idempotency key from it, the tool and its arguments.
         let info = CallInfo {
@@ -95,10 +93,10 @@ impl SkedMcp {
             voice: Voice {
                 tz,
                 caller_tz: None,
-                clock_24h: agent.clock == "24h",
+                clock_24h: agent.clock == sked_core::local::HourClock::H24,
                 max_options: usize::try_from(agent.max_options_spoken).unwrap_or(3).clamp(1, 6),
                 now: self.services.clock.now_second(),
-                language: language_of(&agent),
+                language: agent.language,
             },
             actor: sked_app::Actor { tenant: scope.tenant, name: scope.actor.clone() },
         };
@@ -119,11 +117,6 @@ impl SkedMcp {
         result.structured_content = Some(data);
         Ok(result)
     }
-}
-
-/// The language an agent speaks (English when its setting is unknown).
-fn language_of(a: &sked_store::VoiceAgent) -> Language {
-    Language::from_code(&a.language).unwrap_or_default()
 }
 
 /// A call the adapter refuses before the tool runs: a tool error naming the argument.

@@ -62,7 +62,7 @@ pub async fn connection_event(s: &Services, tenant: TenantId, e: &ConnectionEven
         kind: kind.into(),
         business: s.store.tenant(tenant).await.map_err(store_err)?.name,
         reader_name: host.name.clone(),
-        zone: host.time_zone.clone(),
+        zone: host.time_zone.to_string(),
         role: Role::Host.as_str().into(),
         text: e.error.clone(),
         // A link starts a new authorization where there is one to start; a CalDAV password or a

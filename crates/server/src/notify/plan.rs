@@ -172,7 +172,7 @@ impl EventConsumer for Notify {
         let mut f = Facts::load(s, tenant, &v).await?;
         f.previous_start = event.previous.as_ref().and_then(|p| p.get("start")?.as_str()).map(seconds);
         let now = s.clock.now_second();
-        let host_zone = f.host(v.host_id).map(|h| h.time_zone.clone()).unwrap_or_else(|| "UTC".into());
+        let host_zone = f.host(v.host_id).map_or_else(|| "UTC".into(), |h| h.time_zone.to_string());
         let attendee_zone = v.attendee.time_zone.clone().unwrap_or_else(|| host_zone.clone());
         let mut items = Vec::new();
         let key = |channel: Channel, role: Role, to: &str| {
@@ -213,7 +213,7 @@ impl EventConsumer for Notify {
         if s.channels.mailer.is_some() {
             for h in &f.hosts {
                 let Some(to) = &h.email else { continue };
-                let n = notice(s, &f, &v, kind, Role::Host, (&h.name, &h.time_zone));
+                let n = notice(s, &f, &v, kind, Role::Host, (&h.name, h.time_zone.as_str()));
                 let k = key(Channel::Email, Role::Host, to);
                 items.push(
                     Draft {

@@ -261,7 +261,7 @@ async fn forward(
         kind: Kind::Forward.as_str().into(),
         business,
         reader_name: host.name.clone(),
-        zone: host.time_zone.clone(),
+        zone: host.time_zone.to_string(),
         role: "host".into(),
         attendee_name: b.attendee_name.clone(),
         attendee_phone: Some(from.to_owned()),

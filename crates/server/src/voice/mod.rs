@@ -26,7 +26,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use sked_core::booking::BookingAction;
 use sked_core::ids::VoiceAgentId;
+use sked_core::local::HourClock;
 use sked_store::{HistoryEntry, StoreError, VoiceAgent, VoiceCall};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -36,7 +38,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, JsonBytes, parse_json};
 use crate::guard::{ClientAddr, Door};
 use crate::state::AppState;
-use platform::{CallInfo, RetellRequest, Signed, VapiRequest};
+use platform::{CallInfo, Platform, RetellRequest, Signed, VapiRequest};
 use tools::Ctx;
 use tools::speech::Voice;
 
@@ -57,7 +59,7 @@ struct ToolPath {
 
 /// The agent a platform request is for, with its platform checked and its secret opened. An
 /// unknown agent counts as a failure at the door.
-async fn agent(door: &Door<'_>, id: VoiceAgentId, platform: &str) -> ApiResult<(VoiceAgent, String)> {
+async fn agent(door: &Door<'_>, id: VoiceAgentId, platform: Platform) -> ApiResult<(VoiceAgent, String)> {
     let state = door.state();
     let a = match state.store.find_voice_agent(id).await {
         Ok(a) if a.platform == platform => a,
@@ -79,7 +81,7 @@ fn context<'a>(
     platform: &'static str,
     info: &'a CallInfo,
 ) -> ApiResult<Ctx<'a>> {
-    let tz = sked_app::availability::stored_zone(&a.time_zone)?;
+    let tz = a.time_zone.tz().clone();
     let caller_tz =
         info.caller_zone.as_deref().and_then(|z| sked_core::local::parse_zone("time_zone", z).ok());
     Ok(Ctx {
@@ -90,10 +92,10 @@ fn context<'a>(
         voice: Voice {
             tz,
             caller_tz,
-            clock_24h: a.clock == "24h",
+            clock_24h: a.clock == HourClock::H24,
             max_options: usize::try_from(a.max_options_spoken).unwrap_or(3).clamp(1, 6),
             now: state.clock.now_second(),
-            language: sked_when::Language::from_code(&a.language).unwrap_or_default(),
+            language: a.language,
         },
         actor: sked_app::Actor { tenant: a.tenant_id, name: Caller::Voice { agent: a.id }.actor() },
     })
@@ -164,7 +166,7 @@ async fn retell_call(
     body: &[u8],
 ) -> ApiResult<Response> {
     let door = Door::enter(state, addr, "retell")?;
-    let (a, secret) = agent(&door, id, "retell").await?;
+    let (a, secret) = agent(&door, id, Platform::Retell).await?;
     let sig = headers.get("x-retell-signature").and_then(|v| v.to_str().ok());
     verified(&door, &a, |now_ms| platform::verify_retell(&secret, sig, body, now_ms).map(Some)).await?;
     let json: Value = if body.is_empty() { json!({}) } else { parse_json(body)? };
@@ -185,8 +187,13 @@ async fn retell_call(
                 "recording_url": call.get("recording_url"),
                 "end_timestamp": call.get("end_timestamp"),
             });
-            if matches!(event.as_str(), "call_ended" | "call_analyzed") {
-                store_report(state, &a, &info, &event, report).await?;
+            let action = match event.as_str() {
+                "call_ended" => Some(BookingAction::CallEnded),
+                "call_analyzed" => Some(BookingAction::CallAnalyzed),
+                _ => None,
+            };
+            if let Some(action) = action {
+                store_report(state, &a, &info, (&event, action), report).await?;
             }
             Ok(StatusCode::NO_CONTENT.into_response())
         }
@@ -211,7 +218,7 @@ async fn vapi(
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
     let door = Door::enter(&state, addr, "vapi")?;
-    let (a, secret) = agent(&door, id, "vapi").await?;
+    let (a, secret) = agent(&door, id, Platform::Vapi).await?;
     let header = a.auth_header.as_deref().unwrap_or("x-vapi-secret").to_ascii_lowercase();
     verified(&door, &a, |now_ms| platform::verify_vapi(&secret, &header, &headers, &body, now_ms)).await?;
     let json: Value = parse_json(&body)?;
@@ -237,7 +244,8 @@ async fn vapi(
                 "recording_url": report["artifact"].get("recordingUrl"),
                 "duration_seconds": report.get("durationSeconds"),
             });
-            store_report(&state, &a, &info, "end-of-call-report", report).await?;
+            store_report(&state, &a, &info, ("end-of-call-report", BookingAction::EndOfCallReport), report)
+                .await?;
             Ok(Json(json!({})).into_response())
         }
         VapiRequest::Other(_) => Ok(Json(json!({})).into_response()),
@@ -254,7 +262,7 @@ async fn store_report(
     state: &AppState,
     a: &VoiceAgent,
     info: &CallInfo,
-    event: &str,
+    (event, action): (&str, BookingAction),
     report: Value,
 ) -> ApiResult<()> {
     let Some(call_id) = &info.call_id else { return Ok(()) };
@@ -281,7 +289,7 @@ async fn store_report(
             tenant_id: a.tenant_id,
             at: now,
             actor: format!("voice:{}", a.platform),
-            action: event.replace('-', "_"),
+            action,
             before: None,
             after: Some(json!({"call_id": call_id, "report": report}).to_string()),
             reason: None,

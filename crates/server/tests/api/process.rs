@@ -323,7 +323,7 @@ async fn secret_rotation_reseals_every_token_under_the_new_key() {
         name: "Ann".into(),
         email: None,
         phone: None,
-        time_zone: "UTC".into(),
+        time_zone: sked_core::Zone::utc(),
         schedule_id: None,
         priority: 0,
         weight: 100,

@@ -79,6 +79,6 @@ async fn sked_worker_runs_queued_jobs_without_listening() {
     assert!(!out.iter().any(|l| l.contains("listening on")), "a worker serves no HTTP: {out:?}");
     // Settled before it stopped.
     for j in [&event, &alert] {
-        assert_eq!(store.job(j.id).await.unwrap().status, "done", "{}", j.kind);
+        assert_eq!(store.job(j.id).await.unwrap().status.as_str(), "done", "{}", j.kind);
     }
 }

@@ -5,7 +5,7 @@ use sked_core::ids::{JobId, TenantId};
 use uuid::Uuid;
 
 use super::{SqlDb, SqlStore, found, map_err, queries as q};
-use crate::{Job, JobStore, NewJob, Page, StoreError, StoreResult};
+use crate::{Job, JobStatus, JobStore, NewJob, Page, StoreError, StoreResult};
 
 #[async_trait]
 impl<DB: SqlDb> JobStore for SqlStore<DB> {
@@ -161,10 +161,15 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         }
     }
 
-    async fn list_jobs(&self, tenant: TenantId, status: Option<&str>, page: Page) -> StoreResult<Vec<Job>> {
+    async fn list_jobs(
+        &self,
+        tenant: TenantId,
+        status: Option<JobStatus>,
+        page: Page,
+    ) -> StoreResult<Vec<Job>> {
         sqlx::query_as(q::LIST_JOBS)
             .bind(tenant.0)
-            .bind(status)
+            .bind(status.map(JobStatus::as_str))
             .bind(page.after)
             .bind(page.limit)
             .fetch_all(&self.pool)
@@ -176,8 +181,10 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         found(sqlx::query_as(q::JOB).bind(id.0).fetch_optional(&self.pool).await.map_err(map_err::<DB>)?)
     }
 
-    async fn job_counts(&self) -> StoreResult<Vec<(String, i64)>> {
-        sqlx::query_as(q::JOB_COUNTS).fetch_all(&self.pool).await.map_err(map_err::<DB>)
+    async fn job_counts(&self) -> StoreResult<Vec<(JobStatus, i64)>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as(q::JOB_COUNTS).fetch_all(&self.pool).await.map_err(map_err::<DB>)?;
+        rows.into_iter().map(|(s, n)| Ok((s.parse().map_err(StoreError::Invalid)?, n))).collect()
     }
 
     async fn oldest_due(&self, now: i64) -> StoreResult<Option<i64>> {

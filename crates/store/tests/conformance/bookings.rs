@@ -131,8 +131,13 @@ async fn cancelling_frees_the_time_and_rescheduling_moves_it() {
         s.create_booking(&write(booking(&w, &[w.hosts[1].id], T0 - 1_800, "GGGGG4"), "created"))
             .await
             .unwrap();
-        let actions: Vec<String> =
-            s.booking_history(w.tenant, b.id).await.unwrap().into_iter().map(|h| h.action).collect();
+        let actions: Vec<String> = s
+            .booking_history(w.tenant, b.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.action.to_string())
+            .collect();
         assert_eq!(actions, vec!["created", "rescheduled", "rescheduled", "cancelled"]);
         db
     })

@@ -42,12 +42,12 @@ async fn leases_complete_retry_and_die() {
         assert!(matches!(s.complete_job(due.id, "w1", T0 + 101).await, Err(StoreError::Stale)));
         s.complete_job(later.id, "w2", T0 + 101).await.unwrap();
         s.fail_job(due.id, "w2", T0 + 102, "gave up", None).await.unwrap();
-        assert_eq!(s.job(due.id).await.unwrap().status, "dead");
-        let dead = s.list_jobs(t.id, Some("dead"), page(10)).await.unwrap();
+        assert_eq!(s.job(due.id).await.unwrap().status, JobStatus::Dead);
+        let dead = s.list_jobs(t.id, Some(JobStatus::Dead), page(10)).await.unwrap();
         assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), vec![due.id]);
         assert_eq!(s.list_jobs(t.id, None, page(10)).await.unwrap().len(), 2);
         let counts = s.job_counts().await.unwrap();
-        assert_eq!(counts, vec![("dead".to_string(), 1)]);
+        assert_eq!(counts, vec![(JobStatus::Dead, 1)]);
         db
     })
     .await;

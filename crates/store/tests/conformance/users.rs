@@ -111,8 +111,13 @@ async fn no_show_marks_and_the_source_filter() {
         s.create_booking(&write(b.clone(), "created")).await.unwrap();
         s.set_no_show(w.tenant, b.id, Some(T0 + 3_600), &history(&b, "no_show")).await.unwrap();
         assert_eq!(s.booking(w.tenant, b.id).await.unwrap().no_show_at, Some(T0 + 3_600));
-        let actions: Vec<_> =
-            s.booking_history(w.tenant, b.id).await.unwrap().into_iter().map(|h| h.action).collect();
+        let actions: Vec<_> = s
+            .booking_history(w.tenant, b.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.action.to_string())
+            .collect();
         assert_eq!(actions, ["created", "no_show"]);
         assert!(matches!(
             s.set_no_show(w.other, b.id, Some(T0), &history(&b, "no_show")).await,

@@ -10,16 +10,16 @@ fn agent(w: &World) -> VoiceAgent {
     VoiceAgent {
         id: VoiceAgentId::new(),
         tenant_id: w.tenant,
-        platform: "retell".into(),
+        platform: sked_voice::Platform::Retell,
         platform_agent_id: Some("agent_123".into()),
         event_type_ids: Ids(vec![w.event_type.id]),
         default_event_type_id: w.event_type.id,
-        time_zone: "America/New_York".into(),
+        time_zone: "America/New_York".parse().unwrap(),
         secret: "sealed".into(),
         auth_header: None,
         max_options_spoken: 3,
-        clock: "12h".into(),
-        language: "en".into(),
+        clock: sked_core::local::HourClock::H12,
+        language: sked_when::Language::En,
         created_at: T0,
         updated_at: T0,
     }
@@ -40,7 +40,8 @@ async fn voice_agents_are_scoped_and_found_by_id() {
             s.update_voice_agent(&VoiceAgent { tenant_id: w.other, ..a.clone() }).await,
             Err(StoreError::NotFound)
         ));
-        let changed = VoiceAgent { max_options_spoken: 2, clock: "24h".into(), ..a.clone() };
+        let changed =
+            VoiceAgent { max_options_spoken: 2, clock: sked_core::local::HourClock::H24, ..a.clone() };
         s.update_voice_agent(&changed).await.unwrap();
         assert_eq!(s.list_voice_agents(w.tenant, page(10)).await.unwrap(), vec![changed]);
         assert!(s.list_voice_agents(w.other, page(10)).await.unwrap().is_empty());
@@ -86,10 +87,15 @@ async fn call_notes_merge_and_bookings_are_found_by_call() {
         assert_eq!(found, vec![b1.id]);
         assert!(s.list_bookings(w.other, &by_call).await.unwrap().is_empty());
         // Reports land in the booking's history.
-        let entry = HistoryEntry { action: "call_analyzed".into(), ..history(&b1, "x") };
+        let entry = HistoryEntry { action: "call_analyzed".parse().unwrap(), ..history(&b1, "created") };
         s.add_history(&entry).await.unwrap();
-        let actions: Vec<String> =
-            s.booking_history(w.tenant, b1.id).await.unwrap().into_iter().map(|h| h.action).collect();
+        let actions: Vec<String> = s
+            .booking_history(w.tenant, b1.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|h| h.action.to_string())
+            .collect();
         assert_eq!(actions, vec!["created", "call_analyzed"]);
         db
     })

@@ -35,7 +35,7 @@ pub enum ToolFormat {
 /// The agent's tools in `format` (default: its platform's), in its language; an unknown format
 /// is refused.
 pub fn render(a: &VoiceAgent, url: &str, format: Option<&str>) -> Result<Vec<Value>, ApiError> {
-    let language = Language::from_code(&a.language).unwrap_or_default();
+    let language = a.language;
     match format.unwrap_or(a.platform.as_str()) {
         "retell" => Ok(definitions_in(language).into_iter().map(|(n, d, p)| retell(url, n, d, p)).collect()),
         "vapi" => Ok(definitions_in(language).into_iter().map(|(n, d, p)| vapi(url, n, d, p)).collect()),

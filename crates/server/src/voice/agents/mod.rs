@@ -5,9 +5,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sked_core::FieldError;
+use sked_core::Zone;
 use sked_core::ids::{EventTypeId, TenantId, VoiceAgentId};
-use sked_core::local::parse_zone;
+use sked_core::local::HourClock;
 use sked_store::{Ids, StoreError, VoiceAgent};
+use sked_voice::Platform;
+use sked_when::Language;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,16 +38,16 @@ pub(crate) fn view(state: &AppState, a: VoiceAgent) -> VoiceAgentView {
     VoiceAgentView {
         url: agent_url(state, &a),
         id: a.id,
-        platform: a.platform,
+        platform: a.platform.as_str().to_owned(),
         platform_agent_id: a.platform_agent_id,
         event_type_ids: a.event_type_ids.0,
         default_event_type_id: a.default_event_type_id,
-        time_zone: a.time_zone,
+        time_zone: a.time_zone.as_str().to_owned(),
         has_secret: !a.secret.is_empty(),
         auth_header: a.auth_header,
         max_options_spoken: a.max_options_spoken,
-        clock: a.clock,
-        language: a.language,
+        clock: a.clock.as_str().to_owned(),
+        language: a.language.as_str().to_owned(),
         created_at: rfc3339(a.created_at),
         updated_at: rfc3339(a.updated_at),
     }
@@ -64,18 +67,25 @@ struct Draft {
     language: String,
 }
 
-async fn validate(
-    state: &AppState,
-    tenant: TenantId,
-    d: &Draft,
-) -> ApiResult<(Vec<EventTypeId>, EventTypeId, Option<String>)> {
+/// What validation makes of a draft.
+struct Checked {
+    platform: Platform,
+    event_type_ids: Vec<EventTypeId>,
+    default_event_type_id: EventTypeId,
+    time_zone: Zone,
+    /// The new secret, sealed.
+    sealed: Option<String>,
+    clock: HourClock,
+    language: Language,
+}
+
+async fn validate(state: &AppState, tenant: TenantId, d: &Draft) -> ApiResult<Checked> {
     let mut errors = Vec::new();
-    if !["retell", "vapi"].contains(&d.platform.as_str()) {
+    let platform = d.platform.parse::<Platform>().ok();
+    if platform.is_none() {
         errors.push(FieldError::new("platform", "must be retell or vapi"));
     }
-    if let Err(e) = parse_zone("time_zone", &d.time_zone) {
-        errors.push(e);
-    }
+    let time_zone = Zone::parse("time_zone", &d.time_zone).map_err(|e| errors.push(e)).ok();
     if let Some(Err(e)) =
         d.platform_agent_id.as_deref().map(|p| sked_core::text::line("platform_agent_id", p, 200))
     {
@@ -84,10 +94,12 @@ async fn validate(
     if !(1..=6).contains(&d.max_options_spoken) {
         errors.push(FieldError::new("max_options_spoken", "must be between 1 and 6"));
     }
-    if !["12h", "24h"].contains(&d.clock.as_str()) {
+    let clock = HourClock::parse(&d.clock);
+    if clock.is_none() {
         errors.push(FieldError::new("clock", "must be 12h or 24h"));
     }
-    if !sked_when::Language::ALL.iter().any(|l| l.as_str() == d.language) {
+    let language = d.language.parse::<Language>().ok();
+    if language.is_none() {
         errors.push(FieldError::new("language", "must be en or es"));
     }
     if d.secret.as_ref().is_some_and(|s| s.chars().count() < 8 || s.chars().count() > 512) {
@@ -139,8 +151,20 @@ async fn validate(
         ),
         None => None,
     };
-    match default {
-        Some(default) if errors.is_empty() => Ok((ids, default, sealed)),
+    match (platform, default, time_zone, clock, language) {
+        (Some(platform), Some(default), Some(time_zone), Some(clock), Some(language))
+            if errors.is_empty() =>
+        {
+            Ok(Checked {
+                platform,
+                event_type_ids: ids,
+                default_event_type_id: default,
+                time_zone,
+                sealed,
+                clock,
+                language,
+            })
+        }
         _ => Err(ApiError::Validation(errors)),
     }
 }
@@ -182,21 +206,21 @@ pub(crate) async fn create_agent(
         clock: b.clock.unwrap_or_else(|| "12h".into()),
         language: b.language.unwrap_or_else(|| "en".into()),
     };
-    let (ids, default, sealed) = validate(state, tenant, &d).await?;
+    let c = validate(state, tenant, &d).await?;
     let now = state.clock.now_second();
     let a = VoiceAgent {
         id: VoiceAgentId::new(),
         tenant_id: tenant,
-        platform: d.platform,
+        platform: c.platform,
         platform_agent_id: d.platform_agent_id,
-        event_type_ids: Ids(ids),
-        default_event_type_id: default,
-        time_zone: d.time_zone,
-        secret: sealed.unwrap_or_default(),
+        event_type_ids: Ids(c.event_type_ids),
+        default_event_type_id: c.default_event_type_id,
+        time_zone: c.time_zone,
+        secret: c.sealed.unwrap_or_default(),
         auth_header: d.auth_header,
         max_options_spoken: d.max_options_spoken,
-        clock: d.clock,
-        language: d.language,
+        clock: c.clock,
+        language: c.language,
         created_at: now,
         updated_at: now,
     };
@@ -256,7 +280,7 @@ pub(crate) async fn update_agent(
 ) -> ApiResult<VoiceAgentView> {
     let old = state.store.voice_agent(tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let d = Draft {
-        platform: old.platform.clone(),
+        platform: old.platform.as_str().to_owned(),
         platform_agent_id: b.platform_agent_id.unwrap_or(old.platform_agent_id.clone()),
         event_type_ids: b
             .event_type_ids
@@ -264,24 +288,24 @@ pub(crate) async fn update_agent(
         default_event_type_id: Some(
             b.default_event_type_id.unwrap_or_else(|| old.default_event_type_id.to_string()),
         ),
-        time_zone: b.time_zone.unwrap_or(old.time_zone.clone()),
+        time_zone: b.time_zone.unwrap_or_else(|| old.time_zone.as_str().to_owned()),
         secret: b.secret,
         auth_header: b.auth_header.unwrap_or(old.auth_header.clone()),
         max_options_spoken: b.max_options_spoken.unwrap_or(old.max_options_spoken),
-        clock: b.clock.unwrap_or(old.clock.clone()),
-        language: b.language.unwrap_or(old.language.clone()),
+        clock: b.clock.unwrap_or_else(|| old.clock.as_str().to_owned()),
+        language: b.language.unwrap_or_else(|| old.language.as_str().to_owned()),
     };
-    let (ids, default, sealed) = validate(state, tenant, &d).await?;
+    let c = validate(state, tenant, &d).await?;
     let a = VoiceAgent {
         platform_agent_id: d.platform_agent_id,
-        event_type_ids: Ids(ids),
-        default_event_type_id: default,
-        time_zone: d.time_zone,
-        secret: sealed.unwrap_or(old.secret.clone()),
+        event_type_ids: Ids(c.event_type_ids),
+        default_event_type_id: c.default_event_type_id,
+        time_zone: c.time_zone,
+        secret: c.sealed.unwrap_or(old.secret.clone()),
         auth_header: d.auth_header,
         max_options_spoken: d.max_options_spoken,
-        clock: d.clock,
-        language: d.language,
+        clock: c.clock,
+        language: c.language,
         updated_at: state.clock.now_second(),
         ..old
     };
@@ -314,5 +338,5 @@ async fn tools(
 ) -> ApiResult<Json<ToolsView>> {
     let a = state.store.voice_agent(auth.tenant, id).await.map_err(|e| ApiError::store("voice agent", e))?;
     let tools = formats::render(&a, &agent_url(&state, &a), q.format.as_deref())?;
-    Ok(Json(ToolsView { platform: a.platform, tools }))
+    Ok(Json(ToolsView { platform: a.platform.as_str().to_owned(), tools }))
 }

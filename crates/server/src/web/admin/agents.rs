@@ -47,7 +47,7 @@ async fn list(
                 .map(|a| Item {
                     href: format!("/admin/voice-agents/{}", a.id),
                     label: format!("{} {}", a.platform, a.platform_agent_id.clone().unwrap_or_default()),
-                    note: a.time_zone,
+                    note: a.time_zone.to_string(),
                 })
                 .collect(),
             ..List::default()

@@ -55,7 +55,7 @@ async fn zone(state: &AppState, tenant: TenantId, asked: Option<&str>) -> ApiRes
         .list_hosts(tenant, Page { limit: 1, after: None })
         .await
         .map_err(|e| ApiError::store("host", e))?;
-    Ok(hosts.first().and_then(|h| TimeZone::get(&h.time_zone).ok()).unwrap_or(TimeZone::UTC))
+    Ok(hosts.first().map_or(TimeZone::UTC, |h| h.time_zone.tz().clone()))
 }
 
 async fn build(state: &AppState, who: &Signed, q: Range) -> ApiResult<Analytics> {

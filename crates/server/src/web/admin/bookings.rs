@@ -203,13 +203,13 @@ async fn show(
             .into_iter()
             .map(|h| Change {
                 at: local(h.at, &zone),
-                action: h.action,
+                action: h.action.as_str().to_owned(),
                 actor: h.actor,
                 reason: h.reason.unwrap_or_default(),
             })
             .collect(),
         messages: messages.into_iter().map(crate::notify::api::message_view).map(super::view::sent).collect(),
-        zone,
+        zone: zone.to_string(),
         ..sked_web::admin::Booking::default()
     })
 }
@@ -270,7 +270,7 @@ async fn reschedule(State(state): State<AppState>, Path(id): Path<String>, p: Po
     let result = async {
         let b = visible(&state, &p.who, &id).await?;
         let names = Names::of(&state.store, p.who.user.tenant_id).await?;
-        let tz = jiff::tz::TimeZone::get(&names.zone(&b)).unwrap_or(jiff::tz::TimeZone::UTC);
+        let tz = names.zone(&b).tz().clone();
         let start = p
             .form
             .start

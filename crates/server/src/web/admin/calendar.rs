@@ -108,7 +108,7 @@ async fn build(state: &AppState, who: &Signed, q: Ask) -> ApiResult<Calendar> {
         Some(name) => sked_core::local::parse_zone("tz", name)?,
         None => {
             let first = hosts.iter().find(|h| Some(h.id) == host).or(hosts.first());
-            first.and_then(|h| TimeZone::get(&h.time_zone).ok()).unwrap_or(TimeZone::UTC)
+            first.map_or(TimeZone::UTC, |h| h.time_zone.tz().clone())
         }
     };
     let today = state.clock.now().to_zoned(tz.clone()).date();

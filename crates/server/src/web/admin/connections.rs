@@ -35,7 +35,7 @@ async fn rows(state: &AppState, who: &Signed) -> Result<Vec<Connection>, ApiErro
     let names = Names::of(&state.store, tenant).await?;
     let mut out = Vec::with_capacity(list.len());
     for c in list {
-        let zone = names.hosts.get(&c.host_id).map_or("UTC", |h| h.1.as_str()).to_owned();
+        let zone = names.hosts.get(&c.host_id).map_or_else(sked_core::Zone::utc, |h| h.1.clone());
         let calendars = state.store.connection_calendars(c.id).await.map_err(internal)?;
         let synced = calendars.iter().filter_map(|k| k.synced_at).max();
         out.push(Connection {

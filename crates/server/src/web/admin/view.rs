@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use jiff::tz::TimeZone;
+use sked_core::Zone;
 use sked_core::ids::{EventTypeId, HostId, TenantId};
 use sked_store::{Booking, DynStore, Page};
 use sked_web::admin::{Choice, Detail, Row};
@@ -15,7 +15,7 @@ const NAMES: i64 = 1_000;
 /// A tenant's hosts and event types by id.
 #[derive(Debug, Default)]
 pub struct Names {
-    pub hosts: HashMap<HostId, (String, String)>,
+    pub hosts: HashMap<HostId, (String, Zone)>,
     pub event_types: HashMap<EventTypeId, String>,
 }
 
@@ -38,8 +38,8 @@ impl Names {
     }
 
     /// The zone a booking's times are shown in: its host's (UTC when unknown).
-    pub fn zone(&self, b: &Booking) -> String {
-        self.hosts.get(&b.host_id).map_or_else(|| "UTC".into(), |h| h.1.clone())
+    pub fn zone(&self, b: &Booking) -> Zone {
+        self.hosts.get(&b.host_id).map_or_else(Zone::utc, |h| h.1.clone())
     }
 
     /// Hosts as choices, `selected` the chosen one.
@@ -78,9 +78,11 @@ impl Names {
 }
 
 /// An instant as local wall time in `zone` (`Mon 2 Mar 2026 09:00 EST`).
-pub fn local(second: i64, zone: &str) -> String {
-    let tz = TimeZone::get(zone).unwrap_or(TimeZone::UTC);
-    sked_core::interval::timestamp(second).to_zoned(tz).strftime("%a %-d %b %Y %H:%M %Z").to_string()
+pub fn local(second: i64, zone: &Zone) -> String {
+    sked_core::interval::timestamp(second)
+        .to_zoned(zone.tz().clone())
+        .strftime("%a %-d %b %Y %H:%M %Z")
+        .to_string()
 }
 
 fn contact(b: &Booking) -> String {
