@@ -304,7 +304,10 @@ impl EventConsumer for Webhooks {
 
     async fn consume(&self, tenant: Option<TenantId>, event: &BookingEvent) -> Result<(), JobError> {
         let Some(tenant) = tenant else { return Ok(()) };
-        let key = format!("{}:{}:{}", event.booking_id, event.event, event.occurred_at);
+        // The booking's sequence names the change: `occurred_at` is in whole seconds, and two
+        // changes of one booking within a second would share it (the second one never told).
+        let sequence = event.booking.get("sequence").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let key = format!("{}:{}:{}:{sequence}", event.booking_id, event.event, event.occurred_at);
         let at = event.occurred_at.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         queue_webhooks(&self.0, tenant, Some(event.booking_id), &event.event, &key, at, &event.booking).await
     }

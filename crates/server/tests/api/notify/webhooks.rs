@@ -228,3 +228,37 @@ async fn endpoint_urls_are_checked_and_an_endpoint_failing_five_days_is_disabled
         app.stop().await;
     }
 }
+
+/// Found by the crash suite: deliveries were keyed by the booking, the event and its instant in
+/// whole seconds, so the second of two reschedules within one second was never delivered.
+#[tokio::test]
+async fn two_changes_of_one_booking_within_a_second_are_two_deliveries() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await else { continue };
+        let app = TestApp::start(db, |s| s.webhook_allow_private = true).await;
+        let rx = Receiver::default();
+        let url = rx.start().await;
+        let w = world(&app).await;
+        let hook = app.post("/v1/webhooks", json!({"url": url, "events": ["*"]})).await;
+        assert_eq!(hook.status, 201, "{}", hook.body);
+        let b = app
+            .post("/v1/bookings", crate::helpers::booking(&w.event_type, "2026-03-04T15:00:00Z", "Pat"))
+            .await;
+        // The test clock stands still: both moves happen in the same second.
+        for start in ["2026-03-04T16:00:00Z", "2026-03-04T14:30:00Z"] {
+            let r = app.post(&format!("/v1/bookings/{}/reschedule", b.id()), json!({"start": start})).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        app.run_pending_jobs().await;
+        let moves: Vec<Value> = rx
+            .got()
+            .iter()
+            .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap())
+            .filter(|v| v["type"] == "booking.rescheduled")
+            .collect();
+        let starts: Vec<&str> = moves.iter().map(|v| v["data"]["start"].as_str().unwrap()).collect();
+        assert_eq!(starts.len(), 2, "{moves:?}");
+        assert!(starts.contains(&"2026-03-04T16:00:00Z") && starts.contains(&"2026-03-04T14:30:00Z"));
+        app.stop().await;
+    }
+}
