@@ -39,7 +39,8 @@ impl Job for SendMessage {
 pub const MAX_SEND_ATTEMPTS: i64 = 10;
 
 /// An SMS attempt whose answer never came is looked up at Twilio; if it is not listed, it is
-/// sent again only once this long has passed since that attempt.
+/// sent again only once this long has passed since that attempt (the default of
+/// `SKED_SMS_RECONCILE_SECONDS`).
 pub const RECONCILE_AFTER_SECS: i64 = 120;
 
 /// The handler of [`SendMessage`], with each tenant's templates and branding cached briefly (a
@@ -214,15 +215,15 @@ impl Sender {
         };
         // An attempt that was recorded but never settled may have reached Twilio.
         if let (Some(since), None) = (m.sending_at, &m.provider_id) {
+            let again = since + s.settings.sms_reconcile_seconds.clamp(1, 86_400);
             match twilio.find_sent(&m.recipient, &text, since).await {
                 Ok(Some(found)) => return self.sent(m, Some(found.sid), now).await,
                 // Twilio lists a text by the time it was sent: one it took moments ago may not
                 // be listed yet. Look again once it surely would be, before sending again.
-                Ok(None) if now < since + RECONCILE_AFTER_SECS => {
-                    let at = since + RECONCILE_AFTER_SECS;
+                Ok(None) if now < again => {
                     let why = "waiting to see whether Twilio took the earlier attempt".to_owned();
-                    self.settle(m, MessageStatus::Queued, None, Some(why.clone()), Some(at), now).await?;
-                    return Err((MessageStatus::Queued, JobError::RetryAt(at, why)));
+                    self.settle(m, MessageStatus::Queued, None, Some(why.clone()), Some(again), now).await?;
+                    return Err((MessageStatus::Queued, JobError::RetryAt(again, why)));
                 }
                 Ok(None) => {}
                 Err(e) => return self.later(m, e.to_string(), now).await,

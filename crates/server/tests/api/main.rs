@@ -10,6 +10,7 @@ mod bookings;
 mod calcom;
 mod caldav;
 mod crash;
+mod crash_storm;
 mod feed;
 mod google;
 mod guard;
