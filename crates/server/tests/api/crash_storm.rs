@@ -12,6 +12,9 @@
 //! Calendar writes are not set up here (no OAuth): their own tests hold that a lost answer makes
 //! no second event (`google::writeback`, `microsoft::writeback`, `caldav::bookings`).
 //!
+//! The same storm runs against three processes on one PostgreSQL database, requests spread over
+//! them, one of them killed at random each time.
+//!
 //! `SKED_CRASH_KILLS` kills per store (3, as `scripts/test` runs it; 20 for the long run);
 //! `SKED_CRASH_SEED` the seed (printed).
 
@@ -38,9 +41,9 @@ const CLIENTS: u64 = 8;
 /// overlaps its neighbours and creates conflict.
 const STARTS: i64 = 12;
 
-/// What the clients share: where the server is now, and whether to stop.
+/// What the clients share: where the servers are now, and whether to stop.
 struct Shared {
-    base: RwLock<String>,
+    bases: RwLock<Vec<String>>,
     key: String,
     event_type: String,
     starts: Vec<String>,
@@ -72,14 +75,19 @@ pub struct Stats {
     pub other: Vec<(String, u16, Value)>,
 }
 
-/// Sends one change until it gets an answer, to whichever server is up, with the same key:
-/// (status, replayed, body, whether an attempt went unanswered).
-async fn send(s: &Shared, path: &str, body: &Value, idem: &str) -> (u16, bool, Value, bool) {
+/// Sends one change until it gets an answer, with the same key, to server `pick` (the next one
+/// after a failed attempt, as a client spreading requests does): (status, replayed, body,
+/// whether an attempt went unanswered).
+async fn send(s: &Shared, pick: usize, path: &str, body: &Value, idem: &str) -> (u16, bool, Value, bool) {
     let client = sked_test_utils::http();
     let until = Instant::now() + Duration::from_secs(90);
     let mut unanswered = false;
+    let mut attempt = 0;
     loop {
-        let base = s.base.read().unwrap().clone();
+        let base = {
+            let bases = s.bases.read().unwrap();
+            bases[(pick + attempt) % bases.len()].clone()
+        };
         let req = client
             .post(format!("{base}{path}"))
             .bearer_auth(&s.key)
@@ -94,6 +102,7 @@ async fn send(s: &Shared, path: &str, body: &Value, idem: &str) -> (u16, bool, V
             }
         }
         unanswered = true;
+        attempt += 1;
         assert!(Instant::now() < until, "{path} ({idem}) got no answer for 90 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -129,7 +138,8 @@ async fn client(s: Arc<Shared>, n: u64, seed: u64) -> (Vec<Known>, Stats) {
                 (format!("/v1/bookings/{id}/cancel"), json!({"reason": "storm"}), Some(k))
             }
         };
-        let (status, replayed, v, unanswered) = send(&s, &path, &body, &idem).await;
+        let pick = rng.below(8) as usize;
+        let (status, replayed, v, unanswered) = send(&s, pick, &path, &body, &idem).await;
         st.ops += 1;
         st.unknown += usize::from(unanswered);
         st.replayed += usize::from(unanswered && replayed);
@@ -209,86 +219,103 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_storm_killed_at_random_keeps_every_acknowledged_change_and_every_side_effect_once() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        storm(backend, 1).await;
+    }
+}
+
+/// Three `sked serve` processes on one PostgreSQL database, requests spread over them, every
+/// process running the job worker; one of them killed at random and started again, each time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_processes_on_one_postgres_database_killed_in_turn_keep_everything_once() {
+    storm(Backend::Postgres, 3).await;
+}
+
+async fn storm(backend: Backend, processes: usize) {
     let kills = env_number("SKED_CRASH_KILLS", 3);
     let seed = env_number("SKED_CRASH_SEED", 2026);
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = TestDb::new(backend).await else { continue };
-        let Some(sink) = SmtpSink::start() else { return };
-        let began = Instant::now();
-        eprintln!("crash storm on {backend:?}: seed {seed}, {kills} kills");
-        let twilio = TwilioStandIn::start("AC0000000000000000000000000000crash", "crash-token").await;
-        let (hook, deliveries) = endpoint().await;
-        let env = vec![
-            ("SKED_TWILIO_ACCOUNT_SID", twilio.account_sid().to_owned()),
-            ("SKED_TWILIO_AUTH_TOKEN", "crash-token".to_owned()),
-            ("SKED_TWILIO_FROM", "+15550001111".to_owned()),
-            ("SKED_TWILIO_API_BASE", twilio.base_url()),
-            ("SKED_SMTP_URL", sink.url()),
-            ("SKED_EMAIL_FROM", "bookings@sked.test".to_owned()),
-            ("SKED_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
-            ("SKED_SECRET_KEY", "5e".repeat(32)),
-            ("SKED_JOB_LEASE_SECONDS", "3".to_owned()),
-            // The stand-in lists a text the moment it takes it: no need to wait 2 minutes before
-            // sending again one it never got.
-            ("SKED_SMS_RECONCILE_SECONDS", "5".to_owned()),
-        ];
-        let mut server = Server::start_with(None, &db.url, &["serve"], &env).await;
-        let (key, event_type) = setup(&server.base, &hook).await;
-        // Two days ahead (the server keeps real time), from 08:00 UTC.
-        #[allow(clippy::disallowed_methods)]
-        let day = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 2 * 86_400 + 8 * 3_600;
-        let starts = (0..STARTS).map(|k| sked_server::time::rfc3339(day + k * 1_800)).collect();
-        let shared = Arc::new(Shared {
-            base: RwLock::new(server.base.clone()),
-            key: key.clone(),
-            event_type,
-            starts,
-            stop: AtomicBool::new(false),
-        });
-        let clients: Vec<_> = (0..CLIENTS).map(|n| tokio::spawn(client(shared.clone(), n, seed))).collect();
-        let mut rng = Lcg(seed ^ 0x5eed);
-        for _ in 0..kills {
-            tokio::time::sleep(Duration::from_millis(800 + rng.below(2_200))).await;
-            server.kill().await;
-            server = Server::start_with(None, &db.url, &["serve"], &env).await;
-            *shared.base.write().unwrap() = server.base.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(500 + rng.below(1_000))).await;
-        shared.stop.store(true, Ordering::Relaxed);
-        let (mut known, mut stats) = (Vec::new(), Stats::default());
-        for c in clients {
-            let (k, s) = c.await.unwrap();
-            known.extend(k);
-            stats.ops += s.ops;
-            stats.acknowledged += s.acknowledged;
-            stats.conflicts += s.conflicts;
-            stats.unknown += s.unknown;
-            stats.replayed += s.replayed;
-            stats.other.extend(s.other);
-        }
-        assert!(stats.other.is_empty(), "unexpected answers: {:?}", stats.other);
-        let storm = began.elapsed();
-        let base = server.base.clone();
-        let drained = Instant::now();
-        checks::drained(&base, &key).await;
-        let drained = drained.elapsed();
-        let got = deliveries.lock().unwrap().clone();
-        let sent = checks::all(&base, &key, &known, &twilio, &sink, &got).await;
-        eprintln!(
-            "crash storm on {backend:?}: {kills} kills, {} operations, {} acknowledged, {} conflicts, \
-             {} unknown ({} found applied on retry), {} bookings, {sent}; storm {:.1} s, queue emptied in \
-             {:.1} s, in all {:.1} s: ok",
-            stats.ops,
-            stats.acknowledged,
-            stats.conflicts,
-            stats.unknown,
-            stats.replayed,
-            known.len(),
-            storm.as_secs_f64(),
-            drained.as_secs_f64(),
-            began.elapsed().as_secs_f64()
-        );
-        server.stop().await;
-        db.drop_db().await;
+    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(sink) = SmtpSink::start() else { return };
+    let began = Instant::now();
+    eprintln!("crash storm on {backend:?} with {processes} processes: seed {seed}, {kills} kills");
+    let twilio = TwilioStandIn::start("AC0000000000000000000000000000crash", "crash-token").await;
+    let (hook, deliveries) = endpoint().await;
+    let env = vec![
+        ("SKED_TWILIO_ACCOUNT_SID", twilio.account_sid().to_owned()),
+        ("SKED_TWILIO_AUTH_TOKEN", "crash-token".to_owned()),
+        ("SKED_TWILIO_FROM", "+15550001111".to_owned()),
+        ("SKED_TWILIO_API_BASE", twilio.base_url()),
+        ("SKED_SMTP_URL", sink.url()),
+        ("SKED_EMAIL_FROM", "bookings@sked.test".to_owned()),
+        ("SKED_WEBHOOK_ALLOW_PRIVATE", "true".to_owned()),
+        ("SKED_SECRET_KEY", "5e".repeat(32)),
+        ("SKED_JOB_LEASE_SECONDS", "3".to_owned()),
+        // The stand-in lists a text the moment it takes it: no need to wait 2 minutes before
+        // sending again one it never got.
+        ("SKED_SMS_RECONCILE_SECONDS", "5".to_owned()),
+    ];
+    let mut servers = Vec::new();
+    for _ in 0..processes {
+        servers.push(Server::start_with(None, &db.url, &["serve"], &env).await);
     }
+    let (key, event_type) = setup(&servers[0].base, &hook).await;
+    // Two days ahead (the servers keep real time), from 08:00 UTC.
+    #[allow(clippy::disallowed_methods)]
+    let day = jiff::Timestamp::now().as_second().div_euclid(86_400) * 86_400 + 2 * 86_400 + 8 * 3_600;
+    let starts = (0..STARTS).map(|k| sked_server::time::rfc3339(day + k * 1_800)).collect();
+    let shared = Arc::new(Shared {
+        bases: RwLock::new(servers.iter().map(|s| s.base.clone()).collect()),
+        key: key.clone(),
+        event_type,
+        starts,
+        stop: AtomicBool::new(false),
+    });
+    let clients: Vec<_> = (0..CLIENTS).map(|n| tokio::spawn(client(shared.clone(), n, seed))).collect();
+    let mut rng = Lcg(seed ^ 0x5eed);
+    for _ in 0..kills {
+        tokio::time::sleep(Duration::from_millis(800 + rng.below(2_200))).await;
+        let k = rng.below(processes as u64) as usize;
+        servers[k].kill().await;
+        servers[k] = Server::start_with(None, &db.url, &["serve"], &env).await;
+        shared.bases.write().unwrap()[k] = servers[k].base.clone();
+    }
+    tokio::time::sleep(Duration::from_millis(500 + rng.below(1_000))).await;
+    shared.stop.store(true, Ordering::Relaxed);
+    let (mut known, mut stats) = (Vec::new(), Stats::default());
+    for c in clients {
+        let (k, s) = c.await.unwrap();
+        known.extend(k);
+        stats.ops += s.ops;
+        stats.acknowledged += s.acknowledged;
+        stats.conflicts += s.conflicts;
+        stats.unknown += s.unknown;
+        stats.replayed += s.replayed;
+        stats.other.extend(s.other);
+    }
+    assert!(stats.other.is_empty(), "unexpected answers: {:?}", stats.other);
+    let storm = began.elapsed();
+    let base = servers[0].base.clone();
+    let drained = Instant::now();
+    checks::drained(&base, &key).await;
+    let drained = drained.elapsed();
+    let got = deliveries.lock().unwrap().clone();
+    let sent = checks::all(&base, &key, &known, &twilio, &sink, &got).await;
+    eprintln!(
+        "crash storm on {backend:?} with {processes} processes: {kills} kills, {} operations, {} acknowledged, \
+         {} conflicts, {} unknown ({} found applied on retry), {} bookings, {sent}; storm {:.1} s, queue \
+         emptied in {:.1} s, in all {:.1} s: ok",
+        stats.ops,
+        stats.acknowledged,
+        stats.conflicts,
+        stats.unknown,
+        stats.replayed,
+        known.len(),
+        storm.as_secs_f64(),
+        drained.as_secs_f64(),
+        began.elapsed().as_secs_f64()
+    );
+    for s in servers {
+        s.stop().await;
+    }
+    db.drop_db().await;
 }
