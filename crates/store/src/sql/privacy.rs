@@ -34,7 +34,8 @@ const ATTENDEE_PREFERENCES: &str = const_format::concatcp!(
 );
 const DELETE_PREFERENCES: &str = "DELETE FROM notification_preferences \
      WHERE tenant_id = $1 AND (lower(address) = lower($2) OR ($3 IS NOT NULL AND address = $3))";
-const ERASE_CALLS_FROM: &str = "UPDATE voice_calls SET from_number = NULL, report = NULL, updated_at = $3 WHERE tenant_id = $1 AND from_number = $2";
+const ERASE_CALLS_FROM: &str = "UPDATE voice_calls SET from_number = NULL, report = NULL, updated_at = $3 \
+     WHERE tenant_id = $1 AND from_number = $2";
 const ENDED_UNERASED: &str =
     "SELECT id FROM bookings WHERE erased_at IS NULL AND end_at < $1 ORDER BY end_at LIMIT $2";
 
@@ -50,7 +51,8 @@ const ERASE_MESSAGES: &str = const_format::concatcp!(
     "UPDATE messages SET recipient = CASE WHEN role = 'attendee' THEN '",
     ERASED,
     "' ELSE recipient END, payload = '{}', error = NULL, next_attempt_at = NULL, \
-     status = CASE WHEN status = 'queued' THEN 'skipped' ELSE status END, updated_at = $2 WHERE booking_id = $1"
+     status = CASE WHEN status = 'queued' THEN 'skipped' ELSE status END, updated_at = $2 \
+     WHERE booking_id = $1"
 );
 const ERASE_CALL: &str = "UPDATE voice_calls SET from_number = NULL, report = NULL, updated_at = $2 \
      WHERE call_id = (SELECT external_ref FROM bookings WHERE id = $1 AND source = 'voice') \
@@ -58,6 +60,13 @@ const ERASE_CALL: &str = "UPDATE voice_calls SET from_number = NULL, report = NU
 /// Stored answers to retried requests hold the booking as it was answered.
 const FORGET_ANSWERS: &str = "DELETE FROM idempotency_keys \
      WHERE tenant_id = (SELECT tenant_id FROM bookings WHERE id = $1) AND response LIKE $2";
+
+/// A statement about one person, with its `$1` (tenant), `$2` (email) and `$3` (phone) bound.
+macro_rules! person {
+    ($make:ident, $sql:expr, $tenant:expr, $email:expr, $phone:expr) => {
+        sqlx::$make($sql).bind($tenant.0).bind($email.trim()).bind($phone)
+    };
+}
 
 #[async_trait]
 impl<DB: SqlDb> PrivacyStore for SqlStore<DB> {
@@ -67,24 +76,15 @@ impl<DB: SqlDb> PrivacyStore for SqlStore<DB> {
         email: &str,
         phone: Option<&str>,
     ) -> StoreResult<AttendeeData> {
-        let bookings = sqlx::query_as(ATTENDEE_BOOKINGS)
-            .bind(tenant.0)
-            .bind(email.trim())
-            .bind(phone)
+        let bookings = person!(query_as, ATTENDEE_BOOKINGS, tenant, email, phone)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
-        let messages = sqlx::query_as(ATTENDEE_MESSAGES)
-            .bind(tenant.0)
-            .bind(email.trim())
-            .bind(phone)
+        let messages = person!(query_as, ATTENDEE_MESSAGES, tenant, email, phone)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
-        let preferences = sqlx::query_as(ATTENDEE_PREFERENCES)
-            .bind(tenant.0)
-            .bind(email.trim())
-            .bind(phone)
+        let preferences = person!(query_as, ATTENDEE_PREFERENCES, tenant, email, phone)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
@@ -100,18 +100,12 @@ impl<DB: SqlDb> PrivacyStore for SqlStore<DB> {
     ) -> StoreResult<Erased> {
         Self::retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let ids: Vec<(Uuid,)> = sqlx::query_as(ATTENDEE_BOOKING_IDS)
-                .bind(tenant.0)
-                .bind(email.trim())
-                .bind(phone)
+            let ids: Vec<(Uuid,)> = person!(query_as, ATTENDEE_BOOKING_IDS, tenant, email, phone)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
             let erased = Self::erase_bookings(&mut tx, &ids, at).await?;
-            sqlx::query(DELETE_PREFERENCES)
-                .bind(tenant.0)
-                .bind(email.trim())
-                .bind(phone)
+            person!(query, DELETE_PREFERENCES, tenant, email, phone)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
