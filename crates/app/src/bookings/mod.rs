@@ -2,9 +2,10 @@
 //!
 //! Each attempt reads a fresh availability snapshot near the requested start, checks the start
 //! with the engine, picks hosts by the event type's assignment, and writes the booking with its
-//! history, its outbox job and its idempotency record in one transaction. The store re-checks
-//! overlap and daily limits inside that transaction (and a database constraint or trigger backs
-//! it on both stores), so two requests racing for one time can never both win: the loser tries
+//! history, its outbox job and its idempotency record in one transaction. Inside that
+//! transaction the database refuses an overlapping occupancy itself (a constraint or trigger on
+//! both stores) and the store counts daily limits, so two requests racing for one time can never
+//! both win: the loser tries
 //! again on fresh data and, if the time is gone, gets [`AppError::Unavailable`] with the nearest
 //! alternatives.
 

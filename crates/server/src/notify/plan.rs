@@ -167,6 +167,14 @@ impl EventConsumer for Notify {
     async fn consume(&self, tenant: Option<TenantId>, event: &BookingEvent) -> Result<(), JobError> {
         let (Some(tenant), Some(kind)) = (tenant, Kind::of_event(&event.event)) else { return Ok(()) };
         let s = &self.0;
+        if s.channels.mailer.is_none() && s.channels.twilio.is_none() {
+            // No channel to tell anyone on: nothing to plan (reminders queued while there was
+            // one still leave with the booking's change).
+            if kind != Kind::Confirmation {
+                s.store.drop_queued_reminders(tenant, event.booking_id).await.map_err(store_err)?;
+            }
+            return Ok(());
+        }
         let v: BookingView =
             serde_json::from_value(event.booking.clone()).map_err(|e| JobError::Permanent(e.to_string()))?;
         let mut f = Facts::load(s, tenant, &v).await?;

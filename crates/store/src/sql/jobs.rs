@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sked_core::ids::{JobId, TenantId};
 use uuid::Uuid;
 
+use super::script::{Script, Stmt, stmt};
 use super::{SqlDb, SqlStore, found, map_err, queries as q};
 use crate::{Job, JobStatus, JobStore, NewJob, Page, StoreError, StoreResult};
 
@@ -83,17 +84,9 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
                 return Ok(0);
             }
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let mut done = 0;
-            for id in ids {
-                let r = sqlx::query(q::COMPLETE_JOB)
-                    .bind(id.0)
-                    .bind(worker)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err::<DB>)?;
-                done += DB::rows_affected(&r);
-            }
+            let done = Script(ids.iter().map(|id| stmt!(q::COMPLETE_JOB, id.0, worker, now)).collect())
+                .run::<DB>(&mut tx)
+                .await?;
             tx.commit().await.map_err(map_err::<DB>)?;
             Ok(done)
         })
@@ -197,18 +190,21 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
 impl<DB: SqlDb> SqlStore<DB> {
     /// Enqueues a job inside a transaction (the outbox of the write it belongs to).
     pub(super) async fn insert_job(tx: &mut sqlx::Transaction<'static, DB>, job: &NewJob) -> StoreResult<()> {
-        sqlx::query(q::INSERT_JOB)
-            .bind(job.id.0)
-            .bind(job.tenant_id.map(|t| t.0))
-            .bind(job.kind.as_str())
-            .bind(job.payload.as_str())
-            .bind(job.max_attempts)
-            .bind(job.run_at)
-            .bind(job.created_at)
-            .bind(job.dedupe_key.as_deref())
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
+        self::job(job).run::<DB>(tx).await.map(drop)
     }
+}
+
+/// The statement enqueuing `job`.
+pub(super) fn job(job: &NewJob) -> Stmt {
+    stmt!(
+        q::INSERT_JOB,
+        job.id.0,
+        job.tenant_id.map(|t| t.0),
+        job.kind.as_str(),
+        job.payload.as_str(),
+        job.max_attempts,
+        job.run_at,
+        job.created_at,
+        job.dedupe_key.as_deref(),
+    )
 }

@@ -17,11 +17,13 @@ mod calcom;
 mod calendars;
 mod dialect;
 mod event_types;
+mod group;
 mod jobs;
 mod notify;
 mod privacy;
 mod queries;
 mod scheduling;
+mod script;
 mod system;
 mod tenancy;
 mod users;
@@ -71,13 +73,14 @@ pub async fn connect_sqlite(path: &Path, max_connections: u32) -> StoreResult<Dy
     let lock = crate::backup::lock::shared(path).map_err(|e| StoreError::Locked(e.to_string()))?;
     let writer = dialect::sqlite_pool(path, 1).await?;
     let pool = dialect::sqlite_pool(path, max_connections).await?;
-    Ok(Arc::new(SqlStore { pool, writer, _lock: Some(lock) }))
+    let group = Some(group::Group::start(writer.clone()));
+    Ok(Arc::new(SqlStore { pool, writer, group, _lock: Some(lock) }))
 }
 
 /// Opens a PostgreSQL store (not migrated).
 pub async fn connect_postgres(url: &str, max_connections: u32) -> StoreResult<DynStore> {
     let pool = dialect::postgres_pool(url, max_connections).await?;
-    Ok(Arc::new(SqlStore { writer: pool.clone(), pool, _lock: None }))
+    Ok(Arc::new(SqlStore { writer: pool.clone(), pool, group: None, _lock: None }))
 }
 
 /// The store over one database.
@@ -87,6 +90,8 @@ pub struct SqlStore<DB: Dialect> {
     pool: Pool<DB>,
     /// Writes (one connection on SQLite; the same pool on PostgreSQL).
     writer: Pool<DB>,
+    /// SQLite: new bookings committed in groups ([`group`]).
+    group: Option<group::Group>,
     /// SQLite: the database's lock, held shared so `sked restore` knows the store is in use.
     _lock: Option<crate::backup::StoreLock>,
 }

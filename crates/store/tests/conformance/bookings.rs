@@ -237,6 +237,62 @@ async fn concurrent_overlapping_creates_have_exactly_one_winner() {
     .await;
 }
 
+/// Many creates at once (on SQLite, committed together in groups): each refused one leaves no
+/// trace and takes nothing from the others, each accepted one is whole.
+#[tokio::test]
+async fn refused_creates_among_concurrent_ones_leave_the_others_whole() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = Arc::new(world(&s).await);
+        let (a, b) = (w.hosts[0].id, w.hosts[1].id);
+        s.create_booking(&write(booking(&w, &[b], T0 + 30 * 86_400, "TAKEN0"), "created")).await.unwrap();
+        // Pairs overlapping on host a (one of each wins), bookings on b reusing a taken code,
+        // and free ones on b.
+        let tasks: Vec<_> = (0..60i64)
+            .map(|i| {
+                let (s, w) = (s.clone(), w.clone());
+                let new = match i % 3 {
+                    0 => booking(&w, &[a], T0 + (i / 6) * 7_200 + (i / 3 % 2) * 60, &format!("P{i:05}")),
+                    1 => booking(&w, &[b], T0 + i * 7_200, "TAKEN0"),
+                    _ => booking(&w, &[b], T0 + i * 7_200, &format!("F{i:05}")),
+                };
+                tokio::spawn(async move {
+                    let out = s.create_booking(&write(new.clone(), "created")).await;
+                    (new, out)
+                })
+            })
+            .collect();
+        let (mut won, mut taken, mut dup) = (0, 0, 0);
+        for t in tasks {
+            let (new, out) = t.await.unwrap();
+            let history = s.booking_history(w.tenant, new.id).await.unwrap();
+            match out {
+                Ok(()) => {
+                    won += 1;
+                    assert_eq!(s.booking(w.tenant, new.id).await.unwrap(), new);
+                    assert_eq!(history.len(), 1);
+                }
+                Err(e) => {
+                    match e {
+                        StoreError::SlotTaken => taken += 1,
+                        StoreError::Duplicate("confirmation_code") => dup += 1,
+                        e => panic!("unexpected {e:?}"),
+                    }
+                    assert!(matches!(s.booking(w.tenant, new.id).await, Err(StoreError::NotFound)));
+                    assert!(history.is_empty());
+                }
+            }
+        }
+        // Ten pairs on a, a minute apart: one of each pair; every reused code refused.
+        assert_eq!((won, taken, dup), (30, 10, 20));
+        assert_eq!(jobs_of(&s, w.tenant).await, 1 + won, "one job per accepted booking, none else");
+        let (occ, _) = s.host_busy(w.tenant, a, Interval::new(T0 - 86_400, T0 + 60 * 86_400)).await.unwrap();
+        assert_eq!(occ.len(), 10);
+        db
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn listing_filters_searches_and_pages() {
     on_each_store(|db| async move {

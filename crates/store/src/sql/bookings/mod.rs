@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use sked_core::ids::{BookingId, HostId, TenantId};
 use uuid::Uuid;
 
+use super::script::{Script, stmt};
 use super::{SqlDb, SqlStore, found, map_err, queries as q};
 use crate::{
     Booking, BookingFilter, BookingStore, BookingWrite, HistoryEntry, IdempotentResponse, StoreError,
@@ -15,43 +16,23 @@ use crate::{
 #[async_trait]
 impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
+        if let Some(script) = steps::create(w) {
+            let done = match &self.group {
+                Some(group) => group.write(script).await,
+                None => {
+                    let script = &script;
+                    Self::retry(|| async move { script.run_atomic::<DB>(&self.writer).await }).await
+                }
+            };
+            // A host removed since the booking was planned: its rows are gone.
+            return done
+                .map_err(|e| if matches!(e, StoreError::InUse(_)) { StoreError::NotFound } else { e });
+        }
         Self::retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
-            sqlx::query(q::INSERT_BOOKING)
-                .bind(b.id.0)
-                .bind(b.tenant_id.0)
-                .bind(b.uid.as_str())
-                .bind(b.confirmation_code.as_str())
-                .bind(b.status.as_str())
-                .bind(b.event_type_id.0)
-                .bind(b.host_id.0)
-                .bind(b.start_at)
-                .bind(b.end_at)
-                .bind(b.buffer_before_minutes)
-                .bind(b.buffer_after_minutes)
-                .bind(b.attendee_name.as_str())
-                .bind(b.attendee_email.as_deref())
-                .bind(b.attendee_phone.as_deref())
-                .bind(b.attendee_time_zone.as_deref())
-                .bind(b.notes.as_deref())
-                .bind(b.metadata.as_str())
-                .bind(b.source.as_str())
-                .bind(b.external_ref.as_deref())
-                .bind(b.host_ids.to_json())
-                .bind(b.sequence)
-                .bind(b.cancel_reason.as_deref())
-                .bind(b.created_at)
-                .bind(b.updated_at)
-                .bind(b.answers.as_str())
-                .bind(b.no_show_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
-            Self::insert_occupancy(&mut tx, b).await?;
-            Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.created_at)).await?;
-            Self::finish_write(tx, w).await
+            Self::finish_write(tx, w, Script(steps::placed(b))).await
         })
         .await
     }
@@ -89,15 +70,15 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             if DB::rows_affected(&r) == 0 {
                 return Err(StoreError::Stale);
             }
-            sqlx::query(q::DELETE_OCCUPANCY).bind(b.id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
-            Self::insert_occupancy(&mut tx, b).await?;
+            let mut s = Script(vec![stmt!(q::DELETE_OCCUPANCY, b.id.0)]);
+            s.0.extend(steps::occupancy(b));
             if let Some((was,)) = previous
                 && was != b.host_id.0
             {
-                Self::count_assignment(&mut tx, b, HostId(was), -1, None).await?;
-                Self::count_assignment(&mut tx, b, b.host_id, 1, Some(b.updated_at)).await?;
+                s.push(steps::assignment(b, HostId(was), -1, None));
+                s.push(steps::assignment(b, b.host_id, 1, Some(b.updated_at)));
             }
-            Self::finish_write(tx, w).await
+            Self::finish_write(tx, w, s).await
         })
         .await
     }
@@ -117,22 +98,12 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             if DB::rows_affected(&r) == 0 {
                 return Err(StoreError::Stale);
             }
-            sqlx::query(q::RELEASE_OCCUPANCY)
-                .bind(b.id.0)
-                .bind(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
+            let mut s = Script(vec![stmt!(q::RELEASE_OCCUPANCY, b.id.0, false)]);
             for h in b.host_ids.iter() {
-                sqlx::query(q::BUMP_HOST)
-                    .bind(h.0)
-                    .bind(b.tenant_id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err::<DB>)?;
+                s.push(stmt!(q::BUMP_HOST, h.0, b.tenant_id.0));
             }
-            Self::count_assignment(&mut tx, b, b.host_id, -1, None).await?;
-            Self::finish_write(tx, w).await
+            s.push(steps::assignment(b, b.host_id, -1, None));
+            Self::finish_write(tx, w, s).await
         })
         .await
     }
@@ -199,7 +170,11 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn add_history(&self, h: &HistoryEntry) -> StoreResult<()> {
-        Self::retry(|| async move { Self::insert_history(&self.writer, h).await }).await
+        Self::retry(|| async move {
+            let mut conn = self.writer.acquire().await.map_err(map_err::<DB>)?;
+            Self::insert_history(&mut conn, h).await
+        })
+        .await
     }
 
     async fn booking_history(&self, tenant: TenantId, id: BookingId) -> StoreResult<Vec<HistoryEntry>> {

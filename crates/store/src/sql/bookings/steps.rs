@@ -1,8 +1,8 @@
 //! Steps shared by the booking writes, inside their transaction.
 
 use sked_core::ids::HostId;
-use sqlx::Executor;
 
+use crate::sql::script::{Script, Stmt, stmt};
 use crate::sql::{SqlDb, SqlStore, found, map_err, queries as q};
 use crate::{Booking, BookingWrite, HistoryEntry, StoreError, StoreResult};
 
@@ -70,89 +70,147 @@ impl<DB: SqlDb> SqlStore<DB> {
         Ok(())
     }
 
-    pub(super) async fn insert_occupancy(
-        tx: &mut sqlx::Transaction<'static, DB>,
-        b: &Booking,
-    ) -> StoreResult<()> {
-        let blocked = b.blocked();
-        let active = b.status == sked_core::booking::BookingStatus::Confirmed;
-        for (pos, h) in b.host_ids.iter().enumerate() {
-            sqlx::query(q::INSERT_OCCUPANCY)
-                .bind(b.id.0)
-                .bind(h.0)
-                .bind(b.tenant_id.0)
-                .bind(pos as i64)
-                .bind(active)
-                .bind(blocked.start)
-                .bind(blocked.end)
-                .bind(b.event_type_id.0)
-                .bind(b.start_at)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err::<DB>)?;
-        }
-        Ok(())
-    }
-
-    pub(in crate::sql) async fn insert_history<'e, E: Executor<'e, Database = DB>>(
-        e: E,
+    pub(in crate::sql) async fn insert_history(
+        conn: &mut DB::Connection,
         h: &HistoryEntry,
     ) -> StoreResult<()> {
-        sqlx::query(q::INSERT_HISTORY)
-            .bind(h.id)
-            .bind(h.booking_id.0)
-            .bind(h.tenant_id.0)
-            .bind(h.at)
-            .bind(h.actor.as_str())
-            .bind(h.action.as_str())
-            .bind(h.before.as_deref())
-            .bind(h.after.as_deref())
-            .bind(h.reason.as_deref())
-            .execute(e)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
+        history(h).run::<DB>(conn).await.map(drop)
     }
 
-    pub(super) async fn count_assignment(
-        tx: &mut sqlx::Transaction<'static, DB>,
-        b: &Booking,
-        host: HostId,
-        delta: i64,
-        at: Option<i64>,
-    ) -> StoreResult<()> {
-        sqlx::query(q::COUNT_ASSIGNMENT)
-            .bind(b.event_type_id.0)
-            .bind(host.0)
-            .bind(b.tenant_id.0)
-            .bind(delta)
-            .bind(at)
-            .execute(&mut **tx)
-            .await
-            .map_err(map_err::<DB>)?;
-        Ok(())
-    }
-
+    /// Runs `s` with the write's history, jobs and idempotency record (one command on SQLite),
+    /// and commits.
     pub(super) async fn finish_write(
         mut tx: sqlx::Transaction<'static, DB>,
         w: &BookingWrite,
+        mut s: Script,
     ) -> StoreResult<()> {
-        Self::insert_history(&mut *tx, &w.history).await?;
-        for job in &w.jobs {
-            Self::insert_job(&mut tx, job).await?;
-        }
-        if let Some(i) = &w.idempotency {
-            sqlx::query(q::INSERT_IDEMPOTENCY)
-                .bind(i.tenant_id.0)
-                .bind(i.key.as_str())
-                .bind(i.request_hash.as_slice())
-                .bind(i.status)
-                .bind(i.response.as_str())
-                .bind(i.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
-        }
+        outbox(&mut s, w);
+        s.run::<DB>(&mut tx).await?;
         tx.commit().await.map_err(map_err::<DB>)
+    }
+}
+
+/// A new booking as one [`Script`], when it needs nothing read back: no daily limit to count
+/// (the database refuses an overlapping occupancy itself, with the hosts' reach grown first, as
+/// [`SqlStore::bump_and_check`] does).
+pub(super) fn create(w: &BookingWrite) -> Option<Script> {
+    if w.daily_limit.is_some() {
+        return None;
+    }
+    let b = &w.booking;
+    let mut s = Script::default();
+    let mut hosts = b.host_ids.to_vec();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let own = b.blocked().len();
+    for h in &hosts {
+        s.push(stmt!(q::BUMP_HOST_SPAN, h.0, b.tenant_id.0, own));
+    }
+    s.0.extend(placed(b));
+    outbox(&mut s, w);
+    Some(s)
+}
+
+/// A new booking's row, its occupancy and its host's assignment count.
+pub(super) fn placed(b: &Booking) -> Vec<Stmt> {
+    let mut s = vec![booking(b)];
+    s.extend(occupancy(b));
+    s.push(assignment(b, b.host_id, 1, Some(b.created_at)));
+    s
+}
+
+/// The booking's row.
+fn booking(b: &Booking) -> Stmt {
+    stmt!(
+        q::INSERT_BOOKING,
+        b.id.0,
+        b.tenant_id.0,
+        b.uid.as_str(),
+        b.confirmation_code.as_str(),
+        b.status.as_str(),
+        b.event_type_id.0,
+        b.host_id.0,
+        b.start_at,
+        b.end_at,
+        b.buffer_before_minutes,
+        b.buffer_after_minutes,
+        b.attendee_name.as_str(),
+        b.attendee_email.as_deref(),
+        b.attendee_phone.as_deref(),
+        b.attendee_time_zone.as_deref(),
+        b.notes.as_deref(),
+        b.metadata.as_str(),
+        b.source.as_str(),
+        b.external_ref.as_deref(),
+        b.host_ids.to_json().as_str(),
+        b.sequence,
+        b.cancel_reason.as_deref(),
+        b.created_at,
+        b.updated_at,
+        b.answers.as_str(),
+        b.no_show_at,
+    )
+}
+
+/// The booking's occupancy rows, one per host.
+pub(super) fn occupancy(b: &Booking) -> Vec<Stmt> {
+    let blocked = b.blocked();
+    let active = b.status == sked_core::booking::BookingStatus::Confirmed;
+    b.host_ids
+        .iter()
+        .enumerate()
+        .map(|(pos, h)| {
+            stmt!(
+                q::INSERT_OCCUPANCY,
+                b.id.0,
+                h.0,
+                b.tenant_id.0,
+                pos as i64,
+                active,
+                blocked.start,
+                blocked.end,
+                b.event_type_id.0,
+                b.start_at,
+            )
+        })
+        .collect()
+}
+
+fn history(h: &HistoryEntry) -> Stmt {
+    stmt!(
+        q::INSERT_HISTORY,
+        h.id,
+        h.booking_id.0,
+        h.tenant_id.0,
+        h.at,
+        h.actor.as_str(),
+        h.action.as_str(),
+        h.before.as_deref(),
+        h.after.as_deref(),
+        h.reason.as_deref(),
+    )
+}
+
+/// A host's count of bookings of the event type, for round-robin assignment.
+pub(super) fn assignment(b: &Booking, host: HostId, delta: i64, at: Option<i64>) -> Stmt {
+    stmt!(q::COUNT_ASSIGNMENT, b.event_type_id.0, host.0, b.tenant_id.0, delta, at)
+}
+
+/// What every booking write ends with: its history entry, its jobs and its idempotency record.
+fn outbox(s: &mut Script, w: &BookingWrite) {
+    s.push(history(&w.history));
+    for job in &w.jobs {
+        s.push(super::super::jobs::job(job));
+    }
+    if let Some(i) = &w.idempotency {
+        s.push(stmt!(
+            q::INSERT_IDEMPOTENCY,
+            i.tenant_id.0,
+            i.key.as_str(),
+            i.request_hash.as_slice(),
+            i.status,
+            i.response.as_str(),
+            i.created_at,
+        ));
     }
 }

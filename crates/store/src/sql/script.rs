@@ -1,0 +1,276 @@
+//! A write as a list of statements with their values, built before any of it runs.
+//!
+//! A write that needs nothing read back on the way (a new booking without a daily limit: the
+//! database refuses an overlap itself; a booking's history, jobs and idempotency record) is a
+//! [`Script`]. PostgreSQL runs its statements one by one; SQLite runs the whole list as one
+//! multi-statement command, so sqlx's connection thread runs it in one go instead of taking one
+//! hand-over per statement, and [`super::group`] commits many new bookings at once, each in a
+//! savepoint ([`Script::in_savepoint`]).
+
+use sqlx::query::Query;
+use sqlx::{Database, Pool, Sqlite};
+use uuid::Uuid;
+
+use super::{SqlDb, map_err};
+use crate::{Backend, StoreResult};
+
+/// One value a statement binds.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Val {
+    Uuid(Uuid),
+    OptUuid(Option<Uuid>),
+    Int(i64),
+    OptInt(Option<i64>),
+    Bool(bool),
+    Text(String),
+    OptText(Option<String>),
+    Bytes(Vec<u8>),
+}
+
+impl From<Uuid> for Val {
+    fn from(v: Uuid) -> Self {
+        Val::Uuid(v)
+    }
+}
+impl From<Option<Uuid>> for Val {
+    fn from(v: Option<Uuid>) -> Self {
+        Val::OptUuid(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::OptInt(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::Bool(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.to_owned())
+    }
+}
+impl From<Option<&str>> for Val {
+    fn from(v: Option<&str>) -> Self {
+        Val::OptText(v.map(str::to_owned))
+    }
+}
+impl From<&[u8]> for Val {
+    fn from(v: &[u8]) -> Self {
+        Val::Bytes(v.to_vec())
+    }
+}
+
+impl Val {
+    /// Binds the value to `q`, borrowing text and bytes.
+    fn bind<'q, DB: SqlDb>(
+        &'q self,
+        q: Query<'q, DB, <DB as Database>::Arguments>,
+    ) -> Query<'q, DB, <DB as Database>::Arguments> {
+        match self {
+            Val::Uuid(v) => q.bind(*v),
+            Val::OptUuid(v) => q.bind(*v),
+            Val::Int(v) => q.bind(*v),
+            Val::OptInt(v) => q.bind(*v),
+            Val::Bool(v) => q.bind(*v),
+            Val::Text(v) => q.bind(v.as_str()),
+            Val::OptText(v) => q.bind(v.as_deref()),
+            Val::Bytes(v) => q.bind(v.as_slice()),
+        }
+    }
+}
+
+/// A statement and its values, `$1`, `$2`, ... in order.
+#[derive(Debug)]
+pub(super) struct Stmt {
+    sql: &'static str,
+    vals: Vec<Val>,
+}
+
+/// Builds a [`Stmt`]: `stmt!(SQL, a, b, c)` binds `a` as `$1`, `b` as `$2`, ...
+macro_rules! stmt {
+    ($sql:expr $(, $v:expr)* $(,)?) => {
+        $crate::sql::script::Stmt::new($sql, vec![$($crate::sql::script::Val::from($v)),*])
+    };
+}
+pub(super) use stmt;
+
+impl Stmt {
+    pub(super) fn new(sql: &'static str, vals: Vec<Val>) -> Self {
+        debug_assert_eq!(highest_placeholder(sql), vals.len(), "{sql}");
+        Self { sql, vals }
+    }
+
+    /// Runs the statement on `conn`; answers the rows it changed.
+    pub(super) async fn run<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<u64> {
+        let mut q = sqlx::query::<DB>(self.sql);
+        for v in &self.vals {
+            q = v.bind(q);
+        }
+        let done = q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
+        Ok(DB::rows_affected(&done))
+    }
+}
+
+/// The statements of one write, in order.
+#[derive(Debug, Default)]
+pub(super) struct Script(pub(super) Vec<Stmt>);
+
+/// Undoes a failed write of a group (see [`Script::in_savepoint`]) and leaves its savepoint.
+pub(super) const UNDO: &str = "ROLLBACK TO write; RELEASE write";
+
+impl Script {
+    /// Adds a statement.
+    pub(super) fn push(&mut self, s: Stmt) {
+        self.0.push(s);
+    }
+
+    /// Runs the statements in order on `conn` (inside the caller's transaction); answers the
+    /// rows they changed. On SQLite they go as one command.
+    pub(super) async fn run<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<u64> {
+        if DB::BACKEND == Backend::Sqlite && self.0.len() > 1 {
+            return self.run_joined::<DB>(conn, false).await;
+        }
+        let mut changed = 0;
+        for s in &self.0 {
+            changed += s.run::<DB>(conn).await?;
+        }
+        Ok(changed)
+    }
+
+    /// Runs the statements as one SQLite command inside a savepoint of their own, `write`: a
+    /// failure stops the command where it failed, and the savepoint is left for the caller to
+    /// undo with [`UNDO`].
+    pub(super) async fn in_savepoint(&self, conn: &mut <Sqlite as Database>::Connection) -> StoreResult<()> {
+        self.run_joined::<Sqlite>(conn, true).await.map(drop)
+    }
+
+    /// Runs the whole script atomically on `pool`: on PostgreSQL as one statement, a `WITH`
+    /// of data-modifying parts (one round trip, atomic on its own; the parts must not touch the
+    /// same rows, as they see the same snapshot), on SQLite as one command in a write
+    /// transaction.
+    pub(super) async fn run_atomic<DB: SqlDb>(&self, pool: &Pool<DB>) -> StoreResult<()> {
+        if DB::BACKEND == Backend::Sqlite {
+            let mut tx = DB::begin_write(pool).await.map_err(map_err::<DB>)?;
+            self.run::<DB>(&mut tx).await?;
+            return tx.commit().await.map_err(map_err::<DB>);
+        }
+        let mut sql = String::from("WITH ");
+        let mut vals = Vec::new();
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("s{i} AS ("));
+            renumber(s.sql, vals.len(), &mut sql);
+            sql.push(')');
+            vals.extend(s.vals.iter());
+        }
+        sql.push_str(" SELECT 1");
+        let mut q = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
+        for v in vals {
+            q = v.bind(q);
+        }
+        let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
+        q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
+        Ok(())
+    }
+
+    async fn run_joined<DB: SqlDb>(&self, conn: &mut DB::Connection, savepoint: bool) -> StoreResult<u64> {
+        let (sql, vals) = self.joined(savepoint);
+        let mut q = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
+        for v in vals {
+            q = v.bind(q);
+        }
+        let done = q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    /// The statements as one command, their placeholders renumbered into one sequence
+    /// (SQLite numbers `$n` across the statements of a command), with the values in that order;
+    /// between `SAVEPOINT write` and `RELEASE write` when `savepoint`.
+    fn joined(&self, savepoint: bool) -> (String, Vec<&Val>) {
+        let mut sql = String::from(if savepoint { "SAVEPOINT write;\n" } else { "" });
+        let mut vals = Vec::new();
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(";\n");
+            }
+            renumber(s.sql, vals.len(), &mut sql);
+            vals.extend(s.vals.iter());
+        }
+        if savepoint {
+            sql.push_str(";\nRELEASE write");
+        }
+        (sql, vals)
+    }
+}
+
+/// Appends `sql` to `out` with each `$n` written as `$(n + by)`. The statements this runs on
+/// are the store's own (no `$` inside their literals).
+fn renumber(sql: &str, by: usize, out: &mut String) {
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+}
+
+/// The highest `$n` in `sql` (0 when it has none).
+fn highest_placeholder(sql: &str) -> usize {
+    sql.split('$')
+        .skip(1)
+        .filter_map(|s| {
+            let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+            s[..digits].parse::<usize>().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renumbered_after_the_values_before_them() {
+        let mut out = String::new();
+        renumber("UPDATE t SET a = $2, b = $10 WHERE id = $1 AND c = $2", 7, &mut out);
+        assert_eq!(out, "UPDATE t SET a = $9, b = $17 WHERE id = $8 AND c = $9");
+    }
+
+    #[test]
+    fn a_script_is_one_command_in_a_savepoint_with_its_values_in_order() {
+        let mut s = Script::default();
+        s.push(stmt!("INSERT INTO a (x, y) VALUES ($1, $2)", 1i64, "one"));
+        s.push(stmt!("UPDATE b SET z = $2 WHERE id = $1 AND w = $2", Uuid::nil(), true));
+        let (sql, vals) = s.joined(true);
+        assert_eq!(
+            sql,
+            "SAVEPOINT write;\nINSERT INTO a (x, y) VALUES ($1, $2);\n\
+             UPDATE b SET z = $4 WHERE id = $3 AND w = $4;\nRELEASE write"
+        );
+        assert_eq!(s.joined(false).0.lines().count(), 2);
+        assert_eq!(vals, [&Val::Int(1), &Val::Text("one".into()), &Val::Uuid(Uuid::nil()), &Val::Bool(true)]);
+    }
+
+    #[test]
+    fn the_highest_placeholder_counts_the_values_a_statement_takes() {
+        assert_eq!(highest_placeholder("SELECT 1"), 0);
+        assert_eq!(highest_placeholder("SELECT $3, $1, $12, $3"), 12);
+    }
+}
