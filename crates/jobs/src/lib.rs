@@ -31,15 +31,29 @@ pub use typed::{Job, JobHandler};
 /// How a job attempt failed.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    /// Try again after the usual backoff.
+    /// Try again after the usual backoff (sooner if the service answers again meanwhile:
+    /// [`sked_store::JobStore::expedite_retries`]).
     #[error("{0}")]
     Retry(String),
-    /// Try again at this instant (Unix seconds).
+    /// Try again at this instant (Unix seconds), or sooner if the service answers again.
     #[error("{1} (retry at {0})")]
     RetryAt(i64, String),
-    /// Try again after this many seconds, e.g. when a service said `Retry-After`.
+    /// The service asked to wait this many seconds (`Retry-After`): try again then, and never
+    /// sooner, even when the service answers other calls again.
     #[error("{1} (retry after {0} s)")]
     RetryAfter(i64, String),
+    /// The service asked to wait until `hold_until` (`Retry-After`, a mail server's 4xx reply):
+    /// try again at `at` (the usual backoff when `None`), and never before `hold_until` (before
+    /// that retry when `None`), even when the service answers other calls again.
+    #[error("{message} (held)")]
+    Held {
+        /// When to try again; the usual backoff when `None`.
+        at: Option<i64>,
+        /// No attempt before this; the retry's own time when `None`.
+        hold_until: Option<i64>,
+        /// What the service said.
+        message: String,
+    },
     /// Trying again cannot help: dead-letter now.
     #[error("{0}")]
     Permanent(String),
@@ -290,12 +304,20 @@ impl Worker {
     /// together by [`complete`](Self::complete).)
     async fn fail(&self, job: &JobRow, e: JobError) -> Settled {
         let now = self.clock.now_second();
-        let retry_at = match &e {
-            JobError::Permanent(_) => None,
-            _ if job.attempts >= job.max_attempts => None,
-            JobError::RetryAt(at, _) => Some((*at).max(now + 1)),
-            JobError::RetryAfter(secs, _) => Some(now + (*secs).max(1)),
-            JobError::Retry(_) => Some(now + self.config.backoff.delay(job.attempts, job.id)),
+        let backoff = || now + self.config.backoff.delay(job.attempts, job.id);
+        let (retry_at, hold_until) = match &e {
+            JobError::Permanent(_) => (None, None),
+            _ if job.attempts >= job.max_attempts => (None, None),
+            JobError::RetryAt(at, _) => (Some((*at).max(now + 1)), None),
+            JobError::RetryAfter(secs, _) => {
+                let at = now + (*secs).max(1);
+                (Some(at), Some(at))
+            }
+            JobError::Held { at, hold_until, .. } => {
+                let at = at.map_or_else(backoff, |at| at.max(now + 1));
+                (Some(at), Some(hold_until.unwrap_or(at)))
+            }
+            JobError::Retry(_) => (Some(backoff()), None),
         };
         let (job_id, kind, attempt) = (job.id, &job.kind, job.attempts);
         let settled = if retry_at.is_some() {
@@ -305,7 +327,8 @@ impl Worker {
             tracing::error!(job = %job_id, %kind, attempt, error = %e, "job dead-lettered");
             Settled::Dead
         };
-        let result = self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at).await;
+        let result =
+            self.store.fail_job(job.id, &self.config.id, now, &e.to_string(), retry_at, hold_until).await;
         let outcome = if result.is_ok() { "failed" } else { "lost_lease" };
         metrics::counter!("sked_jobs_settled_total", "kind" => job.kind.clone(), "outcome" => outcome)
             .increment(1);

@@ -134,6 +134,54 @@ async fn retry_at_is_honoured_and_unknown_kinds_wait() {
     .await;
 }
 
+/// How a handler fails, by run.
+type Fails = fn(usize) -> JobError;
+
+/// Now, on [`setup`]'s clock.
+const NOW: i64 = 1_780_315_200;
+
+#[tokio::test]
+async fn a_wait_the_service_asked_for_is_never_cut_short_when_it_answers_again() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        assert_eq!(clock.now_second(), NOW);
+        let tenant = sked_core::ids::TenantId::new();
+        let cases: [(&str, Fails); 4] = [
+            ("down", |_| JobError::Retry("503".into())),
+            ("asked", |_| JobError::RetryAfter(600, "429, Retry-After: 600".into())),
+            ("refused", |_| JobError::Held { at: None, hold_until: None, message: "451".into() }),
+            ("briefly", |_| JobError::Held {
+                at: Some(NOW + 900),
+                hold_until: Some(NOW + 60),
+                message: "429, Retry-After: 60".into(),
+            }),
+        ];
+        let mut jobs = Vec::new();
+        for (kind, error) in cases {
+            worker.register(kind, flaky(1, error));
+            let job = new_job(Some(tenant), kind, &(), NOW).unwrap();
+            store.enqueue(&job).await.unwrap();
+            jobs.push(job);
+        }
+        assert_eq!(worker.run_until_idle().await.unwrap().retried, 4);
+        let refused = store.job(jobs[2].id).await.unwrap().run_at;
+        assert!((NOW + 24..=NOW + 36).contains(&refused), "the usual backoff");
+        // Each service answers again five seconds later.
+        for job in &jobs {
+            store.expedite_retries(tenant, &job.kind, NOW + 5).await.unwrap();
+        }
+        let run_at: Vec<i64> = futures::future::join_all(jobs.iter().map(|j| store.job(j.id)))
+            .await
+            .into_iter()
+            .map(|j| j.unwrap().run_at)
+            .collect();
+        assert_eq!(run_at, [NOW + 5, NOW + 600, refused, NOW + 60]);
+        db
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn two_workers_run_each_job_once() {
     on_each_store(|db| async move {

@@ -21,9 +21,13 @@ use crate::Rendered;
 /// Why an email was not sent.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    /// Trying again later may work (the server is down, busy or answered 4xx).
+    /// Trying again later may work: the server could not be reached, or did not answer in time.
     #[error("{0}")]
     Transient(String),
+    /// The server answered 4xx: try again later, and no sooner (it is busy or throttling, or
+    /// this recipient's mailbox cannot take mail now).
+    #[error("{0}")]
+    Deferred(String),
     /// Trying again will not help (an address the server refuses, a malformed message).
     #[error("{0}")]
     Permanent(String),
@@ -105,6 +109,7 @@ impl Mailer {
         match self.transport.send(message).await {
             Ok(_) => Ok(id),
             Err(e) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
+            Err(e) if e.is_transient() => Err(MailError::Deferred(e.to_string())),
             Err(e) => Err(MailError::Transient(e.to_string())),
         }
     }

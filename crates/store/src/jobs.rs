@@ -76,6 +76,8 @@ pub trait JobStore: Send + Sync {
     /// Marks leased jobs done in one transaction; answers how many were still held by `worker`.
     async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64>;
     /// Records a failed attempt: queued again at `retry_at`, or dead when `retry_at` is `None`.
+    /// `hold_until` is how long the service asked the job to wait (`Retry-After`): bringing the
+    /// retry forward never moves it before then.
     async fn fail_job(
         &self,
         id: JobId,
@@ -83,10 +85,11 @@ pub trait JobStore: Send + Sync {
         now: i64,
         error: &str,
         retry_at: Option<i64>,
+        hold_until: Option<i64>,
     ) -> StoreResult<()>;
     /// Brings a tenant's jobs of `kind` that wait for a retry after a failure (queued, attempted
-    /// before, due after `now`) forward to `now`: the service they failed on answers again.
-    /// Answers how many moved.
+    /// before, due after `now`) forward to `now`, or to the end of their hold when that is later:
+    /// the service they failed on answers again. Answers how many moved.
     async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64>;
     /// Deletes jobs that finished (`done`) before `before`; answers how many. Dead jobs stay:
     /// each needs a person to look at it.

@@ -59,6 +59,17 @@ pub struct MessageOutcome {
     pub next_attempt_at: Option<i64>,
 }
 
+/// Whose waiting messages a provider that answers again brings forward
+/// ([`NotifyStore::expedite_messages`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Every tenant's messages on a channel (email or SMS): one mail server and one Twilio
+    /// account serve them all.
+    Channel(Channel),
+    /// The deliveries to one webhook endpoint.
+    Endpoint(WebhookId),
+}
+
 /// Which messages a listing shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MessageFilter {
@@ -159,6 +170,11 @@ pub trait NotifyStore: Send + Sync {
     async fn start_sending(&self, id: MessageId, now: i64) -> StoreResult<Message>;
     /// Records an attempt's outcome.
     async fn settle_message(&self, id: MessageId, outcome: &MessageOutcome, now: i64) -> StoreResult<()>;
+    /// Brings forward the `message.send` jobs of the messages sent `via` a channel or an
+    /// endpoint that wait for a retry after a failed attempt (queued, attempted before, due after
+    /// `now`): to `now`, or to the end of their hold when the provider asked them to wait
+    /// (`Retry-After`). The provider answers again. Answers how many moved.
+    async fn expedite_messages(&self, via: Via, now: i64) -> StoreResult<u64>;
     /// Queues a settled message again with a new job (redelivery); attempts start over.
     async fn requeue_message(
         &self,

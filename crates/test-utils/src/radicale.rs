@@ -88,6 +88,24 @@ impl Radicale {
         }
     }
 
+    /// Freezes the server (SIGSTOP): connections are accepted by the kernel but nothing is
+    /// answered, as a server that hangs; requests sent meanwhile are carried out after
+    /// [`Radicale::thaw`], when their callers may have given up.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a frozen server run again (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let Some(child) = &self.child else { return };
+        let sent = Command::new("kill").args([which, &child.id().to_string()]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill {which} radicale");
+    }
+
     /// Starts the server again on the same port, with the same collections.
     pub fn resume(&mut self) {
         if self.child.is_some() {

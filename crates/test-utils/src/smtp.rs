@@ -10,19 +10,32 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The handler the sink runs: aiosmtpd's Maildir handler, which also waits before answering a
-/// message while the `stall` file exists (to stop a sender between its send and its record).
+/// message while the `stall` file exists (to stop a sender between its send and its record),
+/// and answers 451 to the recipients the `defer` file lists (`*`: every one).
 const HANDLER: &str = r#"
 import asyncio, os
 from aiosmtpd.handlers import Mailbox
 
 class StallingMailbox(Mailbox):
-    def __init__(self, maildir, stall_file):
+    def __init__(self, maildir, stall_file, defer_file):
         super().__init__(maildir)
         self.stall_file = stall_file
+        self.defer_file = defer_file
 
     @classmethod
     def from_cli(cls, parser, *args):
         return cls(*args)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        try:
+            with open(self.defer_file) as f:
+                deferred = {line.strip() for line in f}
+        except OSError:
+            deferred = set()
+        if address in deferred or "*" in deferred:
+            return "451 4.2.2 Mailbox full, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         answer = await super().handle_DATA(server, session, envelope)
@@ -86,6 +99,16 @@ impl SmtpSink {
         }
     }
 
+    /// From now on, answers `451` (try again later) to these recipients, `*` for every one;
+    /// none heals.
+    pub fn defer(&self, recipients: &[&str]) {
+        let _ = std::fs::write(self.defer_file(), recipients.join("\n"));
+    }
+
+    fn defer_file(&self) -> PathBuf {
+        self.dir.path().join("defer")
+    }
+
     /// Stops the server (an outage); what it received stays readable.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -104,6 +127,7 @@ impl SmtpSink {
             .args(["-c", "sked_sink.StallingMailbox"])
             .arg(self.maildir())
             .arg(self.stall_file())
+            .arg(self.defer_file())
             .env("PYTHONPATH", self.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -73,7 +73,11 @@ pub async fn connection_event(s: &Services, tenant: TenantId, e: &ConnectionEven
     };
     let payload = serde_json::to_string(&n).map_err(|err| JobError::Permanent(err.to_string()))?;
     let draft = Draft { tenant, booking: None, channel: Channel::Email, kind, role: Role::Host, to };
-    let item = draft.queue(format!("{}:{kind}:{}", c.id, e.occurred_at), payload, now, now)?;
+    // Keyed by the host's address and the day, not the connection: several connections turning
+    // unhealthy at once (a provider down, or the network) race past the check above, and their
+    // one email is queued once.
+    let key = format!("{tenant}:{to}:{kind}:{}", now.div_euclid(ALERT_EVERY_SECS));
+    let item = draft.queue(key, payload, now, now)?;
     s.store.queue_messages(&[item]).await.map_err(store_err)?;
     s.wake_worker.notify_one();
     Ok(())

@@ -2,11 +2,12 @@
 //!
 //! A delivery is a message row (channel `webhook`) holding the exact body; every attempt sends
 //! that body with the same `webhook-id` and a fresh signature. Failed attempts are retried on
-//! the Standard Webhooks schedule (about 27 hours); an endpoint failing for 5 days is disabled.
+//! the Standard Webhooks schedule (about 27 hours), or sooner once the endpoint takes another
+//! delivery, but never before its `Retry-After`; an endpoint failing for 5 days is disabled.
 
 use sked_core::notify::MessageStatus;
 use sked_jobs::JobError;
-use sked_store::{Message, MessageOutcome};
+use sked_store::{Message, MessageOutcome, Via};
 use sked_webhooks::{Delivery, Secret};
 
 use crate::state::Services;
@@ -53,6 +54,7 @@ pub async fn deliver(
     if o.ok {
         let done = outcome(MessageStatus::Sent, None, None, code);
         s.store.settle_message(m.id, &done, now).await.map_err(|e| fail(e.to_string()))?;
+        super::provider_answers(s, Via::Endpoint(w.id)).await;
         return Ok(MessageStatus::Sent);
     }
     let error = o.error.clone().unwrap_or_else(|| format!("answered {}", o.status.unwrap_or(0)));
@@ -68,14 +70,20 @@ pub async fn deliver(
     let attempts = u32::try_from(m.attempts).unwrap_or(u32::MAX);
     match sked_webhooks::retry_delay_jittered(attempts, &d.msg_id) {
         Some(delay) => {
-            let at =
-                now + i64::try_from(delay).unwrap_or(i64::MAX / 2).max(o.retry_after.map_or(0, |r| r as i64));
+            let asked = o.retry_after.map(|r| now + i64::try_from(r).unwrap_or(i64::MAX / 2));
+            let at = (now + i64::try_from(delay).unwrap_or(i64::MAX / 2)).max(asked.unwrap_or(0));
             let later = MessageOutcome {
                 next_attempt_at: Some(at),
                 ..outcome(MessageStatus::Queued, None, Some(error.clone()), code)
             };
             s.store.settle_message(m.id, &later, now).await.map_err(|e| fail(e.to_string()))?;
-            Err((MessageStatus::Queued, JobError::RetryAt(at, error)))
+            // The schedule's wait may be cut short when the endpoint answers again; the one it
+            // asked for (`Retry-After`) never is.
+            let retry = match asked {
+                Some(hold) => JobError::Held { at: Some(at), hold_until: Some(hold), message: error },
+                None => JobError::RetryAt(at, error),
+            };
+            Err((MessageStatus::Queued, retry))
         }
         None => {
             let dead = outcome(MessageStatus::Failed, None, Some(error.clone()), code);

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use secrecy::ExposeSecret;
 use sked_jobs::Worker;
 use sked_notify::Mailer;
+use sked_store::Via;
 use sked_webhooks::Deliverer;
 
 use crate::config::Settings;
@@ -79,6 +80,20 @@ impl Channels {
             }
         };
         Ok(Self { mailer, twilio, webhooks: Deliverer::new(s.webhook_allow_private)? })
+    }
+}
+
+/// A provider took a message (the mail server, Twilio, a webhook endpoint): the messages `via`
+/// it that wait out a backoff after failing run now rather than minutes or hours later, except
+/// those it asked to wait (`Retry-After`). A failure here only delays them.
+pub async fn provider_answers(s: &Services, via: Via) {
+    match s.store.expedite_messages(via, s.clock.now_second()).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(?via, messages = n, "provider answers again; retrying its messages now");
+            s.wake_worker.notify_one();
+        }
+        Err(e) => tracing::warn!(?via, error = %e, "could not bring waiting messages forward"),
     }
 }
 

@@ -18,7 +18,7 @@ use sked_core::ids::{MessageId, TenantId};
 use sked_core::notify::{Channel, Kind, MessageStatus, reminder_due, reminder_too_late};
 use sked_jobs::{Job, JobError, JobHandler};
 use sked_notify::{Brand, MailError, Notice, Outgoing, Templates};
-use sked_store::{Message, MessageOutcome, StoreError};
+use sked_store::{Message, MessageOutcome, StoreError, Via};
 
 use crate::state::Services;
 
@@ -79,6 +79,11 @@ impl Sender {
 
 fn store_err(e: StoreError) -> JobError {
     JobError::Retry(e.to_string())
+}
+
+/// Try again at `at` and not sooner, whoever answers meanwhile.
+fn held(at: i64, message: String) -> JobError {
+    JobError::Held { at: Some(at), hold_until: None, message }
 }
 
 fn settled(status: MessageStatus, error: Option<String>) -> MessageOutcome {
@@ -197,7 +202,8 @@ impl Sender {
         };
         match mailer.send(&o).await {
             Ok(id) => self.sent(&m, Some(id), now).await,
-            Err(MailError::Transient(e)) => self.later(&m, e, now).await,
+            Err(MailError::Transient(e)) => self.later(&m, e, false, now).await,
+            Err(MailError::Deferred(e)) => self.later(&m, e, true, now).await,
             Err(e) => self.give_up(&m, &e.to_string(), now).await,
         }
     }
@@ -223,10 +229,10 @@ impl Sender {
                 Ok(None) if now < again => {
                     let why = "waiting to see whether Twilio took the earlier attempt".to_owned();
                     self.settle(m, MessageStatus::Queued, None, Some(why.clone()), Some(again), now).await?;
-                    return Err((MessageStatus::Queued, JobError::RetryAt(again, why)));
+                    return Err((MessageStatus::Queued, held(again, why)));
                 }
                 Ok(None) => {}
-                Err(e) => return self.later(m, e.to_string(), now).await,
+                Err(e) => return self.later(m, e.to_string(), false, now).await,
             }
         }
         let m = s.store.start_sending(m.id, now).await.map_err(|e| (MessageStatus::Queued, store_err(e)))?;
@@ -236,9 +242,9 @@ impl Sender {
             Err(sked_twilio::Error::RetryAfter { secs, message }) => {
                 let at = now + i64::try_from(secs).unwrap_or(60);
                 self.settle(&m, MessageStatus::Queued, None, Some(message.clone()), Some(at), now).await?;
-                Err((MessageStatus::Queued, JobError::RetryAt(at, message)))
+                Err((MessageStatus::Queued, held(at, message)))
             }
-            Err(e) if e.is_transient() => self.later(&m, e.to_string(), now).await,
+            Err(e) if e.is_transient() => self.later(&m, e.to_string(), false, now).await,
             Err(e) => self.give_up(&m, &e.to_string(), now).await,
         }
     }
@@ -267,21 +273,30 @@ impl Sender {
         now: i64,
     ) -> Result<MessageStatus, (MessageStatus, JobError)> {
         self.settle(m, MessageStatus::Sent, id, None, None, now).await?;
+        super::provider_answers(&self.services, Via::Channel(m.channel)).await;
         Ok(MessageStatus::Sent)
     }
 
-    /// A failure worth another attempt, unless this was the last.
+    /// A failure worth another attempt, unless this was the last: after the usual backoff, or
+    /// sooner once the provider answers again; never sooner when `held` (the provider answered,
+    /// and asked to wait).
     async fn later(
         &self,
         m: &Message,
         error: String,
+        held: bool,
         now: i64,
     ) -> Result<MessageStatus, (MessageStatus, JobError)> {
         if m.attempts >= MAX_SEND_ATTEMPTS {
             return self.give_up(m, &error, now).await;
         }
         self.settle(m, MessageStatus::Queued, None, Some(error.clone()), None, now).await?;
-        Err((MessageStatus::Queued, JobError::Retry(error)))
+        let e = if held {
+            JobError::Held { at: None, hold_until: None, message: error }
+        } else {
+            JobError::Retry(error)
+        };
+        Err((MessageStatus::Queued, e))
     }
 
     async fn give_up(

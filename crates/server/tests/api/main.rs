@@ -22,6 +22,7 @@ mod microsoft;
 mod notify;
 mod openapi;
 mod ops;
+mod outage;
 mod pages;
 mod privacy;
 mod process;

@@ -100,6 +100,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         now: i64,
         error: &str,
         retry_at: Option<i64>,
+        hold_until: Option<i64>,
     ) -> StoreResult<()> {
         Self::retry(|| async move {
             let r = sqlx::query(q::FAIL_JOB)
@@ -108,6 +109,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
                 .bind(now)
                 .bind(error)
                 .bind(retry_at)
+                .bind(hold_until)
                 .execute(&self.writer)
                 .await
                 .map_err(map_err::<DB>)?;

@@ -290,10 +290,21 @@ pub const LEASE_TAIL: &str = const_format::concatcp!(") RETURNING ", JOB_COLS);
 pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, \
      updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";
 pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN 'dead' ELSE 'queued' END, \
-     run_at = COALESCE($5, run_at), last_error = $4, locked_by = NULL, locked_until = NULL, updated_at = $3 \
-     WHERE id = $1 AND locked_by = $2 AND status = 'running'";
-pub const EXPEDITE_RETRIES: &str = "UPDATE jobs SET run_at = $3, updated_at = $3 \
-     WHERE tenant_id = $1 AND kind = $2 AND status = 'queued' AND attempts > 0 AND run_at > $3";
+     run_at = COALESCE($5, run_at), hold_until = $6, last_error = $4, locked_by = NULL, locked_until = NULL, \
+     updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+/// What bringing a retry forward to `$3` sets: now, or the end of its hold when that is later.
+/// (`$3` is the instant in every statement that uses it.)
+pub const EXPEDITED: &str = "run_at = CASE WHEN hold_until > $3 THEN hold_until ELSE $3 END, updated_at = $3";
+/// Which queued jobs wait for a retry that can come sooner: attempted before, due after `$3` and
+/// after their hold.
+pub const WAITING_RETRY: &str =
+    "status = 'queued' AND attempts > 0 AND run_at > $3 AND (hold_until IS NULL OR run_at > hold_until)";
+pub const EXPEDITE_RETRIES: &str = const_format::concatcp!(
+    "UPDATE jobs SET ",
+    EXPEDITED,
+    " WHERE tenant_id = $1 AND kind = $2 AND ",
+    WAITING_RETRY
+);
 /// One slice of finished jobs to delete: a long-neglected table is purged a slice per
 /// transaction, never holding the writer for long.
 pub const PURGE_JOBS: &str = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \

@@ -28,7 +28,7 @@ async fn leases_complete_retry_and_die() {
         assert!(s.lease_jobs("w2", T0 + 10, 30, 10).await.unwrap().is_empty());
         // Only the holder can settle it.
         assert!(matches!(s.complete_job(due.id, "w2", T0 + 11).await, Err(StoreError::Stale)));
-        s.fail_job(due.id, "w1", T0 + 12, "boom", Some(T0 + 60)).await.unwrap();
+        s.fail_job(due.id, "w1", T0 + 12, "boom", Some(T0 + 60), None).await.unwrap();
         let j = s.job(due.id).await.unwrap();
         assert_eq!((j.status.as_str(), j.run_at, j.last_error.as_deref()), ("queued", T0 + 60, Some("boom")));
         // A lease that runs out (a crashed worker) is taken over.
@@ -41,7 +41,7 @@ async fn leases_complete_retry_and_die() {
         );
         assert!(matches!(s.complete_job(due.id, "w1", T0 + 101).await, Err(StoreError::Stale)));
         s.complete_job(later.id, "w2", T0 + 101).await.unwrap();
-        s.fail_job(due.id, "w2", T0 + 102, "gave up", None).await.unwrap();
+        s.fail_job(due.id, "w2", T0 + 102, "gave up", None, None).await.unwrap();
         assert_eq!(s.job(due.id).await.unwrap().status, JobStatus::Dead);
         let dead = s.list_jobs(t.id, Some(JobStatus::Dead), page(10)).await.unwrap();
         assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), vec![due.id]);
@@ -131,21 +131,33 @@ async fn retries_waiting_after_a_failure_are_brought_forward() {
         let failed = job(Some(t.id), "push", T0);
         let elsewhere = job(Some(other.id), "push", T0);
         let other_kind = job(Some(t.id), "sync", T0);
-        for j in [&failed, &elsewhere, &other_kind] {
+        // Told to wait (`Retry-After`): one for ten minutes, one for a minute of its hour.
+        let (throttled, briefly) = (job(Some(t.id), "push", T0), job(Some(t.id), "push", T0));
+        for j in [&failed, &elsewhere, &other_kind, &throttled, &briefly] {
             s.enqueue(j).await.unwrap();
         }
         for j in s.lease_jobs("w", T0, 30, 10).await.unwrap() {
-            s.fail_job(j.id, "w", T0 + 1, "503", Some(T0 + 3_600)).await.unwrap();
+            let (at, hold) = match j.id {
+                id if id == throttled.id => (T0 + 600, Some(T0 + 600)),
+                id if id == briefly.id => (T0 + 3_600, Some(T0 + 60)),
+                _ => (T0 + 3_600, None),
+            };
+            s.fail_job(j.id, "w", T0 + 1, "503", Some(at), hold).await.unwrap();
         }
         // Never attempted, only scheduled for later: it keeps its time.
         let later = job(Some(t.id), "push", T0 + 600);
         s.enqueue(&later).await.unwrap();
 
-        assert_eq!(s.expedite_retries(t.id, "push", T0 + 5).await.unwrap(), 1);
+        assert_eq!(s.expedite_retries(t.id, "push", T0 + 5).await.unwrap(), 2);
         assert_eq!(s.job(failed.id).await.unwrap().run_at, T0 + 5);
-        for (j, at) in [(&elsewhere, T0 + 3_600), (&other_kind, T0 + 3_600), (&later, T0 + 600)] {
+        // A hold is never cut short; the rest of the wait after it is.
+        assert_eq!(s.job(briefly.id).await.unwrap().run_at, T0 + 60);
+        for (j, at) in
+            [(&elsewhere, T0 + 3_600), (&other_kind, T0 + 3_600), (&later, T0 + 600), (&throttled, T0 + 600)]
+        {
             assert_eq!(s.job(j.id).await.unwrap().run_at, at, "{}", j.kind);
         }
+        assert_eq!(s.expedite_retries(t.id, "push", T0 + 6).await.unwrap(), 0, "nothing more to move");
         let due = s.lease_jobs("w", T0 + 5, 30, 10).await.unwrap();
         assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), vec![failed.id]);
         // Running jobs and jobs already due are left alone.
@@ -173,7 +185,7 @@ async fn finished_jobs_are_purged_after_their_age_and_dead_ones_stay() {
         s.lease_jobs("w", T0, 30, 10).await.unwrap();
         s.complete_job(old.id, "w", T0 + 1).await.unwrap();
         s.complete_job(recent.id, "w", T0 + 100).await.unwrap();
-        s.fail_job(dead.id, "w", T0 + 1, "gave up", None).await.unwrap();
+        s.fail_job(dead.id, "w", T0 + 1, "gave up", None, None).await.unwrap();
 
         assert_eq!(s.purge_jobs(T0 + 50).await.unwrap(), 1);
         assert!(matches!(s.job(old.id).await, Err(StoreError::NotFound)));

@@ -10,6 +10,7 @@ mod calendars;
 mod config;
 mod fixtures;
 mod jobs;
+mod messages;
 mod privacy;
 mod retries;
 mod users;

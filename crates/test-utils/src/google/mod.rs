@@ -292,6 +292,12 @@ impl GoogleStandIn {
         self.inner.lock().requests.clone()
     }
 
+    /// While `Some`, every call is carried out at once but answered only that much later (a
+    /// caller that gives up first never hears that its change was made); `None` heals.
+    pub fn set_slow(&self, slow: Option<std::time::Duration>) {
+        self.inner.lock().slow = slow;
+    }
+
     /// While `down`, every API, token, revoke and userinfo call answers 503 `backendError`.
     pub fn set_down(&self, down: bool) {
         self.inner.lock().down = down;
@@ -362,13 +368,17 @@ impl GoogleStandIn {
 /// Records every request, and answers 503 for everything but the consent page while down.
 async fn gate(AxState(inner): AxState<Arc<Inner>>, req: Request, next: Next) -> Response {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.to_string());
-    let down = {
+    let (down, slow) = {
         let mut st = inner.lock();
         st.requests.push((req.method().to_string(), target));
-        st.down
+        (st.down, st.slow)
     };
     if down && req.uri().path() != "/o/oauth2/v2/auth" {
         return ApiError::backend().into_response();
     }
-    next.run(req).await
+    let answer = next.run(req).await;
+    if let Some(wait) = slow {
+        tokio::time::sleep(wait).await;
+    }
+    answer
 }

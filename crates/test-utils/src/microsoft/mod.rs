@@ -261,6 +261,12 @@ impl MicrosoftStandIn {
         self.inner.lock().requests.clone()
     }
 
+    /// While `Some`, every call is carried out at once but answered only that much later (a
+    /// caller that gives up first never hears that its change was made); `None` heals.
+    pub fn set_slow(&self, slow: Option<std::time::Duration>) {
+        self.inner.lock().slow = slow;
+    }
+
     /// While `down`, every endpoint but the authorize page answers 503.
     pub fn set_down(&self, down: bool) {
         self.inner.lock().down = down;
@@ -360,13 +366,17 @@ impl MicrosoftStandIn {
 /// Records every request, and answers 503 for everything but the authorize page while down.
 async fn gate(AxState(inner): AxState<Arc<Inner>>, req: Request, next: Next) -> Response {
     let target = req.uri().path_and_query().map_or_else(|| req.uri().path().to_owned(), |p| p.to_string());
-    let down = {
+    let (down, slow) = {
         let mut st = inner.lock();
         st.requests.push((req.method().to_string(), target));
-        st.down
+        (st.down, st.slow)
     };
     if down && !req.uri().path().ends_with("/authorize") {
         return GraphError::unavailable(None).into_response();
     }
-    next.run(req).await
+    let answer = next.run(req).await;
+    if let Some(wait) = slow {
+        tokio::time::sleep(wait).await;
+    }
+    answer
 }

@@ -33,6 +33,8 @@ pub(crate) struct State {
     pub outbox: Vec<(String, Value)>,
     pub requests: Vec<(String, String)>,
     pub down: bool,
+    /// While set, every call is carried out at once and answered only this much later.
+    pub slow: Option<std::time::Duration>,
     /// Graph calls still to refuse with 429, and the `Retry-After` they carry.
     pub rate_limited: usize,
     pub retry_after: u64,

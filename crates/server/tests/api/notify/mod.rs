@@ -3,6 +3,7 @@
 //! local receiver.
 
 mod email;
+mod recovery;
 mod reminders;
 mod sms;
 mod webhooks;

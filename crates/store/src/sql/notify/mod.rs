@@ -2,6 +2,7 @@
 //! statements in [`queries`].
 
 mod queries;
+mod retries;
 
 pub(in crate::sql) use queries::{MSG_COLS, PREF_COLS};
 
@@ -13,7 +14,7 @@ use self::queries as q;
 use super::{SqlDb, SqlStore, found, map_err};
 use crate::{
     Booking, Message, MessageFilter, MessageOutcome, NewJob, NotifySettings, NotifyStore, Page, Preference,
-    StoreError, StoreResult, Template, Webhook,
+    StoreError, StoreResult, Template, Via, Webhook,
 };
 
 #[async_trait]
@@ -46,6 +47,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
                     .bind(m.next_attempt_at)
                     .bind(m.created_at)
                     .bind(m.updated_at)
+                    .bind(job.as_ref().map(|j| j.id.0))
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err::<DB>)?;
@@ -171,6 +173,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
                 .bind(id.0)
                 .bind(tenant.0)
                 .bind(now)
+                .bind(job.id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
@@ -198,6 +201,10 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
 
     async fn message_counts(&self) -> StoreResult<Vec<(String, String, String, i64)>> {
         sqlx::query_as(q::MESSAGE_COUNTS).fetch_all(&self.pool).await.map_err(map_err::<DB>)
+    }
+
+    async fn expedite_messages(&self, via: Via, now: i64) -> StoreResult<u64> {
+        self.expedite(via, now).await
     }
 
     async fn set_preference(&self, p: &Preference) -> StoreResult<()> {

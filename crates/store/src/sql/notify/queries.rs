@@ -2,16 +2,19 @@
 
 use const_format::concatcp;
 
+use crate::sql::queries::{EXPEDITED, WAITING_RETRY};
+
 pub(in crate::sql) const MSG_COLS: &str = "id, tenant_id, booking_id, webhook_id, channel, kind, role, recipient, status, dedupe_key, \
      payload, provider_id, error, attempts, sending_at, response_code, next_attempt_at, created_at, updated_at";
 pub(in crate::sql) const PREF_COLS: &str = "tenant_id, address, channel, kind, enabled, source, updated_at";
 const HOOK_COLS: &str = "id, tenant_id, url, events, description, active, secret, failing_since, disabled_at, created_at, updated_at";
 
+/// `$20` is the message's job, kept to find it again ([`EXPEDITE_MESSAGES`]).
 pub const INSERT_MESSAGE: &str = concatcp!(
     "INSERT INTO messages (",
     MSG_COLS,
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-     ON CONFLICT (dedupe_key) DO NOTHING"
+    ", job_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+     $20) ON CONFLICT (dedupe_key) DO NOTHING"
 );
 pub const MESSAGE: &str = concatcp!("SELECT ", MSG_COLS, " FROM messages WHERE id = $1");
 pub const TENANT_MESSAGE: &str =
@@ -40,7 +43,18 @@ pub const START_SENDING: &str =
 pub const SETTLE_MESSAGE: &str = "UPDATE messages SET status = $2, provider_id = COALESCE($3, provider_id), \
      error = $4, response_code = COALESCE($5, response_code), next_attempt_at = $6, updated_at = $7 WHERE id = $1";
 pub const REQUEUE_MESSAGE: &str = "UPDATE messages SET status = 'queued', attempts = 0, error = NULL, \
-     next_attempt_at = $3, sending_at = NULL, updated_at = $3 WHERE id = $1 AND tenant_id = $2";
+     next_attempt_at = $3, sending_at = NULL, job_id = $4, updated_at = $3 WHERE id = $1 AND tenant_id = $2";
+/// The jobs of the messages on channel `$1` (and endpoint `$2`, unless null) attempted and still
+/// queued: through the partial index `messages_retrying`, a handful of rows however many
+/// messages wait for later (reminders).
+const RETRYING_MESSAGE_JOBS: &str = "id IN (SELECT job_id FROM messages WHERE status = 'queued' \
+     AND attempts > 0 AND channel = $1 AND ($2 IS NULL OR webhook_id = $2))";
+/// Whether one of them waits for a retry that can come sooner than planned.
+pub const MESSAGE_RETRY_WAITS: &str =
+    concatcp!("SELECT id FROM jobs WHERE ", WAITING_RETRY, " AND ", RETRYING_MESSAGE_JOBS, " LIMIT 1");
+/// Brings them forward to `$3` (or the end of their hold).
+pub const EXPEDITE_MESSAGES: &str =
+    concatcp!("UPDATE jobs SET ", EXPEDITED, " WHERE ", WAITING_RETRY, " AND ", RETRYING_MESSAGE_JOBS);
 pub const DROP_REMINDERS: &str = "DELETE FROM messages WHERE booking_id = $1 AND tenant_id = $2 \
      AND kind = 'reminder' AND status = 'queued'";
 pub const MESSAGE_COUNTS: &str =
