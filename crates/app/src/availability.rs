@@ -215,7 +215,7 @@ impl AvailabilityCache {
             external.push(self.external(h, reach).await?);
         }
         let build = Build { data, event_type, rules, assignment, external, reach, versions, loaded };
-        self.compute(move || build.snapshot()).await
+        self.compute_sized(build.cost(), move || build.snapshot()).await
     }
 
     /// Runs engine work off the async threads, a few at a time, so a costly request neither
@@ -262,6 +262,20 @@ struct Build {
 }
 
 impl Build {
+    /// Roughly the engine steps [`snapshot`](Self::snapshot) takes: a row of busy time one, a
+    /// host's schedule a few dozen; a recurring block may expand up to the budget, so any sends
+    /// the work off the async threads. A booking's snapshot of the days near its start is small
+    /// and is built where it is asked for.
+    fn cost(&self) -> u64 {
+        if self.data.blocks.iter().any(|b| b.rrule.is_some()) {
+            return EXPANSION_BUDGET;
+        }
+        let rows = self.data.blocks.len()
+            + self.data.occupancy.len()
+            + self.external.iter().map(|x| x.spans.len()).sum::<usize>();
+        (rows + 64 * self.data.hosts.len()) as u64
+    }
+
     /// Parses schedules, expands blocks (within [`EXPANSION_BUDGET`]) and merges busy time.
     fn snapshot(self) -> AppResult<Snapshot> {
         let Build { data, event_type, rules, assignment, external, reach, versions, loaded } = self;

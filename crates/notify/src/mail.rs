@@ -108,6 +108,13 @@ impl Mailer {
         let (message, id) = build(&self.from, o)?;
         match self.transport.send(message).await {
             Ok(_) => Ok(id),
+            // 503, bad sequence of commands, is about the connection, never the message: a
+            // pooled connection whose last send was cut off mid-transaction (an attempt past its
+            // timeout) answers it. lettre closes the connection on it; the next try gets a
+            // fresh one.
+            Err(e) if e.status().is_some_and(|c| c.to_string() == "503") => {
+                Err(MailError::Transient(e.to_string()))
+            }
             Err(e) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
             Err(e) if e.is_transient() => Err(MailError::Deferred(e.to_string())),
             Err(e) => Err(MailError::Transient(e.to_string())),
@@ -164,6 +171,59 @@ pub fn build(from: &Mailbox, o: &Outgoing<'_>) -> Result<(lettre::Message, Strin
 mod tests {
     use super::*;
     use crate::{Notice, Templates, render};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    /// An SMTP peer on loopback answering `MAIL FROM` with `mail`; its address.
+    async fn peer(mail: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 peer ready\r\n").await.unwrap();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                let answer = match verb.as_str() {
+                    "EHLO" | "HELO" => "250 peer".to_owned(),
+                    "MAIL" => mail.to_owned(),
+                    "QUIT" => "221 bye".to_owned(),
+                    _ => "250 ok".to_owned(),
+                };
+                write.write_all(format!("{answer}\r\n").as_bytes()).await.unwrap();
+            }
+        });
+        format!("smtp://{addr}?tls=none")
+    }
+
+    async fn send_to(url: &str) -> Result<String, MailError> {
+        let mailer = Mailer::from_url(url, "bookings@sked.example").unwrap();
+        let rendered = crate::Rendered {
+            subject: "Hi".into(),
+            text: "Hi".into(),
+            html: "<p>Hi</p>".into(),
+            sms: "Hi".into(),
+        };
+        let o = Outgoing {
+            to: "pat@example.test",
+            to_name: "Pat",
+            business: "Acme",
+            reply_to: None,
+            rendered: &rendered,
+            invitation: None,
+            key: "k",
+            unsubscribe: None,
+        };
+        mailer.send(&o).await
+    }
+
+    #[tokio::test]
+    async fn a_bad_sequence_of_commands_is_tried_again_and_a_refused_sender_is_not() {
+        let nested = send_to(&peer("503 5.5.1 Error: nested MAIL command").await).await;
+        assert!(matches!(nested, Err(MailError::Transient(_))), "{nested:?}");
+        let refused = send_to(&peer("550 5.7.1 sender refused").await).await;
+        assert!(matches!(refused, Err(MailError::Permanent(_))), "{refused:?}");
+    }
 
     #[test]
     fn an_email_is_text_html_and_invitation_with_a_stable_id_and_unsubscribe_headers() {
