@@ -10,7 +10,7 @@ use crate::{Job, JobStatus, JobStore, NewJob, Page, StoreError, StoreResult};
 #[async_trait]
 impl<DB: SqlDb> JobStore for SqlStore<DB> {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             Self::insert_job(&mut tx, job).await?;
             tx.commit().await.map_err(map_err::<DB>)
@@ -19,7 +19,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let (sql, same) = match &job.dedupe_key {
                 Some(key) => (q::QUEUED_KEY, key.as_str()),
@@ -43,7 +43,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -61,7 +61,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn complete_job(&self, id: JobId, worker: &str, now: i64) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::COMPLETE_JOB)
                 .bind(id.0)
                 .bind(worker)
@@ -78,7 +78,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             if ids.is_empty() {
                 return Ok(0);
             }
@@ -108,7 +108,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         error: &str,
         retry_at: Option<i64>,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::FAIL_JOB)
                 .bind(id.0)
                 .bind(worker)
@@ -127,7 +127,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::EXPEDITE_RETRIES)
                 .bind(tenant.0)
                 .bind(kind)
@@ -144,16 +144,17 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         const SLICE: i64 = 1_000;
         let mut purged = 0;
         loop {
-            let n = Self::retry(|| async move {
-                let r = sqlx::query(q::PURGE_JOBS)
-                    .bind(before)
-                    .bind(SLICE)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(map_err::<DB>)?;
-                Ok(DB::rows_affected(&r))
-            })
-            .await?;
+            let n = self
+                .retry(|| async move {
+                    let r = sqlx::query(q::PURGE_JOBS)
+                        .bind(before)
+                        .bind(SLICE)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(map_err::<DB>)?;
+                    Ok(DB::rows_affected(&r))
+                })
+                .await?;
             purged += n;
             if n < SLICE as u64 {
                 return Ok(purged);

@@ -15,7 +15,7 @@ use crate::{
 #[async_trait]
 impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
@@ -57,7 +57,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn reschedule_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
@@ -103,7 +103,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::CANCEL_BOOKING)
@@ -199,7 +199,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn add_history(&self, h: &HistoryEntry) -> StoreResult<()> {
-        Self::retry(|| async move { Self::insert_history(&self.writer, h).await }).await
+        self.retry(|| async move { Self::insert_history(&self.writer, h).await }).await
     }
 
     async fn booking_history(&self, tenant: TenantId, id: BookingId) -> StoreResult<Vec<HistoryEntry>> {
@@ -225,7 +225,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn purge_idempotency(&self, before: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::PURGE_IDEMPOTENCY)
                 .bind(before)
                 .execute(&self.writer)
