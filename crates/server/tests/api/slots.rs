@@ -150,24 +150,51 @@ async fn every_change_shows_in_the_very_next_answer() {
 }
 
 #[tokio::test]
-async fn a_kept_answer_is_the_answer_byte_for_byte() {
+async fn the_json_sent_is_the_answer_byte_for_byte() {
     on_each_store(|app| async move {
         let w = world(&app).await;
-        let url = format!("{}/v1/event-types/{}/slots?from=2026-03-02&to=2026-04-01", app.base, w.event_type);
-        let fetch = || async {
-            let r = app.client.get(&url).bearer_auth(&app.key).send().await.unwrap();
-            assert_eq!(r.status(), StatusCode::OK);
-            let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
-            (kind, r.bytes().await.unwrap())
-        };
-        // The first is computed, the second (same snapshot, query and second) is the kept one.
-        let (first, second) = (fetch().await, fetch().await);
-        assert_eq!(first.0, "application/json");
-        assert_eq!(first, second);
-        // Compact JSON, fields in the documented order.
-        assert!(first.1.starts_with(b"{\"event_type_id\":\""), "{:?}", first.1);
-        let value: Value = serde_json::from_slice(&first.1).unwrap();
-        assert_eq!(value["available_dates"].as_array().unwrap().len(), 22);
+        let tenant: sked_core::ids::TenantId = app.get("/v1/tenant").await.id().parse().unwrap();
+        let id: sked_core::ids::EventTypeId = w.event_type.parse().unwrap();
+        let b = app.post("/v1/bookings", booking(&w.event_type, "2026-03-03T14:00:00Z", "Pat")).await;
+        assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
+        let ann = w.hosts[0].as_str();
+        let queries = [
+            ("2026-03-02", "2026-04-01", None, None),
+            ("2026-03-02", "2026-03-04", Some("Asia/Tokyo"), None),
+            ("2026-03-02", "2026-03-09", None, Some(ann)),
+            // Across the change to summer time, and a weekend with nothing free.
+            ("2026-03-06", "2026-03-10", Some("America/New_York"), None),
+            ("2026-03-07T00:00:00Z", "2026-03-08T00:00:00Z", None, None),
+        ];
+        for (from, to, zone, host) in queries {
+            let mut url = format!("{}/v1/event-types/{id}/slots?from={from}&to={to}", app.base);
+            if let Some(z) = zone {
+                url += &format!("&time_zone={z}");
+            }
+            if let Some(h) = host {
+                url += &format!("&host_id={h}");
+            }
+            let fetch = || async {
+                let r = app.client.get(&url).bearer_auth(&app.key).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{url}");
+                let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+                (kind, r.bytes().await.unwrap().to_vec())
+            };
+            // The first is computed, the second (same snapshot, query and second) is the kept one.
+            let (first, second) = (fetch().await, fetch().await);
+            assert_eq!(first.0, "application/json");
+            assert_eq!(first, second, "{url}");
+            // Both are what serde_json writes for the answer's view (what the pages read).
+            let q = sked_server::slots::SlotsQuery {
+                from: from.into(),
+                to: to.into(),
+                time_zone: zone.map(Into::into),
+                host_id: host.map(Into::into),
+            };
+            let view = sked_server::slots::answer(&app.state, tenant, id, q).await.unwrap();
+            let expected = serde_json::to_vec(&view).unwrap();
+            assert_eq!(String::from_utf8(first.1).unwrap(), String::from_utf8(expected).unwrap(), "{url}");
+        }
         app
     })
     .await;

@@ -1,14 +1,13 @@
-//! `GET /v1/event-types/{id}/slots` (docs/API.md, Slots).
+//! `GET /v1/event-types/{id}/slots` (docs/API.md, Slots): the query read against an
+//! availability snapshot, the answer computed by the engine; its JSON in [`json`].
+
+mod json;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderValue;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use sked_core::ids::{EventTypeId, HostId, TenantId};
@@ -24,6 +23,7 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::openapi::{InstantOrDate, LocalDate, TimeZoneName};
 use crate::state::AppState;
 use crate::time::{parse_instant_or_date, rfc3339};
+pub use json::{ANSWER_BYTES, ANSWER_TTL, AnswerKey, Answers, answer_json};
 use sked_app::Snapshot;
 
 /// Longest slot query.
@@ -127,37 +127,6 @@ pub async fn answer(
     state.app.availability.compute_sized(asked.cost, move || asked.view(id)).await
 }
 
-/// [`answer`] as the JSON response `GET .../slots` sends: the same bytes, serialised once per
-/// snapshot, query and second ([`Answers`]).
-pub async fn answer_json(
-    state: &AppState,
-    tenant: TenantId,
-    id: EventTypeId,
-    q: SlotsQuery,
-) -> ApiResult<Response> {
-    let now = state.clock.now_second();
-    let snap = state.app.availability.get(tenant, id, now).await?;
-    let key = AnswerKey { snapshot: snap.serial, now, query: q };
-    if let Some(body) = state.slot_answers.0.get(&key) {
-        return Ok(json_response(body));
-    }
-    let asked = Asked::new(snap, &key.query, now)?;
-    let body = state
-        .app
-        .availability
-        .compute_sized(asked.cost, move || {
-            let view = asked.view(id)?;
-            serde_json::to_vec(&view).map(Bytes::from).map_err(|e| ApiError::Internal(e.into()))
-        })
-        .await?;
-    state.slot_answers.0.insert(key, body.clone());
-    Ok(json_response(body))
-}
-
-fn json_response(body: Bytes) -> Response {
-    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
-}
-
 /// A slot query checked against a snapshot: all its answer depends on.
 struct Asked {
     snap: Arc<Snapshot>,
@@ -221,46 +190,6 @@ impl Asked {
             available_dates,
             slots_by_date,
         })
-    }
-}
-
-/// Slot answers already serialised, kept for the second they were computed in: a page that
-/// many people look at, or a client asking again, costs the engine and the JSON once a second.
-/// An answer depends only on its snapshot (a new one after any change, [`Snapshot::serial`]),
-/// the query as sent, and the second (minimum notice and the past move with it), so a kept
-/// answer is exactly the one computing it again would give. At most [`ANSWER_BYTES`] are kept,
-/// each for at most [`ANSWER_TTL`].
-#[derive(Debug)]
-pub struct Answers(moka::sync::Cache<AnswerKey, Bytes>);
-
-/// What a kept answer is found by.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct AnswerKey {
-    snapshot: u64,
-    now: i64,
-    query: SlotsQuery,
-}
-
-/// Most bytes of slot answers kept.
-pub const ANSWER_BYTES: u64 = 32 << 20;
-
-/// How long a slot answer is kept: its second, and the next (in case of a late request).
-pub const ANSWER_TTL: Duration = Duration::from_secs(2);
-
-impl Default for Answers {
-    fn default() -> Self {
-        let weigh = |k: &AnswerKey, v: &Bytes| {
-            let q = &k.query;
-            let text = q.from.len() + q.to.len() + q.time_zone.as_ref().map_or(0, String::len);
-            u32::try_from(v.len() + text + q.host_id.as_ref().map_or(0, String::len)).unwrap_or(u32::MAX)
-        };
-        Self(
-            moka::sync::Cache::builder()
-                .max_capacity(ANSWER_BYTES)
-                .weigher(weigh)
-                .time_to_live(ANSWER_TTL)
-                .build(),
-        )
     }
 }
 
