@@ -2,12 +2,29 @@
 //! reused while nothing they depend on has changed.
 //!
 //! A snapshot covers the whole bookable horizon (a day either side), so slots, checks and the
-//! nearest alternatives all read from it. Before each use the store's versions are read (one
-//! small query): the store bumps them in the same transaction as every change to a host's
-//! availability or to the event type, so a snapshot is reused exactly when it is still true,
-//! whichever server process made the change.
+//! nearest alternatives all read from it. The store bumps its versions in the same transaction
+//! as every change to a host's availability or to the event type, so a snapshot whose versions
+//! are still the store's is still true, whichever process made the change. Reading them is one
+//! small query, which would be most of a small slot query's cost, so it is skipped while it
+//! cannot tell anything new:
+//!
+//! - **Changes this process makes** are known at once: the store counts every write it runs
+//!   ([`AvailabilityStore::writes`](sked_store::AvailabilityStore::writes)), the count is read
+//!   before the versions, and a snapshot is reused without a read only while the count has not
+//!   moved. So a booking, a host, schedule, block or event type edit, a calendar sync, any
+//!   dashboard change, shows in the very next answer. (A write whose request was dropped half
+//!   way is counted when dropped and may commit a moment later: it shows within the bound below.)
+//! - **Changes other processes make** (other `sked serve` or `sked worker` processes on one
+//!   PostgreSQL, the `sked` CLI) are seen within [`RECHECK_SECONDS`]: the versions are read
+//!   again once the last check is that old by the app's clock.
+//!
+//! Bookings stay safe regardless: a booking is checked against a fresh snapshot of its own
+//! neighbourhood ([`AvailabilityCache::near`]), and the store checks overlap and daily limits
+//! again inside the write transaction. Only what slot answers and alternatives show can lag, by
+//! at most that bound.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use moka::sync::Cache;
 
@@ -28,6 +45,9 @@ use crate::error::{AppError, AppResult};
 /// The engine's inputs for one event type over its bookable horizon.
 #[derive(Debug)]
 pub struct Snapshot {
+    /// A number no other snapshot made by this process has: what was computed from it can be
+    /// kept under it.
+    pub serial: u64,
     /// Versions it was built from.
     pub versions: Versions,
     /// Instants it holds busy time for.
@@ -67,6 +87,7 @@ impl Snapshot {
             self.occupancy.iter().filter(|o| o.booking_id != booking).cloned().collect();
         let (busy, booked) = busy_per_host(&self.hosts, &self.event_type, &occupancy, &self.block_spans);
         Snapshot {
+            serial: next_serial(),
             versions: self.versions.clone(),
             loaded: self.loaded,
             event_type: self.event_type.clone(),
@@ -123,7 +144,7 @@ pub fn rules_of(e: &EventType) -> AppResult<(EventRules, Assignment)> {
 #[derive(Debug)]
 pub struct AvailabilityCache {
     store: DynStore,
-    entries: Cache<(TenantId, EventTypeId), Arc<Snapshot>>,
+    entries: Cache<(TenantId, EventTypeId), Arc<Entry>>,
     /// Busy time from connected calendars by host: it changes only with a sync (the host's
     /// external version), not with every booking, so snapshots rebuilt after a booking reuse it.
     external: Cache<HostId, Arc<External>>,
@@ -137,6 +158,54 @@ struct External {
     version: i64,
     loaded: Interval,
     spans: Vec<Interval>,
+}
+
+/// A cached snapshot, and when it was last found to be still true.
+#[derive(Debug)]
+struct Entry {
+    snapshot: Arc<Snapshot>,
+    checked: Mutex<Checked>,
+}
+
+impl Entry {
+    fn checked(&self) -> Checked {
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a later check that found the versions unchanged.
+    fn confirm(&self, checked: Checked) {
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = checked;
+    }
+}
+
+/// A check of a snapshot against the store's versions.
+#[derive(Clone, Copy, Debug)]
+struct Checked {
+    /// The store's count of writes, read just before the versions.
+    writes: u64,
+    /// The second (the app's clock) they were read.
+    at: i64,
+}
+
+/// How old, in seconds of the app's clock, a check of a snapshot may be before the store's
+/// versions are read again even though this process wrote nothing: the longest a change made by
+/// another process takes to show in slot answers.
+pub const RECHECK_SECONDS: i64 = 1;
+
+impl Checked {
+    /// Whether the snapshot checked is still known to be true: this store has run no write since
+    /// (so none of this process's changes is missing), and the check is recent enough that other
+    /// processes' changes may be missing only for [`RECHECK_SECONDS`]. A clock that went back
+    /// counts as too old.
+    fn holds(self, writes: u64, now: i64) -> bool {
+        self.writes == writes && (self.at..self.at + RECHECK_SECONDS).contains(&now)
+    }
+}
+
+/// A new [`Snapshot::serial`].
+fn next_serial() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Most snapshots (and hosts' calendar busy time) kept; past this the least used leave first
@@ -155,31 +224,44 @@ impl AvailabilityCache {
         }
     }
 
-    /// The current snapshot of an event type at `now`.
+    /// The current snapshot of an event type at `now` (the app's clock, in seconds): the cached
+    /// one while it is known to be still true (see the module's documentation), else one built
+    /// afresh.
     pub async fn get(&self, tenant: TenantId, event_type: EventTypeId, now: i64) -> AppResult<Arc<Snapshot>> {
+        // Read before the versions: a write counted after this may not show in them.
+        let writes = self.store.writes();
+        let key = (tenant, event_type);
+        let cached = self.entries.get(&key);
+        if let Some(e) = &cached
+            && covers(&e.snapshot, now)
+            && e.checked().holds(writes, now)
+        {
+            return Ok(e.snapshot.clone());
+        }
         let versions = self
             .store
             .availability_versions(tenant, event_type)
             .await
             .map_err(|e| AppError::store("event type", e))?;
-        let key = (tenant, event_type);
-        let cached = self.entries.get(&key);
-        if let Some(s) = &cached
-            && s.versions == versions
-            && covers(s, now)
+        let checked = Checked { writes, at: now };
+        if let Some(e) = &cached
+            && e.snapshot.versions == versions
+            && covers(&e.snapshot, now)
         {
-            return Ok(s.clone());
+            e.confirm(checked);
+            return Ok(e.snapshot.clone());
         }
         // The horizon is the event type's; the last snapshot's is the best guess, and a longer
         // one shows after loading and is loaded again.
-        let guess = cached.map_or(60 * DAY, |s| s.rules.horizon);
+        let guess = cached.map_or(60 * DAY, |e| e.snapshot.rules.horizon);
         let mut snapshot = self.load(tenant, event_type, versions.clone(), load_range(now, guess)).await?;
         if !covers(&snapshot, now) {
             let horizon = snapshot.rules.horizon;
             snapshot = self.load(tenant, event_type, versions, load_range(now, horizon)).await?;
         }
         let snapshot = Arc::new(snapshot);
-        self.entries.insert(key, snapshot.clone());
+        self.entries
+            .insert(key, Arc::new(Entry { snapshot: snapshot.clone(), checked: Mutex::new(checked) }));
         Ok(snapshot)
     }
 
@@ -310,6 +392,7 @@ impl Build {
         }
         let (busy, booked) = busy_per_host(&data.hosts, &event_type, &data.occupancy, &block_spans);
         Ok(Snapshot {
+            serial: next_serial(),
             versions,
             loaded,
             event_type,

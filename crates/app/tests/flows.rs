@@ -7,12 +7,15 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::json;
-use sked_app::{Actor, App, AppError, Attendee, Idempotency, NewBooking, Refusal, bookings};
+use sked_app::availability::RECHECK_SECONDS;
+use sked_app::{
+    Actor, App, AppError, Attendee, AvailabilityCache, Idempotency, NewBooking, Refusal, bookings,
+};
 use sked_core::booking::{BookingSource, BookingStatus};
 use sked_core::clock::ManualClock;
 use sked_core::contact::Email;
-use sked_core::ids::{EventTypeId, HostId, ScheduleId, TenantId};
-use sked_store::{DynStore, EventType, Host, Schedule, Tenant};
+use sked_core::ids::{BlockId, EventTypeId, HostId, ScheduleId, TenantId};
+use sked_store::{Block, DynStore, EventType, Host, Schedule, Tenant};
 use sked_test_utils::on_each_store;
 use tokio::sync::Notify;
 
@@ -156,6 +159,57 @@ async fn book_refuse_with_alternatives_replay_and_cancel_without_a_door() {
         // A cancelled booking cannot move.
         let moved = bookings::reschedule(&app, &actor, first.view.id, TUE_9 + 1_800, None, None, None).await;
         assert!(matches!(moved, Err(AppError::Rejected(_))), "{moved:?}");
+        db
+    })
+    .await;
+}
+
+/// A one-hour block of `host` from `start`.
+fn block(tenant: TenantId, host: HostId, start: i64) -> Block {
+    Block {
+        id: BlockId::new(),
+        tenant_id: tenant,
+        host_id: host,
+        title: "Busy".into(),
+        start_at: start,
+        end_at: start + 3_600,
+        rrule: None,
+        created_at: NOW,
+        updated_at: NOW,
+    }
+}
+
+#[tokio::test]
+async fn snapshots_show_this_process_changes_at_once_and_other_processes_within_the_bound() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (tenant, et, host) = seed(&store).await;
+        let cache = AvailabilityCache::new(store.clone());
+        let first = cache.get(tenant, et, NOW).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &cache.get(tenant, et, NOW).await.unwrap()), "nothing changed");
+
+        // A change written through this store shows in the very next snapshot, in the same second.
+        store.insert_block(&block(tenant, host, TUE_9)).await.unwrap();
+        let mine = cache.get(tenant, et, NOW).await.unwrap();
+        assert_ne!(mine.versions, first.versions);
+
+        // Another process's change (another store on the same database) is not read while the
+        // last check is recent: the snapshot is reused without asking the database...
+        let other = db.store().await;
+        other.insert_block(&block(tenant, host, TUE_9 + 3_600)).await.unwrap();
+        let soon = cache.get(tenant, et, NOW + RECHECK_SECONDS - 1).await.unwrap();
+        assert!(Arc::ptr_eq(&soon, &mine), "within the bound the last check stands");
+        // ...and shows once that check is RECHECK_SECONDS old.
+        let later = cache.get(tenant, et, NOW + RECHECK_SECONDS).await.unwrap();
+        assert_ne!(later.versions, mine.versions);
+        let inputs = later.inputs();
+        let free = sked_core::earliest(&later.rules, &inputs, NOW, 1, None).starts().first().copied();
+        assert_eq!(free, Some(TUE_9 + 2 * 3_600), "both blocks are busy time");
+
+        // A clock that went back checks again too.
+        other.insert_block(&block(tenant, host, TUE_9 + 2 * 3_600)).await.unwrap();
+        let back = cache.get(tenant, et, NOW - 60).await.unwrap();
+        assert_ne!(back.versions, later.versions);
         db
     })
     .await;

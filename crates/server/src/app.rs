@@ -103,6 +103,7 @@ impl Application {
             operator_key_hash,
             metrics: telemetry::metrics(),
             calcom_locks: crate::calcom::Locks::default(),
+            slot_answers: crate::slots::Answers::default(),
         });
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })

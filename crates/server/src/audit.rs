@@ -37,12 +37,13 @@ use crate::time::rfc3339;
 #[derive(Clone, Debug, Default)]
 pub struct Slot(Arc<Mutex<Option<(TenantId, String)>>>);
 
-/// Says who the request acts as (called by the tenant key and dashboard session extractors).
-pub fn note(parts: &Parts, tenant: TenantId, actor: String) {
+/// Says who the request acts as (called by the tenant key and dashboard session extractors);
+/// `actor` is written only for a change request, the only kind recorded.
+pub fn note(parts: &Parts, tenant: TenantId, actor: impl FnOnce() -> String) {
     if let Some(slot) = parts.extensions.get::<Slot>()
         && let Ok(mut who) = slot.0.lock()
     {
-        *who = Some((tenant, actor));
+        *who = Some((tenant, actor()));
     }
 }
 
@@ -61,8 +62,8 @@ const MAX_TARGET: usize = 300;
 /// The layer: records a successful change by a known caller.
 pub async fn record(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let change = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let Some(route) = route.filter(|r| change && audited(r)) else { return next.run(req).await };
+    let route = req.extensions().get::<MatchedPath>().filter(|p| change && audited(p.as_str()));
+    let Some(route) = route.map(|p| p.as_str().to_owned()) else { return next.run(req).await };
     let action = format!("{} {route}", req.method());
     let mut target = req.uri().path().to_owned();
     if target.len() > MAX_TARGET {

@@ -117,12 +117,13 @@ impl FromRequestParts<AppState> for TenantAuth {
                     .await
                     .map_err(|e| ApiError::Internal(e.into()))?
                     .ok_or_else(|| door.refuse(ApiError::unauthorized("unknown or revoked API key")))?;
+                let k = Arc::new(k);
                 state.keys.put(hash, k.clone());
                 k
             }
         };
         state.limiter.check(found.id.0.as_u128())?;
-        crate::audit::note(parts, found.tenant_id, format!("api_key:{}", found.id));
+        crate::audit::note(parts, found.tenant_id, || format!("api_key:{}", found.id));
         Ok(TenantAuth {
             tenant: found.tenant_id,
             caller: Caller::Key { tenant: found.tenant_id, key: found.id },
@@ -153,7 +154,7 @@ impl FromRequestParts<AppState> for OperatorAuth {
 /// used leaving first.
 #[derive(Debug)]
 pub struct KeyCache {
-    entries: moka::sync::Cache<[u8; 32], ApiKey>,
+    entries: moka::sync::Cache<[u8; 32], Arc<ApiKey>>,
 }
 
 const KEY_TTL: Duration = Duration::from_secs(30);
@@ -165,11 +166,11 @@ impl Default for KeyCache {
 }
 
 impl KeyCache {
-    fn get(&self, hash: &[u8; 32]) -> Option<ApiKey> {
+    fn get(&self, hash: &[u8; 32]) -> Option<Arc<ApiKey>> {
         self.entries.get(hash)
     }
 
-    fn put(&self, hash: [u8; 32], key: ApiKey) {
+    fn put(&self, hash: [u8; 32], key: Arc<ApiKey>) {
         self.entries.insert(hash, key);
     }
 

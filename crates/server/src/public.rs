@@ -175,10 +175,10 @@ async fn slots(
     _client: PublicClient,
     ApiPath((tenant_slug, slug)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<SlotsQuery>,
-) -> ApiResult<Json<SlotsView>> {
+) -> ApiResult<Response> {
     let t = tenant(&state, &tenant_slug).await?;
     let e = event_type_of(&state, &t, &slug).await?;
-    Ok(Json(crate::slots::answer(&state, t.id, e.id, q).await?))
+    crate::slots::answer_json(&state, t.id, e.id, q).await
 }
 
 /// Book a time (source `widget`). Send an `Idempotency-Key` header to make retries safe.

@@ -66,6 +66,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Cal.com deliveries of one tenant are applied one at a time.
     pub calcom_locks: crate::calcom::Locks,
+    /// Slot answers serialised lately.
+    pub slot_answers: crate::slots::Answers,
 }
 
 impl AppState {

@@ -70,6 +70,11 @@ pub trait EventTypeStore: Send + Sync {
 /// The reads availability is computed from.
 #[async_trait]
 pub trait AvailabilityStore: Send + Sync {
+    /// How many writes (of any kind) this store has run since it opened, each counted once it
+    /// is over, read without asking the database. While it has not moved, nothing written
+    /// through this store can have changed [`availability_versions`](Self::availability_versions);
+    /// writes by other processes, or through another store on the same database, are not counted.
+    fn writes(&self) -> u64;
     /// The versions availability of an event type depends on (see [`Versions`]).
     async fn availability_versions(&self, tenant: TenantId, event_type: EventTypeId)
     -> StoreResult<Versions>;

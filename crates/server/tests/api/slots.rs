@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::admin::{csrf, post, signed_in, user};
 use crate::helpers::*;
 
 fn starts(r: &Res, date: &str) -> Vec<String> {
@@ -87,6 +88,113 @@ async fn bad_slot_queries_name_the_field() {
         );
         // 62 days is allowed.
         assert_eq!(app.get(&format!("{base}?from=2026-03-02&to=2026-05-03")).await.status, StatusCode::OK);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_change_shows_in_the_very_next_answer() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let (ann, bob) = (w.hosts[0].as_str(), w.hosts[1].as_str());
+        // One query asked again after each change, the clock standing still: only the change
+        // itself can make the answer differ, and it must, at once.
+        let path = format!("/v1/event-types/{}/slots?from=2026-03-03&to=2026-03-04", w.event_type);
+        let at_nine = || async {
+            let r = app.get(&path).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let first = r.body["slots_by_date"]["2026-03-03"][0].clone();
+            (starts(&r, "2026-03-03").len(), first["start"].as_str().unwrap_or("").to_owned(), first["host_ids"].clone())
+        };
+        let nine = "2026-03-03T14:00:00Z".to_owned();
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([ann, bob])));
+        // A booking, and its cancellation.
+        let b = app.post("/v1/bookings", json!({"event_type_id": w.event_type, "start": nine, "host_id": ann, "attendee": {"name": "Pat"}})).await;
+        assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([bob])));
+        let c = app.post(&format!("/v1/bookings/{}/cancel", b.id()), json!({})).await;
+        assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([ann, bob])));
+        // A block, and its removal.
+        let block = app.post(&format!("/v1/hosts/{bob}/blocks"), json!({"start": nine, "end": "2026-03-03T15:00:00Z"})).await;
+        assert_eq!(block.status, StatusCode::CREATED, "{}", block.body);
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([ann])));
+        let gone = app.delete(&format!("/v1/hosts/{bob}/blocks/{}", block.id())).await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.body);
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([ann, bob])));
+        // A host made inactive through the API, and on the dashboard.
+        let r = app.patch(&format!("/v1/hosts/{bob}"), json!({"active": false})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([ann])));
+        app.patch(&format!("/v1/hosts/{bob}"), json!({"active": true})).await;
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([ann, bob])));
+        let (email, password) = user(&app, "admin@acme.test", "admin", None).await;
+        let browser = signed_in(&app, &email, &password).await;
+        let token = csrf(&app, &browser).await;
+        let form = [("csrf", token.as_str()), ("name", "Ann"), ("email", ""), ("time_zone", "America/New_York"),
+            ("schedule_id", w.schedule.as_str())];
+        assert_eq!(post(&app, &browser, &format!("/admin/hosts/{ann}"), &form).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(at_nine().await, (14, nine.clone(), json!([bob])));
+        // The schedule's hours, then the event type's duration.
+        let hours = json!({"tue": [{"start": "09:00", "end": "10:00"}]});
+        let r = app.patch(&format!("/v1/schedules/{}", w.schedule), json!({"weekly": hours})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(at_nine().await, (2, nine.clone(), json!([bob])));
+        let r = app.patch(&format!("/v1/event-types/{}", w.event_type), json!({"duration_minutes": 60})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(at_nine().await, (1, nine.clone(), json!([bob])));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_json_sent_is_the_answer_byte_for_byte() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let tenant: sked_core::ids::TenantId = app.get("/v1/tenant").await.id().parse().unwrap();
+        let id: sked_core::ids::EventTypeId = w.event_type.parse().unwrap();
+        let b = app.post("/v1/bookings", booking(&w.event_type, "2026-03-03T14:00:00Z", "Pat")).await;
+        assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
+        let ann = w.hosts[0].as_str();
+        let queries = [
+            ("2026-03-02", "2026-04-01", None, None),
+            ("2026-03-02", "2026-03-04", Some("Asia/Tokyo"), None),
+            ("2026-03-02", "2026-03-09", None, Some(ann)),
+            // Across the change to summer time, and a weekend with nothing free.
+            ("2026-03-06", "2026-03-10", Some("America/New_York"), None),
+            ("2026-03-07T00:00:00Z", "2026-03-08T00:00:00Z", None, None),
+        ];
+        for (from, to, zone, host) in queries {
+            let mut url = format!("{}/v1/event-types/{id}/slots?from={from}&to={to}", app.base);
+            if let Some(z) = zone {
+                url += &format!("&time_zone={z}");
+            }
+            if let Some(h) = host {
+                url += &format!("&host_id={h}");
+            }
+            let fetch = || async {
+                let r = app.client.get(&url).bearer_auth(&app.key).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{url}");
+                let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+                (kind, r.bytes().await.unwrap().to_vec())
+            };
+            // The first is computed, the second (same snapshot, query and second) is the kept one.
+            let (first, second) = (fetch().await, fetch().await);
+            assert_eq!(first.0, "application/json");
+            assert_eq!(first, second, "{url}");
+            // Both are what serde_json writes for the answer's view (what the pages read).
+            let q = sked_server::slots::SlotsQuery {
+                from: from.into(),
+                to: to.into(),
+                time_zone: zone.map(Into::into),
+                host_id: host.map(Into::into),
+            };
+            let view = sked_server::slots::answer(&app.state, tenant, id, q).await.unwrap();
+            let expected = serde_json::to_vec(&view).unwrap();
+            assert_eq!(String::from_utf8(first.1).unwrap(), String::from_utf8(expected).unwrap(), "{url}");
+        }
         app
     })
     .await;

@@ -24,7 +24,7 @@ const AUDIT_LOG: &str = "SELECT id, at, actor, action, target, booking_id FROM (
 #[async_trait]
 impl<DB: SqlDb> AuditStore for SqlStore<DB> {
     async fn record_audit(&self, e: &AuditEntry) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(INSERT_AUDIT)
                 .bind(e.id)
                 .bind(e.tenant_id.0)

@@ -13,6 +13,10 @@ use crate::{
 
 #[async_trait]
 impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
+    fn writes(&self) -> u64 {
+        self.writes_over()
+    }
+
     async fn availability_versions(
         &self,
         tenant: TenantId,

@@ -47,7 +47,7 @@ impl<DB: SqlDb> CalcomStore for SqlStore<DB> {
     }
 
     async fn put_calcom_integration(&self, c: &CalcomIntegration) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(UPSERT_INTEGRATION)
                 .bind(c.tenant_id.0)
                 .bind(c.webhook_secret.as_deref())
@@ -63,7 +63,7 @@ impl<DB: SqlDb> CalcomStore for SqlStore<DB> {
     }
 
     async fn delete_calcom_integration(&self, tenant: TenantId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(DELETE_INTEGRATION)
                 .bind(tenant.0)
                 .execute(&self.writer)
@@ -120,7 +120,7 @@ impl<DB: SqlDb> CalcomStore for SqlStore<DB> {
     }
 
     async fn note_calcom(&self, n: &CalcomNote) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             if let Some(key) = &n.delivery {
                 sqlx::query(INSERT_DELIVERY)
@@ -182,7 +182,7 @@ impl<DB: SqlDb> CalcomStore for SqlStore<DB> {
         sked_id: Uuid,
         at: i64,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(UPSERT_LINK)
                 .bind(tenant.0)
                 .bind(kind.as_str())

@@ -10,7 +10,7 @@ use crate::{EventType, EventTypeStore, Page, StoreError, StoreResult};
 #[async_trait]
 impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
     async fn insert_event_type(&self, e: &EventType) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             sqlx::query(q::INSERT_EVENT_TYPE)
                 .bind(e.id.0)
@@ -59,7 +59,7 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
     }
 
     async fn update_event_type(&self, e: &EventType) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::UPDATE_EVENT_TYPE)
                 .bind(e.id.0)
@@ -165,7 +165,7 @@ impl<DB: SqlDb> EventTypeStore for SqlStore<DB> {
     }
 
     async fn delete_event_type(&self, tenant: TenantId, id: EventTypeId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let (n,): (i64,) = sqlx::query_as(q::EVENT_TYPE_IN_USE)
                 .bind(id.0)

@@ -11,7 +11,7 @@ use crate::{Job, JobStatus, JobStore, NewJob, Page, StoreError, StoreResult};
 #[async_trait]
 impl<DB: SqlDb> JobStore for SqlStore<DB> {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             Self::insert_job(&mut tx, job).await?;
             tx.commit().await.map_err(map_err::<DB>)
@@ -20,7 +20,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let (sql, same) = match &job.dedupe_key {
                 Some(key) => (q::QUEUED_KEY, key.as_str()),
@@ -44,7 +44,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -62,7 +62,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn complete_job(&self, id: JobId, worker: &str, now: i64) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::COMPLETE_JOB)
                 .bind(id.0)
                 .bind(worker)
@@ -79,7 +79,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn complete_jobs(&self, ids: &[JobId], worker: &str, now: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             if ids.is_empty() {
                 return Ok(0);
             }
@@ -102,7 +102,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         retry_at: Option<i64>,
         hold_until: Option<i64>,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::FAIL_JOB)
                 .bind(id.0)
                 .bind(worker)
@@ -122,7 +122,7 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
     }
 
     async fn expedite_retries(&self, tenant: TenantId, kind: &str, now: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::EXPEDITE_RETRIES)
                 .bind(tenant.0)
                 .bind(kind)
@@ -139,16 +139,17 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         const SLICE: i64 = 1_000;
         let mut purged = 0;
         loop {
-            let n = Self::retry(|| async move {
-                let r = sqlx::query(q::PURGE_JOBS)
-                    .bind(before)
-                    .bind(SLICE)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(map_err::<DB>)?;
-                Ok(DB::rows_affected(&r))
-            })
-            .await?;
+            let n = self
+                .retry(|| async move {
+                    let r = sqlx::query(q::PURGE_JOBS)
+                        .bind(before)
+                        .bind(SLICE)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(map_err::<DB>)?;
+                    Ok(DB::rows_affected(&r))
+                })
+                .await?;
             purged += n;
             if n < SLICE as u64 {
                 return Ok(purged);

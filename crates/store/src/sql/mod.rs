@@ -8,7 +8,8 @@
 //! [`calcom`], [`audit`] and [`privacy`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
-//! PostgreSQL deadlock victim or serialization failure is run again from the start.
+//! PostgreSQL deadlock victim or serialization failure is run again from the start, and is
+//! counted once it is over ([`AvailabilityStore::writes`](crate::AvailabilityStore::writes)).
 
 mod audit;
 mod availability;
@@ -31,6 +32,7 @@ mod voice;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Postgres, Sqlite, Type};
@@ -74,13 +76,13 @@ pub async fn connect_sqlite(path: &Path, max_connections: u32) -> StoreResult<Dy
     let writer = dialect::sqlite_pool(path, 1).await?;
     let pool = dialect::sqlite_pool(path, max_connections).await?;
     let group = Some(group::Group::start(writer.clone()));
-    Ok(Arc::new(SqlStore { pool, writer, group, _lock: Some(lock) }))
+    Ok(Arc::new(SqlStore { pool, writer, group, writes: AtomicU64::new(0), _lock: Some(lock) }))
 }
 
 /// Opens a PostgreSQL store (not migrated).
 pub async fn connect_postgres(url: &str, max_connections: u32) -> StoreResult<DynStore> {
     let pool = dialect::postgres_pool(url, max_connections).await?;
-    Ok(Arc::new(SqlStore { writer: pool.clone(), pool, group: None, _lock: None }))
+    Ok(Arc::new(SqlStore { writer: pool.clone(), pool, group: None, writes: AtomicU64::new(0), _lock: None }))
 }
 
 /// The store over one database.
@@ -92,6 +94,8 @@ pub struct SqlStore<DB: Dialect> {
     writer: Pool<DB>,
     /// SQLite: new bookings committed in groups ([`group`]).
     group: Option<group::Group>,
+    /// Writes run through this store so far, each counted once it is over ([`SqlStore::retry`]).
+    writes: AtomicU64,
     /// SQLite: the database's lock, held shared so `sked restore` knows the store is in use.
     _lock: Option<crate::backup::StoreLock>,
 }
@@ -184,10 +188,21 @@ fn map_err<DB: Dialect>(e: sqlx::Error) -> StoreError {
 const ATTEMPTS: u32 = 5;
 
 impl<DB: Dialect> SqlStore<DB> {
+    /// Runs one write: [`attempts`](Self::attempts) of it, then counts it in `writes`, whether
+    /// it committed, failed or was abandoned half way (a dropped request), so a reader that sees
+    /// the count move knows the write is over.
+    async fn retry<T, Fut>(&self, attempt: impl FnMut() -> Fut) -> StoreResult<T>
+    where
+        Fut: Future<Output = StoreResult<T>>,
+    {
+        let _counted = Counted(&self.writes);
+        Self::attempts(attempt).await
+    }
+
     /// Runs `attempt` (one whole transaction, or one statement) again while the database aborts
     /// it asking for that ([`Dialect::is_retryable`]), at most [`ATTEMPTS`] times in all, with a
-    /// short jittered pause before each new run. Every write goes through here.
-    async fn retry<T, Fut>(mut attempt: impl FnMut() -> Fut) -> StoreResult<T>
+    /// short jittered pause before each new run.
+    async fn attempts<T, Fut>(mut attempt: impl FnMut() -> Fut) -> StoreResult<T>
     where
         Fut: Future<Output = StoreResult<T>>,
     {
@@ -202,6 +217,21 @@ impl<DB: Dialect> SqlStore<DB> {
                 done => return done,
             }
         }
+    }
+
+    /// The count of writes over (see [`SqlStore::retry`]).
+    fn writes_over(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+}
+
+/// Counts a write in its store's `writes` when dropped: after its last statement, or when its
+/// future is dropped mid-way.
+struct Counted<'a>(&'a AtomicU64);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -225,7 +255,7 @@ mod tests {
     /// answers the outcome and how many attempts ran.
     async fn run<DB: Dialect>(code: &'static str, failures: u32) -> (StoreResult<u32>, u32) {
         let mut runs = 0;
-        let outcome = SqlStore::<DB>::retry(|| {
+        let outcome = SqlStore::<DB>::attempts(|| {
             runs += 1;
             let n = runs;
             async move { if n <= failures { Err(StoreError::Database(db_error(code))) } else { Ok(n) } }

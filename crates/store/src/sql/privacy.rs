@@ -98,7 +98,7 @@ impl<DB: SqlDb> PrivacyStore for SqlStore<DB> {
         phone: Option<&str>,
         at: i64,
     ) -> StoreResult<Erased> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let ids: Vec<(Uuid,)> = person!(query_as, ATTENDEE_BOOKING_IDS, tenant, email, phone)
                 .fetch_all(&mut *tx)
@@ -125,7 +125,7 @@ impl<DB: SqlDb> PrivacyStore for SqlStore<DB> {
     }
 
     async fn erase_ended_before(&self, cutoff: i64, at: i64, limit: i64) -> StoreResult<Erased> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let ids: Vec<(Uuid,)> = sqlx::query_as(ENDED_UNERASED)
                 .bind(cutoff)

@@ -9,7 +9,7 @@ use crate::{Block, Host, Page, Schedule, SchedulingStore, StoreError, StoreResul
 #[async_trait]
 impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     async fn insert_schedule(&self, s: &Schedule) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_SCHEDULE)
                 .bind(s.id.0)
                 .bind(s.tenant_id.0)
@@ -28,7 +28,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn update_schedule(&self, s: &Schedule) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::UPDATE_SCHEDULE)
                 .bind(s.id.0)
@@ -77,7 +77,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn delete_schedule(&self, tenant: TenantId, id: ScheduleId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let (users,): (i64,) = sqlx::query_as(q::SCHEDULE_IN_USE)
                 .bind(id.0)
@@ -103,7 +103,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn insert_host(&self, h: &Host) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_HOST)
                 .bind(h.id.0)
                 .bind(h.tenant_id.0)
@@ -126,7 +126,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn update_host(&self, h: &Host) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::UPDATE_HOST)
                 .bind(h.id.0)
                 .bind(h.tenant_id.0)
@@ -172,7 +172,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn delete_host(&self, tenant: TenantId, id: HostId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             // Checked first so a host of another tenant is "not found", never "in use".
             let exists: Option<Host> = sqlx::query_as(q::HOST)
@@ -201,7 +201,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn rotate_feed(&self, tenant: TenantId, id: HostId) -> StoreResult<i64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let row: Option<(i64,)> = sqlx::query_as(q::ROTATE_FEED)
                 .bind(id.0)
                 .bind(tenant.0)
@@ -214,7 +214,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn insert_block(&self, b: &Block) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::BUMP_HOST)
                 .bind(b.host_id.0)
@@ -244,7 +244,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn update_block(&self, b: &Block) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::UPDATE_BLOCK)
                 .bind(b.id.0)
@@ -296,7 +296,7 @@ impl<DB: SqlDb> SchedulingStore for SqlStore<DB> {
     }
 
     async fn delete_block(&self, tenant: TenantId, host: HostId, id: BlockId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::DELETE_BLOCK)
                 .bind(id.0)

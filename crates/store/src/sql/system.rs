@@ -37,7 +37,7 @@ impl<DB: SqlDb> SystemStore for SqlStore<DB> {
     }
 
     async fn init_setting(&self, name: &str, value: &str) -> StoreResult<bool> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::INIT_SETTING)
                 .bind(name)
                 .bind(value)
@@ -53,7 +53,7 @@ impl<DB: SqlDb> SystemStore for SqlStore<DB> {
         &self,
         reseal: &(dyn for<'a> Fn(&'a str) -> Result<String, String> + Send + Sync),
     ) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let again = |v: &str| -> StoreResult<String> { reseal(v).map_err(StoreError::Invalid) };
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let mut n = 0;

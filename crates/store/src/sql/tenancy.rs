@@ -9,7 +9,7 @@ use crate::{ApiKey, Page, StoreResult, TenancyStore, Tenant};
 #[async_trait]
 impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     async fn insert_tenant(&self, t: &Tenant) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_TENANT)
                 .bind(t.id.0)
                 .bind(t.name.as_str())
@@ -38,7 +38,7 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     }
 
     async fn set_tenant_slug(&self, id: TenantId, slug: &str) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::SET_TENANT_SLUG)
                 .bind(id.0)
                 .bind(slug)
@@ -63,7 +63,7 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     }
 
     async fn insert_api_key(&self, k: &ApiKey, hash: &[u8]) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_API_KEY)
                 .bind(k.id.0)
                 .bind(k.tenant_id.0)
@@ -84,7 +84,7 @@ impl<DB: SqlDb> TenancyStore for SqlStore<DB> {
     }
 
     async fn revoke_api_key(&self, id: ApiKeyId, at: i64) -> StoreResult<ApiKey> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::REVOKE_API_KEY)
                 .bind(id.0)
                 .bind(at)

@@ -37,7 +37,7 @@ const SET_NO_SHOW: &str = "UPDATE bookings SET no_show_at = $3, updated_at = $4 
 #[async_trait]
 impl<DB: SqlDb> UserStore for SqlStore<DB> {
     async fn insert_user(&self, u: &User) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(INSERT_USER)
                 .bind(u.id.0)
                 .bind(u.tenant_id.0)
@@ -79,7 +79,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn update_user(&self, u: &User) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(UPDATE_USER)
                 .bind(u.id.0)
                 .bind(u.tenant_id.0)
@@ -98,7 +98,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn set_password(&self, tenant: TenantId, id: UserId, hash: &str, at: i64) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(SET_PASSWORD)
                 .bind(id.0)
@@ -118,7 +118,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn delete_user(&self, tenant: TenantId, id: UserId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             sqlx::query(DELETE_USER_SESSIONS).bind(id.0).execute(&mut *tx).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(DELETE_USER)
@@ -136,7 +136,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn insert_session(&self, s: &Session) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(INSERT_SESSION)
                 .bind(s.id_hash.as_slice())
                 .bind(s.user_id.0)
@@ -163,7 +163,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn touch_session(&self, id_hash: &[u8], now: i64, expires_at: i64) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(TOUCH_SESSION)
                 .bind(id_hash)
                 .bind(now)
@@ -177,7 +177,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn delete_session(&self, id_hash: &[u8]) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(DELETE_SESSION).bind(id_hash).execute(&self.writer).await.map_err(map_err::<DB>)?;
             Ok(())
         })
@@ -185,7 +185,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
     }
 
     async fn purge_sessions(&self, now: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r =
                 sqlx::query(PURGE_SESSIONS).bind(now).execute(&self.writer).await.map_err(map_err::<DB>)?;
             Ok(DB::rows_affected(&r))
@@ -200,7 +200,7 @@ impl<DB: SqlDb> UserStore for SqlStore<DB> {
         at: Option<i64>,
         history: &HistoryEntry,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(SET_NO_SHOW)
                 .bind(id.0)

@@ -9,7 +9,7 @@ use crate::{Page, StoreError, StoreResult, VoiceAgent, VoiceCall, VoiceStore};
 #[async_trait]
 impl<DB: SqlDb> VoiceStore for SqlStore<DB> {
     async fn insert_voice_agent(&self, a: &VoiceAgent) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_VOICE_AGENT)
                 .bind(a.id.0)
                 .bind(a.tenant_id.0)
@@ -34,7 +34,7 @@ impl<DB: SqlDb> VoiceStore for SqlStore<DB> {
     }
 
     async fn update_voice_agent(&self, a: &VoiceAgent) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::UPDATE_VOICE_AGENT)
                 .bind(a.id.0)
                 .bind(a.tenant_id.0)
@@ -92,7 +92,7 @@ impl<DB: SqlDb> VoiceStore for SqlStore<DB> {
     }
 
     async fn delete_voice_agent(&self, tenant: TenantId, id: VoiceAgentId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::DELETE_VOICE_AGENT)
                 .bind(id.0)
                 .bind(tenant.0)
@@ -108,7 +108,7 @@ impl<DB: SqlDb> VoiceStore for SqlStore<DB> {
     }
 
     async fn note_voice_call(&self, c: &VoiceCall) -> StoreResult<VoiceCall> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let old: Option<VoiceCall> = sqlx::query_as(q::VOICE_CALL)
                 .bind(c.voice_agent_id.0)
@@ -179,7 +179,7 @@ impl<DB: SqlDb> VoiceStore for SqlStore<DB> {
     }
 
     async fn first_seen(&self, key: &str, expires_at: i64, now: i64) -> StoreResult<bool> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             sqlx::query(q::PURGE_SEEN).bind(now).execute(&mut *tx).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::INSERT_SEEN)

@@ -206,9 +206,11 @@ async fn syncs_store_busy_time_that_availability_reads() {
             ),
         ];
         full.expanded_until = Some(T0 + 730 * 86_400);
+        let writes = s.writes();
         s.apply_sync(&full).await.unwrap();
         let v1 = s.availability_versions(w.tenant, w.event_type.id).await.unwrap();
         assert_ne!(v0, v1, "the host's availability changed");
+        assert!(s.writes() > writes, "and the store counted the write");
         let ann = s.host(w.tenant, w.hosts[0].id).await.unwrap();
         assert_eq!(
             (ann.external_version, ann.external_span, ann.version),

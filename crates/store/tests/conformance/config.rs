@@ -167,11 +167,20 @@ async fn versions_move_with_every_change_to_availability() {
         let w = world(&s).await;
         let v =
             |s: DynStore| async move { s.availability_versions(w.tenant, w.event_type.id).await.unwrap() };
+        // Each change also moves the store's count of writes, which caches check first.
+        let mut writes = s.writes();
+        let mut counted = |s: &DynStore| {
+            let (before, now) = (writes, s.writes());
+            writes = now;
+            now > before
+        };
         let v0 = v(s.clone()).await;
         assert_eq!(v0.len(), 5, "the event type's, each host's, and each host's external version");
+        assert!(!counted(&s), "a read is not a write");
         s.update_schedule(&Schedule { name: "New".into(), ..w.schedule.clone() }).await.unwrap();
         let v1 = v(s.clone()).await;
         assert!(v1[1] > v0[1] && v1[2] > v0[2], "a schedule change moves its hosts");
+        assert!(counted(&s));
         let block = Block {
             id: BlockId::new(),
             tenant_id: w.tenant,
@@ -186,11 +195,28 @@ async fn versions_move_with_every_change_to_availability() {
         s.insert_block(&block).await.unwrap();
         let v2 = v(s.clone()).await;
         assert!(v2[2] > v1[2] && v2[1] == v1[1]);
+        assert!(counted(&s));
         s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "BBBBBB"), "created")).await.unwrap();
         let v3 = v(s.clone()).await;
         assert!(v3[1] > v2[1] && v3[2] == v2[2]);
+        assert!(counted(&s));
+        // A refused write is counted too (it is over, whatever its outcome).
+        let taken = s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "CCCCCC"), "created")).await;
+        assert!(matches!(taken, Err(StoreError::SlotTaken)), "{taken:?}");
+        assert!(counted(&s));
         s.update_event_type(&EventType { title: "Renamed".into(), ..w.event_type.clone() }).await.unwrap();
-        assert!(v(s.clone()).await[0] > v3[0]);
+        let v4 = v(s.clone()).await;
+        assert!(v4[0] > v3[0]);
+        assert!(counted(&s));
+        // Another store on the same database (another process) counts only its own writes:
+        // this one learns of them from the versions alone.
+        let other = db.store().await;
+        other
+            .update_host(&Host { name: "Elsewhere".into(), ..s.host(w.tenant, w.hosts[0].id).await.unwrap() })
+            .await
+            .unwrap();
+        assert!(!counted(&s));
+        assert!(v(s.clone()).await[1] > v4[1]);
         db
     })
     .await;

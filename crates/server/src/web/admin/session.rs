@@ -153,7 +153,7 @@ impl FromRequestParts<AppState> for Signed {
             state.store.touch_session(&id_hash, now, expires).await.map_err(internal)?;
         }
         let role = Role::of(&user.role);
-        crate::audit::note(parts, user.tenant_id, format!("user:{}", user.id));
+        crate::audit::note(parts, user.tenant_id, || format!("user:{}", user.id));
         Ok(Signed { user, session, role })
     }
 }

@@ -7,7 +7,7 @@ use sked_core::ids::{BookingId, HostId, TenantId};
 use uuid::Uuid;
 
 use super::script::{Script, stmt};
-use super::{SqlDb, SqlStore, found, map_err, queries as q};
+use super::{Counted, SqlDb, SqlStore, found, map_err, queries as q};
 use crate::{
     Booking, BookingFilter, BookingStore, BookingWrite, HistoryEntry, IdempotentResponse, StoreError,
     StoreResult,
@@ -18,17 +18,20 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
         if let Some(script) = steps::create(w) {
             let done = match &self.group {
-                Some(group) => group.write(script).await,
+                Some(group) => {
+                    let _counted = Counted(&self.writes);
+                    group.write(script).await
+                }
                 None => {
                     let script = &script;
-                    Self::retry(|| async move { script.run_atomic::<DB>(&self.writer).await }).await
+                    self.retry(|| async move { script.run_atomic::<DB>(&self.writer).await }).await
                 }
             };
             // A host removed since the booking was planned: its rows are gone.
             return done
                 .map_err(|e| if matches!(e, StoreError::InUse(_)) { StoreError::NotFound } else { e });
         }
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
@@ -38,7 +41,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn reschedule_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
@@ -84,7 +87,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn cancel_booking(&self, w: &BookingWrite) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::CANCEL_BOOKING)
@@ -170,7 +173,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn add_history(&self, h: &HistoryEntry) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut conn = self.writer.acquire().await.map_err(map_err::<DB>)?;
             Self::insert_history(&mut conn, h).await
         })
@@ -200,7 +203,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     }
 
     async fn purge_idempotency(&self, before: i64) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::PURGE_IDEMPOTENCY)
                 .bind(before)
                 .execute(&self.writer)

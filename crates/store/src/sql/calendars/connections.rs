@@ -14,7 +14,7 @@ use crate::{
 #[async_trait]
 impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
     async fn insert_oauth_state(&self, s: &OAuthState) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_STATE)
                 .bind(s.id.as_str())
                 .bind(s.tenant_id.0)
@@ -33,7 +33,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
     }
 
     async fn take_oauth_state(&self, id: &str, now: i64) -> StoreResult<OAuthState> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let taken: Option<OAuthState> = sqlx::query_as(q::TAKE_STATE)
                 .bind(id)
@@ -54,7 +54,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
         audit: &TokenAudit,
         jobs: &[NewJob],
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             sqlx::query(q::INSERT_CONN)
                 .bind(c.id.0)
@@ -163,7 +163,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
         busy: &[(String, bool)],
         now: i64,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let conn: Connection = found(
                 sqlx::query_as(q::CONN)
@@ -243,7 +243,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
     }
 
     async fn save_tokens(&self, id: ConnectionId, t: &TokenUpdate, audit: &TokenAudit) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::SAVE_TOKENS)
                 .bind(id.0)
@@ -272,7 +272,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
         checked_at: i64,
         audit: Option<&TokenAudit>,
     ) -> StoreResult<String> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let before: Option<(String,)> =
                 sqlx::query_as(q::STATUS).bind(id.0).fetch_optional(&mut *tx).await.map_err(map_err::<DB>)?;
@@ -301,7 +301,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
         revocation: Option<uuid::Uuid>,
         jobs: &[NewJob],
     ) -> StoreResult<(Connection, Vec<ConnectionCalendar>)> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let conn: Connection = found(
                 sqlx::query_as(q::CONN)
@@ -352,7 +352,7 @@ impl<DB: SqlDb> CalendarStore for SqlStore<DB> {
     }
 
     async fn delete_pending_revocation(&self, id: uuid::Uuid) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::DELETE_REVOCATION).bind(id).execute(&self.writer).await.map_err(map_err::<DB>)?;
             Ok(())
         })

@@ -26,16 +26,17 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
             .map_err(map_err::<DB>)?;
         let mut claimed = Vec::new();
         for (id, at) in due {
-            let r = Self::retry(|| async move {
-                sqlx::query(q::CLAIM_CHECK)
-                    .bind(id)
-                    .bind(at)
-                    .bind(next)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(map_err::<DB>)
-            })
-            .await?;
+            let r = self
+                .retry(|| async move {
+                    sqlx::query(q::CLAIM_CHECK)
+                        .bind(id)
+                        .bind(at)
+                        .bind(next)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(map_err::<DB>)
+                })
+                .await?;
             if DB::rows_affected(&r) == 1 {
                 claimed.push(ConnectionId(id));
             }
@@ -55,17 +56,18 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         let mut claimed = Vec::new();
         for (id, calendar, at) in due {
             let cal = calendar.as_str();
-            let r = Self::retry(|| async move {
-                sqlx::query(q::CLAIM_POLL)
-                    .bind(id)
-                    .bind(cal)
-                    .bind(at)
-                    .bind(next)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(map_err::<DB>)
-            })
-            .await?;
+            let r = self
+                .retry(|| async move {
+                    sqlx::query(q::CLAIM_POLL)
+                        .bind(id)
+                        .bind(cal)
+                        .bind(at)
+                        .bind(next)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(map_err::<DB>)
+                })
+                .await?;
             if DB::rows_affected(&r) == 1 {
                 claimed.push((ConnectionId(id), calendar));
             }
@@ -92,17 +94,18 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         let mut claimed = Vec::new();
         for (id, calendar, at) in due {
             let cal = calendar.as_str();
-            let r = Self::retry(|| async move {
-                sqlx::query(q::CLAIM_WATCH)
-                    .bind(id)
-                    .bind(cal)
-                    .bind(at)
-                    .bind(retry_at)
-                    .execute(&self.writer)
-                    .await
-                    .map_err(map_err::<DB>)
-            })
-            .await?;
+            let r = self
+                .retry(|| async move {
+                    sqlx::query(q::CLAIM_WATCH)
+                        .bind(id)
+                        .bind(cal)
+                        .bind(at)
+                        .bind(retry_at)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(map_err::<DB>)
+                })
+                .await?;
             if DB::rows_affected(&r) == 1 {
                 claimed.push((ConnectionId(id), calendar));
             }
@@ -116,7 +119,7 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         calendar: &str,
         channel: Option<(&str, &str, &str, i64)>,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::SAVE_CHANNEL)
                 .bind(id.0)
                 .bind(calendar)
@@ -151,7 +154,7 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
         calendar: &str,
         error: Option<&str>,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::CAL_ERROR)
                 .bind(id.0)
                 .bind(calendar)
@@ -189,7 +192,7 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
     }
 
     async fn apply_sync(&self, w: &SyncWrite) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let owner: Option<(Uuid, Uuid, bool)> = sqlx::query_as(q::ADVANCE)
                 .bind(w.connection_id.0)
@@ -327,7 +330,7 @@ impl<DB: SqlDb> CalendarSyncStore for SqlStore<DB> {
     }
 
     async fn save_booking_calendar_event(&self, e: &BookingCalendarEvent) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::SAVE_BCE)
                 .bind(e.booking_id.0)
                 .bind(e.connection_id.0)

@@ -23,7 +23,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
         if items.is_empty() {
             return Ok(0);
         }
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let mut queued = 0;
             for (m, job) in items {
@@ -124,7 +124,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn start_sending(&self, id: MessageId, now: i64) -> StoreResult<Message> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::START_SENDING)
                 .bind(id.0)
@@ -143,7 +143,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn settle_message(&self, id: MessageId, o: &MessageOutcome, now: i64) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::SETTLE_MESSAGE)
                 .bind(id.0)
                 .bind(o.status.as_str())
@@ -167,7 +167,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
         job: &NewJob,
         now: i64,
     ) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::REQUEUE_MESSAGE)
                 .bind(id.0)
@@ -187,7 +187,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn drop_queued_reminders(&self, tenant: TenantId, booking: BookingId) -> StoreResult<u64> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::DROP_REMINDERS)
                 .bind(booking.0)
                 .bind(tenant.0)
@@ -208,7 +208,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn set_preference(&self, p: &Preference) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::UPSERT_PREFERENCE)
                 .bind(p.tenant_id.0)
                 .bind(p.address.as_str())
@@ -244,7 +244,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn set_notify_settings(&self, n: &NotifySettings) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::UPSERT_NOTIFY_SETTINGS)
                 .bind(n.tenant_id.0)
                 .bind(n.reply_to.as_deref())
@@ -265,7 +265,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn set_template(&self, t: &Template) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::UPSERT_TEMPLATE)
                 .bind(t.tenant_id.0)
                 .bind(t.kind.as_str())
@@ -281,7 +281,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn delete_template(&self, tenant: TenantId, kind: &str, part: &str) -> StoreResult<bool> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::DELETE_TEMPLATE)
                 .bind(tenant.0)
                 .bind(kind)
@@ -295,7 +295,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn insert_webhook(&self, w: &Webhook) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             sqlx::query(q::INSERT_WEBHOOK)
                 .bind(w.id.0)
                 .bind(w.tenant_id.0)
@@ -317,7 +317,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn update_webhook(&self, w: &Webhook) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::UPDATE_WEBHOOK)
                 .bind(w.id.0)
                 .bind(w.tenant_id.0)
@@ -370,7 +370,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn delete_webhook(&self, tenant: TenantId, id: WebhookId) -> StoreResult<()> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::DELETE_WEBHOOK)
                 .bind(id.0)
                 .bind(tenant.0)
@@ -386,7 +386,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn note_webhook_result(&self, id: WebhookId, ok: bool, now: i64) -> StoreResult<Webhook> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let sql = if ok { q::WEBHOOK_OK } else { q::WEBHOOK_FAILED };
             sqlx::query(sql).bind(id.0).bind(now).execute(&mut *tx).await.map_err(map_err::<DB>)?;
@@ -402,7 +402,7 @@ impl<DB: SqlDb> NotifyStore for SqlStore<DB> {
     }
 
     async fn disable_webhook(&self, id: WebhookId, now: i64) -> StoreResult<bool> {
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::DISABLE_WEBHOOK)
                 .bind(id.0)
                 .bind(now)

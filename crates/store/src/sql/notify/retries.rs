@@ -25,7 +25,7 @@ impl<DB: SqlDb> SqlStore<DB> {
         if waits.is_none() {
             return Ok(0);
         }
-        Self::retry(|| async move {
+        self.retry(|| async move {
             let r = sqlx::query(q::EXPEDITE_MESSAGES)
                 .bind(channel.as_str())
                 .bind(endpoint.map(|w| w.0))

@@ -1,9 +1,13 @@
-//! `GET /v1/event-types/{id}/slots` (docs/API.md, Slots).
+//! `GET /v1/event-types/{id}/slots` (docs/API.md, Slots): the query read against an
+//! availability snapshot, the answer computed by the engine; its JSON in [`json`].
+
+mod json;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use sked_core::ids::{EventTypeId, HostId, TenantId};
@@ -19,13 +23,14 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::openapi::{InstantOrDate, LocalDate, TimeZoneName};
 use crate::state::AppState;
 use crate::time::{parse_instant_or_date, rfc3339};
+pub use json::{ANSWER_BYTES, ANSWER_TTL, AnswerKey, Answers, answer_json};
 use sked_app::Snapshot;
 
 /// Longest slot query.
 pub const MAX_DAYS: i64 = 62;
 
 /// A slot query.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotsQuery {
@@ -104,8 +109,8 @@ async fn slots(
     auth: TenantAuth,
     ApiPath(id): ApiPath<EventTypeId>,
     ApiQuery(q): ApiQuery<SlotsQuery>,
-) -> ApiResult<Json<SlotsView>> {
-    Ok(Json(answer(&state, auth.tenant, id, q).await?))
+) -> ApiResult<Response> {
+    answer_json(&state, auth.tenant, id, q).await
 }
 
 /// The slots of one event type of `tenant` for a query: what `GET .../slots` answers, privately
@@ -118,58 +123,74 @@ pub async fn answer(
 ) -> ApiResult<SlotsView> {
     let now = state.clock.now_second();
     let snap = state.app.availability.get(tenant, id, now).await?;
-    let tz = match &q.time_zone {
-        Some(name) => parse_zone("time_zone", name)?,
-        None => snap.default_zone(),
-    };
-    let mut errors = Vec::new();
-    let from = parse_instant_or_date("from", &q.from, &tz).map_err(|e| errors.push(e)).ok();
-    let to = parse_instant_or_date("to", &q.to, &tz).map_err(|e| errors.push(e)).ok();
-    let only_host = match q.host_id.as_deref().map(|h| h.parse::<HostId>()) {
-        None => None,
-        Some(Ok(h)) => match snap.host_index(h) {
-            Some(i) => Some(i),
-            None => {
-                errors.push(FieldError::new("host_id", "is not an active host of this event type"));
+    let asked = Asked::new(snap, &q, now)?;
+    state.app.availability.compute_sized(asked.cost, move || asked.view(id)).await
+}
+
+/// A slot query checked against a snapshot: all its answer depends on.
+struct Asked {
+    snap: Arc<Snapshot>,
+    tz: TimeZone,
+    query: SlotQuery,
+    /// Engine steps: candidate starts in the range, times the hosts that can take them.
+    cost: u64,
+}
+
+impl Asked {
+    /// Reads `q` against `snap` at `now`, naming every bad field.
+    fn new(snap: Arc<Snapshot>, q: &SlotsQuery, now: i64) -> ApiResult<Self> {
+        let tz = match &q.time_zone {
+            Some(name) => parse_zone("time_zone", name)?,
+            None => snap.default_zone(),
+        };
+        let mut errors = Vec::new();
+        let from = parse_instant_or_date("from", &q.from, &tz).map_err(|e| errors.push(e)).ok();
+        let to = parse_instant_or_date("to", &q.to, &tz).map_err(|e| errors.push(e)).ok();
+        let only_host = match q.host_id.as_deref().map(|h| h.parse::<HostId>()) {
+            None => None,
+            Some(Ok(h)) => match snap.host_index(h) {
+                Some(i) => Some(i),
+                None => {
+                    errors.push(FieldError::new("host_id", "is not an active host of this event type"));
+                    None
+                }
+            },
+            Some(Err(_)) => {
+                errors.push(FieldError::new("host_id", "is not an id"));
                 None
             }
-        },
-        Some(Err(_)) => {
-            errors.push(FieldError::new("host_id", "is not an id"));
-            None
+        };
+        let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(errors)) };
+        let (from, to) = (from.as_second(), to.as_second());
+        if to <= from {
+            errors.push(FieldError::new("to", "must be after from"));
+        } else if to - from > MAX_DAYS * 86_400 + 7_200 {
+            // Two hours of slack: 62 local days can be 62 days and an hour of elapsed time.
+            errors.push(FieldError::new("to", format!("must be at most {MAX_DAYS} days after from")));
         }
-    };
-    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(errors)) };
-    let (from, to) = (from.as_second(), to.as_second());
-    if to <= from {
-        errors.push(FieldError::new("to", "must be after from"));
-    } else if to - from > MAX_DAYS * 86_400 + 7_200 {
-        // Two hours of slack: 62 local days can be 62 days and an hour of elapsed time.
-        errors.push(FieldError::new("to", format!("must be at most {MAX_DAYS} days after from")));
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let query = SlotQuery { range: Interval::new(from, to), now, only_host };
+        let hosts = if only_host.is_some() && !snap.rules.collective { 1 } else { snap.hosts.len() as u64 };
+        let cost = ((to - from) / snap.rules.interval.max(60)).unsigned_abs() * hosts.max(1);
+        Ok(Self { snap, tz, query, cost })
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let query = SlotQuery { range: Interval::new(from, to), now, only_host };
-    // Candidate starts in the range, times the hosts that can take them.
-    let hosts = if only_host.is_some() && !snap.rules.collective { 1 } else { snap.hosts.len() as u64 };
-    let cost = ((to - from) / snap.rules.interval.max(60)).unsigned_abs() * hosts.max(1);
-    state
-        .app
-        .availability
-        .compute_sized(cost, move || {
-            let set = compute_slots(&snap.rules, &snap.inputs(), &query);
-            check_size(&set)?;
-            let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
-            Ok::<_, ApiError>(SlotsView {
-                event_type_id: id,
-                time_zone: tz.iana_name().unwrap_or("UTC").to_owned(),
-                duration_minutes: snap.event_type.duration_minutes,
-                available_dates,
-                slots_by_date,
-            })
+
+    /// Computes the answer (engine work: run it through `compute_sized`).
+    fn view(self, id: EventTypeId) -> ApiResult<SlotsView> {
+        let Self { snap, tz, query, .. } = self;
+        let set = compute_slots(&snap.rules, &snap.inputs(), &query);
+        check_size(&set)?;
+        let (available_dates, slots_by_date) = slot_views(&snap, &set, &tz);
+        Ok(SlotsView {
+            event_type_id: id,
+            time_zone: tz.iana_name().unwrap_or("UTC").to_owned(),
+            duration_minutes: snap.event_type.duration_minutes,
+            available_dates,
+            slots_by_date,
         })
-        .await
+    }
 }
 
 /// Most entries (slots plus the host ids they list) one answer holds: about 4 MB of JSON.
