@@ -165,6 +165,38 @@ async fn book_refuse_with_alternatives_replay_and_cancel_without_a_door() {
 }
 
 /// A one-hour block of `host` from `start`.
+/// A request cut off by a crash whose write still committed, sent again with its key before
+/// that commit showed: the second try finds its own booking in the way, and answers it.
+#[tokio::test]
+async fn a_retry_that_finds_its_own_earlier_try_committed_answers_it() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (tenant, et, _) = seed(&store).await;
+        let clock = Arc::new(ManualClock::new(Timestamp::from_second(NOW).unwrap()));
+        let app = App::new(store.clone(), clock, Arc::new(Notify::new()));
+        let actor = Actor { tenant, name: "test".into() };
+        let idem = Idempotency::new("cut-off", &[b"book", b"9:00"]).unwrap();
+        let first = bookings::create(&app, &actor, &request(et, TUE_9), Some(&idem)).await.unwrap();
+        // The door's replay check ran before the first try committed: the flow itself sees the
+        // time taken, under its own key.
+        let again = bookings::create(&app, &actor, &request(et, TUE_9), Some(&idem)).await.unwrap();
+        assert_eq!(again.body, first.body);
+        // Rescheduling and cancelling under a key already stored answer the stored change.
+        let move_key = Idempotency::new("move", &[b"move"]).unwrap();
+        let moved =
+            bookings::reschedule(&app, &actor, first.view.id, TUE_9 + 1_800, None, None, Some(&move_key))
+                .await
+                .unwrap();
+        let store_again =
+            bookings::reschedule(&app, &actor, first.view.id, TUE_9 + 1_800, None, None, Some(&move_key))
+                .await
+                .unwrap();
+        assert_eq!(store_again.body, moved.body);
+        db
+    })
+    .await;
+}
+
 fn block(tenant: TenantId, host: HostId, start: i64) -> Block {
     Block {
         id: BlockId::new(),

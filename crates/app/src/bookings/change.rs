@@ -110,7 +110,9 @@ pub async fn cancel(
             }
             // Someone else cancelled it meanwhile: the next read answers it as cancelled.
             Err(StoreError::Stale) => continue,
-            Err(StoreError::Duplicate("idempotency_key")) => return Err(AppError::IdempotencyInProgress),
+            Err(StoreError::Duplicate("idempotency_key")) => {
+                return super::done_elsewhere(app, actor.tenant, idem).await;
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -119,6 +119,15 @@ pub async fn create(
     req: &NewBooking,
     idem: Option<&Idempotency>,
 ) -> AppResult<Written> {
+    unless_done(app, actor.tenant, idem, create_once(app, actor, req, idem).await).await
+}
+
+async fn create_once(
+    app: &App,
+    actor: &Actor,
+    req: &NewBooking,
+    idem: Option<&Idempotency>,
+) -> AppResult<Written> {
     // Every door's text obeys the same rules, whatever the door checked before.
     let text = BookingText::parse(&req.attendee.name, req.notes.as_deref(), req.external_ref.as_deref())
         .map_err(AppError::Invalid)?;
@@ -178,11 +187,39 @@ pub async fn create(
                 return Ok(w);
             }
             Err(StoreError::SlotTaken | StoreError::Duplicate("confirmation_code")) => continue,
-            Err(StoreError::Duplicate("idempotency_key")) => return Err(AppError::IdempotencyInProgress),
+            Err(StoreError::Duplicate("idempotency_key")) => {
+                return done_elsewhere(app, actor.tenant, idem).await;
+            }
             Err(e) => return Err(e.into()),
         }
     }
     Err(taken(app, actor.tenant, req.event_type_id, req.start, req.host_id, None).await)
+}
+
+/// A refusal of a request that carries an idempotency key, unless the same request took the
+/// time itself: one cut off (its server killed) whose write committed while this one was being
+/// tried. Then its stored answer.
+async fn unless_done(
+    app: &App,
+    tenant: TenantId,
+    idem: Option<&Idempotency>,
+    outcome: AppResult<Written>,
+) -> AppResult<Written> {
+    match outcome {
+        Err(e @ AppError::Unavailable { .. }) if idem.is_some() => replay(app, tenant, idem).await?.ok_or(e),
+        other => other,
+    }
+}
+
+/// The answer to a request whose idempotency key a concurrent request with the same key stored
+/// first: that request's answer once it is committed (the unique key waits for it), or, if it
+/// is not there, "in progress".
+pub(super) async fn done_elsewhere(
+    app: &App,
+    tenant: TenantId,
+    idem: Option<&Idempotency>,
+) -> AppResult<Written> {
+    replay(app, tenant, idem).await?.ok_or(AppError::IdempotencyInProgress)
 }
 
 /// Moves a confirmed booking to `start`, keeping its id, uid and code. The booking's own time
@@ -247,7 +284,9 @@ pub async fn reschedule(
                 return Ok(w);
             }
             Err(StoreError::SlotTaken | StoreError::Stale) => continue,
-            Err(StoreError::Duplicate("idempotency_key")) => return Err(AppError::IdempotencyInProgress),
+            Err(StoreError::Duplicate("idempotency_key")) => {
+                return done_elsewhere(app, actor.tenant, idem).await;
+            }
             Err(e) => return Err(e.into()),
         }
     }
