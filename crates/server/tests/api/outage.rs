@@ -67,6 +67,28 @@ fn unhealthy_by_connection(hook: &Endpoint) -> HashMap<String, HashSet<String>> 
     by
 }
 
+/// After the peers came back and one more booking went through: every side effect done (how
+/// soon, in clock seconds), the queue empty, each done once, each connection's unhealthy alert
+/// delivered once; prints the summary and answers the alerts by connection.
+async fn recovered(
+    w: &World,
+    backend: Backend,
+    failure: &str,
+    began: Instant,
+) -> HashMap<String, HashSet<String>> {
+    let promptly = w.drain(&EFFECTS, PROMPTLY).await;
+    let eventually = w.drain(&[], EVENTUALLY).await;
+    let summary = checks::everything(w).await;
+    let unhealthy = unhealthy_by_connection(&w.hook);
+    assert!(unhealthy.values().all(|ids| ids.len() == 1), "{unhealthy:?}");
+    eprintln!(
+        "outage, {failure}, on {backend:?}: {summary}; side effects done {promptly} s after the \
+         peers came back, queue empty after {eventually} s more (clock); {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+    unhealthy
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_service_down_for_half_an_hour_then_back_delivers_each_effect_once_and_alerts_once() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
@@ -100,22 +122,12 @@ async fn every_service_down_for_half_an_hour_then_back_delivers_each_effect_once
         w.hook.answer(Answer::Ok);
         // The first booking after the outage goes out at once, and what waited goes with it.
         w.book().await;
-        let promptly = w.drain(&EFFECTS, PROMPTLY).await;
-        let eventually = w.drain(&[], EVENTUALLY).await;
-        let summary = checks::everything(&w).await;
-
         // Alerts: each connection turned unhealthy once (one delivery each, whatever its
         // retries), and Ann was emailed once for all three.
-        let unhealthy = unhealthy_by_connection(&w.hook);
+        let unhealthy = recovered(&w, backend, "down", began).await;
         assert_eq!(unhealthy.len(), 3, "{unhealthy:?}");
-        assert!(unhealthy.values().all(|ids| ids.len() == 1), "{unhealthy:?}");
         let alerts = checks::alerts(&w).await;
         assert_eq!(of_kind(&alerts, "connection_alert").len(), 1, "{alerts:#?}");
-        eprintln!(
-            "outage, down, on {backend:?}: {summary}; side effects done {promptly} s after the peers \
-             came back, queue empty after {eventually} s more (clock); {:.1} s",
-            began.elapsed().as_secs_f64()
-        );
         w.app.stop().await;
     }
 }
@@ -153,16 +165,7 @@ async fn every_service_hanging_past_the_timeout_is_retried_and_what_landed_late_
         w.microsoft.set_slow(None);
         w.hook.answer(Answer::Ok);
         w.book().await;
-        let promptly = w.drain(&EFFECTS, PROMPTLY).await;
-        let eventually = w.drain(&[], EVENTUALLY).await;
-        let summary = checks::everything(&w).await;
-        let unhealthy = unhealthy_by_connection(&w.hook);
-        assert!(unhealthy.values().all(|ids| ids.len() == 1), "{unhealthy:?}");
-        eprintln!(
-            "outage, hanging, on {backend:?}: {summary}; side effects done {promptly} s after the \
-             peers came back, queue empty after {eventually} s more (clock); {:.1} s",
-            began.elapsed().as_secs_f64()
-        );
+        recovered(&w, backend, "hanging", began).await;
         w.app.stop().await;
     }
 }
@@ -213,16 +216,7 @@ async fn every_service_throttling_is_waited_for_and_never_brought_forward_past_i
                 assert_eq!(at, *was, "{what}: not brought forward past its wait");
             }
         }
-        let promptly = w.drain(&EFFECTS, PROMPTLY).await;
-        let eventually = w.drain(&[], EVENTUALLY).await;
-        let summary = checks::everything(&w).await;
-        let unhealthy = unhealthy_by_connection(&w.hook);
-        assert!(unhealthy.values().all(|ids| ids.len() == 1), "{unhealthy:?}");
-        eprintln!(
-            "outage, throttling, on {backend:?}: {summary}; side effects done {promptly} s after the \
-             peers came back, queue empty after {eventually} s more (clock); {:.1} s",
-            began.elapsed().as_secs_f64()
-        );
+        recovered(&w, backend, "throttling", began).await;
         w.app.stop().await;
     }
 }

@@ -4,8 +4,9 @@
 //! or read, named once. What differs between the two databases lives in [`dialect`]; the
 //! statements in [`queries`] (connected calendars keep theirs in their module). Each aggregate's
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
-//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`], [`notify`], [`users`],
-//! [`calcom`], [`audit`] and [`privacy`].
+//! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`],
+//! [`notify`], [`users`], [`calcom`], [`audit`] and [`privacy`]. A write built as statements
+//! before it runs is a [`script`]; on SQLite new bookings commit together in a [`group`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start, and is

@@ -162,22 +162,8 @@ impl Script {
             self.run::<DB>(&mut tx).await?;
             return tx.commit().await.map_err(map_err::<DB>);
         }
-        let mut sql = String::from("WITH ");
-        let mut vals = Vec::new();
-        for (i, s) in self.0.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("s{i} AS ("));
-            renumber(s.sql, vals.len(), &mut sql);
-            sql.push(')');
-            vals.extend(s.vals.iter());
-        }
-        sql.push_str(" SELECT 1");
-        let mut q = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
-        for v in vals {
-            q = v.bind(q);
-        }
+        let (sql, vals) = self.compose("WITH ", |i| format!("s{i} AS ("), ")", ", ", " SELECT 1");
+        let q = bound::<DB>(sql, &vals);
         let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
         q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
         Ok(())
@@ -185,11 +171,7 @@ impl Script {
 
     async fn run_joined<DB: SqlDb>(&self, conn: &mut DB::Connection, savepoint: bool) -> StoreResult<u64> {
         let (sql, vals) = self.joined(savepoint);
-        let mut q = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
-        for v in vals {
-            q = v.bind(q);
-        }
-        let done = q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
+        let done = bound::<DB>(sql, &vals).execute(&mut *conn).await.map_err(map_err::<DB>)?;
         Ok(DB::rows_affected(&done))
     }
 
@@ -197,20 +179,44 @@ impl Script {
     /// (SQLite numbers `$n` across the statements of a command), with the values in that order;
     /// between `SAVEPOINT write` and `RELEASE write` when `savepoint`.
     fn joined(&self, savepoint: bool) -> (String, Vec<&Val>) {
-        let mut sql = String::from(if savepoint { "SAVEPOINT write;\n" } else { "" });
+        let (head, tail) = if savepoint { ("SAVEPOINT write;\n", ";\nRELEASE write") } else { ("", "") };
+        self.compose(head, |_| String::new(), "", ";\n", tail)
+    }
+
+    /// The statements in one text: `head`, then each statement between `open(i)` and `close`,
+    /// separated by `sep`, its placeholders renumbered after the values before it, then `tail`;
+    /// and every value in order.
+    fn compose(
+        &self,
+        head: &str,
+        open: impl Fn(usize) -> String,
+        close: &str,
+        sep: &str,
+        tail: &str,
+    ) -> (String, Vec<&Val>) {
+        let mut sql = String::from(head);
         let mut vals = Vec::new();
         for (i, s) in self.0.iter().enumerate() {
             if i > 0 {
-                sql.push_str(";\n");
+                sql.push_str(sep);
             }
+            sql.push_str(&open(i));
             renumber(s.sql, vals.len(), &mut sql);
+            sql.push_str(close);
             vals.extend(s.vals.iter());
         }
-        if savepoint {
-            sql.push_str(";\nRELEASE write");
-        }
+        sql.push_str(tail);
         (sql, vals)
     }
+}
+
+/// A query of `sql` with `vals` bound in order.
+fn bound<'q, DB: SqlDb>(sql: String, vals: &[&'q Val]) -> Query<'q, DB, <DB as Database>::Arguments> {
+    let mut q = sqlx::query::<DB>(sqlx::AssertSqlSafe(sql));
+    for &v in vals {
+        q = v.bind(q);
+    }
+    q
 }
 
 /// Appends `sql` to `out` with each `$n` written as `$(n + by)`. The statements this runs on
@@ -265,6 +271,12 @@ mod tests {
              UPDATE b SET z = $4 WHERE id = $3 AND w = $4;\nRELEASE write"
         );
         assert_eq!(s.joined(false).0.lines().count(), 2);
+        let (with, _) = s.compose("WITH ", |i| format!("s{i} AS ("), ")", ", ", " SELECT 1");
+        assert_eq!(
+            with,
+            "WITH s0 AS (INSERT INTO a (x, y) VALUES ($1, $2)), \
+             s1 AS (UPDATE b SET z = $4 WHERE id = $3 AND w = $4) SELECT 1"
+        );
         assert_eq!(vals, [&Val::Int(1), &Val::Text("one".into()), &Val::Uuid(Uuid::nil()), &Val::Bool(true)]);
     }
 
