@@ -266,10 +266,18 @@ impl AvailabilityCache {
     }
 
     /// A fresh, uncached snapshot of the instants near `at` only: enough to check and book a
-    /// start there (its blocked interval and its local days), and cheap however full the
+    /// start there (its blocked interval, and its local days when bookings per day are limited), and cheap however full the
     /// calendar is. Writes use this; alternatives far away come from [`get`](Self::get).
     pub async fn near(&self, tenant: TenantId, event_type: EventTypeId, at: i64) -> AppResult<Snapshot> {
-        // The local days around `at` in any zone (for daily limits) lie within 26 hours of it.
+        // First only what a start at `at` can meet: the store widens the range by the event
+        // type's buffers and duration and the hosts' longest bookings, so a busy calendar's
+        // neighbouring days are not read for nothing.
+        let snap = self.load(tenant, event_type, Vec::new(), Interval::new(at, at + 1)).await?;
+        if snap.rules.daily_limit.is_none() {
+            return Ok(snap);
+        }
+        // Bookings per day are counted: the local days around `at` in any zone lie within 26
+        // hours of it.
         self.load(tenant, event_type, Vec::new(), Interval::new(at - 26 * HOUR, at + 26 * HOUR)).await
     }
 

@@ -118,6 +118,8 @@ pub struct Settings {
     /// How long a worker holds a job before another may take it over (a worker that died is
     /// noticed this much later). Each attempt is cut at 80 % of it.
     pub job_lease_seconds: i64,
+    /// The wait after a job's first failed attempt; each later one doubles it (up to six hours).
+    pub job_retry_seconds: i64,
     /// How long after an SMS attempt that got no answer Twilio is asked again whether it took
     /// the text, before it is sent again (Twilio may list a text only some time after it took
     /// it).
@@ -171,6 +173,7 @@ impl Default for Settings {
             twilio_api_base: "https://api.twilio.com".into(),
             webhook_allow_private: false,
             job_lease_seconds: 300,
+            job_retry_seconds: 30,
             sms_reconcile_seconds: crate::notify::send::RECONCILE_AFTER_SECS,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sked_core::Clock;
-use sked_jobs::{Worker, WorkerConfig};
+use sked_jobs::{Backoff, Worker, WorkerConfig};
 use sked_store::DynStore;
 use tokio::sync::watch;
 
@@ -19,6 +19,7 @@ pub fn new_worker(settings: &Settings, store: DynStore, clock: Arc<dyn Clock>) -
     let config = WorkerConfig {
         id: format!("sked-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
         lease_secs: settings.job_lease_seconds.clamp(2, 86_400),
+        backoff: Backoff { base_secs: settings.job_retry_seconds.clamp(1, 3_600), ..Backoff::default() },
         ..Default::default()
     };
     Worker::new(store, clock, config)

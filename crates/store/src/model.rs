@@ -15,6 +15,16 @@ use sqlx::FromRow;
 
 use crate::JobStatus;
 
+/// Reads a field kept as text through its `TryFrom<String>`, as `#[sqlx(try_from = "String")]`
+/// does, for the records PostgreSQL hands over as JSON (see `sql::availability`).
+fn parsed<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<String, Error: std::fmt::Display>,
+{
+    T::try_from(<String as serde::Deserialize>::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
 /// A tenant.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Tenant {
@@ -46,12 +56,13 @@ pub struct ApiKey {
 }
 
 /// A schedule; `weekly` and `overrides` are JSON in the API's shape.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, serde::Deserialize)]
 pub struct Schedule {
     pub id: ScheduleId,
     pub tenant_id: TenantId,
     pub name: String,
     #[sqlx(try_from = "String")]
+    #[serde(deserialize_with = "parsed")]
     pub time_zone: Zone,
     pub weekly: String,
     pub overrides: String,
@@ -60,7 +71,7 @@ pub struct Schedule {
 }
 
 /// A host.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, serde::Deserialize)]
 pub struct Host {
     pub id: HostId,
     pub tenant_id: TenantId,
@@ -68,6 +79,7 @@ pub struct Host {
     pub email: Option<String>,
     pub phone: Option<String>,
     #[sqlx(try_from = "String")]
+    #[serde(deserialize_with = "parsed")]
     pub time_zone: Zone,
     pub schedule_id: Option<ScheduleId>,
     pub priority: i64,
@@ -92,7 +104,7 @@ pub struct Host {
 }
 
 /// An event type.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, serde::Deserialize)]
 pub struct EventType {
     pub id: EventTypeId,
     pub tenant_id: TenantId,
@@ -107,10 +119,12 @@ pub struct EventType {
     pub max_days_ahead: i64,
     pub daily_limit: Option<i64>,
     #[sqlx(try_from = "String")]
+    #[serde(deserialize_with = "parsed")]
     pub assignment: Assignment,
     pub location: Option<String>,
     /// Who the calendar provider emails about events written for bookings.
     #[sqlx(try_from = "String")]
+    #[serde(deserialize_with = "parsed")]
     pub send_updates: SendUpdates,
     /// Reminders, JSON `[{"offset_minutes", "channels"}]`.
     pub reminders: String,
@@ -121,11 +135,12 @@ pub struct EventType {
     pub updated_at: i64,
     /// Hosts in their configured order (the order ties are broken in).
     #[sqlx(skip)]
+    #[serde(default)]
     pub host_ids: Vec<HostId>,
 }
 
 /// An internal busy block, possibly recurring.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, serde::Deserialize)]
 pub struct Block {
     pub id: BlockId,
     pub tenant_id: TenantId,
@@ -289,7 +304,7 @@ pub struct IdempotentResponse {
 }
 
 /// A confirmed booking's occupancy of one host, as availability needs it.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, serde::Deserialize)]
 pub struct Occupancy {
     pub booking_id: BookingId,
     pub host_id: HostId,

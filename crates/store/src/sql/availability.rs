@@ -3,12 +3,14 @@
 use async_trait::async_trait;
 use sked_core::Interval;
 use sked_core::ids::{EventTypeId, HostId, TenantId};
+use sqlx::Row;
 use uuid::Uuid;
 
-use super::{SqlDb, SqlStore, found, map_err, queries as q};
+use super::script::{Script, stmt};
+use super::{SqlDb, SqlStore, decoded, found, map_err, queries as q};
 use crate::{
-    AvailabilityData, AvailabilityStore, Block, EventType, Host, HostLoad, Occupancy, Schedule, StoreError,
-    StoreResult, Versions,
+    AvailabilityData, AvailabilityStore, Backend, Block, EventType, Host, HostLoad, Occupancy, Schedule,
+    StoreError, StoreResult, Versions,
 };
 
 #[async_trait]
@@ -40,53 +42,19 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
         event_type: EventTypeId,
         range: Interval,
     ) -> StoreResult<AvailabilityData> {
-        // The event type without its host list: the active hosts are read below, in order.
-        let et: EventType = found(
-            sqlx::query_as(q::EVENT_TYPE)
-                .bind(event_type.0)
-                .bind(tenant.0)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err::<DB>)?,
-        )?;
-        let range = Interval::new(
-            range.start - et.buffer_before_minutes * 60,
-            range.end + et.duration_minutes * 60 + et.buffer_after_minutes * 60,
-        );
-        let hosts: Vec<Host> = sqlx::query_as(q::EVENT_TYPE_ACTIVE_HOSTS)
-            .bind(event_type.0)
-            .bind(tenant.0)
-            .bind(true)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err::<DB>)?;
-        let schedules: Vec<Schedule> = sqlx::query_as(q::EVENT_TYPE_SCHEDULES)
-            .bind(event_type.0)
-            .bind(tenant.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err::<DB>)?;
-        let reach = hosts.iter().map(|h| h.max_span).max().unwrap_or(0);
-        let occupancy: Vec<Occupancy> = sqlx::query_as(q::EVENT_TYPE_OCCUPANCY)
-            .bind(event_type.0)
-            .bind(tenant.0)
-            .bind(true)
-            .bind(range.start)
-            .bind(range.end)
-            .bind(range.start - reach - 1)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err::<DB>)?;
-        let blocks: Vec<Block> = sqlx::query_as(q::EVENT_TYPE_BLOCKS)
-            .bind(event_type.0)
-            .bind(tenant.0)
-            .bind(range.start)
-            .bind(range.end)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err::<DB>)?;
-        let et = EventType { host_ids: hosts.iter().map(|h| h.id).collect(), ..et };
-        Ok(AvailabilityData { event_type: Some(et), hosts, schedules, occupancy, blocks })
+        // Five reads that need nothing from each other (the occupancy and blocks statements
+        // widen the range by the event type's buffers themselves): one statement on
+        // PostgreSQL, one command on SQLite.
+        let mut data = if DB::BACKEND == Backend::Postgres {
+            self.read_as_json(tenant, event_type, range).await?
+        } else {
+            self.read_together(tenant, event_type, range).await?
+        };
+        // The event type comes without its host list: the active hosts are read in order.
+        if let Some(et) = &mut data.event_type {
+            et.host_ids = data.hosts.iter().map(|h| h.id).collect();
+        }
+        Ok(data)
     }
 
     async fn host_busy(
@@ -159,4 +127,62 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
             })
             .collect())
     }
+}
+
+impl<DB: SqlDb> SqlStore<DB> {
+    /// [`AvailabilityStore::availability`]'s reads as one statement answering JSON.
+    async fn read_as_json(
+        &self,
+        tenant: TenantId,
+        id: EventTypeId,
+        range: Interval,
+    ) -> StoreResult<AvailabilityData> {
+        let read = stmt!(q::AVAILABILITY_PG, id.0, tenant.0, true, range.start, range.end);
+        let [rows] = Script(vec![read]).fetch_sets::<DB, 1>(&self.pool).await?;
+        let row = rows.first().ok_or(StoreError::NotFound)?;
+        let text = |i: usize| row.try_get::<Option<String>, usize>(i).map_err(map_err::<DB>);
+        let Some(et) = text(0)? else { return Err(StoreError::NotFound) };
+        Ok(AvailabilityData {
+            event_type: Some(json(&et)?),
+            hosts: json_list(text(1)?)?,
+            schedules: json_list(text(2)?)?,
+            occupancy: json_list(text(3)?)?,
+            blocks: json_list(text(4)?)?,
+        })
+    }
+
+    /// [`AvailabilityStore::availability`]'s reads as one command.
+    async fn read_together(
+        &self,
+        tenant: TenantId,
+        id: EventTypeId,
+        range: Interval,
+    ) -> StoreResult<AvailabilityData> {
+        let (e, t) = (id.0, tenant.0);
+        let reads = Script(vec![
+            stmt!(q::EVENT_TYPE, e, t),
+            stmt!(q::EVENT_TYPE_ACTIVE_HOSTS, e, t, true),
+            stmt!(q::EVENT_TYPE_SCHEDULES, e, t),
+            stmt!(q::EVENT_TYPE_OCCUPANCY, e, t, true, range.start, range.end),
+            stmt!(q::EVENT_TYPE_BLOCKS, e, t, true, range.start, range.end),
+        ]);
+        let [et, hosts, schedules, occupancy, blocks] = reads.fetch_sets::<DB, 5>(&self.pool).await?;
+        Ok(AvailabilityData {
+            event_type: Some(found(decoded::<DB, EventType>(&et)?.pop())?),
+            hosts: decoded::<DB, Host>(&hosts)?,
+            schedules: decoded::<DB, Schedule>(&schedules)?,
+            occupancy: decoded::<DB, Occupancy>(&occupancy)?,
+            blocks: decoded::<DB, Block>(&blocks)?,
+        })
+    }
+}
+
+/// A record PostgreSQL handed over as JSON.
+fn json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Database(sqlx::Error::Decode(e.into())))
+}
+
+/// A list of records as JSON (none when absent).
+fn json_list<T: serde::de::DeserializeOwned>(text: Option<String>) -> StoreResult<Vec<T>> {
+    text.map_or_else(|| Ok(Vec::new()), |t| json(&t))
 }

@@ -248,15 +248,36 @@ pub async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<Pool<Sqlit
         // would stall whichever commit triggered one. The server checkpoints every second off
         // the write path (`Store::maintain`); this larger threshold is only a backstop.
         .pragma("wal_autocheckpoint", "10000");
-    SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await
+    // A connection to a file in this process cannot be dropped by a peer: sqlx's ping before
+    // every acquire would only add a hand-over to the connection's thread per statement.
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await
 }
+
+/// How long a PostgreSQL connection may sit idle before it is checked (a round trip) before use.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 /// Connects to PostgreSQL.
 pub async fn postgres_pool(url: &str, max_connections: u32) -> Result<Pool<Postgres>, sqlx::Error> {
     let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+    // sqlx pings a connection before every use by default: a second round trip per statement.
+    // A connection used within the last second is taken as live (a server restart meanwhile
+    // fails that one statement, as it would fail one already running); an idler one is pinged.
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
 }

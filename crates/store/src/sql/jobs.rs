@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::script::{Script, Stmt, stmt};
 use super::{SqlDb, SqlStore, found, map_err, queries as q};
-use crate::{Job, JobStatus, JobStore, NewJob, Page, StoreError, StoreResult};
+use crate::{Backend, Job, JobStatus, JobStore, NewJob, Page, StoreError, StoreResult};
 
 #[async_trait]
 impl<DB: SqlDb> JobStore for SqlStore<DB> {
@@ -83,6 +83,14 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
             if ids.is_empty() {
                 return Ok(0);
             }
+            if DB::BACKEND == Backend::Postgres {
+                // One statement (atomic on its own) instead of one per job and a commit.
+                let list =
+                    format!("{{{}}}", ids.iter().map(|id| id.0.to_string()).collect::<Vec<_>>().join(","));
+                let mut conn = self.writer.acquire().await.map_err(map_err::<DB>)?;
+                return stmt!(q::COMPLETE_JOBS_PG, list.as_str(), worker, now).run::<DB>(&mut conn).await;
+            }
+            // SQLite: one command in one transaction.
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
             let done = Script(ids.iter().map(|id| stmt!(q::COMPLETE_JOB, id.0, worker, now)).collect())
                 .run::<DB>(&mut tx)

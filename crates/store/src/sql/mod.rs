@@ -243,6 +243,11 @@ fn backoff(n: u32) -> Duration {
     Duration::from_millis(full - rand::random_range(0..=full / 2))
 }
 
+/// Rows read as records.
+fn decoded<DB: SqlDb, T: for<'r> FromRow<'r, DB::Row>>(rows: &[DB::Row]) -> StoreResult<Vec<T>> {
+    rows.iter().map(|r| T::from_row(r).map_err(map_err::<DB>)).collect()
+}
+
 fn found<T>(row: Option<T>) -> StoreResult<T> {
     row.ok_or(StoreError::NotFound)
 }

@@ -84,6 +84,17 @@ pub const BUMP_HOST: &str = "UPDATE hosts SET version = version + 1 WHERE id = $
 /// far back its bookings can reach.
 pub const BUMP_HOST_SPAN: &str = "UPDATE hosts SET version = version + 1, \
      max_span = CASE WHEN max_span < $3 THEN $3 ELSE max_span END WHERE id = $1 AND tenant_id = $2 RETURNING max_span";
+/// Grows a host's longest blocked interval to a new booking's `$3` when that is longer. Most
+/// bookings are not: then no row is written, so one host's bookings do not wait on its row.
+pub const GROW_HOST_SPAN: &str =
+    "UPDATE hosts SET max_span = $3 WHERE id = $1 AND tenant_id = $2 AND max_span < $3";
+/// Rows each count kept per host is spread over (`occupancy_changes`, `assignment_shards`):
+/// concurrent bookings of one host update different rows instead of queueing on one.
+pub const SHARDS: u128 = 16;
+/// Counts a change to a host's bookings, in its row `$2`: part of the host's version as slot
+/// snapshots see it ([`VERSIONS`]).
+pub const COUNT_OCCUPANCY_CHANGE: &str = "INSERT INTO occupancy_changes (host_id, shard, changes) \
+     VALUES ($1, $2, 1) ON CONFLICT (host_id, shard) DO UPDATE SET changes = occupancy_changes.changes + 1";
 pub const HOST_SPAN: &str = "SELECT max_span FROM hosts WHERE id = $1 AND tenant_id = $2";
 
 // Event types.
@@ -141,14 +152,18 @@ pub const DELETE_BLOCK: &str = "DELETE FROM blocks WHERE id = $1 AND tenant_id =
 // Availability.
 /// The event type's version (position 0), then each host's in order.
 pub const VERSIONS: &str = "SELECT 0 AS k, version FROM event_types WHERE id = $1 AND tenant_id = $2 \
-     UNION ALL SELECT eh.position + 1 AS k, h.version FROM event_type_hosts eh JOIN hosts h ON h.id = eh.host_id \
+     UNION ALL SELECT eh.position + 1 AS k, h.version + COALESCE((SELECT CAST(SUM(o.changes) AS BIGINT) \
+     FROM occupancy_changes o WHERE o.host_id = h.id), 0) FROM event_type_hosts eh JOIN hosts h ON h.id = eh.host_id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 \
      UNION ALL SELECT eh.position + 1000000 AS k, h.external_version FROM event_type_hosts eh \
      JOIN hosts h ON h.id = eh.host_id WHERE eh.event_type_id = $1 AND h.tenant_id = $2 ORDER BY k";
+/// A host's columns, of `h`.
+const HOST_COLS_H: &str = "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, \
+     h.weight, h.active, h.version, h.max_span, h.external_span, h.external_version, h.feed_version, h.created_at, \
+     h.updated_at";
 pub const EVENT_TYPE_ACTIVE_HOSTS: &str = const_format::concatcp!(
     "SELECT h.",
-    "id, h.tenant_id, h.name, h.email, h.phone, h.time_zone, h.schedule_id, h.priority, h.weight, h.active, \
-     h.version, h.max_span, h.external_span, h.external_version, h.feed_version, h.created_at, h.updated_at",
+    HOST_COLS_H,
     " FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3 ORDER BY eh.position"
 );
@@ -161,18 +176,60 @@ pub const EVENT_TYPE_SCHEDULES: &str = const_format::concatcp!(
 /// Blocked intervals are at most a week plus two week-long buffers: the bound for queries that
 /// do not know a host's own longest one.
 pub const MAX_BLOCKED_SPAN: i64 = 22 * 86_400;
-/// Occupancy overlapping `[$4, $5)`. `$6` is `$4` minus the longest blocked interval of these
-/// hosts, so the index range scanned ends there rather than at the dawn of time.
-pub const EVENT_TYPE_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
-     blocked_end FROM booking_hosts \
+/// Seconds an event type's blocked interval reaches before its start (`$1` the event type, `$2`
+/// its tenant).
+const BEFORE: &str = "(SELECT buffer_before_minutes * 60 FROM event_types WHERE id = $1 AND tenant_id = $2)";
+/// Seconds its blocked interval reaches after its start.
+const AFTER: &str = "(SELECT (duration_minutes + buffer_after_minutes) * 60 FROM event_types WHERE id = $1 AND tenant_id = $2)";
+/// The longest blocked interval of its active (`$3`) hosts.
+const REACH: &str = "(SELECT COALESCE(MAX(h.max_span), 0) FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3)";
+/// Occupancy of an event type's hosts that candidates starting in `[$4, $5)` can meet: overlapping
+/// `[$4 - before, $5 + duration + after)`, the event type's own buffers and duration read in the
+/// statement, so it needs nothing read first. The last bound is the start of that range minus
+/// the hosts' longest blocked interval, so the index range scanned ends there rather than at the
+/// dawn of time.
+pub const EVENT_TYPE_OCCUPANCY: &str = const_format::concatcp!(
+    "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, blocked_end FROM booking_hosts \
      WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
-     AND tenant_id = $2 AND active = $3 AND blocked_start < $5 AND blocked_end > $4 \
-     AND blocked_start > $6 ORDER BY blocked_start";
+     AND tenant_id = $2 AND active = $3 AND blocked_start < $5 + ",
+    AFTER,
+    " AND blocked_end > $4 - ",
+    BEFORE,
+    " AND blocked_start > $4 - ",
+    BEFORE,
+    " - ",
+    REACH,
+    " - 1 ORDER BY blocked_start"
+);
+/// Blocks of an event type's hosts over the same range (recurring ones whatever their dates).
+/// `$3` is not used: the statement takes the same values as the others read with it.
 pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
     "SELECT ",
     BLOCK_COLS,
     " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
-     AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) ORDER BY start_at"
+     AND (rrule IS NOT NULL OR (start_at < $5 + ",
+    AFTER,
+    " AND end_at > $4 - ",
+    BEFORE,
+    ")) ORDER BY start_at /* $3 */"
+);
+/// The five reads above as one PostgreSQL statement of one row: each record set as JSON text
+/// (one round trip and one statement instead of five; SQLite runs the five as one command).
+pub const AVAILABILITY_PG: &str = const_format::concatcp!(
+    "SELECT CAST((SELECT row_to_json(x) FROM (",
+    EVENT_TYPE,
+    ") x) AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.position) FROM (SELECT h.",
+    HOST_COLS_H,
+    ", eh.position FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3) x), '[]') AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(x) FROM (",
+    EVENT_TYPE_SCHEDULES,
+    ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (",
+    EVENT_TYPE_OCCUPANCY,
+    ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (",
+    EVENT_TYPE_BLOCKS,
+    ") x), '[]') AS TEXT)"
 );
 
 pub const HOST_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
@@ -184,22 +241,25 @@ pub const HOST_BLOCKS: &str = const_format::concatcp!(
     " FROM blocks WHERE host_id = $1 AND tenant_id = $2 AND (rrule IS NOT NULL OR (start_at < $4 AND end_at > $3)) \
      ORDER BY start_at"
 );
-/// Round-robin statistics of every host of an event type.
-pub const ASSIGNMENTS: &str = "SELECT host_id, assigned, last_assigned_at FROM assignment_stats \
-     WHERE tenant_id = $1 AND event_type_id = $2";
+/// Round-robin statistics of every host of an event type: the counts from before migration
+/// 0022 and those since, in [`SHARDS`] rows per host.
+pub const ASSIGNMENTS: &str = "SELECT host_id, CAST(SUM(assigned) AS BIGINT), MAX(last_assigned_at) FROM \
+     (SELECT host_id, assigned, last_assigned_at FROM assignment_stats WHERE tenant_id = $1 AND event_type_id = $2 \
+     UNION ALL SELECT host_id, assigned, last_assigned_at FROM assignment_shards \
+     WHERE tenant_id = $1 AND event_type_id = $2) AS counts GROUP BY host_id";
 /// Confirmed bookings (any event type) starting in `[$4, $5)` per host of an event type.
 pub const WEEK_LOADS: &str = "SELECT host_id, COUNT(*) FROM booking_hosts \
      WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) AND tenant_id = $2 \
      AND active = $3 AND blocked_start > $6 AND blocked_start < $5 AND start_at >= $4 AND start_at < $5 \
      GROUP BY host_id";
-/// Adds `$4` to a host's round-robin count for an event type, moving its last assignment to
-/// `$5` when that is later.
-pub const COUNT_ASSIGNMENT: &str = "INSERT INTO assignment_stats (event_type_id, host_id, tenant_id, assigned, \
-     last_assigned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_type_id, host_id) DO UPDATE SET \
-     assigned = assignment_stats.assigned + excluded.assigned, last_assigned_at = CASE \
-     WHEN excluded.last_assigned_at IS NULL THEN assignment_stats.last_assigned_at \
-     WHEN assignment_stats.last_assigned_at IS NULL OR excluded.last_assigned_at > assignment_stats.last_assigned_at \
-     THEN excluded.last_assigned_at ELSE assignment_stats.last_assigned_at END";
+/// Adds `$4` to a host's round-robin count for an event type in its row `$6`, moving that row's
+/// last assignment to `$5` when that is later.
+pub const COUNT_ASSIGNMENT: &str = "INSERT INTO assignment_shards (event_type_id, host_id, tenant_id, assigned, \
+     last_assigned_at, shard) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_type_id, host_id, shard) DO UPDATE SET \
+     assigned = assignment_shards.assigned + excluded.assigned, last_assigned_at = CASE \
+     WHEN excluded.last_assigned_at IS NULL THEN assignment_shards.last_assigned_at \
+     WHEN assignment_shards.last_assigned_at IS NULL OR excluded.last_assigned_at > assignment_shards.last_assigned_at \
+     THEN excluded.last_assigned_at ELSE assignment_shards.last_assigned_at END";
 pub const BOOKING_TENANT: &str = "SELECT tenant_id FROM bookings WHERE id = $1";
 pub const BOOKING_HOST: &str = "SELECT host_id FROM bookings WHERE id = $1 AND tenant_id = $2";
 
@@ -289,6 +349,10 @@ pub const LEASE_HEAD: &str = "UPDATE jobs SET status = 'running', locked_by = $1
 pub const LEASE_TAIL: &str = const_format::concatcp!(") RETURNING ", JOB_COLS);
 pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, \
      updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";
+/// [`COMPLETE_JOB`] for many jobs at once on PostgreSQL: `$1` their ids as an array literal,
+/// `{id,id,...}`.
+pub const COMPLETE_JOBS_PG: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, \
+     updated_at = $3 WHERE id = ANY(CAST($1 AS uuid[])) AND locked_by = $2 AND status = 'running'";
 pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN 'dead' ELSE 'queued' END, \
      run_at = COALESCE($5, run_at), hold_until = $6, last_error = $4, locked_by = NULL, locked_until = NULL, \
      updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";

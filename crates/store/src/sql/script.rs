@@ -6,13 +6,21 @@
 //! multi-statement command, so sqlx's connection thread runs it in one go instead of taking one
 //! hand-over per statement, and [`super::group`] commits many new bookings at once, each in a
 //! savepoint ([`Script::in_savepoint`]).
+//!
+//! Reads that need nothing from each other go the same way ([`Script::fetch_sets`]): one
+//! command on SQLite, answering each statement's rows.
+//!
+//! Several statements in one prepared command is a SQLite-only feature of sqlx (deprecated
+//! there in favour of `raw_sql`, which takes no values); the lock file pins the version, and the
+//! store's conformance tests run every script on both stores.
 
+use futures::TryStreamExt;
 use sqlx::query::Query;
-use sqlx::{Database, Pool, Sqlite};
+use sqlx::{Database, Either, Pool, Sqlite};
 use uuid::Uuid;
 
 use super::{SqlDb, map_err};
-use crate::{Backend, StoreResult};
+use crate::{Backend, StoreError, StoreResult};
 
 /// One value a statement binds.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,13 +116,18 @@ impl Stmt {
         Self { sql, vals }
     }
 
-    /// Runs the statement on `conn`; answers the rows it changed.
-    pub(super) async fn run<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<u64> {
+    /// The statement with its values bound.
+    fn query<DB: SqlDb>(&self) -> Query<'_, DB, <DB as Database>::Arguments> {
         let mut q = sqlx::query::<DB>(self.sql);
         for v in &self.vals {
             q = v.bind(q);
         }
-        let done = q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
+        q
+    }
+
+    /// Runs the statement on `conn`; answers the rows it changed.
+    pub(super) async fn run<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<u64> {
+        let done = self.query::<DB>().execute(&mut *conn).await.map_err(map_err::<DB>)?;
         Ok(DB::rows_affected(&done))
     }
 }
@@ -167,6 +180,38 @@ impl Script {
         let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
         q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
         Ok(())
+    }
+
+    /// Runs the `N` statements, reads, and answers each one's rows in order: on SQLite as one
+    /// command, on PostgreSQL one after another on one connection.
+    pub(super) async fn fetch_sets<DB: SqlDb, const N: usize>(
+        &self,
+        pool: &Pool<DB>,
+    ) -> StoreResult<[Vec<DB::Row>; N]> {
+        let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
+        let mut sets: Vec<Vec<DB::Row>> = Vec::with_capacity(self.0.len() + 1);
+        if DB::BACKEND == Backend::Sqlite {
+            let (sql, vals) = self.joined(false);
+            sets.push(Vec::new());
+            // Each statement's rows, then its end (see the module's docs on the deprecation).
+            #[allow(deprecated)]
+            let mut steps = bound::<DB>(sql, &vals).fetch_many(&mut *conn);
+            while let Some(step) = steps.try_next().await.map_err(map_err::<DB>)? {
+                match (step, sets.last_mut()) {
+                    (Either::Right(row), Some(set)) => set.push(row),
+                    _ => sets.push(Vec::new()),
+                }
+            }
+            sets.truncate(self.0.len());
+        } else {
+            for s in &self.0 {
+                sets.push(s.query::<DB>().fetch_all(&mut *conn).await.map_err(map_err::<DB>)?);
+            }
+        }
+        let got = sets.len();
+        sets.try_into().map_err(|_| {
+            StoreError::Database(sqlx::Error::Protocol(format!("{N} statements answered {got} row sets")))
+        })
     }
 
     async fn run_joined<DB: SqlDb>(&self, conn: &mut DB::Connection, savepoint: bool) -> StoreResult<u64> {

@@ -374,6 +374,42 @@ async fn listing_filters_searches_and_pages() {
     .await;
 }
 
+/// A new booking updates no row that every booking of its host updates: on PostgreSQL such a
+/// row made a host's bookings commit one after another. Here a transaction holds the host's row
+/// (as a booking writing it would until its commit reached the disk) while the host is booked
+/// and its booking cancelled; both go through, and the host's slot version still moves. (Only a
+/// booking longer than any the host had before writes the row, to grow its reach.)
+#[tokio::test]
+async fn bookings_do_not_wait_for_their_hosts_row() {
+    let Some(db) = sked_test_utils::TestDb::new(Backend::Postgres).await else { return };
+    let s = db.store().await;
+    let w = world(&s).await;
+    let h = w.hosts[0].id;
+    // The host's first booking grows its longest blocked interval (a write of its row, once).
+    s.create_booking(&write(booking(&w, &[h], T0 - 86_400, "HOLD00"), "created")).await.unwrap();
+    let before = s.availability_versions(w.tenant, w.event_type.id).await.unwrap();
+    let raw = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let mut holder = raw.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM hosts WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(h.0)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let b = booking(&w, &[h], T0, "HOLD01");
+    let wait = std::time::Duration::from_secs(30);
+    let booked = tokio::time::timeout(wait, s.create_booking(&write(b.clone(), "created"))).await;
+    let cancelled = Booking { status: BookingStatus::Cancelled, sequence: 1, ..b };
+    let undone = tokio::time::timeout(wait, s.cancel_booking(&write(cancelled, "cancelled"))).await;
+    holder.rollback().await.unwrap();
+    assert!(matches!(booked, Ok(Ok(()))), "the booking waited for its host's row: {booked:?}");
+    assert!(matches!(undone, Ok(Ok(()))), "the cancellation waited for its host's row: {undone:?}");
+    let after = s.availability_versions(w.tenant, w.event_type.id).await.unwrap();
+    assert!(after[1] >= before[1] + 2 && after[2] == before[2], "{before:?} {after:?}");
+    raw.close().await;
+    drop(s);
+    db.drop_db().await;
+}
+
 #[tokio::test]
 async fn host_loads_count_assignments_and_the_week() {
     on_each_store(|db| async move {
@@ -403,6 +439,12 @@ async fn host_loads_count_assignments_and_the_week() {
         s.cancel_booking(&write(moved, "cancelled")).await.unwrap();
         let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
         assert_eq!((loads[0].assigned, loads[1].assigned, loads[1].week_load), (1, 1, 0));
+        // Counts kept before they were spread over rows (migration 0022) still count.
+        let legacy = "INSERT INTO assignment_stats (event_type_id, host_id, tenant_id, assigned, last_assigned_at) \
+             VALUES ($1, $2, $3, $4, $5)";
+        raw(&db, legacy, &[w.event_type.id.0, a.0, w.tenant.0], &[5, T0 + 500]).await.unwrap();
+        let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
+        assert_eq!((loads[0].assigned, loads[0].last_assigned_at, loads[1].assigned), (6, Some(T0 + 500), 1));
         db
     })
     .await;

@@ -1,6 +1,7 @@
 //! Tenants, keys, schedules, hosts, event types, blocks: CRUD, scoping and versions.
 
 use sked_core::Interval;
+use sked_core::booking::BookingStatus;
 use sked_core::ids::*;
 use sked_store::*;
 use sked_test_utils::on_each_store;
@@ -196,10 +197,22 @@ async fn versions_move_with_every_change_to_availability() {
         let v2 = v(s.clone()).await;
         assert!(v2[2] > v1[2] && v2[1] == v1[1]);
         assert!(counted(&s));
-        s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "BBBBBB"), "created")).await.unwrap();
+        let booked = booking(&w, &[w.hosts[0].id], T0, "BBBBBB");
+        let host_version = s.host(w.tenant, w.hosts[0].id).await.unwrap().version;
+        s.create_booking(&write(booked.clone(), "created")).await.unwrap();
         let v3 = v(s.clone()).await;
         assert!(v3[1] > v2[1] && v3[2] == v2[2]);
         assert!(counted(&s));
+        // A booking moves its host's version without writing the host's row (see
+        // `bookings_do_not_wait_for_their_hosts_row`); so does its cancellation.
+        assert_eq!(s.host(w.tenant, w.hosts[0].id).await.unwrap().version, host_version);
+        let cancelled = Booking { status: BookingStatus::Cancelled, sequence: 1, ..booked };
+        s.cancel_booking(&write(cancelled, "cancelled")).await.unwrap();
+        let v3b = v(s.clone()).await;
+        assert!(v3b[1] > v3[1] && v3b[2] == v3[2]);
+        assert!(counted(&s));
+        s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "BBBBB2"), "created")).await.unwrap();
+        let v3 = v(s.clone()).await;
         // A refused write is counted too (it is over, whatever its outcome).
         let taken = s.create_booking(&write(booking(&w, &[w.hosts[0].id], T0, "CCCCCC"), "created")).await;
         assert!(matches!(taken, Err(StoreError::SlotTaken)), "{taken:?}");
@@ -297,6 +310,11 @@ async fn availability_reads_only_what_the_range_needs() {
         assert_eq!(data.occupancy.len(), 2, "the booking 40 days out is outside the range");
         assert_eq!(data.occupancy[0].blocked_end, T0 + 1_800 + 600);
         assert_eq!(data.blocks.iter().map(|b| b.id).collect::<Vec<_>>(), vec![recurring.id]);
+        // Every field read as it is read alone (PostgreSQL hands the records over as JSON).
+        assert_eq!(data.event_type, Some(s.event_type(w.tenant, w.event_type.id).await.unwrap()));
+        assert_eq!(data.hosts, vec![s.host(w.tenant, a).await.unwrap(), s.host(w.tenant, b).await.unwrap()]);
+        assert_eq!(data.blocks, vec![recurring.clone()]);
+        assert_eq!(data.occupancy[1].start_at, T0 + 86_400);
         // Inactive hosts are left out.
         s.update_host(&Host { active: false, ..w.hosts[1].clone() }).await.unwrap();
         let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 60)).await.unwrap();

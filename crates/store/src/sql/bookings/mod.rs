@@ -102,9 +102,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                 return Err(StoreError::Stale);
             }
             let mut s = Script(vec![stmt!(q::RELEASE_OCCUPANCY, b.id.0, false)]);
-            for h in b.host_ids.iter() {
-                s.push(stmt!(q::BUMP_HOST, h.0, b.tenant_id.0));
-            }
+            s.0.extend(steps::changed(b));
             s.push(steps::assignment(b, b.host_id, -1, None));
             Self::finish_write(tx, w, s).await
         })

@@ -104,19 +104,34 @@ pub(super) fn create(w: &BookingWrite) -> Option<Script> {
     hosts.dedup();
     let own = b.blocked().len();
     for h in &hosts {
-        s.push(stmt!(q::BUMP_HOST_SPAN, h.0, b.tenant_id.0, own));
+        s.push(stmt!(q::GROW_HOST_SPAN, h.0, b.tenant_id.0, own));
     }
     s.0.extend(placed(b));
     outbox(&mut s, w);
     Some(s)
 }
 
-/// A new booking's row, its occupancy and its host's assignment count.
+/// A new booking's row, its occupancy (counted as a change of its hosts) and its host's
+/// assignment count.
 pub(super) fn placed(b: &Booking) -> Vec<Stmt> {
     let mut s = vec![booking(b)];
     s.extend(occupancy(b));
+    s.extend(changed(b));
     s.push(assignment(b, b.host_id, 1, Some(b.created_at)));
     s
+}
+
+/// Counts a change of the booking's occupancy for each of its hosts (their slot snapshots'
+/// versions).
+pub(super) fn changed(b: &Booking) -> Vec<Stmt> {
+    b.host_ids.iter().map(|h| stmt!(q::COUNT_OCCUPANCY_CHANGE, h.0, shard(b))).collect()
+}
+
+/// The row of a host's spread counts this booking's changes go to: a booking always the same
+/// one, concurrent bookings most often different ones.
+fn shard(b: &Booking) -> i64 {
+    // The low bits of a UUIDv7 are random.
+    (b.id.0.as_u128() % q::SHARDS) as i64
 }
 
 /// The booking's row.
@@ -193,7 +208,7 @@ fn history(h: &HistoryEntry) -> Stmt {
 
 /// A host's count of bookings of the event type, for round-robin assignment.
 pub(super) fn assignment(b: &Booking, host: HostId, delta: i64, at: Option<i64>) -> Stmt {
-    stmt!(q::COUNT_ASSIGNMENT, b.event_type_id.0, host.0, b.tenant_id.0, delta, at)
+    stmt!(q::COUNT_ASSIGNMENT, b.event_type_id.0, host.0, b.tenant_id.0, delta, at, shard(b))
 }
 
 /// What every booking write ends with: its history entry, its jobs and its idempotency record.
