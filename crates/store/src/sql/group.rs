@@ -8,8 +8,8 @@
 //! still all or nothing, none is acknowledged before it is durable, and a failed commit fails
 //! every write of its group (none was acknowledged).
 //!
-//! The group holds the writer connection only while it runs, so the store's other writes
-//! queue for it in turn, as before.
+//! New bookings and the job worker's settlements go through it; the group holds the writer
+//! connection only while it runs, so the store's other writes queue for it in turn, as before.
 
 use sqlx::{Pool, Sqlite};
 use tokio::sync::{mpsc, oneshot};
@@ -34,7 +34,7 @@ pub(super) struct Group {
 #[derive(Debug)]
 struct Pending {
     script: Script,
-    done: oneshot::Sender<StoreResult<()>>,
+    done: oneshot::Sender<StoreResult<u64>>,
 }
 
 impl Group {
@@ -45,8 +45,9 @@ impl Group {
         Self { queue }
     }
 
-    /// Runs `script` in the next group; returns once its group is committed.
-    pub(super) async fn write(&self, script: Script) -> StoreResult<()> {
+    /// Runs `script` in the next group; returns once its group is committed, with the rows its
+    /// statements changed.
+    pub(super) async fn write(&self, script: Script) -> StoreResult<u64> {
         let (done, answer) = oneshot::channel();
         self.queue.send(Pending { script, done }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -71,7 +72,7 @@ async fn run(writer: Pool<Sqlite>, mut waiting: mpsc::Receiver<Pending>) {
 
 /// Runs one group in one transaction: each write's outcome, all failed when the group could not
 /// be committed.
-async fn commit(writer: &Pool<Sqlite>, group: &[Pending]) -> Vec<StoreResult<()>> {
+async fn commit(writer: &Pool<Sqlite>, group: &[Pending]) -> Vec<StoreResult<u64>> {
     let failed = |e: &sqlx::Error| {
         let why = format!("the group this write was committed in failed: {e}");
         group.iter().map(|_| Err(map_err::<Sqlite>(sqlx::Error::Protocol(why.clone())))).collect()

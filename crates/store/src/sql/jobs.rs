@@ -90,11 +90,14 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
                 let mut conn = self.writer.acquire().await.map_err(map_err::<DB>)?;
                 return stmt!(q::COMPLETE_JOBS_PG, list.as_str(), worker, now).run::<DB>(&mut conn).await;
             }
-            // SQLite: one command in one transaction.
+            // SQLite: one command, committed with the group of bookings written meanwhile (one
+            // `fsync` for both).
+            let script = Script(ids.iter().map(|id| stmt!(q::COMPLETE_JOB, id.0, worker, now)).collect());
+            if let Some(group) = &self.group {
+                return group.write(script).await;
+            }
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let done = Script(ids.iter().map(|id| stmt!(q::COMPLETE_JOB, id.0, worker, now)).collect())
-                .run::<DB>(&mut tx)
-                .await?;
+            let done = script.run::<DB>(&mut tx).await?;
             tx.commit().await.map_err(map_err::<DB>)?;
             Ok(done)
         })

@@ -160,9 +160,9 @@ impl Script {
 
     /// Runs the statements as one SQLite command inside a savepoint of their own, `write`: a
     /// failure stops the command where it failed, and the savepoint is left for the caller to
-    /// undo with [`UNDO`].
-    pub(super) async fn in_savepoint(&self, conn: &mut <Sqlite as Database>::Connection) -> StoreResult<()> {
-        self.run_joined::<Sqlite>(conn, true).await.map(drop)
+    /// undo with [`UNDO`]. Answers the rows the statements changed.
+    pub(super) async fn in_savepoint(&self, conn: &mut <Sqlite as Database>::Connection) -> StoreResult<u64> {
+        self.run_joined::<Sqlite>(conn, true).await
     }
 
     /// Runs the whole script atomically on `pool`: on PostgreSQL as one statement, a `WITH`
@@ -216,8 +216,22 @@ impl Script {
 
     async fn run_joined<DB: SqlDb>(&self, conn: &mut DB::Connection, savepoint: bool) -> StoreResult<u64> {
         let (sql, vals) = self.joined(savepoint);
-        let done = bound::<DB>(sql, &vals).execute(&mut *conn).await.map_err(map_err::<DB>)?;
-        Ok(DB::rows_affected(&done))
+        // Each statement's end, with the rows it changed. SQLite reports the last change count
+        // again for a statement that changes no rows itself (`SAVEPOINT`, `RELEASE`): only the
+        // script's own statements count.
+        let own = usize::from(savepoint)..self.0.len() + usize::from(savepoint);
+        let (mut n, mut changed) = (0, 0);
+        #[allow(deprecated)]
+        let mut steps = bound::<DB>(sql, &vals).fetch_many(&mut *conn);
+        while let Some(step) = steps.try_next().await.map_err(map_err::<DB>)? {
+            if let Either::Left(done) = step {
+                if own.contains(&n) {
+                    changed += DB::rows_affected(&done);
+                }
+                n += 1;
+            }
+        }
+        Ok(changed)
     }
 
     /// The statements as one command, their placeholders renumbered into one sequence

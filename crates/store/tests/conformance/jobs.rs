@@ -53,6 +53,33 @@ async fn leases_complete_retry_and_die() {
     .await;
 }
 
+/// Settling a batch (one statement on PostgreSQL, with the next group of bookings on SQLite)
+/// settles only the jobs the worker holds, and says how many.
+#[tokio::test]
+async fn a_batch_of_successes_settles_only_the_workers_own_jobs() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        let jobs: Vec<NewJob> = (0..3).map(|_| job(Some(t.id), "demo", T0)).collect();
+        for j in &jobs {
+            s.enqueue(j).await.unwrap();
+        }
+        let mine = s.lease_jobs("w1", T0, 30, 2).await.unwrap();
+        let theirs = s.lease_jobs("w2", T0, 30, 10).await.unwrap();
+        assert_eq!((mine.len(), theirs.len()), (2, 1));
+        let ids: Vec<JobId> = mine.iter().chain(&theirs).map(|j| j.id).collect();
+        assert_eq!(s.complete_jobs(&ids, "w1", T0 + 1).await.unwrap(), 2);
+        for j in &mine {
+            assert_eq!(s.job(j.id).await.unwrap().status, JobStatus::Done);
+        }
+        assert_eq!(s.job(theirs[0].id).await.unwrap().status, JobStatus::Running);
+        assert_eq!(s.complete_jobs(&[], "w1", T0 + 2).await.unwrap(), 0);
+        db
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn concurrent_workers_never_share_a_job() {
     on_each_store(|db| async move {

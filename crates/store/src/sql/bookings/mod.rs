@@ -20,7 +20,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             let done = match &self.group {
                 Some(group) => {
                     let _counted = Counted(&self.writes);
-                    group.write(script).await
+                    group.write(script).await.map(drop)
                 }
                 None => {
                     let script = &script;
