@@ -45,16 +45,26 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
 
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
         self.retry(|| async move {
-            let sql = format!("{}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let jobs: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(worker)
-                .bind(now + lease_secs)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err::<DB>)?;
+            // Jobs whose lease ran out first, then due ones: two statements that each read an
+            // index in order (one statement with both conditions sorted every due job).
+            let mut jobs: Vec<Job> = Vec::new();
+            for which in [q::LEASE_EXPIRED, q::LEASE_DUE] {
+                let room = limit - jobs.len() as i64;
+                if room <= 0 {
+                    break;
+                }
+                let sql = format!("{}{which}{}{}", q::LEASE_HEAD, DB::LEASE_LOCK, q::LEASE_TAIL);
+                let leased: Vec<Job> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(worker)
+                    .bind(now + lease_secs)
+                    .bind(now)
+                    .bind(room)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_err::<DB>)?;
+                jobs.extend(leased);
+            }
             tx.commit().await.map_err(map_err::<DB>)?;
             Ok(jobs)
         })

@@ -341,11 +341,15 @@ pub const QUEUED_LIKE: &str =
     "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 LIMIT 1";
 pub const QUEUED_KEY: &str =
     "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $1 AND kind = $2 AND dedupe_key = $3 LIMIT 1";
-/// The lease statement, completed by each dialect's row-locking clause for the inner select.
+/// The lease statement: `LEASE_HEAD`, which jobs (`LEASE_EXPIRED` or `LEASE_DUE`), each
+/// dialect's row-locking clause for the inner select, then `LEASE_TAIL`.
 pub const LEASE_HEAD: &str = "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
-     attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM jobs \
-     WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until <= $3) \
-     ORDER BY run_at, id LIMIT $4";
+     attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE ";
+/// Jobs whose lease ran out (their worker died or stalled): few.
+pub const LEASE_EXPIRED: &str = "status = 'running' AND locked_until <= $3 ORDER BY run_at, id LIMIT $4";
+/// Queued jobs that are due, in order, read along the `jobs_queue` index so that leasing from a
+/// long queue reads only the jobs it takes instead of sorting every due one.
+pub const LEASE_DUE: &str = "status = 'queued' AND run_at <= $3 ORDER BY run_at, id LIMIT $4";
 pub const LEASE_TAIL: &str = const_format::concatcp!(") RETURNING ", JOB_COLS);
 pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, \
      updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";
