@@ -266,8 +266,9 @@ impl AvailabilityCache {
     }
 
     /// A fresh, uncached snapshot of the instants near `at` only: enough to check and book a
-    /// start there (its blocked interval, and its local days when bookings per day are limited), and cheap however full the
-    /// calendar is. Writes use this; alternatives far away come from [`get`](Self::get).
+    /// start there (its blocked interval, and its local days when bookings per day are
+    /// limited), and cheap however full the calendar is. Writes use this; alternatives far
+    /// away come from [`get`](Self::get).
     pub async fn near(&self, tenant: TenantId, event_type: EventTypeId, at: i64) -> AppResult<Snapshot> {
         // First only what a start at `at` can meet: the store widens the range by the event
         // type's buffers and duration and the hosts' longest bookings, so a busy calendar's
