@@ -37,7 +37,7 @@ use sked_core::recurrence::ExpandError;
 use sked_core::rules::RulesSpec;
 use sked_core::schedule::Schedule as CoreSchedule;
 use sked_core::{BusyTimeline, EventRules, HostInput, Interval, RecurrenceRule, WorkBudget};
-use sked_store::{AvailabilityData, DynStore, EventType, Host, Occupancy, Versions};
+use sked_store::{Assigned, AvailabilityData, DynStore, EventType, Host, Occupancy, Versions};
 use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
@@ -60,6 +60,8 @@ pub struct Snapshot {
     pub assignment: Assignment,
     /// Its active hosts, in its order.
     pub hosts: Vec<Host>,
+    /// Their round-robin counts, read with the rest for a booking (not kept in the cache).
+    pub assigned: Option<Vec<Assigned>>,
     schedules: Vec<CoreSchedule>,
     host_schedule: Vec<usize>,
     occupancy: Vec<Occupancy>,
@@ -94,6 +96,7 @@ impl Snapshot {
             rules: self.rules,
             assignment: self.assignment,
             hosts: self.hosts.clone(),
+            assigned: self.assigned.clone(),
             schedules: self.schedules.clone(),
             host_schedule: self.host_schedule.clone(),
             occupancy,
@@ -254,10 +257,11 @@ impl AvailabilityCache {
         // The horizon is the event type's; the last snapshot's is the best guess, and a longer
         // one shows after loading and is loaded again.
         let guess = cached.map_or(60 * DAY, |e| e.snapshot.rules.horizon);
-        let mut snapshot = self.load(tenant, event_type, versions.clone(), load_range(now, guess)).await?;
+        let mut snapshot =
+            self.load(tenant, event_type, versions.clone(), load_range(now, guess), false).await?;
         if !covers(&snapshot, now) {
             let horizon = snapshot.rules.horizon;
-            snapshot = self.load(tenant, event_type, versions, load_range(now, horizon)).await?;
+            snapshot = self.load(tenant, event_type, versions, load_range(now, horizon), false).await?;
         }
         let snapshot = Arc::new(snapshot);
         self.entries
@@ -273,13 +277,15 @@ impl AvailabilityCache {
         // First only what a start at `at` can meet: the store widens the range by the event
         // type's buffers and duration and the hosts' longest bookings, so a busy calendar's
         // neighbouring days are not read for nothing.
-        let snap = self.load(tenant, event_type, Vec::new(), Interval::new(at, at + 1)).await?;
+        // The hosts' round-robin counts come with it (a booking picks its host from them).
+        let snap = self.load(tenant, event_type, Vec::new(), Interval::new(at, at + 1), true).await?;
         if snap.rules.daily_limit.is_none() {
             return Ok(snap);
         }
         // Bookings per day are counted: the local days around `at` in any zone lie within 26
         // hours of it.
-        self.load(tenant, event_type, Vec::new(), Interval::new(at - 26 * HOUR, at + 26 * HOUR)).await
+        let around = Interval::new(at - 26 * HOUR, at + 26 * HOUR);
+        self.load(tenant, event_type, Vec::new(), around, true).await
     }
 
     async fn load(
@@ -288,10 +294,11 @@ impl AvailabilityCache {
         id: EventTypeId,
         versions: Versions,
         loaded: Interval,
+        assigned: bool,
     ) -> AppResult<Snapshot> {
         let data = self
             .store
-            .availability(tenant, id, loaded)
+            .availability(tenant, id, loaded, assigned)
             .await
             .map_err(|e| AppError::store("event type", e))?;
         let event_type = data.event_type.clone().ok_or(AppError::NotFound("event type"))?;
@@ -408,6 +415,7 @@ impl Build {
             rules,
             assignment,
             hosts: data.hosts,
+            assigned: data.assigned,
             schedules,
             host_schedule,
             occupancy: data.occupancy,

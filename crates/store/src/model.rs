@@ -327,6 +327,19 @@ pub struct AvailabilityData {
     pub occupancy: Vec<Occupancy>,
     /// Their blocks: one-off ones overlapping the range, and every recurring one.
     pub blocks: Vec<Block>,
+    /// The round-robin counts of the event type's hosts, when asked for (a booking's near-start
+    /// read: read with the rest instead of after it).
+    pub assigned: Option<Vec<Assigned>>,
+}
+
+/// A host's round-robin count for an event type (hosts never assigned have none).
+#[derive(Clone, Debug, PartialEq, Eq, FromRow, serde::Deserialize)]
+pub struct Assigned {
+    pub host_id: HostId,
+    /// Confirmed bookings of the event type assigned to the host.
+    pub assigned: i64,
+    /// Creation instant of the last one.
+    pub last_assigned_at: Option<i64>,
 }
 
 /// The versions that availability of an event type was computed from: the event type's, then
@@ -343,6 +356,24 @@ pub struct HostLoad {
     pub last_assigned_at: Option<i64>,
     /// Confirmed bookings (any event type) starting in the given week.
     pub week_load: i64,
+}
+
+impl HostLoad {
+    /// The loads of `hosts`, in order, from their round-robin counts and their bookings in the
+    /// week (`(host, count)`, when counted).
+    pub fn of(hosts: &[HostId], assigned: &[Assigned], weeks: &[(HostId, i64)]) -> Vec<HostLoad> {
+        hosts
+            .iter()
+            .map(|h| {
+                let (assigned, last_assigned_at) = assigned
+                    .iter()
+                    .find(|a| a.host_id == *h)
+                    .map_or((0, None), |a| (a.assigned, a.last_assigned_at));
+                let week_load = weeks.iter().find(|w| w.0 == *h).map_or(0, |w| w.1);
+                HostLoad { assigned, last_assigned_at, week_load }
+            })
+            .collect()
+    }
 }
 
 /// A voice agent (a Retell or Vapi agent answering a business's phone) and how Sked answers it.

@@ -80,12 +80,14 @@ pub trait AvailabilityStore: Send + Sync {
     -> StoreResult<Versions>;
     /// Everything availability of an event type depends on for candidate starts in `range`:
     /// occupancy and blocks are read for `range` widened by the event type's own buffers and
-    /// duration, which is where those candidates' blocked intervals can reach.
+    /// duration, which is where those candidates' blocked intervals can reach; with the hosts'
+    /// round-robin counts when `assigned`.
     async fn availability(
         &self,
         tenant: TenantId,
         event_type: EventTypeId,
         range: Interval,
+        assigned: bool,
     ) -> StoreResult<AvailabilityData>;
     /// One host's occupancy and blocks over `range` (for its busy time).
     async fn host_busy(

@@ -5,7 +5,7 @@ use sked_core::assign::{Assignment, Choice, HostStats, choose, local_week};
 use sked_core::ids::{BookingId, EventTypeId, HostId, TenantId};
 use sked_core::local::{date_of, start_of_day};
 use sked_core::{EventRules, Interval, Rejection, check_start, nearest};
-use sked_store::{Booking, DailyLimit};
+use sked_store::{Booking, DailyLimit, HostLoad};
 
 use crate::App;
 use crate::availability::Snapshot;
@@ -66,7 +66,11 @@ pub(super) async fn pick_hosts(
     }
     let week = (snap.assignment == Assignment::LeastBusy).then(|| local_week(&snap.default_zone(), start));
     let all: Vec<HostId> = snap.hosts.iter().map(|h| h.id).collect();
-    let loads = app.store.host_loads(snap.event_type.tenant_id, snap.event_type.id, &all, week).await?;
+    let loads = match (&snap.assigned, week) {
+        // Read with the snapshot: no second read on the way to the booking.
+        (Some(assigned), None) => HostLoad::of(&all, assigned, &[]),
+        _ => app.store.host_loads(snap.event_type.tenant_id, snap.event_type.id, &all, week).await?,
+    };
     let stats: Vec<HostStats> = snap
         .hosts
         .iter()

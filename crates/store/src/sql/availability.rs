@@ -4,13 +4,12 @@ use async_trait::async_trait;
 use sked_core::Interval;
 use sked_core::ids::{EventTypeId, HostId, TenantId};
 use sqlx::Row;
-use uuid::Uuid;
 
 use super::script::{Script, stmt};
 use super::{SqlDb, SqlStore, decoded, found, map_err, queries as q};
 use crate::{
-    AvailabilityData, AvailabilityStore, Backend, Block, EventType, Host, HostLoad, Occupancy, Schedule,
-    StoreError, StoreResult, Versions,
+    Assigned, AvailabilityData, AvailabilityStore, Backend, Block, EventType, Host, HostLoad, Occupancy,
+    Schedule, StoreError, StoreResult, Versions,
 };
 
 #[async_trait]
@@ -41,14 +40,15 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
         tenant: TenantId,
         event_type: EventTypeId,
         range: Interval,
+        assigned: bool,
     ) -> StoreResult<AvailabilityData> {
-        // Five reads that need nothing from each other (the occupancy and blocks statements
-        // widen the range by the event type's buffers themselves): one statement on
+        // Five or six reads that need nothing from each other (the occupancy and blocks
+        // statements widen the range by the event type's buffers themselves): one statement on
         // PostgreSQL, one command on SQLite.
         let mut data = if DB::BACKEND == Backend::Postgres {
-            self.read_as_json(tenant, event_type, range).await?
+            self.read_as_json(tenant, event_type, range, assigned).await?
         } else {
-            self.read_together(tenant, event_type, range).await?
+            self.read_together(tenant, event_type, range, assigned).await?
         };
         // The event type comes without its host list: the active hosts are read in order.
         if let Some(et) = &mut data.event_type {
@@ -98,13 +98,13 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
         hosts: &[HostId],
         week: Option<Interval>,
     ) -> StoreResult<Vec<HostLoad>> {
-        let stats: Vec<(Uuid, i64, Option<i64>)> = sqlx::query_as(q::ASSIGNMENTS)
-            .bind(tenant.0)
+        let assigned: Vec<Assigned> = sqlx::query_as(q::ASSIGNMENTS)
             .bind(event_type.0)
+            .bind(tenant.0)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err::<DB>)?;
-        let weeks: Vec<(Uuid, i64)> = match week {
+        let weeks: Vec<(HostId, i64)> = match week {
             Some(w) => sqlx::query_as(q::WEEK_LOADS)
                 .bind(event_type.0)
                 .bind(tenant.0)
@@ -117,15 +117,7 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
                 .map_err(map_err::<DB>)?,
             None => Vec::new(),
         };
-        Ok(hosts
-            .iter()
-            .map(|h| {
-                let (assigned, last_assigned_at) =
-                    stats.iter().find(|s| s.0 == h.0).map_or((0, None), |s| (s.1, s.2));
-                let week_load = weeks.iter().find(|w| w.0 == h.0).map_or(0, |w| w.1);
-                HostLoad { assigned, last_assigned_at, week_load }
-            })
-            .collect())
+        Ok(HostLoad::of(hosts, &assigned, &weeks))
     }
 }
 
@@ -136,8 +128,10 @@ impl<DB: SqlDb> SqlStore<DB> {
         tenant: TenantId,
         id: EventTypeId,
         range: Interval,
+        assigned: bool,
     ) -> StoreResult<AvailabilityData> {
-        let read = stmt!(q::AVAILABILITY_PG, id.0, tenant.0, true, range.start, range.end);
+        let sql = if assigned { q::AVAILABILITY_ASSIGNED_PG } else { q::AVAILABILITY_PG };
+        let read = stmt!(sql, id.0, tenant.0, true, range.start, range.end);
         let [rows] = Script(vec![read]).fetch_sets::<DB, 1>(&self.pool).await?;
         let row = rows.first().ok_or(StoreError::NotFound)?;
         let text = |i: usize| row.try_get::<Option<String>, usize>(i).map_err(map_err::<DB>);
@@ -148,6 +142,7 @@ impl<DB: SqlDb> SqlStore<DB> {
             schedules: json_list(text(2)?)?,
             occupancy: json_list(text(3)?)?,
             blocks: json_list(text(4)?)?,
+            assigned: if assigned { Some(json_list(text(5)?)?) } else { None },
         })
     }
 
@@ -157,22 +152,26 @@ impl<DB: SqlDb> SqlStore<DB> {
         tenant: TenantId,
         id: EventTypeId,
         range: Interval,
+        assigned: bool,
     ) -> StoreResult<AvailabilityData> {
         let (e, t) = (id.0, tenant.0);
-        let reads = Script(vec![
+        let mut reads = Script(vec![
             stmt!(q::EVENT_TYPE, e, t),
             stmt!(q::EVENT_TYPE_ACTIVE_HOSTS, e, t, true),
             stmt!(q::EVENT_TYPE_SCHEDULES, e, t),
             stmt!(q::EVENT_TYPE_OCCUPANCY, e, t, true, range.start, range.end),
             stmt!(q::EVENT_TYPE_BLOCKS, e, t, true, range.start, range.end),
         ]);
-        let [et, hosts, schedules, occupancy, blocks] = reads.fetch_sets::<DB, 5>(&self.pool).await?;
+        // Always six sets: an empty sixth when the counts are not asked for.
+        reads.push(if assigned { stmt!(q::ASSIGNMENTS, e, t) } else { stmt!(q::NOTHING) });
+        let [et, hosts, schedules, occupancy, blocks, counts] = reads.fetch_sets::<DB, 6>(&self.pool).await?;
         Ok(AvailabilityData {
             event_type: Some(found(decoded::<DB, EventType>(&et)?.pop())?),
             hosts: decoded::<DB, Host>(&hosts)?,
             schedules: decoded::<DB, Schedule>(&schedules)?,
             occupancy: decoded::<DB, Occupancy>(&occupancy)?,
             blocks: decoded::<DB, Block>(&blocks)?,
+            assigned: if assigned { Some(decoded::<DB, Assigned>(&counts)?) } else { None },
         })
     }
 }

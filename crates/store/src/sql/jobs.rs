@@ -100,9 +100,12 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
                 let mut conn = self.writer.acquire().await.map_err(map_err::<DB>)?;
                 return stmt!(q::COMPLETE_JOBS_PG, list.as_str(), worker, now).run::<DB>(&mut conn).await;
             }
-            // SQLite: one command, committed with the group of bookings written meanwhile (one
+            // SQLite: one statement, committed with the group of bookings written meanwhile (one
             // `fsync` for both).
-            let script = Script(ids.iter().map(|id| stmt!(q::COMPLETE_JOB, id.0, worker, now)).collect());
+            let list =
+                serde_json::to_string(&ids.iter().map(|id| id.0.simple().to_string()).collect::<Vec<_>>())
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let script = Script(vec![stmt!(q::COMPLETE_JOBS_SQLITE, list.as_str(), worker, now)]);
             if let Some(group) = &self.group {
                 return group.write(script).await;
             }

@@ -42,7 +42,7 @@ use uuid::Uuid;
 use self::dialect::Dialect;
 pub(crate) use self::dialect::sqlite_migrator;
 use crate::{
-    ApiKey, AuditRow, Block, Booking, BookingCalendarEvent, CalcomIntegration, Connection,
+    ApiKey, Assigned, AuditRow, Block, Booking, BookingCalendarEvent, CalcomIntegration, Connection,
     ConnectionCalendar, DynStore, EventType, ExternalBusy, ExternalEventRow, HistoryEntry, Host, HostLoad,
     IdempotentResponse, Job, Message, NotifySettings, OAuthState, Occupancy, Preference, Schedule, Session,
     StoreError, StoreResult, Template, Tenant, TokenAudit, User, VoiceAgent, VoiceCall, Webhook,
@@ -142,6 +142,7 @@ pub trait SqlDb: Dialect<Arguments: IntoArguments<Self> + Default>
     + Is<Job, Ty = Job, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<IdempotentResponse, Ty = IdempotentResponse, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<Occupancy, Ty = Occupancy, Ty: for<'r> FromRow<'r, Self::Row>>
+    + Is<Assigned, Ty = Assigned, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<HostLoad, Ty = HostLoad, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<VoiceAgent, Ty = VoiceAgent, Ty: for<'r> FromRow<'r, Self::Row>>
     + Is<VoiceCall, Ty = VoiceCall, Ty: for<'r> FromRow<'r, Self::Row>>

@@ -231,6 +231,13 @@ pub const AVAILABILITY_PG: &str = const_format::concatcp!(
     EVENT_TYPE_BLOCKS,
     ") x), '[]') AS TEXT)"
 );
+/// [`AVAILABILITY_PG`] with the hosts' round-robin counts ([`ASSIGNMENTS`]) as a sixth column.
+pub const AVAILABILITY_ASSIGNED_PG: &str = const_format::concatcp!(
+    AVAILABILITY_PG,
+    ", CAST(COALESCE((SELECT json_agg(x) FROM (",
+    ASSIGNMENTS,
+    ") x), '[]') AS TEXT)"
+);
 
 pub const HOST_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
      blocked_end FROM booking_hosts WHERE host_id = $1 AND tenant_id = $2 AND active = $3 \
@@ -243,10 +250,14 @@ pub const HOST_BLOCKS: &str = const_format::concatcp!(
 );
 /// Round-robin statistics of every host of an event type: the counts from before migration
 /// 0022 and those since, in [`SHARDS`] rows per host.
-pub const ASSIGNMENTS: &str = "SELECT host_id, CAST(SUM(assigned) AS BIGINT), MAX(last_assigned_at) FROM \
-     (SELECT host_id, assigned, last_assigned_at FROM assignment_stats WHERE tenant_id = $1 AND event_type_id = $2 \
+/// A read of no rows: a place kept in a command of reads whose sets are counted.
+pub const NOTHING: &str = "SELECT 1 WHERE 1 = 0";
+/// `$1` the event type, `$2` the tenant (as in [`AVAILABILITY_PG`], which includes it).
+pub const ASSIGNMENTS: &str = "SELECT host_id, CAST(SUM(assigned) AS BIGINT) AS assigned, \
+     MAX(last_assigned_at) AS last_assigned_at FROM \
+     (SELECT host_id, assigned, last_assigned_at FROM assignment_stats WHERE event_type_id = $1 AND tenant_id = $2 \
      UNION ALL SELECT host_id, assigned, last_assigned_at FROM assignment_shards \
-     WHERE tenant_id = $1 AND event_type_id = $2) AS counts GROUP BY host_id";
+     WHERE event_type_id = $1 AND tenant_id = $2) AS counts GROUP BY host_id";
 /// Confirmed bookings (any event type) starting in `[$4, $5)` per host of an event type.
 pub const WEEK_LOADS: &str = "SELECT host_id, COUNT(*) FROM booking_hosts \
      WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) AND tenant_id = $2 \
@@ -357,6 +368,11 @@ pub const COMPLETE_JOB: &str = "UPDATE jobs SET status = 'done', locked_by = NUL
 /// `{id,id,...}`.
 pub const COMPLETE_JOBS_PG: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, \
      updated_at = $3 WHERE id = ANY(CAST($1 AS uuid[])) AND locked_by = $2 AND status = 'running'";
+/// [`COMPLETE_JOB`] for many jobs at once on SQLite: `$1` their ids as a JSON array of hex
+/// strings (one text however many jobs, so it stays prepared).
+pub const COMPLETE_JOBS_SQLITE: &str = "UPDATE jobs SET status = 'done', locked_by = NULL, \
+     locked_until = NULL, updated_at = $3 WHERE id IN (SELECT unhex(value) FROM json_each($1)) \
+     AND locked_by = $2 AND status = 'running'";
 pub const FAIL_JOB: &str = "UPDATE jobs SET status = CASE WHEN $5 IS NULL THEN 'dead' ELSE 'queued' END, \
      run_at = COALESCE($5, run_at), hold_until = $6, last_error = $4, locked_by = NULL, locked_until = NULL, \
      updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'";

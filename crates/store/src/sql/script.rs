@@ -132,6 +132,16 @@ impl Stmt {
     }
 }
 
+/// What [`Script::in_savepoints`] ran: whether its head went through, the rows each script
+/// that went through changed, whether its tail went through, and the failure that stopped it.
+#[derive(Debug, Default)]
+pub(super) struct Ran {
+    pub(super) head: bool,
+    pub(super) changed: Vec<u64>,
+    pub(super) tail: bool,
+    pub(super) failure: Option<StoreError>,
+}
+
 /// The statements of one write, in order.
 #[derive(Debug, Default)]
 pub(super) struct Script(pub(super) Vec<Stmt>);
@@ -140,6 +150,11 @@ pub(super) struct Script(pub(super) Vec<Stmt>);
 pub(super) const UNDO: &str = "ROLLBACK TO write; RELEASE write";
 
 impl Script {
+    /// The statements' texts: scripts of the same shape differ only in their values.
+    pub(super) fn shape(&self) -> Vec<&'static str> {
+        self.0.iter().map(|s| s.sql).collect()
+    }
+
     /// Adds a statement.
     pub(super) fn push(&mut self, s: Stmt) {
         self.0.push(s);
@@ -149,7 +164,7 @@ impl Script {
     /// rows they changed. On SQLite they go as one command.
     pub(super) async fn run<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<u64> {
         if DB::BACKEND == Backend::Sqlite && self.0.len() > 1 {
-            return self.run_joined::<DB>(conn, false).await;
+            return self.run_joined::<DB>(conn).await;
         }
         let mut changed = 0;
         for s in &self.0 {
@@ -158,11 +173,60 @@ impl Script {
         Ok(changed)
     }
 
-    /// Runs the statements as one SQLite command inside a savepoint of their own, `write`: a
-    /// failure stops the command where it failed, and the savepoint is left for the caller to
-    /// undo with [`UNDO`]. Answers the rows the statements changed.
-    pub(super) async fn in_savepoint(&self, conn: &mut <Sqlite as Database>::Connection) -> StoreResult<u64> {
-        self.run_joined::<Sqlite>(conn, true).await
+    /// Runs `scripts` as one SQLite command, each inside a savepoint of its own, `write`, in
+    /// order, after `head` and before `tail` (statements of no values, such as `BEGIN` and
+    /// `COMMIT`): a failure stops the command where it failed, with a failing script's savepoint
+    /// left for the caller to undo with [`UNDO`].
+    pub(super) async fn in_savepoints(
+        scripts: &[&Script],
+        head: Option<&str>,
+        tail: Option<&str>,
+        conn: &mut <Sqlite as Database>::Connection,
+    ) -> Ran {
+        let (mut sql, vals) = Self::joined_in_savepoints(scripts);
+        if let Some(h) = head {
+            sql.insert_str(0, &format!("{h};\n"));
+        }
+        if let Some(t) = tail {
+            sql.push_str(&format!(";\n{t}"));
+        }
+        let mut ran =
+            Ran { head: head.is_none(), changed: Vec::with_capacity(scripts.len()), ..Ran::default() };
+        // Each statement's end, with the rows it changed. SQLite reports the last change count
+        // again for a statement that changes no rows itself (`SAVEPOINT`, `RELEASE`): only the
+        // scripts' own statements count.
+        let (mut step, mut rows) = (0, 0);
+        #[allow(deprecated)]
+        let mut steps = bound::<Sqlite>(sql, &vals).fetch_many(&mut *conn);
+        loop {
+            match steps.try_next().await {
+                Ok(Some(Either::Left(done))) => {
+                    if !ran.head {
+                        ran.head = true;
+                    } else if let Some(s) = scripts.get(ran.changed.len()) {
+                        // Steps of a script: `SAVEPOINT`, its statements, `RELEASE`.
+                        if (1..=s.0.len()).contains(&step) {
+                            rows += done.rows_affected();
+                        }
+                        step += 1;
+                        if step == s.0.len() + 2 {
+                            ran.changed.push(rows);
+                            (step, rows) = (0, 0);
+                        }
+                    } else {
+                        ran.tail = true;
+                    }
+                }
+                Ok(Some(Either::Right(_))) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    ran.failure = Some(map_err::<Sqlite>(e));
+                    break;
+                }
+            }
+        }
+        ran.tail |= tail.is_none() && ran.failure.is_none();
+        ran
     }
 
     /// Runs the whole script atomically on `pool`: on PostgreSQL as one statement, a `WITH`
@@ -191,7 +255,7 @@ impl Script {
         let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
         let mut sets: Vec<Vec<DB::Row>> = Vec::with_capacity(self.0.len() + 1);
         if DB::BACKEND == Backend::Sqlite {
-            let (sql, vals) = self.joined(false);
+            let (sql, vals) = self.joined();
             sets.push(Vec::new());
             // Each statement's rows, then its end (see the module's docs on the deprecation).
             #[allow(deprecated)]
@@ -214,32 +278,39 @@ impl Script {
         })
     }
 
-    async fn run_joined<DB: SqlDb>(&self, conn: &mut DB::Connection, savepoint: bool) -> StoreResult<u64> {
-        let (sql, vals) = self.joined(savepoint);
-        // Each statement's end, with the rows it changed. SQLite reports the last change count
-        // again for a statement that changes no rows itself (`SAVEPOINT`, `RELEASE`): only the
-        // script's own statements count.
-        let own = usize::from(savepoint)..self.0.len() + usize::from(savepoint);
-        let (mut n, mut changed) = (0, 0);
+    async fn run_joined<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<u64> {
+        let (sql, vals) = self.joined();
+        let mut changed = 0;
         #[allow(deprecated)]
         let mut steps = bound::<DB>(sql, &vals).fetch_many(&mut *conn);
         while let Some(step) = steps.try_next().await.map_err(map_err::<DB>)? {
             if let Either::Left(done) = step {
-                if own.contains(&n) {
-                    changed += DB::rows_affected(&done);
-                }
-                n += 1;
+                changed += DB::rows_affected(&done);
             }
         }
         Ok(changed)
     }
 
     /// The statements as one command, their placeholders renumbered into one sequence
-    /// (SQLite numbers `$n` across the statements of a command), with the values in that order;
-    /// between `SAVEPOINT write` and `RELEASE write` when `savepoint`.
-    fn joined(&self, savepoint: bool) -> (String, Vec<&Val>) {
-        let (head, tail) = if savepoint { ("SAVEPOINT write;\n", ";\nRELEASE write") } else { ("", "") };
-        self.compose(head, |_| String::new(), "", ";\n", tail)
+    /// (SQLite numbers `$n` across the statements of a command), with the values in that order.
+    fn joined(&self) -> (String, Vec<&Val>) {
+        self.compose("", |_| String::new(), "", ";\n", "")
+    }
+
+    /// The scripts as one command, each between `SAVEPOINT write` and `RELEASE write`, their
+    /// placeholders renumbered into one sequence, with the values in that order.
+    fn joined_in_savepoints<'s>(scripts: &[&'s Script]) -> (String, Vec<&'s Val>) {
+        let mut sql = String::new();
+        let mut vals = Vec::new();
+        for (i, s) in scripts.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(";\n");
+            }
+            let (text, v) = s.compose("SAVEPOINT write;\n", |_| String::new(), "", ";\n", ";\nRELEASE write");
+            renumber(&text, vals.len(), &mut sql);
+            vals.extend(v);
+        }
+        (sql, vals)
     }
 
     /// The statements in one text: `head`, then each statement between `open(i)` and `close`,
@@ -319,17 +390,27 @@ mod tests {
     }
 
     #[test]
-    fn a_script_is_one_command_in_a_savepoint_with_its_values_in_order() {
+    fn scripts_are_one_command_each_in_a_savepoint_with_their_values_in_order() {
         let mut s = Script::default();
         s.push(stmt!("INSERT INTO a (x, y) VALUES ($1, $2)", 1i64, "one"));
         s.push(stmt!("UPDATE b SET z = $2 WHERE id = $1 AND w = $2", Uuid::nil(), true));
-        let (sql, vals) = s.joined(true);
+        let (sql, vals) = Script::joined_in_savepoints(&[&s]);
         assert_eq!(
             sql,
             "SAVEPOINT write;\nINSERT INTO a (x, y) VALUES ($1, $2);\n\
              UPDATE b SET z = $4 WHERE id = $3 AND w = $4;\nRELEASE write"
         );
-        assert_eq!(s.joined(false).0.lines().count(), 2);
+        assert_eq!(s.joined().0.lines().count(), 2);
+        let mut one = Script::default();
+        one.push(stmt!("DELETE FROM c WHERE id = $1", 7i64));
+        let (two, all) = Script::joined_in_savepoints(&[&one, &s]);
+        assert_eq!(
+            two,
+            "SAVEPOINT write;\nDELETE FROM c WHERE id = $1;\nRELEASE write;\n\
+             SAVEPOINT write;\nINSERT INTO a (x, y) VALUES ($2, $3);\n\
+             UPDATE b SET z = $5 WHERE id = $4 AND w = $5;\nRELEASE write"
+        );
+        assert_eq!(all.len(), 5);
         let (with, _) = s.compose("WITH ", |i| format!("s{i} AS ("), ")", ", ", " SELECT 1");
         assert_eq!(
             with,

@@ -425,6 +425,7 @@ async fn host_loads_count_assignments_and_the_week() {
         let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
         assert_eq!(loads[0], HostLoad { assigned: 2, last_assigned_at: Some(T0 + 50), week_load: 2 });
         assert_eq!(loads[1], HostLoad { assigned: 1, last_assigned_at: Some(T0), week_load: 0 });
+        assert_eq!(loads_read_with_availability(&s, &w).await, without_week(&loads));
         // Moving a booking to the other host moves the count; cancelling takes it away.
         let mut moved = s.booking_by_code(w.tenant, "LLLLL0").await.unwrap();
         moved.host_id = b;
@@ -445,9 +446,21 @@ async fn host_loads_count_assignments_and_the_week() {
         raw(&db, legacy, &[w.event_type.id.0, a.0, w.tenant.0], &[5, T0 + 500]).await.unwrap();
         let loads = s.host_loads(w.tenant, w.event_type.id, &[a, b], Some(week)).await.unwrap();
         assert_eq!((loads[0].assigned, loads[0].last_assigned_at, loads[1].assigned), (6, Some(T0 + 500), 1));
+        assert_eq!(loads_read_with_availability(&s, &w).await, without_week(&loads));
         db
     })
     .await;
+}
+
+/// The round-robin counts of the world's two hosts as a booking's near-start read answers them.
+async fn loads_read_with_availability(s: &DynStore, w: &World) -> Vec<HostLoad> {
+    let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 1), true).await.unwrap();
+    let hosts = [w.hosts[0].id, w.hosts[1].id];
+    HostLoad::of(&hosts, &data.assigned.expect("asked for"), &[])
+}
+
+fn without_week(loads: &[HostLoad]) -> Vec<HostLoad> {
+    loads.iter().map(|l| HostLoad { week_load: 0, ..*l }).collect()
 }
 
 #[tokio::test]
@@ -464,7 +477,7 @@ async fn long_bookings_are_seen_from_deep_inside_them() {
         let inside = booking(&w, &[a], T0 + 18 * 3_600, "MMMMM2");
         assert!(matches!(s.create_booking(&write(inside, "created")).await, Err(StoreError::SlotTaken)));
         let probe = Interval::new(T0 + 18 * 3_600, T0 + 19 * 3_600);
-        let data = s.availability(w.tenant, w.event_type.id, probe).await.unwrap();
+        let data = s.availability(w.tenant, w.event_type.id, probe, false).await.unwrap();
         assert_eq!(data.occupancy.iter().map(|o| o.booking_id).collect::<Vec<_>>(), vec![long.id]);
         let (occ, _) = s.host_busy(w.tenant, a, probe).await.unwrap();
         assert_eq!(occ.len(), 1);

@@ -301,7 +301,7 @@ async fn availability_reads_only_what_the_range_needs() {
         s.insert_block(&recurring).await.unwrap();
         s.insert_block(&old).await.unwrap();
         let data = s
-            .availability(w.tenant, w.event_type.id, Interval::new(T0 - 3_600, T0 + 2 * 86_400))
+            .availability(w.tenant, w.event_type.id, Interval::new(T0 - 3_600, T0 + 2 * 86_400), false)
             .await
             .unwrap();
         assert_eq!(data.event_type.as_ref().map(|e| e.id), Some(w.event_type.id));
@@ -317,8 +317,16 @@ async fn availability_reads_only_what_the_range_needs() {
         assert_eq!(data.occupancy[1].start_at, T0 + 86_400);
         // Inactive hosts are left out.
         s.update_host(&Host { active: false, ..w.hosts[1].clone() }).await.unwrap();
-        let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 60)).await.unwrap();
+        assert_eq!(data.assigned, None, "not asked for");
+        let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 60), true).await.unwrap();
         assert_eq!(data.hosts.len(), 1);
+        let counts = data
+            .assigned
+            .expect("asked for")
+            .into_iter()
+            .map(|c| (c.host_id, c.assigned))
+            .collect::<Vec<_>>();
+        assert_eq!(counts, vec![(a, 3)], "the one host with bookings, all three");
         db
     })
     .await;
