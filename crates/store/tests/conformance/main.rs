@@ -8,6 +8,7 @@ mod bookings;
 mod calcom;
 mod calendars;
 mod config;
+mod database;
 mod fixtures;
 mod jobs;
 mod messages;
