@@ -133,12 +133,12 @@ impl Stmt {
 }
 
 /// What [`Script::in_savepoints`] ran: whether its head went through, the rows each script
-/// that went through changed, whether its tail went through, and the failure that stopped it.
+/// that went through changed, and the failure that stopped it (the tail's own, when every
+/// script went through).
 #[derive(Debug, Default)]
 pub(super) struct Ran {
     pub(super) head: bool,
     pub(super) changed: Vec<u64>,
-    pub(super) tail: bool,
     pub(super) failure: Option<StoreError>,
 }
 
@@ -213,8 +213,6 @@ impl Script {
                             ran.changed.push(rows);
                             (step, rows) = (0, 0);
                         }
-                    } else {
-                        ran.tail = true;
                     }
                 }
                 Ok(Some(Either::Right(_))) => {}
@@ -225,7 +223,6 @@ impl Script {
                 }
             }
         }
-        ran.tail |= tail.is_none() && ran.failure.is_none();
         ran
     }
 
@@ -306,9 +303,13 @@ impl Script {
             if i > 0 {
                 sql.push_str(";\n");
             }
-            let (text, v) = s.compose("SAVEPOINT write;\n", |_| String::new(), "", ";\n", ";\nRELEASE write");
-            renumber(&text, vals.len(), &mut sql);
-            vals.extend(v);
+            sql.push_str("SAVEPOINT write");
+            for st in &s.0 {
+                sql.push_str(";\n");
+                renumber(st.sql, vals.len(), &mut sql);
+                vals.extend(st.vals.iter());
+            }
+            sql.push_str(";\nRELEASE write");
         }
         (sql, vals)
     }
