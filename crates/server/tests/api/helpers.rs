@@ -83,6 +83,8 @@ impl TestApp {
         clock: Arc<ManualClock>,
         tweak: impl FnOnce(&mut Settings),
     ) -> TestApp {
+        // The server's errors (a 500's cause) go with a failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("error").with_test_writer().try_init();
         let mut s = settings(&db);
         tweak(&mut s);
         let store = db.store().await;

@@ -6,7 +6,8 @@
 //! trait is implemented in its own module: [`system`], [`tenancy`], [`scheduling`],
 //! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`],
 //! [`notify`], [`users`], [`calcom`], [`audit`] and [`privacy`]. A write built as statements
-//! before it runs is a [`script`]; on SQLite new bookings commit together in a [`group`].
+//! before it runs is a [`script`]; on SQLite new bookings commit together in a [`group`]; on
+//! PostgreSQL a write of a host's occupancy first waits its [`turns`].
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start, and is
@@ -28,6 +29,7 @@ mod scheduling;
 mod script;
 mod system;
 mod tenancy;
+mod turns;
 mod users;
 mod voice;
 

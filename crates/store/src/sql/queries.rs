@@ -315,7 +315,8 @@ pub const INSERT_OCCUPANCY: &str = "INSERT INTO booking_hosts (booking_id, host_
      blocked_start, blocked_end, event_type_id, start_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const DELETE_OCCUPANCY: &str = "DELETE FROM booking_hosts WHERE booking_id = $1";
 pub const RELEASE_OCCUPANCY: &str = "UPDATE booking_hosts SET active = $2 WHERE booking_id = $1";
-pub const OCCUPANCY_HOSTS: &str = "SELECT host_id FROM booking_hosts WHERE booking_id = $1";
+pub const OCCUPANCY_OF: &str =
+    "SELECT host_id, blocked_start, blocked_end FROM booking_hosts WHERE booking_id = $1";
 pub const OVERLAPS: &str = "SELECT COUNT(*) FROM booking_hosts WHERE host_id = $1 AND active = $2 \
      AND booking_id <> $3 AND blocked_start < $5 AND blocked_end > $4 AND blocked_start > $6";
 /// Confirmed bookings of an event type starting on a day (`$7` bounds the index scan as `$6`

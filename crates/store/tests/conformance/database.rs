@@ -2,6 +2,8 @@
 //! names it knows), and the rows bookings share: a host's row and its spread counts (round-robin
 //! loads, including counts kept before they were spread).
 
+use std::sync::Arc;
+
 use sked_core::Interval;
 use sked_core::booking::BookingStatus;
 use sked_store::*;
@@ -40,6 +42,149 @@ async fn bookings_do_not_wait_for_their_hosts_row() {
     assert!(matches!(undone, Ok(Ok(()))), "the cancellation waited for its host's row: {undone:?}");
     let after = s.availability_versions(w.tenant, w.event_type.id).await.unwrap();
     assert!(after[1] >= before[1] + 2 && after[2] == before[2], "{before:?} {after:?}");
+    raw.close().await;
+    drop(s);
+    db.drop_db().await;
+}
+
+/// A rush on one time, on PostgreSQL with its deadlock detector put off for an hour (a lock wait
+/// over 20 seconds fails instead): overlapping creates, on one host and on two in either order,
+/// then moves onto the winner's time while it is cancelled, all finish with a clear answer. The
+/// overlap constraint checks a row after inserting it, so two overlapping inserts at once each
+/// waited for the other until the detector broke the tie (a second later by default, per pair);
+/// writes of overlapping times now take turns first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rush_on_one_time_takes_turns_instead_of_deadlocking() {
+    let Some(db) = sked_test_utils::TestDb::new(Backend::Postgres).await else { return };
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}options[deadlock_timeout]=1h&options[lock_timeout]=20s", db.url);
+    let s = sked_store::connect(&url).await.unwrap();
+    let w = Arc::new(world(&s).await);
+    let (a, b) = (w.hosts[0].id, w.hosts[1].id);
+    // The hosts' first bookings grow their reach (a write of their rows): the rush's do not.
+    for (h, code) in [(a, "GROW01"), (b, "GROW02")] {
+        s.create_booking(&write(booking(&w, &[h], T0 - 7 * 86_400, code), "created")).await.unwrap();
+    }
+    let answers = |tasks: Vec<tokio::task::JoinHandle<StoreResult<()>>>| async move {
+        let mut won = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => won += 1,
+                Err(StoreError::SlotTaken) => {}
+                Err(e) => panic!("unexpected {e:?}"),
+            }
+        }
+        won
+    };
+    // Rushes on six times a day apart, 48 creates each within 20 minutes (30 minutes long: all
+    // of a rush overlapping on a), all at once.
+    let creates = (0..288i64)
+        .map(|i| {
+            let hosts = match i % 4 {
+                0 => vec![a, b],
+                1 => vec![b, a],
+                _ => vec![a],
+            };
+            let start = T0 + (i % 6) * 86_400 + (i % 20) * 60;
+            let new = booking(&w, &hosts, start, &format!("R{i:05}"));
+            let s = s.clone();
+            tokio::spawn(async move { s.create_booking(&write(new, "created")).await })
+        })
+        .collect();
+    assert_eq!(answers(creates).await, 6, "one of each rush");
+    let rush = Interval::new(T0 - 3_600, T0 + 3_600);
+    let (won, _) = s.host_busy(w.tenant, a, rush).await.unwrap();
+    let winner = s.booking(w.tenant, won[0].booking_id).await.unwrap();
+    // Bookings on b far off, moved onto a over the winner's time while it is cancelled.
+    let mut away = vec![];
+    for k in 0..16 {
+        let far = booking(&w, &[b], T0 + 9 * 86_400 + k * 7_200, &format!("M{k:05}"));
+        s.create_booking(&write(far.clone(), "created")).await.unwrap();
+        away.push(far);
+    }
+    let cancelled = Booking { status: BookingStatus::Cancelled, sequence: 1, ..winner };
+    let mut tasks = vec![{
+        let s = s.clone();
+        tokio::spawn(async move { s.cancel_booking(&write(cancelled, "cancelled")).await })
+    }];
+    for (k, far) in away.into_iter().enumerate() {
+        let start = T0 + (k as i64 % 8) * 60;
+        let moved = Booking {
+            start_at: start,
+            end_at: start + 1_800,
+            host_id: a,
+            host_ids: Ids(vec![a]),
+            sequence: 1,
+            ..far
+        };
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move { s.reschedule_booking(&write(moved, "rescheduled")).await }));
+    }
+    let done = answers(tasks).await;
+    assert!((1..=2).contains(&done), "the cancellation and at most one move: {done}");
+    let (occ, _) = s.host_busy(w.tenant, a, rush).await.unwrap();
+    assert_eq!(occ.len(), done - 1);
+    drop(s);
+    db.drop_db().await;
+}
+
+/// Writes held at a gate, and the locks others wait for: (type, second half of an advisory key).
+type Waits = (i64, Vec<(String, Option<i64>)>);
+
+/// Two writes of overlapping times on PostgreSQL: the second waits for its turn before it
+/// inserts anything, not on the first one's inserted row (where a third could make both wait for
+/// each other). A trigger in this test's database holds the first write after its inserts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlapping_write_waits_for_its_turn_not_on_a_row() {
+    let Some(db) = sked_test_utils::TestDb::new(Backend::Postgres).await else { return };
+    let s = db.store().await;
+    let w = world(&s).await;
+    let a = w.hosts[0].id;
+    s.create_booking(&write(booking(&w, &[a], T0 - 7 * 86_400, "GROW01"), "created")).await.unwrap();
+    let raw = sqlx::PgPool::connect(&db.url).await.unwrap();
+    for sql in [
+        "CREATE FUNCTION gate() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NULL; END $$",
+        "CREATE TRIGGER gate AFTER INSERT ON booking_hosts FOR EACH ROW EXECUTE FUNCTION gate()",
+    ] {
+        sqlx::query(sql).execute(&raw).await.unwrap();
+    }
+    let mut gate = raw.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(4242)").execute(&mut *gate).await.unwrap();
+    let waits = || async {
+        let q = "SELECT l.locktype, l.objsubid::int8 FROM pg_locks l JOIN pg_stat_activity a USING (pid) \
+             WHERE NOT l.granted AND a.datname = current_database() AND l.objid IS DISTINCT FROM 4242";
+        let gated =
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND objid = 4242";
+        let (g,): (i64,) = sqlx::query_as(gated).fetch_one(&raw).await.unwrap();
+        (g, sqlx::query_as::<_, (String, Option<i64>)>(q).fetch_all(&raw).await.unwrap())
+    };
+    let until = |want: fn(&Waits) -> bool| async move {
+        for _ in 0..3_000 {
+            let got = waits().await;
+            if want(&got) {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the writes never reached the expected waits: {:?}", waits().await);
+    };
+    let first = tokio::spawn({
+        let (s, b) = (s.clone(), booking(&w, &[a], T0, "GATE01"));
+        async move { s.create_booking(&write(b, "created")).await }
+    });
+    until(|(g, _)| *g == 1).await;
+    let second = tokio::spawn({
+        let (s, b) = (s.clone(), booking(&w, &[a], T0 + 600, "GATE02"));
+        async move { s.create_booking(&write(b, "created")).await }
+    });
+    let (_, waiting) = until(|(_, w)| !w.is_empty()).await;
+    // Two-int advisory keys have 2 there; a wait on a row's transaction is `transactionid`.
+    assert_eq!(waiting, [("advisory".to_owned(), Some(2))]);
+    sqlx::query("SELECT pg_advisory_unlock(4242)").execute(&mut *gate).await.unwrap();
+    assert!(matches!(first.await.unwrap(), Ok(())));
+    assert!(matches!(second.await.unwrap(), Err(StoreError::SlotTaken)));
+    drop(gate);
     raw.close().await;
     drop(s);
     db.drop_db().await;

@@ -3,10 +3,12 @@
 mod steps;
 
 use async_trait::async_trait;
+use sked_core::Interval;
 use sked_core::ids::{BookingId, HostId, TenantId};
 use uuid::Uuid;
 
 use super::script::{Script, stmt};
+use super::turns::Turns;
 use super::{Counted, SqlDb, SqlStore, found, map_err, queries as q};
 use crate::{
     Booking, BookingFilter, BookingStore, BookingWrite, HistoryEntry, IdempotentResponse, StoreError,
@@ -23,17 +25,25 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                     group.write(script).await.map(drop)
                 }
                 None => {
-                    let script = &script;
-                    self.retry(|| async move { script.run_atomic::<DB>(&self.writer).await }).await
+                    let (script, turns) = (&script, &Turns::of(&held(&w.booking)));
+                    self.retry(|| async move {
+                        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+                        DB::take_turns(&mut tx, turns).await.map_err(map_err::<DB>)?;
+                        script.run_whole::<DB>(&mut tx).await?;
+                        tx.commit().await.map_err(map_err::<DB>)
+                    })
+                    .await
                 }
             };
             // A host removed since the booking was planned: its rows are gone.
             return done
                 .map_err(|e| if matches!(e, StoreError::InUse(_)) { StoreError::NotFound } else { e });
         }
+        let turns = &Turns::of(&held(&w.booking));
         self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            DB::take_turns(&mut tx, turns).await.map_err(map_err::<DB>)?;
             Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
             Self::finish_write(tx, w, Script(steps::placed(b))).await
         })
@@ -44,14 +54,18 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
         self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            let old: Vec<(Uuid,)> = sqlx::query_as(q::OCCUPANCY_HOSTS)
+            let old: Vec<(Uuid, i64, i64)> = sqlx::query_as(q::OCCUPANCY_OF)
                 .bind(b.id.0)
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(map_err::<DB>)?;
-            let mut touched: Vec<HostId> = old.into_iter().map(|(h,)| HostId(h)).collect();
-            touched.extend(b.host_ids.iter().copied());
-            Self::bump_and_check(&mut tx, w, &touched).await?;
+            // The times it leaves and the times it takes.
+            let mut touched: Vec<(HostId, Interval)> =
+                old.iter().map(|&(h, s, e)| (HostId(h), Interval::new(s, e))).collect();
+            touched.extend(held(b));
+            DB::take_turns(&mut tx, &Turns::of(&touched)).await.map_err(map_err::<DB>)?;
+            let hosts: Vec<HostId> = touched.iter().map(|&(h, _)| h).collect();
+            Self::bump_and_check(&mut tx, w, &hosts).await?;
             let previous: Option<(Uuid,)> = sqlx::query_as(q::BOOKING_HOST)
                 .bind(b.id.0)
                 .bind(b.tenant_id.0)
@@ -90,6 +104,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
         self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            DB::take_turns(&mut tx, &Turns::of(&held(b))).await.map_err(map_err::<DB>)?;
             let r = sqlx::query(q::CANCEL_BOOKING)
                 .bind(b.id.0)
                 .bind(b.tenant_id.0)
@@ -211,6 +226,11 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
         })
         .await
     }
+}
+
+/// The times a booking holds: its blocked interval, for each of its hosts.
+fn held(b: &Booking) -> Vec<(HostId, Interval)> {
+    b.host_ids.iter().map(|&h| (h, b.blocked())).collect()
 }
 
 /// Escapes LIKE wildcards so text from a search box matches literally (the statements say
