@@ -1,5 +1,5 @@
-//! What differs between SQLite and PostgreSQL: how a write transaction starts and waits its
-//! turn, how jobs are leased, how an overlap, a duplicate or a transaction worth running again is reported, and the
+//! What differs between SQLite and PostgreSQL: how a write transaction starts, how jobs are
+//! leased, how an overlap, a duplicate or a transaction worth running again is reported, and the
 //! migrations.
 
 use std::future::Future;
@@ -13,7 +13,6 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Database, Pool, Postgres, Sqlite, Transaction};
 
-use super::turns::{TAKE_TURNS, Turns};
 use crate::Backend;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -39,13 +38,6 @@ pub trait Dialect: Database {
     fn begin_write(
         pool: &Pool<Self>,
     ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send;
-
-    /// Waits for a write's [`Turns`] on its hosts' times, held to the end of its transaction:
-    /// advisory locks on PostgreSQL; nothing on SQLite, whose write transaction is the turn.
-    fn take_turns(
-        conn: &mut Self::Connection,
-        turns: &Turns,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
     /// True when the error is the database refusing overlapping occupancy
     /// ([`OVERLAP_CONSTRAINT`]).
@@ -133,13 +125,6 @@ impl Dialect for Sqlite {
         pool.begin_with("BEGIN IMMEDIATE")
     }
 
-    fn take_turns(
-        _: &mut Self::Connection,
-        _: &Turns,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send {
-        std::future::ready(Ok(()))
-    }
-
     fn is_overlap(err: &sqlx::Error) -> bool {
         // The triggers of migration 0006 raise SQLITE_CONSTRAINT_TRIGGER (1811) with the
         // constraint's name, the same name PostgreSQL's exclusion constraint has.
@@ -184,19 +169,6 @@ impl Dialect for Postgres {
         pool: &Pool<Self>,
     ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send {
         pool.begin()
-    }
-
-    async fn take_turns(conn: &mut Self::Connection, turns: &Turns) -> Result<(), sqlx::Error> {
-        if turns.len() == 0 {
-            return Ok(());
-        }
-        sqlx::query(TAKE_TURNS)
-            .bind(&turns.hosts)
-            .bind(&turns.grains)
-            .bind(&turns.exclusive)
-            .execute(conn)
-            .await
-            .map(drop)
     }
 
     fn is_overlap(err: &sqlx::Error) -> bool {

@@ -226,15 +226,33 @@ impl Script {
         ran
     }
 
-    /// Runs the whole script in one round trip on `conn` (inside the caller's transaction): on
-    /// PostgreSQL as one statement, a `WITH` of data-modifying parts (the parts must not touch
-    /// the same rows, as they see the same snapshot), on SQLite as one command.
-    pub(super) async fn run_whole<DB: SqlDb>(&self, conn: &mut DB::Connection) -> StoreResult<()> {
+    /// Runs the whole script atomically on `pool`: on PostgreSQL as one statement, a `WITH`
+    /// of data-modifying parts (one round trip, atomic on its own; the parts must not touch the
+    /// same rows, as they see the same snapshot) whose main query is `first` (PostgreSQL runs
+    /// the data-modifying parts a main query does not read after it, each to completion: what
+    /// `first` locks is held before any part runs), on SQLite as one command in a write
+    /// transaction (which needs no `first`: it holds the one write lock from its start).
+    pub(super) async fn run_atomic<DB: SqlDb>(
+        &self,
+        pool: &Pool<DB>,
+        first: Option<&Stmt>,
+    ) -> StoreResult<()> {
         if DB::BACKEND == Backend::Sqlite {
-            return self.run::<DB>(conn).await.map(drop);
+            let mut tx = DB::begin_write(pool).await.map_err(map_err::<DB>)?;
+            self.run::<DB>(&mut tx).await?;
+            return tx.commit().await.map_err(map_err::<DB>);
         }
-        let (sql, vals) = self.compose("WITH ", |i| format!("s{i} AS ("), ")", ", ", " SELECT 1");
-        bound::<DB>(sql, &vals).execute(&mut *conn).await.map_err(map_err::<DB>)?;
+        let (mut sql, mut vals) = self.compose("WITH ", |i| format!("s{i} AS ("), ")", ", ", " ");
+        match first {
+            Some(f) => {
+                renumber(f.sql, vals.len(), &mut sql);
+                vals.extend(f.vals.iter());
+            }
+            None => sql.push_str("SELECT 1"),
+        }
+        let q = bound::<DB>(sql, &vals);
+        let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
+        q.execute(&mut *conn).await.map_err(map_err::<DB>)?;
         Ok(())
     }
 

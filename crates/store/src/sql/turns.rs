@@ -9,6 +9,10 @@
 //! touches (transaction-scoped advisory locks, all in one statement, in one global order): a
 //! write overlapping another waits for it before it touches anything, and then the constraint
 //! sees a committed row and refuses at once. The constraint still decides; turns only order.
+//! A new booking's one `WITH` statement takes them as its main query, which PostgreSQL runs
+//! before the data-modifying parts it does not read (the store's conformance test
+//! `an_overlapping_write_waits_for_its_turn_not_on_a_row` fails should that ever change); the
+//! writes in a transaction take them first.
 //!
 //! A turn is a host's quarter hour, taken exclusively, under the host's whole turn taken shared.
 //! A write that would need more than [`MOST`] turns (long or many-host occupancy) takes each of
@@ -19,6 +23,10 @@
 use sked_core::Interval;
 use sked_core::ids::HostId;
 
+use super::script::{Stmt, stmt};
+use super::{SqlDb, SqlStore};
+use crate::{Backend, StoreResult};
+
 /// Seconds of one turn.
 const GRAIN: i64 = 900;
 /// The most turns one write takes on its hosts' quarter hours.
@@ -26,22 +34,23 @@ const MOST: usize = 64;
 /// The quarter-hour part of a host's whole turn (no quarter hour is numbered this).
 const WHOLE: i32 = i32::MIN;
 
-/// Takes `$1`, `$2`, `$3`'s turns in order: exclusive where `$3` says so, shared otherwise; held
-/// to the end of the transaction.
-pub(super) const TAKE_TURNS: &str = "SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(a, b) \
-     ELSE pg_advisory_xact_lock_shared(a, b) END) FROM unnest($1::int4[], $2::int4[], $3::bool[]) AS t(a, b, x)";
+/// Takes the turns `$1`, `$2`, `$3` name (arrays as text: hosts, quarter hours, exclusive or
+/// not) in order, held to the end of the transaction.
+const TAKE_TURNS: &str = "SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(a, b) \
+     ELSE pg_advisory_xact_lock_shared(a, b) END) \
+     FROM unnest($1::text::int4[], $2::text::int4[], $3::text::bool[]) AS t(a, b, x)";
 
 /// The turns one write takes, sorted (the global order), each once.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Turns {
-    pub(super) hosts: Vec<i32>,
-    pub(super) grains: Vec<i32>,
-    pub(super) exclusive: Vec<bool>,
+pub(super) struct Turns {
+    hosts: Vec<i32>,
+    grains: Vec<i32>,
+    exclusive: Vec<bool>,
 }
 
 impl Turns {
     /// The turns of occupancy on `touched` (each host with an interval it gains or loses).
-    pub(crate) fn of(touched: &[(HostId, Interval)]) -> Self {
+    pub(super) fn of(touched: &[(HostId, Interval)]) -> Self {
         let fine: usize = touched.iter().map(|(_, iv)| 1 + count(iv)).sum();
         let mut keys: Vec<(i32, i32, bool)> = Vec::with_capacity(fine.min(MOST + touched.len()));
         for (h, iv) in touched {
@@ -68,8 +77,27 @@ impl Turns {
     }
 
     /// How many turns there are.
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.hosts.len()
+    }
+
+    /// The statement that takes them (PostgreSQL).
+    pub(super) fn stmt(&self) -> Stmt {
+        let list = |v: Vec<String>| format!("{{{}}}", v.join(","));
+        let ints = |v: &[i32]| list(v.iter().map(ToString::to_string).collect());
+        let flags = list(self.exclusive.iter().map(|&x| if x { "t" } else { "f" }.to_owned()).collect());
+        stmt!(TAKE_TURNS, ints(&self.hosts).as_str(), ints(&self.grains).as_str(), flags.as_str())
+    }
+}
+
+impl<DB: SqlDb> SqlStore<DB> {
+    /// Waits for `turns` inside the caller's transaction, on PostgreSQL (SQLite's write
+    /// transaction is the one turn there is).
+    pub(super) async fn take_turns(conn: &mut DB::Connection, turns: &Turns) -> StoreResult<()> {
+        if DB::BACKEND == Backend::Sqlite || turns.len() == 0 {
+            return Ok(());
+        }
+        turns.stmt().run::<DB>(conn).await.map(drop)
     }
 }
 

@@ -25,14 +25,10 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                     group.write(script).await.map(drop)
                 }
                 None => {
-                    let (script, turns) = (&script, &Turns::of(&held(&w.booking)));
-                    self.retry(|| async move {
-                        let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-                        DB::take_turns(&mut tx, turns).await.map_err(map_err::<DB>)?;
-                        script.run_whole::<DB>(&mut tx).await?;
-                        tx.commit().await.map_err(map_err::<DB>)
-                    })
-                    .await
+                    // On PostgreSQL the statement takes the booking's turns before its parts.
+                    let (script, turns) = (&script, &Turns::of(&held(&w.booking)).stmt());
+                    self.retry(|| async move { script.run_atomic::<DB>(&self.writer, Some(turns)).await })
+                        .await
                 }
             };
             // A host removed since the booking was planned: its rows are gone.
@@ -43,7 +39,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
         self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            DB::take_turns(&mut tx, turns).await.map_err(map_err::<DB>)?;
+            Self::take_turns(&mut tx, turns).await?;
             Self::bump_and_check(&mut tx, w, &b.host_ids).await?;
             Self::finish_write(tx, w, Script(steps::placed(b))).await
         })
@@ -63,7 +59,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             let mut touched: Vec<(HostId, Interval)> =
                 old.iter().map(|&(h, s, e)| (HostId(h), Interval::new(s, e))).collect();
             touched.extend(held(b));
-            DB::take_turns(&mut tx, &Turns::of(&touched)).await.map_err(map_err::<DB>)?;
+            Self::take_turns(&mut tx, &Turns::of(&touched)).await?;
             let hosts: Vec<HostId> = touched.iter().map(|&(h, _)| h).collect();
             Self::bump_and_check(&mut tx, w, &hosts).await?;
             let previous: Option<(Uuid,)> = sqlx::query_as(q::BOOKING_HOST)
@@ -104,7 +100,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
         self.retry(|| async move {
             let b = &w.booking;
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
-            DB::take_turns(&mut tx, &Turns::of(&held(b))).await.map_err(map_err::<DB>)?;
+            Self::take_turns(&mut tx, &Turns::of(&held(b))).await?;
             let r = sqlx::query(q::CANCEL_BOOKING)
                 .bind(b.id.0)
                 .bind(b.tenant_id.0)
