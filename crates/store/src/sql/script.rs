@@ -232,24 +232,15 @@ impl Script {
     /// the data-modifying parts a main query does not read after it, each to completion: what
     /// `first` locks is held before any part runs), on SQLite as one command in a write
     /// transaction (which needs no `first`: it holds the one write lock from its start).
-    pub(super) async fn run_atomic<DB: SqlDb>(
-        &self,
-        pool: &Pool<DB>,
-        first: Option<&Stmt>,
-    ) -> StoreResult<()> {
+    pub(super) async fn run_atomic<DB: SqlDb>(&self, pool: &Pool<DB>, first: &Stmt) -> StoreResult<()> {
         if DB::BACKEND == Backend::Sqlite {
             let mut tx = DB::begin_write(pool).await.map_err(map_err::<DB>)?;
             self.run::<DB>(&mut tx).await?;
             return tx.commit().await.map_err(map_err::<DB>);
         }
         let (mut sql, mut vals) = self.compose("WITH ", |i| format!("s{i} AS ("), ")", ", ", " ");
-        match first {
-            Some(f) => {
-                renumber(f.sql, vals.len(), &mut sql);
-                vals.extend(f.vals.iter());
-            }
-            None => sql.push_str("SELECT 1"),
-        }
+        renumber(first.sql, vals.len(), &mut sql);
+        vals.extend(first.vals.iter());
         let q = bound::<DB>(sql, &vals);
         let mut conn = pool.acquire().await.map_err(map_err::<DB>)?;
         q.execute(&mut *conn).await.map_err(map_err::<DB>)?;

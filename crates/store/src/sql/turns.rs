@@ -146,10 +146,14 @@ mod tests {
         proptest::collection::vec(one, 1..5)
     }
 
+    fn meet((h, i): &(HostId, Interval), (g, j): &(HostId, Interval)) -> bool {
+        h == g && i.start < j.end && j.start < i.end
+    }
+
     proptest! {
         #[test]
         fn overlapping_writes_on_a_host_share_a_turn(a in touched(), b in touched()) {
-            let overlap = a.iter().any(|(h, i)| b.iter().any(|(g, j)| h == g && i.start < j.end && j.start < i.end));
+            let overlap = a.iter().any(|x| b.iter().any(|y| meet(x, y)));
             let (ta, tb) = (Turns::of(&a), Turns::of(&b));
             if overlap {
                 prop_assert!(collide(&ta, &tb), "{a:?} / {b:?}");

@@ -27,8 +27,7 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
                 None => {
                     // On PostgreSQL the statement takes the booking's turns before its parts.
                     let (script, turns) = (&script, &Turns::of(&held(&w.booking)).stmt());
-                    self.retry(|| async move { script.run_atomic::<DB>(&self.writer, Some(turns)).await })
-                        .await
+                    self.retry(|| async move { script.run_atomic::<DB>(&self.writer, turns).await }).await
                 }
             };
             // A host removed since the booking was planned: its rows are gone.
