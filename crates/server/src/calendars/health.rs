@@ -1,11 +1,13 @@
 //! Connection health: `healthy`, `expiring` (the grant runs out within three days: connect
 //! again), `revoked` (the provider refused the grant) or `error` (the last check failed), with
 //! the last check and its error. A periodic job checks each connection with a cheap call; any
-//! change into a bad state enqueues a `connection.event` for the host's notifications.
+//! change into a bad state enqueues a `connection.event` for the host's notifications. A check
+//! the provider throttles (429) changes no status.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use sked_calendar::ProviderError;
 use sked_jobs::{JobError, JobHandler};
 use sked_store::{Connection, ERROR, EXPIRING, HEALTHY, Job, REVOKED, StoreError, TokenAudit};
 
@@ -115,6 +117,12 @@ pub async fn check(state: &Services, c: Connection) -> Result<(), CalError> {
         }
         // Already recorded as revoked.
         Err(CalError::Revoked) => Ok(()),
+        // Asked to slow down: nothing is wrong with the connection. The answer is kept as the
+        // last error, the status stays (no alert), and the next periodic check tries again.
+        Err(CalError::Provider(e @ ProviderError::RateLimited { .. })) => {
+            record(state, &c, &c.status, Some(&e.to_string()), None).await?;
+            Ok(())
+        }
         Err(CalError::Provider(e)) => {
             record(state, &c, ERROR, Some(&e.to_string()), None).await?;
             Ok(())

@@ -267,6 +267,38 @@ async fn a_time_limited_grant_turns_expiring_then_revoked() {
     .await;
 }
 
+/// A health check Google throttles (429 with `Retry-After`) is no fault of the connection: its
+/// status stays, with the answer as its last error, and no alert goes out; the next check clears
+/// the error.
+#[tokio::test]
+async fn a_throttled_health_check_keeps_the_status_and_raises_no_alert() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        let c = connect(&app, &w.hosts[0]).await;
+        let path = format!("/v1/connections/{}", c["id"].as_str().unwrap());
+        advance(&app, 1_000);
+        tick(&app).await;
+        assert_eq!(app.get(&path).await.body["status"], "healthy");
+        g.rate_limit_next(usize::MAX, 120);
+        advance(&app, 16 * 60);
+        tick(&app).await;
+        let now = app.get(&path).await.body;
+        assert_eq!(now["status"], "healthy", "{now}");
+        assert!(now["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{now}");
+        let jobs = app.get("/v1/jobs").await.body;
+        let events: Vec<_> =
+            jobs["data"].as_array().unwrap().iter().filter(|j| j["kind"] == "connection.event").collect();
+        assert!(events.is_empty(), "{events:?}");
+        g.rate_limit_next(0, 0);
+        advance(&app, 16 * 60);
+        tick(&app).await;
+        let now = app.get(&path).await.body;
+        assert_eq!((now["status"].as_str(), now["last_error"].as_str()), (Some("healthy"), None), "{now}");
+        app
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_booking_calendar_that_turns_read_only_makes_the_connection_unhealthy() {
     on_each_store_google(|app, g| async move {
