@@ -43,8 +43,6 @@ pub struct Parts {
     pub availability: AvailabilityCache,
     /// Woken after a change enqueued jobs, so the worker runs them at once.
     pub wake: Arc<Notify>,
-    /// The job kind of each booking-event consumer: a change enqueues one job per kind.
-    pub event_kinds: Vec<&'static str>,
     /// Signs attendees' manage links, shown in every booking view (`None`: no links).
     pub links: Option<Arc<dyn ManageLinks>>,
 }
@@ -53,21 +51,18 @@ impl App {
     /// An application over `store`, with a fresh availability cache, whose changes each enqueue
     /// one `booking.event` job for whoever handles it.
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, wake: Arc<Notify>) -> Self {
-        Self::with_consumers(store, clock, wake, &[bookings::BOOKING_EVENT], None)
+        Self::with_links(store, clock, wake, None)
     }
 
-    /// As [`App::new`], with changes enqueueing one job of each kind in `event_kinds` (one per
-    /// consumer, so each consumer's failure retries only its own work), and booking views
-    /// carrying manage links made by `links`.
-    pub fn with_consumers(
+    /// As [`App::new`], with booking views carrying manage links made by `links`.
+    pub fn with_links(
         store: DynStore,
         clock: Arc<dyn Clock>,
         wake: Arc<Notify>,
-        event_kinds: &[&'static str],
         links: Option<Arc<dyn ManageLinks>>,
     ) -> Self {
         let availability = AvailabilityCache::new(store.clone());
-        Self(Arc::new(Parts { store, clock, availability, wake, event_kinds: event_kinds.to_vec(), links }))
+        Self(Arc::new(Parts { store, clock, availability, wake, links }))
     }
 
     /// The view of a stored booking as every door shows it.

@@ -56,14 +56,8 @@ pub fn services(
         Arc::new(notify::links::Links { base: base_url.clone(), sealer }) as Arc<dyn sked_app::ManageLinks>
     });
     Ok(Services {
-        // Each booking change enqueues one job per consumer registered below.
-        app: sked_app::App::with_consumers(
-            store.clone(),
-            clock.clone(),
-            worker.waker(),
-            &[calendars::writeback::EVENT_KIND, notify::NOTIFY_KIND, notify::WEBHOOK_KIND],
-            links,
-        ),
+        // Each booking change enqueues one `booking.event` job for the consumers registered below.
+        app: sked_app::App::with_links(store.clone(), clock.clone(), worker.waker(), links),
         store,
         clock,
         settings: settings.clone(),
@@ -83,7 +77,7 @@ pub fn register(worker: &mut Worker, services: &Arc<Services>) {
     let mut consumers: Vec<Arc<dyn events::EventConsumer>> =
         vec![Arc::new(calendars::writeback::WriteBack(services.clone()))];
     consumers.extend(notify::consumers(services));
-    events::register(worker, consumers);
+    events::register(worker, consumers, services.store.clone(), services.clock.clone());
     calendars::register(worker, services);
     notify::register(worker, services);
 }

@@ -5,7 +5,7 @@ use sked_core::booking::{BookingAction, BookingStatus};
 use sked_core::ids::BookingId;
 use sked_store::{Booking, BookingWrite, StoreError};
 
-use super::record::{event_jobs, history, times};
+use super::record::{event_job, history, times};
 use super::{ATTEMPTS, Actor};
 use crate::App;
 use crate::error::{AppError, AppResult, Refusal};
@@ -50,7 +50,7 @@ pub async fn move_by_host(
                 is,
                 Some(reason.to_owned()),
             ),
-            jobs: event_jobs(&app.event_kinds, actor, "booking.rescheduled", &w.view, now, was)?,
+            jobs: vec![event_job(actor, "booking.rescheduled", &w.view, now, was)?],
             idempotency: None,
             booking: moved,
         };
@@ -98,7 +98,7 @@ pub async fn cancel(
         let write = BookingWrite {
             daily_limit: None,
             history: history(&w.view, BookingAction::Cancelled, actor, now, None, None, reason.clone()),
-            jobs: event_jobs(&app.event_kinds, actor, "booking.cancelled", &w.view, now, None)?,
+            jobs: vec![event_job(actor, "booking.cancelled", &w.view, now, None)?],
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: cancelled,
         };

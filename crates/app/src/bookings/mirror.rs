@@ -12,7 +12,7 @@ use sked_core::ids::{BookingId, EventTypeId, HostId};
 use sked_core::{FieldError, interval::DAY};
 use sked_store::{Booking, BookingWrite, Ids, StoreError};
 
-use super::record::{event_jobs, history, times};
+use super::record::{event_job, history, times};
 use super::{Actor, Attendee, check_metadata};
 use crate::App;
 use crate::error::{AppError, AppResult, Refusal};
@@ -129,7 +129,7 @@ pub async fn record_external(app: &App, actor: &Actor, req: &ExternalBooking) ->
                     Some(times(&w.view)),
                     None,
                 ),
-                jobs: event_jobs(&app.event_kinds, actor, "booking.created", &w.view, now, None)?,
+                jobs: vec![event_job(actor, "booking.created", &w.view, now, None)?],
                 idempotency: None,
                 booking,
             };

@@ -35,7 +35,7 @@ use crate::error::{AppError, AppResult};
 use crate::idempotency::{Idempotency, Outcome};
 use crate::view::Written;
 use assign::{daily_limit, named_host, pick_hosts, taken};
-use record::{event_jobs, history, times};
+use record::{event_job, history, times};
 
 /// Attempts before giving up on a start that keeps being taken under us.
 const ATTEMPTS: usize = 4;
@@ -176,7 +176,7 @@ async fn create_once(
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &booking),
             history: history(&w.view, BookingAction::Created, actor, now, None, Some(times(&w.view)), None),
-            jobs: event_jobs(&app.event_kinds, actor, "booking.created", &w.view, now, None)?,
+            jobs: vec![event_job(actor, "booking.created", &w.view, now, None)?],
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Created, &w.body, now)),
             booking,
         };
@@ -273,7 +273,7 @@ pub async fn reschedule(
                 is,
                 reason.clone(),
             ),
-            jobs: event_jobs(&app.event_kinds, actor, "booking.rescheduled", &w.view, now, was)?,
+            jobs: vec![event_job(actor, "booking.rescheduled", &w.view, now, was)?],
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Changed, &w.body, now)),
             booking: moved,
         };

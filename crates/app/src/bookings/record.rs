@@ -63,15 +63,14 @@ impl Job for BookingEvent {
     const KIND: &'static str = BOOKING_EVENT;
 }
 
-/// The outbox jobs announcing a booking change: one per consumer (`kinds`), each with the event.
-pub(super) fn event_jobs(
-    kinds: &[&'static str],
+/// The outbox job announcing a booking change to its consumers (one job for all of them).
+pub(super) fn event_job(
     actor: &Actor,
     event: &str,
     v: &BookingView,
     now: i64,
     previous: Option<Value>,
-) -> AppResult<Vec<NewJob>> {
+) -> AppResult<NewJob> {
     let payload = |e: serde_json::Error| AppError::Internal(anyhow::Error::new(e).context("a booking event"));
     let event = BookingEvent {
         event: event.to_owned(),
@@ -80,9 +79,5 @@ pub(super) fn event_jobs(
         booking: serde_json::to_value(v).map_err(payload)?,
         previous,
     };
-    let job = event.to_new(Some(actor.tenant), now).map_err(payload)?;
-    Ok(kinds
-        .iter()
-        .map(|kind| NewJob { id: sked_core::ids::JobId::new(), kind: (*kind).to_owned(), ..job.clone() })
-        .collect())
+    event.to_new(Some(actor.tenant), now).map_err(payload)
 }

@@ -1,8 +1,8 @@
 //! Notifications: telling the attendee, the host and other systems about each booking change,
 //! once, on the channels they chose, and never losing a message while a provider is down.
 //!
-//! A booking change enqueues a `booking.event.notify` job and a `booking.event.webhooks` job
-//! (the outbox, [`plan`]); each turns the change into message rows with their `message.send`
+//! A booking change's `booking.event` job (the outbox) hands it to the two consumers in [`plan`]
+//! (notifications and webhooks); each turns the change into message rows with their `message.send`
 //! jobs, keyed so a second run queues nothing new; reminders are message rows queued for
 //! later. [`send`] sends one message: it re-reads the row, honours preferences and lateness,
 //! records the attempt before asking the provider (so a crash is reconciled rather than sent

@@ -11,6 +11,7 @@ mod calcom;
 mod caldav;
 mod crash;
 mod crash_storm;
+mod events;
 mod feed;
 mod google;
 mod guard;

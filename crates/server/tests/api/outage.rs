@@ -37,9 +37,10 @@ use crate::helpers::TestApp;
 pub const HANG: Duration = Duration::from_secs(10);
 
 /// The jobs that carry side effects: they must all be done soon after the peers are back.
-const EFFECTS: [&str; 6] = [
+const EFFECTS: [&str; 7] = [
     "message.send",
     "calendar.push",
+    "booking.event",
     "booking.event.calendar",
     "booking.event.notify",
     "booking.event.webhooks",
