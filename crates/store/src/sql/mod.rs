@@ -55,13 +55,22 @@ pub async fn connect(url: &str) -> StoreResult<DynStore> {
     connect_with(url, None).await
 }
 
-/// Connects with at most `max_connections` (default 8 readers for SQLite, 16 for PostgreSQL),
-/// and migrates.
+/// The default PostgreSQL pool of a process: four connections per core of this machine, from 8
+/// to 32. A booking's statements keep the database's CPU busy rather than waiting on it, so
+/// connections beyond a few per core only take turns on the same cores: on two cores shared with
+/// the database, 8 connections per process booked 10 % faster than 16, with a lower p99.
+pub fn postgres_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    u32::try_from(cores.saturating_mul(4)).unwrap_or(u32::MAX).clamp(8, 32)
+}
+
+/// Connects with at most `max_connections` (default 8 readers for SQLite; for PostgreSQL
+/// [`postgres_pool_size`]), and migrates.
 pub async fn connect_with(url: &str, max_connections: Option<u32>) -> StoreResult<DynStore> {
     let store = if let Some(path) = url.strip_prefix("sqlite://") {
         connect_sqlite(Path::new(path), max_connections.unwrap_or(8)).await?
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        connect_postgres(url, max_connections.unwrap_or(16)).await?
+        connect_postgres(url, max_connections.unwrap_or_else(postgres_pool_size)).await?
     } else {
         return Err(StoreError::Database(sqlx::Error::Configuration(
             format!("database URL must start with sqlite:// or postgres://, got `{url}`").into(),
