@@ -29,6 +29,10 @@ pub struct RestoreArgs {
     /// Do not keep the replaced store as `<database>.before-restore`.
     #[arg(long)]
     pub no_keep: bool,
+    /// Restore even when this server's secret key does not open the copy's sealed secrets
+    /// (calendar connections, voice agents, webhooks and Cal.com then need theirs entered again).
+    #[arg(long)]
+    pub ignore_unknown_key: bool,
 }
 
 /// The SQLite file of the configured store, or why these commands do not apply.
@@ -62,6 +66,9 @@ pub async fn backup(settings: &Settings, args: &BackupArgs) -> anyhow::Result<()
 /// be using.
 pub async fn restore(settings: &Settings, args: &RestoreArgs) -> anyhow::Result<()> {
     let db = sqlite_file(settings, "restore", "pg_restore")?;
+    if !args.ignore_unknown_key {
+        secrets_open(settings, &args.path).await?;
+    }
     let done = sked_store::backup::restore(&args.path, &db, !args.no_keep)
         .await
         .with_context(|| format!("{} not restored", db.display()))?;
@@ -78,6 +85,34 @@ pub async fn restore(settings: &Settings, args: &RestoreArgs) -> anyhow::Result<
     }
     secret_key_note(settings, &db);
     Ok(())
+}
+
+/// Refuses a copy holding sealed secrets this server's key (with its previous ones) cannot open:
+/// restored, every calendar connection, voice agent, webhook and Cal.com link would fail.
+async fn secrets_open(settings: &Settings, copy: &Path) -> anyhow::Result<()> {
+    let sealed = sked_store::backup::sealed_values(copy)
+        .await
+        .with_context(|| format!("{} not restored", copy.display()))?;
+    if sealed.is_empty() {
+        return Ok(());
+    }
+    let sealer = crate::bootstrap::existing_sealer(settings)?;
+    let unopened: Vec<&String> =
+        sealed.iter().filter(|v| sealer.as_ref().is_none_or(|s| s.open(v).is_err())).collect();
+    let Some(first) = unopened.first() else { return Ok(()) };
+    let key = match crate::secrets::Sealer::key_id(first) {
+        Some(id) => format!("the key with id {id}"),
+        None => "another key".to_owned(),
+    };
+    anyhow::bail!(
+        "{} not restored: {} of its {} sealed secrets (calendar tokens, voice agents' and webhooks' \
+         secrets) do not open with this server's secret key; they were sealed with {key}. Put that \
+         key in SKED_SECRET_KEY (or the `secret.key` beside the database, or SKED_SECRET_KEY_PREVIOUS) \
+         and run the restore again, or pass --ignore-unknown-key to restore without them (see {DOCS})",
+        copy.display(),
+        unopened.len(),
+        sealed.len()
+    )
 }
 
 /// Sealed secrets in the copy open only with the key they were sealed with: when that key is a

@@ -45,15 +45,33 @@ fn decode_hash(h: &str) -> anyhow::Result<[u8; 32]> {
 /// The sealer of secrets at rest: the current key (see [`secret_key`]) and any earlier ones in
 /// `SKED_SECRET_KEY_PREVIOUS`, or `None` when there is no key.
 pub fn sealer(settings: &Settings) -> anyhow::Result<Option<crate::secrets::Sealer>> {
-    let Some(key) = secret_key(settings)? else { return Ok(None) };
+    secret_key(settings)?.map(|key| sealer_of(settings, &key)).transpose()
+}
+
+/// The sealer of the key already configured (`SKED_SECRET_KEY`, or a `secret.key` beside the
+/// SQLite file), creating none: `None` when there is no key yet.
+pub fn existing_sealer(settings: &Settings) -> anyhow::Result<Option<crate::secrets::Sealer>> {
+    let key = match &settings.secret_key {
+        Some(s) => Some(s.clone()),
+        None if settings.sqlite_path().is_some() => {
+            std::fs::read_to_string(settings.data_dir().join("secret.key"))
+                .ok()
+                .map(|k| Secret::from(k.trim()))
+        }
+        None => None,
+    };
+    key.map(|key| sealer_of(settings, &key)).transpose()
+}
+
+/// The sealer of `key`, also opening values of `SKED_SECRET_KEY_PREVIOUS`'s keys.
+fn sealer_of(settings: &Settings, key: &Secret) -> anyhow::Result<crate::secrets::Sealer> {
     let previous: Vec<&str> = settings
         .secret_key_previous
         .as_ref()
         .map(|p| p.expose_secret().split(',').map(str::trim).filter(|k| !k.is_empty()).collect())
         .unwrap_or_default();
-    let sealer = crate::secrets::Sealer::new(key.expose_secret(), &previous)
-        .map_err(|e| anyhow::anyhow!("SKED_SECRET_KEY: {e}"))?;
-    Ok(Some(sealer))
+    crate::secrets::Sealer::new(key.expose_secret(), &previous)
+        .map_err(|e| anyhow::anyhow!("SKED_SECRET_KEY: {e}"))
 }
 
 /// The key that encrypts tokens at rest: `SKED_SECRET_KEY`, or a key kept in `secret.key` beside

@@ -205,3 +205,42 @@ async fn backup_and_restore_point_postgresql_stores_to_pg_dump() {
     let e = refused(&sked(url, &["restore", "/nonexistent/b.db"]).await);
     assert!(e.contains("use `pg_restore`"), "{e}");
 }
+
+#[tokio::test]
+async fn restore_refuses_a_copy_whose_secrets_the_servers_key_cannot_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("a/sked.db"));
+    let server = Server::start(&url).await;
+    let (key, event_type) = setup(&server.base).await;
+    let agent = json!({"platform": "retell", "event_type_ids": [event_type], "time_zone": "UTC",
+        "secret": "retell_webhook_key_0123456789abcdef"});
+    call(&server.base, &key, "POST", "/v1/voice-agents", Some(agent)).await;
+    server.stop().await;
+    let copy = dir.path().join("copy.db");
+    succeeded(&sked(&url, &["backup", copy.to_str().unwrap()]).await);
+
+    // A fresh data directory has no key (and the first start would make a new one): refused,
+    // saying which key and how to go on; nothing written.
+    let fresh = dir.path().join("b/sked.db");
+    let e = refused(&sked(&sqlite_url(&fresh), &["restore", copy.to_str().unwrap()]).await);
+    assert!(
+        e.contains("1 of its 1 sealed secrets") && e.contains("do not open with this server's secret key"),
+        "{e}"
+    );
+    assert!(e.contains("--ignore-unknown-key"), "{e}");
+    assert!(!fresh.exists() && !dir.path().join("b/secret.key").exists());
+    // Another key is no better.
+    std::fs::create_dir_all(dir.path().join("b")).unwrap();
+    std::fs::write(dir.path().join("b/secret.key"), "11".repeat(32)).unwrap();
+    refused(&sked(&sqlite_url(&fresh), &["restore", copy.to_str().unwrap()]).await);
+
+    // With the key that sealed them, the copy restores; or without it when the operator says so.
+    std::fs::copy(dir.path().join("a/secret.key"), dir.path().join("b/secret.key")).unwrap();
+    succeeded(&sked(&sqlite_url(&fresh), &["restore", copy.to_str().unwrap()]).await);
+    let other = sqlite_url(&dir.path().join("c/sked.db"));
+    succeeded(&sked(&other, &["restore", "--ignore-unknown-key", copy.to_str().unwrap()]).await);
+    let server = Server::start(&sqlite_url(&fresh)).await;
+    let agents = call(&server.base, &key, "GET", "/v1/voice-agents", None).await;
+    assert_eq!(agents["data"].as_array().map(Vec::len), Some(1), "{agents}");
+    server.stop().await;
+}

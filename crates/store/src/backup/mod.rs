@@ -12,6 +12,7 @@
 mod check;
 pub mod lock;
 mod restore;
+mod sealed;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use sqlx::{ConnectOptions, Connection};
 pub use check::{Checked, check};
 pub use lock::{StoreLock, lock_path};
 pub use restore::{Restored, previous_path, restore};
+pub use sealed::sealed_values;
 
 #[cfg(test)]
 mod tests;

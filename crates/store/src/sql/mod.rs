@@ -24,7 +24,7 @@ mod group;
 mod jobs;
 mod notify;
 mod privacy;
-mod queries;
+pub(crate) mod queries;
 mod scheduling;
 mod script;
 mod system;
