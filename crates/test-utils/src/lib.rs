@@ -147,19 +147,29 @@ where
     Fut: Future<Output = TestDb>,
 {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = TestDb::new(backend).await else { continue };
-        let cleanup = db.admin.clone();
-        match AssertUnwindSafe(test(db)).catch_unwind().await {
-            Ok(db) => db.drop_db().await,
-            Err(panic) => {
-                if let Some((admin, name)) = cleanup {
-                    TestDb { url: String::new(), backend, _dir: None, admin: Some((admin, name)) }
-                        .drop_db()
-                        .await;
-                }
-                eprintln!("failed on {backend:?}");
-                std::panic::resume_unwind(panic);
+        on_store(backend, &test).await;
+    }
+}
+
+/// Runs `test` on a fresh database of `backend` (PostgreSQL only when configured, else nothing),
+/// dropping it afterwards even when the test fails.
+pub async fn on_store<F, Fut>(backend: Backend, test: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: Future<Output = TestDb>,
+{
+    let Some(db) = TestDb::new(backend).await else { return };
+    let cleanup = db.admin.clone();
+    match AssertUnwindSafe(test(db)).catch_unwind().await {
+        Ok(db) => db.drop_db().await,
+        Err(panic) => {
+            if let Some((admin, name)) = cleanup {
+                TestDb { url: String::new(), backend, _dir: None, admin: Some((admin, name)) }
+                    .drop_db()
+                    .await;
             }
+            eprintln!("failed on {backend:?}");
+            std::panic::resume_unwind(panic);
         }
     }
 }

@@ -181,12 +181,12 @@ async fn finished_jobs_are_forgotten_after_the_retention() {
                 app.get(&format!("/v1/jobs?status={status}")).await.body["data"].as_array().unwrap().len()
             }
         };
-        assert_eq!(jobs("done").await, 3);
-        // The booking's three event jobs (calendar, notifications, webhooks). Thirteen days on,
-        // the finished jobs are still listed; past the fourteen days, they are not.
+        assert_eq!(jobs("done").await, 1);
+        // The booking's event job (for calendar, notifications, webhooks). Thirteen days on, the
+        // finished job is still listed; past the fourteen days, it is not.
         app.clock.advance(jiff::SignedDuration::from_hours(13 * 24));
         sked_server::app::forget(&app.state).await;
-        assert_eq!(jobs("done").await, 3);
+        assert_eq!(jobs("done").await, 1);
         app.clock.advance(jiff::SignedDuration::from_hours(2 * 24));
         sked_server::app::forget(&app.state).await;
         assert_eq!(jobs("done").await, 0);

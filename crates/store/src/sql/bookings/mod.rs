@@ -87,8 +87,10 @@ impl<DB: SqlDb> BookingStore for SqlStore<DB> {
             if let Some((was,)) = previous
                 && was != b.host_id.0
             {
-                s.push(steps::assignment(b, HostId(was), -1, None));
-                s.push(steps::assignment(b, b.host_id, 1, Some(b.updated_at)));
+                // The two hosts' counts in the order of their ids, as every write locks rows.
+                let mut counts = [(HostId(was), -1, None), (b.host_id, 1, Some(b.updated_at))];
+                counts.sort_unstable_by_key(|(h, ..)| *h);
+                s.0.extend(counts.map(|(h, delta, at)| steps::assignment(b, h, delta, at)));
             }
             Self::finish_write(tx, w, s).await
         })

@@ -122,9 +122,14 @@ pub(super) fn placed(b: &Booking) -> Vec<Stmt> {
 }
 
 /// Counts a change of the booking's occupancy for each of its hosts (their slot snapshots'
-/// versions).
+/// versions), in the order of the hosts' ids: two bookings of the same hosts listed in
+/// different orders (whose times need not overlap, so they take no turn in common) lock the
+/// rows they share in one order, never each waiting for the other.
 pub(super) fn changed(b: &Booking) -> Vec<Stmt> {
-    b.host_ids.iter().map(|h| stmt!(q::COUNT_OCCUPANCY_CHANGE, h.0, shard(b))).collect()
+    let mut hosts = b.host_ids.to_vec();
+    hosts.sort_unstable();
+    hosts.dedup();
+    hosts.iter().map(|h| stmt!(q::COUNT_OCCUPANCY_CHANGE, h.0, shard(b))).collect()
 }
 
 /// The row of a host's spread counts this booking's changes go to: a booking always the same
