@@ -48,19 +48,10 @@ pub fn sealer(settings: &Settings) -> anyhow::Result<Option<crate::secrets::Seal
     secret_key(settings)?.map(|key| sealer_of(settings, &key)).transpose()
 }
 
-/// The sealer of the key already configured (`SKED_SECRET_KEY`, or a `secret.key` beside the
-/// SQLite file), creating none: `None` when there is no key yet.
+/// The sealer of the key already configured ([`existing_key`]), creating none: `None` when there
+/// is no key yet.
 pub fn existing_sealer(settings: &Settings) -> anyhow::Result<Option<crate::secrets::Sealer>> {
-    let key = match &settings.secret_key {
-        Some(s) => Some(s.clone()),
-        None if settings.sqlite_path().is_some() => {
-            std::fs::read_to_string(settings.data_dir().join("secret.key"))
-                .ok()
-                .map(|k| Secret::from(k.trim()))
-        }
-        None => None,
-    };
-    key.map(|key| sealer_of(settings, &key)).transpose()
+    existing_key(settings).map(|key| sealer_of(settings, &key)).transpose()
 }
 
 /// The sealer of `key`, also opening values of `SKED_SECRET_KEY_PREVIOUS`'s keys.
@@ -78,21 +69,28 @@ fn sealer_of(settings: &Settings, key: &Secret) -> anyhow::Result<crate::secrets
 /// the SQLite file (created on first start, readable only by its owner). PostgreSQL deployments
 /// must set `SKED_SECRET_KEY`, so the key never sits in the database it protects.
 pub fn secret_key(settings: &Settings) -> anyhow::Result<Option<Secret>> {
-    if let Some(s) = &settings.secret_key {
-        return Ok(Some(s.clone()));
+    if let Some(key) = existing_key(settings) {
+        return Ok(Some(key));
     }
     if settings.sqlite_path().is_none() {
         tracing::warn!("SKED_SECRET_KEY is not set; calendar connections will be unavailable");
         return Ok(None);
     }
     let path = settings.data_dir().join("secret.key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(Some(Secret::from(existing.trim())));
-    }
     private_dir(&settings.data_dir())?;
     let key: [u8; 32] = rand::rng().random();
     write_private(&path, &hex::encode(key))?;
     Ok(Some(Secret::from(hex::encode(key))))
+}
+
+/// The key configured so far: `SKED_SECRET_KEY`, or the `secret.key` beside a SQLite file.
+fn existing_key(settings: &Settings) -> Option<Secret> {
+    if let Some(s) = &settings.secret_key {
+        return Some(s.clone());
+    }
+    settings.sqlite_path()?;
+    let existing = std::fs::read_to_string(settings.data_dir().join("secret.key")).ok()?;
+    Some(Secret::from(existing.trim()))
 }
 
 /// What `sked secret rotate` did.

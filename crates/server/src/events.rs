@@ -46,7 +46,8 @@ impl JobHandler<BookingEvent> for BookingEvents {
         let mut failed = Vec::new();
         for c in &self.consumers {
             if let Err(e) = c.consume(job.tenant_id, &event).await {
-                tracing::warn!(job = %job.id, consumer = c.name(), error = %e, "booking event consumer failed; it retries on its own");
+                let consumer = c.name();
+                tracing::warn!(job = %job.id, consumer, error = %e, "consumer failed; it retries alone");
                 failed.push((c.kind(), e));
             }
         }
@@ -119,7 +120,8 @@ impl Handler for OneConsumer {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let event: BookingEvent = serde_json::from_str(&job.payload)
             .map_err(|e| JobError::Permanent(format!("payload of `{}`: {e}", job.kind)))?;
-        tracing::info!(job = %job.id, consumer = self.0.name(), event = %event.event, booking = %event.booking_id, "booking event");
+        let (consumer, booking) = (self.0.name(), event.booking_id);
+        tracing::info!(job = %job.id, consumer, event = %event.event, %booking, "booking event");
         self.0.consume(job.tenant_id, &event).await
     }
 }
