@@ -49,6 +49,14 @@ async fn bookings_do_not_wait_for_their_hosts_row() {
     .await;
 }
 
+/// The store on `db` with PostgreSQL's deadlock detector put off for an hour: a lock wait over
+/// `lock_timeout` fails instead, so a deadlock shows as an error rather than a retry.
+async fn without_deadlock_detector(db: &sked_test_utils::TestDb, lock_timeout: &str) -> DynStore {
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}options[deadlock_timeout]=1h&options[lock_timeout]={lock_timeout}", db.url);
+    sked_store::connect(&url).await.unwrap()
+}
+
 /// A rush on one time, on PostgreSQL with its deadlock detector put off for an hour (a lock wait
 /// over 20 seconds fails instead): overlapping creates, on one host and on two in either order,
 /// then moves onto the winner's time while it is cancelled, all finish with a clear answer. The
@@ -58,9 +66,7 @@ async fn bookings_do_not_wait_for_their_hosts_row() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rush_on_one_time_takes_turns_instead_of_deadlocking() {
     sked_test_utils::on_store(Backend::Postgres, |db| async move {
-        let sep = if db.url.contains('?') { '&' } else { '?' };
-        let url = format!("{}{sep}options[deadlock_timeout]=1h&options[lock_timeout]=20s", db.url);
-        let s = sked_store::connect(&url).await.unwrap();
+        let s = without_deadlock_detector(&db, "20s").await;
         let w = Arc::new(world(&s).await);
         let (a, b) = (w.hosts[0].id, w.hosts[1].id);
         // The hosts' first bookings grow their reach (a write of their rows): the rush's do not.
@@ -141,9 +147,7 @@ async fn a_rush_on_one_time_takes_turns_instead_of_deadlocking() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bookings_of_the_same_hosts_in_either_order_count_their_changes_in_one_order() {
     sked_test_utils::on_store(Backend::Postgres, |db| async move {
-        let sep = if db.url.contains('?') { '&' } else { '?' };
-        let url = format!("{}{sep}options[deadlock_timeout]=1h&options[lock_timeout]=10s", db.url);
-        let s = sked_store::connect(&url).await.unwrap();
+        let s = without_deadlock_detector(&db, "10s").await;
         let w = world(&s).await;
         let (a, b) = (w.hosts[0].id, w.hosts[1].id);
         // Ids in one shard (their low bits), so both count in the same rows; those rows made.
