@@ -214,22 +214,50 @@ pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
     BEFORE,
     ")) ORDER BY start_at /* $3 */"
 );
-/// The five reads above as one PostgreSQL statement of one row: each record set as JSON text
-/// (one round trip and one statement instead of five; SQLite runs the five as one command).
-pub const AVAILABILITY_PG: &str = const_format::concatcp!(
-    "SELECT CAST((SELECT row_to_json(x) FROM (",
+/// The event type (`et`) and all its hosts with their places in its list (`hs`), each read once
+/// for [`AVAILABILITY_PG`], whose parts read them again from here.
+const CONTEXT_PG: &str = const_format::concatcp!(
+    "WITH et AS (",
     EVENT_TYPE,
-    ") x) AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.position) FROM (SELECT h.",
+    "), hs AS (SELECT h.",
     HOST_COLS_H,
     ", eh.position FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
-     WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3) x), '[]') AS TEXT), \
-     CAST(COALESCE((SELECT json_agg(x) FROM (",
-    EVENT_TYPE_SCHEDULES,
-    ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (",
-    EVENT_TYPE_OCCUPANCY,
-    ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (",
-    EVENT_TYPE_BLOCKS,
-    ") x), '[]') AS TEXT)"
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2) "
+);
+/// [`BEFORE`] of the event type read once in [`CONTEXT_PG`].
+const BEFORE_ET: &str = "(SELECT buffer_before_minutes * 60 FROM et)";
+/// [`AFTER`] of the event type read once.
+const AFTER_ET: &str = "(SELECT (duration_minutes + buffer_after_minutes) * 60 FROM et)";
+/// [`REACH`] of the hosts read once.
+const REACH_HS: &str = "(SELECT COALESCE(MAX(max_span), 0) FROM hs WHERE active = $3)";
+/// The five reads above as one PostgreSQL statement of one row: each record set as JSON text
+/// (one round trip and one statement instead of five; SQLite runs the five as one command). The
+/// event type and its hosts are read once, at its head, rather than again by every part.
+pub const AVAILABILITY_PG: &str = const_format::concatcp!(
+    CONTEXT_PG,
+    "SELECT CAST((SELECT row_to_json(et) FROM et) AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(hs ORDER BY hs.position) FROM hs WHERE hs.active = $3), '[]') AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(x) FROM (SELECT ",
+    SCHEDULE_COLS,
+    " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT schedule_id FROM hs)) x), '[]') AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (\
+     SELECT booking_id, host_id, event_type_id, start_at, blocked_start, blocked_end FROM booking_hosts \
+     WHERE host_id IN (SELECT id FROM hs) AND tenant_id = $2 AND active = $3 AND blocked_start < $5 + ",
+    AFTER_ET,
+    " AND blocked_end > $4 - ",
+    BEFORE_ET,
+    " AND blocked_start > $4 - ",
+    BEFORE_ET,
+    " - ",
+    REACH_HS,
+    " - 1) x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (SELECT ",
+    BLOCK_COLS,
+    " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT id FROM hs) AND (rrule IS NOT NULL OR \
+     (start_at < $5 + ",
+    AFTER_ET,
+    " AND end_at > $4 - ",
+    BEFORE_ET,
+    "))) x), '[]') AS TEXT)"
 );
 /// [`AVAILABILITY_PG`] with the hosts' round-robin counts ([`ASSIGNMENTS`]) as a sixth column.
 pub const AVAILABILITY_ASSIGNED_PG: &str = const_format::concatcp!(
