@@ -184,36 +184,54 @@ const AFTER: &str = "(SELECT (duration_minutes + buffer_after_minutes) * 60 FROM
 /// The longest blocked interval of its active (`$3`) hosts.
 const REACH: &str = "(SELECT COALESCE(MAX(h.max_span), 0) FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3)";
-/// Occupancy of an event type's hosts that candidates starting in `[$4, $5)` can meet: overlapping
-/// `[$4 - before, $5 + duration + after)`, the event type's own buffers and duration read in the
-/// statement, so it needs nothing read first. The last bound is the start of that range minus
-/// the hosts' longest blocked interval, so the index range scanned ends there rather than at the
-/// dawn of time.
-pub const EVENT_TYPE_OCCUPANCY: &str = const_format::concatcp!(
-    "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, blocked_end FROM booking_hosts \
-     WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
-     AND tenant_id = $2 AND active = $3 AND blocked_start < $5 + ",
-    AFTER,
-    " AND blocked_end > $4 - ",
-    BEFORE,
-    " AND blocked_start > $4 - ",
-    BEFORE,
-    " - ",
-    REACH,
-    " - 1 ORDER BY blocked_start"
-);
-/// Blocks of an event type's hosts over the same range (recurring ones whatever their dates).
-/// `$3` is not used: the statement takes the same values as the others read with it.
-pub const EVENT_TYPE_BLOCKS: &str = const_format::concatcp!(
-    "SELECT ",
-    BLOCK_COLS,
-    " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) \
-     AND (rrule IS NOT NULL OR (start_at < $5 + ",
-    AFTER,
-    " AND end_at > $4 - ",
-    BEFORE,
-    ")) ORDER BY start_at /* $3 */"
-);
+/// Occupancy of the hosts `$hosts` (a statement answering their ids) that candidates starting in
+/// `[$4, $5)` can meet: overlapping `[$4 - before, $5 + after)`, with the event type's buffers
+/// and duration (`$before`, `$after`) read in the statement, so it needs nothing read first. The
+/// last bound is the start of that range minus the hosts' longest blocked interval (`$reach`), so
+/// the index range scanned ends there rather than at the dawn of time.
+macro_rules! occupancy_near {
+    ($hosts:expr, $before:expr, $after:expr, $reach:expr) => {
+        const_format::concatcp!(
+            "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, blocked_end \
+             FROM booking_hosts WHERE host_id IN (",
+            $hosts,
+            ") AND tenant_id = $2 AND active = $3 AND blocked_start < $5 + ",
+            $after,
+            " AND blocked_end > $4 - ",
+            $before,
+            " AND blocked_start > $4 - ",
+            $before,
+            " - ",
+            $reach,
+            " - 1"
+        )
+    };
+}
+/// Blocks of the hosts `$hosts` over the same range (recurring ones whatever their dates).
+macro_rules! blocks_near {
+    ($hosts:expr, $before:expr, $after:expr) => {
+        const_format::concatcp!(
+            "SELECT ",
+            BLOCK_COLS,
+            " FROM blocks WHERE tenant_id = $2 AND host_id IN (",
+            $hosts,
+            ") AND (rrule IS NOT NULL OR (start_at < $5 + ",
+            $after,
+            " AND end_at > $4 - ",
+            $before,
+            "))"
+        )
+    };
+}
+/// The hosts of the event type `$1`.
+const ET_HOSTS: &str = "SELECT host_id FROM event_type_hosts WHERE event_type_id = $1";
+/// [`occupancy_near`] of an event type's hosts.
+pub const EVENT_TYPE_OCCUPANCY: &str =
+    const_format::concatcp!(occupancy_near!(ET_HOSTS, BEFORE, AFTER, REACH), " ORDER BY blocked_start");
+/// [`blocks_near`] of an event type's hosts. `$3` is not used: the statement takes the same values
+/// as the others read with it.
+pub const EVENT_TYPE_BLOCKS: &str =
+    const_format::concatcp!(blocks_near!(ET_HOSTS, BEFORE, AFTER), " ORDER BY start_at /* $3 */");
 /// The event type (`et`) and all its hosts with their places in its list (`hs`), each read once
 /// for [`AVAILABILITY_PG`], whose parts read them again from here.
 const CONTEXT_PG: &str = const_format::concatcp!(
@@ -230,6 +248,8 @@ const BEFORE_ET: &str = "(SELECT buffer_before_minutes * 60 FROM et)";
 const AFTER_ET: &str = "(SELECT (duration_minutes + buffer_after_minutes) * 60 FROM et)";
 /// [`REACH`] of the hosts read once.
 const REACH_HS: &str = "(SELECT COALESCE(MAX(max_span), 0) FROM hs WHERE active = $3)";
+/// The hosts read once.
+const HS_HOSTS: &str = "SELECT id FROM hs";
 /// The five reads above as one PostgreSQL statement of one row: each record set as JSON text
 /// (one round trip and one statement instead of five; SQLite runs the five as one command). The
 /// event type and its hosts are read once, at its head, rather than again by every part.
@@ -240,24 +260,11 @@ pub const AVAILABILITY_PG: &str = const_format::concatcp!(
      CAST(COALESCE((SELECT json_agg(x) FROM (SELECT ",
     SCHEDULE_COLS,
     " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT schedule_id FROM hs)) x), '[]') AS TEXT), \
-     CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (\
-     SELECT booking_id, host_id, event_type_id, start_at, blocked_start, blocked_end FROM booking_hosts \
-     WHERE host_id IN (SELECT id FROM hs) AND tenant_id = $2 AND active = $3 AND blocked_start < $5 + ",
-    AFTER_ET,
-    " AND blocked_end > $4 - ",
-    BEFORE_ET,
-    " AND blocked_start > $4 - ",
-    BEFORE_ET,
-    " - ",
-    REACH_HS,
-    " - 1) x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (SELECT ",
-    BLOCK_COLS,
-    " FROM blocks WHERE tenant_id = $2 AND host_id IN (SELECT id FROM hs) AND (rrule IS NOT NULL OR \
-     (start_at < $5 + ",
-    AFTER_ET,
-    " AND end_at > $4 - ",
-    BEFORE_ET,
-    "))) x), '[]') AS TEXT)"
+     CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (",
+    occupancy_near!(HS_HOSTS, BEFORE_ET, AFTER_ET, REACH_HS),
+    ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (",
+    blocks_near!(HS_HOSTS, BEFORE_ET, AFTER_ET),
+    ") x), '[]') AS TEXT)"
 );
 /// [`AVAILABILITY_PG`] with the hosts' round-robin counts ([`ASSIGNMENTS`]) as a sixth column.
 pub const AVAILABILITY_ASSIGNED_PG: &str = const_format::concatcp!(
