@@ -129,7 +129,7 @@ pub async fn record_external(app: &App, actor: &Actor, req: &ExternalBooking) ->
                     Some(times(&w.view)),
                     None,
                 ),
-                jobs: vec![event_job(actor, "booking.created", &w.view, now, None)?],
+                jobs: vec![event_job(actor, super::CREATED, &w.view, now, None)?],
                 idempotency: None,
                 booking,
             };

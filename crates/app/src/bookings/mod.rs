@@ -28,7 +28,7 @@ use sked_store::{Booking, BookingWrite, Ids, StoreError};
 pub use attend::{confirm_attendance, mark_no_show};
 pub use change::{cancel, move_by_host};
 pub use mirror::{ExternalBooking, record_external};
-pub use record::{BOOKING_EVENT, BookingEvent};
+pub use record::{BOOKING_EVENT, BookingEvent, CREATED};
 
 use crate::App;
 use crate::error::{AppError, AppResult};
@@ -176,7 +176,7 @@ async fn create_once(
         let write = BookingWrite {
             daily_limit: daily_limit(&snap, &booking),
             history: history(&w.view, BookingAction::Created, actor, now, None, Some(times(&w.view)), None),
-            jobs: vec![event_job(actor, "booking.created", &w.view, now, None)?],
+            jobs: vec![event_job(actor, CREATED, &w.view, now, None)?],
             idempotency: idem.map(|k| k.record(actor.tenant, Outcome::Created, &w.body, now)),
             booking,
         };

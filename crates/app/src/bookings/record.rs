@@ -15,6 +15,9 @@ use crate::{AppError, AppResult};
 /// The job kind of a booking change (created, rescheduled, cancelled).
 pub const BOOKING_EVENT: &str = "booking.event";
 
+/// The event of a new booking.
+pub const CREATED: &str = "booking.created";
+
 /// A booking's times and hosts, as history shows before and after a change.
 pub(super) fn times(v: &BookingView) -> Value {
     json!({ "start": v.start, "end": v.end, "host_ids": v.host_ids, "status": v.status })

@@ -82,7 +82,10 @@ impl EventConsumer for WriteBack {
             .map(|a| a.iter().filter_map(|h| h.as_str()?.parse().ok()).collect())
             .unwrap_or_default();
         let retry = |e: StoreError| JobError::Retry(e.to_string());
-        let mut wanted = !state.store.booking_calendar_events(id).await.map_err(retry)?.is_empty();
+        // Only pushes write a booking's events, and this consumer queues them: a booking just
+        // created has none to look for.
+        let mut wanted = event.event != sked_app::bookings::CREATED
+            && !state.store.booking_calendar_events(id).await.map_err(retry)?.is_empty();
         for h in hosts {
             if wanted {
                 break;
