@@ -22,7 +22,7 @@ use sked_core::Clock;
 use sked_store::DynStore;
 use tokio::sync::Notify;
 
-pub use availability::{AvailabilityCache, Snapshot};
+pub use availability::{AvailabilityCache, Checked, Snapshot};
 pub use bookings::{Actor, Attendee, BookingEvent, NewBooking};
 pub use error::{Alternative, AppError, AppResult, Refusal};
 pub use idempotency::{Idempotency, Outcome};

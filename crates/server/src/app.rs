@@ -104,6 +104,7 @@ impl Application {
             metrics: telemetry::metrics(),
             calcom_locks: crate::calcom::Locks::default(),
             slot_answers: crate::slots::Answers::default(),
+            public_names: crate::public::Names::default(),
         });
         let router = router(state.clone(), settings.body_limit_bytes);
         Ok(Self { listener, router, state, worker: Arc::new(worker), new_operator_key })

@@ -7,13 +7,16 @@
 //! booking made here follows every rule and answers every error a private one does; it is
 //! recorded with source `widget` and history actor `attendee`.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sked_app::bookings;
+use sked_app::{Checked, Snapshot, bookings};
+use sked_core::ids::EventTypeId;
 use sked_core::questions::Question;
 use sked_store::{EventType, StoreError, Tenant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -133,20 +136,68 @@ pub async fn event_type_of(state: &AppState, tenant: &Tenant, slug: &str) -> Api
     state.store.event_type_by_slug(tenant.id, slug).await.map_err(|e| ApiError::store("event type", e))
 }
 
-/// The public view of an event type.
-pub async fn public_view(state: &AppState, tenant: &Tenant, e: EventType) -> ApiResult<PublicEventType> {
-    let snap = state.app.availability.get(tenant.id, e.id, state.clock.now_second()).await?;
-    Ok(PublicEventType {
+/// The tenant and the event type a public URL names, for the pages and answers that only read:
+/// resolved through [`Names`] (their details come from the event type's slot snapshot, as
+/// fresh as the slots it shows).
+pub async fn named(state: &AppState, tenant_slug: &str, slug: &str) -> ApiResult<(Arc<Tenant>, EventTypeId)> {
+    // Read before the slugs: a write counted after this may not show in them.
+    let writes = state.store.writes();
+    let now = state.clock.now_second();
+    let key = (tenant_slug.to_owned(), slug.to_owned());
+    if let Some(n) = state.public_names.entries.get(&key)
+        && n.checked.holds(writes, now)
+    {
+        return Ok((n.tenant.clone(), n.event_type));
+    }
+    let tenant = Arc::new(tenant(state, tenant_slug).await?);
+    let event_type = event_type_of(state, &tenant, slug).await?.id;
+    let checked = Checked::new(writes, now);
+    state.public_names.entries.insert(key, Arc::new(Named { tenant: tenant.clone(), event_type, checked }));
+    Ok((tenant, event_type))
+}
+
+/// Public URLs' slugs resolved to their tenant and event type, so that a booking page's slot
+/// answers cost what the private API's do rather than three or four reads more. An entry is
+/// used under the rule slot snapshots follow ([`Checked`]): while this process has written
+/// nothing since it was read (a slug renamed or an event type removed here shows at once) and
+/// for at most a second (one changed by another process shows within that). Only names found
+/// are kept (a new slug answers at once), at most [`MAX_NAMES`], the least used leaving first.
+#[derive(Debug)]
+pub struct Names {
+    entries: moka::sync::Cache<(String, String), Arc<Named>>,
+}
+
+/// Most public URLs' names kept (each slug is at most 64 bytes).
+const MAX_NAMES: u64 = 10_000;
+
+impl Default for Names {
+    fn default() -> Self {
+        Self { entries: moka::sync::Cache::new(MAX_NAMES) }
+    }
+}
+
+/// What a public URL's two slugs named when last read.
+#[derive(Debug)]
+struct Named {
+    tenant: Arc<Tenant>,
+    event_type: EventTypeId,
+    checked: Checked,
+}
+
+/// The public view of an event type, from its snapshot.
+pub fn public_view(tenant: &Tenant, snap: &Snapshot) -> PublicEventType {
+    let e = &snap.event_type;
+    PublicEventType {
         time_zone: snap.default_zone().iana_name().unwrap_or("UTC").to_owned(),
         questions: bookings::questions(&e.questions),
-        slug: e.slug,
-        title: e.title,
-        description: e.description,
+        slug: e.slug.clone(),
+        title: e.title.clone(),
+        description: e.description.clone(),
         duration_minutes: e.duration_minutes,
-        location: e.location,
+        location: e.location.clone(),
         max_days_ahead: e.max_days_ahead,
         business_name: tenant.name.clone(),
-    })
+    }
 }
 
 /// An event type's public description.
@@ -159,9 +210,9 @@ async fn event_type(
     _client: PublicClient,
     ApiPath((tenant_slug, slug)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<PublicEventType>> {
-    let t = tenant(&state, &tenant_slug).await?;
-    let e = event_type_of(&state, &t, &slug).await?;
-    Ok(Json(public_view(&state, &t, e).await?))
+    let (t, e) = named(&state, &tenant_slug, &slug).await?;
+    let snap = state.app.availability.get(t.id, e, state.clock.now_second()).await?;
+    Ok(Json(public_view(&t, &snap)))
 }
 
 /// Bookable slots of an event type, as the private slots answer them.
@@ -174,11 +225,11 @@ async fn slots(
     State(state): State<AppState>,
     _client: PublicClient,
     ApiPath((tenant_slug, slug)): ApiPath<(String, String)>,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<SlotsQuery>,
 ) -> ApiResult<Response> {
-    let t = tenant(&state, &tenant_slug).await?;
-    let e = event_type_of(&state, &t, &slug).await?;
-    crate::slots::answer_json(&state, t.id, e.id, q).await
+    let (t, e) = named(&state, &tenant_slug, &slug).await?;
+    crate::slots::answer_json(&state, t.id, e, q, Some(&headers)).await
 }
 
 /// Book a time (source `widget`). Send an `Idempotency-Key` header to make retries safe.

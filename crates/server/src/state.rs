@@ -68,6 +68,8 @@ pub struct Inner {
     pub calcom_locks: crate::calcom::Locks,
     /// Slot answers serialised lately.
     pub slot_answers: crate::slots::Answers,
+    /// Public URLs' names resolved lately.
+    pub public_names: crate::public::Names,
 }
 
 impl AppState {

@@ -77,9 +77,10 @@ impl Entry {
     }
 }
 
-/// A check of a snapshot against the store's versions.
+/// A check of a snapshot against the store's versions (or of anything else read from the store
+/// under the same rule, such as the names in a public URL).
 #[derive(Clone, Copy, Debug)]
-struct Checked {
+pub struct Checked {
     /// The store's count of writes, read just before the versions.
     writes: u64,
     /// The second (the app's clock) they were read.
@@ -92,11 +93,17 @@ struct Checked {
 pub const RECHECK_SECONDS: i64 = 1;
 
 impl Checked {
+    /// A check made at `now` (the app's clock, in seconds), with the store's count of writes
+    /// read before the reads it checks.
+    pub fn new(writes: u64, now: i64) -> Self {
+        Self { writes, at: now }
+    }
+
     /// Whether the snapshot checked is still known to be true: this store has run no write since
     /// (so none of this process's changes is missing), and the check is recent enough that other
     /// processes' changes may be missing only for [`RECHECK_SECONDS`]. A clock that went back
     /// counts as too old.
-    fn holds(self, writes: u64, now: i64) -> bool {
+    pub fn holds(self, writes: u64, now: i64) -> bool {
         self.writes == writes && (self.at..self.at + RECHECK_SECONDS).contains(&now)
     }
 }
@@ -136,7 +143,7 @@ impl AvailabilityCache {
             .availability_versions(tenant, event_type)
             .await
             .map_err(|e| AppError::store("event type", e))?;
-        let checked = Checked { writes, at: now };
+        let checked = Checked::new(writes, now);
         if let Some(e) = &cached
             && e.snapshot.versions == versions
             && covers(&e.snapshot, now)

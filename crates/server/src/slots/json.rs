@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::HeaderValue;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, SerializeStruct};
@@ -22,27 +23,47 @@ use crate::state::AppState;
 use sked_app::Snapshot;
 
 /// [`answer`](super::answer) as the JSON response `GET .../slots` sends, serialised once per
-/// snapshot, query and second ([`Answers`]).
+/// snapshot, query and second ([`Answers`]). With the request's headers (the public routes,
+/// which browsers call), the answer is sent gzipped to a client that takes gzip, compressed once
+/// per kept answer ([`super::gzip`]), and says it varies with `Accept-Encoding`.
 pub async fn answer_json(
     state: &AppState,
     tenant: TenantId,
     id: EventTypeId,
     q: SlotsQuery,
+    negotiate: Option<&HeaderMap>,
 ) -> ApiResult<Response> {
     let now = state.clock.now_second();
     let snap = state.app.availability.get(tenant, id, now).await?;
     let key = AnswerKey { snapshot: snap.serial, now, query: q };
-    if let Some(body) = state.slot_answers.0.get(&key) {
-        return Ok(json_response(body));
+    let answer = match state.slot_answers.0.get(&key) {
+        Some(answer) => answer,
+        None => {
+            let asked = Asked::new(snap, &key.query, now)?;
+            let json = state.app.availability.compute_sized(asked.cost, move || asked.json(id)).await?;
+            let answer = Arc::new(Answer { json, gzipped: OnceLock::new() });
+            state.slot_answers.0.insert(key, answer.clone());
+            answer
+        }
+    };
+    let json = HeaderValue::from_static("application/json");
+    let Some(headers) = negotiate else {
+        return Ok(([(CONTENT_TYPE, json)], answer.json.clone()).into_response());
+    };
+    let vary = (VARY, HeaderValue::from_static("accept-encoding"));
+    if !super::gzip::accepts_gzip(headers) {
+        return Ok(([(CONTENT_TYPE, json), vary], answer.json.clone()).into_response());
     }
-    let asked = Asked::new(snap, &key.query, now)?;
-    let body = state.app.availability.compute_sized(asked.cost, move || asked.json(id)).await?;
-    state.slot_answers.0.insert(key, body.clone());
-    Ok(json_response(body))
+    let gzipped = answer.gzipped.get_or_init(|| super::gzip::gzip(&answer.json)).clone();
+    let encoding = (CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    Ok(([(CONTENT_TYPE, json), encoding, vary], gzipped).into_response())
 }
 
-fn json_response(body: Bytes) -> Response {
-    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+/// A kept answer: its JSON, and that JSON gzipped once a client taking gzip asked for it.
+#[derive(Debug)]
+pub struct Answer {
+    json: Bytes,
+    gzipped: OnceLock<Bytes>,
 }
 
 impl Asked {
@@ -149,7 +170,7 @@ where
 /// answer is exactly the one computing it again would give. At most [`ANSWER_BYTES`] are kept,
 /// each for at most [`ANSWER_TTL`].
 #[derive(Debug)]
-pub struct Answers(moka::sync::Cache<AnswerKey, Bytes>);
+pub struct Answers(moka::sync::Cache<AnswerKey, Arc<Answer>>);
 
 /// What a kept answer is found by.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -167,10 +188,13 @@ pub const ANSWER_TTL: Duration = Duration::from_secs(2);
 
 impl Default for Answers {
     fn default() -> Self {
-        let weigh = |k: &AnswerKey, v: &Bytes| {
+        // The gzipped copy, made later, is counted in advance: slot JSON compresses to well
+        // under a quarter.
+        let weigh = |k: &AnswerKey, v: &Arc<Answer>| {
             let q = &k.query;
             let text = q.from.len() + q.to.len() + q.time_zone.as_ref().map_or(0, String::len);
-            u32::try_from(v.len() + text + q.host_id.as_ref().map_or(0, String::len)).unwrap_or(u32::MAX)
+            let bytes = v.json.len() + v.json.len() / 4;
+            u32::try_from(bytes + text + q.host_id.as_ref().map_or(0, String::len)).unwrap_or(u32::MAX)
         };
         Self(
             moka::sync::Cache::builder()

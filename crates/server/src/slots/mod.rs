@@ -1,6 +1,7 @@
 //! `GET /v1/event-types/{id}/slots` (docs/API.md, Slots): the query read against an
 //! availability snapshot, the answer computed by the engine; its JSON in [`json`].
 
+mod gzip;
 mod json;
 
 use std::collections::BTreeMap;
@@ -23,7 +24,7 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::openapi::{InstantOrDate, LocalDate, TimeZoneName};
 use crate::state::AppState;
 use crate::time::{parse_instant_or_date, rfc3339};
-pub use json::{ANSWER_BYTES, ANSWER_TTL, AnswerKey, Answers, answer_json};
+pub use json::{ANSWER_BYTES, ANSWER_TTL, Answer, AnswerKey, Answers, answer_json};
 use sked_app::Snapshot;
 
 /// Longest slot query.
@@ -110,7 +111,7 @@ async fn slots(
     ApiPath(id): ApiPath<EventTypeId>,
     ApiQuery(q): ApiQuery<SlotsQuery>,
 ) -> ApiResult<Response> {
-    answer_json(&state, auth.tenant, id, q).await
+    answer_json(&state, auth.tenant, id, q, None).await
 }
 
 /// The slots of one event type of `tenant` for a query: what `GET .../slots` answers, privately

@@ -3,6 +3,8 @@
 //! with the interactive flow where JavaScript runs. Booking goes through the public API's code,
 //! and each request counts against the client address's public limit as the public API's do.
 
+use std::sync::Arc;
+
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -17,12 +19,12 @@ use super::page::{Reader, hour12, html, see_other};
 use super::picker::{self, View};
 use crate::bookings::Attendee;
 use crate::error::ApiError;
-use crate::public::{PublicBooking, event_type_of, tenant};
+use crate::public::{PublicBooking, named};
 use crate::state::AppState;
 
 /// The page's parts that do not depend on the step.
 struct Ctx {
-    tenant: Tenant,
+    tenant: Arc<Tenant>,
     event_type: EventType,
     reader: Reader,
     path: String,
@@ -35,22 +37,17 @@ async fn ctx(
     tz: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Ctx, Response> {
-    let tenant = tenant(state, t).await.map_err(|e| gone(e, "There is no booking page at this address."))?;
-    let event_type = event_type_of(state, &tenant, e)
-        .await
-        .map_err(|e| gone(e, "There is no booking page at this address."))?;
-    let snap = state
-        .app
-        .availability
-        .get(tenant.id, event_type.id, state.clock.now_second())
-        .await
-        .map_err(|e| gone(e.into(), ""))?;
+    let not_here = |e: ApiError| gone(e, "There is no booking page at this address.");
+    let (tenant, event_type) = named(state, t, e).await.map_err(not_here)?;
+    let now = state.clock.now_second();
+    let snap =
+        state.app.availability.get(tenant.id, event_type, now).await.map_err(|e| not_here(e.into()))?;
     let tz = tz.and_then(|z| jiff::tz::TimeZone::get(z).ok()).unwrap_or_else(|| snap.default_zone());
     Ok(Ctx {
         path: format!("/book/{t}/{e}"),
         reader: Reader { tz, hour12: hour12(headers) },
         tenant,
-        event_type,
+        event_type: snap.event_type.clone(),
     })
 }
 

@@ -1,6 +1,8 @@
 //! The public booking API (`/public/v1/{tenant_slug}/...`): no key, questions and answers, the
 //! same rules as the private API, CORS, and its own per-address limit.
 
+use std::io::Read;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -211,5 +213,94 @@ async fn any_origin_may_call_it_and_each_address_is_limited() {
             app
         },
     )
+    .await;
+}
+
+#[tokio::test]
+async fn public_names_are_reused_under_the_slot_snapshots_rule() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        app.set_now("2026-03-02T08:00:00Z");
+        let slots =
+            |slug: &str| format!("/public/v1/acme/event-types/{slug}/slots?from=2026-03-03&to=2026-03-04");
+        let r = open(&app, "GET", &slots("consult"), None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // Another process renames the event type: within the second, this one still answers the
+        // old name without reading it again (and the new one, never seen, at once)...
+        let (other, server) = app.second_server().await;
+        let path = format!("{other}/v1/event-types/{}", w.event_type);
+        let r =
+            TestApp::send(app.client.patch(path).bearer_auth(&app.key).json(&json!({"slug": "visit"}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        server.abort();
+        for slug in ["consult", "visit"] {
+            let r = open(&app, "GET", &slots(slug), None, &[]).await;
+            assert_eq!(r.status, StatusCode::OK, "{slug}: {}", r.body);
+        }
+        let page = open(&app, "GET", "/book/acme/consult", None, &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        // ...while a booking reads the names afresh.
+        let r = open(
+            &app,
+            "POST",
+            "/public/v1/acme/bookings",
+            Some(public_booking("2026-03-03T15:00:00Z", json!({}))),
+            &[],
+        )
+        .await;
+        assert_eq!(r.fields(), ["event_type_slug"], "{}", r.body);
+
+        // A second later the old name is read again, and is gone.
+        app.set_now("2026-03-02T08:00:01Z");
+        let r = open(&app, "GET", &slots("consult"), None, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        let page = open(&app, "GET", "/book/acme/consult", None, &[]).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+
+        // A rename made through this process shows at once.
+        let r = app.patch(&format!("/v1/event-types/{}", w.event_type), json!({"slug": "consult"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = open(&app, "GET", &slots("visit"), None, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        let r = open(&app, "GET", "/public/v1/acme/event-types/consult", None, &[]).await;
+        assert_eq!((r.status, r.body["slug"].as_str()), (StatusCode::OK, Some("consult")), "{}", r.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn public_slots_go_gzipped_whole_to_clients_that_take_gzip() {
+    on_each_store(|app| async move {
+        let w = world(&app).await;
+        let q = "from=2026-03-03&to=2026-03-05";
+        let private = app.get(&format!("/v1/event-types/{}/slots?{q}", w.event_type)).await;
+        let url = format!("{}/public/v1/acme/event-types/consult/slots?{q}", app.base);
+        // Computed, then kept: both times the whole gzipped answer, its length said up front.
+        for _ in 0..2 {
+            let res = app.client.get(&url).header("accept-encoding", "br, gzip").send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let headers = res.headers().clone();
+            assert_eq!(headers["content-encoding"], "gzip");
+            assert_eq!(headers["vary"], "accept-encoding");
+            let z = res.bytes().await.unwrap();
+            assert_eq!(
+                headers.get("content-length").map(|l| l.to_str().unwrap()),
+                Some(&*z.len().to_string())
+            );
+            let mut json = String::new();
+            flate2::read::GzDecoder::new(&z[..]).read_to_string(&mut json).unwrap();
+            assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), private.body);
+        }
+        // A client refusing gzip (or naming none) gets the JSON as it is.
+        for refusing in ["gzip;q=0, br", "identity"] {
+            let res = app.client.get(&url).header("accept-encoding", refusing).send().await.unwrap();
+            assert!(res.headers().get("content-encoding").is_none(), "{refusing}");
+            assert_eq!(res.headers()["vary"], "accept-encoding");
+            assert_eq!(res.json::<Value>().await.unwrap(), private.body);
+        }
+        app
+    })
     .await;
 }
