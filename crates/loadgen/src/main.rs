@@ -71,6 +71,11 @@ enum Cmd {
         /// `concurrency` connections send back to back (closed loop: maximum throughput).
         #[arg(long)]
         rate: Option<u64>,
+        /// Open loop only: first book this many (on the starts after the measured ones) back to
+        /// back on `concurrency` connections, untimed, so that the measured requests find the
+        /// servers' connections and prepared statements as a running service has them.
+        #[arg(long, default_value_t = 0)]
+        warmup: u64,
     },
 }
 
@@ -108,10 +113,10 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Voice(args) => voice(args).await,
         Cmd::Mcp(args) => mcp::mcp(args).await,
         Cmd::Storm(args) => storm::storm(args).await,
-        Cmd::Book { base, key, event_type, first, step, count, concurrency, rate } => {
+        Cmd::Book { base, key, event_type, first, step, count, concurrency, rate, warmup } => {
             let target = Target { base, key, event_type, first, step };
             match rate {
-                Some(rate) => book_open_loop(&target, count, rate).await,
+                Some(rate) => book_open_loop(target, count, rate, (warmup, concurrency)).await,
                 None => {
                     book(&target.base, &target.key, &target.event_type, first, step, count, concurrency).await
                 }
@@ -334,8 +339,26 @@ impl Target {
     }
 }
 
-async fn book_open_loop(t: &Target, count: u64, rate: u64) -> anyhow::Result<()> {
+async fn book_open_loop(
+    t: Target,
+    count: u64,
+    rate: u64,
+    (warmup, concurrency): (u64, usize),
+) -> anyhow::Result<()> {
     let c = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
+    let t = Arc::new(t);
+    if warmup > 0 {
+        let (t, c) = (t.clone(), c.clone());
+        closed_loop(warmup, concurrency, 0, move |i| {
+            let req = t.request(&c, count + i);
+            async move {
+                let r = req.send().await?;
+                let _ = r.bytes().await?;
+                Ok(true)
+            }
+        })
+        .await?;
+    }
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
     let started = tokio::time::Instant::now();
     let mut tasks = Vec::with_capacity(count as usize);
