@@ -51,19 +51,23 @@ pub async fn answer_json(
         return Ok(([(CONTENT_TYPE, json)], answer.json.clone()).into_response());
     };
     let vary = (VARY, HeaderValue::from_static("accept-encoding"));
-    if !super::gzip::accepts_gzip(headers) {
-        return Ok(([(CONTENT_TYPE, json), vary], answer.json.clone()).into_response());
-    }
-    let gzipped = answer.gzipped.get_or_init(|| super::gzip::gzip(&answer.json)).clone();
-    let encoding = (CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    Ok(([(CONTENT_TYPE, json), encoding, vary], gzipped).into_response())
+    let gzipped = super::gzip::accepts_gzip(headers)
+        .then(|| answer.gzipped.get_or_init(|| super::gzip::gzip(&answer.json)).clone())
+        .flatten();
+    Ok(match gzipped {
+        Some(z) => {
+            let encoding = (CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            ([(CONTENT_TYPE, json), encoding, vary], z).into_response()
+        }
+        None => ([(CONTENT_TYPE, json), vary], answer.json.clone()).into_response(),
+    })
 }
 
 /// A kept answer: its JSON, and that JSON gzipped once a client taking gzip asked for it.
 #[derive(Debug)]
 pub struct Answer {
     json: Bytes,
-    gzipped: OnceLock<Bytes>,
+    gzipped: OnceLock<Option<Bytes>>,
 }
 
 impl Asked {
