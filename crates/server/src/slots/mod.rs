@@ -24,7 +24,7 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::openapi::{InstantOrDate, LocalDate, TimeZoneName};
 use crate::state::AppState;
 use crate::time::{parse_instant_or_date, rfc3339};
-pub use json::{ANSWER_BYTES, ANSWER_TTL, Answer, AnswerKey, Answers, answer_json};
+pub use json::{ANSWER_BYTES, ANSWER_TTL, AnswerKey, Answers, answer_json};
 use sked_app::Snapshot;
 
 /// Longest slot query.
