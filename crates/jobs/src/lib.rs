@@ -11,6 +11,7 @@
 //! Each kind of job is a type ([`Job`]): its kind string, its payload (the type itself), its
 //! attempts, an optional dedupe key and a timeout shorter than the lease, after which an attempt
 //! is cancelled and retried. [`Worker::handle`] registers the handler that receives it decoded.
+//! The jobs of one lease may share reads made after it ([`Shared`]).
 
 #![forbid(unsafe_code)]
 
@@ -25,7 +26,9 @@ use sked_core::ids::{JobId, TenantId};
 use sked_store::{DynStore, Job as JobRow, NewJob, StoreResult};
 use tokio::sync::{Notify, watch};
 
+mod shared;
 mod typed;
+pub use shared::{Shared, leased_at};
 pub use typed::{Job, JobHandler};
 
 /// How a job attempt failed.
@@ -229,6 +232,8 @@ impl Worker {
         let now = self.clock.now_second();
         let jobs =
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
+        // Every change that queued these jobs is visible to reads started from here on.
+        let leased = std::time::Instant::now();
         // Each job is settled as soon as it finishes: a slow one holds up no other's outcome.
         // Successes that finish while another settlement is being written share the next
         // transaction (a group commit), so a burst of jobs costs a few writes, not one each.
@@ -237,7 +242,7 @@ impl Worker {
             .map(|job| {
                 let done = &done;
                 async move {
-                    match self.attempt(&job).await {
+                    match shared::as_leased(leased, self.attempt(&job)).await {
                         Ok(()) => {
                             done.push(job.id, &job.kind);
                             self.complete(done).await;

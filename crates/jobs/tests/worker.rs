@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use sked_core::{Clock, ManualClock};
-use sked_jobs::{Backoff, Handler, JobError, Worker, WorkerConfig, new_job};
+use sked_jobs::{Backoff, Handler, JobError, Shared, Worker, WorkerConfig, new_job};
 use sked_store::{DynStore, Job, JobStatus};
 use sked_test_utils::on_each_store;
 
@@ -333,6 +333,52 @@ async fn each_job_is_settled_as_soon_as_it_finishes() {
         store.enqueue(&fast).await.unwrap();
         let pass = worker.run_once().await.unwrap();
         assert_eq!((pass.ran, pass.done, pass.dead), (2, 2, 0));
+        db
+    })
+    .await;
+}
+
+/// Reads a counter through a [`Shared`], once per call of its own.
+struct SharesReads {
+    shared: Shared<u8, usize>,
+    reads: AtomicUsize,
+    seen: std::sync::Mutex<Vec<usize>>,
+}
+
+#[async_trait]
+impl Handler for SharesReads {
+    async fn run(&self, _: &Job) -> Result<(), JobError> {
+        let read = || async {
+            tokio::task::yield_now().await;
+            Ok::<_, JobError>(self.reads.fetch_add(1, Ordering::SeqCst) + 1)
+        };
+        let v = self.shared.get(&0, read).await?;
+        self.seen.lock().unwrap().push(v);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_jobs_of_one_lease_share_a_read_made_after_it_and_the_next_lease_reads_again() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (clock, mut worker) = setup(&store, "w1");
+        let h = Arc::new(SharesReads {
+            shared: Shared::default(),
+            reads: AtomicUsize::new(0),
+            seen: Default::default(),
+        });
+        worker.register("shared", h.clone());
+        for _ in 0..10 {
+            store.enqueue(&new_job(None, "shared", &1, clock.now_second()).unwrap()).await.unwrap();
+        }
+        assert_eq!(worker.run_once().await.unwrap().done, 10);
+        assert_eq!(*h.seen.lock().unwrap(), vec![1; 10], "one read for the ten jobs of one lease");
+        store.enqueue(&new_job(None, "shared", &2, clock.now_second()).unwrap()).await.unwrap();
+        assert_eq!(worker.run_once().await.unwrap().done, 1);
+        assert_eq!(h.seen.lock().unwrap().last(), Some(&2), "a later lease reads again");
+        // Outside the worker nothing is shared.
+        assert_eq!(h.shared.get(&0, || async { Ok::<_, JobError>(99) }).await.unwrap(), 99);
         db
     })
     .await;

@@ -26,6 +26,7 @@ pub mod guard;
 pub mod hosts;
 pub mod ics;
 pub mod idempotency;
+pub mod job_reads;
 pub mod jobs_api;
 pub mod mcp;
 pub mod notify;

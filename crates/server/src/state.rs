@@ -41,6 +41,8 @@ pub struct Services {
     pub feeds: reqwest::Client,
     /// Email, SMS and webhook delivery (a channel without settings is off).
     pub channels: crate::notify::Channels,
+    /// Reads the booking events of one lease share.
+    pub job_reads: crate::job_reads::JobReads,
 }
 
 /// Shared state of the server (cheap to clone).

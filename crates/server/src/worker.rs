@@ -69,6 +69,7 @@ pub fn services(
         caldav,
         feeds,
         channels: notify::Channels::from_settings(settings)?,
+        job_reads: Default::default(),
     })
 }
 

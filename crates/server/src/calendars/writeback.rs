@@ -90,7 +90,9 @@ impl EventConsumer for WriteBack {
             if wanted {
                 break;
             }
-            wanted = receiving(state, tenant, h).await.map_err(retry)?.next().is_some();
+            // Read once for the jobs of a lease: a connection made before the booking is seen.
+            let all = state.job_reads.connections(&state.store, tenant, h).await.map_err(retry)?;
+            wanted = all.iter().any(|c| receives(c).is_some());
         }
         if wanted {
             let now = state.clock.now_second();
@@ -108,10 +110,15 @@ async fn receiving(
     host: HostId,
 ) -> Result<impl Iterator<Item = (Connection, String)>, StoreError> {
     let all = state.store.list_connections(tenant, Some(host), Page { limit: 100, after: None }).await?;
-    Ok(all.into_iter().filter(|c| c.provider != "ics" && c.status != REVOKED).filter_map(|c| {
-        let cal = c.booking_calendar_id.clone()?;
+    Ok(all.into_iter().filter_map(|c| {
+        let cal = receives(&c)?.to_owned();
         Some((c, cal))
     }))
+}
+
+/// The calendar a connection writes bookings into, if it receives them.
+fn receives(c: &Connection) -> Option<&str> {
+    (c.provider != "ics" && c.status != REVOKED).then_some(c.booking_calendar_id.as_deref()).flatten()
 }
 
 /// Makes the provider agree with one booking.

@@ -17,6 +17,7 @@ use sked_store::{EventType, Host, Message, NewJob, StoreError};
 use super::send::SendMessage;
 use super::{NOTIFY_KIND, WEBHOOK_KIND, links};
 use crate::events::EventConsumer;
+use crate::job_reads::Business;
 use crate::state::Services;
 
 /// Tells the attendee and the hosts about booking changes, and queues reminders.
@@ -33,32 +34,29 @@ fn store_err(e: StoreError) -> JobError {
 
 /// What every message about one booking shares.
 struct Facts {
-    business: String,
-    reply_to: Option<String>,
+    business: Arc<Business>,
     /// The start before a reschedule.
     previous_start: Option<i64>,
-    event_type: EventType,
-    hosts: Vec<Host>,
+    event_type: Arc<EventType>,
+    hosts: Vec<Arc<Host>>,
 }
 
 impl Facts {
+    /// Read once for the jobs of a lease (`JobReads`): a burst of one business's bookings
+    /// shares them.
     async fn load(s: &Services, tenant: TenantId, v: &BookingView) -> Result<Self, JobError> {
-        let business = s.store.tenant(tenant).await.map_err(store_err)?.name;
-        let reply_to = s.store.notify_settings(tenant).await.map_err(store_err)?.reply_to;
-        let event_type = s.store.event_type(tenant, v.event_type_id).await.map_err(store_err)?;
+        let reads = &s.job_reads;
+        let business = reads.business(&s.store, tenant).await.map_err(store_err)?;
+        let event_type = reads.event_type(&s.store, tenant, v.event_type_id).await.map_err(store_err)?;
         let mut hosts = Vec::new();
         for id in &v.host_ids {
-            match s.store.host(tenant, *id).await {
-                Ok(h) => hosts.push(h),
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(store_err(e)),
-            }
+            hosts.extend(reads.host(&s.store, tenant, *id).await.map_err(store_err)?);
         }
-        Ok(Self { business, reply_to, event_type, hosts, previous_start: None })
+        Ok(Self { business, event_type, hosts, previous_start: None })
     }
 
     fn host(&self, id: HostId) -> Option<&Host> {
-        self.hosts.iter().find(|h| h.id == id)
+        self.hosts.iter().find(|h| h.id == id).map(|h| &**h)
     }
 }
 
@@ -68,8 +66,8 @@ fn notice(s: &Services, f: &Facts, v: &BookingView, kind: Kind, role: Role, read
     let manage = s.sealer.as_ref().map(|k| links::manage_url(&s.base_url, k, v.id));
     Notice {
         kind: kind.as_str().to_owned(),
-        business: f.business.clone(),
-        reply_to: f.reply_to.clone(),
+        business: f.business.name.clone(),
+        reply_to: f.business.reply_to.clone(),
         title: f.event_type.title.clone(),
         uid: v.uid.clone(),
         sequence: v.sequence,
@@ -331,11 +329,12 @@ pub async fn queue_webhooks(
     at: jiff::Timestamp,
     data: &serde_json::Value,
 ) -> Result<(), JobError> {
-    let hooks = s.store.active_webhooks(tenant).await.map_err(store_err)?;
+    // Read once for the jobs of a lease: an endpoint added before the change is told of it.
+    let hooks = s.job_reads.webhooks(&s.store, tenant).await.map_err(store_err)?;
     let now = s.clock.now_second();
     let body = String::from_utf8_lossy(&sked_webhooks::payload(event, at, data)).into_owned();
     let mut items = Vec::new();
-    for w in hooks {
+    for w in hooks.iter() {
         let events: Vec<String> = serde_json::from_str(&w.events).unwrap_or_default();
         if !sked_webhooks::subscribed(&events, event) {
             continue;
