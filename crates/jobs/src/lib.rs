@@ -2,9 +2,9 @@
 //!
 //! Jobs are rows of the store's `jobs` table, usually written in the same transaction as the
 //! change that calls for them (the outbox). A [`Worker`] leases due jobs for a while, runs the
-//! [`Handler`] registered for each job's kind, and settles each one as soon as it finishes:
-//! done (successes finishing together share one write), queued again after a backoff, or dead
-//! after its last attempt. Leases make several workers, in several processes, safe: a job is
+//! [`Handler`] registered for each job's kind, and settles each one soon after it finishes:
+//! done (the successes of a lease finishing within a few milliseconds of each other share one
+//! write), queued again after a backoff, or dead after its last attempt. Leases make several workers, in several processes, safe: a job is
 //! held by one worker at a time, and a worker that dies simply lets its lease run out. No
 //! transaction is held open while a handler talks to the outside.
 //!
@@ -112,6 +112,9 @@ pub struct WorkerConfig {
     /// After a wake-up, wait this long for more jobs before leasing, so a burst of work is
     /// leased in a few transactions rather than one per job.
     pub gather: Duration,
+    /// How long a finished job's success may wait to be written with others finishing
+    /// meanwhile (never past the end of its pass).
+    pub settle_wait: Duration,
     /// Retry delays.
     pub backoff: Backoff,
     /// Jobs of a batch run at once: one slow outside service (a calendar API timing out)
@@ -130,6 +133,7 @@ impl Default for WorkerConfig {
             batch: 64,
             poll: Duration::from_secs(1),
             gather: Duration::from_millis(20),
+            settle_wait: Duration::from_millis(10),
             backoff: Backoff::default(),
             concurrency: 16,
             timeout: Duration::from_secs(120),
@@ -166,20 +170,37 @@ enum Settled {
     Dead,
 }
 
-/// Successes waiting to be written, and the turn to write them.
-#[derive(Default)]
+/// Successes of one pass waiting to be written, and whether the pass's jobs have all ended.
 struct Completions {
     pending: std::sync::Mutex<Vec<(JobId, String)>>,
-    writing: tokio::sync::Mutex<()>,
+    /// A success was added.
+    added: Notify,
+    /// Every job of the pass has ended.
+    ended: watch::Sender<bool>,
 }
 
 impl Completions {
+    fn new() -> Self {
+        Self { pending: Default::default(), added: Notify::new(), ended: watch::Sender::new(false) }
+    }
+
     fn push(&self, id: JobId, kind: &str) {
         self.pending.lock().unwrap_or_else(|e| e.into_inner()).push((id, kind.to_owned()));
+        self.added.notify_one();
     }
 
     fn take(&self) -> Vec<(JobId, String)> {
         std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn has_ended(&self) -> bool {
+        *self.ended.borrow()
+    }
+
+    /// Resolves once every job of the pass has ended.
+    async fn end(&self) {
+        let mut rx = self.ended.subscribe();
+        let _ = rx.wait_for(|ended| *ended).await;
     }
 }
 
@@ -234,27 +255,31 @@ impl Worker {
             self.store.lease_jobs(&self.config.id, now, self.config.lease_secs, self.config.batch).await?;
         // Every change that queued these jobs is visible to reads started from here on.
         let leased = std::time::Instant::now();
-        // Each job is settled as soon as it finishes: a slow one holds up no other's outcome.
-        // Successes that finish while another settlement is being written share the next
-        // transaction (a group commit), so a burst of jobs costs a few writes, not one each.
-        let done = Completions::default();
-        let settled: Vec<Settled> = futures::stream::iter(jobs)
-            .map(|job| {
-                let done = &done;
-                async move {
-                    match shared::as_leased(leased, self.attempt(&job)).await {
-                        Ok(()) => {
-                            done.push(job.id, &job.kind);
-                            self.complete(done).await;
-                            Settled::Done
+        // A success is written within `settle_wait` of finishing (a slow job holds up no other's
+        // outcome), together with the others that finish meanwhile, and the rest of the pass's
+        // when it ends first: a burst of jobs costs a write or two per pass, not one per job.
+        let done = Completions::new();
+        let run = async {
+            let settled: Vec<Settled> = futures::stream::iter(jobs)
+                .map(|job| {
+                    let done = &done;
+                    async move {
+                        match shared::as_leased(leased, self.attempt(&job)).await {
+                            Ok(()) => {
+                                done.push(job.id, &job.kind);
+                                Settled::Done
+                            }
+                            Err(e) => self.fail(&job, e).await,
                         }
-                        Err(e) => self.fail(&job, e).await,
                     }
-                }
-            })
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect()
-            .await;
+                })
+                .buffer_unordered(self.config.concurrency.max(1))
+                .collect()
+                .await;
+            done.ended.send_replace(true);
+            settled
+        };
+        let (settled, ()) = tokio::join!(run, self.settle(&done));
         let mut pass = Pass { ran: settled.len(), ..Pass::default() };
         for s in settled {
             match s {
@@ -281,11 +306,34 @@ impl Worker {
         }
     }
 
-    /// Writes every success not yet written, in one transaction; one writer at a time, so the
-    /// successes that finish meanwhile wait for the next.
-    async fn complete(&self, done: &Completions) {
-        let _turn = done.writing.lock().await;
-        let batch = done.take();
+    /// Writes the pass's successes as they come: after the first of a group, waits
+    /// `settle_wait` for others (or for the pass to end), then writes them all in one statement;
+    /// until the pass has ended and nothing is left.
+    async fn settle(&self, done: &Completions) {
+        loop {
+            if !done.has_ended() {
+                tokio::select! {
+                    () = done.added.notified() => {}
+                    () = done.end() => {}
+                }
+            }
+            if !done.has_ended() {
+                tokio::select! {
+                    () = tokio::time::sleep(self.config.settle_wait) => {}
+                    () = done.end() => {}
+                }
+            }
+            // Read before taking: a success pushed after this is still taken below or next time.
+            let ended = done.has_ended();
+            self.complete(done.take()).await;
+            if ended && done.pending.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// Writes successes in one statement.
+    async fn complete(&self, batch: Vec<(JobId, String)>) {
         if batch.is_empty() {
             return;
         }
@@ -306,7 +354,7 @@ impl Worker {
     }
 
     /// Records a failed attempt: queued again after a backoff, or dead. (Successes are written
-    /// together by [`complete`](Self::complete).)
+    /// together by [`settle`](Self::settle).)
     async fn fail(&self, job: &JobRow, e: JobError) -> Settled {
         let now = self.clock.now_second();
         let backoff = || now + self.config.backoff.delay(job.attempts, job.id);

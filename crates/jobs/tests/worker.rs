@@ -383,3 +383,47 @@ async fn the_jobs_of_one_lease_share_a_read_made_after_it_and_the_next_lease_rea
     })
     .await;
 }
+
+/// Finishes after its payload's number of milliseconds.
+struct Sleeps;
+
+#[async_trait]
+impl Handler for Sleeps {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let ms: u64 = job.payload.parse().map_err(|_| JobError::Permanent("payload".into()))?;
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_successes_of_a_pass_finishing_close_together_are_written_at_once() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let clock = Arc::new(ManualClock::new("2026-06-01T12:00:00Z".parse::<Timestamp>().unwrap()));
+        let config = WorkerConfig {
+            id: "w1".into(),
+            batch: 10,
+            settle_wait: std::time::Duration::from_secs(10),
+            ..Default::default()
+        };
+        let mut worker = Worker::new(store.clone(), clock.clone(), config);
+        worker.register("sleeps", Arc::new(Sleeps));
+        let mut ids = Vec::new();
+        for ms in 0..10 {
+            let job = new_job(None, "sleeps", &(ms * 3), clock.now_second()).unwrap();
+            store.enqueue(&job).await.unwrap();
+            ids.push(job.id);
+        }
+        let before = store.writes();
+        assert_eq!(worker.run_once().await.unwrap().done, 10);
+        // One write leased the ten jobs, one settled them (finishing 3 ms apart, each used to
+        // be written as it finished).
+        assert_eq!(store.writes() - before, 2);
+        for id in ids {
+            assert_eq!(store.job(id).await.unwrap().status, JobStatus::Done);
+        }
+        db
+    })
+    .await;
+}
