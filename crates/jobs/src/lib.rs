@@ -4,9 +4,10 @@
 //! change that calls for them (the outbox). A [`Worker`] leases due jobs for a while, runs the
 //! [`Handler`] registered for each job's kind, and settles each one soon after it finishes:
 //! done (the successes of a lease finishing within a few milliseconds of each other share one
-//! write), queued again after a backoff, or dead after its last attempt. Leases make several workers, in several processes, safe: a job is
-//! held by one worker at a time, and a worker that dies simply lets its lease run out. No
-//! transaction is held open while a handler talks to the outside.
+//! write), queued again after a backoff, or dead after its last attempt. Leases make several
+//! workers, in several processes, safe: a job is held by one worker at a time, and a worker
+//! that dies simply lets its lease run out. No transaction is held open while a handler talks
+//! to the outside.
 //!
 //! Each kind of job is a type ([`Job`]): its kind string, its payload (the type itself), its
 //! attempts, an optional dedupe key and a timeout shorter than the lease, after which an attempt
