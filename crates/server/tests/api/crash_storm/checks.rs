@@ -40,11 +40,16 @@ pub async fn pages(base: &str, key: &str, path: &str) -> Vec<Value> {
 /// Waits (up to 2 minutes) until the tenant has no job queued or running, and none dead.
 pub async fn drained(base: &str, key: &str) {
     let until = Instant::now() + Duration::from_secs(120);
+    // Queued and running are two reads: a job running at the first that queues another and
+    // finishes before the second leaves both empty with work still queued. Idle twice in a row
+    // (200 ms apart) is idle.
+    let mut idle = 0;
     loop {
         let queued = get(base, key, "/v1/jobs?status=queued&limit=5", None).await;
         let running = get(base, key, "/v1/jobs?status=running&limit=5", None).await;
         let busy = |v: &Value| !v["data"].as_array().unwrap().is_empty();
-        if !busy(&queued) && !busy(&running) {
+        idle = if busy(&queued) || busy(&running) { 0 } else { idle + 1 };
+        if idle == 2 {
             break;
         }
         assert!(Instant::now() < until, "jobs still waiting after 2 minutes: {queued} {running}");
