@@ -324,10 +324,11 @@ impl Worker {
                     () = done.end() => {}
                 }
             }
-            // Read before taking: a success pushed after this is still taken below or next time.
+            // Read before taking: every success is pushed before the pass ends, so once it has,
+            // this take is the last; a success pushed meanwhile otherwise waits for the next.
             let ended = done.has_ended();
             self.complete(done.take()).await;
-            if ended && done.pending.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+            if ended {
                 return;
             }
         }
