@@ -67,6 +67,12 @@ pub trait JobStore: Send + Sync {
     /// payload) is already queued to run by `due_by` (a burst of notifications makes one sync).
     /// Answers whether it enqueued.
     async fn enqueue_unless_queued(&self, job: &NewJob, due_by: i64) -> StoreResult<bool>;
+    /// Asks for `job` (which has a dedupe key) to run at its `run_at`: a job of its kind and key
+    /// already queued becomes it — due then (or sooner if it already was, never before its
+    /// hold) with its attempts counted afresh — else `job` is enqueued. A calendar's poll during
+    /// an outage so keeps one sync waiting, on the backoff of one failure rather than of every
+    /// failure since the outage began. Answers whether it enqueued.
+    async fn enqueue_or_renew(&self, job: &NewJob) -> StoreResult<bool>;
     /// Leases up to `limit` due jobs (queued and due, or running with an expired lease) to
     /// `worker` until `now + lease_secs`, counting an attempt for each. Several workers, in
     /// several processes, never lease the same job at once.

@@ -176,9 +176,14 @@ pub async fn tick(state: &Services) -> Result<usize, CalError> {
     let now = state.clock.now_second();
     let poll = poll_secs(&state.settings);
     let mut due = Vec::new();
+    let mut asked = 0;
     for (id, calendar) in state.store.claim_polls(now, now + poll, 200).await? {
         if let Ok(c) = state.store.find_connection(id).await {
-            due.push(sync_job(&c, &calendar, false, now)?);
+            // A sync still waiting (the provider failed it) is this poll's: due now with its
+            // attempts counted afresh, so an outage keeps one sync per calendar queued, and
+            // after it the sync runs at the next poll rather than after a backoff grown all day.
+            state.store.enqueue_or_renew(&sync_job(&c, &calendar, false, now)?).await?;
+            asked += 1;
         }
     }
     if state.settings.calendar_push {
@@ -200,10 +205,10 @@ pub async fn tick(state: &Services) -> Result<usize, CalError> {
     for j in &due {
         state.store.enqueue(j).await?;
     }
-    if !due.is_empty() {
+    if asked + due.len() > 0 {
         state.wake_worker.notify_one();
     }
-    Ok(due.len())
+    Ok(asked + due.len())
 }
 
 /// A connection by id for background work.

@@ -43,6 +43,30 @@ impl<DB: SqlDb> JobStore for SqlStore<DB> {
         .await
     }
 
+    async fn enqueue_or_renew(&self, job: &NewJob) -> StoreResult<bool> {
+        let key = job
+            .dedupe_key
+            .as_deref()
+            .ok_or(StoreError::Invalid("a renewed job needs a dedupe key".into()))?;
+        self.retry(|| async move {
+            let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;
+            let renewed = sqlx::query(q::RENEW_QUEUED)
+                .bind(job.kind.as_str())
+                .bind(key)
+                .bind(job.run_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err::<DB>)?;
+            let enqueued = DB::rows_affected(&renewed) == 0;
+            if enqueued {
+                Self::insert_job(&mut tx, job).await?;
+            }
+            tx.commit().await.map_err(map_err::<DB>)?;
+            Ok(enqueued)
+        })
+        .await
+    }
+
     async fn lease_jobs(&self, worker: &str, now: i64, lease_secs: i64, limit: i64) -> StoreResult<Vec<Job>> {
         self.retry(|| async move {
             let mut tx = DB::begin_write(&self.writer).await.map_err(map_err::<DB>)?;

@@ -419,6 +419,11 @@ pub const EXPEDITED: &str = "run_at = CASE WHEN hold_until > $3 THEN hold_until 
 /// after their hold.
 pub const WAITING_RETRY: &str =
     "status = 'queued' AND attempts > 0 AND run_at > $3 AND (hold_until IS NULL OR run_at > hold_until)";
+/// A queued job of kind `$1` and key `$2` asked for again at `$3`: due then (sooner if it
+/// already was, never before its hold), its attempts counted afresh.
+pub const RENEW_QUEUED: &str = "UPDATE jobs SET attempts = 0, updated_at = $3, run_at = CASE \
+     WHEN hold_until > $3 THEN hold_until WHEN run_at < $3 THEN run_at ELSE $3 END \
+     WHERE status = 'queued' AND kind = $1 AND dedupe_key = $2";
 pub const EXPEDITE_RETRIES: &str = const_format::concatcp!(
     "UPDATE jobs SET ",
     EXPEDITED,

@@ -149,6 +149,50 @@ async fn a_job_already_queued_soon_is_not_queued_twice() {
 }
 
 #[tokio::test]
+async fn a_job_asked_for_again_while_it_waits_is_renewed_not_queued_twice() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let t = tenant("Acme");
+        s.insert_tenant(&t).await.unwrap();
+        let poll = |key: &str, at: i64| NewJob {
+            dedupe_key: Some(key.into()),
+            max_attempts: 40,
+            ..job(Some(t.id), "sync", at)
+        };
+        let first = poll("cal-1", T0);
+        assert!(s.enqueue_or_renew(&first).await.unwrap());
+        // It fails three times; its backoff has grown to an hour.
+        for (attempt, at) in [(1, T0 + 30), (2, T0 + 90), (3, T0 + 3_600)] {
+            let now = s.job(first.id).await.unwrap().run_at;
+            let leased = s.lease_jobs("w", now, 30, 10).await.unwrap();
+            assert_eq!((leased.len(), leased[0].attempts), (1, attempt));
+            s.fail_job(first.id, "w", now, "503", Some(at), None).await.unwrap();
+        }
+        // The next poll renews it: due now, its attempts counted afresh; nothing else queued.
+        assert!(!s.enqueue_or_renew(&poll("cal-1", T0 + 300)).await.unwrap());
+        let renewed = s.job(first.id).await.unwrap();
+        assert_eq!((renewed.run_at, renewed.attempts), (T0 + 300, 0));
+        assert_eq!(s.list_jobs(t.id, None, page(10)).await.unwrap().len(), 1);
+        // A poll never puts one off that is due sooner, nor cuts a hold (`Retry-After`) short.
+        assert!(!s.enqueue_or_renew(&poll("cal-1", T0 + 400)).await.unwrap());
+        assert_eq!(s.job(first.id).await.unwrap().run_at, T0 + 300);
+        let leased = s.lease_jobs("w", T0 + 300, 30, 10).await.unwrap();
+        assert_eq!((leased.len(), leased[0].attempts), (1, 1));
+        s.fail_job(first.id, "w", T0 + 301, "429", Some(T0 + 900), Some(T0 + 900)).await.unwrap();
+        assert!(!s.enqueue_or_renew(&poll("cal-1", T0 + 600)).await.unwrap());
+        assert_eq!(s.job(first.id).await.unwrap().run_at, T0 + 900);
+        // Another key, or the same key while its job runs, is queued.
+        assert!(s.enqueue_or_renew(&poll("cal-2", T0 + 600)).await.unwrap());
+        s.lease_jobs("w", T0 + 900, 30, 10).await.unwrap();
+        assert!(s.enqueue_or_renew(&poll("cal-1", T0 + 900)).await.unwrap());
+        // A job without a key cannot be renewed.
+        assert!(s.enqueue_or_renew(&job(Some(t.id), "sync", T0)).await.is_err());
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn retries_waiting_after_a_failure_are_brought_forward() {
     on_each_store(|db| async move {
         let s = db.store().await;

@@ -349,3 +349,39 @@ async fn a_listing_overtaken_by_our_own_write_does_not_move_the_booking_back() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_long_outage_keeps_one_sync_per_calendar_waiting_and_the_first_poll_after_it_syncs() {
+    on_each_store_google(|app, g| async move {
+        let w = world(&app).await;
+        connect(&app, &w.hosts[0]).await;
+        g.set_down(true);
+        // Two hours down, polled every five minutes: each calendar's failed sync is renewed by
+        // the next poll, not joined by another (it was 24 syncs of one calendar).
+        for _ in 0..24 {
+            advance(&app, 300);
+            tick(&app).await;
+        }
+        let queued = app.get("/v1/jobs?status=queued&limit=100").await;
+        let mut syncs: std::collections::HashMap<String, usize> = Default::default();
+        for j in queued.body["data"].as_array().unwrap().iter().filter(|j| j["kind"] == "calendar.sync") {
+            *syncs.entry(j["payload"]["calendar_id"].as_str().unwrap().to_owned()).or_default() += 1;
+        }
+        assert!(!syncs.is_empty() && syncs.values().all(|n| *n == 1), "{syncs:?}");
+        // Google answers again: the next poll syncs at once (no backoff grown over the outage).
+        g.set_down(false);
+        g.put_event(ANN, timed("after", "2026-03-03T10:00:00-05:00", "2026-03-03T11:00:00-05:00"));
+        advance(&app, 300);
+        tick(&app).await;
+        let tue = ann_starts(&app, &w, "2026-03-03").await;
+        assert!(!tue.contains(&"2026-03-03T15:00:00Z".to_owned()), "the new event blocks: {tue:?}");
+        let left = app.get("/v1/jobs?status=queued&limit=100").await;
+        assert!(
+            left.body["data"].as_array().unwrap().iter().all(|j| j["kind"] != "calendar.sync"),
+            "{}",
+            left.body
+        );
+        app
+    })
+    .await;
+}
