@@ -76,6 +76,12 @@ enum Cmd {
         /// servers' connections and prepared statements as a running service has them.
         #[arg(long, default_value_t = 0)]
         warmup: u64,
+        /// Open loop only: keep at most this many requests in flight, as a fixed set of
+        /// keep-alive connections would (wrk2's model); a request due while all are busy waits
+        /// for one, and that wait counts in its time. Without it, every request due is sent at
+        /// once, on a new connection when none is free (many independent clients).
+        #[arg(long)]
+        connections: Option<usize>,
     },
 }
 
@@ -113,10 +119,10 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Voice(args) => voice(args).await,
         Cmd::Mcp(args) => mcp::mcp(args).await,
         Cmd::Storm(args) => storm::storm(args).await,
-        Cmd::Book { base, key, event_type, first, step, count, concurrency, rate, warmup } => {
+        Cmd::Book { base, key, event_type, first, step, count, concurrency, rate, warmup, connections } => {
             let target = Target { base, key, event_type, first, step };
             match rate {
-                Some(rate) => book_open_loop(target, count, rate, (warmup, concurrency)).await,
+                Some(rate) => book_open_loop(target, count, rate, (warmup, concurrency), connections).await,
                 None => {
                     book(&target.base, &target.key, &target.event_type, first, step, count, concurrency).await
                 }
@@ -344,6 +350,7 @@ async fn book_open_loop(
     count: u64,
     rate: u64,
     (warmup, concurrency): (u64, usize),
+    connections: Option<usize>,
 ) -> anyhow::Result<()> {
     let c = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
     let t = Arc::new(t);
@@ -360,13 +367,19 @@ async fn book_open_loop(
         .await?;
     }
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let free = connections.map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
     let started = tokio::time::Instant::now();
     let mut tasks = Vec::with_capacity(count as usize);
     for i in 0..count {
         let due = started + interval * i as u32;
         tokio::time::sleep_until(due).await;
         let req = t.request(&c, i);
+        let free = free.clone();
         tasks.push(tokio::spawn(async move {
+            let _connection = match free {
+                Some(f) => Some(f.acquire_owned().await?),
+                None => None,
+            };
             let r = req.send().await?;
             let status = r.status().as_u16();
             let _ = r.bytes().await?;
@@ -385,6 +398,7 @@ async fn book_open_loop(
     let out = json!({
         "mode": "open_loop",
         "offered_per_second": rate,
+        "connections": connections,
         "requests": count,
         "created": ok,
         "other_statuses": other,

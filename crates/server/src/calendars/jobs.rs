@@ -44,6 +44,11 @@ impl Job for Watch {
     const KIND: &'static str = "calendar.watch";
     const MAX_ATTEMPTS: i64 = ATTEMPTS;
     const TIMEOUT: Duration = TIMEOUT;
+
+    /// One channel per calendar: a renewal asked for while another waits is that one.
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("{}/{}", self.connection_id, self.calendar_id))
+    }
 }
 
 /// Writes a booking to its hosts' calendars.

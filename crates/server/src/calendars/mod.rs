@@ -175,15 +175,14 @@ pub fn poll_secs(settings: &crate::config::Settings) -> i64 {
 pub async fn tick(state: &Services) -> Result<usize, CalError> {
     let now = state.clock.now_second();
     let poll = poll_secs(&state.settings);
-    let mut due = Vec::new();
-    let mut asked = 0;
+    // Syncs and channel renewals the provider failed still wait in the queue: each is renewed
+    // (due now, its attempts counted afresh) rather than joined by another, so an outage keeps
+    // one per calendar queued, and after it they run at the next poll or renewal rather than
+    // after a backoff grown all day.
+    let mut renew = Vec::new();
     for (id, calendar) in state.store.claim_polls(now, now + poll, 200).await? {
         if let Ok(c) = state.store.find_connection(id).await {
-            // A sync still waiting (the provider failed it) is this poll's: due now with its
-            // attempts counted afresh, so an outage keeps one sync per calendar queued, and
-            // after it the sync runs at the next poll rather than after a backoff grown all day.
-            state.store.enqueue_or_renew(&sync_job(&c, &calendar, false, now)?).await?;
-            asked += 1;
+            renew.push(sync_job(&c, &calendar, false, now)?);
         }
     }
     if state.settings.calendar_push {
@@ -193,22 +192,26 @@ pub async fn tick(state: &Services) -> Result<usize, CalError> {
             if let Ok(c) = state.store.find_connection(id).await
                 && matches!(c.provider.as_str(), "google" | "microsoft")
             {
-                due.push(job(c.tenant_id, &jobs::Watch { connection_id: id, calendar_id: calendar }, now)?);
+                renew.push(job(c.tenant_id, &jobs::Watch { connection_id: id, calendar_id: calendar }, now)?);
             }
         }
     }
+    let mut due = Vec::new();
     for id in state.store.claim_health_checks(now, now + HEALTH_EVERY, 200).await? {
         if let Ok(c) = state.store.find_connection(id).await {
             due.push(job(c.tenant_id, &jobs::Health { connection_id: id }, now)?);
         }
     }
+    for j in &renew {
+        state.store.enqueue_or_renew(j).await?;
+    }
     for j in &due {
         state.store.enqueue(j).await?;
     }
-    if asked + due.len() > 0 {
+    if !renew.is_empty() || !due.is_empty() {
         state.wake_worker.notify_one();
     }
-    Ok(asked + due.len())
+    Ok(renew.len() + due.len())
 }
 
 /// A connection by id for background work.

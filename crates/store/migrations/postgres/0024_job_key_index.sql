@@ -1,4 +1,4 @@
--- Queued jobs with a dedupe key (calendar syncs, a failed consumer's own job), by kind and key:
+-- Queued jobs with a dedupe key (calendar syncs and channel renewals, a failed consumer's own job):
 -- a calendar's poll finds the sync already waiting in one index read instead of walking the
 -- queue, and renews it rather than queueing another. Jobs without a key are not in it.
 -- Twin of migrations/sqlite/0024_job_key_index.sql: keep them in step.

@@ -351,23 +351,28 @@ async fn a_listing_overtaken_by_our_own_write_does_not_move_the_booking_back() {
 }
 
 #[tokio::test]
-async fn a_long_outage_keeps_one_sync_per_calendar_waiting_and_the_first_poll_after_it_syncs() {
+async fn a_long_outage_keeps_one_sync_and_one_renewal_per_calendar_waiting_and_the_next_poll_syncs() {
     on_each_store_google(|app, g| async move {
         let w = world(&app).await;
         connect(&app, &w.hosts[0]).await;
         g.set_down(true);
         // Two hours down, polled every five minutes: each calendar's failed sync is renewed by
-        // the next poll, not joined by another (it was 24 syncs of one calendar).
+        // the next poll, not joined by another (it was 24 syncs of one calendar, and a channel
+        // renewal an hour).
         for _ in 0..24 {
             advance(&app, 300);
             tick(&app).await;
         }
         let queued = app.get("/v1/jobs?status=queued&limit=100").await;
-        let mut syncs: std::collections::HashMap<String, usize> = Default::default();
-        for j in queued.body["data"].as_array().unwrap().iter().filter(|j| j["kind"] == "calendar.sync") {
-            *syncs.entry(j["payload"]["calendar_id"].as_str().unwrap().to_owned()).or_default() += 1;
+        let mut per: std::collections::HashMap<(String, String), usize> = Default::default();
+        for j in queued.body["data"].as_array().unwrap() {
+            let calendar = j["payload"]["calendar_id"].as_str().unwrap_or("").to_owned();
+            *per.entry((j["kind"].as_str().unwrap().to_owned(), calendar)).or_default() += 1;
         }
-        assert!(!syncs.is_empty() && syncs.values().all(|n| *n == 1), "{syncs:?}");
+        // The push channel's renewal (retried hourly) too: one per calendar.
+        assert!(per.keys().any(|(kind, _)| kind == "calendar.sync"), "{per:?}");
+        assert!(per.keys().any(|(kind, _)| kind == "calendar.watch"), "{per:?}");
+        assert!(per.values().all(|n| *n == 1), "{per:?}");
         // Google answers again: the next poll syncs at once (no backoff grown over the outage).
         g.set_down(false);
         g.put_event(ANN, timed("after", "2026-03-03T10:00:00-05:00", "2026-03-03T11:00:00-05:00"));
