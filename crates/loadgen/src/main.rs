@@ -214,7 +214,7 @@ async fn seed(base: &str, operator_key: &str, now: jiff::Timestamp) -> anyhow::R
         format!("{base}/v1/event-types"),
         &key,
         json!({"slug": "quick", "title": "Quick call",
-        "duration_minutes": 15, "host_ids": busy_hosts, "assignment": "round_robin", "max_days_ahead": 1_000}),
+        "duration_minutes": 15, "host_ids": busy_hosts, "assignment": "round_robin", "max_days_ahead": 1000}),
     )
     .await?;
     let agent = post(&c, format!("{base}/v1/voice-agents"), &key, json!({"platform": "retell",
