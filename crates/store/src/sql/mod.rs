@@ -15,6 +15,7 @@
 
 mod audit;
 mod availability;
+mod batch;
 mod bookings;
 mod calcom;
 mod calendars;
@@ -88,13 +89,21 @@ pub async fn connect_sqlite(path: &Path, max_connections: u32) -> StoreResult<Dy
     let writer = dialect::sqlite_pool(path, 1).await?;
     let pool = dialect::sqlite_pool(path, max_connections).await?;
     let group = Some(group::Group::start(writer.clone()));
-    Ok(Arc::new(SqlStore { pool, writer, group, writes: AtomicU64::new(0), _lock: Some(lock) }))
+    Ok(Arc::new(SqlStore { pool, writer, group, batch: None, writes: AtomicU64::new(0), _lock: Some(lock) }))
 }
 
 /// Opens a PostgreSQL store (not migrated).
 pub async fn connect_postgres(url: &str, max_connections: u32) -> StoreResult<DynStore> {
     let pool = dialect::postgres_pool(url, max_connections).await?;
-    Ok(Arc::new(SqlStore { writer: pool.clone(), pool, group: None, writes: AtomicU64::new(0), _lock: None }))
+    let batch = Some(batch::Batch::start(pool.clone()));
+    Ok(Arc::new(SqlStore {
+        writer: pool.clone(),
+        pool,
+        group: None,
+        batch,
+        writes: AtomicU64::new(0),
+        _lock: None,
+    }))
 }
 
 /// The store over one database.
@@ -106,6 +115,8 @@ pub struct SqlStore<DB: Dialect> {
     writer: Pool<DB>,
     /// SQLite: new bookings committed in groups ([`group`]).
     group: Option<group::Group>,
+    /// PostgreSQL: new bookings written in groups ([`batch`]).
+    batch: Option<batch::Batch>,
     /// Writes run through this store so far, each counted once it is over ([`SqlStore::retry`]).
     writes: AtomicU64,
     /// SQLite: the database's lock, held shared so `sked restore` knows the store is in use.

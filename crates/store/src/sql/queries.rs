@@ -91,10 +91,11 @@ pub const GROW_HOST_SPAN: &str =
 /// Rows each count kept per host is spread over (`occupancy_changes`, `assignment_shards`):
 /// concurrent bookings of one host update different rows instead of queueing on one.
 pub const SHARDS: u128 = 16;
-/// Counts a change to a host's bookings, in its row `$2`: part of the host's version as slot
+/// Counts `$3` changes to a host's bookings, in its row `$2`: part of the host's version as slot
 /// snapshots see it ([`VERSIONS`]).
 pub const COUNT_OCCUPANCY_CHANGE: &str = "INSERT INTO occupancy_changes (host_id, shard, changes) \
-     VALUES ($1, $2, 1) ON CONFLICT (host_id, shard) DO UPDATE SET changes = occupancy_changes.changes + 1";
+     VALUES ($1, $2, $3) ON CONFLICT (host_id, shard) DO UPDATE \
+     SET changes = occupancy_changes.changes + excluded.changes";
 pub const HOST_SPAN: &str = "SELECT max_span FROM hosts WHERE id = $1 AND tenant_id = $2";
 
 // Event types.

@@ -23,7 +23,7 @@ use super::{SqlDb, map_err};
 use crate::{Backend, StoreError, StoreResult};
 
 /// One value a statement binds.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Val {
     Uuid(Uuid),
     OptUuid(Option<Uuid>),
@@ -78,7 +78,7 @@ impl From<&[u8]> for Val {
 
 impl Val {
     /// Binds the value to `q`, borrowing text and bytes.
-    fn bind<'q, DB: SqlDb>(
+    pub(super) fn bind<'q, DB: SqlDb>(
         &'q self,
         q: Query<'q, DB, <DB as Database>::Arguments>,
     ) -> Query<'q, DB, <DB as Database>::Arguments> {
@@ -114,6 +114,16 @@ impl Stmt {
     pub(super) fn new(sql: &'static str, vals: Vec<Val>) -> Self {
         debug_assert_eq!(highest_placeholder(sql), vals.len(), "{sql}");
         Self { sql, vals }
+    }
+
+    /// The statement's text.
+    pub(super) fn sql(&self) -> &'static str {
+        self.sql
+    }
+
+    /// Its values, `$1`, `$2`, ... in order.
+    pub(super) fn vals(&self) -> &[Val] {
+        &self.vals
     }
 
     /// The statement with its values bound.
@@ -356,7 +366,7 @@ fn bound<'q, DB: SqlDb>(sql: String, vals: &[&'q Val]) -> Query<'q, DB, <DB as D
 
 /// Appends `sql` to `out` with each `$n` written as `$(n + by)`. The statements this runs on
 /// are the store's own (no `$` inside their literals).
-fn renumber(sql: &str, by: usize, out: &mut String) {
+pub(super) fn renumber(sql: &str, by: usize, out: &mut String) {
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..=at]);

@@ -64,6 +64,20 @@ impl Turns {
                 keys.extend((first..=last).map(|g| (host, g, true)));
             }
         }
+        Self::sorted(keys)
+    }
+
+    /// The turns of several writes made as one (a group of new bookings): each turn any of
+    /// them takes, exclusive when any takes it so, in the global order.
+    pub(super) fn merged<'a>(all: impl Iterator<Item = &'a Turns>) -> Self {
+        let mut keys = Vec::new();
+        for t in all {
+            keys.extend((0..t.len()).map(|i| (t.hosts[i], t.grains[i], t.exclusive[i])));
+        }
+        Self::sorted(keys)
+    }
+
+    fn sorted(mut keys: Vec<(i32, i32, bool)>) -> Self {
         // The exclusive one of a turn taken both ways comes first, and is the one kept.
         keys.sort_unstable_by_key(|&(h, g, x)| (h, g, !x));
         keys.dedup_by_key(|&mut (h, g, _)| (h, g));
@@ -162,6 +176,19 @@ mod tests {
             prop_assert!(ta.len() <= MOST.max(a.len()));
             let keys: Vec<_> = held(&ta).into_iter().map(|(k, _)| k).collect();
             prop_assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        }
+
+        #[test]
+        fn a_group_takes_every_turn_its_writes_take(a in touched(), b in touched(), c in touched()) {
+            let (ta, tb) = (Turns::of(&a), Turns::of(&b));
+            let group = Turns::merged([&ta, &tb].into_iter());
+            let tc = Turns::of(&c);
+            // Whatever would wait for either write waits for the group.
+            if collide(&ta, &tc) || collide(&tb, &tc) {
+                prop_assert!(collide(&group, &tc));
+            }
+            let keys: Vec<_> = held(&group).into_iter().map(|(k, _)| k).collect();
+            prop_assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
         }
     }
 

@@ -10,6 +10,7 @@ mod calendars;
 mod config;
 mod database;
 mod fixtures;
+mod groups;
 mod jobs;
 mod messages;
 mod privacy;

@@ -7,6 +7,7 @@ use sked_core::Interval;
 use sked_core::ids::{BookingId, HostId, TenantId};
 use uuid::Uuid;
 
+use super::batch::Answer;
 use super::script::{Script, stmt};
 use super::turns::Turns;
 use super::{Counted, SqlDb, SqlStore, found, map_err, queries as q};
@@ -19,16 +20,25 @@ use crate::{
 impl<DB: SqlDb> BookingStore for SqlStore<DB> {
     async fn create_booking(&self, w: &BookingWrite) -> StoreResult<()> {
         if let Some(script) = steps::create(w) {
-            let done = match &self.group {
-                Some(group) => {
-                    let _counted = Counted(&self.writes);
-                    group.write(script).await.map(drop)
-                }
-                None => {
-                    // On PostgreSQL the statement takes the booking's turns before its parts.
-                    let (script, turns) = (&script, &Turns::of(&held(&w.booking)).stmt());
-                    self.retry(|| async move { script.run_atomic::<DB>(&self.writer, turns).await }).await
-                }
+            // On PostgreSQL the statement takes the booking's turns before its parts.
+            let turns = Turns::of(&held(&w.booking));
+            let alone = |script: Script, turns: Turns| async move {
+                let (script, turns) = (&script, &turns.stmt());
+                Self::attempts(|| async move { script.run_atomic::<DB>(&self.writer, turns).await }).await
+            };
+            let _counted = Counted(&self.writes);
+            let done = match (&self.group, &self.batch) {
+                (Some(group), _) => group.write(script).await.map(drop),
+                (None, Some(batch)) => match batch.write(script, turns).await {
+                    Answer::Written => Ok(()),
+                    Answer::Refused(e) => Err(e),
+                    // Its group failed and wrote nothing: the booking's own write decides.
+                    Answer::Alone => match steps::create(w) {
+                        Some(script) => alone(script, Turns::of(&held(&w.booking))).await,
+                        None => Err(StoreError::Invalid("a grouped booking has no write of its own".into())),
+                    },
+                },
+                (None, None) => alone(script, turns).await,
             };
             // A host removed since the booking was planned: its rows are gone.
             return done

@@ -129,7 +129,7 @@ pub(super) fn changed(b: &Booking) -> Vec<Stmt> {
     let mut hosts = b.host_ids.to_vec();
     hosts.sort_unstable();
     hosts.dedup();
-    hosts.iter().map(|h| stmt!(q::COUNT_OCCUPANCY_CHANGE, h.0, shard(b))).collect()
+    hosts.iter().map(|h| stmt!(q::COUNT_OCCUPANCY_CHANGE, h.0, shard(b), 1i64)).collect()
 }
 
 /// The row of a host's spread counts this booking's changes go to: a booking always the same
