@@ -28,7 +28,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use super::script::Script;
 use super::turns::Turns;
 use super::{Dialect, map_err};
-use crate::{StoreError, StoreResult};
+use crate::StoreError;
 
 /// Most bookings written together.
 const MOST: usize = 64;
@@ -98,17 +98,8 @@ async fn run(pool: Pool<Postgres>, mut waiting: mpsc::Receiver<Pending>) {
         tokio::spawn(async move {
             let outcome = commit(&pool, &group).await;
             drop(slot);
-            // A group of one answers its own failure; a larger one leaves each to write alone.
-            let written = outcome.is_ok();
-            let mut own = (group.len() == 1).then_some(outcome);
-            for p in group {
-                let answer = match own.take() {
-                    Some(Ok(())) => Answer::Written,
-                    Some(Err(StoreError::Database(e))) if Postgres::is_retryable(&e) => Answer::Alone,
-                    Some(Err(e)) => Answer::Refused(e),
-                    None if written => Answer::Written,
-                    None => Answer::Alone,
-                };
+            let answers = answers(outcome, group.len());
+            for (p, answer) in group.into_iter().zip(answers) {
                 // A writer that stopped waiting (its request dropped) needs no answer.
                 let _ = p.done.send(answer);
             }
@@ -116,12 +107,79 @@ async fn run(pool: Pool<Postgres>, mut waiting: mpsc::Receiver<Pending>) {
     }
 }
 
+/// What a group's outcome answers each of its `n` bookings: written, or each to be written
+/// alone; a group of one answers its own refusal (the database's, not one to run again).
+fn answers(outcome: Result<(), Failure>, n: usize) -> Vec<Answer> {
+    let failure = match outcome {
+        Ok(()) => return (0..n).map(|_| Answer::Written).collect(),
+        Err(f) => f,
+    };
+    tracing::debug!(bookings = n, error = %failure.error(), "a group was not written; writing each alone");
+    match failure {
+        Failure::Refused(e) if n == 1 && !again(&e) => vec![Answer::Refused(e)],
+        _ => (0..n).map(|_| Answer::Alone).collect(),
+    }
+}
+
+/// Whether the database asked for the write to be run again (a deadlock, a serialization
+/// failure): the booking's own write does that.
+fn again(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(d) if Postgres::is_retryable(d))
+}
+
+/// Why a group was not written.
+#[derive(Debug)]
+enum Failure {
+    /// Its writes could not be made one statement (a statement no part takes).
+    Unfit(StoreError),
+    /// The database refused or failed the statement.
+    Refused(StoreError),
+}
+
+impl Failure {
+    fn error(&self) -> &StoreError {
+        match self {
+            Failure::Unfit(e) | Failure::Refused(e) => e,
+        }
+    }
+}
+
 /// Writes one group with one statement.
-async fn commit(pool: &Pool<Postgres>, group: &[Pending]) -> StoreResult<()> {
+async fn commit(pool: &Pool<Postgres>, group: &[Pending]) -> Result<(), Failure> {
     let scripts: Vec<&Script> = group.iter().map(|p| &p.script).collect();
     let turns = Turns::merged(group.iter().map(|p| &p.turns));
-    let statement = parts::statement(&scripts, &turns)?;
-    let mut conn = pool.acquire().await.map_err(map_err::<Postgres>)?;
-    statement.query().execute(&mut *conn).await.map_err(map_err::<Postgres>)?;
+    let statement = parts::statement(&scripts, &turns).map_err(Failure::Unfit)?;
+    let refused = |e| Failure::Refused(map_err::<Postgres>(e));
+    let mut conn = pool.acquire().await.map_err(refused)?;
+    statement.query().execute(&mut *conn).await.map_err(refused)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(answers: &[Answer]) -> Vec<&'static str> {
+        answers
+            .iter()
+            .map(|a| match a {
+                Answer::Written => "written",
+                Answer::Refused(_) => "refused",
+                Answer::Alone => "alone",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_group_leaves_each_booking_to_be_written_alone_unless_it_was_alone() {
+        assert_eq!(names(&answers(Ok(()), 3)), ["written"; 3]);
+        assert_eq!(names(&answers(Err(Failure::Refused(StoreError::SlotTaken)), 3)), ["alone"; 3]);
+        assert_eq!(names(&answers(Err(Failure::Refused(StoreError::SlotTaken)), 1)), ["refused"]);
+        // A group of one the database asks to run again, or that could not be one statement,
+        // is written by the booking's own write, which runs it again or refuses it itself.
+        let deadlock = StoreError::Database(super::super::dialect::tests::db_error("40P01"));
+        assert_eq!(names(&answers(Err(Failure::Refused(deadlock)), 1)), ["alone"]);
+        let unfit = Failure::Unfit(StoreError::Invalid("odd".into()));
+        assert_eq!(names(&answers(Err(unfit), 1)), ["alone"]);
+    }
 }
