@@ -122,8 +122,7 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
 }
 
 impl<DB: SqlDb> SqlStore<DB> {
-    /// [`AvailabilityStore::availability`]'s reads as one statement answering a row of JSON per
-    /// record, each with its set and its place in the set.
+    /// [`AvailabilityStore::availability`]'s reads as one statement answering JSON.
     async fn read_as_json(
         &self,
         tenant: TenantId,
@@ -134,14 +133,17 @@ impl<DB: SqlDb> SqlStore<DB> {
         let sql = if assigned { q::AVAILABILITY_ASSIGNED_PG } else { q::AVAILABILITY_PG };
         let read = stmt!(sql, id.0, tenant.0, true, range.start, range.end);
         let [rows] = Script(vec![read]).fetch_sets::<DB, 1>(&self.pool).await?;
-        let mut sets = Sets::default();
-        for row in &rows {
-            let part: i64 = row.try_get(0).map_err(map_err::<DB>)?;
-            let place: i64 = row.try_get(1).map_err(map_err::<DB>)?;
-            let record: String = row.try_get(2).map_err(map_err::<DB>)?;
-            sets.add(part, place, &record)?;
-        }
-        sets.data(assigned)
+        let row = rows.first().ok_or(StoreError::NotFound)?;
+        let text = |i: usize| row.try_get::<Option<String>, usize>(i).map_err(map_err::<DB>);
+        let Some(et) = text(0)? else { return Err(StoreError::NotFound) };
+        Ok(AvailabilityData {
+            event_type: Some(json(&et)?),
+            hosts: json_list(text(1)?)?,
+            schedules: json_list(text(2)?)?,
+            occupancy: json_list(text(3)?)?,
+            blocks: json_list(text(4)?)?,
+            assigned: if assigned { Some(json_list(text(5)?)?) } else { None },
+        })
     }
 
     /// [`AvailabilityStore::availability`]'s reads as one command.
@@ -179,97 +181,7 @@ fn json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Database(sqlx::Error::Decode(e.into())))
 }
 
-/// The records of [`q::AVAILABILITY_PG`]'s rows by set, each with its place in it.
-#[derive(Default)]
-struct Sets {
-    event_type: Option<EventType>,
-    hosts: Vec<(i64, Host)>,
-    schedules: Vec<Schedule>,
-    occupancy: Vec<(i64, Occupancy)>,
-    blocks: Vec<(i64, Block)>,
-    assigned: Vec<Assigned>,
-}
-
-impl Sets {
-    fn add(&mut self, part: i64, place: i64, record: &str) -> StoreResult<()> {
-        match part {
-            0 => self.event_type = Some(json(record)?),
-            1 => self.hosts.push((place, json(record)?)),
-            2 => self.schedules.push(json(record)?),
-            3 => self.occupancy.push((place, json(record)?)),
-            4 => self.blocks.push((place, json(record)?)),
-            5 => self.assigned.push(json(record)?),
-            _ => return Err(StoreError::Invalid(format!("an availability record of set {part}"))),
-        }
-        Ok(())
-    }
-
-    /// The sets in order (hosts as listed, occupancy and blocks by start), a schedule shared by
-    /// several hosts once, and each host's round-robin counts added up (when `assigned`).
-    fn data(self, assigned: bool) -> StoreResult<AvailabilityData> {
-        let mut schedules = self.schedules;
-        schedules.sort_by_key(|s| s.id);
-        schedules.dedup_by_key(|s| s.id);
-        Ok(AvailabilityData {
-            event_type: Some(self.event_type.ok_or(StoreError::NotFound)?),
-            hosts: ordered(self.hosts),
-            schedules,
-            occupancy: ordered(self.occupancy),
-            blocks: ordered(self.blocks),
-            assigned: assigned.then(|| summed(self.assigned)),
-        })
-    }
-}
-
-/// The records by their places (stably: records of one place keep the order they came in).
-fn ordered<T>(mut v: Vec<(i64, T)>) -> Vec<T> {
-    v.sort_by_key(|(place, _)| *place);
-    v.into_iter().map(|(_, r)| r).collect()
-}
-
-/// Each host's round-robin counts added up, its last assignment the latest (as [`q::ASSIGNMENTS`]).
-fn summed(mut rows: Vec<Assigned>) -> Vec<Assigned> {
-    rows.sort_by_key(|a| a.host_id);
-    let mut out: Vec<Assigned> = Vec::with_capacity(rows.len());
-    for a in rows {
-        match out.last_mut() {
-            Some(last) if last.host_id == a.host_id => {
-                last.assigned = last.assigned.saturating_add(a.assigned);
-                last.last_assigned_at = last.last_assigned_at.max(a.last_assigned_at);
-            }
-            _ => out.push(a),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sked_core::ids::HostId;
-    use uuid::Uuid;
-
-    #[test]
-    fn the_postgresql_read_sets_up_no_aggregate() {
-        // Each aggregate is set up anew on every call: the reader puts sets in order and adds up.
-        for sql in [q::AVAILABILITY_PG, q::AVAILABILITY_ASSIGNED_PG] {
-            let lower = sql.to_lowercase();
-            for word in ["_agg(", "max(", "sum(", "count(", "min(", "group by", "distinct", " in (select"] {
-                assert!(!lower.contains(word), "{word} in {sql}");
-            }
-        }
-    }
-
-    #[test]
-    fn records_come_out_in_their_places_and_counts_added_up_per_host() {
-        let (a, b) = (HostId(Uuid::from_u128(1)), HostId(Uuid::from_u128(2)));
-        let count =
-            |h: HostId, n: i64, at: Option<i64>| Assigned { host_id: h, assigned: n, last_assigned_at: at };
-        let rows = vec![count(b, 1, Some(5)), count(a, 2, None), count(b, 3, Some(9)), count(a, 4, Some(7))];
-        assert_eq!(summed(rows), vec![count(a, 6, Some(7)), count(b, 4, Some(9))]);
-        assert_eq!(ordered(vec![(3, 'c'), (1, 'a'), (2, 'b'), (1, 'z')]), vec!['a', 'z', 'b', 'c']);
-        let mut sets = Sets::default();
-        assert!(matches!(sets.add(6, 0, "{}"), Err(StoreError::Invalid(_))));
-        assert!(matches!(sets.data(false), Err(StoreError::NotFound)));
-    }
+/// A list of records as JSON (none when absent).
+fn json_list<T: serde::de::DeserializeOwned>(text: Option<String>) -> StoreResult<Vec<T>> {
+    text.map_or_else(|| Ok(Vec::new()), |t| json(&t))
 }

@@ -185,7 +185,7 @@ const AFTER: &str = "(SELECT (duration_minutes + buffer_after_minutes) * 60 FROM
 /// The longest blocked interval of its active (`$3`) hosts.
 const REACH: &str = "(SELECT COALESCE(MAX(h.max_span), 0) FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2 AND h.active = $3)";
-/// Occupancy of the hosts `$hosts` (a statement answering their ids, or one id) that candidates starting in
+/// Occupancy of the hosts `$hosts` (a statement answering their ids) that candidates starting in
 /// `[$4, $5)` can meet: overlapping `[$4 - before, $5 + after)`, with the event type's buffers
 /// and duration (`$before`, `$after`) read in the statement, so it needs nothing read first. The
 /// last bound is the start of that range minus the hosts' longest blocked interval (`$reach`), so
@@ -243,41 +243,36 @@ const CONTEXT_PG: &str = const_format::concatcp!(
     ", eh.position FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
      WHERE eh.event_type_id = $1 AND h.tenant_id = $2) "
 );
-/// [`BEFORE`] of the event type read once in [`CONTEXT_PG`] (`et`, joined).
-const BEFORE_ET: &str = "(et.buffer_before_minutes * 60)";
+/// [`BEFORE`] of the event type read once in [`CONTEXT_PG`].
+const BEFORE_ET: &str = "(SELECT buffer_before_minutes * 60 FROM et)";
 /// [`AFTER`] of the event type read once.
-const AFTER_ET: &str = "((et.duration_minutes + et.buffer_after_minutes) * 60)";
-/// One host of the event type (`hs`, joined), whose own longest blocked interval is its reach.
-const HS_HOST: &str = "hs.id";
-/// The five reads above as one PostgreSQL statement answering one row per record: which set it
-/// belongs to (`0` the event type, `1` its hosts, `2` their schedules, `3` their occupancy, `4`
-/// their blocks), its place in that set (the host's place in the list, the occupancy's blocked
-/// start, the block's start) and the record as JSON text. One round trip and one statement
-/// instead of five (SQLite runs the five as one command); the event type and its hosts read once,
-/// at its head. No part aggregates: PostgreSQL sets up an aggregate's state anew on every call,
-/// which cost more than the rest of the read, so the sets are put in order and the counts added
-/// up by the reader.
+const AFTER_ET: &str = "(SELECT (duration_minutes + buffer_after_minutes) * 60 FROM et)";
+/// [`REACH`] of the hosts read once.
+const REACH_HS: &str = "(SELECT COALESCE(MAX(max_span), 0) FROM hs WHERE active = $3)";
+/// The hosts read once.
+const HS_HOSTS: &str = "SELECT id FROM hs";
+/// The five reads above as one PostgreSQL statement of one row: each record set as JSON text
+/// (one round trip and one statement instead of five; SQLite runs the five as one command). The
+/// event type and its hosts are read once, at its head, rather than again by every part.
 pub const AVAILABILITY_PG: &str = const_format::concatcp!(
     CONTEXT_PG,
-    "SELECT CAST(0 AS BIGINT) AS part, CAST(0 AS BIGINT) AS place, \
-     CAST(row_to_json(et) AS TEXT) AS record FROM et \
-     UNION ALL SELECT 1, hs.position, CAST(row_to_json(hs) AS TEXT) FROM hs WHERE hs.active = $3 \
-     UNION ALL SELECT 2, 0, CAST(row_to_json(x) AS TEXT) FROM hs, LATERAL (SELECT ",
+    "SELECT CAST((SELECT row_to_json(et) FROM et) AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(hs ORDER BY hs.position) FROM hs WHERE hs.active = $3), '[]') AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(x) FROM (SELECT ",
     SCHEDULE_COLS,
-    " FROM schedules WHERE tenant_id = $2 AND id = hs.schedule_id) x \
-     UNION ALL SELECT 3, x.blocked_start, CAST(row_to_json(x) AS TEXT) FROM et, hs, LATERAL (",
-    occupancy_near!(HS_HOST, BEFORE_ET, AFTER_ET, "hs.max_span"),
-    ") x UNION ALL SELECT 4, x.start_at, CAST(row_to_json(x) AS TEXT) FROM et, hs, LATERAL (",
-    blocks_near!(HS_HOST, BEFORE_ET, AFTER_ET),
-    ") x"
+    " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT schedule_id FROM hs)) x), '[]') AS TEXT), \
+     CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (",
+    occupancy_near!(HS_HOSTS, BEFORE_ET, AFTER_ET, REACH_HS),
+    ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (",
+    blocks_near!(HS_HOSTS, BEFORE_ET, AFTER_ET),
+    ") x), '[]') AS TEXT)"
 );
-/// [`AVAILABILITY_PG`] with the hosts' round-robin counts as set `5`: the rows [`ASSIGNMENTS`]
-/// adds up, as they are.
+/// [`AVAILABILITY_PG`] with the hosts' round-robin counts ([`ASSIGNMENTS`]) as a sixth column.
 pub const AVAILABILITY_ASSIGNED_PG: &str = const_format::concatcp!(
     AVAILABILITY_PG,
-    " UNION ALL SELECT 5, 0, CAST(row_to_json(x) AS TEXT) FROM (",
-    ASSIGNMENT_ROWS,
-    ") x"
+    ", CAST(COALESCE((SELECT json_agg(x) FROM (",
+    ASSIGNMENTS,
+    ") x), '[]') AS TEXT)"
 );
 
 pub const HOST_OCCUPANCY: &str = "SELECT booking_id, host_id, event_type_id, start_at, blocked_start, \
@@ -294,16 +289,11 @@ pub const HOST_BLOCKS: &str = const_format::concatcp!(
 /// A read of no rows: a place kept in a command of reads whose sets are counted.
 pub const NOTHING: &str = "SELECT 1 WHERE 1 = 0";
 /// `$1` the event type, `$2` the tenant (as in [`AVAILABILITY_PG`], which includes it).
-pub const ASSIGNMENTS: &str = const_format::concatcp!(
-    "SELECT host_id, CAST(SUM(assigned) AS BIGINT) AS assigned, \
-     MAX(last_assigned_at) AS last_assigned_at FROM (",
-    ASSIGNMENT_ROWS,
-    ") AS counts GROUP BY host_id"
-);
-/// The rows [`ASSIGNMENTS`] adds up.
-const ASSIGNMENT_ROWS: &str = "SELECT host_id, assigned, last_assigned_at FROM assignment_stats \
-     WHERE event_type_id = $1 AND tenant_id = $2 UNION ALL SELECT host_id, assigned, last_assigned_at \
-     FROM assignment_shards WHERE event_type_id = $1 AND tenant_id = $2";
+pub const ASSIGNMENTS: &str = "SELECT host_id, CAST(SUM(assigned) AS BIGINT) AS assigned, \
+     MAX(last_assigned_at) AS last_assigned_at FROM \
+     (SELECT host_id, assigned, last_assigned_at FROM assignment_stats WHERE event_type_id = $1 AND tenant_id = $2 \
+     UNION ALL SELECT host_id, assigned, last_assigned_at FROM assignment_shards \
+     WHERE event_type_id = $1 AND tenant_id = $2) AS counts GROUP BY host_id";
 /// Confirmed bookings (any event type) starting in `[$4, $5)` per host of an event type.
 pub const WEEK_LOADS: &str = "SELECT host_id, COUNT(*) FROM booking_hosts \
      WHERE host_id IN (SELECT host_id FROM event_type_hosts WHERE event_type_id = $1) AND tenant_id = $2 \
