@@ -164,7 +164,6 @@ async fn book_refuse_with_alternatives_replay_and_cancel_without_a_door() {
     .await;
 }
 
-/// A one-hour block of `host` from `start`.
 /// A request cut off by a crash whose write still committed, sent again with its key before
 /// that commit showed: the second try finds its own booking in the way, and answers it.
 #[tokio::test]
@@ -197,6 +196,7 @@ async fn a_retry_that_finds_its_own_earlier_try_committed_answers_it() {
     .await;
 }
 
+/// A one-hour block of `host` from `start`.
 fn block(tenant: TenantId, host: HostId, start: i64) -> Block {
     Block {
         id: BlockId::new(),
@@ -242,6 +242,35 @@ async fn snapshots_show_this_process_changes_at_once_and_other_processes_within_
         other.insert_block(&block(tenant, host, TUE_9 + 2 * 3_600)).await.unwrap();
         let back = cache.get(tenant, et, NOW - 60).await.unwrap();
         assert_ne!(back.versions, later.versions);
+        db
+    })
+    .await;
+}
+
+/// A booking is checked against the hours as they are, even when another process changed them
+/// a moment ago: the event type's context this process keeps (its hosts, their hours) is used
+/// only while the store's stamp says it is still the store's.
+#[tokio::test]
+async fn a_booking_checks_the_hours_another_process_changed_a_moment_ago() {
+    on_each_store(|db| async move {
+        let store = db.store().await;
+        let (tenant, et, host) = seed(&store).await;
+        let clock = Arc::new(ManualClock::new(Timestamp::from_second(NOW).unwrap()));
+        let app = App::new(store.clone(), clock, Arc::new(Notify::new()));
+        let actor = Actor { tenant, name: "test".into() };
+        bookings::create(&app, &actor, &request(et, TUE_9), None).await.unwrap();
+        // Another process moves Tuesday's hours to the afternoon, in the same second.
+        let other = db.store().await;
+        let id = other.host(tenant, host).await.unwrap().schedule_id.unwrap();
+        let schedule = other.schedule(tenant, id).await.unwrap();
+        let afternoon = r#"{"tue":[{"start":"13:00","end":"17:00"}]}"#.into();
+        other.update_schedule(&Schedule { weekly: afternoon, ..schedule }).await.unwrap();
+        let morning = bookings::create(&app, &actor, &request(et, TUE_9 + 1_800), None).await;
+        assert!(
+            matches!(morning, Err(AppError::Unavailable { refusal: Refusal::OutsideHours, .. })),
+            "{morning:?}"
+        );
+        bookings::create(&app, &actor, &request(et, TUE_9 + 4 * 3_600), None).await.unwrap();
         db
     })
     .await;

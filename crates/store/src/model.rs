@@ -314,15 +314,27 @@ pub struct Occupancy {
     pub blocked_end: i64,
 }
 
-/// Everything availability of one event type depends on, for one range.
-#[derive(Clone, Debug, Default)]
-pub struct AvailabilityData {
+/// What availability of an event type depends on besides time: the event type, its active hosts
+/// and their schedules. It changes only when one of them is edited, so a reader may keep it and
+/// have it sent again only when its [stamp](AvailabilityData::stamp) moved.
+#[derive(Clone, Debug)]
+pub struct AvailabilityContext {
     /// The event type (its `host_ids` are the active ones).
-    pub event_type: Option<EventType>,
+    pub event_type: EventType,
     /// The event type's active hosts, in its order.
     pub hosts: Vec<Host>,
     /// Their schedules (each once).
     pub schedules: Vec<Schedule>,
+}
+
+/// Everything availability of one event type depends on, for one range.
+#[derive(Clone, Debug)]
+pub struct AvailabilityData {
+    /// What the context was read at, read in the same snapshot of the database as the rest: two
+    /// equal stamps of one event type mean equal contexts. Opaque; compare it, never parse it.
+    pub stamp: String,
+    /// The context, or `None` when the reader said it holds the context of this very stamp.
+    pub context: Option<AvailabilityContext>,
     /// Confirmed bookings' occupancy of those hosts overlapping the range.
     pub occupancy: Vec<Occupancy>,
     /// Their blocks: one-off ones overlapping the range, and every recurring one.

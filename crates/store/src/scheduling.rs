@@ -81,13 +81,16 @@ pub trait AvailabilityStore: Send + Sync {
     /// Everything availability of an event type depends on for candidate starts in `range`:
     /// occupancy and blocks are read for `range` widened by the event type's own buffers and
     /// duration, which is where those candidates' blocked intervals can reach; with the hosts'
-    /// round-robin counts when `assigned`.
+    /// round-robin counts when `assigned`. `known` is the stamp of a context the caller holds:
+    /// when it is still the store's, the context is left out (the caller uses its own), which
+    /// spares reading, sending and decoding it on every booking.
     async fn availability(
         &self,
         tenant: TenantId,
         event_type: EventTypeId,
         range: Interval,
         assigned: bool,
+        known: Option<&str>,
     ) -> StoreResult<AvailabilityData>;
     /// One host's occupancy and blocks over `range` (for its busy time).
     async fn host_busy(

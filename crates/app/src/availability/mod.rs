@@ -34,8 +34,10 @@ use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
+mod context;
 mod snapshot;
 
+use context::Context;
 use snapshot::Build;
 pub use snapshot::{EXPANSION_BUDGET, Snapshot, block_occurrences, rules_of};
 
@@ -44,6 +46,9 @@ pub use snapshot::{EXPANSION_BUDGET, Snapshot, block_occurrences, rules_of};
 pub struct AvailabilityCache {
     store: DynStore,
     entries: Cache<(TenantId, EventTypeId), Arc<Entry>>,
+    /// Event types' contexts as last read, parsed: reads send the stamp of the one held and get
+    /// the context again only when it changed.
+    contexts: Cache<(TenantId, EventTypeId), Arc<Context>>,
     /// Busy time from connected calendars by host: it changes only with a sync (the host's
     /// external version), not with every booking, so snapshots rebuilt after a booking reuse it.
     external: Cache<HostId, Arc<External>>,
@@ -119,6 +124,7 @@ impl AvailabilityCache {
         Self {
             store,
             entries: Cache::new(MAX_ENTRIES),
+            contexts: Cache::new(MAX_ENTRIES),
             external: Cache::new(MAX_ENTRIES),
             cpu: Semaphore::new(2 * cores),
         }
@@ -193,23 +199,45 @@ impl AvailabilityCache {
         loaded: Interval,
         assigned: bool,
     ) -> AppResult<Snapshot> {
-        let data = self
+        let key = (tenant, id);
+        let held = self.contexts.get(&key);
+        let known = held.as_ref().map(|c| c.stamp.as_str());
+        let mut data = self
             .store
-            .availability(tenant, id, loaded, assigned)
+            .availability(tenant, id, loaded, assigned, known)
             .await
             .map_err(|e| AppError::store("event type", e))?;
-        let event_type = data.event_type.clone().ok_or(AppError::NotFound("event type"))?;
-        let (rules, assignment) = rules_of(&event_type)?;
+        let context = match data.context.take() {
+            Some(read) => {
+                let parsed = Arc::new(Context::parse(data.stamp, read)?);
+                self.contexts.insert(key, parsed.clone());
+                parsed
+            }
+            // Left out: the one held is still the store's.
+            None => held.filter(|c| c.stamp == data.stamp).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("the store left out a context this process does not hold"))
+            })?,
+        };
         // Blocks matter wherever a candidate's blocked interval can reach.
+        let rules = &context.rules;
         let reach = Interval::new(
             loaded.start - rules.buffer_before,
             loaded.end + rules.duration + rules.buffer_after,
         );
-        let mut external = Vec::with_capacity(data.hosts.len());
-        for h in &data.hosts {
+        let mut external = Vec::with_capacity(context.hosts.len());
+        for h in &context.hosts {
             external.push(self.external(h, reach).await?);
         }
-        let build = Build { data, event_type, rules, assignment, external, reach, versions, loaded };
+        let build = Build {
+            context,
+            occupancy: data.occupancy,
+            blocks: data.blocks,
+            assigned: data.assigned,
+            external,
+            reach,
+            versions,
+            loaded,
+        };
         self.compute_sized(build.cost(), move || build.snapshot()).await
     }
 

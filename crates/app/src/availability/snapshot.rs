@@ -6,16 +6,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::tz::TimeZone;
 use sked_core::assign::Assignment;
-use sked_core::hours;
 use sked_core::ids::{BookingId, HostId};
 use sked_core::interval::DAY;
 use sked_core::recurrence::ExpandError;
 use sked_core::rules::RulesSpec;
 use sked_core::schedule::Schedule as CoreSchedule;
 use sked_core::{BusyTimeline, EventRules, HostInput, Interval, RecurrenceRule, WorkBudget};
-use sked_store::{Assigned, AvailabilityData, EventType, Host, Occupancy, Versions};
+use sked_store::{Assigned, Block, EventType, Host, Occupancy, Versions};
 
 use super::External;
+use super::context::Context;
 use crate::error::{AppError, AppResult};
 
 /// The engine's inputs for one event type over its bookable horizon.
@@ -127,10 +127,10 @@ fn next_serial() -> u64 {
 
 /// What a snapshot is made of, read from the store.
 pub(super) struct Build {
-    pub(super) data: AvailabilityData,
-    pub(super) event_type: EventType,
-    pub(super) rules: EventRules,
-    pub(super) assignment: Assignment,
+    pub(super) context: Arc<Context>,
+    pub(super) occupancy: Vec<Occupancy>,
+    pub(super) blocks: Vec<Block>,
+    pub(super) assigned: Option<Vec<Assigned>>,
     pub(super) external: Vec<Arc<External>>,
     pub(super) reach: Interval,
     pub(super) versions: Versions,
@@ -139,64 +139,47 @@ pub(super) struct Build {
 
 impl Build {
     /// Roughly the engine steps [`snapshot`](Self::snapshot) takes: a row of busy time one, a
-    /// host's schedule a few dozen; a recurring block may expand up to the budget, so any sends
-    /// the work off the async threads. A booking's snapshot of the days near its start is small
-    /// and is built where it is asked for.
+    /// host a few dozen; a recurring block may expand up to the budget, so any sends the work
+    /// off the async threads. A booking's snapshot of the days near its start is small and is
+    /// built where it is asked for.
     pub(super) fn cost(&self) -> u64 {
-        if self.data.blocks.iter().any(|b| b.rrule.is_some()) {
+        if self.blocks.iter().any(|b| b.rrule.is_some()) {
             return EXPANSION_BUDGET;
         }
-        let rows = self.data.blocks.len()
-            + self.data.occupancy.len()
+        let rows = self.blocks.len()
+            + self.occupancy.len()
             + self.external.iter().map(|x| x.spans.len()).sum::<usize>();
-        (rows + 64 * self.data.hosts.len()) as u64
+        (rows + 64 * self.context.hosts.len()) as u64
     }
 
-    /// Parses schedules, expands blocks (within [`EXPANSION_BUDGET`]) and merges busy time.
+    /// Expands blocks (within [`EXPANSION_BUDGET`]) and merges busy time over the context.
     pub(super) fn snapshot(self) -> AppResult<Snapshot> {
-        let Build { data, event_type, rules, assignment, external, reach, versions, loaded } = self;
-        let mut schedules = Vec::new();
-        let mut host_schedule = Vec::with_capacity(data.hosts.len());
-        let mut zones = Vec::with_capacity(data.hosts.len());
-        for h in &data.hosts {
-            let zone = h.time_zone.tz().clone();
-            let schedule = match h.schedule_id.and_then(|sid| data.schedules.iter().find(|s| s.id == sid)) {
-                Some(s) => {
-                    hours::from_stored(s.time_zone.as_str(), &s.weekly, &s.overrides).map_err(|e| {
-                        AppError::Internal(anyhow::anyhow!("stored schedule {} is invalid: {e}", s.id))
-                    })?
-                }
-                // No schedule: never open, in the host's own zone.
-                None => CoreSchedule::every_day(zone.clone(), Default::default()),
-            };
-            zones.push(zone);
-            host_schedule.push(schedules.len());
-            schedules.push(schedule);
-        }
+        let Build { context, occupancy, blocks, assigned, external, reach, versions, loaded } = self;
+        let hosts = &context.hosts;
         let mut budget = WorkBudget::new(EXPANSION_BUDGET);
-        let mut block_spans = Vec::with_capacity(data.hosts.len());
-        for (i, h) in data.hosts.iter().enumerate() {
+        let mut block_spans = Vec::with_capacity(hosts.len());
+        for (i, h) in hosts.iter().enumerate() {
             let mut spans = Vec::new();
-            for b in data.blocks.iter().filter(|b| b.host_id == h.id) {
-                spans.extend(block_occurrences(b, &zones[i], reach, &mut budget)?);
+            for b in blocks.iter().filter(|b| b.host_id == h.id) {
+                spans.extend(block_occurrences(b, &context.zones[i], reach, &mut budget)?);
             }
             // Busy time from connected calendars joins the blocks: it carries no buffers.
             spans.extend(external[i].spans.iter().copied().filter(|s| s.overlaps(&reach)));
             block_spans.push(spans);
         }
-        let (busy, booked) = busy_per_host(&data.hosts, &event_type, &data.occupancy, &block_spans);
+        let (busy, booked) = busy_per_host(hosts, &context.event_type, &occupancy, &block_spans);
         Ok(Snapshot {
             serial: next_serial(),
             versions,
             loaded,
-            event_type,
-            rules,
-            assignment,
-            hosts: data.hosts,
-            assigned: data.assigned,
-            schedules,
-            host_schedule,
-            occupancy: data.occupancy,
+            event_type: context.event_type.clone(),
+            rules: context.rules,
+            assignment: context.assignment,
+            hosts: hosts.clone(),
+            assigned,
+            schedules: context.schedules.clone(),
+            host_schedule: (0..hosts.len()).collect(),
+            occupancy,
             block_spans,
             busy,
             booked,

@@ -8,8 +8,8 @@ use sqlx::Row;
 use super::script::{Script, stmt};
 use super::{SqlDb, SqlStore, decoded, found, map_err, queries as q};
 use crate::{
-    Assigned, AvailabilityData, AvailabilityStore, Backend, Block, EventType, Host, HostLoad, Occupancy,
-    Schedule, StoreError, StoreResult, Versions,
+    Assigned, AvailabilityContext, AvailabilityData, AvailabilityStore, Backend, Block, EventType, Host,
+    HostLoad, Occupancy, Schedule, StoreError, StoreResult, Versions,
 };
 
 #[async_trait]
@@ -41,18 +41,19 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
         event_type: EventTypeId,
         range: Interval,
         assigned: bool,
+        known: Option<&str>,
     ) -> StoreResult<AvailabilityData> {
-        // Five or six reads that need nothing from each other (the occupancy and blocks
-        // statements widen the range by the event type's buffers themselves): one statement on
-        // PostgreSQL, one command on SQLite.
+        // Reads that need nothing from each other (the occupancy and blocks statements widen the
+        // range by the event type's buffers themselves): one statement on PostgreSQL, one command
+        // on SQLite.
         let mut data = if DB::BACKEND == Backend::Postgres {
-            self.read_as_json(tenant, event_type, range, assigned).await?
+            self.read_as_json(tenant, event_type, range, assigned, known).await?
         } else {
-            self.read_together(tenant, event_type, range, assigned).await?
+            self.read_together(tenant, event_type, range, assigned, known).await?
         };
         // The event type comes without its host list: the active hosts are read in order.
-        if let Some(et) = &mut data.event_type {
-            et.host_ids = data.hosts.iter().map(|h| h.id).collect();
+        if let Some(c) = &mut data.context {
+            c.event_type.host_ids = c.hosts.iter().map(|h| h.id).collect();
         }
         Ok(data)
     }
@@ -122,53 +123,84 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
 }
 
 impl<DB: SqlDb> SqlStore<DB> {
-    /// [`AvailabilityStore::availability`]'s reads as one statement answering JSON.
+    /// [`AvailabilityStore::availability`]'s reads as one statement answering JSON: the stamp,
+    /// the context's three parts (none when `known` is the stamp), occupancy, blocks and, when
+    /// `assigned`, the counts.
     async fn read_as_json(
         &self,
         tenant: TenantId,
         id: EventTypeId,
         range: Interval,
         assigned: bool,
+        known: Option<&str>,
     ) -> StoreResult<AvailabilityData> {
         let sql = if assigned { q::AVAILABILITY_ASSIGNED_PG } else { q::AVAILABILITY_PG };
-        let read = stmt!(sql, id.0, tenant.0, true, range.start, range.end);
+        let read = stmt!(sql, id.0, tenant.0, true, range.start, range.end, known);
         let [rows] = Script(vec![read]).fetch_sets::<DB, 1>(&self.pool).await?;
         let row = rows.first().ok_or(StoreError::NotFound)?;
         let text = |i: usize| row.try_get::<Option<String>, usize>(i).map_err(map_err::<DB>);
-        let Some(et) = text(0)? else { return Err(StoreError::NotFound) };
+        // No event type, no stamp.
+        let Some(stamp) = text(0)? else { return Err(StoreError::NotFound) };
+        let context = match text(1)? {
+            Some(et) => Some(AvailabilityContext {
+                event_type: json(&et)?,
+                hosts: json_list(text(2)?)?,
+                schedules: json_list(text(3)?)?,
+            }),
+            None => None,
+        };
         Ok(AvailabilityData {
-            event_type: Some(json(&et)?),
-            hosts: json_list(text(1)?)?,
-            schedules: json_list(text(2)?)?,
-            occupancy: json_list(text(3)?)?,
-            blocks: json_list(text(4)?)?,
-            assigned: if assigned { Some(json_list(text(5)?)?) } else { None },
+            stamp,
+            context,
+            occupancy: json_list(text(4)?)?,
+            blocks: json_list(text(5)?)?,
+            assigned: if assigned { Some(json_list(text(6)?)?) } else { None },
         })
     }
 
-    /// [`AvailabilityStore::availability`]'s reads as one command.
+    /// [`AvailabilityStore::availability`]'s reads as one command. SQLite reads the context
+    /// whatever `known` says (a read in the same process, no copy over a connection); it is left
+    /// out of the answer all the same, so the caller's parsed copy is used.
     async fn read_together(
         &self,
         tenant: TenantId,
         id: EventTypeId,
         range: Interval,
         assigned: bool,
+        known: Option<&str>,
     ) -> StoreResult<AvailabilityData> {
         let (e, t) = (id.0, tenant.0);
         let mut reads = Script(vec![
+            // The stamp first: a context read after it is at least as new as it says, and
+            // one newer than it only costs the next reader a context sent again.
+            stmt!(q::STAMP_SQLITE, e, t),
             stmt!(q::EVENT_TYPE, e, t),
             stmt!(q::EVENT_TYPE_ACTIVE_HOSTS, e, t, true),
             stmt!(q::EVENT_TYPE_SCHEDULES, e, t),
             stmt!(q::EVENT_TYPE_OCCUPANCY, e, t, true, range.start, range.end),
             stmt!(q::EVENT_TYPE_BLOCKS, e, t, true, range.start, range.end),
         ]);
-        // Always six sets: an empty sixth when the counts are not asked for.
+        // Always seven sets: an empty seventh when the counts are not asked for.
         reads.push(if assigned { stmt!(q::ASSIGNMENTS, e, t) } else { stmt!(q::NOTHING) });
-        let [et, hosts, schedules, occupancy, blocks, counts] = reads.fetch_sets::<DB, 6>(&self.pool).await?;
+        let [stamp, et, hosts, schedules, occupancy, blocks, counts] =
+            reads.fetch_sets::<DB, 7>(&self.pool).await?;
+        let stamp: Option<String> = match stamp.first() {
+            Some(row) => row.try_get(0).map_err(map_err::<DB>)?,
+            None => None,
+        };
+        let stamp = found(stamp)?;
+        let context = if known == Some(stamp.as_str()) {
+            None
+        } else {
+            Some(AvailabilityContext {
+                event_type: found(decoded::<DB, EventType>(&et)?.pop())?,
+                hosts: decoded::<DB, Host>(&hosts)?,
+                schedules: decoded::<DB, Schedule>(&schedules)?,
+            })
+        };
         Ok(AvailabilityData {
-            event_type: Some(found(decoded::<DB, EventType>(&et)?.pop())?),
-            hosts: decoded::<DB, Host>(&hosts)?,
-            schedules: decoded::<DB, Schedule>(&schedules)?,
+            stamp,
+            context,
             occupancy: decoded::<DB, Occupancy>(&occupancy)?,
             blocks: decoded::<DB, Block>(&blocks)?,
             assigned: if assigned { Some(decoded::<DB, Assigned>(&counts)?) } else { None },

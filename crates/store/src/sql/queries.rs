@@ -241,8 +241,26 @@ const CONTEXT_PG: &str = const_format::concatcp!(
     "), hs AS (SELECT h.",
     HOST_COLS_H,
     ", eh.position FROM hosts h JOIN event_type_hosts eh ON eh.host_id = h.id \
-     WHERE eh.event_type_id = $1 AND h.tenant_id = $2) "
+     WHERE eh.event_type_id = $1 AND h.tenant_id = $2), st AS (SELECT ",
+    STAMP_PG,
+    " AS s) "
 );
+/// The context's stamp (see `AvailabilityData::stamp`) from `et` and `hs`: the event type's
+/// version and every host's place, version and what changes without a version (its longest
+/// bookings, its calendars' busy time), each field between fixed separators. No event type, no
+/// stamp (NULL).
+const STAMP_PG: &str = "(SELECT CONCAT(version, ':', updated_at) FROM et) || '|' || COALESCE((SELECT \
+     string_agg(CONCAT(id, ':', position, ':', active, ':', version, ':', updated_at, ':', max_span, ':', \
+     external_span, ':', external_version), ',' ORDER BY position) FROM hs), '')";
+/// The start of a context column: none when the reader holds the context of this stamp (`$6`).
+const UNLESS_KNOWN: &str = "CASE WHEN (SELECT s FROM st) = $6 THEN NULL ELSE ";
+/// The context's stamp on SQLite (`$1` the event type, `$2` its tenant): as [`STAMP_PG`].
+pub const STAMP_SQLITE: &str = "SELECT (SELECT version || ':' || updated_at FROM event_types \
+     WHERE id = $1 AND tenant_id = $2) || '|' || COALESCE((SELECT group_concat(x, ',') FROM (SELECT hex(h.id) \
+     || ':' || eh.position || ':' || h.active || ':' || h.version || ':' || h.updated_at || ':' || h.max_span \
+     || ':' || h.external_span || ':' || h.external_version AS x FROM hosts h \
+     JOIN event_type_hosts eh ON eh.host_id = h.id WHERE eh.event_type_id = $1 AND h.tenant_id = $2 \
+     ORDER BY eh.position)), '')";
 /// [`BEFORE`] of the event type read once in [`CONTEXT_PG`].
 const BEFORE_ET: &str = "(SELECT buffer_before_minutes * 60 FROM et)";
 /// [`AFTER`] of the event type read once.
@@ -253,14 +271,20 @@ const REACH_HS: &str = "(SELECT COALESCE(MAX(max_span), 0) FROM hs WHERE active 
 const HS_HOSTS: &str = "SELECT id FROM hs";
 /// The five reads above as one PostgreSQL statement of one row: each record set as JSON text
 /// (one round trip and one statement instead of five; SQLite runs the five as one command). The
-/// event type and its hosts are read once, at its head, rather than again by every part.
+/// event type and its hosts are read once, at its head, rather than again by every part. The
+/// context's stamp comes first, and the context (event type, hosts, schedules) only when the
+/// reader does not hold it already (`$6`, the stamp it holds, or NULL).
 pub const AVAILABILITY_PG: &str = const_format::concatcp!(
     CONTEXT_PG,
-    "SELECT CAST((SELECT row_to_json(et) FROM et) AS TEXT), \
-     CAST(COALESCE((SELECT json_agg(hs ORDER BY hs.position) FROM hs WHERE hs.active = $3), '[]') AS TEXT), \
-     CAST(COALESCE((SELECT json_agg(x) FROM (SELECT ",
+    "SELECT (SELECT s FROM st), ",
+    UNLESS_KNOWN,
+    "CAST((SELECT row_to_json(et) FROM et) AS TEXT) END, ",
+    UNLESS_KNOWN,
+    "CAST(COALESCE((SELECT json_agg(hs ORDER BY hs.position) FROM hs WHERE hs.active = $3), '[]') AS TEXT) END, ",
+    UNLESS_KNOWN,
+    "CAST(COALESCE((SELECT json_agg(x) FROM (SELECT ",
     SCHEDULE_COLS,
-    " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT schedule_id FROM hs)) x), '[]') AS TEXT), \
+    " FROM schedules WHERE tenant_id = $2 AND id IN (SELECT schedule_id FROM hs)) x), '[]') AS TEXT) END, \
      CAST(COALESCE((SELECT json_agg(x ORDER BY x.blocked_start) FROM (",
     occupancy_near!(HS_HOSTS, BEFORE_ET, AFTER_ET, REACH_HS),
     ") x), '[]') AS TEXT), CAST(COALESCE((SELECT json_agg(x ORDER BY x.start_at) FROM (",

@@ -388,7 +388,7 @@ async fn long_bookings_are_seen_from_deep_inside_them() {
         let inside = booking(&w, &[a], T0 + 18 * 3_600, "MMMMM2");
         assert!(matches!(s.create_booking(&write(inside, "created")).await, Err(StoreError::SlotTaken)));
         let probe = Interval::new(T0 + 18 * 3_600, T0 + 19 * 3_600);
-        let data = s.availability(w.tenant, w.event_type.id, probe, false).await.unwrap();
+        let data = s.availability(w.tenant, w.event_type.id, probe, false, None).await.unwrap();
         assert_eq!(data.occupancy.iter().map(|o| o.booking_id).collect::<Vec<_>>(), vec![long.id]);
         let (occ, _) = s.host_busy(w.tenant, a, probe).await.unwrap();
         assert_eq!(occ.len(), 1);

@@ -301,25 +301,30 @@ async fn availability_reads_only_what_the_range_needs() {
         s.insert_block(&recurring).await.unwrap();
         s.insert_block(&old).await.unwrap();
         let data = s
-            .availability(w.tenant, w.event_type.id, Interval::new(T0 - 3_600, T0 + 2 * 86_400), false)
+            .availability(w.tenant, w.event_type.id, Interval::new(T0 - 3_600, T0 + 2 * 86_400), false, None)
             .await
             .unwrap();
-        assert_eq!(data.event_type.as_ref().map(|e| e.id), Some(w.event_type.id));
-        assert_eq!(data.hosts.iter().map(|h| h.id).collect::<Vec<_>>(), vec![a, b]);
-        assert_eq!(data.schedules.len(), 1);
+        let context = data.context.expect("none held");
+        assert_eq!(context.event_type.id, w.event_type.id);
+        assert_eq!(context.hosts.iter().map(|h| h.id).collect::<Vec<_>>(), vec![a, b]);
+        assert_eq!(context.schedules.len(), 1);
         assert_eq!(data.occupancy.len(), 2, "the booking 40 days out is outside the range");
         assert_eq!(data.occupancy[0].blocked_end, T0 + 1_800 + 600);
         assert_eq!(data.blocks.iter().map(|b| b.id).collect::<Vec<_>>(), vec![recurring.id]);
         // Every field read as it is read alone (PostgreSQL hands the records over as JSON).
-        assert_eq!(data.event_type, Some(s.event_type(w.tenant, w.event_type.id).await.unwrap()));
-        assert_eq!(data.hosts, vec![s.host(w.tenant, a).await.unwrap(), s.host(w.tenant, b).await.unwrap()]);
+        assert_eq!(context.event_type, s.event_type(w.tenant, w.event_type.id).await.unwrap());
+        assert_eq!(
+            context.hosts,
+            vec![s.host(w.tenant, a).await.unwrap(), s.host(w.tenant, b).await.unwrap()]
+        );
         assert_eq!(data.blocks, vec![recurring.clone()]);
         assert_eq!(data.occupancy[1].start_at, T0 + 86_400);
         // Inactive hosts are left out.
         s.update_host(&Host { active: false, ..w.hosts[1].clone() }).await.unwrap();
         assert_eq!(data.assigned, None, "not asked for");
-        let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 60), true).await.unwrap();
-        assert_eq!(data.hosts.len(), 1);
+        let data =
+            s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 60), true, None).await.unwrap();
+        assert_eq!(data.context.expect("none held").hosts.len(), 1);
         let counts = data
             .assigned
             .expect("asked for")
@@ -327,6 +332,65 @@ async fn availability_reads_only_what_the_range_needs() {
             .map(|c| (c.host_id, c.assigned))
             .collect::<Vec<_>>();
         assert_eq!(counts, vec![(a, 3)], "the one host with bookings, all three");
+        db
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_context_is_sent_again_only_when_it_changed() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let (a, b) = (w.hosts[0].id, w.hosts[1].id);
+        let near = Interval::new(T0, T0 + 1);
+        let read = |s: DynStore, known: Option<String>| async move {
+            s.availability(w.tenant, w.event_type.id, near, true, known.as_deref()).await.unwrap()
+        };
+        let first = read(s.clone(), None).await;
+        assert!(first.context.is_some(), "none held");
+        let again = read(s.clone(), Some(first.stamp.clone())).await;
+        assert_eq!(again.stamp, first.stamp);
+        assert!(again.context.is_none(), "held, and unchanged");
+        assert!(read(s.clone(), Some("another".into())).await.context.is_some());
+        // The first booking of a host grows its longest booking (which occupancy reads need):
+        // the context moves; a second as long does not move it.
+        s.create_booking(&write(booking(&w, &[a], T0, "SSSSS1"), "created")).await.unwrap();
+        let booked = read(s.clone(), Some(first.stamp.clone())).await;
+        assert!(booked.context.is_some());
+        s.create_booking(&write(booking(&w, &[a], T0 + 86_400, "SSSSS2"), "created")).await.unwrap();
+        let quiet = read(s.clone(), Some(booked.stamp.clone())).await;
+        assert!(quiet.context.is_none(), "a booking is not a change of context");
+        assert_eq!(quiet.occupancy.len(), 1, "what changes with bookings is always read");
+        assert!(quiet.assigned.is_some());
+        // Every change of the context sends it again, whichever store (process) made it.
+        let mut stamp = quiet.stamp;
+        let changed = |data: AvailabilityData, stamp: &mut String| {
+            assert_ne!(&data.stamp, stamp);
+            *stamp = data.stamp;
+            data.context.expect("changed")
+        };
+        s.update_schedule(&Schedule { name: "New".into(), ..w.schedule.clone() }).await.unwrap();
+        assert_eq!(changed(read(s.clone(), Some(stamp.clone())).await, &mut stamp).schedules[0].name, "New");
+        s.update_event_type(&EventType { title: "Renamed".into(), ..w.event_type.clone() }).await.unwrap();
+        assert_eq!(
+            changed(read(s.clone(), Some(stamp.clone())).await, &mut stamp).event_type.title,
+            "Renamed"
+        );
+        let other = db.store().await;
+        let moved = Host { name: "Elsewhere".into(), ..s.host(w.tenant, a).await.unwrap() };
+        other.update_host(&moved).await.unwrap();
+        assert_eq!(
+            changed(read(s.clone(), Some(stamp.clone())).await, &mut stamp).hosts[0].name,
+            "Elsewhere"
+        );
+        other.update_host(&Host { active: false, ..s.host(w.tenant, b).await.unwrap() }).await.unwrap();
+        assert_eq!(changed(read(s.clone(), Some(stamp.clone())).await, &mut stamp).hosts.len(), 1);
+        // Another tenant's event type, or none, is not found, whatever stamp is held.
+        let gone = s.availability(TenantId::new(), w.event_type.id, near, true, Some(stamp.as_str())).await;
+        assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
+        let gone = s.availability(w.tenant, EventTypeId::new(), near, false, Some(stamp.as_str())).await;
+        assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
         db
     })
     .await;

@@ -315,7 +315,8 @@ async fn host_loads_count_assignments_and_the_week() {
 
 /// The round-robin counts of the world's two hosts as a booking's near-start read answers them.
 async fn loads_read_with_availability(s: &DynStore, w: &World) -> Vec<HostLoad> {
-    let data = s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 1), true).await.unwrap();
+    let data =
+        s.availability(w.tenant, w.event_type.id, Interval::new(T0, T0 + 1), true, None).await.unwrap();
     let hosts = [w.hosts[0].id, w.hosts[1].id];
     HostLoad::of(&hosts, &data.assigned.expect("asked for"), &[])
 }
