@@ -40,6 +40,8 @@ struct Part {
     key: &'static [usize],
     /// How the other values of rows with the same key combine.
     folds: &'static [(usize, Fold)],
+    /// The value choosing which of a host's spread rows a count goes to (see [`group_shard`]).
+    shard: Option<usize>,
 }
 
 /// A host's span grown to the group's longest booking of it.
@@ -49,19 +51,32 @@ const GROW_HOST_SPANS: &str = "UPDATE hosts SET max_span = u.c3 \
 
 /// The parts, in the order a single write runs them.
 const PARTS: [Part; 8] = [
-    Part { single: q::GROW_HOST_SPAN, group: Some(GROW_HOST_SPANS), key: &[0, 1], folds: &[(2, Fold::Max)] },
-    Part { single: q::INSERT_BOOKING, group: None, key: &[], folds: &[] },
-    Part { single: q::INSERT_OCCUPANCY, group: None, key: &[], folds: &[] },
-    Part { single: q::COUNT_OCCUPANCY_CHANGE, group: None, key: &[0, 1], folds: &[(2, Fold::Sum)] },
+    Part {
+        single: q::GROW_HOST_SPAN,
+        group: Some(GROW_HOST_SPANS),
+        key: &[0, 1],
+        folds: &[(2, Fold::Max)],
+        shard: None,
+    },
+    Part { single: q::INSERT_BOOKING, group: None, key: &[], folds: &[], shard: None },
+    Part { single: q::INSERT_OCCUPANCY, group: None, key: &[], folds: &[], shard: None },
+    Part {
+        single: q::COUNT_OCCUPANCY_CHANGE,
+        group: None,
+        key: &[0, 1],
+        folds: &[(2, Fold::Sum)],
+        shard: Some(1),
+    },
     Part {
         single: q::COUNT_ASSIGNMENT,
         group: None,
         key: &[0, 1, 5],
         folds: &[(3, Fold::Sum), (4, Fold::Max)],
+        shard: Some(5),
     },
-    Part { single: q::INSERT_HISTORY, group: None, key: &[], folds: &[] },
-    Part { single: q::INSERT_JOB, group: None, key: &[], folds: &[] },
-    Part { single: q::INSERT_IDEMPOTENCY, group: None, key: &[], folds: &[] },
+    Part { single: q::INSERT_HISTORY, group: None, key: &[], folds: &[], shard: None },
+    Part { single: q::INSERT_JOB, group: None, key: &[], folds: &[], shard: None },
+    Part { single: q::INSERT_IDEMPOTENCY, group: None, key: &[], folds: &[], shard: None },
 ];
 
 /// A group's statement and its values: one array per column of each part, then the turns'.
@@ -96,10 +111,14 @@ impl Statement {
 /// script has a statement no part knows (such a write goes alone).
 pub(super) fn statement(scripts: &[&Script], turns: &Turns) -> StoreResult<Statement> {
     let mut rows: Vec<Rows> = PARTS.iter().map(|_| Rows::default()).collect();
+    let mut shard = None;
     for s in scripts {
         for st in &s.0 {
             let i = PARTS.iter().position(|p| p.single == st.sql()).ok_or_else(|| unknown(st.sql()))?;
-            rows[i].add(&PARTS[i], st.vals())?;
+            match PARTS[i].shard {
+                Some(k) => rows[i].add(&PARTS[i], &group_shard(st.vals(), k, &mut shard)?)?,
+                None => rows[i].add(&PARTS[i], st.vals())?,
+            }
         }
     }
     let (mut sql, mut cols) = (String::from("WITH "), Vec::new());
@@ -137,6 +156,18 @@ fn arrays(single: &str, cols: &[Col]) -> Option<String> {
         cols.iter().enumerate().map(|(i, c)| format!("${}::{}", i + 1, c.cast())).collect();
     let names: Vec<String> = (1..=cols.len()).map(|n| format!("c{n}")).collect();
     Some(format!("{head} SELECT {each} FROM unnest({}) AS u({}){tail}", typed.join(", "), names.join(", ")))
+}
+
+/// A count's values with its shard (value `k`) made the group's: the first count's. A host's
+/// counts are spread over rows so that concurrent writers seldom change the same one (each
+/// waiting for the other's commit); a booking's shard is its own at random, and a group's the
+/// same for all its bookings, so a group changes one row per host, and the group of another
+/// process the same one only once in [`SHARDS`](q::SHARDS) times.
+fn group_shard(vals: &[Val], k: usize, shard: &mut Option<Val>) -> StoreResult<Vec<Val>> {
+    let mut vals = vals.to_vec();
+    let own = vals.get_mut(k).ok_or_else(|| StoreError::Invalid("a count without its shard".into()))?;
+    *own = shard.get_or_insert_with(|| own.clone()).clone();
+    Ok(vals)
 }
 
 fn unknown(sql: &str) -> StoreError {
@@ -284,27 +315,30 @@ mod tests {
     }
 
     #[test]
-    fn rows_changing_the_same_row_are_combined_in_the_order_of_their_keys() {
+    fn rows_changing_the_same_row_are_combined_in_the_order_of_their_keys_one_shard_a_group() {
         let (h1, h2) = (Uuid::from_u128(2), Uuid::from_u128(1));
         let count = |h: Uuid, shard: i64| stmt!(q::COUNT_OCCUPANCY_CHANGE, h, shard, 1i64);
-        let assign = |h: Uuid, at: Option<i64>| stmt!(q::COUNT_ASSIGNMENT, h, h, h, 1i64, at, 3i64);
-        let a = Script(vec![count(h1, 5), assign(h1, Some(10))]);
-        let b = Script(vec![count(h1, 5), assign(h1, None), count(h2, 5)]);
-        let c = Script(vec![count(h1, 6), assign(h1, Some(7))]);
+        let assign =
+            |h: Uuid, at: Option<i64>, shard: i64| stmt!(q::COUNT_ASSIGNMENT, h, h, h, 1i64, at, shard);
+        let a = Script(vec![count(h1, 5), assign(h1, Some(10), 5)]);
+        let b = Script(vec![count(h1, 9), assign(h1, None, 9), count(h2, 9)]);
+        let c = Script(vec![count(h1, 6), assign(h1, Some(7), 6)]);
         let s = statement(&[&a, &b, &c], &Turns::default()).unwrap();
         let [Col::Uuid(hosts), Col::Int(shards), Col::Int(changes)] = &s.cols[..3] else {
             panic!("{:?}", s.cols)
         };
-        assert_eq!(hosts, &[Some(h2), Some(h1), Some(h1)]);
-        assert_eq!(shards, &[Some(5), Some(5), Some(6)]);
-        assert_eq!(changes, &[Some(1), Some(2), Some(1)]);
+        // The group's counts go to one row per host: the first booking's shard.
+        assert_eq!(hosts, &[Some(h2), Some(h1)]);
+        assert_eq!(shards, &[Some(5), Some(5)]);
+        assert_eq!(changes, &[Some(1), Some(3)]);
         // One row of counts for h1: three bookings, the latest time of the two that have one.
-        let [Col::Uuid(_), Col::Uuid(_), Col::Uuid(_), Col::Int(assigned), Col::Int(last), Col::Int(_)] =
+        let [Col::Uuid(_), Col::Uuid(_), Col::Uuid(_), Col::Int(assigned), Col::Int(last), Col::Int(shards)] =
             &s.cols[3..]
         else {
             panic!("{:?}", s.cols)
         };
-        assert_eq!((assigned.as_slice(), last.as_slice()), (&[Some(3)][..], &[Some(10)][..]));
+        let one = |v: Option<i64>| vec![v];
+        assert_eq!((assigned, last, shards), (&one(Some(3)), &one(Some(10)), &one(Some(5))));
         assert!(s.sql().starts_with("WITH s3 AS (INSERT INTO occupancy_changes"), "{}", s.sql());
         assert!(s.sql().contains("), s4 AS (INSERT INTO assignment_shards"), "{}", s.sql());
         assert!(s.sql().ends_with(" AS t(a, b, x)"), "the turns are the main query: {}", s.sql());
