@@ -11,15 +11,17 @@
 //!
 //! One statement is atomic, so every booking of a group commits or none does, and none is
 //! answered before its group is durable. A group whose statement fails (a time taken meanwhile,
-//! a host deleted, two of its own bookings colliding, the database aborting it) has written
-//! nothing: each of its bookings is then written alone, as without groups, and gets its own
-//! outcome. A group of one answers its failure itself. The turns of the whole group are taken
+//! a code another booking took, a host deleted, two of its own bookings colliding, the database
+//! aborting it) has written nothing: it is written again in halves ([`in_halves`]), so one
+//! booking that cannot be written leaves the others written at the cost of a few statements,
+//! and that booking, alone at last, gets its own outcome. The turns of the whole group are taken
 //! first, in the global order (see `turns`), so groups wait for overlapping writes as single
 //! writes do. One group is written at a time per process ([`IN_FLIGHT`]); the first booking
 //! after a quiet spell goes at once, as a group of one.
 
 mod parts;
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use sqlx::{Pool, Postgres};
@@ -96,15 +98,45 @@ async fn run(pool: Pool<Postgres>, mut waiting: mpsc::Receiver<Pending>) {
         }
         let pool = pool.clone();
         tokio::spawn(async move {
-            let outcome = commit(&pool, &group).await;
+            let answers = in_halves(group.len(), |part| commit(&pool, &group[part])).await;
             drop(slot);
-            let answers = answers(outcome, group.len());
             for (p, answer) in group.into_iter().zip(answers) {
                 // A writer that stopped waiting (its request dropped) needs no answer.
                 let _ = p.done.send(answer);
             }
         });
     }
+}
+
+/// Writes a group of `n` bookings with `commit` (which writes the bookings of a range of the
+/// group as one statement) and answers each. A group the database refuses is written again in
+/// halves, each half again in halves if it is refused too: a booking that cannot be written
+/// (a code another booking took, a time taken meanwhile) costs its group about two statements
+/// per halving, not one per booking, and leaves the others written. A group that could not be
+/// made one statement, and the booking left alone at the end, are answered as [`answers`] says.
+async fn in_halves<F, Fut>(n: usize, mut commit: F) -> Vec<Answer>
+where
+    F: FnMut(Range<usize>) -> Fut,
+    Fut: Future<Output = Result<(), Failure>>,
+{
+    let mut out: Vec<Option<Answer>> = (0..n).map(|_| None).collect();
+    let mut todo: Vec<Range<usize>> = Vec::with_capacity(16);
+    todo.push(0..n);
+    while let Some(part) = todo.pop() {
+        let outcome = commit(part.clone()).await;
+        let halve = part.len() > 1 && matches!(outcome, Err(Failure::Refused(_)));
+        if halve {
+            let mid = part.start + part.len() / 2;
+            // The first half is written first.
+            todo.push(mid..part.end);
+            todo.push(part.start..mid);
+            continue;
+        }
+        for (slot, answer) in out[part.clone()].iter_mut().zip(answers(outcome, part.len())) {
+            *slot = Some(answer);
+        }
+    }
+    out.into_iter().map(|a| a.unwrap_or(Answer::Alone)).collect()
 }
 
 /// What a group's outcome answers each of its `n` bookings: written, or each to be written
@@ -144,7 +176,7 @@ impl Failure {
     }
 }
 
-/// Writes one group with one statement.
+/// Writes the bookings of `group` with one statement.
 async fn commit(pool: &Pool<Postgres>, group: &[Pending]) -> Result<(), Failure> {
     let scripts: Vec<&Script> = group.iter().map(|p| &p.script).collect();
     let turns = Turns::merged(group.iter().map(|p| &p.turns));
@@ -181,5 +213,44 @@ mod tests {
         assert_eq!(names(&answers(Err(Failure::Refused(deadlock)), 1)), ["alone"]);
         let unfit = Failure::Unfit(StoreError::Invalid("odd".into()));
         assert_eq!(names(&answers(Err(unfit), 1)), ["alone"]);
+    }
+
+    /// Runs [`in_halves`] over `n` bookings of which those in `bad` cannot be written; answers
+    /// each booking's answer and the statements it took.
+    fn halved(n: usize, bad: &[usize]) -> (Vec<&'static str>, usize) {
+        let mut statements = 0;
+        let commit = |part: Range<usize>| {
+            statements += 1;
+            let refused = bad.iter().any(|b| part.contains(b));
+            async move { if refused { Err(Failure::Refused(StoreError::SlotTaken)) } else { Ok(()) } }
+        };
+        let answers = futures::executor::block_on(in_halves(n, commit));
+        (names(&answers), statements)
+    }
+
+    #[test]
+    fn a_refused_group_is_written_again_in_halves_until_the_booking_that_cannot_be_is_alone() {
+        assert_eq!(halved(5, &[]), (vec!["written"; 5], 1));
+        // One of 64 costs 1 + 2 per halving (six of them): 13 statements, not 1 + 64.
+        let (answers, statements) = halved(64, &[37]);
+        assert_eq!(statements, 13);
+        assert_eq!(answers.iter().filter(|a| **a == "written").count(), 63);
+        assert_eq!(answers[37], "refused", "alone at the end, it answers its own refusal");
+        let (answers, _) = halved(7, &[0, 6]);
+        assert_eq!(answers, ["refused", "written", "written", "written", "written", "written", "refused"]);
+        // Everything refused: each booking ends alone, refused; none is lost.
+        let (answers, statements) = halved(4, &[0, 1, 2, 3]);
+        assert_eq!((answers, statements), (vec!["refused"; 4], 7));
+    }
+
+    #[test]
+    fn a_group_that_cannot_be_one_statement_is_not_halved() {
+        let mut statements = 0;
+        let commit = |_: Range<usize>| {
+            statements += 1;
+            async { Err(Failure::Unfit(StoreError::Invalid("odd".into()))) }
+        };
+        let answers = futures::executor::block_on(in_halves(8, commit));
+        assert_eq!((names(&answers), statements), (vec!["alone"; 8], 1));
     }
 }
