@@ -246,21 +246,20 @@ const CONTEXT_PG: &str = const_format::concatcp!(
     " AS s) "
 );
 /// The context's stamp (see `AvailabilityData::stamp`) from `et` and `hs`: the event type's
-/// version and every host's place, version and what changes without a version (its longest
-/// bookings, its calendars' busy time), each field between fixed separators. No event type, no
-/// stamp (NULL).
-const STAMP_PG: &str = "(SELECT CONCAT(version, ':', updated_at) FROM et) || '|' || COALESCE((SELECT \
-     string_agg(CONCAT(id, ':', position, ':', active, ':', version, ':', updated_at, ':', max_span, ':', \
-     external_span, ':', external_version), ',' ORDER BY position) FROM hs), '')";
+/// version and every host's id, place, version (moved by every change of the host or its
+/// schedule, its name and `active` included) and what changes without it (its longest bookings,
+/// its calendars' busy time), each field between fixed separators. In no set order: the same
+/// records listed in another order only make a reader take the context again. No event type,
+/// no stamp (NULL).
+const STAMP_PG: &str = "(SELECT CONCAT(version, '|') FROM et) || COALESCE((SELECT string_agg(CONCAT(id, ':', \
+     position, ':', version, ':', max_span, ':', external_span, ':', external_version), ',') FROM hs), '')";
 /// The start of a context column: none when the reader holds the context of this stamp (`$6`).
 const UNLESS_KNOWN: &str = "CASE WHEN (SELECT s FROM st) = $6 THEN NULL ELSE ";
 /// The context's stamp on SQLite (`$1` the event type, `$2` its tenant): as [`STAMP_PG`].
-pub const STAMP_SQLITE: &str = "SELECT (SELECT version || ':' || updated_at FROM event_types \
-     WHERE id = $1 AND tenant_id = $2) || '|' || COALESCE((SELECT group_concat(x, ',') FROM (SELECT hex(h.id) \
-     || ':' || eh.position || ':' || h.active || ':' || h.version || ':' || h.updated_at || ':' || h.max_span \
-     || ':' || h.external_span || ':' || h.external_version AS x FROM hosts h \
-     JOIN event_type_hosts eh ON eh.host_id = h.id WHERE eh.event_type_id = $1 AND h.tenant_id = $2 \
-     ORDER BY eh.position)), '')";
+pub const STAMP_SQLITE: &str = "SELECT (SELECT version || '|' FROM event_types WHERE id = $1 AND tenant_id = $2) \
+     || COALESCE((SELECT group_concat(x, ',') FROM (SELECT hex(h.id) || ':' || eh.position || ':' || h.version \
+     || ':' || h.max_span || ':' || h.external_span || ':' || h.external_version AS x FROM hosts h \
+     JOIN event_type_hosts eh ON eh.host_id = h.id WHERE eh.event_type_id = $1 AND h.tenant_id = $2)), '')";
 /// [`BEFORE`] of the event type read once in [`CONTEXT_PG`].
 const BEFORE_ET: &str = "(SELECT buffer_before_minutes * 60 FROM et)";
 /// [`AFTER`] of the event type read once.
