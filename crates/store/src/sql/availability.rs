@@ -5,11 +5,12 @@ use sked_core::Interval;
 use sked_core::ids::{EventTypeId, HostId, TenantId};
 use sqlx::Row;
 
+use super::reads::Key;
 use super::script::{Script, stmt};
 use super::{SqlDb, SqlStore, decoded, found, map_err, queries as q};
 use crate::{
-    Assigned, AvailabilityContext, AvailabilityData, AvailabilityStore, Backend, Block, EventType, Host,
-    HostLoad, Occupancy, Schedule, StoreError, StoreResult, Versions,
+    Assigned, AvailabilityContext, AvailabilityData, AvailabilityStore, Block, EventType, Host, HostLoad,
+    Occupancy, Schedule, StoreError, StoreResult, Versions,
 };
 
 #[async_trait]
@@ -44,10 +45,11 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
         known: Option<&str>,
     ) -> StoreResult<AvailabilityData> {
         // Reads that need nothing from each other (the occupancy and blocks statements widen the
-        // range by the event type's buffers themselves): one statement on PostgreSQL, one command
-        // on SQLite.
-        let mut data = if DB::BACKEND == Backend::Postgres {
-            self.read_as_json(tenant, event_type, range, assigned, known).await?
+        // range by the event type's buffers themselves): one statement on PostgreSQL, gathered
+        // with other bookings' reads of the event type; one command on SQLite.
+        let mut data = if let Some(reads) = &self.reads {
+            let key = Key { tenant, event_type, assigned, known: known.map(str::to_owned) };
+            reads.read(key, range).await?
         } else {
             self.read_together(tenant, event_type, range, assigned, known).await?
         };
@@ -123,41 +125,6 @@ impl<DB: SqlDb> AvailabilityStore for SqlStore<DB> {
 }
 
 impl<DB: SqlDb> SqlStore<DB> {
-    /// [`AvailabilityStore::availability`]'s reads as one statement answering JSON: the stamp,
-    /// the context's three parts (none when `known` is the stamp), occupancy, blocks and, when
-    /// `assigned`, the counts.
-    async fn read_as_json(
-        &self,
-        tenant: TenantId,
-        id: EventTypeId,
-        range: Interval,
-        assigned: bool,
-        known: Option<&str>,
-    ) -> StoreResult<AvailabilityData> {
-        let sql = if assigned { q::AVAILABILITY_ASSIGNED_PG } else { q::AVAILABILITY_PG };
-        let read = stmt!(sql, id.0, tenant.0, true, range.start, range.end, known);
-        let [rows] = Script(vec![read]).fetch_sets::<DB, 1>(&self.pool).await?;
-        let row = rows.first().ok_or(StoreError::NotFound)?;
-        let text = |i: usize| row.try_get::<Option<String>, usize>(i).map_err(map_err::<DB>);
-        // No event type, no stamp.
-        let Some(stamp) = text(0)? else { return Err(StoreError::NotFound) };
-        let context = match text(1)? {
-            Some(et) => Some(AvailabilityContext {
-                event_type: json(&et)?,
-                hosts: json_list(text(2)?)?,
-                schedules: json_list(text(3)?)?,
-            }),
-            None => None,
-        };
-        Ok(AvailabilityData {
-            stamp,
-            context,
-            occupancy: json_list(text(4)?)?,
-            blocks: json_list(text(5)?)?,
-            assigned: if assigned { Some(json_list(text(6)?)?) } else { None },
-        })
-    }
-
     /// [`AvailabilityStore::availability`]'s reads as one command. SQLite reads the context
     /// whatever `known` says (a read in the same process, no copy over a connection); it is left
     /// out of the answer all the same, so the caller's parsed copy is used.
@@ -206,14 +173,4 @@ impl<DB: SqlDb> SqlStore<DB> {
             assigned: if assigned { Some(decoded::<DB, Assigned>(&counts)?) } else { None },
         })
     }
-}
-
-/// A record PostgreSQL handed over as JSON.
-fn json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Database(sqlx::Error::Decode(e.into())))
-}
-
-/// A list of records as JSON (none when absent).
-fn json_list<T: serde::de::DeserializeOwned>(text: Option<String>) -> StoreResult<Vec<T>> {
-    text.map_or_else(|| Ok(Vec::new()), |t| json(&t))
 }

@@ -7,7 +7,8 @@
 //! [`event_types`], [`availability`], [`bookings`], [`jobs`], [`voice`], [`calendars`],
 //! [`notify`], [`users`], [`calcom`], [`audit`] and [`privacy`]. A write built as statements
 //! before it runs is a [`script`]; on SQLite new bookings commit together in a [`group`]; on
-//! PostgreSQL a write of a host's occupancy first waits its [`turns`].
+//! PostgreSQL in a [`batch`], a write of a host's occupancy first waits its [`turns`], and
+//! bookings' availability reads of one event type are gathered into one ([`reads`]).
 //!
 //! Every write, a whole transaction or a single statement, runs in [`SqlStore::retry`], so a
 //! PostgreSQL deadlock victim or serialization failure is run again from the start, and is
@@ -26,6 +27,7 @@ mod jobs;
 mod notify;
 mod privacy;
 pub(crate) mod queries;
+mod reads;
 mod scheduling;
 mod script;
 mod system;
@@ -89,18 +91,28 @@ pub async fn connect_sqlite(path: &Path, max_connections: u32) -> StoreResult<Dy
     let writer = dialect::sqlite_pool(path, 1).await?;
     let pool = dialect::sqlite_pool(path, max_connections).await?;
     let group = Some(group::Group::start(writer.clone()));
-    Ok(Arc::new(SqlStore { pool, writer, group, batch: None, writes: AtomicU64::new(0), _lock: Some(lock) }))
+    Ok(Arc::new(SqlStore {
+        pool,
+        writer,
+        group,
+        batch: None,
+        reads: None,
+        writes: AtomicU64::new(0),
+        _lock: Some(lock),
+    }))
 }
 
 /// Opens a PostgreSQL store (not migrated).
 pub async fn connect_postgres(url: &str, max_connections: u32) -> StoreResult<DynStore> {
     let pool = dialect::postgres_pool(url, max_connections).await?;
     let batch = Some(batch::Batch::start(pool.clone()));
+    let reads = Some(reads::Reads::start(pool.clone()));
     Ok(Arc::new(SqlStore {
         writer: pool.clone(),
         pool,
         group: None,
         batch,
+        reads,
         writes: AtomicU64::new(0),
         _lock: None,
     }))
@@ -117,6 +129,8 @@ pub struct SqlStore<DB: Dialect> {
     group: Option<group::Group>,
     /// PostgreSQL: new bookings written in groups ([`batch`]).
     batch: Option<batch::Batch>,
+    /// PostgreSQL: availability reads gathered ([`reads`]).
+    reads: Option<reads::Reads>,
     /// Writes run through this store so far, each counted once it is over ([`SqlStore::retry`]).
     writes: AtomicU64,
     /// SQLite: the database's lock, held shared so `sked restore` knows the store is in use.

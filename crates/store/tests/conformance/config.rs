@@ -337,6 +337,40 @@ async fn availability_reads_only_what_the_range_needs() {
     .await;
 }
 
+/// Bookings read their event type near their starts all at once (PostgreSQL gathers such reads
+/// into one): each still sees its own time's bookings, and a read that fails fails alone.
+#[tokio::test]
+async fn reads_made_at_once_each_see_their_own_times() {
+    on_each_store(|db| async move {
+        let s = db.store().await;
+        let w = world(&s).await;
+        let a = w.hosts[0].id;
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            let b = booking(&w, &[a], T0 + i * 3_600, &format!("GATHR{i}"));
+            ids.push(b.id);
+            s.create_booking(&write(b, "created")).await.unwrap();
+        }
+        let read = |at: i64, event_type: EventTypeId| {
+            let s = s.clone();
+            async move { s.availability(w.tenant, event_type, Interval::new(at, at + 1), true, None).await }
+        };
+        let mut reads: Vec<_> = (0..8).map(|i| read(T0 + i * 3_600, w.event_type.id)).collect();
+        reads.insert(3, read(T0, EventTypeId::new()));
+        let mut answers = futures::future::join_all(reads).await;
+        let gone = answers.remove(3);
+        assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
+        for (i, answer) in answers.into_iter().enumerate() {
+            let data = answer.unwrap();
+            let seen: Vec<BookingId> = data.occupancy.iter().map(|o| o.booking_id).collect();
+            assert!(seen.contains(&ids[i]), "read {i} sees its own time's booking");
+            assert!(data.context.is_some() && data.assigned.is_some());
+        }
+        db
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_context_is_sent_again_only_when_it_changed() {
     on_each_store(|db| async move {
