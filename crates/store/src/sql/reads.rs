@@ -4,38 +4,34 @@
 //! hosts' occupancy and blocks, the round-robin counts) just before it is written. Under load
 //! many such reads of one event type arrive together, and each is a statement whose setting up
 //! (and the round trips around it: sqlx sends a released connection a `Sync` and waits) costs
-//! PostgreSQL and the server more than the few rows it reads. [`Reads`] is a task that takes the
-//! reads queued while the last ones were being read, and answers those that ask the same thing
-//! of one event type (same tenant, counts asked for or not, same context held) over ranges
-//! lying close together ([`clusters`]) with one read over the range covering them all. Each
+//! PostgreSQL and the server more than the few rows it reads. [`Reads`] is a task that holds a
+//! read back while a read asking the same thing (same tenant and event type, counts asked for or
+//! not, same context held) is in flight, and then answers the reads held back whose ranges lie
+//! close together ([`clusters`]) with one read over the range covering them all. Each
 //! reader gets the rows of that range, a superset of its own: the engine takes occupancy and
 //! blocks by host and time, so rows beyond a reader's range change nothing for it.
 //!
 //! A read is sent only after it was queued, so it sees every change committed before its
 //! request asked, as a statement of its own would (a booking must see hours another process
-//! changed a moment ago). Reads of other event types gathered at the same time are read at the
-//! same time, each on its own connection. One gathering is read at a time per process
-//! ([`IN_FLIGHT`]): the next gathers meanwhile, and a read in a quiet spell goes at once. A
-//! gathered read that fails answers each of its readers to read alone, so each gets its own
-//! outcome.
+//! changed a moment ago). Reads asking what a read in flight asks wait for it and are then
+//! gathered; the others go at once, each on its own connection, so a slow read of one event type
+//! never holds back another's, and a read in a quiet spell goes at once. A gathered read that
+//! fails answers each of its readers to read alone, so each gets its own outcome.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use sked_core::Interval;
 use sked_core::ids::{EventTypeId, TenantId};
 use sked_core::interval::HOUR;
 use sqlx::{Pool, Postgres, Row};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::script::{Script, stmt};
 use super::{map_err, queries as q};
 use crate::{AvailabilityContext, AvailabilityData, StoreError, StoreResult};
 
-/// Most reads gathered at once.
+/// Most reads taken from the queue at once, and most answered by one read.
 const MOST: usize = 64;
-
-/// Gatherings read at once: one, while the next gathers.
-const IN_FLIGHT: usize = 1;
 
 /// Reads waiting to be gathered; past this, readers wait to be queued.
 const QUEUE: usize = 4 * MOST;
@@ -45,7 +41,7 @@ const QUEUE: usize = 4 * MOST;
 const SLACK: i64 = 6 * HOUR;
 
 /// What a read asks, apart from its range: reads asking the same may be read together.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Key {
     pub(super) tenant: TenantId,
     pub(super) event_type: EventTypeId,
@@ -112,24 +108,85 @@ async fn ask(queue: &mpsc::Sender<Ask>, key: Key, range: Interval) -> Answer {
     answer.await.unwrap_or(Answer::Alone)
 }
 
+/// The reads of one key in flight, and the reads of the key waiting for them.
+#[derive(Debug, Default)]
+struct Flight {
+    reading: usize,
+    waiting: Vec<Ask>,
+}
+
+/// Says a read of `key` is over when dropped, however it ended.
+struct Finished {
+    key: Key,
+    to: mpsc::UnboundedSender<Key>,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.to.send(self.key.clone());
+    }
+}
+
 /// Gathers and reads until the store is dropped, reading with `read`.
-async fn run<F, Fut>(mut waiting: mpsc::Receiver<Ask>, read: F)
+async fn run<F, Fut>(mut queue: mpsc::Receiver<Ask>, read: F)
 where
     F: Fn(Key, Interval) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = StoreResult<AvailabilityData>> + Send,
 {
-    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    let (finished, mut over) = mpsc::unbounded_channel::<Key>();
+    let mut flights: HashMap<Key, Flight> = HashMap::new();
     loop {
-        // A slot first, then every read queued meanwhile.
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
-        let mut asks = Vec::with_capacity(MOST);
-        if waiting.recv_many(&mut asks, MOST).await == 0 {
-            return;
+        tokio::select! {
+            // Finished reads first: the reads waiting for them go next.
+            biased;
+            Some(key) = over.recv() => {
+                let Some(f) = flights.get_mut(&key) else { continue };
+                f.reading = f.reading.saturating_sub(1);
+                if f.reading == 0 {
+                    let waiting = std::mem::take(&mut f.waiting);
+                    flights.remove(&key);
+                    start(waiting, &mut flights, &read, &finished);
+                }
+            }
+            got = queue.recv() => {
+                let Some(first) = got else { return };
+                let mut asks = vec![first];
+                while asks.len() < MOST {
+                    match queue.try_recv() {
+                        Ok(a) => asks.push(a),
+                        Err(_) => break,
+                    }
+                }
+                let mut fresh = Vec::with_capacity(asks.len());
+                for a in asks {
+                    match flights.get_mut(&a.key) {
+                        Some(f) => f.waiting.push(a),
+                        None => fresh.push(a),
+                    }
+                }
+                start(fresh, &mut flights, &read, &finished);
+            }
         }
-        let read = read.clone();
+    }
+}
+
+/// Reads `asks` (none of whose keys is in flight) in clusters, each a task of its own.
+fn start<F, Fut>(
+    asks: Vec<Ask>,
+    flights: &mut HashMap<Key, Flight>,
+    read: &F,
+    finished: &mpsc::UnboundedSender<Key>,
+) where
+    F: Fn(Key, Interval) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = StoreResult<AvailabilityData>> + Send,
+{
+    for cluster in clusters(asks) {
+        let Some(key) = cluster.first().map(|a| a.key.clone()) else { continue };
+        flights.entry(key.clone()).or_default().reading += 1;
+        let (read, over) = (read.clone(), Finished { key, to: finished.clone() });
         tokio::spawn(async move {
-            futures::future::join_all(clusters(asks).into_iter().map(|c| answer(c, &read))).await;
-            drop(slot);
+            answer(cluster, &read).await;
+            drop(over);
         });
     }
 }
@@ -168,7 +225,8 @@ where
 
 /// The gathered reads in clusters read as one: reads asking the same (in the order they came),
 /// in the order of their starts, a read joining the cluster before it while the range covering
-/// them is at most [`SLACK`] longer than the longest of them.
+/// them is at most [`SLACK`] longer than the longest of them, and the cluster has fewer than
+/// [`MOST`].
 fn clusters(asks: Vec<Ask>) -> Vec<Vec<Ask>> {
     let mut by_key: Vec<Vec<Ask>> = Vec::new();
     for a in asks {
@@ -184,7 +242,9 @@ fn clusters(asks: Vec<Ask>) -> Vec<Vec<Ask>> {
         let (mut start, mut end, mut longest) = (0, 0, 0);
         for a in same {
             let (s, e) = (a.range.start, a.range.end);
-            let fits = !current.is_empty() && e.max(end) - start <= longest.max(e - s) + SLACK;
+            let fits = !current.is_empty()
+                && current.len() < MOST
+                && e.max(end) - start <= longest.max(e - s) + SLACK;
             if fits {
                 end = end.max(e);
                 longest = longest.max(e - s);
@@ -244,7 +304,8 @@ fn json_list<T: serde::de::DeserializeOwned>(text: Option<String>) -> StoreResul
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
 
     use super::*;
 
@@ -365,5 +426,52 @@ mod tests {
         // Alone, a read's failure is its own answer.
         let alone = ask(&queue, key(1, None), Interval::new(0, 1)).await;
         assert!(matches!(alone, Answer::Failed(StoreError::NotFound)));
+    }
+
+    /// What the tests' reads answer: the range read as the stamp.
+    fn data(range: Interval) -> AvailabilityData {
+        let stamp = format!("{}..{}", range.start, range.end);
+        AvailabilityData { stamp, context: None, occupancy: Vec::new(), blocks: Vec::new(), assigned: None }
+    }
+
+    #[tokio::test]
+    async fn reads_of_what_is_being_read_wait_for_it_and_others_go_at_once() {
+        // The first read of event type 1 is held until released; every other read answers at once.
+        let (release, held) = oneshot::channel::<()>();
+        let held = Arc::new(Mutex::new(Some(held)));
+        let calls: Calls = Arc::default();
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        let seen = calls.clone();
+        tokio::spawn(run(waiting, move |key: Key, range: Interval| {
+            seen.lock().unwrap().push((range.start, range.end));
+            let hold = if key.event_type.0.as_u128() == 1 { held.lock().unwrap().take() } else { None };
+            async move {
+                if let Some(h) = hold {
+                    let _ = h.await;
+                }
+                Ok(data(range))
+            }
+        }));
+        let q = queue.clone();
+        let first = tokio::spawn(async move { ask(&q, key(1, None), Interval::new(0, 1)).await });
+        while calls.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        // Another event type's read is not held back by it (a real-time bound only when failing).
+        let other =
+            tokio::time::timeout(Duration::from_secs(10), ask(&queue, key(2, None), Interval::new(5, 6)));
+        assert_eq!(stamp(&other.await.expect("not held back")), "5..6");
+        // Reads of event type 1 queued meanwhile wait for the read in flight, then are read as one.
+        let later = (1..4).map(|i| ask(&queue, key(1, None), Interval::new(i * 900, i * 900 + 1)));
+        let released = async {
+            for _ in 0..16 {
+                tokio::task::yield_now().await;
+            }
+            release.send(()).unwrap();
+        };
+        let (answers, ()) = tokio::join!(futures::future::join_all(later), released);
+        assert_eq!(stamp(&first.await.unwrap()), "0..1");
+        assert!(answers.iter().all(|a| stamp(a) == "900..2701"));
+        assert_eq!(*calls.lock().unwrap(), [(0, 1), (5, 6), (900, 2701)]);
     }
 }
